@@ -1,0 +1,42 @@
+# Two commands on a fresh machine: `make run` and `make test`. Everything they need is installed here.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PG_HINT := PostgreSQL leg skipped: CREDENCE_TEST_POSTGRES_URL is not set (e.g. postgresql://postgres@127.0.0.1:5432/test)
+
+.PHONY: install run test test-sqlite test-postgres check bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/credence db upgrade
+	$(BIN)/credence status
+
+check: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
+
+test: check test-sqlite test-postgres
+
+test-sqlite: $(STAMP)
+	$(BIN)/pytest
+
+test-postgres: $(STAMP)
+	@if [ -n "$$CREDENCE_TEST_POSTGRES_URL" ]; then \
+		CREDENCE_TEST_BACKEND=postgres $(BIN)/pytest; \
+	else \
+		echo "$(PG_HINT)"; \
+	fi
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_ingest.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build src/*.egg-info

@@ -1,0 +1,29 @@
+"""The catalog as code: what may be recorded, by whom, on what legal basis, seen by whom and for how long."""
+
+from credence.catalog.loader import Catalog, CatalogError, Problem, load_catalog, parse_catalog
+from credence.catalog.model import (
+    Category,
+    Department,
+    InformationClass,
+    LegalBasis,
+    Period,
+    Polarity,
+    Publicity,
+    Severity,
+)
+
+__all__ = [
+    "Catalog",
+    "CatalogError",
+    "Category",
+    "Department",
+    "InformationClass",
+    "LegalBasis",
+    "Period",
+    "Polarity",
+    "Problem",
+    "Publicity",
+    "Severity",
+    "load_catalog",
+    "parse_catalog",
+]

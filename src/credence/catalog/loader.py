@@ -1,0 +1,165 @@
+"""Load a catalog YAML and refuse it, naming the category and line, when it breaks the registry's rules."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from credence.catalog.model import Category, CatalogDocument, Department
+from credence.catalog.prohibited import prohibited_grounds_in
+
+DEFAULT_CATALOG = "default_catalog.yaml"
+
+
+@dataclass(frozen=True)
+class Problem:
+    where: str  # "category 'x'" or "department 'Y'" or "catalog"
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        at = f" (line {self.line})" if self.line else ""
+        return f"{self.where}{at}: {self.message}"
+
+
+class CatalogError(ValueError):
+    def __init__(self, source: str, problems: list[Problem]) -> None:
+        self.source = source
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"catalog {source} is refused:\n{lines}")
+
+
+@dataclass(frozen=True)
+class Catalog:
+    version: str
+    title: str
+    source: str
+    sha256: str
+    departments: dict[str, Department]
+    categories: dict[str, Category]
+    _allowed: frozenset[tuple[str, str]] = field(default=frozenset(), repr=False)
+
+    def may_submit(self, department: str, category: str) -> bool:
+        return (department, category) in self._allowed
+
+    def categories_for(self, department: str) -> list[Category]:
+        return [c for c in self.categories.values() if department in c.departments]
+
+
+def load_catalog(path: Path | None = None) -> Catalog:
+    """The catalog at `path`, or the one shipped in the package."""
+    if path is None:
+        text = resources.files("credence.catalog").joinpath(DEFAULT_CATALOG).read_text("utf-8")
+        source = f"(default) {DEFAULT_CATALOG}"
+    else:
+        try:
+            text = Path(path).read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CatalogError(str(path), [Problem("catalog", None, f"cannot be read: {exc}")]) from exc
+        source = str(path)
+    return parse_catalog(text, source)
+
+
+def parse_catalog(text: str, source: str = "<text>") -> Catalog:
+    try:
+        raw = yaml.safe_load(text)
+        lines = _item_lines(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise CatalogError(source, [Problem("catalog", line, f"is not valid YAML: {exc}")]) from exc
+    if not isinstance(raw, dict):
+        raise CatalogError(source, [Problem("catalog", 1, "must be a mapping with departments and categories")])
+
+    try:
+        doc = CatalogDocument.model_validate(raw)
+    except ValidationError as exc:
+        raise CatalogError(source, _explain(exc, raw, lines)) from exc
+
+    problems = _check_rules(doc, lines)
+    if problems:
+        raise CatalogError(source, problems)
+    allowed = frozenset((d, c.code) for c in doc.categories for d in c.departments)
+    return Catalog(
+        version=doc.version,
+        title=doc.title,
+        source=source,
+        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        departments={d.code: d for d in doc.departments},
+        categories={c.code: c for c in doc.categories},
+        _allowed=allowed,
+    )
+
+
+def _check_rules(doc: CatalogDocument, lines: dict[tuple[str, int], int]) -> list[Problem]:
+    """Rules beyond field types: references resolve, codes are unique, no prohibited ground."""
+    problems: list[Problem] = []
+    departments = {d.code for d in doc.departments}
+    seen: set[str] = set()
+    for i, dept in enumerate(doc.departments):
+        if dept.code in seen:
+            problems.append(Problem(f"department '{dept.code}'", lines.get(("departments", i)), "appears twice"))
+        seen.add(dept.code)
+    seen = set()
+    for i, cat in enumerate(doc.categories):
+        where, line = f"category '{cat.code}'", lines.get(("categories", i))
+        if cat.code in seen:
+            problems.append(Problem(where, line, "appears twice"))
+        seen.add(cat.code)
+        for dept_code in cat.departments:
+            if dept_code not in departments:
+                problems.append(Problem(where, line, f"names department '{dept_code}', which the catalog does not declare"))
+        text = " ".join(
+            [cat.code.replace("_", " "), cat.title, cat.title_zh or "", cat.description, *cat.criteria,
+             cat.legal_basis.law, cat.legal_basis.article]
+        )
+        for ground, words in prohibited_grounds_in(text):
+            problems.append(
+                Problem(where, line, f"concerns a prohibited ground ({ground.label}: '{words}'); "
+                        "the registry never records it")
+            )
+    return problems
+
+
+def _explain(exc: ValidationError, raw: dict[str, Any], lines: dict[tuple[str, int], int]) -> list[Problem]:
+    """Turn pydantic's errors into problems that name the category or department and its line."""
+    problems = []
+    for err in exc.errors():
+        loc = err["loc"]
+        where, line, rest = "catalog", None, list(loc)
+        if len(loc) >= 2 and loc[0] in ("categories", "departments") and isinstance(loc[1], int):
+            section, index = str(loc[0]), loc[1]
+            items = raw.get(section) or []
+            item = items[index] if index < len(items) and isinstance(items[index], dict) else {}
+            kind = "category" if section == "categories" else "department"
+            where = f"{kind} '{item.get('code', f'#{index + 1}')}'"
+            line = lines.get((section, index))
+            rest = list(loc[2:])
+        field_name = ".".join(str(p) for p in rest)
+        message = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "missing":
+            message = f"has no {field_name}" + (" (every category must cite a law and article)"
+                                                if field_name.startswith("legal_basis") else "")
+        elif field_name:
+            message = f"{field_name}: {message}"
+        problems.append(Problem(where, line, message))
+    return problems
+
+
+def _item_lines(text: str) -> dict[tuple[str, int], int]:
+    """Line numbers of each department and category entry, for error messages."""
+    root = yaml.compose(text)
+    found: dict[tuple[str, int], int] = {}
+    if isinstance(root, yaml.MappingNode):
+        for key, value in root.value:
+            if key.value in ("categories", "departments") and isinstance(value, yaml.SequenceNode):
+                for i, node in enumerate(value.value):
+                    found[(key.value, i)] = node.start_mark.line + 1
+    return found

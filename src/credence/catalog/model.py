@@ -1,0 +1,147 @@
+"""The catalog's data model: departments, categories and their rules, validated by pydantic."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+class InformationClass(StrEnum):
+    """The 13 classes of the national public credit information catalog (2024 edition)."""
+
+    registration = "registration"
+    judicial = "judicial"  # court judgments and enforcement
+    administrative_management = "administrative_management"  # licences, penalties, inspections
+    professional_qualification = "professional_qualification"
+    abnormal_operation = "abnormal_operation"
+    serious_dishonesty = "serious_dishonesty"
+    contract_performance = "contract_performance"
+    credit_commitment = "credit_commitment"
+    credit_evaluation = "credit_evaluation"
+    legal_compliance = "legal_compliance"  # tax, social insurance
+    honour = "honour"
+    intellectual_property = "intellectual_property"
+    voluntary = "voluntary"  # supplied by the organisation itself
+
+
+class Publicity(StrEnum):
+    public = "public"
+    shared = "shared"  # with public bodies, for a stated purpose
+    private = "private"  # to the organisation itself
+
+
+class Polarity(StrEnum):
+    adverse = "adverse"
+    neutral = "neutral"
+    favourable = "favourable"
+
+
+class Severity(StrEnum):
+    minor = "minor"
+    general = "general"
+    serious = "serious"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class LegalBasis(_Strict):
+    law: str = Field(min_length=1)
+    article: str = Field(min_length=1)
+
+    def __str__(self) -> str:
+        return f"{self.law}, {self.article}"
+
+
+class Period(_Strict):
+    """How long a record is published, in days. Every period is finite: nothing is published forever."""
+
+    min_days: int = Field(ge=0)
+    max_days: int = Field(ge=0, le=3650)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Period:
+        if self.max_days < self.min_days:
+            raise ValueError(f"max_days ({self.max_days}) is shorter than min_days ({self.min_days})")
+        return self
+
+
+DEFAULT_SEVERITY_PERIODS = {
+    Severity.minor: Period(min_days=0, max_days=0),
+    Severity.general: Period(min_days=90, max_days=365),
+    Severity.serious: Period(min_days=365, max_days=1095),
+}
+
+
+class Publication(_Strict):
+    minor: Period | None = None
+    general: Period | None = None
+    serious: Period | None = None
+    any: Period | None = None  # for categories where severity does not apply
+
+
+class Department(_Strict):
+    code: str = Field(pattern=r"^[A-Z][A-Z0-9_]{1,31}$")
+    name: str = Field(min_length=1)
+    name_zh: str | None = None
+    domain: str = Field(min_length=1)
+
+
+class Category(_Strict):
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]{1,63}$")
+    title: str = Field(min_length=1)
+    title_zh: str | None = None
+    description: str = ""
+    information_class: InformationClass
+    legal_basis: LegalBasis
+    departments: tuple[str, ...] = Field(min_length=1)
+    severity_applies: bool
+    requires_identifier: bool = True
+    publicity: Publicity
+    polarity: Polarity
+    publication: Publication = Publication()
+    criteria: tuple[str, ...] = ()
+
+    @field_validator("information_class", mode="before")
+    @classmethod
+    def _known_class(cls, value: object) -> object:
+        if isinstance(value, str) and value not in InformationClass.__members__:
+            known = ", ".join(InformationClass)
+            raise ValueError(f"information class '{value}' is not one of the national classes ({known})")
+        return value
+
+    @model_validator(mode="after")
+    def _periods(self) -> Category:
+        pub = self.publication
+        if self.severity_applies:
+            if pub.any is not None:
+                raise ValueError("publication.any is for categories without severity; give minor/general/serious")
+            filled = {s: getattr(pub, s.value) or DEFAULT_SEVERITY_PERIODS[s] for s in Severity}
+            object.__setattr__(self, "publication", Publication(**{s.value: p for s, p in filled.items()}))
+        elif pub.any is None:
+            raise ValueError("publication.any (min_days, max_days) is required when severity does not apply")
+        elif any(getattr(pub, s.value) is not None for s in Severity):
+            raise ValueError("publication per severity given, but severity_applies is false")
+        return self
+
+    def period(self, severity: Severity | None) -> Period:
+        """The publication period that applies to a record of this category."""
+        if self.severity_applies:
+            if severity is None:
+                raise ValueError(f"category {self.code} needs a severity")
+            period = getattr(self.publication, severity.value)
+        else:
+            period = self.publication.any
+        assert period is not None  # guaranteed by _periods
+        return period
+
+
+class CatalogDocument(_Strict):
+    """The YAML file as written."""
+
+    version: str = Field(min_length=1)
+    title: str = ""
+    departments: tuple[Department, ...] = Field(min_length=1)
+    categories: tuple[Category, ...] = Field(min_length=1)

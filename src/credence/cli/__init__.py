@@ -1,0 +1,1 @@
+"""The `credence` command line: thin commands over the same services the API uses."""

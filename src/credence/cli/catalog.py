@@ -1,0 +1,67 @@
+"""`credence catalog check|show`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from credence.catalog import CatalogError, load_catalog
+from credence.cli.context import app_context, console, errors, fail
+
+app = typer.Typer(help="Read and check the catalog of record categories.", no_args_is_help=True)
+
+
+@app.command("check")
+def check(path: Path = typer.Argument(..., help="A catalog YAML file.")) -> None:
+    """Check a catalog: legal bases, national information classes, prohibited grounds, references."""
+    if not path.is_file():
+        raise fail(f"{path} is not a file")
+    try:
+        catalog = load_catalog(path)
+    except CatalogError as exc:
+        errors.print(str(exc), highlight=False, markup=False)
+        raise typer.Exit(1) from None
+    console.print(
+        f"catalog {path} is valid: version {catalog.version}, {len(catalog.departments)} departments, "
+        f"{len(catalog.categories)} categories", highlight=False)
+
+
+@app.command("show")
+def show(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Print the catalog in force (the default, or CREDENCE_CATALOG_PATH)."""
+    try:
+        catalog = app_context(ctx).catalog
+    except CatalogError as exc:
+        raise fail(str(exc), 1) from None
+    if as_json:
+        doc = {
+            "version": catalog.version,
+            "source": catalog.source,
+            "sha256": catalog.sha256,
+            "departments": [d.model_dump() for d in catalog.departments.values()],
+            "categories": [c.model_dump(mode="json") for c in catalog.categories.values()],
+        }
+        console.print_json(json.dumps(doc, ensure_ascii=False))
+        return
+    console.print(f"[bold]{catalog.title}[/] — version {catalog.version} ({catalog.source})", highlight=False)
+    depts = Table("code", "department", "domain", title="Departments")
+    for d in catalog.departments.values():
+        depts.add_row(d.code, d.name + (f" {d.name_zh}" if d.name_zh else ""), d.domain)
+    console.print(depts)
+    cats = Table("code", "title", "class", "legal basis", "departments", "publicity", "polarity",
+                 "published (days)", title="Categories")
+    for c in catalog.categories.values():
+        if c.severity_applies:
+            pub = c.publication
+            periods = ", ".join(
+                f"{s}: {p.min_days}-{p.max_days}" for s, p in
+                (("minor", pub.minor), ("general", pub.general), ("serious", pub.serious)) if p is not None)
+        else:
+            assert c.publication.any is not None
+            periods = f"{c.publication.any.min_days}-{c.publication.any.max_days}"
+        cats.add_row(c.code, c.title + (f"\n{c.title_zh}" if c.title_zh else ""), c.information_class.value,
+                     str(c.legal_basis), ", ".join(c.departments), c.publicity.value, c.polarity.value, periods)
+    console.print(cats)

@@ -1,0 +1,123 @@
+"""`credence ingest`: a department's file (or a known public source) through the ingestion service."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import IO
+
+import typer
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+from credence.catalog import CatalogError
+from credence.cli.context import app_context, console, fail
+from credence.records.readers import FORMATS
+from credence.records.service import IngestResult, IngestService, UnknownDepartment
+from credence.records.validation import Rejection
+from credence.store import migrate
+
+
+class RejectsFile:
+    """The NDJSON rejects file, created on the first rejection only."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.count = 0
+        self._file: IO[str] | None = None
+        path.unlink(missing_ok=True)  # a stale file from an earlier run would mislead
+
+    def write(self, rejection: Rejection) -> None:
+        if self._file is None:
+            self._file = self.path.open("w", encoding="utf-8")
+        self._file.write(json.dumps(rejection.to_json(), ensure_ascii=False) + "\n")
+        self.count += 1
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+
+
+def ingest(
+    ctx: typer.Context,
+    path: Path = typer.Argument(..., help="CSV (UTF-8, UTF-8 with BOM, GB18030), NDJSON or Parquet file."),
+    department: str = typer.Option(None, "--department", "-d", help="Code of the submitting department."),
+    source: str = typer.Option(None, "--source", help="A known public source (see docs/sources.md)."),
+    fmt: str = typer.Option(None, "--format", help=f"One of {', '.join(FORMATS)}; default from the suffix."),
+    encoding: str = typer.Option(None, "--encoding", help="CSV encoding; default: detected."),
+    rejects: Path = typer.Option(None, "--rejects", help="Rejects file; default ./NAME.rejects.ndjson."),
+    as_json: bool = typer.Option(False, "--json", help="Print a machine-readable summary."),
+) -> None:
+    """Check every row against the catalog and store the accepted ones.
+
+    Exit code 0 when every row was accepted, 1 when any row (or the whole file) was rejected, 2 for
+    unusable arguments or an unreadable file.
+    """
+    app = app_context(ctx)
+    if not path.is_file():
+        raise fail(f"cannot read {path}: no such file")
+    try:
+        with path.open("rb") as f:
+            f.read(1)
+    except OSError as exc:
+        raise fail(f"cannot read {path}: {exc.strerror}") from None
+    if department is None and source is None:
+        raise fail("give --department CODE (or --source NAME for a known public source)")
+    try:
+        catalog = app.catalog
+    except CatalogError as exc:
+        raise fail(str(exc)) from None
+    if migrate.current_revision(app.engine) is None:
+        migrate.upgrade(app.engine)
+    service = IngestService(app.engine, catalog, app.clock, app.settings)
+    rejects_file = RejectsFile(rejects or Path.cwd() / f"{path.name}.rejects.ndjson")
+    progress = Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(), TextColumn("{task.fields[rows]} rows"),
+        TimeRemainingColumn(), console=console, transient=True,
+        disable=as_json or not console.is_terminal,
+    )
+    try:
+        with progress:
+            task = progress.add_task(f"ingesting {path.name}", total=path.stat().st_size, rows=0)
+
+            def on_progress(rows: int, position: int) -> None:
+                progress.update(task, completed=position, rows=f"{rows:,}")
+
+            if source is not None:
+                from credence.sources.service import ingest_dataset
+
+                result = ingest_dataset(service, path, source, department=department,
+                                        on_reject=rejects_file.write, on_progress=on_progress)
+            else:
+                result = service.ingest_file(path, department, fmt=fmt, encoding=encoding,
+                                             on_reject=rejects_file.write, on_progress=on_progress)
+    except (UnknownDepartment, ValueError, LookupError) as exc:
+        raise fail(str(exc)) from None
+    except OSError as exc:
+        raise fail(f"cannot read {path}: {exc}") from None
+    except KeyboardInterrupt:
+        console.print("interrupted: every committed row is stored whole; run the same command again to "
+                      "finish", highlight=False)
+        raise typer.Exit(130) from None
+    finally:
+        rejects_file.close()
+    if rejects_file.count:
+        result.rejects_path = str(rejects_file.path)
+    _report(result, as_json)
+    raise typer.Exit(0 if result.rejected == 0 else 1)
+
+
+def _report(result: IngestResult, as_json: bool) -> None:
+    if as_json:
+        console.print_json(json.dumps(result.to_json(), ensure_ascii=False))
+        return
+    if result.file_error is not None:
+        err = result.file_error
+        console.print(f"[bold red]rejected whole[/]: {result.file_name}, line {err.line}: {err.message} "
+                      f"({err.reason}); nothing was stored", highlight=False)
+    else:
+        console.print(
+            f"{result.file_name} ({result.department}): {result.accepted:,} accepted "
+            f"({result.new:,} new, {result.updated:,} updated, {result.unchanged:,} unchanged), "
+            f"{result.rejected:,} rejected — batch {result.batch_id}, {result.seconds:.1f} s", highlight=False)
+    if result.rejects_path:
+        console.print(f"rejected rows and reasons: {result.rejects_path}", highlight=False)

@@ -1,0 +1,226 @@
+"""Stream rows out of interchange files (CSV, NDJSON, Parquet) without holding the file in memory.
+
+A file that cannot be parsed at all raises FileRejected before any row is handed on, so the store is
+never touched by it; a row that is malformed on its own is handed on as a Rejection instead.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from credence.records.interchange import FIELDS, REQUIRED
+from credence.records.validation import Rejection
+
+FORMATS = ("csv", "ndjson", "parquet")
+_SUFFIXES = {".csv": "csv", ".ndjson": "ndjson", ".jsonl": "ndjson", ".parquet": "parquet", ".pq": "parquet"}
+_CHUNK = 1 << 20
+# Large enough that an over-long field reaches the row checks (which reject it by name) instead of
+# breaking the parse of the whole file; small enough to bound memory on a hostile file.
+_CSV_FIELD_LIMIT = 64 << 20
+
+
+class FileRejected(Exception):
+    """The whole file is unusable; nothing from it is stored."""
+
+    def __init__(self, line: int | None, reason: str, message: str) -> None:
+        self.line = line
+        self.reason = reason
+        self.message = message
+        at = f"line {line}: " if line else ""
+        super().__init__(f"{at}{message}")
+
+    def as_rejection(self) -> Rejection:
+        return Rejection(self.line or 0, None, self.reason, self.message)
+
+
+@dataclass(frozen=True, slots=True)
+class RawRow:
+    line: int
+    values: dict[str, Any] | None
+    error: Rejection | None = None
+
+
+class RowSource:
+    """An opened interchange file: iterate it for RawRows; `position`/`size` drive a progress bar."""
+
+    def __init__(self, path: Path, fmt: str | None = None, encoding: str | None = None) -> None:
+        self.path = path
+        self.format = fmt or detect_format(path)
+        if self.format not in FORMATS:
+            raise ValueError(f"unknown format '{self.format}'; use one of {', '.join(FORMATS)}")
+        self.encoding = encoding
+        self.size = path.stat().st_size
+        self._position = 0
+        self._reader: Iterator[RawRow] | None = None
+
+    @property
+    def position(self) -> int:
+        return self._position
+
+    def open(self) -> Iterator[RawRow]:
+        """Run the whole-file checks (FileRejected if they fail), then return the row iterator."""
+        if self.format == "csv":
+            encoding = self.encoding or detect_csv_encoding(self.path)
+            header = _check_csv(self.path, encoding)
+            return self._csv_rows(encoding, header)
+        if self.format == "ndjson":
+            _check_utf8(self.path)
+            return self._ndjson_rows()
+        return self._parquet_rows()
+
+    def _csv_rows(self, encoding: str, header: list[str]) -> Iterator[RawRow]:
+        with self.path.open("rb") as raw:
+            text = io.TextIOWrapper(raw, encoding=encoding, newline="")
+            reader = csv.reader(text, strict=True)
+            next(reader)
+            line = reader.line_num
+            width = len(header)
+            for fields in reader:
+                start, line = line + 1, reader.line_num
+                self._position = raw.tell()
+                if not fields or fields == [""]:
+                    continue
+                if len(fields) != width:
+                    yield RawRow(start, None, Rejection(start, None, "wrong_field_count",
+                                                        f"row has {len(fields)} fields; the header has {width}"))
+                    continue
+                yield RawRow(start, {k: v for k, v in zip(header, fields, strict=True) if v != ""})
+
+    def _ndjson_rows(self) -> Iterator[RawRow]:
+        with self.path.open("rb") as raw:
+            for number, data in enumerate(raw, start=1):
+                self._position += len(data)
+                if number == 1 and data.startswith(codecs.BOM_UTF8):
+                    data = data[len(codecs.BOM_UTF8):]
+                if not data.strip():
+                    continue
+                try:
+                    obj = json.loads(data)
+                except json.JSONDecodeError as exc:
+                    yield RawRow(number, None, Rejection(number, None, "invalid_json",
+                                                         f"not valid JSON at character {exc.pos + 1}: {exc.msg}"))
+                    continue
+                if not isinstance(obj, dict):
+                    yield RawRow(number, None, Rejection(number, None, "not_an_object",
+                                                         f"each line must be a JSON object, got {type(obj).__name__}"))
+                    continue
+                yield RawRow(number, obj)
+
+    def _parquet_rows(self) -> Iterator[RawRow]:
+        import pyarrow.parquet as pq
+
+        try:
+            parquet = pq.ParquetFile(self.path)
+        except Exception as exc:  # pyarrow raises several types for a file that is not Parquet
+            raise FileRejected(None, "unparseable", f"not a readable Parquet file: {exc}") from exc
+        _check_header(parquet.schema_arrow.names, line=None)
+        total = max(parquet.metadata.num_rows, 1)
+        number = 0
+        for batch in parquet.iter_batches(batch_size=4096):
+            for row in batch.to_pylist():
+                number += 1
+                yield RawRow(number, {k: v for k, v in row.items() if v is not None and v != ""})
+            self._position = self.size * number // total
+
+
+def detect_format(path: Path) -> str:
+    fmt = _SUFFIXES.get(path.suffix.lower())
+    if fmt is None:
+        raise ValueError(f"cannot tell the format of '{path.name}' from its suffix; pass --format "
+                         f"({', '.join(FORMATS)})")
+    return fmt
+
+
+def detect_csv_encoding(path: Path) -> str:
+    """UTF-8 (with or without BOM) or GB18030, decided by decoding the whole file; else FileRejected."""
+    with path.open("rb") as f:
+        head = f.read(4)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise FileRejected(1, "unsupported_encoding", "the file is UTF-16; save it as UTF-8 or GB18030")
+    if head.startswith(codecs.BOM_UTF8):
+        _decode_all(path, "utf-8-sig", fail_reason="invalid_encoding")
+        return "utf-8-sig"
+    try:
+        _decode_all(path, "utf-8", fail_reason="invalid_encoding")
+        return "utf-8"
+    except FileRejected as utf8_error:
+        try:
+            _decode_all(path, "gb18030", fail_reason="invalid_encoding")
+        except FileRejected:
+            raise FileRejected(utf8_error.line, "invalid_encoding",
+                               f"{utf8_error.message}; it is not GB18030 either") from None
+        return "gb18030"
+
+
+def _check_utf8(path: Path) -> None:
+    _decode_all(path, "utf-8", fail_reason="invalid_encoding")
+
+
+def _decode_all(path: Path, encoding: str, fail_reason: str) -> None:
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    lines_before = 0
+    with path.open("rb") as f:
+        while True:
+            chunk = f.read(_CHUNK)
+            final = not chunk
+            try:
+                decoder.decode(chunk, final=final)
+            except UnicodeDecodeError as exc:
+                # exc.object is the bytes the decoder held from the last chunk plus this one.
+                joined = bytes(exc.object)
+                offset = max(exc.start, 0)
+                line = lines_before + joined[:offset].count(b"\n") + 1
+                column = offset - (joined.rfind(b"\n", 0, offset) + 1) + 1
+                byte = joined[offset:offset + 1].hex().upper()
+                raise FileRejected(line, fail_reason,
+                                   f"byte 0x{byte} at character {column} is not valid {encoding.upper()}") from None
+            if final:
+                return
+            lines_before += chunk.count(b"\n")
+
+
+def _check_csv(path: Path, encoding: str) -> list[str]:
+    """Parse the whole CSV once so a structural fault rejects the file before anything is stored."""
+    csv.field_size_limit(min(_CSV_FIELD_LIMIT, sys.maxsize))
+    with path.open("r", encoding=encoding, newline="") as f:
+        reader = csv.reader(f, strict=True)
+        try:
+            header = next(reader, None)
+            if header is None:
+                raise FileRejected(1, "empty_file", "the file is empty; the first line must be the header")
+            header = [h.strip() for h in header]
+            _check_header(header, line=1)
+            for _ in reader:
+                pass
+        except csv.Error as exc:
+            raise FileRejected(reader.line_num, "unparseable", f"CSV cannot be parsed: {exc}") from None
+    return header
+
+
+def _check_header(names: list[str], line: int | None) -> None:
+    where = "header" if line else "schema"
+    for i, name in enumerate(names, start=1):
+        if not name:
+            raise FileRejected(line, "empty_header", f"column {i} of the {where} has no name")
+    seen: dict[str, int] = {}
+    for i, name in enumerate(names, start=1):
+        if name in seen:
+            raise FileRejected(line, "duplicate_header",
+                               f"column '{name}' appears twice in the {where} (columns {seen[name]} and {i})")
+        seen[name] = i
+    unknown = [n for n in names if n not in FIELDS]
+    if unknown:
+        raise FileRejected(line, "unknown_column",
+                           f"column '{unknown[0]}' is not a field of the interchange format "
+                           f"(known: {', '.join(FIELDS)})")
+    missing = [n for n in FIELDS if n in REQUIRED and n not in seen]
+    if missing:
+        raise FileRejected(line, "missing_column", f"required column '{missing[0]}' is missing from the {where}")

@@ -1,0 +1,247 @@
+"""Ingestion and record lifecycle: the one place where submitted rows become stored records.
+
+The CLI (`credence ingest`) and the API's submission endpoint both call IngestService. Rows are written
+in chunks, one transaction per chunk: a crash loses at most the chunk in flight, never half a row, and
+rerunning the same file stores what is missing and counts the rest as unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from credence.catalog import Catalog
+from credence.clock import Clock, today
+from credence.records import repository as repo
+from credence.records.readers import FileRejected, RawRow, RowSource
+from credence.records.validation import Rejection, RowValidator, ValidRow
+from credence.settings import Settings
+
+OnReject = Callable[[Rejection], None]
+OnProgress = Callable[[int, int], None]  # (rows read, position in bytes)
+
+
+class UnknownDepartment(ValueError):
+    pass
+
+
+class RecordNotFound(LookupError):
+    pass
+
+
+@dataclass
+class IngestResult:
+    file_name: str
+    department: str
+    status: str  # complete | rejected | interrupted
+    batch_id: int | None = None
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    seconds: float = 0.0
+    rejects_path: str | None = None
+    file_error: Rejection | None = None
+    rejections: list[Rejection] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> int:
+        return self.new + self.updated + self.unchanged
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "file": self.file_name,
+            "department": self.department,
+            "status": self.status,
+            "batch_id": self.batch_id,
+            "accepted": self.accepted,
+            "new": self.new,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+            "seconds": round(self.seconds, 3),
+            "rejects_file": self.rejects_path,
+            "file_error": self.file_error.to_json() if self.file_error else None,
+        }
+
+
+class IngestService:
+    def __init__(self, engine: Engine, catalog: Catalog, clock: Clock, settings: Settings) -> None:
+        self.engine = engine
+        self.catalog = catalog
+        self.clock = clock
+        self.settings = settings
+
+    def check_department(self, department: str) -> None:
+        if department not in self.catalog.departments:
+            known = ", ".join(sorted(self.catalog.departments))
+            raise UnknownDepartment(f"unknown department '{department}'; the catalog declares: {known}")
+
+    def ingest_file(
+        self,
+        path: Path,
+        department: str,
+        *,
+        fmt: str | None = None,
+        encoding: str | None = None,
+        on_reject: OnReject | None = None,
+        on_progress: OnProgress | None = None,
+    ) -> IngestResult:
+        """Ingest an interchange file. Raises OSError/ValueError for unusable arguments or files."""
+        self.check_department(department)
+        source = RowSource(path, fmt, encoding)
+        started = time.perf_counter()
+        try:
+            rows = source.open()
+        except FileRejected as exc:
+            rejection = exc.as_rejection()
+            if on_reject:
+                on_reject(rejection)
+            return IngestResult(path.name, department, "rejected", rejected=1, file_error=rejection,
+                                seconds=time.perf_counter() - started)
+
+        def progress(rows_read: int, _position: int) -> None:
+            if on_progress:
+                on_progress(rows_read, source.position)
+
+        return self.ingest_rows(
+            department, rows, file_name=path.name, fmt=source.format, file_sha256=_sha256(path),
+            on_reject=on_reject, on_progress=progress, started=started,
+        )
+
+    def ingest_rows(
+        self,
+        department: str,
+        rows: Iterable[RawRow],
+        *,
+        file_name: str,
+        fmt: str,
+        file_sha256: str | None = None,
+        on_reject: OnReject | None = None,
+        on_progress: OnProgress | None = None,
+        started: float | None = None,
+    ) -> IngestResult:
+        """Validate and store rows; rejected ones go to on_reject. The rows must already be readable."""
+        self.check_department(department)
+        started = time.perf_counter() if started is None else started
+        validator = RowValidator(self.catalog, department, today(self.clock, self.settings.timezone),
+                                 self.settings.max_field_chars)
+        result = IngestResult(file_name, department, "running")
+        with self.engine.begin() as conn:
+            result.batch_id = repo.start_batch(conn, department, file_name, fmt, file_sha256, self.clock.now())
+        batch_id = result.batch_id
+        read = 0
+        try:
+            for chunk, rejected in _chunks(rows, validator, self.settings.ingest_chunk_rows):
+                read += len(chunk) + len(rejected)
+                with self.engine.begin() as conn:
+                    new, updated, unchanged, duplicates = self._write_chunk(conn, department, chunk, batch_id,
+                                                                            file_name)
+                    rejected.extend(duplicates)
+                    rejected_rows = len({r.line for r in rejected})
+                    repo.add_batch_counts(conn, batch_id, new, updated, unchanged, rejected_rows)
+                # Counted and reported only once the chunk is committed.
+                result.new += new
+                result.updated += updated
+                result.unchanged += unchanged
+                result.rejected += rejected_rows
+                for rejection in sorted(rejected, key=lambda r: r.line):
+                    if on_reject:
+                        on_reject(rejection)
+                if on_progress:
+                    on_progress(read, 0)
+        except BaseException:
+            result.status = "interrupted"
+            with self.engine.begin() as conn:
+                repo.finish_batch(conn, batch_id, "interrupted", self.clock.now())
+            raise
+        result.status = "complete"
+        with self.engine.begin() as conn:
+            repo.finish_batch(conn, batch_id, "complete", self.clock.now())
+        result.seconds = time.perf_counter() - started
+        return result
+
+    def _write_chunk(
+        self, conn: Any, department: str, chunk: list[ValidRow], batch_id: int, file_name: str
+    ) -> tuple[int, int, int, list[Rejection]]:
+        now = self.clock.now()
+        known = repo.current_of(conn, list({r.record_id for r in chunk}))
+        fresh: list[ValidRow] = []
+        changed: list[tuple[ValidRow, int]] = []
+        duplicates: list[Rejection] = []
+        unchanged = 0
+        for row in chunk:
+            current = known.get(row.record_id)
+            if current is None:
+                fresh.append(row)
+                known[row.record_id] = repo.Current(1, row.content_hash, batch_id, row.line)
+            elif current.content_hash == row.content_hash:
+                unchanged += 1
+            elif current.batch_id == batch_id:
+                duplicates.append(Rejection(
+                    row.line, "source_record_id", "duplicate_in_file",
+                    f"source_record_id '{row.source_record_id}' already appears with other content at "
+                    f"line {current.line} of this submission", row.source_record_id))
+            else:
+                version = current.version + 1
+                changed.append((row, version))
+                known[row.record_id] = repo.Current(version, row.content_hash, batch_id, row.line)
+        stored = fresh + [r for r, _ in changed]
+        repo.ensure_organisations(conn, stored, now)
+        repo.insert_records(conn, department, fresh, batch_id, now)
+        repo.update_records(conn, changed, batch_id, now)
+        repo.insert_versions(conn, [(r, 1) for r in fresh] + changed, batch_id, file_name, now)
+        return len(fresh), len(changed), unchanged, duplicates
+
+    def withdraw(self, department: str, source_record_id: str, *, actor: str, reason: str) -> None:
+        """Withdraw a record from use: a state change with who, when and why; nothing is deleted."""
+        self._change_state(department, source_record_id, "withdrawn", "withdrawn", actor, reason)
+
+    def reinstate(self, department: str, source_record_id: str, *, actor: str, reason: str) -> None:
+        self._change_state(department, source_record_id, "active", "reinstated", actor, reason)
+
+    def _change_state(self, department: str, source_record_id: str, state: str, kind: str, actor: str,
+                      reason: str) -> None:
+        if not actor.strip() or not reason.strip():
+            raise ValueError("a state change needs who made it (actor) and why (reason)")
+        with self.engine.begin() as conn:
+            record = repo.find_record(conn, department, source_record_id)
+            if record is None:
+                raise RecordNotFound(f"no record '{source_record_id}' from department {department}")
+            if record.state == state:
+                raise ValueError(f"record '{source_record_id}' is already {state}")
+            now = self.clock.now()
+            repo.set_state(conn, record.id, state, now)
+            repo.add_event(conn, record.id, record.current_version, kind, actor.strip(), reason.strip(), now)
+
+
+def _chunks(rows: Iterable[RawRow], validator: RowValidator,
+            size: int) -> Iterator[tuple[list[ValidRow], list[Rejection]]]:
+    chunk: list[ValidRow] = []
+    rejected: list[Rejection] = []
+    for raw in rows:
+        if raw.error is not None:
+            rejected.append(raw.error)
+        else:
+            assert raw.values is not None
+            checked = validator.check(raw.line, raw.values)
+            if isinstance(checked, list):
+                rejected.extend(checked)
+            else:
+                chunk.append(checked)
+        if len(chunk) + len(rejected) >= size:
+            yield chunk, rejected
+            chunk, rejected = [], []
+    if chunk or rejected:
+        yield chunk, rejected
+
+
+def _sha256(path: Path) -> str:
+    with path.open("rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()

@@ -1,0 +1,38 @@
+"""Settings for one registry instance, read from CREDENCE_* environment variables and passed in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything configurable. Build one at an edge (CLI, server, test) and pass it down."""
+
+    model_config = SettingsConfigDict(env_prefix="CREDENCE_", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///./credence.db",
+        description="SQLAlchemy URL of the store; SQLite files run in WAL mode.",
+    )
+    catalog_path: Path | None = Field(
+        default=None,
+        description="A catalog YAML replacing the one shipped in the package.",
+    )
+    timezone: str = Field(
+        default="Asia/Shanghai",
+        description="Time zone whose calendar date is 'today' when checking that decisions are not in the future.",
+    )
+    ingest_chunk_rows: int = Field(
+        default=2000,
+        ge=1,
+        le=100_000,
+        description="Rows committed per transaction during ingestion; each row is in exactly one chunk.",
+    )
+    max_field_chars: int = Field(
+        default=20_000,
+        ge=100,
+        description="Longest text accepted in any interchange field; longer values reject the row.",
+    )

@@ -1,0 +1,51 @@
+"""Engines for the store: SQLite (WAL) on a laptop, PostgreSQL in production; one place for the differences."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Insert, Table, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+
+
+def normalise_url(url: str) -> str:
+    """Plain 'postgresql://' URLs use psycopg 3, the driver the project installs."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    url = normalise_url(url)
+    engine = create_engine(url, **kwargs)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers run during an ingest; NORMAL sync is durable at each commit under WAL.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def insert_ignoring_conflicts(table: Table, dialect_name: str) -> Insert:
+    """INSERT … ON CONFLICT DO NOTHING, in the dialect at hand."""
+    if dialect_name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing()
+    if dialect_name == "sqlite":
+        return sqlite.insert(table).on_conflict_do_nothing()
+    raise NotImplementedError(f"no conflict-ignoring insert for {dialect_name}")
+
+
+def execute_many(conn: Connection, statement: Any, rows: Sequence[Mapping[str, Any]] | Iterable[Any]) -> None:
+    rows = list(rows)
+    if rows:
+        conn.execute(statement, rows)

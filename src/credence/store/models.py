@@ -1,0 +1,128 @@
+"""The store's tables as SQLAlchemy 2 typed models. Records are never deleted or edited in place:
+a correction is a new row in record_versions, a withdrawal is a row in record_events."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from credence.store.types import UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Organisation(Base):
+    """A subject: one organisation, keyed by its identifier ('uscc:…', 'lei:…') or, without one, by a
+    deterministic 'unresolved:…' key that later linkage may merge (merging never rewrites records)."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    scheme: Mapped[str] = mapped_column(String(16))  # uscc | lei | unresolved
+    code: Mapped[str | None] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    alt_name: Mapped[str | None] = mapped_column(Text)
+    kind: Mapped[str | None] = mapped_column(String(40))
+    country: Mapped[str | None] = mapped_column(String(2))
+    division: Mapped[str | None] = mapped_column(String(6))
+    # Sole proprietors are natural persons in business: their records are never public.
+    never_public: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class IngestBatch(Base):
+    """One submission: a file through `credence ingest` or a body through the API."""
+
+    __tablename__ = "ingest_batches"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    department: Mapped[str] = mapped_column(String(32))
+    file_name: Mapped[str] = mapped_column(Text)
+    file_sha256: Mapped[str | None] = mapped_column(String(64))
+    format: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))  # running | complete | rejected | interrupted
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    new: Mapped[int] = mapped_column(default=0)
+    updated: Mapped[int] = mapped_column(default=0)
+    unchanged: Mapped[int] = mapped_column(default=0)
+    rejected: Mapped[int] = mapped_column(default=0)
+
+
+class Record(Base):
+    """A record as its department knows it: (department, source_record_id). Its content lives in versions."""
+
+    __tablename__ = "records"
+    __table_args__ = (
+        UniqueConstraint("department", "source_record_id"),
+        Index("ix_records_organisation", "organisation_id"),
+    )
+
+    # A digest of (department, source_record_id): deterministic, so re-ingesting needs no lookup to name it.
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    department: Mapped[str] = mapped_column(String(32))
+    source_record_id: Mapped[str] = mapped_column(String(200))
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
+    category: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16))  # active | withdrawn
+    current_version: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    last_batch_id: Mapped[int] = mapped_column(ForeignKey("ingest_batches.id"))
+    last_line: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RecordVersion(Base):
+    """One version of a record's content, with its provenance. Rows here are only ever added."""
+
+    __tablename__ = "record_versions"
+
+    record_id: Mapped[str] = mapped_column(ForeignKey("records.id"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
+    category: Mapped[str] = mapped_column(String(64))
+    subject_name: Mapped[str] = mapped_column(Text)
+    subject_alt_name: Mapped[str | None] = mapped_column(Text)
+    severity: Mapped[str | None] = mapped_column(String(16))
+    decided_on: Mapped[date] = mapped_column(Date)
+    legal_basis: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))  # final | pending
+    # Decimal as canonical text: exact on every backend (SQLite has no decimal type).
+    amount: Mapped[str | None] = mapped_column(String(40))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    summary: Mapped[str | None] = mapped_column(Text)
+    effective_until: Mapped[date | None] = mapped_column(Date)
+    until_kind: Mapped[str | None] = mapped_column(String(16))  # date | permanent | open_ended
+    content_hash: Mapped[str] = mapped_column(String(64))
+    batch_id: Mapped[int] = mapped_column(ForeignKey("ingest_batches.id"))
+    file_name: Mapped[str] = mapped_column(Text)
+    line: Mapped[int] = mapped_column(Integer)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RecordEvent(Base):
+    """A change of a record's state (withdrawn, reinstated), with who, when and why."""
+
+    __tablename__ = "record_events"
+    __table_args__ = (Index("ix_record_events_record", "record_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    record_id: Mapped[str] = mapped_column(ForeignKey("records.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())

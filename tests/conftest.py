@@ -1,0 +1,116 @@
+"""Fixtures shared by the suite: a clean store on the backend under test, a fixed clock, the catalog.
+
+The backend is SQLite unless CREDENCE_TEST_BACKEND=postgres (make test sets it for the second leg, when
+CREDENCE_TEST_POSTGRES_URL is set). On PostgreSQL each test run gets its own schema, dropped at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+
+from credence.catalog import Catalog, load_catalog
+from credence.clock import FixedClock
+from credence.records.service import IngestService
+from credence.settings import Settings
+from credence.store import migrate
+from credence.store.db import make_engine, normalise_url
+from credence.store.models import Base
+
+BACKEND = os.environ.get("CREDENCE_TEST_BACKEND", "sqlite")
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
+
+
+def shared_data(*parts: str) -> Path:
+    """A file from ../shared/data, or skip the test saying which file is missing."""
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"real data {path} is absent: this test needs ../shared/data beside the repository")
+    return path
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"credence store backend: {BACKEND}"
+
+
+@pytest.fixture(scope="session")
+def _store_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated store made once per run: a SQLite file to copy, or a PostgreSQL schema to truncate."""
+    if BACKEND == "sqlite":
+        path = tmp_path_factory.mktemp("template") / "template.db"
+        engine = make_engine(f"sqlite:///{path}")
+        migrate.upgrade(engine)
+        engine.dispose()
+        yield str(path)
+    elif BACKEND == "postgres":
+        base = os.environ.get("CREDENCE_TEST_POSTGRES_URL")
+        if not base:
+            pytest.exit("CREDENCE_TEST_BACKEND=postgres needs CREDENCE_TEST_POSTGRES_URL", returncode=2)
+        schema = f"credence_test_{uuid.uuid4().hex[:10]}"
+        admin = make_engine(base)
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        url = make_url(normalise_url(base)).update_query_dict({"options": f"-csearch_path={schema}"})
+        engine = make_engine(url.render_as_string(hide_password=False))
+        migrate.upgrade(engine)
+        engine.dispose()
+        try:
+            yield url.render_as_string(hide_password=False)
+        finally:
+            with admin.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
+    else:
+        pytest.exit(f"unknown CREDENCE_TEST_BACKEND {BACKEND!r}", returncode=2)
+
+
+@pytest.fixture
+def store_url(_store_template: str, tmp_path: Path) -> Iterator[str]:
+    """The URL of an empty, migrated store for this test."""
+    if BACKEND == "sqlite":
+        path = tmp_path / "credence.db"
+        shutil.copy(_store_template, path)
+        yield f"sqlite:///{path}"
+        return
+    engine = make_engine(_store_template)
+    with engine.begin() as conn:
+        names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    yield _store_template
+
+
+@pytest.fixture
+def engine(store_url: str) -> Iterator[Engine]:
+    engine = make_engine(store_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(NOW)
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    return load_catalog()
+
+
+@pytest.fixture
+def settings(store_url: str) -> Settings:
+    return Settings(database_url=store_url, ingest_chunk_rows=50)
+
+
+@pytest.fixture
+def service(engine: Engine, catalog: Catalog, clock: FixedClock, settings: Settings) -> IngestService:
+    return IngestService(engine, catalog, clock, settings)
