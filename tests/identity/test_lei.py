@@ -74,7 +74,9 @@ def test_bad_check_digits(text: str, actual: str, expected: str) -> None:
         ("5493K5J2O3GK8GO7J6", "02", "99"),
     ],
 )
-def test_only_the_computed_check_digits_are_accepted(first18: str, issued: str, also_passes_checksum: str) -> None:
+def test_only_the_computed_check_digits_are_accepted(
+    first18: str, issued: str, also_passes_checksum: str
+) -> None:
     # ISO 7064 MOD 97-10 check digits run from 02 to 98; stdnum only tests "number mod 97 == 1", which
     # 00, 01 and 99 can also satisfy. We accept exactly the pair an issuer computes.
     assert lei_check_digits(first18) == issued
@@ -101,7 +103,9 @@ def agrees_with_stdnum(text: str) -> bool:
     )
 
 
-@given(st.text(alphabet=LEI_CHARS, min_size=18, max_size=18), st.text(alphabet=LEI_CHARS, min_size=2, max_size=2))
+@given(
+    st.text(alphabet=LEI_CHARS, min_size=18, max_size=18), st.text(alphabet=LEI_CHARS, min_size=2, max_size=2)
+)
 def test_random_codes_agree_with_stdnum(first18: str, tail: str) -> None:
     for text in (first18 + tail, first18 + mod_97_10.calc_check_digits(first18)):
         assert is_valid_lei(text) == agrees_with_stdnum(text)

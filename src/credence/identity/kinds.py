@@ -1,6 +1,12 @@
 """Kinds of organisation, read from the first two characters of a USCC (GB 32100-2015, table 2).
 
 The tables are data so that other code can show the English and Chinese label of a code's prefix.
+
+>>> info = KINDS['92']
+>>> info.kind, info.authority.label_en
+(<OrgKind.SOLE_PROPRIETOR: 'sole_proprietor'>, 'market regulation')
+>>> info.label_en, info.label_zh
+('sole proprietor (individual business)', '个体工商户')
 """
 
 from __future__ import annotations
@@ -113,7 +119,7 @@ _KIND_ROWS: tuple[tuple[str, OrgKind, str, str], ...] = (
     ("92", _K.SOLE_PROPRIETOR, "sole proprietor (individual business)", "个体工商户"),
     ("93", _K.FARMERS_COOPERATIVE, "farmers' specialised cooperative", "农民专业合作社"),
     ("A1", _K.MILITARY_PUBLIC_INSTITUTION, "military public institution", "军队事业单位"),
-    ("A9", _K.OTHER, "other (military)", "其他"),
+    ("A9", _K.MILITARY_PUBLIC_INSTITUTION, "other (military)", "其他"),
     ("N1", _K.RURAL_COLLECTIVE, "group-level rural collective economic organisation", "组级集体经济组织"),
     ("N2", _K.RURAL_COLLECTIVE, "village-level rural collective economic organisation", "村级集体经济组织"),
     (

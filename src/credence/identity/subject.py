@@ -72,6 +72,15 @@ def refuse_kind(kind: OrgKind | None) -> SubjectRefused | None:
     return None if refusal is None else SubjectRefused(refusal.reason, refusal.message)
 
 
+def _is_resident_id(text: str) -> bool:
+    try:
+        return bool(ric.is_valid(text))
+    except KeyError:
+        # python-stdnum 2.2 raises KeyError('county') for a known province with an unknown county code
+        # (e.g. 110001...) instead of returning False; such a number is not a valid RIC by its own rules.
+        return False
+
+
 def resolve_subject(text: str) -> SubjectId:
     """Decide whether the text names a subject, and which.
 
@@ -83,7 +92,7 @@ def resolve_subject(text: str) -> SubjectId:
     # Checked before the USCC rules so that a person's ID number gets the refusal it deserves rather
     # than an invitation to "fix" its check character. A code valid under both rules is a USCC.
     # The message deliberately does not repeat the number.
-    if ric.is_valid(text) and not is_valid_uscc(text):
+    if _is_resident_id(text) and not is_valid_uscc(text):
         raise SubjectRefused(
             "natural_person",
             "natural persons are not subjects of this registry: this is a Chinese resident identity "

@@ -21,7 +21,7 @@ from credence.records.validation import Rejection
 
 FORMATS = ("csv", "ndjson", "parquet")
 _SUFFIXES = {".csv": "csv", ".ndjson": "ndjson", ".jsonl": "ndjson", ".parquet": "parquet", ".pq": "parquet"}
-_CHUNK = 1 << 20
+_CHUNK = 1 << 18
 # Large enough that an over-long field reaches the row checks (which reject it by name) instead of
 # breaking the parse of the whole file; small enough to bound memory on a hostile file.
 _CSV_FIELD_LIMIT = 64 << 20

@@ -1,0 +1,82 @@
+"""Builders for test rows and files in the interchange format."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from credence.records import repository as repo
+from credence.records.interchange import FIELDS
+
+# Real codes that validate (DOMAIN.md §2).
+USCC_A = "91110000600037341L"
+USCC_B = "914403001922038216"
+USCC_C = "91330100799655058B"
+LEI_A = "5493001KJTIIGC8Y1R12"
+
+
+def row(n: int | str = 1, **overrides: Any) -> dict[str, Any]:
+    """A valid administrative-penalty row for SAMR; override any field."""
+    base: dict[str, Any] = {
+        "source_record_id": f"XZCF-2026-{n:0>4}" if isinstance(n, int) else n,
+        "category": "administrative_penalty",
+        "subject_id": USCC_A,
+        "subject_name": "北京某某食品有限公司",
+        "severity": "general",
+        "decided_on": "2026-03-01",
+        "legal_basis": "Food Safety Law, Art. 124",
+        "status": "final",
+        "amount": "50000",
+        "currency": "CNY",
+        "summary": "Sold food past its use-by date.",
+        "effective_until": None,
+    }
+    base.update(overrides)
+    return base
+
+
+def write_csv(path: Path, rows: Iterable[dict[str, Any]], encoding: str = "utf-8",
+              fields: Iterable[str] = FIELDS) -> Path:
+    fields = list(fields)
+    with path.open("w", encoding=encoding, newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=fields)
+        writer.writeheader()
+        for r in rows:
+            writer.writerow({k: ("" if r.get(k) is None else r.get(k)) for k in fields})
+    return path
+
+
+def write_ndjson(path: Path, rows: Iterable[dict[str, Any]]) -> Path:
+    with path.open("w", encoding="utf-8") as f:
+        for r in rows:
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    return path
+
+
+def stored_ids(engine: Engine) -> set[str]:
+    with engine.connect() as conn:
+        return set(conn.execute(select(repo.records.c.source_record_id)).scalars())
+
+
+def counts(engine: Engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        return repo.table_counts(conn)
+
+
+def versions_of(engine: Engine, department: str, source_record_id: str) -> list[Any]:
+    with engine.connect() as conn:
+        record = repo.find_record(conn, department, source_record_id)
+        assert record is not None, f"{source_record_id} is not stored"
+        return repo.record_versions(conn, record.id)
+
+
+def collect(service: Any, path: Path, department: str = "SAMR", **kwargs: Any) -> tuple[Any, list[Any]]:
+    """Ingest a file and return the result and every rejection."""
+    rejections: list[Any] = []
+    result = service.ingest_file(path, department, on_reject=rejections.append, **kwargs)
+    return result, rejections

@@ -1,0 +1,224 @@
+"""Ingestion: provenance, idempotency, versions, chunked atomicity, formats."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from helpers import USCC_A, USCC_B, collect, counts, row, stored_ids, versions_of, write_csv, write_ndjson
+from sqlalchemy import select
+
+from credence.records import repository as repo
+from credence.records.service import RecordNotFound, UnknownDepartment
+
+
+def test_accepted_rows_are_stored_with_provenance(service, engine, clock, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "penalties.csv", [row(1), row(2, subject_id=USCC_B, subject_name="深圳某公司")])
+    result, rejections = collect(service, path)
+    assert rejections == []
+    assert (result.new, result.updated, result.unchanged, result.rejected) == (2, 0, 0, 0)
+    assert result.status == "complete"
+    (version,) = versions_of(engine, "SAMR", "XZCF-2026-0001")
+    assert version.file_name == "penalties.csv"
+    assert version.line == 2
+    assert version.received_at == clock.now()
+    assert version.received_at.tzinfo is not None
+    assert version.batch_id == result.batch_id
+    assert len(version.content_hash) == 64
+    assert version.decided_on == date(2026, 3, 1)
+    assert version.amount == "50000" and version.currency == "CNY"
+    with engine.connect() as conn:
+        org = conn.execute(select(repo.organisations).where(repo.organisations.c.code == USCC_B)).one()
+        batch = conn.execute(select(repo.batches)).one()
+    assert (org.scheme, org.kind, org.country, org.division, org.name) == (
+        "uscc", "enterprise", "CN", "440300", "深圳某公司")
+    assert (batch.status, batch.new, batch.department, batch.format) == ("complete", 2, "SAMR", "csv")
+    assert batch.file_sha256 is not None
+
+
+def test_identical_resubmission_changes_nothing(service, engine, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "p.csv", [row(1), row(2)])
+    collect(service, path)
+    before = counts(engine)
+    result, rejections = collect(service, path)
+    assert (result.new, result.updated, result.unchanged, rejections) == (0, 0, 2, [])
+    after = counts(engine)
+    assert after["ingest_batches"] == before["ingest_batches"] + 1
+    assert {k: v for k, v in after.items() if k != "ingest_batches"} == {
+        k: v for k, v in before.items() if k != "ingest_batches"}
+
+
+def test_changed_row_becomes_a_new_version_and_the_old_is_kept(service, engine, tmp_path: Path) -> None:
+    collect(service, write_csv(tmp_path / "a.csv", [row(1, amount="50000")]))
+    result, _ = collect(service, write_csv(tmp_path / "b.csv", [row(1, amount="20000", summary="Corrected.")]))
+    assert (result.new, result.updated) == (0, 1)
+    first, second = versions_of(engine, "SAMR", "XZCF-2026-0001")
+    assert (first.version, first.amount, first.file_name) == (1, "50000", "a.csv")
+    assert (second.version, second.amount, second.summary, second.file_name) == (2, "20000", "Corrected.", "b.csv")
+    with engine.connect() as conn:
+        record = repo.find_record(conn, "SAMR", "XZCF-2026-0001")
+    assert record.current_version == 2 and record.content_hash == second.content_hash
+
+
+def test_same_id_twice_in_one_file_with_other_content_is_rejected(service, engine, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "dup.csv", [row(1), row(2), row(1, amount="1")])
+    result, rejections = collect(service, path)
+    assert (result.new, result.rejected) == (2, 1)
+    assert [(r.line, r.field, r.reason) for r in rejections] == [(4, "source_record_id", "duplicate_in_file")]
+    assert "line 2" in rejections[0].message
+    assert len(versions_of(engine, "SAMR", "XZCF-2026-0001")) == 1
+
+
+def test_same_id_in_two_departments_are_two_records(service, engine, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "p.csv", [row(1)])
+    collect(service, path, "SAMR")
+    collect(service, path, "MEE")
+    assert counts(engine)["records"] == 2
+
+
+def test_chunks_are_atomic_and_a_rerun_finishes_the_job(service, engine, tmp_path: Path) -> None:
+    # settings fixture: 50 rows per chunk. Interrupt after the second chunk is committed.
+    path = write_ndjson(tmp_path / "many.ndjson", [row(i) for i in range(1, 231)])
+    seen = []
+
+    def interrupt(rows_read: int, _position: int) -> None:
+        seen.append(rows_read)
+        if len(seen) == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        service.ingest_file(path, "SAMR", on_progress=interrupt)
+    assert counts(engine)["records"] == 100
+    assert counts(engine)["record_versions"] == 100
+    with engine.connect() as conn:
+        assert conn.execute(select(repo.batches.c.status)).scalar_one() == "interrupted"
+    result, rejections = collect(service, path)
+    assert (result.new, result.unchanged, result.rejected, rejections) == (130, 100, 0, [])
+    assert stored_ids(engine) == {f"XZCF-2026-{i:04}" for i in range(1, 231)}
+    assert counts(engine)["record_versions"] == 230
+
+
+def test_a_failing_chunk_leaves_no_half_rows(service, engine, tmp_path: Path, monkeypatch) -> None:
+    path = write_ndjson(tmp_path / "many.ndjson", [row(i) for i in range(1, 121)])
+    calls = {"n": 0}
+    original = repo.insert_versions
+
+    def failing(conn, rows, *args, **kwargs):  # the record rows of this chunk are already written
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("disk full")
+        return original(conn, rows, *args, **kwargs)
+
+    monkeypatch.setattr(repo, "insert_versions", failing)
+    with pytest.raises(RuntimeError):
+        service.ingest_file(path, "SAMR")
+    assert counts(engine)["records"] == 50
+    assert counts(engine)["record_versions"] == 50
+
+
+def test_ndjson_and_parquet_give_the_same_records_as_csv(service, engine, tmp_path: Path) -> None:
+    rows = [row(1), row(2, subject_id=USCC_B, severity="serious", amount=None, currency=None)]
+    collect(service, write_csv(tmp_path / "a.csv", rows))
+    ndjson, _ = collect(service, write_ndjson(tmp_path / "a.ndjson", rows))
+    table = pa.table({
+        "source_record_id": [r["source_record_id"] for r in rows],
+        "category": [r["category"] for r in rows],
+        "subject_id": [r["subject_id"] for r in rows],
+        "subject_name": [r["subject_name"] for r in rows],
+        "severity": [r["severity"] for r in rows],
+        "decided_on": [date(2026, 3, 1), date(2026, 3, 1)],
+        "legal_basis": [r["legal_basis"] for r in rows],
+        "status": ["final", "final"],
+        "amount": [50000, None],
+        "currency": ["CNY", None],
+        "summary": [r["summary"] for r in rows],
+    })
+    pq.write_table(table, tmp_path / "a.parquet")
+    parquet, rejections = collect(service, tmp_path / "a.parquet")
+    assert rejections == []
+    assert (ndjson.unchanged, parquet.unchanged) == (2, 2)
+
+
+def test_ndjson_numbers_and_nulls(service, engine, tmp_path: Path) -> None:
+    path = write_ndjson(tmp_path / "n.ndjson", [row(1, amount=1500.5), row(2, amount=None, currency=None)])
+    result, rejections = collect(service, path)
+    assert (result.new, rejections) == (2, [])
+    assert versions_of(engine, "SAMR", "XZCF-2026-0001")[0].amount == "1500.5"
+
+
+def test_sole_proprietors_are_accepted_but_never_public(service, engine, tmp_path: Path) -> None:
+    collect(service, write_csv(tmp_path / "p.csv", [row(1, subject_id="92340602MA2PBQAH7E")]))
+    with engine.connect() as conn:
+        org = conn.execute(select(repo.organisations)).one()
+    assert (org.kind, org.never_public) == ("sole_proprietor", True)
+
+
+def test_lei_subjects(service, engine, tmp_path: Path) -> None:
+    collect(service, write_csv(tmp_path / "p.csv", [row(1, subject_id="5493001KJTIIGC8Y1R12", subject_country="US")]))
+    with engine.connect() as conn:
+        org = conn.execute(select(repo.organisations)).one()
+    assert (org.id, org.scheme, org.kind, org.country) == ("lei:5493001KJTIIGC8Y1R12", "lei", None, "US")
+
+
+def test_permanent_and_open_ended_until(service, engine, tmp_path: Path) -> None:
+    rows = [
+        row(1, category="development_bank_debarment", severity=None, subject_id=None, subject_country="KE",
+            subject_name="Acme Builders Ltd", effective_until="permanent"),
+        row(2, category="development_bank_debarment", severity=None, subject_id=None, subject_country="KE",
+            subject_name="Acme Builders Ltd", effective_until="open-ended"),
+        row(3, category="development_bank_debarment", severity=None, subject_id=None, subject_country="KE",
+            subject_name="ACME  builders ltd", effective_until="2027-05-01"),
+    ]
+    result, rejections = collect(service, write_csv(tmp_path / "d.csv", rows), "WB")
+    assert (result.new, rejections) == (3, [])
+    kinds = [versions_of(engine, "WB", f"XZCF-2026-{i:04}")[0] for i in (1, 2, 3)]
+    assert [(v.until_kind, v.effective_until) for v in kinds] == [
+        ("permanent", None), ("open_ended", None), ("date", date(2027, 5, 1))]
+    # Without an identifier, the same name and country (case and spacing aside) is one unresolved subject.
+    with engine.connect() as conn:
+        orgs = list(conn.execute(select(repo.organisations)))
+    assert len(orgs) == 1 and orgs[0].scheme == "unresolved" and orgs[0].code is None
+
+
+def test_withdrawal_is_a_state_change_with_who_when_why(service, engine, clock, tmp_path: Path) -> None:
+    collect(service, write_csv(tmp_path / "p.csv", [row(1)]))
+    service.withdraw("SAMR", "XZCF-2026-0001", actor="clerk 17", reason="decision annulled on review")
+    with engine.connect() as conn:
+        record = repo.find_record(conn, "SAMR", "XZCF-2026-0001")
+        (event,) = repo.record_events(conn, record.id)
+    assert record.state == "withdrawn"
+    assert (event.kind, event.actor, event.reason, event.at, event.version) == (
+        "withdrawn", "clerk 17", "decision annulled on review", clock.now(), 1)
+    assert len(versions_of(engine, "SAMR", "XZCF-2026-0001")) == 1  # nothing deleted
+    with pytest.raises(ValueError, match="already withdrawn"):
+        service.withdraw("SAMR", "XZCF-2026-0001", actor="clerk 17", reason="again")
+    with pytest.raises(ValueError, match="actor"):
+        service.reinstate("SAMR", "XZCF-2026-0001", actor=" ", reason="x")
+    service.reinstate("SAMR", "XZCF-2026-0001", actor="reviewer 2", reason="annulment reversed")
+    with pytest.raises(RecordNotFound):
+        service.withdraw("SAMR", "nope", actor="a", reason="b")
+
+
+def test_unknown_department_is_refused_before_anything(service, engine, tmp_path: Path) -> None:
+    with pytest.raises(UnknownDepartment, match="unknown department 'XYZ'"):
+        service.ingest_file(write_csv(tmp_path / "p.csv", [row(1)]), "XYZ")
+    assert counts(engine)["ingest_batches"] == 0
+
+
+def test_memory_stays_flat_with_file_length(service, tmp_path: Path) -> None:
+    import tracemalloc
+
+    def peak(n: int) -> int:
+        path = write_ndjson(tmp_path / f"{n}.ndjson", [row(i, subject_id=USCC_A if i % 2 else USCC_B)
+                                                     for i in range(n)])
+        tracemalloc.start()
+        service.ingest_file(path, "SAMR")
+        _, top = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        return top
+
+    small, large = peak(4000), peak(16000)
+    assert large < small * 1.5, f"peak memory grew from {small:,} to {large:,} bytes with 4x the rows"
