@@ -74,7 +74,7 @@ class RowSource:
         if self.format == "ndjson":
             _check_utf8(self.path)
             return self._ndjson_rows()
-        return self._parquet_rows()
+        return self._parquet_rows(_open_parquet(self.path))
 
     def _csv_rows(self, encoding: str, header: list[str]) -> Iterator[RawRow]:
         with self.path.open("rb") as raw:
@@ -114,14 +114,7 @@ class RowSource:
                     continue
                 yield RawRow(number, obj)
 
-    def _parquet_rows(self) -> Iterator[RawRow]:
-        import pyarrow.parquet as pq
-
-        try:
-            parquet = pq.ParquetFile(self.path)
-        except Exception as exc:  # pyarrow raises several types for a file that is not Parquet
-            raise FileRejected(None, "unparseable", f"not a readable Parquet file: {exc}") from exc
-        _check_header(parquet.schema_arrow.names, line=None)
+    def _parquet_rows(self, parquet: Any) -> Iterator[RawRow]:
         total = max(parquet.metadata.num_rows, 1)
         number = 0
         for batch in parquet.iter_batches(batch_size=4096):
@@ -129,6 +122,17 @@ class RowSource:
                 number += 1
                 yield RawRow(number, {k: v for k, v in row.items() if v is not None and v != ""})
             self._position = self.size * number // total
+
+
+def _open_parquet(path: Path) -> Any:
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(path)
+    except Exception as exc:  # pyarrow raises several types for a file that is not Parquet
+        raise FileRejected(None, "unparseable", f"not a readable Parquet file: {exc}") from exc
+    _check_header(parquet.schema_arrow.names, line=None)
+    return parquet
 
 
 def detect_format(path: Path) -> str:
