@@ -51,17 +51,18 @@ def show(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help=
     for d in catalog.departments.values():
         depts.add_row(d.code, d.name + (f" {d.name_zh}" if d.name_zh else ""), d.domain)
     console.print(depts)
-    cats = Table("code", "title", "class", "legal basis", "departments", "publicity", "polarity",
-                 "published (days)", title="Categories")
     for c in catalog.categories.values():
         if c.severity_applies:
             pub = c.publication
             periods = ", ".join(
-                f"{s}: {p.min_days}-{p.max_days}" for s, p in
+                f"{s} {p.min_days}-{p.max_days}" for s, p in
                 (("minor", pub.minor), ("general", pub.general), ("serious", pub.serious)) if p is not None)
         else:
             assert c.publication.any is not None
             periods = f"{c.publication.any.min_days}-{c.publication.any.max_days}"
-        cats.add_row(c.code, c.title + (f"\n{c.title_zh}" if c.title_zh else ""), c.information_class.value,
-                     str(c.legal_basis), ", ".join(c.departments), c.publicity.value, c.polarity.value, periods)
-    console.print(cats)
+        console.print(f"\n[bold]{c.code}[/] — {c.title}" + (f" {c.title_zh}" if c.title_zh else ""), highlight=False)
+        console.print(f"  {c.information_class.value} · {c.polarity.value} · {c.publicity.value}"
+                      + ("" if c.requires_identifier else " · identifier optional"), highlight=False)
+        console.print(f"  legal basis: {c.legal_basis}", highlight=False)
+        console.print(f"  departments: {', '.join(c.departments)}", highlight=False)
+        console.print(f"  published (days): {periods}", highlight=False)

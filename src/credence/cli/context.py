@@ -29,8 +29,8 @@ class AppContext:
         return load_catalog(self.settings.catalog_path)
 
 
-console = Console()
-errors = Console(stderr=True)
+console = Console(soft_wrap=True)
+errors = Console(stderr=True, soft_wrap=True)
 
 
 def app_context(ctx: typer.Context) -> AppContext:

@@ -86,7 +86,8 @@ class FileLayout(_Strict):
             try:
                 re.compile(pattern)
             except re.error as exc:
-                raise ValueError(f"skip_rows_matching: {pattern!r} is not a regular expression: {exc}") from exc
+                message = f"skip_rows_matching: {pattern!r} is not a regular expression: {exc}"
+                raise ValueError(message) from exc
         return patterns
 
     @model_validator(mode="after")
@@ -122,8 +123,15 @@ class NaturalPersonRules(_Strict):
     )
     name_prefixes: list[str] = Field(
         default_factory=list,
-        description="titles that, as the first word of the name, mark a natural person (compared "
-        "case-insensitively; a title ending in a dot also matches without a following space)",
+        description="titles that, as the first word of the name, mark a natural person; compared as "
+        "written, case and all ('MS' in capitals is M/S, Messrs, a firm); one ending in a dot also matches "
+        "with no space after it",
+    )
+    require_organisation_form: bool = Field(
+        default=False,
+        description="when true, a name with no word of organisational form (Ltd, S.A., LLP, company, "
+        "公司 ...) and no identifier is taken for a natural person: the registry refuses a firm it cannot "
+        "tell from a person rather than record a person",
     )
 
 
