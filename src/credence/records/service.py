@@ -111,7 +111,7 @@ class IngestService:
                 on_progress(rows_read, source.position)
 
         return self.ingest_rows(
-            department, rows, file_name=path.name, fmt=source.format, file_sha256=_sha256(path),
+            department, rows, file_name=path.name, fmt=source.format, file_sha256=file_sha256(path),
             on_reject=on_reject, on_progress=progress, started=started,
         )
 
@@ -242,6 +242,6 @@ def _chunks(rows: Iterable[RawRow], validator: RowValidator,
         yield chunk, rejected
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     with path.open("rb") as f:
         return hashlib.file_digest(f, "sha256").hexdigest()
