@@ -40,8 +40,9 @@ def row(n: int | str = 1, **overrides: Any) -> dict[str, Any]:
     return base
 
 
-def write_csv(path: Path, rows: Iterable[dict[str, Any]], encoding: str = "utf-8",
-              fields: Iterable[str] = FIELDS) -> Path:
+def write_csv(
+    path: Path, rows: Iterable[dict[str, Any]], encoding: str = "utf-8", fields: Iterable[str] = FIELDS
+) -> Path:
     fields = list(fields)
     with path.open("w", encoding=encoding, newline="") as f:
         writer = csv.DictWriter(f, fieldnames=fields)

@@ -23,7 +23,8 @@ class Settings(BaseSettings):
     )
     timezone: str = Field(
         default="Asia/Shanghai",
-        description="Time zone whose calendar date is 'today' when checking that decisions are not in the future.",
+        description="Time zone whose calendar date is 'today' when checking that decisions are not "
+        "in the future.",
     )
     ingest_chunk_rows: int = Field(
         default=2000,

@@ -6,10 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers import USCC_B, row, stored_ids, write_csv
 from typer.testing import CliRunner
 
 from credence.cli.main import app
+
+from helpers import USCC_B, row, stored_ids, write_csv
 
 
 @pytest.fixture
@@ -29,7 +30,12 @@ def test_ingest_all_accepted_exits_0_and_prints_json(cli, engine, tmp_path: Path
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert {k: summary[k] for k in ("accepted", "new", "updated", "unchanged", "rejected")} == {
-        "accepted": 2, "new": 2, "updated": 0, "unchanged": 0, "rejected": 0}
+        "accepted": 2,
+        "new": 2,
+        "updated": 0,
+        "unchanged": 0,
+        "rejected": 0,
+    }
     assert isinstance(summary["seconds"], float) and summary["rejects_file"] is None
     assert not (tmp_path / "ok.csv.rejects.ndjson").exists()
 
@@ -58,13 +64,16 @@ def test_file_rejected_whole_exits_1_and_names_the_line(cli, engine, tmp_path: P
     assert stored_ids(engine) == set()
 
 
-@pytest.mark.parametrize(("args", "words"), [
-    (["ingest", "missing.csv", "-d", "SAMR"], "no such file"),
-    (["ingest", "ok.csv", "-d", "NOPE"], "unknown department 'NOPE'"),
-    (["ingest", "ok.csv"], "give --department"),
-    (["ingest", "ok.txt", "-d", "SAMR"], "cannot tell the format"),
-    (["ingest", "ok.csv", "-d", "SAMR", "--format", "xml"], "unknown format 'xml'"),
-])
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["ingest", "missing.csv", "-d", "SAMR"], "no such file"),
+        (["ingest", "ok.csv", "-d", "NOPE"], "unknown department 'NOPE'"),
+        (["ingest", "ok.csv"], "give --department"),
+        (["ingest", "ok.txt", "-d", "SAMR"], "cannot tell the format"),
+        (["ingest", "ok.csv", "-d", "SAMR", "--format", "xml"], "unknown format 'xml'"),
+    ],
+)
 def test_unusable_arguments_exit_2(cli, engine, tmp_path: Path, args: list[str], words: str) -> None:
     write_csv(tmp_path / "ok.csv", [row(1)])
     write_csv(tmp_path / "ok.txt", [row(1)])
@@ -83,8 +92,10 @@ def test_catalog_check_and_show(cli, tmp_path: Path) -> None:
     result = cli("catalog", "check", str(good))
     assert result.exit_code == 0 and "is valid" in result.output
     bad = tmp_path / "bad.yaml"
-    bad.write_text(default.replace("title: Inspection result", "title: Inspection of party organisation"),
-                   encoding="utf-8")
+    bad.write_text(
+        default.replace("title: Inspection result", "title: Inspection of party organisation"),
+        encoding="utf-8",
+    )
     result = cli("catalog", "check", str(bad))
     assert result.exit_code == 1
     assert "category 'inspection_result'" in result.output and "party-organisation status" in result.output
@@ -100,10 +111,15 @@ def test_catalog_path_setting_replaces_the_default(cli, engine, tmp_path: Path) 
 
     default = resources.files("credence.catalog").joinpath("default_catalog.yaml").read_text("utf-8")
     narrowed = tmp_path / "narrow.yaml"
-    narrowed.write_text(default.replace("departments: [SAMR, STA, MEE, MOHRSS, MOF]\n    severity_applies: true\n"
-                                        "    publicity: public\n    polarity: adverse",
-                                        "departments: [STA]\n    severity_applies: true\n"
-                                        "    publicity: public\n    polarity: adverse", 1), encoding="utf-8")
+    narrowed.write_text(
+        default.replace(
+            "departments: [SAMR, STA, MEE, MOHRSS, MOF]\n    severity_applies: true\n"
+            "    publicity: public\n    polarity: adverse",
+            "departments: [STA]\n    severity_applies: true\n    publicity: public\n    polarity: adverse",
+            1,
+        ),
+        encoding="utf-8",
+    )
     path = write_csv(tmp_path / "p.csv", [row(1)])
     result = cli("ingest", str(path), "-d", "SAMR", "--json", env={"CREDENCE_CATALOG_PATH": str(narrowed)})
     assert result.exit_code == 1
@@ -114,7 +130,9 @@ def test_records_show_withdraw_and_status(cli, engine, tmp_path: Path) -> None:
     cli("ingest", str(write_csv(tmp_path / "p.csv", [row(1), row(2, subject_id=USCC_B)])), "-d", "SAMR")
     shown = cli("records", "show", "SAMR", "XZCF-2026-0001")
     assert shown.exit_code == 0 and "administrative_penalty" in shown.output and "p.csv:2" in shown.output
-    withdrawn = cli("records", "withdraw", "SAMR", "XZCF-2026-0001", "--actor", "clerk 3", "--reason", "annulled")
+    withdrawn = cli(
+        "records", "withdraw", "SAMR", "XZCF-2026-0001", "--actor", "clerk 3", "--reason", "annulled"
+    )
     assert withdrawn.exit_code == 0
     assert "withdrawn by clerk 3: annulled" in cli("records", "show", "SAMR", "XZCF-2026-0001").output
     assert cli("records", "show", "SAMR", "nope").exit_code == 1

@@ -7,10 +7,22 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers import LEI_A, USCC_A, USCC_B, collect, counts, row, stored_ids, versions_of, write_csv, write_ndjson
 
 from credence.identity import build_uscc
 from credence.records.interchange import FIELDS
+
+from helpers import (
+    LEI_A,
+    USCC_A,
+    USCC_B,
+    collect,
+    counts,
+    row,
+    stored_ids,
+    versions_of,
+    write_csv,
+    write_ndjson,
+)
 
 HEADER = ",".join(FIELDS)
 
@@ -34,6 +46,7 @@ def assert_rejected_whole(service, engine, path: Path, reason: str, line: int | 
 
 
 # --- whole-file rejections ----------------------------------------------------------------------------
+
 
 def test_latin1_file_is_rejected_whole_naming_the_line(service, engine, tmp_path: Path) -> None:
     path = tmp_path / "latin1.csv"
@@ -87,8 +100,15 @@ def test_missing_required_column(service, engine, tmp_path: Path) -> None:
 
 def test_unterminated_quote_rejects_the_file(service, engine, tmp_path: Path) -> None:
     path = tmp_path / "q.csv"
-    path.write_text(HEADER + "\n" + _csv_line(row(1)) + _csv_line(row(2)).replace("Sold", '"Sold', 1)
-                    .replace('"Sold food past its use-by date."', '"Sold food'), encoding="utf-8")
+    path.write_text(
+        HEADER
+        + "\n"
+        + _csv_line(row(1))
+        + _csv_line(row(2))
+        .replace("Sold", '"Sold', 1)
+        .replace('"Sold food past its use-by date."', '"Sold food'),
+        encoding="utf-8",
+    )
     before = counts(engine)
     result, rejections = collect(service, path)
     assert result.status == "rejected" and rejections[0].reason == "unparseable"
@@ -102,6 +122,7 @@ def test_not_a_parquet_file(service, engine, tmp_path: Path) -> None:
 
 
 # --- encodings that are accepted ------------------------------------------------------------------------
+
 
 def test_utf8_bom_and_gb18030_are_read(service, engine, tmp_path: Path) -> None:
     bom = write_csv(tmp_path / "bom.csv", [row(1)], encoding="utf-8-sig")
@@ -135,7 +156,12 @@ CASES = [
     ({"subject_id": UNION}, "subject_id", "trade_union", "trade union"),
     ({"subject_id": "11010519491231002X"}, "subject_id", "natural_person", "natural person"),
     ({"subject_type": "natural_person"}, "subject_type", "natural_person", "natural persons"),
-    ({"category": "court_judgment", "severity": None}, "category", "category_not_allowed", "SAMR may not submit"),
+    (
+        {"category": "court_judgment", "severity": None},
+        "category",
+        "category_not_allowed",
+        "SAMR may not submit",
+    ),
     ({"category": "party_loyalty"}, "category", "unknown_category", "'party_loyalty'"),
     ({"decided_on": "2027-01-01"}, "decided_on", "future_date", "after today (2026-11-25)"),
     ({"decided_on": "01/03/2026"}, "decided_on", "invalid_date", "YYYY-MM-DD"),
@@ -161,8 +187,9 @@ CASES = [
 
 
 @pytest.mark.parametrize("fmt", ["csv", "ndjson"])
-def test_each_bad_row_gets_its_reason_and_only_good_rows_are_stored(service, engine, tmp_path: Path,
-                                                                      fmt: str) -> None:
+def test_each_bad_row_gets_its_reason_and_only_good_rows_are_stored(
+    service, engine, tmp_path: Path, fmt: str
+) -> None:
     rows = [row(1)]
     for i, (overrides, *_rest) in enumerate(CASES, start=2):
         rows.append(row(i, **overrides))
@@ -177,7 +204,8 @@ def test_each_bad_row_gets_its_reason_and_only_good_rows_are_stored(service, eng
         found = by_record.get(sid, [])
         assert any(r.field == field and r.reason == reason and words in r.message for r in found), (
             f"case {overrides!r}: expected {field}/{reason} with '{words}', got "
-            f"{[(r.field, r.reason, r.message[:80]) for r in found]}")
+            f"{[(r.field, r.reason, r.message[:80]) for r in found]}"
+        )
         assert all(r.line == i + (fmt == "csv") for r in found)  # a CSV's header is its line 1
     assert result.rejected == len(CASES)
     assert result.new == 2
@@ -198,8 +226,12 @@ def test_ndjson_row_level_faults(service, engine, tmp_path: Path) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     result, rejections = collect(service, path)
     got = [(r.line, r.field, r.reason) for r in rejections]
-    assert got == [(2, None, "invalid_json"), (3, None, "not_an_object"), (4, "sevrity", "unknown_field"),
-                   (5, "decided_on", "invalid_type")]
+    assert got == [
+        (2, None, "invalid_json"),
+        (3, None, "not_an_object"),
+        (4, "sevrity", "unknown_field"),
+        (5, "decided_on", "invalid_type"),
+    ]
     assert stored_ids(engine) == {"XZCF-2026-0001", "XZCF-2026-0007"}
 
 
@@ -213,9 +245,10 @@ def test_wrong_field_count_in_csv(service, engine, tmp_path: Path) -> None:
 
 
 def test_sql_metacharacters_are_stored_verbatim(service, engine, tmp_path: Path) -> None:
-    name = "Robert'); DROP TABLE records;-- \"Ltd\" % _ \\"
-    result, rejections = collect(service, write_csv(tmp_path / "s.csv", [row(1, subject_name=name,
-                                                                          summary="1' OR '1'='1")]))
+    name = 'Robert\'); DROP TABLE records;-- "Ltd" % _ \\'
+    result, rejections = collect(
+        service, write_csv(tmp_path / "s.csv", [row(1, subject_name=name, summary="1' OR '1'='1")])
+    )
     assert rejections == []
     version = versions_of(engine, "SAMR", "XZCF-2026-0001")[0]
     assert (version.subject_name, version.summary) == (name, "1' OR '1'='1")

@@ -8,15 +8,18 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from helpers import USCC_A, USCC_B, collect, counts, row, stored_ids, versions_of, write_csv, write_ndjson
 from sqlalchemy import select
 
 from credence.records import repository as repo
 from credence.records.service import RecordNotFound, UnknownDepartment
 
+from helpers import USCC_A, USCC_B, collect, counts, row, stored_ids, versions_of, write_csv, write_ndjson
+
 
 def test_accepted_rows_are_stored_with_provenance(service, engine, clock, tmp_path: Path) -> None:
-    path = write_csv(tmp_path / "penalties.csv", [row(1), row(2, subject_id=USCC_B, subject_name="深圳某公司")])
+    path = write_csv(
+        tmp_path / "penalties.csv", [row(1), row(2, subject_id=USCC_B, subject_name="深圳某公司")]
+    )
     result, rejections = collect(service, path)
     assert rejections == []
     assert (result.new, result.updated, result.unchanged, result.rejected) == (2, 0, 0, 0)
@@ -34,7 +37,12 @@ def test_accepted_rows_are_stored_with_provenance(service, engine, clock, tmp_pa
         org = conn.execute(select(repo.organisations).where(repo.organisations.c.code == USCC_B)).one()
         batch = conn.execute(select(repo.batches)).one()
     assert (org.scheme, org.kind, org.country, org.division, org.name) == (
-        "uscc", "enterprise", "CN", "440300", "深圳某公司")
+        "uscc",
+        "enterprise",
+        "CN",
+        "440300",
+        "深圳某公司",
+    )
     assert (batch.status, batch.new, batch.department, batch.format) == ("complete", 2, "SAMR", "csv")
     assert batch.file_sha256 is not None
 
@@ -48,16 +56,24 @@ def test_identical_resubmission_changes_nothing(service, engine, tmp_path: Path)
     after = counts(engine)
     assert after["ingest_batches"] == before["ingest_batches"] + 1
     assert {k: v for k, v in after.items() if k != "ingest_batches"} == {
-        k: v for k, v in before.items() if k != "ingest_batches"}
+        k: v for k, v in before.items() if k != "ingest_batches"
+    }
 
 
 def test_changed_row_becomes_a_new_version_and_the_old_is_kept(service, engine, tmp_path: Path) -> None:
     collect(service, write_csv(tmp_path / "a.csv", [row(1, amount="50000")]))
-    result, _ = collect(service, write_csv(tmp_path / "b.csv", [row(1, amount="20000", summary="Corrected.")]))
+    result, _ = collect(
+        service, write_csv(tmp_path / "b.csv", [row(1, amount="20000", summary="Corrected.")])
+    )
     assert (result.new, result.updated) == (0, 1)
     first, second = versions_of(engine, "SAMR", "XZCF-2026-0001")
     assert (first.version, first.amount, first.file_name) == (1, "50000", "a.csv")
-    assert (second.version, second.amount, second.summary, second.file_name) == (2, "20000", "Corrected.", "b.csv")
+    assert (second.version, second.amount, second.summary, second.file_name) == (
+        2,
+        "20000",
+        "Corrected.",
+        "b.csv",
+    )
     with engine.connect() as conn:
         record = repo.find_record(conn, "SAMR", "XZCF-2026-0001")
     assert record.current_version == 2 and record.content_hash == second.content_hash
@@ -123,19 +139,21 @@ def test_ndjson_and_parquet_give_the_same_records_as_csv(service, engine, tmp_pa
     rows = [row(1), row(2, subject_id=USCC_B, severity="serious", amount=None, currency=None)]
     collect(service, write_csv(tmp_path / "a.csv", rows))
     ndjson, _ = collect(service, write_ndjson(tmp_path / "a.ndjson", rows))
-    table = pa.table({
-        "source_record_id": [r["source_record_id"] for r in rows],
-        "category": [r["category"] for r in rows],
-        "subject_id": [r["subject_id"] for r in rows],
-        "subject_name": [r["subject_name"] for r in rows],
-        "severity": [r["severity"] for r in rows],
-        "decided_on": [date(2026, 3, 1), date(2026, 3, 1)],
-        "legal_basis": [r["legal_basis"] for r in rows],
-        "status": ["final", "final"],
-        "amount": [50000, None],
-        "currency": ["CNY", None],
-        "summary": [r["summary"] for r in rows],
-    })
+    table = pa.table(
+        {
+            "source_record_id": [r["source_record_id"] for r in rows],
+            "category": [r["category"] for r in rows],
+            "subject_id": [r["subject_id"] for r in rows],
+            "subject_name": [r["subject_name"] for r in rows],
+            "severity": [r["severity"] for r in rows],
+            "decided_on": [date(2026, 3, 1), date(2026, 3, 1)],
+            "legal_basis": [r["legal_basis"] for r in rows],
+            "status": ["final", "final"],
+            "amount": [50000, None],
+            "currency": ["CNY", None],
+            "summary": [r["summary"] for r in rows],
+        }
+    )
     pq.write_table(table, tmp_path / "a.parquet")
     parquet, rejections = collect(service, tmp_path / "a.parquet")
     assert rejections == []
@@ -157,7 +175,10 @@ def test_sole_proprietors_are_accepted_but_never_public(service, engine, tmp_pat
 
 
 def test_lei_subjects(service, engine, tmp_path: Path) -> None:
-    collect(service, write_csv(tmp_path / "p.csv", [row(1, subject_id="5493001KJTIIGC8Y1R12", subject_country="US")]))
+    collect(
+        service,
+        write_csv(tmp_path / "p.csv", [row(1, subject_id="5493001KJTIIGC8Y1R12", subject_country="US")]),
+    )
     with engine.connect() as conn:
         org = conn.execute(select(repo.organisations)).one()
     assert (org.id, org.scheme, org.kind, org.country) == ("lei:5493001KJTIIGC8Y1R12", "lei", None, "US")
@@ -165,18 +186,42 @@ def test_lei_subjects(service, engine, tmp_path: Path) -> None:
 
 def test_permanent_and_open_ended_until(service, engine, tmp_path: Path) -> None:
     rows = [
-        row(1, category="development_bank_debarment", severity=None, subject_id=None, subject_country="KE",
-            subject_name="Acme Builders Ltd", effective_until="permanent"),
-        row(2, category="development_bank_debarment", severity=None, subject_id=None, subject_country="KE",
-            subject_name="Acme Builders Ltd", effective_until="open-ended"),
-        row(3, category="development_bank_debarment", severity=None, subject_id=None, subject_country="KE",
-            subject_name="ACME  builders ltd", effective_until="2027-05-01"),
+        row(
+            1,
+            category="development_bank_debarment",
+            severity=None,
+            subject_id=None,
+            subject_country="KE",
+            subject_name="Acme Builders Ltd",
+            effective_until="permanent",
+        ),
+        row(
+            2,
+            category="development_bank_debarment",
+            severity=None,
+            subject_id=None,
+            subject_country="KE",
+            subject_name="Acme Builders Ltd",
+            effective_until="open-ended",
+        ),
+        row(
+            3,
+            category="development_bank_debarment",
+            severity=None,
+            subject_id=None,
+            subject_country="KE",
+            subject_name="ACME  builders ltd",
+            effective_until="2027-05-01",
+        ),
     ]
     result, rejections = collect(service, write_csv(tmp_path / "d.csv", rows), "WB")
     assert (result.new, rejections) == (3, [])
     kinds = [versions_of(engine, "WB", f"XZCF-2026-{i:04}")[0] for i in (1, 2, 3)]
     assert [(v.until_kind, v.effective_until) for v in kinds] == [
-        ("permanent", None), ("open_ended", None), ("date", date(2027, 5, 1))]
+        ("permanent", None),
+        ("open_ended", None),
+        ("date", date(2027, 5, 1)),
+    ]
     # Without an identifier, the same name and country (case and spacing aside) is one unresolved subject.
     with engine.connect() as conn:
         orgs = list(conn.execute(select(repo.organisations)))
@@ -191,7 +236,12 @@ def test_withdrawal_is_a_state_change_with_who_when_why(service, engine, clock, 
         (event,) = repo.record_events(conn, record.id)
     assert record.state == "withdrawn"
     assert (event.kind, event.actor, event.reason, event.at, event.version) == (
-        "withdrawn", "clerk 17", "decision annulled on review", clock.now(), 1)
+        "withdrawn",
+        "clerk 17",
+        "decision annulled on review",
+        clock.now(),
+        1,
+    )
     assert len(versions_of(engine, "SAMR", "XZCF-2026-0001")) == 1  # nothing deleted
     with pytest.raises(ValueError, match="already withdrawn"):
         service.withdraw("SAMR", "XZCF-2026-0001", actor="clerk 17", reason="again")
@@ -218,7 +268,9 @@ def test_memory_stays_flat_with_file_length(engine, catalog, clock, store_url, t
     long_summary = "Sold food past its use-by date. " * 40
 
     def peak(n: int) -> int:
-        rows = [row(f"{n}-{i}", subject_id=USCC_A if i % 2 else USCC_B, summary=long_summary) for i in range(n)]
+        rows = [
+            row(f"{n}-{i}", subject_id=USCC_A if i % 2 else USCC_B, summary=long_summary) for i in range(n)
+        ]
         path = write_ndjson(tmp_path / f"{n}.ndjson", rows)
         tracemalloc.start()
         service.ingest_file(path, "SAMR")

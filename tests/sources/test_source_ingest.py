@@ -6,12 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import shared_data
-from helpers import counts
 from sqlalchemy import func, select
 
 from credence.records import repository as repo
 from credence.sources.service import ingest_dataset
+
+from conftest import shared_data
+from helpers import counts
 
 FILES = {
     "world_bank": "world_bank_listing_of_ineligible_firms_and_individuals.xlsx",
@@ -38,13 +39,23 @@ def test_world_bank_list(service, engine) -> None:
     with engine.connect() as conn:
         orgs = repo.organisations
         uscc_rows = conn.execute(
-            select(func.count()).select_from(repo.records.join(orgs, repo.records.c.organisation_id == orgs.c.id))
-            .where(orgs.c.scheme == "uscc")).scalar_one()
+            select(func.count())
+            .select_from(repo.records.join(orgs, repo.records.c.organisation_id == orgs.c.id))
+            .where(orgs.c.scheme == "uscc")
+        ).scalar_one()
         uscc_orgs = conn.execute(select(func.count()).where(orgs.c.scheme == "uscc")).scalar_one()
-        twice = conn.execute(
-            select(repo.versions.c.subject_name).where(
-                repo.versions.c.organisation_id == "uscc:91650106053190805E")).scalars().all()
-        permanent = conn.execute(select(func.count()).where(repo.versions.c.until_kind == "permanent")).scalar_one()
+        twice = (
+            conn.execute(
+                select(repo.versions.c.subject_name).where(
+                    repo.versions.c.organisation_id == "uscc:91650106053190805E"
+                )
+            )
+            .scalars()
+            .all()
+        )
+        permanent = conn.execute(
+            select(func.count()).where(repo.versions.c.until_kind == "permanent")
+        ).scalar_one()
     assert uscc_rows == 33  # the 33 rows that carry a USCC are linked to that code
     assert uscc_orgs == 32  # one code appears under two English names: one organisation
     assert len(set(twice)) == 2
@@ -54,8 +65,9 @@ def test_world_bank_list(service, engine) -> None:
 def test_rows_with_a_uscc_keep_the_chinese_legal_name(service, engine) -> None:
     ingest(service, "world_bank")
     with engine.connect() as conn:
-        org = conn.execute(select(repo.organisations).where(
-            repo.organisations.c.code == "91654202798170403M")).one()
+        org = conn.execute(
+            select(repo.organisations).where(repo.organisations.c.code == "91654202798170403M")
+        ).one()
     assert (org.kind, org.country, org.alt_name) == ("enterprise", "CN", "新疆天山路桥有限责任公司")
 
 
@@ -64,8 +76,11 @@ def test_idb_list_refuses_individuals(service, engine) -> None:
     assert {(r.field, r.reason) for r in rejections} == {("subject_type", "natural_person")}
     assert result.accepted + result.rejected == 1081
     with engine.connect() as conn:
-        kinds = dict(conn.execute(select(repo.versions.c.until_kind, func.count())
-                                  .group_by(repo.versions.c.until_kind)).all())
+        kinds = dict(
+            conn.execute(
+                select(repo.versions.c.until_kind, func.count()).group_by(repo.versions.c.until_kind)
+            ).all()
+        )
     assert kinds.get("open_ended", 0) > 0
 
 
@@ -73,9 +88,14 @@ def test_ebrd_list_reads_china_three_ways_as_one_country(service, engine) -> Non
     result, rejections = ingest(service, "ebrd")
     assert result.status == "complete" and {r.reason for r in rejections} == {"natural_person"}
     with engine.connect() as conn:
-        countries = dict(conn.execute(select(repo.organisations.c.country, func.count())
-                                      .group_by(repo.organisations.c.country)).all())
-        open_ended = conn.execute(select(func.count()).where(repo.versions.c.until_kind == "open_ended")).scalar_one()
+        countries = dict(
+            conn.execute(
+                select(repo.organisations.c.country, func.count()).group_by(repo.organisations.c.country)
+            ).all()
+        )
+        open_ended = conn.execute(
+            select(func.count()).where(repo.versions.c.until_kind == "open_ended")
+        ).scalar_one()
     assert countries.get("CN", 0) > 100
     assert not any(c and len(c) != 2 for c in countries)
     assert open_ended > 0  # "Ongoing"
@@ -84,8 +104,11 @@ def test_ebrd_list_reads_china_three_ways_as_one_country(service, engine) -> Non
 def test_organisations_without_identifier_are_unresolved_subjects(service, engine) -> None:
     ingest(service, "ebrd")
     with engine.connect() as conn:
-        schemes = dict(conn.execute(select(repo.organisations.c.scheme, func.count())
-                                    .group_by(repo.organisations.c.scheme)).all())
+        schemes = dict(
+            conn.execute(
+                select(repo.organisations.c.scheme, func.count()).group_by(repo.organisations.c.scheme)
+            ).all()
+        )
     assert set(schemes) == {"unresolved"} and schemes["unresolved"] > 500
 
 
@@ -116,13 +139,15 @@ def test_cli_ingest_with_source(store_url, tmp_path: Path, monkeypatch) -> None:
 
     monkeypatch.chdir(tmp_path)
     path = shared_data("debarment", FILES["ebrd"])
-    result = CliRunner().invoke(app, ["ingest", str(path), "--source", "ebrd", "--json"],
-                                env={"CREDENCE_DATABASE_URL": store_url})
+    result = CliRunner().invoke(
+        app, ["ingest", str(path), "--source", "ebrd", "--json"], env={"CREDENCE_DATABASE_URL": store_url}
+    )
     assert result.exit_code == 1  # natural persons were refused
     summary = json.loads(result.stdout)
     assert summary["department"] == "EBRD" and summary["rejected"] == 243
     reasons = {json.loads(x)["reason"] for x in Path(summary["rejects_file"]).read_text("utf-8").splitlines()}
     assert reasons == {"natural_person"}
-    wrong = CliRunner().invoke(app, ["ingest", str(path), "--source", "ebrd", "-d", "WB"],
-                               env={"CREDENCE_DATABASE_URL": store_url})
+    wrong = CliRunner().invoke(
+        app, ["ingest", str(path), "--source", "ebrd", "-d", "WB"], env={"CREDENCE_DATABASE_URL": store_url}
+    )
     assert wrong.exit_code == 2 and "published by department EBRD" in wrong.output

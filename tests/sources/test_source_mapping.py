@@ -231,8 +231,16 @@ def test_ebrd_row() -> None:
 
 def test_own_sanctions_are_not_called_cross_debarments() -> None:
     mapper = RowMapper(load_dataset("idb"))
-    raw = {"Title": "Acme S.A.", "Entity": "Firm", "Nationality": "Bolivia", "From": "Jul 03, 2024",
-           "To": "Ongoing", "Grounds": " Fraud", "Source": "IDB", "IDB Sanction Type": "Debarment"}
+    raw = {
+        "Title": "Acme S.A.",
+        "Entity": "Firm",
+        "Nationality": "Bolivia",
+        "From": "Jul 03, 2024",
+        "To": "Ongoing",
+        "Grounds": " Fraud",
+        "Source": "IDB",
+        "IDB Sanction Type": "Debarment",
+    }
     row = mapper(raw)
     assert row["summary"] == "Grounds: Fraud. Sanction type: Debarment."
     assert row["subject_country"] == "BO"

@@ -28,7 +28,13 @@ ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # --- synthetic files -----------------------------------------------------------------------------------
 
 WB_HEADER_TOP: list[object] = [
-    "Firm Name", "Additional Firm Info", "Address", "Country", "Ineligibility Period", None, "Grounds"
+    "Firm Name",
+    "Additional Firm Info",
+    "Address",
+    "Country",
+    "Ineligibility Period",
+    None,
+    "Grounds",
 ]
 WB_HEADER_LOW: list[object] = [None, None, None, None, "From Date", "To Date", None]
 
@@ -68,8 +74,15 @@ WB_ROWS: list[list[object]] = [
     ["MR. RUFAT MAJIDOV", "*677", "BAKU", "Azerbaijan", "2024-12-10", "2027-08-09", "Obstructive Practices"],
     ["GRAND  MOTORS LLC ", "*678", "BAKU", "Azerbaijan", datetime(2024, 12, 10), "2027-08-09", "Obstructive"],
     [None, None, None, None, None, None, None],
-    ["XINJIANG TIANSHAN ROAD AND BRIDGE CO., LTD.", "(新疆天山路桥有限责任公司)(91654202798170403M)*647",
-     "URUMQI", "China", "2024-06-11", "2999-12-31", "Controlled Affiliate of a Sanctioned Entity"],
+    [
+        "XINJIANG TIANSHAN ROAD AND BRIDGE CO., LTD.",
+        "(新疆天山路桥有限责任公司)(91654202798170403M)*647",
+        "URUMQI",
+        "China",
+        "2024-06-11",
+        "2999-12-31",
+        "Controlled Affiliate of a Sanctioned Entity",
+    ],
     ["GES PLAN SH.P.K.", None, "FUSHË KOSOVË", "Kosovo", "03/12/2024", "2026-12-02", "Fraudulent Practice"],
 ]
 
@@ -80,8 +93,13 @@ def _wb_synthetic(tmp_path: Path) -> Path:
 
 def test_world_bank_two_row_header_is_composed() -> None:
     assert compose_header([WB_HEADER_TOP, WB_HEADER_LOW]) == [
-        "Firm Name", "Additional Firm Info", "Address", "Country",
-        "Ineligibility Period / From Date", "Ineligibility Period / To Date", "Grounds",
+        "Firm Name",
+        "Additional Firm Info",
+        "Address",
+        "Country",
+        "Ineligibility Period / From Date",
+        "Ineligibility Period / To Date",
+        "Grounds",
     ]
 
 
@@ -134,14 +152,51 @@ def test_idb_export_footer_is_not_data(tmp_path: Path) -> None:
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
-    sheet.append(["Title", "Entity", "Nationality", "Country", "From", "To", "Grounds", "Source",
-                  "IDB Sanction Type", "IDB Sanction Source", "Other Name"])
-    sheet.append(["1st Construction Branch of Weihai Construction Group Co. Ltd.", "Firm", "China", "Kenya",
-                  "Feb 17, 2022", "Oct 18, 2024", " Fraud", "AfDB cross debarment", None, None,
-                  "威海建设集团股份有限公司第一 建筑分公司"])
-    sheet.append(["Lucília dos Santos Mercês", "Individual", "Brazil", "Brazil", "Nov 01, 2023",
-                  "Nov 01, 2023", " Corruption, Fraud", "IDB", "Letter of reprimand", "Sanctions Committee",
-                  ""])
+    sheet.append(
+        [
+            "Title",
+            "Entity",
+            "Nationality",
+            "Country",
+            "From",
+            "To",
+            "Grounds",
+            "Source",
+            "IDB Sanction Type",
+            "IDB Sanction Source",
+            "Other Name",
+        ]
+    )
+    sheet.append(
+        [
+            "1st Construction Branch of Weihai Construction Group Co. Ltd.",
+            "Firm",
+            "China",
+            "Kenya",
+            "Feb 17, 2022",
+            "Oct 18, 2024",
+            " Fraud",
+            "AfDB cross debarment",
+            None,
+            None,
+            "威海建设集团股份有限公司第一 建筑分公司",
+        ]
+    )
+    sheet.append(
+        [
+            "Lucília dos Santos Mercês",
+            "Individual",
+            "Brazil",
+            "Brazil",
+            "Nov 01, 2023",
+            "Nov 01, 2023",
+            " Corruption, Fraud",
+            "IDB",
+            "Letter of reprimand",
+            "Sanctions Committee",
+            "",
+        ]
+    )
     sheet.append([])
     sheet.append(["Zastosowane filtry: \nFrom Date jest dnia marca 23, 2007 lub później"])
     path = tmp_path / "idb.xlsx"
@@ -238,7 +293,7 @@ def test_unreadable_files(tmp_path: Path) -> None:
         count_rows(tmp_path / "absent.csv", load_dataset("ebrd"))
     assert caught.value.reason == "unreadable"
     latin1 = tmp_path / "latin1.csv"
-    latin1.write_bytes(EBRD_HEADER.encode("utf-8") + "\"Société Générale\",,France,,,,,\n".encode("latin-1"))
+    latin1.write_bytes(EBRD_HEADER.encode("utf-8") + '"Société Générale",,France,,,,,\n'.encode("latin-1"))
     with pytest.raises(SourceFileError) as caught:
         count_rows(latin1, load_dataset("ebrd"))
     assert caught.value.reason == "encoding"
@@ -382,7 +437,9 @@ def test_china_three_ways() -> None:
     raw = [" ".join(str(r["Nationality"]).split()) for r in _raw("ebrd")]
     mapped = [row["subject_country"] for row in _rows("ebrd")]
     assert collections.Counter(text for text in raw if text in spellings) == {
-        "Peoples Republic of China": 228, "People's Republic of China": 193, "China": 125
+        "Peoples Republic of China": 228,
+        "People's Republic of China": 193,
+        "China": 125,
     }
     assert {code for text, code in zip(raw, mapped, strict=True) if text in spellings} == {"CN"}
 
@@ -405,14 +462,25 @@ def test_natural_persons(name: str, persons: int) -> None:
     assert sum(1 for row in rows if row["subject_type"] == "natural_person") == persons
     kind = {row["subject_name"]: row["subject_type"] for row in rows}
     spot = {
-        "world_bank": {"MR. RUFAT MAJIDOV": "natural_person", "DR.HANS PETER SCHÖNE": "natural_person",
-                       "GRAND MOTORS LLC": "organisation", "M/S. A.S. CONSTRUCTION": "organisation"},
-        "idb": {"Mr. Bekhruz Gulruzov": "natural_person",  # marked Firm in the Entity column
-                "Lucília dos Santos Mercês (“LUCÍLIA MERCÊS”)": "natural_person",
-                "Good Luck Corner Branch of Weihai Construction Group Co. Ltd.": "organisation"},
-        "ebrd": {"Ms Victoria Slisarenko": "natural_person", "Ir. Norma Kumalawati": "natural_person",
-                 "MS Gul Construction Co.": "organisation", "Zytron Systems": "organisation",
-                 "Carlos Estuardo Garcia Bautista": "natural_person", "Hao, Zhiyong": "natural_person"},
+        "world_bank": {
+            "MR. RUFAT MAJIDOV": "natural_person",
+            "DR.HANS PETER SCHÖNE": "natural_person",
+            "GRAND MOTORS LLC": "organisation",
+            "M/S. A.S. CONSTRUCTION": "organisation",
+        },
+        "idb": {
+            "Mr. Bekhruz Gulruzov": "natural_person",  # marked Firm in the Entity column
+            "Lucília dos Santos Mercês (“LUCÍLIA MERCÊS”)": "natural_person",
+            "Good Luck Corner Branch of Weihai Construction Group Co. Ltd.": "organisation",
+        },
+        "ebrd": {
+            "Ms Victoria Slisarenko": "natural_person",
+            "Ir. Norma Kumalawati": "natural_person",
+            "MS Gul Construction Co.": "organisation",
+            "Zytron Systems": "organisation",
+            "Carlos Estuardo Garcia Bautista": "natural_person",
+            "Hao, Zhiyong": "natural_person",
+        },
     }[name]
     assert {subject: kind.get(subject) for subject in spot} == spot
 

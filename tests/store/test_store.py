@@ -7,12 +7,13 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from conftest import BACKEND
 from sqlalchemy import insert, inspect, select, text
 
 from credence.store import migrate
 from credence.store.db import make_engine, normalise_url
 from credence.store.models import Base, IngestBatch
+
+from conftest import BACKEND
 
 
 def test_single_migration_head(engine) -> None:
@@ -53,9 +54,19 @@ def test_times_come_back_timezone_aware_utc(engine) -> None:
     shanghai = timezone(timedelta(hours=8))
     started = datetime(2026, 11, 25, 17, 30, tzinfo=shanghai)
     with engine.begin() as conn:
-        conn.execute(insert(IngestBatch.__table__).values(
-            department="SAMR", file_name="x", format="csv", status="complete", started_at=started,
-            new=0, updated=0, unchanged=0, rejected=0))
+        conn.execute(
+            insert(IngestBatch.__table__).values(
+                department="SAMR",
+                file_name="x",
+                format="csv",
+                status="complete",
+                started_at=started,
+                new=0,
+                updated=0,
+                unchanged=0,
+                rejected=0,
+            )
+        )
         got = conn.execute(select(IngestBatch.__table__.c.started_at)).scalar_one()
     assert got == started and got.tzinfo is not None
     assert got.utcoffset() == timedelta(0)
@@ -64,9 +75,19 @@ def test_times_come_back_timezone_aware_utc(engine) -> None:
 
 def test_naive_datetimes_are_refused(engine) -> None:
     with pytest.raises(Exception, match="naive datetime"), engine.begin() as conn:
-        conn.execute(insert(IngestBatch.__table__).values(
-            department="SAMR", file_name="x", format="csv", status="complete",
-            started_at=datetime(2026, 1, 1), new=0, updated=0, unchanged=0, rejected=0))
+        conn.execute(
+            insert(IngestBatch.__table__).values(
+                department="SAMR",
+                file_name="x",
+                format="csv",
+                status="complete",
+                started_at=datetime(2026, 1, 1),
+                new=0,
+                updated=0,
+                unchanged=0,
+                rejected=0,
+            )
+        )
 
 
 def test_plain_postgresql_urls_use_psycopg3() -> None:

@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from credence.catalog.model import Category, CatalogDocument, Department
+from credence.catalog.model import CatalogDocument, Category, Department
 from credence.catalog.prohibited import prohibited_grounds_in
 
 DEFAULT_CATALOG = "default_catalog.yaml"
@@ -76,7 +76,9 @@ def parse_catalog(text: str, source: str = "<text>") -> Catalog:
         line = mark.line + 1 if mark is not None else None
         raise CatalogError(source, [Problem("catalog", line, f"is not valid YAML: {exc}")]) from exc
     if not isinstance(raw, dict):
-        raise CatalogError(source, [Problem("catalog", 1, "must be a mapping with departments and categories")])
+        raise CatalogError(
+            source, [Problem("catalog", 1, "must be a mapping with departments and categories")]
+        )
 
     try:
         doc = CatalogDocument.model_validate(raw)
@@ -105,7 +107,9 @@ def _check_rules(doc: CatalogDocument, lines: dict[tuple[str, int], int]) -> lis
     seen: set[str] = set()
     for i, dept in enumerate(doc.departments):
         if dept.code in seen:
-            problems.append(Problem(f"department '{dept.code}'", lines.get(("departments", i)), "appears twice"))
+            problems.append(
+                Problem(f"department '{dept.code}'", lines.get(("departments", i)), "appears twice")
+            )
         seen.add(dept.code)
     seen = set()
     for i, cat in enumerate(doc.categories):
@@ -115,15 +119,30 @@ def _check_rules(doc: CatalogDocument, lines: dict[tuple[str, int], int]) -> lis
         seen.add(cat.code)
         for dept_code in cat.departments:
             if dept_code not in departments:
-                problems.append(Problem(where, line, f"names department '{dept_code}', which the catalog does not declare"))
+                problems.append(
+                    Problem(
+                        where, line, f"names department '{dept_code}', which the catalog does not declare"
+                    )
+                )
         text = " ".join(
-            [cat.code.replace("_", " "), cat.title, cat.title_zh or "", cat.description, *cat.criteria,
-             cat.legal_basis.law, cat.legal_basis.article]
+            [
+                cat.code.replace("_", " "),
+                cat.title,
+                cat.title_zh or "",
+                cat.description,
+                *cat.criteria,
+                cat.legal_basis.law,
+                cat.legal_basis.article,
+            ]
         )
         for ground, words in prohibited_grounds_in(text):
             problems.append(
-                Problem(where, line, f"concerns a prohibited ground ({ground.label}: '{words}'); "
-                        "the registry never records it")
+                Problem(
+                    where,
+                    line,
+                    f"concerns a prohibited ground ({ground.label}: '{words}'); "
+                    "the registry never records it",
+                )
             )
     return problems
 
@@ -145,8 +164,11 @@ def _explain(exc: ValidationError, raw: dict[str, Any], lines: dict[tuple[str, i
         field_name = ".".join(str(p) for p in rest)
         message = err["msg"].removeprefix("Value error, ")
         if err["type"] == "missing":
-            message = f"has no {field_name}" + (" (every category must cite a law and article)"
-                                                if field_name.startswith("legal_basis") else "")
+            message = f"has no {field_name}" + (
+                " (every category must cite a law and article)"
+                if field_name.startswith("legal_basis")
+                else ""
+            )
         elif field_name:
             message = f"{field_name}: {message}"
         problems.append(Problem(where, line, message))

@@ -117,7 +117,9 @@ class Category(_Strict):
         pub = self.publication
         if self.severity_applies:
             if pub.any is not None:
-                raise ValueError("publication.any is for categories without severity; give minor/general/serious")
+                raise ValueError(
+                    "publication.any is for categories without severity; give minor/general/serious"
+                )
             filled = {s: getattr(pub, s.value) or DEFAULT_SEVERITY_PERIODS[s] for s in Severity}
             object.__setattr__(self, "publication", Publication(**{s.value: p for s, p in filled.items()}))
         elif pub.any is None:
@@ -131,7 +133,7 @@ class Category(_Strict):
         if self.severity_applies:
             if severity is None:
                 raise ValueError(f"category {self.code} needs a severity")
-            period = getattr(self.publication, severity.value)
+            period: Period | None = getattr(self.publication, severity.value)
         else:
             period = self.publication.any
         assert period is not None  # guaranteed by _periods

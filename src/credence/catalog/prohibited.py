@@ -27,7 +27,16 @@ PROHIBITED_GROUNDS: tuple[Ground, ...] = (
     _ground(
         "religion",
         "belief or religion",
-        [r"religio\w*", r"beliefs?", r"faith", r"worship\w*", r"clergy", r"temples?", r"mosques?", r"churche?s?"],
+        [
+            r"religio\w*",
+            r"beliefs?",
+            r"faith",
+            r"worship\w*",
+            r"clergy",
+            r"temples?",
+            r"mosques?",
+            r"churche?s?",
+        ],
         ["宗教", "信仰", "寺庙", "教堂", "清真寺"],
     ),
     _ground(
@@ -39,14 +48,24 @@ PROHIBITED_GROUNDS: tuple[Ground, ...] = (
     _ground(
         "party",
         "party-organisation status",
-        [r"party[\s_-]+(organi[sz]ations?|members?(hip)?|branch\w*|building|committees?|cells?)",
-         r"communist[\s_-]+party"],
+        [
+            r"party[\s_-]+(organi[sz]ations?|members?(hip)?|branch\w*|building|committees?|cells?)",
+            r"communist[\s_-]+party",
+        ],
         ["党组织", "党建", "党员", "党支部", "党委"],
     ),
-    _ground("speech", "speech", [r"speech", r"freedom[\s_-]+of[\s_-]+expression", r"online[\s_-]+comments?"],
-            ["言论"]),
-    _ground("assembly", "assembly", [r"assembl(y|ies)", r"protests?", r"demonstrations?", r"petition\w*"],
-            ["集会", "游行", "示威", "上访", "信访"]),
+    _ground(
+        "speech",
+        "speech",
+        [r"speech", r"freedom[\s_-]+of[\s_-]+expression", r"online[\s_-]+comments?"],
+        ["言论"],
+    ),
+    _ground(
+        "assembly",
+        "assembly",
+        [r"assembl(y|ies)", r"protests?", r"demonstrations?", r"petition\w*"],
+        ["集会", "游行", "示威", "上访", "信访"],
+    ),
     _ground(
         "union",
         "union activity",
@@ -57,8 +76,13 @@ PROHIBITED_GROUNDS: tuple[Ground, ...] = (
     _ground(
         "health",
         "health",
-        [r"health[\s_-]+(status|conditions?|records?|data)", r"medical[\s_-]+(records?|history|conditions?)",
-         r"diseases?", r"disabilit\w*", r"pregnan\w*"],
+        [
+            r"health[\s_-]+(status|conditions?|records?|data)",
+            r"medical[\s_-]+(records?|history|conditions?)",
+            r"diseases?",
+            r"disabilit\w*",
+            r"pregnan\w*",
+        ],
         ["健康状况", "病史", "疾病", "残疾"],
     ),
     _ground("sex_life", "sex life", [r"sex(ual)?[\s_-]+(life|orientation)"], ["性生活", "性取向"]),
@@ -71,8 +95,12 @@ PROHIBITED_GROUNDS: tuple[Ground, ...] = (
     _ground(
         "movements",
         "movements",
-        [r"movements?[\s_-]+of[\s_-]+(persons|people|staff)", r"whereabouts", r"location[\s_-]+(history|tracking)",
-         r"travel[\s_-]+(records?|history)"],
+        [
+            r"movements?[\s_-]+of[\s_-]+(persons|people|staff)",
+            r"whereabouts",
+            r"location[\s_-]+(history|tracking)",
+            r"travel[\s_-]+(records?|history)",
+        ],
         ["行踪", "出行记录"],
     ),
 )

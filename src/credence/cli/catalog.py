@@ -26,7 +26,9 @@ def check(path: Path = typer.Argument(..., help="A catalog YAML file.")) -> None
         raise typer.Exit(1) from None
     console.print(
         f"catalog {path} is valid: version {catalog.version}, {len(catalog.departments)} departments, "
-        f"{len(catalog.categories)} categories", highlight=False)
+        f"{len(catalog.categories)} categories",
+        highlight=False,
+    )
 
 
 @app.command("show")
@@ -55,14 +57,21 @@ def show(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help=
         if c.severity_applies:
             pub = c.publication
             periods = ", ".join(
-                f"{s} {p.min_days}-{p.max_days}" for s, p in
-                (("minor", pub.minor), ("general", pub.general), ("serious", pub.serious)) if p is not None)
+                f"{s} {p.min_days}-{p.max_days}"
+                for s, p in (("minor", pub.minor), ("general", pub.general), ("serious", pub.serious))
+                if p is not None
+            )
         else:
             assert c.publication.any is not None
             periods = f"{c.publication.any.min_days}-{c.publication.any.max_days}"
-        console.print(f"\n[bold]{c.code}[/] — {c.title}" + (f" {c.title_zh}" if c.title_zh else ""), highlight=False)
-        console.print(f"  {c.information_class.value} · {c.polarity.value} · {c.publicity.value}"
-                      + ("" if c.requires_identifier else " · identifier optional"), highlight=False)
+        console.print(
+            f"\n[bold]{c.code}[/] — {c.title}" + (f" {c.title_zh}" if c.title_zh else ""), highlight=False
+        )
+        console.print(
+            f"  {c.information_class.value} · {c.polarity.value} · {c.publicity.value}"
+            + ("" if c.requires_identifier else " · identifier optional"),
+            highlight=False,
+        )
         console.print(f"  legal basis: {c.legal_basis}", highlight=False)
         console.print(f"  departments: {', '.join(c.departments)}", highlight=False)
         console.print(f"  published (days): {periods}", highlight=False)

@@ -22,4 +22,6 @@ def upgrade(ctx: typer.Context, revision: str = typer.Argument("head", help="Tar
 def current(ctx: typer.Context) -> None:
     """Print the database's migration revision."""
     engine = app_context(ctx).engine
-    console.print(f"{migrate.current_revision(engine) or 'empty (run: credence db upgrade)'}", highlight=False)
+    console.print(
+        f"{migrate.current_revision(engine) or 'empty (run: credence db upgrade)'}", highlight=False
+    )

@@ -40,11 +40,17 @@ class RejectsFile:
 def ingest(
     ctx: typer.Context,
     path: Path = typer.Argument(..., help="CSV (UTF-8, UTF-8 with BOM, GB18030), NDJSON or Parquet file."),
-    department: str = typer.Option(None, "--department", "-d", help="Code of the submitting department."),
-    source: str = typer.Option(None, "--source", help="A known public source (see docs/sources.md)."),
-    fmt: str = typer.Option(None, "--format", help=f"One of {', '.join(FORMATS)}; default from the suffix."),
-    encoding: str = typer.Option(None, "--encoding", help="CSV encoding; default: detected."),
-    rejects: Path = typer.Option(None, "--rejects", help="Rejects file; default ./NAME.rejects.ndjson."),
+    department: str | None = typer.Option(
+        None, "--department", "-d", help="Code of the submitting department."
+    ),
+    source: str | None = typer.Option(None, "--source", help="A known public source (see docs/sources.md)."),
+    fmt: str | None = typer.Option(
+        None, "--format", help=f"One of {', '.join(FORMATS)}; default from the suffix."
+    ),
+    encoding: str | None = typer.Option(None, "--encoding", help="CSV encoding; default: detected."),
+    rejects: Path | None = typer.Option(
+        None, "--rejects", help="Rejects file; default ./NAME.rejects.ndjson."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print a machine-readable summary."),
 ) -> None:
     """Check every row against the catalog and store the accepted ones.
@@ -71,8 +77,13 @@ def ingest(
     service = IngestService(app.engine, catalog, app.clock, app.settings)
     rejects_file = RejectsFile(rejects or Path.cwd() / f"{path.name}.rejects.ndjson")
     progress = Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(), TextColumn("{task.fields[rows]} rows"),
-        TimeRemainingColumn(), console=console, transient=True,
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TextColumn("{task.fields[rows]} rows"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
         disable=as_json or not console.is_terminal,
     )
     try:
@@ -85,18 +96,33 @@ def ingest(
             if source is not None:
                 from credence.sources.service import ingest_dataset
 
-                result = ingest_dataset(service, path, source, department=department,
-                                        on_reject=rejects_file.write, on_progress=on_progress)
+                result = ingest_dataset(
+                    service,
+                    path,
+                    source,
+                    department=department,
+                    on_reject=rejects_file.write,
+                    on_progress=on_progress,
+                )
             else:
-                result = service.ingest_file(path, department, fmt=fmt, encoding=encoding,
-                                             on_reject=rejects_file.write, on_progress=on_progress)
+                assert department is not None  # checked above
+                result = service.ingest_file(
+                    path,
+                    department,
+                    fmt=fmt,
+                    encoding=encoding,
+                    on_reject=rejects_file.write,
+                    on_progress=on_progress,
+                )
     except (UnknownDepartment, ValueError, LookupError) as exc:
         raise fail(str(exc)) from None
     except OSError as exc:
         raise fail(f"cannot read {path}: {exc}") from None
     except KeyboardInterrupt:
-        console.print("interrupted: every committed row is stored whole; run the same command again to "
-                      "finish", highlight=False)
+        console.print(
+            "interrupted: every committed row is stored whole; run the same command again to finish",
+            highlight=False,
+        )
         raise typer.Exit(130) from None
     finally:
         rejects_file.close()
@@ -112,12 +138,17 @@ def _report(result: IngestResult, as_json: bool) -> None:
         return
     if result.file_error is not None:
         err = result.file_error
-        console.print(f"[bold red]rejected whole[/]: {result.file_name}, line {err.line}: {err.message} "
-                      f"({err.reason}); nothing was stored", highlight=False)
+        console.print(
+            f"[bold red]rejected whole[/]: {result.file_name}, line {err.line}: {err.message} "
+            f"({err.reason}); nothing was stored",
+            highlight=False,
+        )
     else:
         console.print(
             f"{result.file_name} ({result.department}): {result.accepted:,} accepted "
             f"({result.new:,} new, {result.updated:,} updated, {result.unchanged:,} unchanged), "
-            f"{result.rejected:,} rejected — batch {result.batch_id}, {result.seconds:.1f} s", highlight=False)
+            f"{result.rejected:,} rejected — batch {result.batch_id}, {result.seconds:.1f} s",
+            highlight=False,
+        )
     if result.rejects_path:
         console.print(f"rejected rows and reasons: {result.rejects_path}", highlight=False)

@@ -29,10 +29,15 @@ app.command("status")(records.status)
 @app.callback()
 def main(
     ctx: typer.Context,
-    database_url: str = typer.Option(None, "--database-url", envvar="CREDENCE_DATABASE_URL",
-                                     help="SQLAlchemy URL of the store (default sqlite:///./credence.db)."),
-    catalog_path: Path = typer.Option(None, "--catalog", envvar="CREDENCE_CATALOG_PATH",
-                                      help="A catalog YAML replacing the default."),
+    database_url: str = typer.Option(
+        None,
+        "--database-url",
+        envvar="CREDENCE_DATABASE_URL",
+        help="SQLAlchemy URL of the store (default sqlite:///./credence.db).",
+    ),
+    catalog_path: Path = typer.Option(
+        None, "--catalog", envvar="CREDENCE_CATALOG_PATH", help="A catalog YAML replacing the default."
+    ),
 ) -> None:
     overrides: dict[str, object] = {}
     if database_url:

@@ -28,23 +28,37 @@ def show(ctx: typer.Context, department: str, source_record_id: str) -> None:
             raise fail(f"no record '{source_record_id}' from department {department}", 1)
         versions = repo.record_versions(conn, record.id)
         events = repo.record_events(conn, record.id)
-    console.print(f"record {record.id}: {department} / {source_record_id} — {record.category}, "
-                  f"{record.state}, version {record.current_version}, subject {record.organisation_id}",
-                  highlight=False)
+    console.print(
+        f"record {record.id}: {department} / {source_record_id} — {record.category}, "
+        f"{record.state}, version {record.current_version}, subject {record.organisation_id}",
+        highlight=False,
+    )
     table = Table("v", "decided", "severity", "status", "until", "summary", "file:line", "received (UTC)")
     for v in versions:
         until = v.effective_until.isoformat() if v.effective_until else (v.until_kind or "")
-        table.add_row(str(v.version), v.decided_on.isoformat(), v.severity or "", v.status, until,
-                      (v.summary or "")[:60], f"{v.file_name}:{v.line}", v.received_at.isoformat())
+        table.add_row(
+            str(v.version),
+            v.decided_on.isoformat(),
+            v.severity or "",
+            v.status,
+            until,
+            (v.summary or "")[:60],
+            f"{v.file_name}:{v.line}",
+            v.received_at.isoformat(),
+        )
     console.print(table)
     for e in events:
         console.print(f"{e.at.isoformat()} {e.kind} by {e.actor}: {e.reason}", highlight=False)
 
 
 @app.command("withdraw")
-def withdraw(ctx: typer.Context, department: str, source_record_id: str,
-             actor: str = typer.Option(..., help="Who decides."),
-             reason: str = typer.Option(..., help="Why.")) -> None:
+def withdraw(
+    ctx: typer.Context,
+    department: str,
+    source_record_id: str,
+    actor: str = typer.Option(..., help="Who decides."),
+    reason: str = typer.Option(..., help="Why."),
+) -> None:
     """Withdraw a record from use. Nothing is deleted; the change is kept with who, when and why."""
     try:
         _service(ctx).withdraw(department, source_record_id, actor=actor, reason=reason)
@@ -56,9 +70,13 @@ def withdraw(ctx: typer.Context, department: str, source_record_id: str,
 
 
 @app.command("reinstate")
-def reinstate(ctx: typer.Context, department: str, source_record_id: str,
-              actor: str = typer.Option(..., help="Who decides."),
-              reason: str = typer.Option(..., help="Why.")) -> None:
+def reinstate(
+    ctx: typer.Context,
+    department: str,
+    source_record_id: str,
+    actor: str = typer.Option(..., help="Who decides."),
+    reason: str = typer.Option(..., help="Why."),
+) -> None:
     """Return a withdrawn record to use, with who, when and why."""
     try:
         _service(ctx).reinstate(department, source_record_id, actor=actor, reason=reason)
@@ -74,8 +92,9 @@ def status(ctx: typer.Context) -> None:
     app_ = app_context(ctx)
     engine = app_.engine
     revision = migrate.current_revision(engine)
-    console.print(f"store: {engine.url.render_as_string(hide_password=True)} (revision {revision})",
-                  highlight=False)
+    console.print(
+        f"store: {engine.url.render_as_string(hide_password=True)} (revision {revision})", highlight=False
+    )
     if revision is None:
         console.print("empty: run `credence db upgrade`, then `credence ingest`", highlight=False)
         return
@@ -85,6 +104,10 @@ def status(ctx: typer.Context) -> None:
         by_cat = repo.counts_by(conn, repo.records.c.category)
         by_scheme = repo.counts_by(conn, repo.organisations.c.scheme)
     console.print(", ".join(f"{name}: {n:,}" for name, n in counts.items()), highlight=False)
-    for title, rows in (("by department", by_dept), ("by category", by_cat), ("subjects by scheme", by_scheme)):
+    for title, rows in (
+        ("by department", by_dept),
+        ("by category", by_cat),
+        ("subjects by scheme", by_scheme),
+    ):
         if rows:
             console.print(f"{title}: " + ", ".join(f"{k} {n:,}" for k, n in rows), highlight=False)

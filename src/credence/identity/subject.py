@@ -23,7 +23,7 @@ from stdnum.cn import ric
 from credence.identity.errors import IdentifierError, SubjectRefused
 from credence.identity.kinds import OrgKind
 from credence.identity.lei import parse_lei
-from credence.identity.uscc import is_valid_uscc, parse_uscc
+from credence.identity.uscc import parse_uscc
 
 __all__ = ["Scheme", "SubjectId", "refuse_kind", "resolve_subject"]
 
@@ -89,18 +89,20 @@ def resolve_subject(text: str) -> SubjectId:
     """
     if not isinstance(text, str):
         raise TypeError(f"expected str, got {type(text).__name__}")
-    # Checked before the USCC rules so that a person's ID number gets the refusal it deserves rather
-    # than an invitation to "fix" its check character. A code valid under both rules is a USCC.
-    # The message deliberately does not repeat the number.
-    if _is_resident_id(text) and not is_valid_uscc(text):
-        raise SubjectRefused(
-            "natural_person",
-            "natural persons are not subjects of this registry: this is a Chinese resident identity "
-            "card number, and only organisations can be recorded",
-        )
     length = len(text.strip())
     if length == 18:
-        uscc = parse_uscc(text)
+        try:
+            uscc = parse_uscc(text)
+        except IdentifierError:
+            # A person's ID number gets the refusal it deserves rather than an invitation to "fix" its
+            # check character. A code valid under both rules is a USCC. The message does not repeat it.
+            if _is_resident_id(text):
+                raise SubjectRefused(
+                    "natural_person",
+                    "natural persons are not subjects of this registry: this is a Chinese resident identity "
+                    "card number, and only organisations can be recorded",
+                ) from None
+            raise
         refusal = refuse_kind(uscc.kind)
         if refusal is not None:
             raise refusal

@@ -28,7 +28,8 @@ class InterchangeRow(BaseModel):
     )
 
     source_record_id: str = Field(
-        min_length=1, max_length=200,
+        min_length=1,
+        max_length=200,
         description="The department's own identifier of this record. Resubmitting it with other content "
         "makes a new version.",
     )
@@ -36,14 +37,16 @@ class InterchangeRow(BaseModel):
     subject_id: str | None = Field(
         default=None,
         description="The organisation: an 18-character Unified Social Credit Code or a 20-character LEI. "
-        "Empty only for categories the catalog marks requires_identifier: false (kept as an unresolved subject).",
+        "Empty only for categories the catalog marks requires_identifier: false "
+        "(kept as an unresolved subject).",
     )
     subject_name: str = Field(min_length=1, max_length=500, description="The organisation's name as decided.")
     subject_alt_name: str | None = Field(
         default=None, max_length=500, description="Another name, e.g. the Chinese legal name."
     )
     subject_country: str | None = Field(
-        default=None, pattern=r"^[A-Z]{2}$",
+        default=None,
+        pattern=r"^[A-Z]{2}$",
         description="ISO 3166-1 alpha-2 country of the organisation; CN for USCC subjects.",
     )
     subject_type: Literal["organisation", "natural_person"] = Field(
@@ -59,7 +62,8 @@ class InterchangeRow(BaseModel):
         description="final: legally effective; pending: under review or appeal, marked as such."
     )
     amount: str | None = Field(
-        default=None, pattern=r"^\d{1,15}(\.\d{1,4})?$",
+        default=None,
+        pattern=r"^\d{1,15}(\.\d{1,4})?$",
         description="A fine or sum owed, a non-negative decimal with a dot.",
     )
     currency: str | None = Field(

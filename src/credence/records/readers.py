@@ -89,8 +89,16 @@ class RowSource:
                 if not fields or fields == [""]:
                     continue
                 if len(fields) != width:
-                    yield RawRow(start, None, Rejection(start, None, "wrong_field_count",
-                                                        f"row has {len(fields)} fields; the header has {width}"))
+                    yield RawRow(
+                        start,
+                        None,
+                        Rejection(
+                            start,
+                            None,
+                            "wrong_field_count",
+                            f"row has {len(fields)} fields; the header has {width}",
+                        ),
+                    )
                     continue
                 yield RawRow(start, {k: v for k, v in zip(header, fields, strict=True) if v != ""})
 
@@ -99,18 +107,34 @@ class RowSource:
             for number, data in enumerate(raw, start=1):
                 self._position += len(data)
                 if number == 1 and data.startswith(codecs.BOM_UTF8):
-                    data = data[len(codecs.BOM_UTF8):]
+                    data = data[len(codecs.BOM_UTF8) :]
                 if not data.strip():
                     continue
                 try:
                     obj = json.loads(data)
                 except json.JSONDecodeError as exc:
-                    yield RawRow(number, None, Rejection(number, None, "invalid_json",
-                                                         f"not valid JSON at character {exc.pos + 1}: {exc.msg}"))
+                    yield RawRow(
+                        number,
+                        None,
+                        Rejection(
+                            number,
+                            None,
+                            "invalid_json",
+                            f"not valid JSON at character {exc.pos + 1}: {exc.msg}",
+                        ),
+                    )
                     continue
                 if not isinstance(obj, dict):
-                    yield RawRow(number, None, Rejection(number, None, "not_an_object",
-                                                         f"each line must be a JSON object, got {type(obj).__name__}"))
+                    yield RawRow(
+                        number,
+                        None,
+                        Rejection(
+                            number,
+                            None,
+                            "not_an_object",
+                            f"each line must be a JSON object, got {type(obj).__name__}",
+                        ),
+                    )
                     continue
                 yield RawRow(number, obj)
 
@@ -138,8 +162,9 @@ def _open_parquet(path: Path) -> Any:
 def detect_format(path: Path) -> str:
     fmt = _SUFFIXES.get(path.suffix.lower())
     if fmt is None:
-        raise ValueError(f"cannot tell the format of '{path.name}' from its suffix; pass --format "
-                         f"({', '.join(FORMATS)})")
+        raise ValueError(
+            f"cannot tell the format of '{path.name}' from its suffix; pass --format ({', '.join(FORMATS)})"
+        )
     return fmt
 
 
@@ -159,8 +184,9 @@ def detect_csv_encoding(path: Path) -> str:
         try:
             _decode_all(path, "gb18030", fail_reason="invalid_encoding")
         except FileRejected:
-            raise FileRejected(utf8_error.line, "invalid_encoding",
-                               f"{utf8_error.message}; it is not GB18030 either") from None
+            raise FileRejected(
+                utf8_error.line, "invalid_encoding", f"{utf8_error.message}; it is not GB18030 either"
+            ) from None
         return "gb18030"
 
 
@@ -183,9 +209,10 @@ def _decode_all(path: Path, encoding: str, fail_reason: str) -> None:
                 offset = max(exc.start, 0)
                 line = lines_before + joined[:offset].count(b"\n") + 1
                 column = offset - (joined.rfind(b"\n", 0, offset) + 1) + 1
-                byte = joined[offset:offset + 1].hex().upper()
-                raise FileRejected(line, fail_reason,
-                                   f"byte 0x{byte} at character {column} is not valid {encoding.upper()}") from None
+                byte = joined[offset : offset + 1].hex().upper()
+                raise FileRejected(
+                    line, fail_reason, f"byte 0x{byte} at character {column} is not valid {encoding.upper()}"
+                ) from None
             if final:
                 return
             lines_before += chunk.count(b"\n")
@@ -217,14 +244,21 @@ def _check_header(names: list[str], line: int | None) -> None:
     seen: dict[str, int] = {}
     for i, name in enumerate(names, start=1):
         if name in seen:
-            raise FileRejected(line, "duplicate_header",
-                               f"column '{name}' appears twice in the {where} (columns {seen[name]} and {i})")
+            raise FileRejected(
+                line,
+                "duplicate_header",
+                f"column '{name}' appears twice in the {where} (columns {seen[name]} and {i})",
+            )
         seen[name] = i
     unknown = [n for n in names if n not in FIELDS]
     if unknown:
-        raise FileRejected(line, "unknown_column",
-                           f"column '{unknown[0]}' is not a field of the interchange format "
-                           f"(known: {', '.join(FIELDS)})")
+        raise FileRejected(
+            line,
+            "unknown_column",
+            f"column '{unknown[0]}' is not a field of the interchange format (known: {', '.join(FIELDS)})",
+        )
     missing = [n for n in FIELDS if n in REQUIRED and n not in seen]
     if missing:
-        raise FileRejected(line, "missing_column", f"required column '{missing[0]}' is missing from the {where}")
+        raise FileRejected(
+            line, "missing_column", f"required column '{missing[0]}' is missing from the {where}"
+        )

@@ -103,16 +103,28 @@ class IngestService:
             rejection = exc.as_rejection()
             if on_reject:
                 on_reject(rejection)
-            return IngestResult(path.name, department, "rejected", rejected=1, file_error=rejection,
-                                seconds=time.perf_counter() - started)
+            return IngestResult(
+                path.name,
+                department,
+                "rejected",
+                rejected=1,
+                file_error=rejection,
+                seconds=time.perf_counter() - started,
+            )
 
         def progress(rows_read: int, _position: int) -> None:
             if on_progress:
                 on_progress(rows_read, source.position)
 
         return self.ingest_rows(
-            department, rows, file_name=path.name, fmt=source.format, file_sha256=file_sha256(path),
-            on_reject=on_reject, on_progress=progress, started=started,
+            department,
+            rows,
+            file_name=path.name,
+            fmt=source.format,
+            file_sha256=file_sha256(path),
+            on_reject=on_reject,
+            on_progress=progress,
+            started=started,
         )
 
     def ingest_rows(
@@ -130,19 +142,23 @@ class IngestService:
         """Validate and store rows; rejected ones go to on_reject. The rows must already be readable."""
         self.check_department(department)
         started = time.perf_counter() if started is None else started
-        validator = RowValidator(self.catalog, department, today(self.clock, self.settings.timezone),
-                                 self.settings.max_field_chars)
+        validator = RowValidator(
+            self.catalog, department, today(self.clock, self.settings.timezone), self.settings.max_field_chars
+        )
         result = IngestResult(file_name, department, "running")
         with self.engine.begin() as conn:
-            result.batch_id = repo.start_batch(conn, department, file_name, fmt, file_sha256, self.clock.now())
+            result.batch_id = repo.start_batch(
+                conn, department, file_name, fmt, file_sha256, self.clock.now()
+            )
         batch_id = result.batch_id
         read = 0
         try:
             for chunk, rejected in _chunks(rows, validator, self.settings.ingest_chunk_rows):
                 read += len(chunk) + len(rejected)
                 with self.engine.begin() as conn:
-                    new, updated, unchanged, duplicates = self._write_chunk(conn, department, chunk, batch_id,
-                                                                            file_name)
+                    new, updated, unchanged, duplicates = self._write_chunk(
+                        conn, department, chunk, batch_id, file_name
+                    )
                     rejected.extend(duplicates)
                     rejected_rows = len({r.line for r in rejected})
                     repo.add_batch_counts(conn, batch_id, new, updated, unchanged, rejected_rows)
@@ -184,10 +200,16 @@ class IngestService:
             elif current.content_hash == row.content_hash:
                 unchanged += 1
             elif current.batch_id == batch_id:
-                duplicates.append(Rejection(
-                    row.line, "source_record_id", "duplicate_in_file",
-                    f"source_record_id '{row.source_record_id}' already appears with other content at "
-                    f"line {current.line} of this submission", row.source_record_id))
+                duplicates.append(
+                    Rejection(
+                        row.line,
+                        "source_record_id",
+                        "duplicate_in_file",
+                        f"source_record_id '{row.source_record_id}' already appears with other content at "
+                        f"line {current.line} of this submission",
+                        row.source_record_id,
+                    )
+                )
             else:
                 version = current.version + 1
                 changed.append((row, version))
@@ -206,8 +228,9 @@ class IngestService:
     def reinstate(self, department: str, source_record_id: str, *, actor: str, reason: str) -> None:
         self._change_state(department, source_record_id, "active", "reinstated", actor, reason)
 
-    def _change_state(self, department: str, source_record_id: str, state: str, kind: str, actor: str,
-                      reason: str) -> None:
+    def _change_state(
+        self, department: str, source_record_id: str, state: str, kind: str, actor: str, reason: str
+    ) -> None:
         if not actor.strip() or not reason.strip():
             raise ValueError("a state change needs who made it (actor) and why (reason)")
         with self.engine.begin() as conn:
@@ -221,8 +244,9 @@ class IngestService:
             repo.add_event(conn, record.id, record.current_version, kind, actor.strip(), reason.strip(), now)
 
 
-def _chunks(rows: Iterable[RawRow], validator: RowValidator,
-            size: int) -> Iterator[tuple[list[ValidRow], list[Rejection]]]:
+def _chunks(
+    rows: Iterable[RawRow], validator: RowValidator, size: int
+) -> Iterator[tuple[list[ValidRow], list[Rejection]]]:
     chunk: list[ValidRow] = []
     rejected: list[Rejection] = []
     for raw in rows:

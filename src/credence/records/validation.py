@@ -19,7 +19,7 @@ from typing import Any
 import pycountry
 
 from credence.catalog import Catalog, Severity
-from credence.identity import SubjectError, resolve_subject
+from credence.identity import SubjectError, SubjectId, resolve_subject
 from credence.records.interchange import FIELDS, REQUIRED, UNTIL_WORDS
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -106,6 +106,8 @@ class RowValidator:
         self.max_field_chars = max_field_chars
         self._countries: dict[str, bool] = {}
         self._currencies: dict[str, bool] = {}
+        # Organisations recur across rows; resolving a code once per run saves most identity checks.
+        self._subjects: dict[str, SubjectId | SubjectError] = {}
 
     def check(self, line: int, raw: Mapping[str, Any]) -> ValidRow | list[Rejection]:
         problems: list[Rejection] = []
@@ -130,20 +132,28 @@ class RowValidator:
         if values["category"] is not None and category is None:
             reject("category", "unknown_category", f"category '{values['category']}' is not in the catalog")
         elif category is not None and not self.catalog.may_submit(self.department, category.code):
-            reject("category", "category_not_allowed",
-                   f"department {self.department} may not submit category '{category.code}'")
+            reject(
+                "category",
+                "category_not_allowed",
+                f"department {self.department} may not submit category '{category.code}'",
+            )
 
         subject = self._subject(values, category is None or category.requires_identifier, reject)
 
         severity = values["severity"]
         if category is not None:
             if category.severity_applies and severity is None:
-                reject("severity", "missing", f"severity is required for category '{category.code}' "
-                       "(minor, general or serious)")
+                reject(
+                    "severity",
+                    "missing",
+                    f"severity is required for category '{category.code}' (minor, general or serious)",
+                )
             elif not category.severity_applies and severity is not None:
                 reject("severity", "not_applicable", f"severity does not apply to category '{category.code}'")
         if severity is not None and severity not in Severity.__members__:
-            reject("severity", "invalid_value", f"severity '{severity}' is not one of minor, general, serious")
+            reject(
+                "severity", "invalid_value", f"severity '{severity}' is not one of minor, general, serious"
+            )
 
         decided_on = self._date("decided_on", raw.get("decided_on"), values["decided_on"], reject)
         if decided_on is not None and decided_on > self.today:
@@ -154,7 +164,9 @@ class RowValidator:
             reject("status", "invalid_value", f"status '{status}' is not final or pending")
 
         amount, currency = self._money(values, reject)
-        until, until_kind = self._until(raw.get("effective_until"), values["effective_until"], decided_on, reject)
+        until, until_kind = self._until(
+            raw.get("effective_until"), values["effective_until"], decided_on, reject
+        )
 
         if problems:
             return problems
@@ -162,8 +174,18 @@ class RowValidator:
         legal_basis, summary = values["legal_basis"], values["summary"]
         assert legal_basis is not None and status is not None
         content = (
-            sid, category.code, subject.key, subject.name, subject.alt_name or "", severity or "",
-            decided_on.isoformat(), legal_basis, status, amount or "", currency or "", summary or "",
+            sid,
+            category.code,
+            subject.key,
+            subject.name,
+            subject.alt_name or "",
+            severity or "",
+            decided_on.isoformat(),
+            legal_basis,
+            status,
+            amount or "",
+            currency or "",
+            summary or "",
             until.isoformat() if until else (until_kind or ""),
         )
         content_hash = hashlib.sha256("\x1f".join(content).encode()).hexdigest()
@@ -205,30 +227,44 @@ class RowValidator:
             label = "NUL byte" if char == "\x00" else f"control character U+{ord(char):04X}"
             reject(name, "control_character", f"{name} contains a {label} at character {control.start() + 1}")
             return None
-        value = value.strip()
-        if not value:
+        text: str = value.strip()
+        if not text:
             return None
-        if value.startswith(_FORMULA_START) and name in ("source_record_id", "subject_name", "subject_alt_name",
-                                                          "legal_basis", "summary"):
-            reject(name, "formula_injection",
-                   f"{name} starts with '{value[0]}', which spreadsheets run as a formula; remove it or "
-                   "start the text with a letter or digit")
+        if text.startswith(_FORMULA_START) and name in (
+            "source_record_id",
+            "subject_name",
+            "subject_alt_name",
+            "legal_basis",
+            "summary",
+        ):
+            reject(
+                name,
+                "formula_injection",
+                f"{name} starts with '{text[0]}', which spreadsheets run as a formula; remove it or "
+                "start the text with a letter or digit",
+            )
             return None
-        return value
+        return text
 
     def _subject(self, values: dict[str, str | None], requires_id: bool, reject: Any) -> Subject | None:
         name, alt, country = values["subject_name"], values["subject_alt_name"], values["subject_country"]
         subject_type = values["subject_type"] or "organisation"
         if subject_type == "natural_person":
-            reject("subject_type", "natural_person",
-                   "natural persons are not subjects of this registry; only organisations are recorded")
+            reject(
+                "subject_type",
+                "natural_person",
+                "natural persons are not subjects of this registry; only organisations are recorded",
+            )
             return None
         if subject_type != "organisation":
             reject("subject_type", "invalid_value", f"subject_type '{subject_type}' is not organisation")
             return None
         if country is not None and not self._known_country(country):
-            reject("subject_country", "invalid_country",
-                   f"subject_country '{country}' is not an ISO 3166-1 alpha-2 code")
+            reject(
+                "subject_country",
+                "invalid_country",
+                f"subject_country '{country}' is not an ISO 3166-1 alpha-2 code",
+            )
             return None
         code = values["subject_id"]
         if code is None:
@@ -238,16 +274,28 @@ class RowValidator:
                 return None
             if name is None:
                 return None
-            return Subject(unresolved_key(name, country), "unresolved", None, name, alt, None, country, None, False)
-        try:
-            resolved = resolve_subject(code)
-        except SubjectError as exc:
-            reject("subject_id", exc.reason, exc.message)
+            return Subject(
+                unresolved_key(name, country), "unresolved", None, name, alt, None, country, None, False
+            )
+        resolved = self._subjects.get(code)
+        if resolved is None:
+            if len(self._subjects) > 200_000:
+                self._subjects.clear()
+            try:
+                resolved = resolve_subject(code)
+            except SubjectError as exc:
+                resolved = exc
+            self._subjects[code] = resolved
+        if isinstance(resolved, SubjectError):
+            reject("subject_id", resolved.reason, resolved.message)
             return None
         if resolved.scheme == "uscc":
             if country not in (None, "CN"):
-                reject("subject_country", "country_mismatch",
-                       f"a USCC names a Chinese organisation, but subject_country is {country}")
+                reject(
+                    "subject_country",
+                    "country_mismatch",
+                    f"a USCC names a Chinese organisation, but subject_country is {country}",
+                )
                 return None
             country = "CN"
         if name is None:
@@ -287,8 +335,11 @@ class RowValidator:
         amount, currency = values["amount"], values["currency"]
         if amount is not None:
             if not _AMOUNT.match(amount):
-                reject("amount", "invalid_amount",
-                       f"amount '{amount}' is not a non-negative decimal like 1500 or 1500.50")
+                reject(
+                    "amount",
+                    "invalid_amount",
+                    f"amount '{amount}' is not a non-negative decimal like 1500 or 1500.50",
+                )
                 amount = None
             else:
                 try:
@@ -314,8 +365,11 @@ class RowValidator:
         if until is None:
             return None, None
         if decided_on is not None and until < decided_on:
-            reject("effective_until", "before_decision",
-                   f"effective_until {until} is before decided_on {decided_on}")
+            reject(
+                "effective_until",
+                "before_decision",
+                f"effective_until {until} is before decided_on {decided_on}",
+            )
             return None, None
         return until, "date"
 

@@ -83,13 +83,15 @@ def _column_index(header: Sequence[str], dataset: DatasetMapping, line: int) -> 
         matches = positions.get(_header_key(column), [])
         if not matches:
             raise SourceFileError(
-                line, "missing_column",
+                line,
+                "missing_column",
                 f"{dataset.name}: column {column!r} not found in the header on {where}; found {found}",
             )
         if len(matches) > 1:
             raise SourceFileError(
-                line, "duplicate_column", f"{dataset.name}: column {column!r} appears {len(matches)} times "
-                f"in the header on {where}",
+                line,
+                "duplicate_column",
+                f"{dataset.name}: column {column!r} appears {len(matches)} times in the header on {where}",
             )
         index_of[column] = matches[0]
     return index_of
@@ -145,8 +147,9 @@ def _xlsx_rows(path: Path, dataset: DatasetMapping) -> Iterator[tuple[int, RawRo
             sheet = workbook[layout.sheet]
         else:
             raise SourceFileError(
-                None, "missing_sheet", f"{dataset.name}: no sheet {layout.sheet!r} in {path}; "
-                f"found {workbook.sheetnames}",
+                None,
+                "missing_sheet",
+                f"{dataset.name}: no sheet {layout.sheet!r} in {path}; found {workbook.sheetnames}",
             )
         if not isinstance(sheet, ReadOnlyWorksheet):
             raise SourceFileError(None, "unreadable", f"{dataset.name}: that sheet of {path} holds no cells")
@@ -170,7 +173,8 @@ def _xlsx_rows(path: Path, dataset: DatasetMapping) -> Iterator[tuple[int, RawRo
             yield line, _pick(values, index_of)
         if index_of is None:
             raise SourceFileError(
-                line or None, "missing_header",
+                line or None,
+                "missing_header",
                 f"{dataset.name}: {path} ends before its header (expected on rows {layout.header_rows})",
             )
     finally:
@@ -237,7 +241,8 @@ def check_row_count(count: int, dataset: DatasetMapping) -> None:
     band = dataset.expected_rows
     if not band.min <= count <= band.max:
         raise SourceFileError(
-            None, "row_count",
+            None,
+            "row_count",
             f"{dataset.name}: {count} data rows, expected between {band.min} and {band.max}",
         )
 

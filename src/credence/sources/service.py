@@ -39,8 +39,14 @@ def ingest_dataset(
         rejection = Rejection(exc.line or 0, None, exc.reason, exc.message)
         if on_reject:
             on_reject(rejection)
-        return IngestResult(path.name, department, "rejected", rejected=1, file_error=rejection,
-                            seconds=time.perf_counter() - started)
+        return IngestResult(
+            path.name,
+            department,
+            "rejected",
+            rejected=1,
+            file_error=rejection,
+            seconds=time.perf_counter() - started,
+        )
 
     def rows() -> Iterator[RawRow]:
         for line, values in read_source(path, dataset, check_count=False):
@@ -50,6 +56,13 @@ def ingest_dataset(
         if on_progress:
             on_progress(read, path.stat().st_size * read // max(total, 1))
 
-    return service.ingest_rows(department, rows(), file_name=path.name, fmt=f"source:{source}",
-                               file_sha256=file_sha256(path), on_reject=on_reject, on_progress=progress,
-                               started=started)
+    return service.ingest_rows(
+        department,
+        rows(),
+        file_name=path.name,
+        fmt=f"source:{source}",
+        file_sha256=file_sha256(path),
+        on_reject=on_reject,
+        on_progress=progress,
+        started=started,
+    )

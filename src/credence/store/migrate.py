@@ -14,7 +14,9 @@ from sqlalchemy import Engine
 
 def alembic_config(engine: Engine) -> Config:
     config = Config()
-    config.set_main_option("script_location", str(Path(str(resources.files("credence.store") / "migrations"))))
+    config.set_main_option(
+        "script_location", str(Path(str(resources.files("credence.store") / "migrations")))
+    )
     config.attributes["engine"] = engine
     return config
 

@@ -1,0 +1,95 @@
+"""Ingest benchmark: `credence ingest` of a generated NDJSON file on SQLite, against a bare executemany.
+
+Both run in the same process tree, on the same database file, in the same run, so the ratio is meaningful
+on a shared, noisy machine. The ingest runs as a child process so its peak memory (ru_maxrss) is its own.
+
+    python benchmarks/bench_ingest.py [ROWS]      (default 1,000,000; make bench)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from credence.records.interchange import FIELDS
+
+from generate import write_ndjson
+
+CHUNK = 2000
+
+
+def bare_executemany(db: Path, path: Path) -> tuple[float, float]:
+    """Seconds to (parse the file, executemany the parsed rows) into one plain table, chunk by chunk."""
+    con = sqlite3.connect(db)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA synchronous=NORMAL")
+    con.execute(f"CREATE TABLE bench_baseline ({', '.join(FIELDS)})")
+    started = time.perf_counter()
+    with path.open(encoding="utf-8") as f:
+        rows = []
+        for line in f:
+            obj = json.loads(line)
+            rows.append(tuple(obj.get(name) for name in FIELDS))
+    parsed = time.perf_counter()
+    sql = f"INSERT INTO bench_baseline VALUES ({', '.join('?' * len(FIELDS))})"  # noqa: S608
+    for i in range(0, len(rows), CHUNK):
+        con.executemany(sql, rows[i : i + CHUNK])
+        con.commit()
+    inserted = time.perf_counter()
+    con.execute("DROP TABLE bench_baseline")
+    con.commit()
+    con.close()
+    return parsed - started, inserted - parsed
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    work = Path(tempfile.mkdtemp(prefix="credence-bench-"))
+    path = write_ndjson(work / "records.ndjson", n)
+    db = work / "credence.db"
+    env = {**os.environ, "CREDENCE_DATABASE_URL": f"sqlite:///{db}"}
+    credence = Path(sys.executable).with_name("credence")
+    subprocess.run([str(credence), "db", "upgrade"], env=env, check=True, capture_output=True)
+
+    parse_s, insert_s = bare_executemany(db, path)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.perf_counter()
+    out = subprocess.run(
+        [str(credence), "ingest", str(path), "--department", "SAMR", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=work,
+    )
+    ingest_s = time.perf_counter() - started
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    summary = json.loads(out.stdout)
+    assert summary["new"] == n, summary
+
+    baseline_rate = n / insert_s
+    baseline_with_parse_rate = n / (parse_s + insert_s)
+    ingest_rate = n / ingest_s
+    result = {
+        "rows": n,
+        "file_mib": round(path.stat().st_size / 2**20, 1),
+        "baseline_executemany_s": round(insert_s, 2),
+        "baseline_parse_s": round(parse_s, 2),
+        "ingest_s": round(ingest_s, 2),
+        "ingest_rows_per_s": round(ingest_rate),
+        "ratio_to_executemany": round(ingest_rate / baseline_rate, 3),
+        "ratio_to_parse_plus_executemany": round(ingest_rate / baseline_with_parse_rate, 3),
+        "ingest_peak_rss_mib": round(max(peak_kib, before) / 1024, 1),
+    }
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
