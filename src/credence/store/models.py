@@ -51,7 +51,7 @@ class IngestBatch(Base):
     department: Mapped[str] = mapped_column(String(32))
     file_name: Mapped[str] = mapped_column(Text)
     file_sha256: Mapped[str | None] = mapped_column(String(64))
-    format: Mapped[str] = mapped_column(String(16))
+    format: Mapped[str] = mapped_column(String(40))  # csv | ndjson | parquet | source:NAME
     status: Mapped[str] = mapped_column(String(16))  # running | complete | rejected | interrupted
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -24,7 +24,7 @@ def upgrade() -> None:
         sa.Column("department", sa.String(length=32), nullable=False),
         sa.Column("file_name", sa.Text(), nullable=False),
         sa.Column("file_sha256", sa.String(length=64), nullable=True),
-        sa.Column("format", sa.String(length=16), nullable=False),
+        sa.Column("format", sa.String(length=40), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
