@@ -18,8 +18,9 @@ from credence.store.db import make_engine
 
 def test_sigkill_mid_file_then_rerun(store_url: str, tmp_path: Path) -> None:
     n = 30_000
-    path = write_ndjson(tmp_path / "big.ndjson",
-                        [row(i, subject_id=USCC_A if i % 2 else USCC_B) for i in range(n)])
+    path = write_ndjson(
+        tmp_path / "big.ndjson", [row(i, subject_id=USCC_A if i % 2 else USCC_B) for i in range(n)]
+    )
     env = {**os.environ, "CREDENCE_DATABASE_URL": store_url, "CREDENCE_INGEST_CHUNK_ROWS": "500"}
     credence = [sys.executable, "-c", "from credence.cli.main import app; app()"]
     engine = make_engine(store_url)
@@ -28,8 +29,13 @@ def test_sigkill_mid_file_then_rerun(store_url: str, tmp_path: Path) -> None:
         with engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(repo.records)).scalar_one())
 
-    proc = subprocess.Popen([*credence, "ingest", str(path), "-d", "SAMR", "--json"], env=env, cwd=tmp_path,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [*credence, "ingest", str(path), "-d", "SAMR", "--json"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 120
     while stored() < 2000 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -40,15 +46,25 @@ def test_sigkill_mid_file_then_rerun(store_url: str, tmp_path: Path) -> None:
     with engine.connect() as conn:
         versions = conn.execute(select(func.count()).select_from(repo.versions)).scalar_one()
         orphans = conn.execute(
-            select(func.count()).select_from(repo.records).where(
-                ~select(repo.versions.c.record_id).where(repo.versions.c.record_id == repo.records.c.id).exists()
+            select(func.count())
+            .select_from(repo.records)
+            .where(
+                ~select(repo.versions.c.record_id)
+                .where(repo.versions.c.record_id == repo.records.c.id)
+                .exists()
             )
         ).scalar_one()
     assert versions == killed_at and orphans == 0
     assert killed_at % 500 == 0, "only whole chunks are committed"
 
-    rerun = subprocess.run([*credence, "ingest", str(path), "-d", "SAMR", "--json"], env=env, cwd=tmp_path,
-                           capture_output=True, text=True, timeout=600)
+    rerun = subprocess.run(
+        [*credence, "ingest", str(path), "-d", "SAMR", "--json"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert rerun.returncode == 0, rerun.stderr
     assert f'"unchanged": {killed_at}' in rerun.stdout and f'"new": {n - killed_at}' in rerun.stdout
     assert stored() == n

@@ -88,6 +88,21 @@ def test_same_id_twice_in_one_file_with_other_content_is_rejected(service, engin
     assert len(versions_of(engine, "SAMR", "XZCF-2026-0001")) == 1
 
 
+def test_reruns_of_a_file_with_a_conflicting_duplicate_are_stable(service, engine, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "dup.csv", [row(1), row(1, amount="1")])
+    for _ in range(3):
+        result, rejections = collect(service, path)
+        assert [(r.line, r.reason) for r in rejections] == [(3, "duplicate_in_file")]
+    assert [v.amount for v in versions_of(engine, "SAMR", "XZCF-2026-0001")] == ["50000"]
+
+
+def test_country_and_currency_codes_are_upper_cased(service, engine, tmp_path: Path) -> None:
+    result, rejections = collect(
+        service, write_csv(tmp_path / "l.csv", [row(1, currency="cny", subject_country="cn")])
+    )
+    assert rejections == [] and versions_of(engine, "SAMR", "XZCF-2026-0001")[0].currency == "CNY"
+
+
 def test_same_id_in_two_departments_are_two_records(service, engine, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "p.csv", [row(1)])
     collect(service, path, "SAMR")

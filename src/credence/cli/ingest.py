@@ -75,6 +75,15 @@ def ingest(
     if migrate.current_revision(app.engine) is None:
         migrate.upgrade(app.engine)
     service = IngestService(app.engine, catalog, app.clock, app.settings)
+    try:  # refuse unusable arguments before touching an earlier run's rejects file
+        if source is not None:
+            from credence.sources.mapping import load_dataset
+
+            load_dataset(source)
+        if department is not None:
+            service.check_department(department)
+    except (UnknownDepartment, LookupError) as exc:
+        raise fail(str(exc)) from None
     rejects_file = RejectsFile(rejects or Path.cwd() / f"{path.name}.rejects.ndjson")
     progress = Progress(
         TextColumn("[bold]{task.description}"),
@@ -138,8 +147,9 @@ def _report(result: IngestResult, as_json: bool) -> None:
         return
     if result.file_error is not None:
         err = result.file_error
+        at = f", line {err.line}" if err.line else ""
         console.print(
-            f"[bold red]rejected whole[/]: {result.file_name}, line {err.line}: {err.message} "
+            f"[bold red]rejected whole[/]: {result.file_name}{at}: {err.message} "
             f"({err.reason}); nothing was stored",
             highlight=False,
         )

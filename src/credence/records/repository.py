@@ -209,6 +209,18 @@ def update_records(
         )
 
 
+def mark_seen(conn: Connection, rows: Sequence[ValidRow], batch_id: int) -> None:
+    """Note that this submission carried these rows unchanged (last seen), so a later row of the same
+    submission with the same id and other content is caught as a duplicate on every rerun alike."""
+    if rows:
+        conn.execute(
+            update(records)
+            .where(records.c.id == bindparam("rid"))
+            .values(last_batch_id=bindparam("b"), last_line=bindparam("l")),
+            [{"rid": r.record_id, "b": batch_id, "l": r.line} for r in rows],
+        )
+
+
 def insert_versions(
     conn: Connection, rows: Sequence[tuple[ValidRow, int]], batch_id: int, file_name: str, now: datetime
 ) -> None:

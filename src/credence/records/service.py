@@ -152,17 +152,22 @@ class IngestService:
             )
         batch_id = result.batch_id
         read = 0
+        # Organisations this run has already committed: most rows name one, so skip re-inserting it.
+        known_orgs: set[str] = set()
         try:
             for chunk, rejected in _chunks(rows, validator, self.settings.ingest_chunk_rows):
                 read += len(chunk) + len(rejected)
                 with self.engine.begin() as conn:
-                    new, updated, unchanged, duplicates = self._write_chunk(
-                        conn, department, chunk, batch_id, file_name
+                    new, updated, unchanged, duplicates, ensured = self._write_chunk(
+                        conn, department, chunk, batch_id, file_name, known_orgs
                     )
                     rejected.extend(duplicates)
                     rejected_rows = len({r.line for r in rejected})
                     repo.add_batch_counts(conn, batch_id, new, updated, unchanged, rejected_rows)
-                # Counted and reported only once the chunk is committed.
+                # Counted and remembered only once the chunk is committed.
+                if len(known_orgs) > 500_000:
+                    known_orgs.clear()
+                known_orgs |= ensured
                 result.new += new
                 result.updated += updated
                 result.unchanged += unchanged
@@ -184,21 +189,33 @@ class IngestService:
         return result
 
     def _write_chunk(
-        self, conn: Any, department: str, chunk: list[ValidRow], batch_id: int, file_name: str
-    ) -> tuple[int, int, int, list[Rejection]]:
+        self,
+        conn: Any,
+        department: str,
+        chunk: list[ValidRow],
+        batch_id: int,
+        file_name: str,
+        known_orgs: set[str],
+    ) -> tuple[int, int, int, list[Rejection], set[str]]:
         now = self.clock.now()
         known = repo.current_of(conn, list({r.record_id for r in chunk}))
         fresh: list[ValidRow] = []
         changed: list[tuple[ValidRow, int]] = []
+        seen: list[ValidRow] = []  # unchanged rows from an earlier submission: mark them seen by this one
         duplicates: list[Rejection] = []
         unchanged = 0
+        ensured: set[str] = set()  # organisations that exist once this chunk commits
         for row in chunk:
             current = known.get(row.record_id)
             if current is None:
                 fresh.append(row)
                 known[row.record_id] = repo.Current(1, row.content_hash, batch_id, row.line)
             elif current.content_hash == row.content_hash:
-                unchanged += 1
+                unchanged += 1  # the hash covers the subject, so its organisation exists
+                ensured.add(row.subject.key)
+                if current.batch_id != batch_id:
+                    seen.append(row)
+                    known[row.record_id] = repo.Current(current.version, row.content_hash, batch_id, row.line)
             elif current.batch_id == batch_id:
                 duplicates.append(
                     Rejection(
@@ -215,11 +232,13 @@ class IngestService:
                 changed.append((row, version))
                 known[row.record_id] = repo.Current(version, row.content_hash, batch_id, row.line)
         stored = fresh + [r for r, _ in changed]
-        repo.ensure_organisations(conn, stored, now)
+        repo.ensure_organisations(conn, [r for r in stored if r.subject.key not in known_orgs], now)
+        ensured.update(r.subject.key for r in stored)
         repo.insert_records(conn, department, fresh, batch_id, now)
         repo.update_records(conn, changed, batch_id, now)
+        repo.mark_seen(conn, seen, batch_id)
         repo.insert_versions(conn, [(r, 1) for r in fresh] + changed, batch_id, file_name, now)
-        return len(fresh), len(changed), unchanged, duplicates
+        return len(fresh), len(changed), unchanged, duplicates, ensured
 
     def withdraw(self, department: str, source_record_id: str, *, actor: str, reason: str) -> None:
         """Withdraw a record from use: a state change with who, when and why; nothing is deleted."""

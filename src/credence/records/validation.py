@@ -124,8 +124,8 @@ class RowValidator:
         values: dict[str, str | None] = {}
         for name in FIELDS:
             values[name] = self._text(name, raw.get(name), reject)
-        for name in REQUIRED:
-            if values[name] is None and not any(p.field == name for p in problems):
+        for name in FIELDS:
+            if name in REQUIRED and values[name] is None and not any(p.field == name for p in problems):
                 reject(name, "missing", f"{name} is required")
 
         category = self.catalog.categories.get(values["category"] or "")
@@ -177,6 +177,7 @@ class RowValidator:
             sid,
             category.code,
             subject.key,
+            subject.country or "",
             subject.name,
             subject.alt_name or "",
             severity or "",
@@ -248,6 +249,8 @@ class RowValidator:
 
     def _subject(self, values: dict[str, str | None], requires_id: bool, reject: Any) -> Subject | None:
         name, alt, country = values["subject_name"], values["subject_alt_name"], values["subject_country"]
+        if country is not None:
+            country = country.upper()
         subject_type = values["subject_type"] or "organisation"
         if subject_type == "natural_person":
             reject(
@@ -333,6 +336,8 @@ class RowValidator:
 
     def _money(self, values: dict[str, str | None], reject: Any) -> tuple[str | None, str | None]:
         amount, currency = values["amount"], values["currency"]
+        if currency is not None:
+            currency = currency.upper()
         if amount is not None:
             if not _AMOUNT.match(amount):
                 reject(

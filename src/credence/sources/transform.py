@@ -114,7 +114,7 @@ def country_code(value: RawValue, aliases: Mapping[str, str]) -> str | None:
 
 
 # Words of organisational form, in the languages of the lists. A name with none of them (and no identifier)
-# is most often a person published without a title ("Carlos Estuardo Garcia Bautista"): see
+# is most often a person published without a title (given and family names only): see
 # NaturalPersonRules.require_organisation_form. The list errs towards refusing a few real firms.
 _ORGANISATION_WORDS = (
     "co",
@@ -363,7 +363,7 @@ def has_organisation_form(*names: str | None) -> bool:
 def is_natural_person(name: str | None, entity: str | None, rules: NaturalPersonRules) -> bool:
     """True when the entity column says so or the name starts with a personal title.
 
-    Titles compare as written, case and all: "Ms Victoria Slisarenko" is a person, "MS Gul Construction
+    Titles compare as written, case and all: "Ms <given> <family>" is a person, "MS Gul Construction
     Co." (M/S, Messrs) a firm.
     """
     if entity is not None and key_text(entity) in {key_text(v) for v in rules.entity_values}:
@@ -374,7 +374,7 @@ def is_natural_person(name: str | None, entity: str | None, rules: NaturalPerson
     for prefix in rules.name_prefixes:
         if first == prefix and rest:
             return True
-        # "DR.HANS PETER SCHONE": a title with its dot needs no space after it.
+        # "DR.<GIVEN> <FAMILY>": a title with its dot needs no space after it.
         if prefix.endswith(".") and name.startswith(prefix) and len(name) > len(prefix):
             return True
     return False
