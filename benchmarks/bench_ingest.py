@@ -64,7 +64,10 @@ def main() -> None:
     started = time.perf_counter()
     out = subprocess.run(
         [str(credence), "ingest", str(path), "--department", "SAMR", "--json"],
-        env=env, capture_output=True, text=True, cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=work,
     )
     ingest_s = time.perf_counter() - started
     peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss

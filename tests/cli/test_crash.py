@@ -9,11 +9,12 @@ import sys
 import time
 from pathlib import Path
 
-from helpers import USCC_A, USCC_B, row, write_ndjson
 from sqlalchemy import func, select
 
 from credence.records import repository as repo
 from credence.store.db import make_engine
+
+from helpers import USCC_A, USCC_B, row, write_ndjson
 
 
 def test_sigkill_mid_file_then_rerun(store_url: str, tmp_path: Path) -> None:
