@@ -294,5 +294,6 @@ def test_memory_stays_flat_with_file_length(engine, catalog, clock, store_url, t
         return top
 
     peak(200)  # first use loads lookup tables (countries, currencies); not the file's doing
-    small, large = peak(1000), peak(4000)
-    assert large < small * 1.3, f"peak memory grew from {small:,} to {large:,} bytes with 4x the rows"
+    small, large = peak(1000), peak(8000)
+    # Peaks wobble with garbage-collection timing; a leak of even 170 bytes a row would add 1.2 MB here.
+    assert large - small < 1_200_000, f"peak memory grew from {small:,} to {large:,} bytes with 8x the rows"
