@@ -196,7 +196,7 @@ def test_lei_subjects(service, engine, tmp_path: Path) -> None:
     )
     with engine.connect() as conn:
         org = conn.execute(select(repo.organisations)).one()
-    assert (org.id, org.scheme, org.kind, org.country) == ("lei:5493001KJTIIGC8Y1R12", "lei", None, "US")
+    assert (org.key, org.scheme, org.kind, org.country) == ("lei:5493001KJTIIGC8Y1R12", "lei", None, "US")
 
 
 def test_permanent_and_open_ended_until(service, engine, tmp_path: Path) -> None:

@@ -47,7 +47,8 @@ def test_world_bank_list(service, engine) -> None:
         twice = (
             conn.execute(
                 select(repo.versions.c.subject_name).where(
-                    repo.versions.c.organisation_id == "uscc:91650106053190805E"
+                    repo.versions.c.organisation_id
+                    == select(orgs.c.id).where(orgs.c.key == "uscc:91650106053190805E").scalar_subquery()
                 )
             )
             .scalars()

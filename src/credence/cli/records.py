@@ -28,9 +28,11 @@ def show(ctx: typer.Context, department: str, source_record_id: str) -> None:
             raise fail(f"no record '{source_record_id}' from department {department}", 1)
         versions = repo.record_versions(conn, record.id)
         events = repo.record_events(conn, record.id)
+        subject = repo.organisation(conn, record.organisation_id)
+    subject_key = subject.key if subject else record.organisation_id
     console.print(
         f"record {record.id}: {department} / {source_record_id} — {record.category}, "
-        f"{record.state}, version {record.current_version}, subject {record.organisation_id}",
+        f"{record.state}, version {record.current_version}, subject {subject_key}",
         highlight=False,
     )
     table = Table("v", "decided", "severity", "status", "until", "summary", "file:line", "received (UTC)")

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
 
-from credence.records.validation import ValidRow
-from credence.store.db import bulk_insert
+from credence.records.validation import Subject, ValidRow
+from credence.store.db import bulk_insert, keyed_by
 from credence.store.models import IngestBatch, Organisation, Record, RecordEvent, RecordVersion
 
 records = cast(Table, Record.__table__)
@@ -22,8 +22,9 @@ events = cast(Table, RecordEvent.__table__)
 
 @dataclass(frozen=True, slots=True)
 class Current:
-    """What the store holds now for a record id: enough to decide new / unchanged / updated."""
+    """What the store holds now for a record: enough to decide new / unchanged / updated / duplicate."""
 
+    id: int
     version: int
     content_hash: str
     batch_id: int
@@ -70,23 +71,30 @@ def finish_batch(conn: Connection, batch_id: int, status: str, now: datetime) ->
     conn.execute(update(batches).where(batches.c.id == batch_id).values(status=status, finished_at=now))
 
 
-def current_of(conn: Connection, record_ids: Sequence[str]) -> dict[str, Current]:
-    if not record_ids:
+def current_of(conn: Connection, department: str, source_record_ids: Sequence[str]) -> dict[str, Current]:
+    if not source_record_ids:
         return {}
+    source, matches = keyed_by(records.c.source_record_id, source_record_ids, conn.dialect.name)
     rows = conn.execute(
         select(
             records.c.id,
+            records.c.source_record_id,
             records.c.current_version,
             records.c.content_hash,
             records.c.last_batch_id,
             records.c.last_line,
-        ).where(records.c.id.in_(record_ids))
+        )
+        .select_from(source)
+        .where(records.c.department == department, matches)
     )
-    return {r.id: Current(r.current_version, r.content_hash, r.last_batch_id, r.last_line) for r in rows}
+    return {
+        r.source_record_id: Current(r.id, r.current_version, r.content_hash, r.last_batch_id, r.last_line)
+        for r in rows
+    }
 
 
 ORG_COLUMNS = (
-    "id",
+    "key",
     "scheme",
     "code",
     "name",
@@ -98,7 +106,6 @@ ORG_COLUMNS = (
     "created_at",
 )
 RECORD_COLUMNS = (
-    "id",
     "department",
     "source_record_id",
     "organisation_id",
@@ -135,34 +142,46 @@ VERSION_COLUMNS = (
 )
 
 
-def ensure_organisations(conn: Connection, rows: Iterable[ValidRow], now: datetime) -> None:
-    """Add organisations not yet known; a known one keeps its first-seen name (names vary by source)."""
-    subjects = {r.subject.key: r.subject for r in rows}
+def organisation_ids(conn: Connection, keys: Sequence[str]) -> dict[str, int]:
+    if not keys:
+        return {}
+    source, matches = keyed_by(organisations.c.key, keys, conn.dialect.name)
+    rows = conn.execute(select(organisations.c.key, organisations.c.id).select_from(source).where(matches))
+    return {r.key: r.id for r in rows}
+
+
+def ensure_organisations(conn: Connection, subjects: Sequence[Subject], now: datetime) -> dict[str, int]:
+    """The ids of these subjects' organisations, adding those not yet known. A known organisation keeps
+    its first-seen name: names vary by source, and each version keeps the name it was submitted with."""
+    unique = {s.key: s for s in subjects}
     bulk_insert(
         conn,
         organisations,
         ORG_COLUMNS,
         [
             (s.key, s.scheme, s.code, s.name, s.alt_name, s.kind, s.country, s.division, s.never_public, now)
-            for s in subjects.values()
+            for s in unique.values()
         ],
         ignore_conflicts=True,
     )
+    return organisation_ids(conn, list(unique))
 
 
 def insert_records(
-    conn: Connection, department: str, rows: Sequence[ValidRow], batch_id: int, now: datetime
-) -> None:
+    conn: Connection, department: str, rows: Sequence[tuple[ValidRow, int]], batch_id: int, now: datetime
+) -> dict[str, int]:
+    """Insert new records ((row, organisation id) pairs); return their ids by source_record_id."""
+    if not rows:
+        return {}
     bulk_insert(
         conn,
         records,
         RECORD_COLUMNS,
         [
             (
-                r.record_id,
                 department,
                 r.source_record_id,
-                r.subject.key,
+                org,
                 r.category,
                 "active",
                 1,
@@ -172,14 +191,17 @@ def insert_records(
                 now,
                 now,
             )
-            for r in rows
+            for r, org in rows
         ],
     )
+    found = current_of(conn, department, [r.source_record_id for r, _ in rows])
+    return {sid: c.id for sid, c in found.items()}
 
 
 def update_records(
-    conn: Connection, rows: Sequence[tuple[ValidRow, int]], batch_id: int, now: datetime
+    conn: Connection, rows: Sequence[tuple[int, int, int, ValidRow]], batch_id: int, now: datetime
 ) -> None:
+    """Point records at their new current version: (record id, version, organisation id, row)."""
     if rows:
         conn.execute(
             update(records)
@@ -195,44 +217,50 @@ def update_records(
             ),
             [
                 {
-                    "rid": r.record_id,
+                    "rid": rid,
                     "v": v,
                     "h": r.content_hash,
-                    "o": r.subject.key,
+                    "o": org,
                     "c": r.category,
                     "b": batch_id,
                     "l": r.line,
                     "t": now,
                 }
-                for r, v in rows
+                for rid, v, org, r in rows
             ],
         )
 
 
-def mark_seen(conn: Connection, rows: Sequence[ValidRow], batch_id: int) -> None:
-    """Note that this submission carried these rows unchanged (last seen), so a later row of the same
-    submission with the same id and other content is caught as a duplicate on every rerun alike."""
+def mark_seen(conn: Connection, rows: Sequence[tuple[int, int]], batch_id: int) -> None:
+    """Note that this submission carried these records unchanged ((record id, line) pairs: last seen), so
+    a later row of the same submission with the same id and other content is caught as a duplicate on
+    every rerun alike."""
     if rows:
         conn.execute(
             update(records)
             .where(records.c.id == bindparam("rid"))
             .values(last_batch_id=bindparam("b"), last_line=bindparam("l")),
-            [{"rid": r.record_id, "b": batch_id, "l": r.line} for r in rows],
+            [{"rid": rid, "b": batch_id, "l": line} for rid, line in rows],
         )
 
 
 def insert_versions(
-    conn: Connection, rows: Sequence[tuple[ValidRow, int]], batch_id: int, file_name: str, now: datetime
+    conn: Connection,
+    rows: Sequence[tuple[int, int, int, ValidRow]],
+    batch_id: int,
+    file_name: str,
+    now: datetime,
 ) -> None:
+    """Add versions: (record id, version, organisation id, row)."""
     bulk_insert(
         conn,
         versions,
         VERSION_COLUMNS,
         [
             (
-                r.record_id,
+                rid,
                 v,
-                r.subject.key,
+                org,
                 r.category,
                 r.subject.name,
                 r.subject.alt_name,
@@ -251,9 +279,13 @@ def insert_versions(
                 r.line,
                 now,
             )
-            for r, v in rows
+            for rid, v, org, r in rows
         ],
     )
+
+
+def organisation(conn: Connection, organisation_id: int) -> Any | None:
+    return conn.execute(select(organisations).where(organisations.c.id == organisation_id)).first()
 
 
 def find_record(conn: Connection, department: str, source_record_id: str) -> Any | None:
@@ -264,18 +296,18 @@ def find_record(conn: Connection, department: str, source_record_id: str) -> Any
     ).first()
 
 
-def record_versions(conn: Connection, record_id: str) -> list[Any]:
+def record_versions(conn: Connection, record_id: int) -> list[Any]:
     return list(
         conn.execute(select(versions).where(versions.c.record_id == record_id).order_by(versions.c.version))
     )
 
 
-def set_state(conn: Connection, record_id: str, state: str, now: datetime) -> None:
+def set_state(conn: Connection, record_id: int, state: str, now: datetime) -> None:
     conn.execute(update(records).where(records.c.id == record_id).values(state=state, updated_at=now))
 
 
 def add_event(
-    conn: Connection, record_id: str, version: int, kind: str, actor: str, reason: str, now: datetime
+    conn: Connection, record_id: int, version: int, kind: str, actor: str, reason: str, now: datetime
 ) -> None:
     conn.execute(
         insert(events).values(
@@ -284,7 +316,7 @@ def add_event(
     )
 
 
-def record_events(conn: Connection, record_id: str) -> list[Any]:
+def record_events(conn: Connection, record_id: int) -> list[Any]:
     return list(conn.execute(select(events).where(events.c.record_id == record_id).order_by(events.c.id)))
 
 

@@ -153,7 +153,7 @@ class IngestService:
         batch_id = result.batch_id
         read = 0
         # Organisations this run has already committed: most rows name one, so skip re-inserting it.
-        known_orgs: set[str] = set()
+        known_orgs: dict[str, int] = {}
         try:
             for chunk, rejected in _chunks(rows, validator, self.settings.ingest_chunk_rows):
                 read += len(chunk) + len(rejected)
@@ -167,7 +167,7 @@ class IngestService:
                 # Counted and remembered only once the chunk is committed.
                 if len(known_orgs) > 500_000:
                     known_orgs.clear()
-                known_orgs |= ensured
+                known_orgs.update(ensured)
                 result.new += new
                 result.updated += updated
                 result.unchanged += unchanged
@@ -195,50 +195,67 @@ class IngestService:
         chunk: list[ValidRow],
         batch_id: int,
         file_name: str,
-        known_orgs: set[str],
-    ) -> tuple[int, int, int, list[Rejection], set[str]]:
+        known_orgs: dict[str, int],
+    ) -> tuple[int, int, int, list[Rejection], dict[str, int]]:
+        """Store one chunk in the caller's transaction. Returns the counts, the rows rejected as
+        duplicates, and the organisations this chunk added (to remember once it commits)."""
         now = self.clock.now()
-        known = repo.current_of(conn, list({r.record_id for r in chunk}))
+        known = repo.current_of(conn, department, list({r.source_record_id for r in chunk}))
         fresh: list[ValidRow] = []
-        changed: list[tuple[ValidRow, int]] = []
-        seen: list[ValidRow] = []  # unchanged rows from an earlier submission: mark them seen by this one
+        changed: list[tuple[ValidRow, int, int]] = []  # (row, new version, record id)
+        seen: list[tuple[int, int]] = []  # (record id, line): unchanged rows from an earlier submission
         duplicates: list[Rejection] = []
         unchanged = 0
-        ensured: set[str] = set()  # organisations that exist once this chunk commits
         for row in chunk:
-            current = known.get(row.record_id)
+            sid = row.source_record_id
+            current = known.get(sid)
             if current is None:
                 fresh.append(row)
-                known[row.record_id] = repo.Current(1, row.content_hash, batch_id, row.line)
+                known[sid] = repo.Current(-1, 1, row.content_hash, batch_id, row.line)
             elif current.content_hash == row.content_hash:
-                unchanged += 1  # the hash covers the subject, so its organisation exists
-                ensured.add(row.subject.key)
+                unchanged += 1
                 if current.batch_id != batch_id:
-                    seen.append(row)
-                    known[row.record_id] = repo.Current(current.version, row.content_hash, batch_id, row.line)
+                    seen.append((current.id, row.line))
+                    known[sid] = repo.Current(
+                        current.id, current.version, row.content_hash, batch_id, row.line
+                    )
             elif current.batch_id == batch_id:
                 duplicates.append(
                     Rejection(
                         row.line,
                         "source_record_id",
                         "duplicate_in_file",
-                        f"source_record_id '{row.source_record_id}' already appears with other content at "
+                        f"source_record_id '{sid}' already appears with other content at "
                         f"line {current.line} of this submission",
-                        row.source_record_id,
+                        sid,
                     )
                 )
             else:
-                version = current.version + 1
-                changed.append((row, version))
-                known[row.record_id] = repo.Current(version, row.content_hash, batch_id, row.line)
-        stored = fresh + [r for r, _ in changed]
-        repo.ensure_organisations(conn, [r for r in stored if r.subject.key not in known_orgs], now)
-        ensured.update(r.subject.key for r in stored)
-        repo.insert_records(conn, department, fresh, batch_id, now)
-        repo.update_records(conn, changed, batch_id, now)
+                changed.append((row, current.version + 1, current.id))
+                known[sid] = repo.Current(
+                    current.id, current.version + 1, row.content_hash, batch_id, row.line
+                )
+
+        stored = fresh + [r for r, _, _ in changed]
+        added = repo.ensure_organisations(
+            conn, [r.subject for r in stored if r.subject.key not in known_orgs], now
+        )
+
+        def org(row: ValidRow) -> int:
+            return known_orgs.get(row.subject.key) or added[row.subject.key]
+
+        ids = repo.insert_records(conn, department, [(r, org(r)) for r in fresh], batch_id, now)
+        repo.update_records(conn, [(rid, v, org(r), r) for r, v, rid in changed], batch_id, now)
         repo.mark_seen(conn, seen, batch_id)
-        repo.insert_versions(conn, [(r, 1) for r in fresh] + changed, batch_id, file_name, now)
-        return len(fresh), len(changed), unchanged, duplicates, ensured
+        repo.insert_versions(
+            conn,
+            [(ids[r.source_record_id], 1, org(r), r) for r in fresh]
+            + [(rid, v, org(r), r) for r, v, rid in changed],
+            batch_id,
+            file_name,
+            now,
+        )
+        return len(fresh), len(changed), unchanged, duplicates, added
 
     def withdraw(self, department: str, source_record_id: str, *, actor: str, reason: str) -> None:
         """Withdraw a record from use: a state change with who, when and why; nothing is deleted."""

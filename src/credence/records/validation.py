@@ -69,7 +69,6 @@ class Subject:
 @dataclass(frozen=True, slots=True)
 class ValidRow:
     line: int
-    record_id: str
     source_record_id: str
     category: str
     subject: Subject
@@ -83,11 +82,6 @@ class ValidRow:
     effective_until: date | None
     until_kind: str | None
     content_hash: str
-
-
-def record_id(department: str, source_record_id: str) -> str:
-    """A record's deterministic id: the same (department, source id) always names the same record."""
-    return hashlib.blake2b(f"{department}\x1f{source_record_id}".encode(), digest_size=16).hexdigest()
 
 
 def unresolved_key(name: str, country: str | None) -> str:
@@ -192,7 +186,6 @@ class RowValidator:
         content_hash = hashlib.sha256("\x1f".join(content).encode()).hexdigest()
         return ValidRow(
             line=line,
-            record_id=record_id(self.department, sid),
             source_record_id=sid,
             category=category.code,
             subject=subject,

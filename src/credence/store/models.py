@@ -24,12 +24,15 @@ class Base(DeclarativeBase):
 
 
 class Organisation(Base):
-    """A subject: one organisation, keyed by its identifier ('uscc:…', 'lei:…') or, without one, by a
-    deterministic 'unresolved:…' key that later linkage may merge (merging never rewrites records)."""
+    """A subject: one organisation, known by its key: its identifier ('uscc:…', 'lei:…') or, without one,
+    a deterministic 'unresolved:…' key that later linkage may merge (merging never rewrites records)."""
 
     __tablename__ = "organisations"
 
-    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    # Integer surrogate keys keep index inserts near the end of each B-tree: with text digests as keys
+    # every insert landed on a random page, which made writes several times slower (docs/benchmarks.md).
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(80), unique=True)
     scheme: Mapped[str] = mapped_column(String(16))  # uscc | lei | unresolved
     code: Mapped[str | None] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(Text)
@@ -70,11 +73,10 @@ class Record(Base):
         Index("ix_records_organisation", "organisation_id"),
     )
 
-    # A digest of (department, source_record_id): deterministic, so re-ingesting needs no lookup to name it.
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     department: Mapped[str] = mapped_column(String(32))
     source_record_id: Mapped[str] = mapped_column(String(200))
-    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     category: Mapped[str] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(String(16))  # active | withdrawn
     current_version: Mapped[int] = mapped_column(Integer)
@@ -90,9 +92,9 @@ class RecordVersion(Base):
 
     __tablename__ = "record_versions"
 
-    record_id: Mapped[str] = mapped_column(ForeignKey("records.id"), primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id"), primary_key=True)
     version: Mapped[int] = mapped_column(Integer, primary_key=True)
-    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     category: Mapped[str] = mapped_column(String(64))
     subject_name: Mapped[str] = mapped_column(Text)
     subject_alt_name: Mapped[str | None] = mapped_column(Text)
@@ -120,7 +122,7 @@ class RecordEvent(Base):
     __table_args__ = (Index("ix_record_events_record", "record_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    record_id: Mapped[str] = mapped_column(ForeignKey("records.id"))
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id"))
     version: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(32))
     actor: Mapped[str] = mapped_column(Text)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 18:09:54.079062
+Create Date: 2026-11-25 18:54:29.539357
 """
 
 from __future__ import annotations
@@ -36,7 +36,8 @@ def upgrade() -> None:
     )
     op.create_table(
         "organisations",
-        sa.Column("id", sa.String(length=80), nullable=False),
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("key", sa.String(length=80), nullable=False),
         sa.Column("scheme", sa.String(length=16), nullable=False),
         sa.Column("code", sa.String(length=32), nullable=True),
         sa.Column("name", sa.Text(), nullable=False),
@@ -48,13 +49,14 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_organisations")),
         sa.UniqueConstraint("code", name=op.f("uq_organisations_code")),
+        sa.UniqueConstraint("key", name=op.f("uq_organisations_key")),
     )
     op.create_table(
         "records",
-        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("department", sa.String(length=32), nullable=False),
         sa.Column("source_record_id", sa.String(length=200), nullable=False),
-        sa.Column("organisation_id", sa.String(length=80), nullable=False),
+        sa.Column("organisation_id", sa.Integer(), nullable=False),
         sa.Column("category", sa.String(length=64), nullable=False),
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("current_version", sa.Integer(), nullable=False),
@@ -78,7 +80,7 @@ def upgrade() -> None:
     op.create_table(
         "record_events",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("record_id", sa.String(length=32), nullable=False),
+        sa.Column("record_id", sa.Integer(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=32), nullable=False),
         sa.Column("actor", sa.Text(), nullable=False),
@@ -94,9 +96,9 @@ def upgrade() -> None:
 
     op.create_table(
         "record_versions",
-        sa.Column("record_id", sa.String(length=32), nullable=False),
+        sa.Column("record_id", sa.Integer(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("organisation_id", sa.String(length=80), nullable=False),
+        sa.Column("organisation_id", sa.Integer(), nullable=False),
         sa.Column("category", sa.String(length=64), nullable=False),
         sa.Column("subject_name", sa.Text(), nullable=False),
         sa.Column("subject_alt_name", sa.Text(), nullable=True),
