@@ -36,8 +36,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
-    # Record ids are digests, so index inserts land on random pages: a 64 MiB page cache (default 2 MiB)
-    # keeps the upper B-tree levels in memory as the store grows.
+    # Organisation keys and source ids arrive in random order, so their index inserts land on random
+    # pages: a 64 MiB page cache (default 2 MiB) keeps the upper B-tree levels in memory as the store grows.
     cursor.execute("PRAGMA cache_size=-65536")
     cursor.close()
 
