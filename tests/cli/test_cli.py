@@ -158,3 +158,11 @@ def test_db_upgrade_on_a_new_database(tmp_path: Path) -> None:
     result = runner.invoke(app, ["db", "upgrade"], env={"CREDENCE_DATABASE_URL": url})
     assert result.exit_code == 0 and "revision 0001" in result.output
     assert runner.invoke(app, ["db", "current"], env={"CREDENCE_DATABASE_URL": url}).output.strip() == "0001"
+
+
+def test_a_bad_setting_is_named_not_a_traceback(store_url) -> None:
+    result = CliRunner().invoke(
+        app, ["status"], env={"CREDENCE_DATABASE_URL": store_url, "CREDENCE_INGEST_CHUNK_ROWS": "0"}
+    )
+    assert result.exit_code == 2
+    assert "CREDENCE_INGEST_CHUNK_ROWS" in result.output and "greater than or equal to 1" in result.output

@@ -41,6 +41,7 @@ def show(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help=
     if as_json:
         doc = {
             "version": catalog.version,
+            "title": catalog.title,
             "source": catalog.source,
             "sha256": catalog.sha256,
             "departments": [d.model_dump() for d in catalog.departments.values()],

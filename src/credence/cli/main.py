@@ -6,9 +6,10 @@ import json
 from pathlib import Path
 
 import typer
+from pydantic import ValidationError
 
 from credence.cli import catalog, db, ingest, records
-from credence.cli.context import AppContext, console
+from credence.cli.context import AppContext, console, fail
 from credence.clock import SystemClock
 from credence.records.interchange import interchange_schema
 from credence.settings import Settings
@@ -45,7 +46,14 @@ def main(
     if catalog_path:
         overrides["catalog_path"] = catalog_path
     if not isinstance(ctx.obj, AppContext):
-        ctx.obj = AppContext(Settings(**overrides), SystemClock())  # type: ignore[arg-type]
+        try:
+            settings = Settings(**overrides)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"CREDENCE_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()
+            )
+            raise fail(f"invalid setting: {problems}") from None
+        ctx.obj = AppContext(settings, SystemClock())
 
 
 @app.command("schema")

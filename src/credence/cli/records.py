@@ -90,7 +90,7 @@ def reinstate(
 
 
 def status(ctx: typer.Context) -> None:
-    """What the store holds: table sizes, records by department and category, latest batches."""
+    """What the store holds: table sizes, records by department and category, subjects by scheme."""
     app_ = app_context(ctx)
     engine = app_.engine
     revision = migrate.current_revision(engine)
