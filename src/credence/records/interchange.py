@@ -1,6 +1,6 @@
 """The interchange format: the fields a department submits per record (docs/interchange.md).
 
-The pydantic model is the single definition of the fields; `interchange_schema()` derives the JSON Schema
+The pydantic model is the single definition of the fields; `build_schema()` derives the JSON Schema
 that ships in the package (interchange.schema.json) and that the API will serve. Row checking itself is in
 `validation.py`, which reports every problem by field and reason code rather than stopping at the first.
 """
@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 from datetime import date
 from importlib import resources
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat
 
 SCHEMA_ID = "https://credence.invalid/schemas/interchange-1.json"
 UNTIL_WORDS = ("permanent", "open-ended")
@@ -61,10 +61,10 @@ class InterchangeRow(BaseModel):
     status: Literal["final", "pending"] = Field(
         description="final: legally effective; pending: under review or appeal, marked as such."
     )
-    amount: str | None = Field(
+    amount: Annotated[str, Field(pattern=r"^\d{1,15}(\.\d{1,4})?$")] | NonNegativeFloat | None = Field(
         default=None,
-        pattern=r"^\d{1,15}(\.\d{1,4})?$",
-        description="A fine or sum owed, a non-negative decimal with a dot.",
+        description="A fine or sum owed: a non-negative decimal, as text with a dot (exact) or, in NDJSON "
+        "and Parquet, a number.",
     )
     currency: str | None = Field(
         default=None, pattern=r"^[A-Z]{3}$", description="ISO 4217 code; required with amount."

@@ -190,6 +190,8 @@ def _csv_rows(path: Path, dataset: DatasetMapping) -> Iterator[tuple[int, RawRow
     except OSError as exc:
         raise SourceFileError(None, "unreadable", f"{dataset.name}: cannot open {path}: {exc}") from exc
     with handle:
+        # Not strict: the published EBRD file has malformed quoting (line 8 starts with a field written
+        # ""Name" LLC"), which strict parsing refuses outright; lenient parsing keeps the bank's text.
         reader = csv.reader(handle, delimiter=layout.delimiter)
         index_of: dict[str, int] | None = None
         start = 1  # a record may span several lines (quoted line breaks): report the line it starts on

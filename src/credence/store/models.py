@@ -55,7 +55,9 @@ class IngestBatch(Base):
     file_name: Mapped[str] = mapped_column(Text)
     file_sha256: Mapped[str | None] = mapped_column(String(64))
     format: Mapped[str] = mapped_column(String(40))  # csv | ndjson | parquet | source:NAME
-    status: Mapped[str] = mapped_column(String(16))  # running | complete | rejected | interrupted
+    status: Mapped[str] = mapped_column(
+        String(16)
+    )  # running | complete | interrupted (a file rejected whole leaves no batch)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     new: Mapped[int] = mapped_column(default=0)
