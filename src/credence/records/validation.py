@@ -31,6 +31,11 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _MULTILINE_FIELDS = frozenset({"summary", "legal_basis"})
 _SHORT_LIMITS = {"source_record_id": 200, "subject_name": 500, "subject_alt_name": 500, "legal_basis": 2000}
 _EARLIEST = date(1900, 1, 1)
+_FIELD_SET = frozenset(FIELDS)
+_REQUIRED_IN_ORDER = tuple(name for name in FIELDS if name in REQUIRED)
+_FORMULA_FIELDS = frozenset(
+    {"source_record_id", "subject_name", "subject_alt_name", "legal_basis", "summary"}
+)
 # Codes in use but user-assigned in ISO 3166 (Kosovo), hence missing from pycountry.
 _EXTRA_COUNTRIES = frozenset({"XK"})
 
@@ -102,6 +107,7 @@ class RowValidator:
         self._currencies: dict[str, bool] = {}
         # Organisations recur across rows; resolving a code once per run saves most identity checks.
         self._subjects: dict[str, SubjectId | SubjectError] = {}
+        self._dates: dict[str, date] = {}
 
     def check(self, line: int, raw: Mapping[str, Any]) -> ValidRow | list[Rejection]:
         problems: list[Rejection] = []
@@ -112,14 +118,16 @@ class RowValidator:
             problems.append(Rejection(line, field, reason, message, sid))
 
         for key in raw:
-            if key not in FIELDS:
+            if key not in _FIELD_SET:
                 reject(str(key), "unknown_field", f"'{key}' is not a field of the interchange format")
 
         values: dict[str, str | None] = {}
+        text = self._text
         for name in FIELDS:
-            values[name] = self._text(name, raw.get(name), reject)
-        for name in FIELDS:
-            if name in REQUIRED and values[name] is None and not any(p.field == name for p in problems):
+            value = raw.get(name)
+            values[name] = None if value is None else text(name, value, reject)
+        for name in _REQUIRED_IN_ORDER:
+            if values[name] is None and not any(p.field == name for p in problems):
                 reject(name, "missing", f"{name} is required")
 
         category = self.catalog.categories.get(values["category"] or "")
@@ -204,13 +212,14 @@ class RowValidator:
     def _text(self, name: str, value: Any, reject: Any) -> str | None:
         if value is None:
             return None
-        if isinstance(value, (date, datetime)) and name in ("decided_on", "effective_until"):
-            return value.isoformat()
-        if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool) and name == "amount":
-            return format(Decimal(str(value)), "f")
-        if not isinstance(value, str):
-            reject(name, "invalid_type", f"{name} must be text, got {type(value).__name__}")
-            return None
+        if type(value) is not str:
+            if isinstance(value, (date, datetime)) and name in ("decided_on", "effective_until"):
+                return value.isoformat()
+            if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool) and name == "amount":
+                return format(Decimal(str(value)), "f")
+            if not isinstance(value, str):
+                reject(name, "invalid_type", f"{name} must be text, got {type(value).__name__}")
+                return None
         limit = _SHORT_LIMITS.get(name, self.max_field_chars)
         if len(value) > limit:
             reject(name, "too_long", f"{name} is {len(value):,} characters long; the limit is {limit:,}")
@@ -224,13 +233,7 @@ class RowValidator:
         text: str = value.strip()
         if not text:
             return None
-        if text.startswith(_FORMULA_START) and name in (
-            "source_record_id",
-            "subject_name",
-            "subject_alt_name",
-            "legal_basis",
-            "summary",
-        ):
+        if text[0] in _FORMULA_START and name in _FORMULA_FIELDS:
             reject(
                 name,
                 "formula_injection",
@@ -314,6 +317,9 @@ class RowValidator:
         if isinstance(raw, datetime):
             reject(name, "invalid_date", f"{name} must be a date, got a timestamp {raw.isoformat()}")
             return None
+        known = self._dates.get(text)
+        if known is not None:
+            return known
         if not _DATE.match(text):
             reject(name, "invalid_date", f"{name} '{text}' is not a date in the form YYYY-MM-DD")
             return None
@@ -325,6 +331,8 @@ class RowValidator:
         if value < _EARLIEST:
             reject(name, "invalid_date", f"{name} {text} is before {_EARLIEST}")
             return None
+        if len(self._dates) < 100_000:  # decisions share dates; parse each once
+            self._dates[text] = value
         return value
 
     def _money(self, values: dict[str, str | None], reject: Any) -> tuple[str | None, str | None]:
