@@ -128,10 +128,11 @@ def ingest(
     except OSError as exc:
         raise fail(f"cannot read {path}: {exc}") from None
     except KeyboardInterrupt:
-        console.print(
-            "interrupted: every committed row is stored whole; run the same command again to finish",
-            highlight=False,
-        )
+        message = "every committed row is stored whole; run the same command again to finish"
+        if as_json:
+            console.print_json(json.dumps({"file": path.name, "status": "interrupted", "message": message}))
+        else:
+            console.print(f"interrupted: {message}", highlight=False)
         raise typer.Exit(130) from None
     finally:
         rejects_file.close()

@@ -53,6 +53,20 @@ def show(ctx: typer.Context, department: str, source_record_id: str) -> None:
         console.print(f"{e.at.isoformat()} {e.kind} by {e.actor}: {e.reason}", highlight=False)
 
 
+def _change_state(
+    ctx: typer.Context, action: str, department: str, source_record_id: str, actor: str, reason: str
+) -> None:
+    service = _service(ctx)
+    change = service.withdraw if action == "withdrawn" else service.reinstate
+    try:
+        change(department, source_record_id, actor=actor, reason=reason)
+    except RecordNotFound as exc:
+        raise fail(str(exc), 1) from None
+    except ValueError as exc:
+        raise fail(str(exc), 2) from None
+    console.print(f"{action}: {department} / {source_record_id}", highlight=False)
+
+
 @app.command("withdraw")
 def withdraw(
     ctx: typer.Context,
@@ -62,13 +76,7 @@ def withdraw(
     reason: str = typer.Option(..., help="Why."),
 ) -> None:
     """Withdraw a record from use. Nothing is deleted; the change is kept with who, when and why."""
-    try:
-        _service(ctx).withdraw(department, source_record_id, actor=actor, reason=reason)
-    except RecordNotFound as exc:
-        raise fail(str(exc), 1) from None
-    except ValueError as exc:
-        raise fail(str(exc), 2) from None
-    console.print(f"withdrawn: {department} / {source_record_id}", highlight=False)
+    _change_state(ctx, "withdrawn", department, source_record_id, actor, reason)
 
 
 @app.command("reinstate")
@@ -80,13 +88,7 @@ def reinstate(
     reason: str = typer.Option(..., help="Why."),
 ) -> None:
     """Return a withdrawn record to use, with who, when and why."""
-    try:
-        _service(ctx).reinstate(department, source_record_id, actor=actor, reason=reason)
-    except RecordNotFound as exc:
-        raise fail(str(exc), 1) from None
-    except ValueError as exc:
-        raise fail(str(exc), 2) from None
-    console.print(f"reinstated: {department} / {source_record_id}", highlight=False)
+    _change_state(ctx, "reinstated", department, source_record_id, actor, reason)
 
 
 def status(ctx: typer.Context) -> None:

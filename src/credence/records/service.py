@@ -50,6 +50,22 @@ class IngestResult:
     file_error: Rejection | None = None
     rejections: list[Rejection] = field(default_factory=list)
 
+    @classmethod
+    def rejected_whole(
+        cls, file_name: str, department: str, rejection: Rejection, started: float, on_reject: OnReject | None
+    ) -> IngestResult:
+        """The result for a file refused before anything was stored; the rejection is reported first."""
+        if on_reject:
+            on_reject(rejection)
+        return cls(
+            file_name,
+            department,
+            "rejected",
+            rejected=1,
+            file_error=rejection,
+            seconds=time.perf_counter() - started,
+        )
+
     @property
     def accepted(self) -> int:
         return self.new + self.updated + self.unchanged
@@ -100,17 +116,7 @@ class IngestService:
         try:
             rows = source.open()
         except FileRejected as exc:
-            rejection = exc.as_rejection()
-            if on_reject:
-                on_reject(rejection)
-            return IngestResult(
-                path.name,
-                department,
-                "rejected",
-                rejected=1,
-                file_error=rejection,
-                seconds=time.perf_counter() - started,
-            )
+            return IngestResult.rejected_whole(path.name, department, exc.as_rejection(), started, on_reject)
 
         def progress(rows_read: int, _position: int) -> None:
             if on_progress:

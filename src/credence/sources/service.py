@@ -37,16 +37,7 @@ def ingest_dataset(
         check_row_count(total, dataset)
     except SourceFileError as exc:
         rejection = Rejection(exc.line or 0, None, exc.reason, exc.message)
-        if on_reject:
-            on_reject(rejection)
-        return IngestResult(
-            path.name,
-            department,
-            "rejected",
-            rejected=1,
-            file_error=rejection,
-            seconds=time.perf_counter() - started,
-        )
+        return IngestResult.rejected_whole(path.name, department, rejection, started, on_reject)
 
     def rows() -> Iterator[RawRow]:
         for line, values in read_source(path, dataset, check_count=False):

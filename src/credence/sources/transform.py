@@ -15,29 +15,15 @@ from functools import lru_cache
 
 import pycountry
 
+from credence.records.interchange import FIELDS
 from credence.sources.mapping import DatasetMapping, NaturalPersonRules, Role
 
 RawValue = str | date | None
 RawRow = Mapping[str, RawValue]
 InterchangeDict = dict[str, str | None]
 
-INTERCHANGE_FIELDS: tuple[str, ...] = (
-    "source_record_id",
-    "category",
-    "subject_id",
-    "subject_name",
-    "subject_alt_name",
-    "subject_country",
-    "subject_type",
-    "severity",
-    "decided_on",
-    "legal_basis",
-    "status",
-    "amount",
-    "currency",
-    "summary",
-    "effective_until",
-)
+# The registry's interchange fields, in order: one definition, in credence.records.interchange.
+INTERCHANGE_FIELDS: tuple[str, ...] = FIELDS
 RECORD_ID_HEX_CHARS = 24
 
 # CJK unified ideographs, extension A and compatibility ideographs.
