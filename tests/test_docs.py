@@ -85,6 +85,7 @@ REASON_PATTERNS = [
     rf"\breject\(\s*{_ARG},\s*{_CODE}",  # RowValidator: reject(field, code, message)
     rf"\bRejection\(\s*{_ARG},\s*{_ARG},\s*{_CODE}",  # Rejection(line, field, code, message)
     rf"\bFileRejected\(\s*{_ARG},\s*{_CODE}",  # FileRejected(line, code, message)
+    rf"\b_faulty\(\s*{_ARG},\s*{_CODE}",  # _faulty(line, code, message): a malformed row
     rf"\bSourceFileError\(\s*{_ARG},\s*{_CODE}",  # SourceFileError(line, code, message)
     rf"\bIdentifierError\(\s*{_CODE}",  # IdentifierError(code, message, position)
     rf"\bSubjectRefused\(\s*{_CODE}",  # SubjectRefused(code, message)

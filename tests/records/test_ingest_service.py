@@ -200,34 +200,21 @@ def test_lei_subjects(service, engine, tmp_path: Path) -> None:
 
 
 def test_permanent_and_open_ended_until(service, engine, tmp_path: Path) -> None:
+    def debarment(n: int, name: str, until: str) -> dict:
+        return row(
+            n,
+            category="development_bank_debarment",
+            severity=None,
+            subject_id=None,
+            subject_country="KE",
+            subject_name=name,
+            effective_until=until,
+        )
+
     rows = [
-        row(
-            1,
-            category="development_bank_debarment",
-            severity=None,
-            subject_id=None,
-            subject_country="KE",
-            subject_name="Acme Builders Ltd",
-            effective_until="permanent",
-        ),
-        row(
-            2,
-            category="development_bank_debarment",
-            severity=None,
-            subject_id=None,
-            subject_country="KE",
-            subject_name="Acme Builders Ltd",
-            effective_until="open-ended",
-        ),
-        row(
-            3,
-            category="development_bank_debarment",
-            severity=None,
-            subject_id=None,
-            subject_country="KE",
-            subject_name="ACME  builders ltd",
-            effective_until="2027-05-01",
-        ),
+        debarment(1, "Acme Builders Ltd", "permanent"),
+        debarment(2, "Acme Builders Ltd", "open-ended"),
+        debarment(3, "ACME  builders ltd", "2027-05-01"),
     ]
     result, rejections = collect(service, write_csv(tmp_path / "d.csv", rows), "WB")
     assert (result.new, rejections) == (3, [])

@@ -50,23 +50,25 @@ def test_sqlite_runs_in_wal_mode(engine) -> None:
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
 
 
+def batch(started_at: datetime) -> dict[str, object]:
+    return {
+        "department": "SAMR",
+        "file_name": "x",
+        "format": "csv",
+        "status": "complete",
+        "started_at": started_at,
+        "new": 0,
+        "updated": 0,
+        "unchanged": 0,
+        "rejected": 0,
+    }
+
+
 def test_times_come_back_timezone_aware_utc(engine) -> None:
     shanghai = timezone(timedelta(hours=8))
     started = datetime(2026, 11, 25, 17, 30, tzinfo=shanghai)
     with engine.begin() as conn:
-        conn.execute(
-            insert(IngestBatch.__table__).values(
-                department="SAMR",
-                file_name="x",
-                format="csv",
-                status="complete",
-                started_at=started,
-                new=0,
-                updated=0,
-                unchanged=0,
-                rejected=0,
-            )
-        )
+        conn.execute(insert(IngestBatch.__table__).values(**batch(started)))
         got = conn.execute(select(IngestBatch.__table__.c.started_at)).scalar_one()
     assert got == started and got.tzinfo is not None
     assert got.utcoffset() == timedelta(0)
@@ -75,19 +77,7 @@ def test_times_come_back_timezone_aware_utc(engine) -> None:
 
 def test_naive_datetimes_are_refused(engine) -> None:
     with pytest.raises(Exception, match="naive datetime"), engine.begin() as conn:
-        conn.execute(
-            insert(IngestBatch.__table__).values(
-                department="SAMR",
-                file_name="x",
-                format="csv",
-                status="complete",
-                started_at=datetime(2026, 1, 1),
-                new=0,
-                updated=0,
-                unchanged=0,
-                rejected=0,
-            )
-        )
+        conn.execute(insert(IngestBatch.__table__).values(**batch(datetime(2026, 1, 1))))
 
 
 def test_plain_postgresql_urls_use_psycopg3() -> None:

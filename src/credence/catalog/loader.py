@@ -49,9 +49,6 @@ class Catalog:
     def may_submit(self, department: str, category: str) -> bool:
         return (department, category) in self._allowed
 
-    def categories_for(self, department: str) -> list[Category]:
-        return [c for c in self.categories.values() if department in c.departments]
-
 
 def load_catalog(path: Path | None = None) -> Catalog:
     """The catalog at `path`, or the one shipped in the package."""

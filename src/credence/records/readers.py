@@ -72,7 +72,7 @@ class RowSource:
             header = _check_csv(self.path, encoding)
             return self._csv_rows(encoding, header)
         if self.format == "ndjson":
-            _check_utf8(self.path)
+            _decode_all(self.path, "utf-8", fail_reason="invalid_encoding")
             return self._ndjson_rows()
         return self._parquet_rows(_open_parquet(self.path))
 
@@ -89,15 +89,8 @@ class RowSource:
                 if not fields or fields == [""]:
                     continue
                 if len(fields) != width:
-                    yield RawRow(
-                        start,
-                        None,
-                        Rejection(
-                            start,
-                            None,
-                            "wrong_field_count",
-                            f"row has {len(fields)} fields; the header has {width}",
-                        ),
+                    yield _faulty(
+                        start, "wrong_field_count", f"row has {len(fields)} fields; the header has {width}"
                     )
                     continue
                 yield RawRow(start, {k: v for k, v in zip(header, fields, strict=True) if v != ""})
@@ -113,27 +106,13 @@ class RowSource:
                 try:
                     obj = json.loads(data)
                 except json.JSONDecodeError as exc:
-                    yield RawRow(
-                        number,
-                        None,
-                        Rejection(
-                            number,
-                            None,
-                            "invalid_json",
-                            f"not valid JSON at character {exc.pos + 1}: {exc.msg}",
-                        ),
+                    yield _faulty(
+                        number, "invalid_json", f"not valid JSON at character {exc.pos + 1}: {exc.msg}"
                     )
                     continue
                 if not isinstance(obj, dict):
-                    yield RawRow(
-                        number,
-                        None,
-                        Rejection(
-                            number,
-                            None,
-                            "not_an_object",
-                            f"each line must be a JSON object, got {type(obj).__name__}",
-                        ),
+                    yield _faulty(
+                        number, "not_an_object", f"each line must be a JSON object, got {type(obj).__name__}"
                     )
                     continue
                 yield RawRow(number, obj)
@@ -146,6 +125,11 @@ class RowSource:
                 number += 1
                 yield RawRow(number, {k: v for k, v in row.items() if v is not None and v != ""})
             self._position = self.size * number // total
+
+
+def _faulty(line: int, reason: str, message: str) -> RawRow:
+    """A row that is malformed on its own: handed on as a rejection, the rest of the file goes on."""
+    return RawRow(line, None, Rejection(line, None, reason, message))
 
 
 def _open_parquet(path: Path) -> Any:
@@ -188,10 +172,6 @@ def detect_csv_encoding(path: Path) -> str:
                 utf8_error.line, "invalid_encoding", f"{utf8_error.message}; it is not GB18030 either"
             ) from None
         return "gb18030"
-
-
-def _check_utf8(path: Path) -> None:
-    _decode_all(path, "utf-8", fail_reason="invalid_encoding")
 
 
 def _decode_all(path: Path, encoding: str, fail_reason: str) -> None:

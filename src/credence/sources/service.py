@@ -43,9 +43,11 @@ def ingest_dataset(
         for line, values in read_source(path, dataset, check_count=False):
             yield RawRow(line, dict(values))
 
+    size = path.stat().st_size
+
     def progress(read: int, _position: int) -> None:
         if on_progress:
-            on_progress(read, path.stat().st_size * read // max(total, 1))
+            on_progress(read, size * read // max(total, 1))
 
     return service.ingest_rows(
         department,

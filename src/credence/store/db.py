@@ -5,11 +5,11 @@ The differences between the two live here and nowhere else.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Insert, String, Table, bindparam, create_engine, event, func, true
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Engine, String, Table, bindparam, create_engine, event, func, true
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import make_url
 
 
@@ -40,15 +40,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # pages: a 64 MiB page cache (default 2 MiB) keeps the upper B-tree levels in memory as the store grows.
     cursor.execute("PRAGMA cache_size=-65536")
     cursor.close()
-
-
-def insert_ignoring_conflicts(table: Table, dialect_name: str) -> Insert:
-    """INSERT … ON CONFLICT DO NOTHING, in the dialect at hand."""
-    if dialect_name == "postgresql":
-        return postgresql.insert(table).on_conflict_do_nothing()
-    if dialect_name == "sqlite":
-        return sqlite.insert(table).on_conflict_do_nothing()
-    raise NotImplementedError(f"no conflict-ignoring insert for {dialect_name}")
 
 
 def keyed_by(column: Any, values: Sequence[str], dialect_name: str) -> tuple[Any, Any]:
@@ -114,9 +105,3 @@ def _process(rows: Sequence[Sequence[Any]], processors: list[Any]) -> list[tuple
             converted.append(out)
         columns[i] = tuple(converted)
     return list(zip(*columns, strict=True))
-
-
-def execute_many(conn: Connection, statement: Any, rows: Sequence[Mapping[str, Any]] | Iterable[Any]) -> None:
-    rows = list(rows)
-    if rows:
-        conn.execute(statement, rows)
