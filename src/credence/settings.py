@@ -32,6 +32,12 @@ class Settings(BaseSettings):
         le=100_000,
         description="Rows committed per transaction during ingestion; each row is in exactly one chunk.",
     )
+    ingest_parallel_bytes: int = Field(
+        default=16 << 20,
+        ge=0,
+        description="Files at least this large are read and checked in a second process while the first "
+        "writes (0: always; smaller files are not worth the process start).",
+    )
     max_field_chars: int = Field(
         default=20_000,
         ge=100,

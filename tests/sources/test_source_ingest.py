@@ -46,8 +46,8 @@ def test_world_bank_list(service, engine) -> None:
         uscc_orgs = conn.execute(select(func.count()).where(orgs.c.scheme == "uscc")).scalar_one()
         twice = (
             conn.execute(
-                select(repo.versions.c.subject_name).where(
-                    repo.versions.c.organisation_id
+                select(repo.records.c.subject_name).where(
+                    repo.records.c.organisation_id
                     == select(orgs.c.id).where(orgs.c.key == "uscc:91650106053190805E").scalar_subquery()
                 )
             )
@@ -55,7 +55,7 @@ def test_world_bank_list(service, engine) -> None:
             .all()
         )
         permanent = conn.execute(
-            select(func.count()).where(repo.versions.c.until_kind == "permanent")
+            select(func.count()).where(repo.records.c.until_kind == "permanent")
         ).scalar_one()
     assert uscc_rows == 33  # the 33 rows that carry a USCC are linked to that code
     assert uscc_orgs == 32  # one code appears under two English names: one organisation
@@ -79,7 +79,7 @@ def test_idb_list_refuses_individuals(service, engine) -> None:
     with engine.connect() as conn:
         kinds = dict(
             conn.execute(
-                select(repo.versions.c.until_kind, func.count()).group_by(repo.versions.c.until_kind)
+                select(repo.records.c.until_kind, func.count()).group_by(repo.records.c.until_kind)
             ).all()
         )
     assert kinds.get("open_ended", 0) > 0
@@ -95,7 +95,7 @@ def test_ebrd_list_reads_china_three_ways_as_one_country(service, engine) -> Non
             ).all()
         )
         open_ended = conn.execute(
-            select(func.count()).where(repo.versions.c.until_kind == "open_ended")
+            select(func.count()).where(repo.records.c.until_kind == "open_ended")
         ).scalar_one()
     assert countries.get("CN", 0) > 100
     assert not any(c and len(c) != 2 for c in countries)

@@ -58,8 +58,9 @@ class RowSource:
             raise ValueError(f"unknown format '{self.format}'; use one of {', '.join(FORMATS)}")
         self.encoding = encoding
         self.size = path.stat().st_size
+        self.header: list[str] | None = None
+        self.checked = False
         self._position = 0
-        self._reader: Iterator[RawRow] | None = None
 
     @property
     def position(self) -> int:
@@ -67,12 +68,27 @@ class RowSource:
 
     def open(self) -> Iterator[RawRow]:
         """Run the whole-file checks (FileRejected if they fail), then return the row iterator."""
+        self.check()
+        return self.rows()
+
+    def check(self) -> None:
+        """The whole-file checks: FileRejected if they fail. Settles the CSV encoding and header."""
         if self.format == "csv":
-            encoding = self.encoding or detect_csv_encoding(self.path)
-            header = _check_csv(self.path, encoding)
-            return self._csv_rows(encoding, header)
-        if self.format == "ndjson":
+            self.encoding = self.encoding or detect_csv_encoding(self.path)
+            self.header = _check_csv(self.path, self.encoding)
+        elif self.format == "ndjson":
             _decode_all(self.path, "utf-8", fail_reason="invalid_encoding")
+        else:
+            _open_parquet(self.path)
+        self.checked = True
+
+    def rows(self) -> Iterator[RawRow]:
+        """The rows of a checked source (a checked RowSource can be handed to another process)."""
+        assert self.checked, "check() the source first"
+        if self.format == "csv":
+            assert self.encoding is not None and self.header is not None
+            return self._csv_rows(self.encoding, self.header)
+        if self.format == "ndjson":
             return self._ndjson_rows()
         return self._parquet_rows(_open_parquet(self.path))
 

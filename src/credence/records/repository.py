@@ -9,8 +9,9 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
 
-from credence.records.validation import Subject, ValidRow
-from credence.store.db import bulk_insert, keyed_by
+from credence.records.block import ValidBlock
+from credence.records.validation import Subject
+from credence.store.db import Same, bulk_insert, bulk_insert_columns, keyed_by
 from credence.store.models import IngestBatch, Organisation, Record, RecordEvent, RecordVersion
 
 records = cast(Table, Record.__table__)
@@ -105,41 +106,6 @@ ORG_COLUMNS = (
     "never_public",
     "created_at",
 )
-RECORD_COLUMNS = (
-    "department",
-    "source_record_id",
-    "organisation_id",
-    "category",
-    "state",
-    "current_version",
-    "content_hash",
-    "last_batch_id",
-    "last_line",
-    "created_at",
-    "updated_at",
-)
-VERSION_COLUMNS = (
-    "record_id",
-    "version",
-    "organisation_id",
-    "category",
-    "subject_name",
-    "subject_alt_name",
-    "severity",
-    "decided_on",
-    "legal_basis",
-    "status",
-    "amount",
-    "currency",
-    "summary",
-    "effective_until",
-    "until_kind",
-    "content_hash",
-    "batch_id",
-    "file_name",
-    "line",
-    "received_at",
-)
 
 
 def organisation_ids(conn: Connection, keys: Sequence[str]) -> dict[str, int]:
@@ -168,67 +134,120 @@ def ensure_organisations(conn: Connection, subjects: Sequence[Subject], now: dat
 
 
 def insert_records(
-    conn: Connection, department: str, rows: Sequence[tuple[ValidRow, int]], batch_id: int, now: datetime
-) -> dict[str, int]:
-    """Insert new records ((row, organisation id) pairs); return their ids by source_record_id."""
-    if not rows:
-        return {}
-    bulk_insert(
+    conn: Connection,
+    department: str,
+    block: ValidBlock,
+    organisation_ids: Sequence[int],
+    batch_id: int,
+    now: datetime,
+) -> None:
+    """Insert new records, each with its content as version 1: one row per record."""
+    bulk_insert_columns(
         conn,
         records,
-        RECORD_COLUMNS,
-        [
-            (
-                department,
-                r.source_record_id,
-                org,
-                r.category,
-                "active",
-                1,
-                r.content_hash,
-                batch_id,
-                r.line,
-                now,
-                now,
-            )
-            for r, org in rows
-        ],
+        {
+            "department": Same(department),
+            "source_record_id": block.source_record_id,
+            "organisation_id": organisation_ids,
+            "category": block.category,
+            "state": Same("active"),
+            "current_version": Same(1),
+            **_content(block),
+            "batch_id": Same(batch_id),
+            "line": block.line,
+            "received_at": Same(now),
+            "last_batch_id": Same(batch_id),
+            "last_line": block.line,
+            "created_at": Same(now),
+            "updated_at": Same(now),
+        },
+        len(block),
     )
-    found = current_of(conn, department, [r.source_record_id for r, _ in rows])
-    return {sid: c.id for sid, c in found.items()}
+
+
+def _content(block: ValidBlock) -> dict[str, Sequence[Any]]:
+    return {name: getattr(block, name) for name in CONTENT_COLUMNS}
+
+
+CONTENT_COLUMNS = (
+    "subject_name",
+    "subject_alt_name",
+    "severity",
+    "decided_on",
+    "legal_basis",
+    "status",
+    "amount",
+    "currency",
+    "summary",
+    "effective_until",
+    "until_kind",
+    "content_hash",
+)
+# What record_versions keeps of a version, taken from the record's row before a correction replaces it.
+_VERSION_FROM_RECORD = ("organisation_id", "category", *CONTENT_COLUMNS, "batch_id", "line", "received_at")
+
+
+def archive_versions(conn: Connection, record_ids: Sequence[int]) -> None:
+    """Copy these records' current versions to record_versions, before a correction replaces them."""
+    if not record_ids:
+        return
+    conn.execute(
+        insert(versions).from_select(
+            ["record_id", "version", *_VERSION_FROM_RECORD, "file_name"],
+            select(
+                records.c.id,
+                records.c.current_version,
+                *(records.c[name] for name in _VERSION_FROM_RECORD),
+                batches.c.file_name,
+            )
+            .join(batches, batches.c.id == records.c.batch_id)
+            .where(records.c.id.in_(list(record_ids))),
+        )
+    )
 
 
 def update_records(
-    conn: Connection, rows: Sequence[tuple[int, int, int, ValidRow]], batch_id: int, now: datetime
+    conn: Connection,
+    changes: Sequence[tuple[int, int, int]],
+    block: ValidBlock,
+    batch_id: int,
+    now: datetime,
 ) -> None:
-    """Point records at their new current version: (record id, version, organisation id, row)."""
-    if rows:
-        conn.execute(
-            update(records)
-            .where(records.c.id == bindparam("rid"))
-            .values(
-                current_version=bindparam("v"),
-                content_hash=bindparam("h"),
-                organisation_id=bindparam("o"),
-                category=bindparam("c"),
-                last_batch_id=bindparam("b"),
-                last_line=bindparam("l"),
-                updated_at=bindparam("t"),
-            ),
-            [
-                {
-                    "rid": rid,
-                    "v": v,
-                    "h": r.content_hash,
-                    "o": org,
-                    "c": r.category,
-                    "b": batch_id,
-                    "l": r.line,
-                    "t": now,
-                }
-                for rid, v, org, r in rows
-            ],
-        )
+    """Replace records' current versions: changes are (record id, new version, organisation id), in the
+    order of the block's rows. Archive the versions they replace first."""
+    if not changes:
+        return
+    archive_versions(conn, [rid for rid, _, _ in changes])
+    content = _content(block)
+    conn.execute(
+        update(records)
+        .where(records.c.id == bindparam("rid"))
+        .values(
+            current_version=bindparam("v"),
+            organisation_id=bindparam("o"),
+            category=bindparam("c"),
+            **{name: bindparam(f"p_{name}") for name in content},
+            batch_id=bindparam("b"),
+            line=bindparam("l"),
+            received_at=bindparam("t"),
+            last_batch_id=bindparam("b"),
+            last_line=bindparam("l"),
+            updated_at=bindparam("t"),
+        ),
+        [
+            {
+                "rid": rid,
+                "v": version,
+                "o": org,
+                "c": block.category[i],
+                **{f"p_{name}": column[i] for name, column in content.items()},
+                "b": batch_id,
+                "l": block.line[i],
+                "t": now,
+            }
+            for i, (rid, version, org) in enumerate(changes)
+        ],
+    )
 
 
 def mark_seen(conn: Connection, rows: Sequence[tuple[int, int]], batch_id: int) -> None:
@@ -244,46 +263,6 @@ def mark_seen(conn: Connection, rows: Sequence[tuple[int, int]], batch_id: int) 
         )
 
 
-def insert_versions(
-    conn: Connection,
-    rows: Sequence[tuple[int, int, int, ValidRow]],
-    batch_id: int,
-    file_name: str,
-    now: datetime,
-) -> None:
-    """Add versions: (record id, version, organisation id, row)."""
-    bulk_insert(
-        conn,
-        versions,
-        VERSION_COLUMNS,
-        [
-            (
-                rid,
-                v,
-                org,
-                r.category,
-                r.subject.name,
-                r.subject.alt_name,
-                r.severity,
-                r.decided_on,
-                r.legal_basis,
-                r.status,
-                r.amount,
-                r.currency,
-                r.summary,
-                r.effective_until,
-                r.until_kind,
-                r.content_hash,
-                batch_id,
-                file_name,
-                r.line,
-                now,
-            )
-            for rid, v, org, r in rows
-        ],
-    )
-
-
 def organisation(conn: Connection, organisation_id: int) -> Any | None:
     return conn.execute(select(organisations).where(organisations.c.id == organisation_id)).first()
 
@@ -297,9 +276,20 @@ def find_record(conn: Connection, department: str, source_record_id: str) -> Any
 
 
 def record_versions(conn: Connection, record_id: int) -> list[Any]:
-    return list(
-        conn.execute(select(versions).where(versions.c.record_id == record_id).order_by(versions.c.version))
+    """Every version of a record, oldest first: the archived ones and the current one, same columns."""
+    names = ("version", *_VERSION_FROM_RECORD, "file_name")
+    archived = select(*(versions.c[name] for name in names)).where(versions.c.record_id == record_id)
+    current = (
+        select(
+            records.c.current_version.label("version"),
+            *(records.c[name] for name in _VERSION_FROM_RECORD),
+            batches.c.file_name,
+        )
+        .join(batches, batches.c.id == records.c.batch_id)
+        .where(records.c.id == record_id)
     )
+    union = archived.union_all(current).subquery()
+    return list(conn.execute(select(union).order_by(union.c.version)))
 
 
 def set_state(conn: Connection, record_id: int, state: str, now: datetime) -> None:

@@ -19,8 +19,10 @@ from sqlalchemy import Engine
 from credence.catalog import Catalog
 from credence.clock import Clock, today
 from credence.records import repository as repo
+from credence.records.block import BlockChecker, ValidBlock
+from credence.records.pipeline import CheckedBlock, CheckerSpec, check_in_blocks, check_in_child
 from credence.records.readers import FileRejected, RawRow, RowSource
-from credence.records.validation import Rejection, RowValidator, ValidRow
+from credence.records.validation import Rejection
 from credence.settings import Settings
 
 OnReject = Callable[[Rejection], None]
@@ -114,22 +116,22 @@ class IngestService:
         source = RowSource(path, fmt, encoding)
         started = time.perf_counter()
         try:
-            rows = source.open()
+            source.check()
         except FileRejected as exc:
             return IngestResult.rejected_whole(path.name, department, exc.as_rejection(), started, on_reject)
-
-        def progress(rows_read: int, _position: int) -> None:
-            if on_progress:
-                on_progress(rows_read, source.position)
-
-        return self.ingest_rows(
+        size = self.settings.ingest_chunk_rows
+        if source.size >= self.settings.ingest_parallel_bytes:
+            blocks = check_in_child(source, self._checker_spec(department), size)
+        else:
+            blocks = check_in_blocks(source.rows(), self._checker(department), size, lambda: source.position)
+        return self._ingest_blocks(
             department,
-            rows,
+            blocks,
             file_name=path.name,
             fmt=source.format,
             file_sha256=file_sha256(path),
             on_reject=on_reject,
-            on_progress=progress,
+            on_progress=on_progress,
             started=started,
         )
 
@@ -147,10 +149,43 @@ class IngestService:
     ) -> IngestResult:
         """Validate and store rows; rejected ones go to on_reject. The rows must already be readable."""
         self.check_department(department)
-        started = time.perf_counter() if started is None else started
-        validator = RowValidator(
-            self.catalog, department, today(self.clock, self.settings.timezone), self.settings.max_field_chars
+        blocks = check_in_blocks(rows, self._checker(department), self.settings.ingest_chunk_rows)
+        return self._ingest_blocks(
+            department,
+            blocks,
+            file_name=file_name,
+            fmt=fmt,
+            file_sha256=file_sha256,
+            on_reject=on_reject,
+            on_progress=on_progress,
+            started=started,
         )
+
+    def _checker_spec(self, department: str) -> CheckerSpec:
+        return CheckerSpec(
+            self.catalog,
+            department,
+            today(self.clock, self.settings.timezone),
+            self.settings.max_field_chars,
+        )
+
+    def _checker(self, department: str) -> BlockChecker:
+        return self._checker_spec(department).checker()
+
+    def _ingest_blocks(
+        self,
+        department: str,
+        blocks: Iterator[CheckedBlock],
+        *,
+        file_name: str,
+        fmt: str,
+        file_sha256: str | None,
+        on_reject: OnReject | None,
+        on_progress: OnProgress | None,
+        started: float | None,
+    ) -> IngestResult:
+        """Store checked blocks, one transaction each, in order; report rejections in line order."""
+        started = time.perf_counter() if started is None else started
         result = IngestResult(file_name, department, "running")
         with self.engine.begin() as conn:
             result.batch_id = repo.start_batch(
@@ -161,16 +196,17 @@ class IngestService:
         # Organisations this run has already committed: most rows name one, so skip re-inserting it.
         known_orgs: dict[str, int] = {}
         try:
-            for chunk, rejected in _chunks(rows, validator, self.settings.ingest_chunk_rows):
-                read += len(chunk) + len(rejected)
+            for block in blocks:
+                read += block.rows
+                rejected = list(block.rejected)
                 with self.engine.begin() as conn:
-                    new, updated, unchanged, duplicates, ensured = self._write_chunk(
-                        conn, department, chunk, batch_id, file_name, known_orgs
+                    new, updated, unchanged, duplicates, ensured = self._write_block(
+                        conn, department, block.valid, batch_id, known_orgs
                     )
                     rejected.extend(duplicates)
                     rejected_rows = len({r.line for r in rejected})
                     repo.add_batch_counts(conn, batch_id, new, updated, unchanged, rejected_rows)
-                # Counted and remembered only once the chunk is committed.
+                # Counted and remembered only once the block is committed.
                 if len(known_orgs) > 500_000:
                     known_orgs.clear()
                 known_orgs.update(ensured)
@@ -182,8 +218,11 @@ class IngestService:
                     if on_reject:
                         on_reject(rejection)
                 if on_progress:
-                    on_progress(read, 0)
+                    on_progress(read, block.position)
         except BaseException:
+            close = getattr(blocks, "close", None)
+            if close:
+                close()  # stops a checking process at once
             result.status = "interrupted"
             with self.engine.begin() as conn:
                 repo.finish_batch(conn, batch_id, "interrupted", self.clock.now())
@@ -194,41 +233,39 @@ class IngestService:
         result.seconds = time.perf_counter() - started
         return result
 
-    def _write_chunk(
+    def _write_block(
         self,
         conn: Any,
         department: str,
-        chunk: list[ValidRow],
+        block: ValidBlock,
         batch_id: int,
-        file_name: str,
         known_orgs: dict[str, int],
     ) -> tuple[int, int, int, list[Rejection], dict[str, int]]:
-        """Store one chunk in the caller's transaction. Returns the counts, the rows rejected as
-        duplicates, and the organisations this chunk added (to remember once it commits)."""
+        """Store one block in the caller's transaction. Returns the counts, the rows rejected as
+        duplicates, and the organisations this block added (to remember once it commits)."""
         now = self.clock.now()
-        known = repo.current_of(conn, department, list({r.source_record_id for r in chunk}))
-        fresh: list[ValidRow] = []
-        changed: list[tuple[ValidRow, int, int]] = []  # (row, new version, record id)
+        sids, hashes, lines = block.source_record_id, block.content_hash, block.line
+        known = repo.current_of(conn, department, list(dict.fromkeys(sids)))
+        fresh: list[int] = []  # positions in the block
+        changed: list[int] = []
+        changes: list[tuple[int, int]] = []  # (record id, new version) of the changed rows
         seen: list[tuple[int, int]] = []  # (record id, line): unchanged rows from an earlier submission
         duplicates: list[Rejection] = []
         unchanged = 0
-        for row in chunk:
-            sid = row.source_record_id
+        for i, sid in enumerate(sids):
             current = known.get(sid)
             if current is None:
-                fresh.append(row)
-                known[sid] = repo.Current(-1, 1, row.content_hash, batch_id, row.line)
-            elif current.content_hash == row.content_hash:
+                fresh.append(i)
+                known[sid] = repo.Current(-1, 1, hashes[i], batch_id, lines[i])
+            elif current.content_hash == hashes[i]:
                 unchanged += 1
                 if current.batch_id != batch_id:
-                    seen.append((current.id, row.line))
-                    known[sid] = repo.Current(
-                        current.id, current.version, row.content_hash, batch_id, row.line
-                    )
+                    seen.append((current.id, lines[i]))
+                    known[sid] = repo.Current(current.id, current.version, hashes[i], batch_id, lines[i])
             elif current.batch_id == batch_id:
                 duplicates.append(
                     Rejection(
-                        row.line,
+                        lines[i],
                         "source_record_id",
                         "duplicate_in_file",
                         f"source_record_id '{sid}' already appears with other content at "
@@ -237,30 +274,34 @@ class IngestService:
                     )
                 )
             else:
-                changed.append((row, current.version + 1, current.id))
-                known[sid] = repo.Current(
-                    current.id, current.version + 1, row.content_hash, batch_id, row.line
-                )
+                changed.append(i)
+                changes.append((current.id, current.version + 1))
+                known[sid] = repo.Current(current.id, current.version + 1, hashes[i], batch_id, lines[i])
 
-        stored = fresh + [r for r, _, _ in changed]
+        stored_keys = dict.fromkeys(block.subject_key[i] for i in fresh + changed)
         added = repo.ensure_organisations(
-            conn, [r.subject for r in stored if r.subject.key not in known_orgs], now
+            conn, [block.subjects[key] for key in stored_keys if key not in known_orgs], now
         )
 
-        def org(row: ValidRow) -> int:
-            return known_orgs.get(row.subject.key) or added[row.subject.key]
+        def org(key: str) -> int:
+            return known_orgs.get(key) or added[key]
 
-        ids = repo.insert_records(conn, department, [(r, org(r)) for r in fresh], batch_id, now)
-        repo.update_records(conn, [(rid, v, org(r), r) for r, v, rid in changed], batch_id, now)
-        repo.mark_seen(conn, seen, batch_id)
-        repo.insert_versions(
+        new_rows = block if len(fresh) == len(block) else block.take(fresh)
+        repo.insert_records(
+            conn, department, new_rows, [org(key) for key in new_rows.subject_key], batch_id, now
+        )
+        changed_rows = block.take(changed)
+        repo.update_records(
             conn,
-            [(ids[r.source_record_id], 1, org(r), r) for r in fresh]
-            + [(rid, v, org(r), r) for r, v, rid in changed],
+            [
+                (rid, version, org(key))
+                for (rid, version), key in zip(changes, changed_rows.subject_key, strict=True)
+            ],
+            changed_rows,
             batch_id,
-            file_name,
             now,
         )
+        repo.mark_seen(conn, seen, batch_id)
         return len(fresh), len(changed), unchanged, duplicates, added
 
     def withdraw(self, department: str, source_record_id: str, *, actor: str, reason: str) -> None:
@@ -284,28 +325,6 @@ class IngestService:
             now = self.clock.now()
             repo.set_state(conn, record.id, state, now)
             repo.add_event(conn, record.id, record.current_version, kind, actor.strip(), reason.strip(), now)
-
-
-def _chunks(
-    rows: Iterable[RawRow], validator: RowValidator, size: int
-) -> Iterator[tuple[list[ValidRow], list[Rejection]]]:
-    chunk: list[ValidRow] = []
-    rejected: list[Rejection] = []
-    for raw in rows:
-        if raw.error is not None:
-            rejected.append(raw.error)
-        else:
-            assert raw.values is not None
-            checked = validator.check(raw.line, raw.values)
-            if isinstance(checked, list):
-                rejected.extend(checked)
-            else:
-                chunk.append(checked)
-        if len(chunk) + len(rejected) >= size:
-            yield chunk, rejected
-            chunk, rejected = [], []
-    if chunk or rejected:
-        yield chunk, rejected
 
 
 def file_sha256(path: Path) -> str:

@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import pycountry
@@ -31,7 +31,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _MULTILINE_FIELDS = frozenset({"summary", "legal_basis"})
 _SHORT_LIMITS = {"source_record_id": 200, "subject_name": 500, "subject_alt_name": 500, "legal_basis": 2000}
 _EARLIEST = date(1900, 1, 1)
-_FIELD_SET = frozenset(FIELDS)
+FIELD_SET = frozenset(FIELDS)
 _REQUIRED_IN_ORDER = tuple(name for name in FIELDS if name in REQUIRED)
 _FORMULA_FIELDS = frozenset(
     {"source_record_id", "subject_name", "subject_alt_name", "legal_basis", "summary"}
@@ -89,6 +89,13 @@ class ValidRow:
     content_hash: str
 
 
+def normalise_amount(text: str) -> str | None:
+    """'001500.50' -> '1500.5'; None if the text is not a non-negative decimal with at most 4 places."""
+    if not _AMOUNT.match(text):
+        return None
+    return format(Decimal(text).normalize(), "f")
+
+
 def unresolved_key(name: str, country: str | None) -> str:
     normalised = " ".join(unicodedata.normalize("NFKC", name).casefold().split())
     digest = hashlib.blake2b(f"{normalised}\x1f{country or ''}".encode(), digest_size=12).hexdigest()
@@ -118,7 +125,7 @@ class RowValidator:
             problems.append(Rejection(line, field, reason, message, sid))
 
         for key in raw:
-            if key not in _FIELD_SET:
+            if key not in FIELD_SET:
                 reject(str(key), "unknown_field", f"'{key}' is not a field of the interchange format")
 
         values: dict[str, str | None] = {}
@@ -340,18 +347,14 @@ class RowValidator:
         if currency is not None:
             currency = currency.upper()
         if amount is not None:
-            if not _AMOUNT.match(amount):
+            normalised = normalise_amount(amount)
+            if normalised is None:
                 reject(
                     "amount",
                     "invalid_amount",
                     f"amount '{amount}' is not a non-negative decimal like 1500 or 1500.50",
                 )
-                amount = None
-            else:
-                try:
-                    amount = format(Decimal(amount).normalize(), "f")
-                except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
-                    amount = None
+            amount = normalised
             if currency is None:
                 reject("currency", "missing", "currency is required when amount is given")
         elif currency is not None:

@@ -5,7 +5,9 @@ The differences between the two live here and nowhere else.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from itertools import repeat
 from typing import Any
 
 from sqlalchemy import Connection, Engine, String, Table, bindparam, create_engine, event, func, true
@@ -105,3 +107,57 @@ def _process(rows: Sequence[Sequence[Any]], processors: list[Any]) -> list[tuple
             converted.append(out)
         columns[i] = tuple(converted)
     return list(zip(*columns, strict=True))
+
+
+@dataclass(frozen=True, slots=True)
+class Same:
+    """A value that every row of a columnar insert shares (bound once, converted once)."""
+
+    value: Any
+
+
+def bulk_insert_columns(
+    conn: Connection, table: Table, columns: Mapping[str, Sequence[Any] | Same], rows: int
+) -> None:
+    """Insert `rows` rows given column by column, straight to the driver's executemany.
+
+    Like bulk_insert, but the writer of ingestion holds its rows as columns: each column is converted
+    by its type's bind processor on its own (a shared value once) and the rows are zipped only here.
+    """
+    if not rows:
+        return
+    dialect = conn.dialect
+    values: list[Any] = []
+    for name, column in columns.items():
+        processor = table.c[name].type.bind_processor(dialect)
+        if isinstance(column, Same):
+            value = column.value if processor is None or column.value is None else processor(column.value)
+            values.append(repeat(value, rows))
+        elif len(column) != rows:
+            raise ValueError(f"column {name} has {len(column)} values for {rows} rows")
+        elif processor is None:
+            values.append(column)
+        else:
+            values.append(_converted(column, processor))
+    marker = "?" if dialect.paramstyle == "qmark" else "%s"
+    names = ", ".join(dialect.identifier_preparer.quote(name) for name in columns)
+    sql = (
+        f"INSERT INTO {dialect.identifier_preparer.format_table(table)} ({names}) "  # noqa: S608
+        f"VALUES ({', '.join([marker] * len(columns))})"
+    )
+    # Not strict: shared values are endless repeats; list columns were checked against `rows` above.
+    conn.exec_driver_sql(sql, list(zip(*values, strict=False)))
+
+
+def _converted(column: Sequence[Any], processor: Any) -> list[Any]:
+    memo: dict[Any, Any] = {}
+    out: list[Any] = []
+    for value in column:
+        if value is None:
+            out.append(None)
+            continue
+        converted = memo.get(value)
+        if converted is None:
+            converted = memo[value] = processor(value)
+        out.append(converted)
+    return out

@@ -1,5 +1,6 @@
-"""The store's tables as SQLAlchemy 2 typed models. Records are never deleted or edited in place:
-a correction is a new row in record_versions, a withdrawal is a row in record_events."""
+"""The store's tables as SQLAlchemy 2 typed models. Records are never deleted, and no version is lost:
+a record's row holds its current version, and a correction first copies the version it replaces to
+record_versions; a withdrawal is a row in record_events."""
 
 from __future__ import annotations
 
@@ -67,7 +68,11 @@ class IngestBatch(Base):
 
 
 class Record(Base):
-    """A record as its department knows it: (department, source_record_id). Its content lives in versions."""
+    """A record as its department knows it, (department, source_record_id), with its current version.
+
+    The current version lives in the record's own row so that storing a new record is one insert (the
+    write path of ingestion, docs/benchmarks.md) and rating reads one table. Earlier versions are in
+    record_versions."""
 
     __tablename__ = "records"
     __table_args__ = (
@@ -82,22 +87,6 @@ class Record(Base):
     category: Mapped[str] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(String(16))  # active | withdrawn
     current_version: Mapped[int] = mapped_column(Integer)
-    content_hash: Mapped[str] = mapped_column(String(64))
-    last_batch_id: Mapped[int] = mapped_column(ForeignKey("ingest_batches.id"))
-    last_line: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-
-class RecordVersion(Base):
-    """One version of a record's content, with its provenance. Rows here are only ever added."""
-
-    __tablename__ = "record_versions"
-
-    record_id: Mapped[int] = mapped_column(ForeignKey("records.id"), primary_key=True)
-    version: Mapped[int] = mapped_column(Integer, primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
-    category: Mapped[str] = mapped_column(String(64))
     subject_name: Mapped[str] = mapped_column(Text)
     subject_alt_name: Mapped[str | None] = mapped_column(Text)
     severity: Mapped[str | None] = mapped_column(String(16))
@@ -110,6 +99,39 @@ class RecordVersion(Base):
     summary: Mapped[str | None] = mapped_column(Text)
     effective_until: Mapped[date | None] = mapped_column(Date)
     until_kind: Mapped[str | None] = mapped_column(String(16))  # date | permanent | open_ended
+    content_hash: Mapped[str] = mapped_column(String(64))
+    # Provenance of the current version: the submission (its file is the batch's), its line, when.
+    batch_id: Mapped[int] = mapped_column(ForeignKey("ingest_batches.id"))
+    line: Mapped[int] = mapped_column(Integer)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The last submission that carried the record (changed or not), to catch duplicates within one.
+    last_batch_id: Mapped[int] = mapped_column(ForeignKey("ingest_batches.id"))
+    last_line: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RecordVersion(Base):
+    """An earlier version of a record's content, with its provenance, copied here when a correction
+    replaced it. Rows here are only ever added."""
+
+    __tablename__ = "record_versions"
+
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    category: Mapped[str] = mapped_column(String(64))
+    subject_name: Mapped[str] = mapped_column(Text)
+    subject_alt_name: Mapped[str | None] = mapped_column(Text)
+    severity: Mapped[str | None] = mapped_column(String(16))
+    decided_on: Mapped[date] = mapped_column(Date)
+    legal_basis: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    amount: Mapped[str | None] = mapped_column(String(40))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    summary: Mapped[str | None] = mapped_column(Text)
+    effective_until: Mapped[date | None] = mapped_column(Date)
+    until_kind: Mapped[str | None] = mapped_column(String(16))
     content_hash: Mapped[str] = mapped_column(String(64))
     batch_id: Mapped[int] = mapped_column(ForeignKey("ingest_batches.id"))
     file_name: Mapped[str] = mapped_column(Text)
