@@ -15,14 +15,15 @@ the reference reader), and the per-row work left is a few dictionary lookups.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
 from credence.catalog import Severity
 from credence.identity import SubjectError, SubjectId, resolve_subject
-from credence.records.interchange import UNTIL_WORDS
+from credence.records.interchange import FIELDS, UNTIL_WORDS
 from credence.records.readers import RawRow
 from credence.records.validation import (
     FIELD_SET,
@@ -31,7 +32,6 @@ from credence.records.validation import (
     Subject,
     ValidRow,
     normalise_amount,
-    unresolved_key,
 )
 
 _SUSPECT: Any = object()  # "not plainly valid": the row goes to the reference check
@@ -39,6 +39,13 @@ _CACHE_LIMIT = 100_000
 _SEVERITIES = frozenset(Severity.__members__)
 _STATUSES = frozenset({"final", "pending"})
 _UNTIL = {word: word.replace("-", "_") for word in UNTIL_WORDS}
+_FREE_TEXT = ("subject_name", "subject_alt_name", "legal_basis", "summary")
+_TEXT_TYPES = frozenset({str, type(None)})
+_SUBJECT_TYPES = frozenset({None, "organisation"})
+# A source id the reference check keeps as it is: 1-200 characters, no control character, no surrounding
+# space (\s is the same set str.strip removes), not starting like a spreadsheet formula.
+_PLAIN_SID = re.compile(r"(?=[^\s=+\-@])[^\x00-\x1f\x7f]{1,200}(?<!\s)").fullmatch
+_digest = hashlib.sha256
 
 
 @dataclass
@@ -132,245 +139,280 @@ class BlockChecker:
             for code, category in catalog.categories.items()
             if catalog.may_submit(validator.department, code)
         }
-        self._texts: dict[str, dict[str, Any]] = {}
-        self._subjects: dict[tuple[str, str | None], Any] = {}
-        self._unresolved: dict[tuple[str, str | None], str] = {}
-        self._dates: dict[str, Any] = {}
-        self._amounts: dict[str, Any] = {}
-        self._countries: dict[str, Any] = {}
-        self._currencies: dict[str, Any] = {}
+        # (category, severity) pairs that need no message: a severity exactly where one applies.
+        self._severities = {
+            (code, severity)
+            for code, category in self._allowed.items()
+            for severity in (_SEVERITIES if category.severity_applies else (None,))
+        }
+        # Verdicts by distinct value: free text per field, then the other checked fields.
+        self._texts: dict[str, dict[Any, Any]] = {name: {} for name in _FREE_TEXT}
+        self._dates: dict[Any, Any] = {}
+        self._untils: dict[Any, Any] = {}
+        self._amounts: dict[Any, Any] = {}
+        self._currencies: dict[Any, Any] = {}
+        self._countries: dict[Any, Any] = {}
+        self._subjects: dict[Any, Any] = {}
 
     def check(self, rows: Sequence[RawRow]) -> tuple[ValidBlock, list[Rejection]]:
+        rejections = [raw.error for raw in rows if raw.error is not None]
+        rows = [raw for raw in rows if raw.error is None]
+        lean = self._lean(rows)
+        if all(lean.ok):
+            return lean.block, rejections
         block = ValidBlock()
-        rejections: list[Rejection] = []
-        for raw in rows:
-            if raw.error is not None:
-                rejections.append(raw.error)
-                continue
+        for i, raw in enumerate(rows):
             assert raw.values is not None
-            if self._lean(raw.line, raw.values, block):
-                continue
-            checked = self.validator.check(raw.line, raw.values)
+            checked = lean.row(i) if lean.ok[i] else self.validator.check(raw.line, raw.values)
             if isinstance(checked, list):
                 rejections.extend(checked)
             else:
                 block.append(checked)
+        rejections.sort(key=lambda r: r.line)
         return block, rejections
 
-    def _lean(self, line: int, raw: dict[str, Any], block: ValidBlock) -> bool:
-        """Append the row and return True if it is plainly valid; otherwise change nothing."""
-        if not raw.keys() <= FIELD_SET:
-            return False
-        text = self._text
-        sid = raw.get("source_record_id")
-        if type(sid) is not str:
-            return False
-        sid = self._plain(sid, "source_record_id")
-        category_code = text(raw, "category")
-        category = self._allowed.get(category_code)
-        name = text(raw, "subject_name")
-        alt = text(raw, "subject_alt_name")
-        severity = text(raw, "severity")
-        decided_text = text(raw, "decided_on")
-        legal_basis = text(raw, "legal_basis")
-        status = text(raw, "status")
-        amount_text = text(raw, "amount")
-        currency = text(raw, "currency")
-        summary = text(raw, "summary")
-        until_text = text(raw, "effective_until")
-        subject_type = text(raw, "subject_type")
-        country = text(raw, "subject_country")
-        if (
-            sid is _SUSPECT
-            or sid is None
-            or category is None
-            or name is None
-            or name is _SUSPECT
-            or alt is _SUSPECT
-            or legal_basis is None
-            or legal_basis is _SUSPECT
-            or summary is _SUSPECT
-            or status not in _STATUSES
-            or subject_type not in (None, "organisation")
-            or decided_text is None
-            or decided_text is _SUSPECT
-            or until_text is _SUSPECT
-            or amount_text is _SUSPECT
-            or currency is _SUSPECT
-            or country is _SUSPECT
-        ):
-            return False
-        if category.severity_applies:
-            if severity not in _SEVERITIES:
-                return False
-        elif severity is not None:
-            return False
-        decided = self._date(decided_text)
-        if decided is _SUSPECT or decided > self.validator.today:
-            return False
-        if until_text is None:
-            until, until_kind = None, None
-        elif until_text in _UNTIL:
-            until, until_kind = None, _UNTIL[until_text]
-        else:
-            until = self._date(until_text)
-            if until is _SUSPECT or until < decided:
-                return False
-            until_kind = "date"
-        if amount_text is None:
-            if currency is not None:
-                return False
-            amount = None
-        else:
-            amount = self._amount(amount_text)
-            if amount is _SUSPECT or currency is None:
-                return False
-            currency = self._currency(currency)
-            if currency is _SUSPECT:
-                return False
-        if country is not None:
-            country = self._country(country)
-            if country is _SUSPECT:
-                return False
-        code = text(raw, "subject_id")
-        if code is _SUSPECT:
-            return False
-        if code is None:
-            if category.requires_identifier:
-                return False
-            resolved = None
-            key = self._unresolved_key(name, country)
-        else:
-            resolved = self._subject(code, country)
-            if resolved is _SUSPECT:
-                return False
-            key, country = resolved.key, resolved.country
-        content = (
-            sid,
-            category.code,
-            key,
-            country or "",
-            name,
-            alt or "",
-            severity or "",
-            decided_text,
-            legal_basis,
-            status,
-            amount or "",
-            currency or "",
-            summary or "",
-            until_text if until is not None else (until_kind or ""),
+    def _lean(self, rows: Sequence[RawRow]) -> _Lean:
+        """Column by column: which rows are plainly valid, and their stored values."""
+        objs = [raw.values for raw in rows]
+        n = len(objs)
+        ok = [o.keys() <= FIELD_SET for o in objs]  # type: ignore[union-attr]
+        columns: dict[str, list[Any]] = {}
+        for name in FIELDS:
+            column = [o.get(name) for o in objs]  # type: ignore[union-attr]
+            if not set(map(type, column)) <= _TEXT_TYPES:
+                # Keep only text (lists and objects cannot be looked up); those rows are not plain.
+                ok = [good and (v is None or type(v) is str) for good, v in zip(ok, column, strict=True)]
+                column = [v if type(v) is str else None for v in column]
+            columns[name] = column
+        sids = columns["source_record_id"]
+        categories = [self._allowed.get(v) for v in columns["category"]]
+        names = self._mapped(self._texts["subject_name"], columns["subject_name"], "subject_name")
+        alts = self._mapped(self._texts["subject_alt_name"], columns["subject_alt_name"], "subject_alt_name")
+        bases = self._mapped(self._texts["legal_basis"], columns["legal_basis"], "legal_basis")
+        summaries = self._mapped(self._texts["summary"], columns["summary"], "summary")
+        decided = self._mapped_by(self._dates, columns["decided_on"], self._date)
+        until = self._mapped_by(self._untils, columns["effective_until"], self._until)
+        amounts = self._mapped_by(self._amounts, columns["amount"], self._amount)
+        currencies = self._mapped_by(self._currencies, columns["currency"], self._currency)
+        countries = self._mapped_by(self._countries, columns["subject_country"], self._country)
+        subjects = self._mapped_by(
+            self._subjects, list(zip(columns["subject_id"], countries, strict=True)), self._subject
         )
-        if key not in block.subjects:
-            if resolved is None:
-                block.subjects[key] = Subject(key, "unresolved", None, name, alt, None, country, None, False)
-            else:
-                block.subjects[key] = Subject(
-                    key,
-                    resolved.scheme,
-                    resolved.code,
-                    name,
-                    alt,
-                    resolved.kind,
-                    country,
-                    resolved.division,
-                    resolved.never_public,
+        today = self.validator.today
+        ok = [
+            good
+            and sid is not None
+            and _PLAIN_SID(sid) is not None
+            and category is not None
+            and (category.code, severity) in self._severities
+            and status in _STATUSES
+            and subject_type in _SUBJECT_TYPES
+            and name is not None
+            and name is not _SUSPECT
+            and alt is not _SUSPECT
+            and basis is not None
+            and basis is not _SUSPECT
+            and summary is not _SUSPECT
+            and decision is not _SUSPECT
+            and decision[0] <= today
+            and end is not _SUSPECT
+            and (end[0] is None or end[0] >= decision[0])
+            and amount is not _SUSPECT
+            and currency is not _SUSPECT
+            and (amount is None) == (currency is None)
+            and country is not _SUSPECT
+            and subject is not _SUSPECT
+            for (
+                good,
+                sid,
+                category,
+                severity,
+                status,
+                subject_type,
+                name,
+                alt,
+                basis,
+                summary,
+                decision,
+                end,
+                amount,
+                currency,
+                country,
+                subject,
+            ) in zip(
+                ok,
+                sids,
+                categories,
+                columns["severity"],
+                columns["status"],
+                columns["subject_type"],
+                names,
+                alts,
+                bases,
+                summaries,
+                decided,
+                until,
+                amounts,
+                currencies,
+                countries,
+                subjects,
+                strict=True,
+            )
+        ]
+        plain = [i for i in range(n) if ok[i]]
+        take = (lambda column: column) if len(plain) == n else (lambda column: [column[i] for i in plain])
+        block = ValidBlock()
+        block.line = take([raw.line for raw in rows])
+        block.source_record_id = take(sids)
+        block.category = [c.code for c in take(categories)]
+        resolved = take(subjects)
+        block.subject_key = [s.key for s in resolved]
+        block.subject_name = take(names)
+        block.subject_alt_name = take(alts)
+        block.severity = take(columns["severity"])
+        decisions = take(decided)
+        block.decided_on = [d[0] for d in decisions]
+        block.legal_basis = take(bases)
+        block.status = take(columns["status"])
+        block.amount = take(amounts)
+        block.currency = take(currencies)
+        block.summary = take(summaries)
+        ends = take(until)
+        block.effective_until = [e[0] for e in ends]
+        block.until_kind = [e[1] for e in ends]
+        block.content_hash = [
+            _digest(
+                "\x1f".join(
+                    (
+                        sid,
+                        category,
+                        s.key,
+                        s.country or "",
+                        name,
+                        alt or "",
+                        severity or "",
+                        decision[1],
+                        basis,
+                        status,
+                        amount or "",
+                        currency or "",
+                        summary or "",
+                        end[2],
+                    )
+                ).encode()
+            ).hexdigest()
+            for (
+                sid,
+                category,
+                s,
+                name,
+                alt,
+                severity,
+                decision,
+                basis,
+                status,
+                amount,
+                currency,
+                summary,
+                end,
+            ) in zip(
+                block.source_record_id,
+                block.category,
+                resolved,
+                block.subject_name,
+                block.subject_alt_name,
+                block.severity,
+                decisions,
+                block.legal_basis,
+                block.status,
+                block.amount,
+                block.currency,
+                block.summary,
+                ends,
+                strict=True,
+            )
+        ]
+        for s, name, alt in zip(resolved, block.subject_name, block.subject_alt_name, strict=True):
+            if s.key not in block.subjects:
+                block.subjects[s.key] = Subject(
+                    s.key, s.scheme, s.code, name, alt, s.kind, s.country, s.division, s.never_public
                 )
-        block._append(
-            line,
-            sid,
-            category.code,
-            key,
-            name,
-            alt,
-            severity,
-            decided,
-            legal_basis,
-            status,
-            amount,
-            currency,
-            summary,
-            until,
-            until_kind,
-            hashlib.sha256("\x1f".join(content).encode()).hexdigest(),
-        )
-        return True
+        return _Lean(ok, plain, block)
 
-    # Each helper returns the value the reference check would produce, or _SUSPECT when the reference
-    # check would reject it or might (then the whole row goes to the reference check).
+    def _mapped(self, cache: dict[Any, Any], column: list[Any], name: str) -> list[Any]:
+        return self._mapped_by(cache, column, lambda value: self._cleaned(name, value))
 
-    def _text(self, raw: dict[str, Any], name: str) -> Any:
-        value = raw.get(name)
+    @staticmethod
+    def _mapped_by(cache: dict[Any, Any], column: list[Any], verdict: Any) -> list[Any]:
+        """Each value's verdict, computed once per distinct value."""
+        missing = set(column).difference(cache)
+        if len(cache) + len(missing) > _CACHE_LIMIT:
+            cache.clear()
+            missing = set(column)
+        for value in missing:
+            cache[value] = verdict(value)
+        return [cache[value] for value in column]
+
+    # Each helper returns what the reference check would make of a value, or _SUSPECT when the reference
+    # check would reject it or might; the whole row then goes to the reference check. Only text values
+    # are remembered (1, 1.0 and True are equal keys, and they are not text).
+
+    def _cleaned(self, name: str, value: Any) -> Any:
         if value is None:
             return None
         if type(value) is not str:
             return _SUSPECT
-        cache = self._texts.get(name)
-        if cache is None:
-            cache = self._texts[name] = {}
-        out = cache.get(value, cache)
-        if out is cache:
-            out = self._plain(value, name)
-            if len(cache) < _CACHE_LIMIT:
-                cache[value] = out
-        return out
-
-    def _plain(self, value: str, name: str) -> Any:
         problems: list[Any] = []
         out = self.validator._text(name, value, lambda *args: problems.append(args))
         return _SUSPECT if problems else out
 
-    def _date(self, text: str) -> Any:
-        out = self._dates.get(text)
-        if out is None:
-            problems: list[Any] = []
-            out = self.validator._date("decided_on", text, text, lambda *args: problems.append(args))
-            if problems or out is None:
-                out = _SUSPECT
-            if len(self._dates) < _CACHE_LIMIT:
-                self._dates[text] = out
-        return out
+    def _date(self, value: Any) -> Any:
+        """(date, ISO text), or _SUSPECT (also when absent: the date is required)."""
+        text = self._cleaned("decided_on", value)
+        if text is None or text is _SUSPECT:
+            return _SUSPECT
+        problems: list[Any] = []
+        parsed = self.validator._date("decided_on", text, text, lambda *args: problems.append(args))
+        return _SUSPECT if problems or parsed is None else (parsed, parsed.isoformat())
 
-    def _amount(self, text: str) -> Any:
-        out = self._amounts.get(text)
-        if out is None:
-            out = normalise_amount(text)
-            if out is None:
-                out = _SUSPECT
-            if len(self._amounts) < _CACHE_LIMIT:
-                self._amounts[text] = out
-        return out
+    def _until(self, value: Any) -> Any:
+        """(date or None, kind or None, its text in the content hash), or _SUSPECT."""
+        text = self._cleaned("effective_until", value)
+        if text is None:
+            return (None, None, "")
+        if text is _SUSPECT:
+            return _SUSPECT
+        if text in _UNTIL:
+            return (None, _UNTIL[text], _UNTIL[text])
+        day = self._date(text)
+        return _SUSPECT if day is _SUSPECT else (day[0], "date", day[1])
 
-    def _currency(self, text: str) -> Any:
-        out = self._currencies.get(text)
-        if out is None:
-            upper = text.upper()
-            out = self._currencies[text] = upper if self.validator._known_currency(upper) else _SUSPECT
-        return out
+    def _amount(self, value: Any) -> Any:
+        text = self._cleaned("amount", value)
+        if text is None or text is _SUSPECT:
+            return text
+        return normalise_amount(text) or _SUSPECT
 
-    def _country(self, text: str) -> Any:
-        out = self._countries.get(text)
-        if out is None:
-            upper = text.upper()
-            out = self._countries[text] = upper if self.validator._known_country(upper) else _SUSPECT
-        return out
+    def _currency(self, value: Any) -> Any:
+        text = self._cleaned("currency", value)
+        if text is None or text is _SUSPECT:
+            return text
+        return text.upper() if self.validator._known_currency(text.upper()) else _SUSPECT
 
-    def _unresolved_key(self, name: str, country: str | None) -> str:
-        out = self._unresolved.get((name, country))
-        if out is None:
-            out = unresolved_key(name, country)
-            if len(self._unresolved) < _CACHE_LIMIT:
-                self._unresolved[(name, country)] = out
-        return out
+    def _country(self, value: Any) -> Any:
+        text = self._cleaned("subject_country", value)
+        if text is None or text is _SUSPECT:
+            return text
+        return text.upper() if self.validator._known_country(text.upper()) else _SUSPECT
 
-    def _subject(self, code: str, country: str | None) -> Any:
-        out = self._subjects.get((code, country))
-        if out is None:
-            out = self._resolve(code, country)
-            if len(self._subjects) > 2 * _CACHE_LIMIT:
-                self._subjects.clear()
-            self._subjects[(code, country)] = out
-        return out
+    def _subject(self, pair: tuple[Any, Any]) -> Any:
+        """The organisation a (subject_id, checked country) pair names; rows without an identifier
+        (unresolved subjects) are left to the reference check."""
+        value, country = pair
+        code = self._cleaned("subject_id", value)
+        if code is None or code is _SUSPECT or country is _SUSPECT:
+            return _SUSPECT
+        return self._resolve(code, country)
 
     @staticmethod
     def _resolve(code: str, country: str | None) -> Any:
@@ -390,6 +432,38 @@ class BlockChecker:
             country,
             resolved.code[2:8] if resolved.scheme == "uscc" else None,
             resolved.never_public,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Lean:
+    """The lean path's answer for a block: which rows are plain, and those rows' values."""
+
+    ok: list[bool]
+    plain: list[int]  # positions of the plain rows in the block
+    block: ValidBlock
+
+    def row(self, i: int) -> ValidRow:
+        """The plain row at position i, as the reference check would return it."""
+        j = self.plain.index(i)
+        b = self.block
+        return ValidRow(
+            line=b.line[j],
+            source_record_id=b.source_record_id[j],
+            category=b.category[j],
+            subject=replace(
+                b.subjects[b.subject_key[j]], name=b.subject_name[j], alt_name=b.subject_alt_name[j]
+            ),
+            severity=b.severity[j],
+            decided_on=b.decided_on[j],
+            legal_basis=b.legal_basis[j],
+            status=b.status[j],
+            amount=b.amount[j],
+            currency=b.currency[j],
+            summary=b.summary[j],
+            effective_until=b.effective_until[j],
+            until_kind=b.until_kind[j],
+            content_hash=b.content_hash[j],
         )
 
 

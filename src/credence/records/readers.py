@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from credence.records.interchange import FIELDS, REQUIRED
 from credence.records.validation import Rejection
 
@@ -120,12 +122,17 @@ class RowSource:
                 if not data.strip():
                     continue
                 try:
-                    obj = json.loads(data)
-                except json.JSONDecodeError as exc:
-                    yield _faulty(
-                        number, "invalid_json", f"not valid JSON at character {exc.pos + 1}: {exc.msg}"
-                    )
-                    continue
+                    obj = orjson.loads(data)
+                except orjson.JSONDecodeError:
+                    # orjson is stricter (NaN, lone surrogates, huge integers); the standard parser
+                    # decides what it rejects, and its messages name the character.
+                    try:
+                        obj = json.loads(data)
+                    except json.JSONDecodeError as exc:
+                        yield _faulty(
+                            number, "invalid_json", f"not valid JSON at character {exc.pos + 1}: {exc.msg}"
+                        )
+                        continue
                 if not isinstance(obj, dict):
                     yield _faulty(
                         number, "not_an_object", f"each line must be a JSON object, got {type(obj).__name__}"
