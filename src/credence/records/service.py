@@ -245,13 +245,17 @@ class IngestService:
         duplicates, and the organisations this block added (to remember once it commits)."""
         now = self.clock.now()
         sids, hashes, lines = block.source_record_id, block.content_hash, block.line
-        known = repo.current_of(conn, department, list(dict.fromkeys(sids)))
+        distinct = list(dict.fromkeys(sids))
+        known = repo.current_of(conn, department, distinct)
         fresh: list[int] = []  # positions in the block
         changed: list[int] = []
         changes: list[tuple[int, int]] = []  # (record id, new version) of the changed rows
         seen: list[tuple[int, int]] = []  # (record id, line): unchanged rows from an earlier submission
         duplicates: list[Rejection] = []
         unchanged = 0
+        if not known and len(distinct) == len(sids):  # the usual case: every row is a new record
+            fresh = list(range(len(sids)))
+            sids = []
         for i, sid in enumerate(sids):
             current = known.get(sid)
             if current is None:
