@@ -8,10 +8,13 @@ the child runs the same RowSource and BlockChecker.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
+import pickle
 import queue
 import signal
+import subprocess
+import sys
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -68,54 +71,83 @@ class ChildFailed(RuntimeError):
 
 
 def check_in_child(source: RowSource, spec: CheckerSpec, size: int) -> Iterator[CheckedBlock]:
-    """Blocks of a checked source, read and checked in a second process. Closing the iterator (or an
-    exception in the consumer) stops the child."""
-    context = multiprocessing.get_context("spawn")  # no fork: the parent holds threads and connections
-    results: Any = context.Queue(maxsize=4)
-    child = context.Process(
-        target=_child,
-        args=(source, spec, size, results, os.getpid()),
-        daemon=True,
-        name="credence-check",
+    """Blocks of a checked source, read and checked by this module's main() in a second process.
+    Closing the iterator (or an exception in the consumer) stops the child.
+
+    A plain child interpreter over a pipe rather than multiprocessing: spawning through multiprocessing
+    re-imports the caller's main module, which a library must not require of its callers.
+    """
+    child = subprocess.Popen(
+        # Not `-m`: the classes of what the child pickles must be this module's, not __main__'s.
+        [sys.executable, "-c", "from credence.records.pipeline import main; main()"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
-    child.start()
+    assert child.stdin is not None and child.stdout is not None
+    pickle.dump((source, spec, size), child.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+    child.stdin.close()
+    # A thread receives and unpickles while this one writes (reading a pipe releases the GIL).
+    received: queue.Queue[Any] = queue.Queue(maxsize=4)
+    stop = threading.Event()
+    receiver = threading.Thread(target=_receive, args=(child.stdout, received, stop), daemon=True)
+    receiver.start()
     try:
         while True:
-            try:
-                item = results.get(timeout=1.0)
-            except queue.Empty:
-                if not child.is_alive():
-                    raise ChildFailed(f"the checking process stopped (exit code {child.exitcode})") from None
-                continue
-            if item is None:
-                return
-            if isinstance(item, str):
-                raise ChildFailed(item)
+            item = received.get()
+            if item is _END:
+                break
+            if isinstance(item, BaseException):
+                raise ChildFailed(f"receiving checked rows failed: {item}") from item
             yield item
+        if child.wait() != 0:
+            error = child.stderr.read().decode(errors="replace").strip() if child.stderr else ""
+            raise ChildFailed(error.splitlines()[-1] if error else f"exit code {child.returncode}")
     finally:
-        if child.is_alive():
-            child.terminate()
-        child.join()
-        results.close()
+        stop.set()
+        if child.poll() is None:
+            child.kill()
+        child.wait()
+        for stream in (child.stdout, child.stderr):
+            if stream:
+                stream.close()
 
 
-def _child(source: RowSource, spec: CheckerSpec, size: int, results: Any, parent: int) -> None:
-    # The parent decides what an interruption means; the child only stops when told or orphaned.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+_END = object()
+
+
+def _receive(stream: Any, received: queue.Queue[Any], stop: threading.Event) -> None:
+    """Unpickle blocks from the child until its output ends; then _END (or the error, then _END)."""
 
     def put(item: Any) -> None:
-        while True:
+        while not stop.is_set():
             try:
-                results.put(item, timeout=1.0)
+                received.put(item, timeout=0.5)
                 return
             except queue.Full:
-                if os.getppid() != parent:  # the parent died without stopping us
-                    os._exit(1)
+                continue
 
     try:
+        while not stop.is_set():
+            try:
+                item = pickle.load(stream)
+            except EOFError:
+                break
+            put(item)
+    except Exception as exc:  # handed to the consuming thread, which raises it
+        put(exc)
+    put(_END)
+
+
+def main() -> None:
+    """The checking process: a pickled (source, spec, size) on stdin, pickled CheckedBlocks on stdout."""
+    # The parent decides what an interruption means; a closed pipe (the parent gone) ends this process.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    source, spec, size = pickle.load(sys.stdin.buffer)
+    out = sys.stdout.buffer
+    try:
         for block in check_in_blocks(source.rows(), spec.checker(), size, lambda: source.position):
-            put(block)
-    except Exception as exc:  # reported to the parent, which raises it
-        put(f"reading {source.path.name} failed: {type(exc).__name__}: {exc}")
-        return
-    put(None)
+            pickle.dump(block, out, protocol=pickle.HIGHEST_PROTOCOL)
+            out.flush()
+    except BrokenPipeError:
+        os._exit(1)
