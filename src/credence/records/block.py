@@ -24,7 +24,7 @@ from typing import Any
 from credence.catalog import Severity
 from credence.identity import SubjectError, SubjectId, resolve_subject
 from credence.records.interchange import FIELDS, UNTIL_WORDS
-from credence.records.readers import RawRow
+from credence.records.readers import RawBlock, RawRow
 from credence.records.validation import (
     FIELD_SET,
     Rejection,
@@ -40,7 +40,6 @@ _SEVERITIES = frozenset(Severity.__members__)
 _STATUSES = frozenset({"final", "pending"})
 _UNTIL = {word: word.replace("-", "_") for word in UNTIL_WORDS}
 _FREE_TEXT = ("subject_name", "subject_alt_name", "legal_basis", "summary")
-_TEXT_TYPES = frozenset({str, type(None)})
 _SUBJECT_TYPES = frozenset({None, "organisation"})
 # A source id the reference check keeps as it is: 1-200 characters, no control character, no surrounding
 # space (\s is the same set str.strip removes), not starting like a spreadsheet formula.
@@ -60,13 +59,13 @@ class ValidBlock:
     subject_name: list[str] = field(default_factory=list)
     subject_alt_name: list[str | None] = field(default_factory=list)
     severity: list[str | None] = field(default_factory=list)
-    decided_on: list[date] = field(default_factory=list)
+    decided_on: list[str] = field(default_factory=list)  # ISO dates: as stored, on every backend
     legal_basis: list[str] = field(default_factory=list)
     status: list[str] = field(default_factory=list)
     amount: list[str | None] = field(default_factory=list)
     currency: list[str | None] = field(default_factory=list)
     summary: list[str | None] = field(default_factory=list)
-    effective_until: list[date | None] = field(default_factory=list)
+    effective_until: list[str | None] = field(default_factory=list)
     until_kind: list[str | None] = field(default_factory=list)
     content_hash: list[str] = field(default_factory=list)
     subjects: dict[str, Subject] = field(default_factory=dict)
@@ -103,13 +102,13 @@ class ValidBlock:
             row.subject.name,
             row.subject.alt_name,
             row.severity,
-            row.decided_on,
+            row.decided_on.isoformat(),
             row.legal_basis,
             row.status,
             row.amount,
             row.currency,
             row.summary,
-            row.effective_until,
+            row.effective_until.isoformat() if row.effective_until else None,
             row.until_kind,
             row.content_hash,
         )
@@ -155,15 +154,19 @@ class BlockChecker:
         self._subjects: dict[Any, Any] = {}
 
     def check(self, rows: Sequence[RawRow]) -> tuple[ValidBlock, list[Rejection]]:
-        rejections = [raw.error for raw in rows if raw.error is not None]
-        rows = [raw for raw in rows if raw.error is None]
-        lean = self._lean(rows)
-        if all(lean.ok):
+        return self.check_block(RawBlock.of(rows))
+
+    def check_block(self, raw: RawBlock) -> tuple[ValidBlock, list[Rejection]]:
+        rejections = list(raw.errors)
+        try:
+            lean = self._lean(raw.lines, raw.values)
+        except TypeError:  # a JSON list or object where text belongs: every row gets the reference check
+            lean = None
+        if lean is not None and all(lean.ok):
             return lean.block, rejections
         block = ValidBlock()
-        for i, raw in enumerate(rows):
-            assert raw.values is not None
-            checked = lean.row(i) if lean.ok[i] else self.validator.check(raw.line, raw.values)
+        for i, (line, values) in enumerate(zip(raw.lines, raw.values, strict=True)):
+            checked = lean.row(i) if lean is not None and lean.ok[i] else self.validator.check(line, values)
             if isinstance(checked, list):
                 rejections.extend(checked)
             else:
@@ -171,19 +174,17 @@ class BlockChecker:
         rejections.sort(key=lambda r: r.line)
         return block, rejections
 
-    def _lean(self, rows: Sequence[RawRow]) -> _Lean:
-        """Column by column: which rows are plainly valid, and their stored values."""
-        objs = [raw.values for raw in rows]
+    def _lean(self, lines: list[int], objs: list[dict[str, Any]]) -> _Lean:
+        """Column by column: which rows are plainly valid, and their stored values. Raises TypeError
+        for an unhashable value."""
         n = len(objs)
-        ok = [o.keys() <= FIELD_SET for o in objs]  # type: ignore[union-attr]
-        columns: dict[str, list[Any]] = {}
-        for name in FIELDS:
-            column = [o.get(name) for o in objs]  # type: ignore[union-attr]
-            if not set(map(type, column)) <= _TEXT_TYPES:
-                # Keep only text (lists and objects cannot be looked up); those rows are not plain.
-                ok = [good and (v is None or type(v) is str) for good, v in zip(ok, column, strict=True)]
-                column = [v if type(v) is str else None for v in column]
-            columns[name] = column
+        if set().union(*objs) <= FIELD_SET:
+            ok = [True] * n
+        else:
+            ok = [o.keys() <= FIELD_SET for o in objs]
+        # Values that are not text are looked up like text (each verdict rejects them); only an
+        # unhashable one (a JSON list or object) stops the lean path, with TypeError.
+        columns: dict[str, list[Any]] = {name: [o.get(name) for o in objs] for name in FIELDS}
         sids = columns["source_record_id"]
         categories = [self._allowed.get(v) for v in columns["category"]]
         names = self._mapped(self._texts["subject_name"], columns["subject_name"], "subject_name")
@@ -201,7 +202,7 @@ class BlockChecker:
         today = self.validator.today
         ok = [
             good
-            and sid is not None
+            and type(sid) is str
             and _PLAIN_SID(sid) is not None
             and category is not None
             and (category.code, severity) in self._severities
@@ -262,7 +263,7 @@ class BlockChecker:
         plain = [i for i in range(n) if ok[i]]
         take = (lambda column: column) if len(plain) == n else (lambda column: [column[i] for i in plain])
         block = ValidBlock()
-        block.line = take([raw.line for raw in rows])
+        block.line = take(lines)
         block.source_record_id = take(sids)
         block.category = [c.code for c in take(categories)]
         resolved = take(subjects)
@@ -271,14 +272,14 @@ class BlockChecker:
         block.subject_alt_name = take(alts)
         block.severity = take(columns["severity"])
         decisions = take(decided)
-        block.decided_on = [d[0] for d in decisions]
+        block.decided_on = [d[1] for d in decisions]
         block.legal_basis = take(bases)
         block.status = take(columns["status"])
         block.amount = take(amounts)
         block.currency = take(currencies)
         block.summary = take(summaries)
         ends = take(until)
-        block.effective_until = [e[0] for e in ends]
+        block.effective_until = [e[0] and e[2] for e in ends]
         block.until_kind = [e[1] for e in ends]
         block.content_hash = [
             _digest(
@@ -455,16 +456,20 @@ class _Lean:
                 b.subjects[b.subject_key[j]], name=b.subject_name[j], alt_name=b.subject_alt_name[j]
             ),
             severity=b.severity[j],
-            decided_on=b.decided_on[j],
+            decided_on=date.fromisoformat(b.decided_on[j]),
             legal_basis=b.legal_basis[j],
             status=b.status[j],
             amount=b.amount[j],
             currency=b.currency[j],
             summary=b.summary[j],
-            effective_until=b.effective_until[j],
+            effective_until=_day(b.effective_until[j]),
             until_kind=b.until_kind[j],
             content_hash=b.content_hash[j],
         )
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,9 +9,10 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from credence.records.validation import Rejection
 FORMATS = ("csv", "ndjson", "parquet")
 _SUFFIXES = {".csv": "csv", ".ndjson": "ndjson", ".jsonl": "ndjson", ".parquet": "parquet", ".pq": "parquet"}
 _CHUNK = 1 << 18
+_NDJSON_BLOCK = 2000  # lines parsed together by rows()
 # Large enough that an over-long field reaches the row checks (which reject it by name) instead of
 # breaking the parse of the whole file; small enough to bound memory on a hostile file.
 _CSV_FIELD_LIMIT = 64 << 20
@@ -114,31 +116,38 @@ class RowSource:
                 yield RawRow(start, {k: v for k, v in zip(header, fields, strict=True) if v != ""})
 
     def _ndjson_rows(self) -> Iterator[RawRow]:
+        for block in self._ndjson_blocks(_NDJSON_BLOCK):
+            yield from block.rows()
+
+    def blocks(self, size: int) -> Iterator[RawBlock]:
+        """The rows of a checked source in blocks of up to `size` lines (rows, for CSV and Parquet)."""
+        assert self.checked, "check() the source first"
+        if self.format == "ndjson":
+            return self._ndjson_blocks(size)
+        return blocks_of(self.rows(), size)
+
+    def _ndjson_blocks(self, size: int) -> Iterator[RawBlock]:
+        """Whole blocks of lines parsed at once when every line is a JSON object (the usual case);
+        otherwise line by line, so that each bad line is reported as the standard parser sees it."""
         with self.path.open("rb") as raw:
-            for number, data in enumerate(raw, start=1):
-                self._position += len(data)
-                if number == 1 and data.startswith(codecs.BOM_UTF8):
-                    data = data[len(codecs.BOM_UTF8) :]
-                if not data.strip():
-                    continue
+            number = 0
+            while chunk := list(itertools.islice(raw, size)):
+                if number == 0 and chunk[0].startswith(codecs.BOM_UTF8):
+                    chunk[0] = chunk[0][len(codecs.BOM_UTF8) :]
+                self._position += sum(map(len, chunk))
                 try:
-                    obj = orjson.loads(data)
+                    values = [orjson.loads(data) for data in chunk]  # a blank line raises too
                 except orjson.JSONDecodeError:
-                    # orjson is stricter (NaN, lone surrogates, huge integers); the standard parser
-                    # decides what it rejects, and its messages name the character.
-                    try:
-                        obj = json.loads(data)
-                    except json.JSONDecodeError as exc:
-                        yield _faulty(
-                            number, "invalid_json", f"not valid JSON at character {exc.pos + 1}: {exc.msg}"
-                        )
-                        continue
-                if not isinstance(obj, dict):
-                    yield _faulty(
-                        number, "not_an_object", f"each line must be a JSON object, got {type(obj).__name__}"
+                    values = []
+                if len(values) == len(chunk) and set(map(type, values)) == {dict}:
+                    yield RawBlock(list(range(number + 1, number + 1 + len(chunk))), values, [])
+                else:
+                    yield RawBlock.of(
+                        row
+                        for i, data in enumerate(chunk, start=number + 1)
+                        if (row := _ndjson_row(i, data)) is not None
                     )
-                    continue
-                yield RawRow(number, obj)
+                number += len(chunk)
 
     def _parquet_rows(self, parquet: Any) -> Iterator[RawRow]:
         total = max(parquet.metadata.num_rows, 1)
@@ -148,6 +157,60 @@ class RowSource:
                 number += 1
                 yield RawRow(number, {k: v for k, v in row.items() if v is not None and v != ""})
             self._position = self.size * number // total
+
+
+def _ndjson_row(number: int, data: bytes) -> RawRow | None:
+    """One NDJSON line as a row, a faulty row, or None for a blank line."""
+    if not data.strip():
+        return None
+    try:
+        obj = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        # orjson is stricter (NaN, lone surrogates, huge integers); the standard parser decides what
+        # it rejects, and its messages name the character.
+        try:
+            obj = json.loads(data)
+        except json.JSONDecodeError as exc:
+            return _faulty(number, "invalid_json", f"not valid JSON at character {exc.pos + 1}: {exc.msg}")
+    if not isinstance(obj, dict):
+        return _faulty(number, "not_an_object", f"each line must be a JSON object, got {type(obj).__name__}")
+    return RawRow(number, obj)
+
+
+@dataclass(slots=True)
+class RawBlock:
+    """Rows read together: `lines` and `values` of the readable rows, and the rows faulty on their own."""
+
+    lines: list[int]
+    values: list[dict[str, Any]]
+    errors: list[Rejection]
+
+    @classmethod
+    def of(cls, rows: Iterable[RawRow]) -> RawBlock:
+        block = cls([], [], [])
+        for raw in rows:
+            if raw.error is not None:
+                block.errors.append(raw.error)
+            else:
+                assert raw.values is not None
+                block.lines.append(raw.line)
+                block.values.append(raw.values)
+        return block
+
+    def __len__(self) -> int:
+        return len(self.lines) + len(self.errors)
+
+    def rows(self) -> list[RawRow]:
+        readable = [RawRow(line, values) for line, values in zip(self.lines, self.values, strict=True)]
+        faulty = [RawRow(e.line, None, e) for e in self.errors]
+        return sorted(readable + faulty, key=lambda r: r.line)
+
+
+def blocks_of(rows: Iterable[RawRow], size: int) -> Iterator[RawBlock]:
+    """Group rows into blocks of `size`."""
+    iterator = iter(rows)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield RawBlock.of(chunk)
 
 
 def _faulty(line: int, reason: str, message: str) -> RawRow:

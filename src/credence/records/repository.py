@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
@@ -219,6 +219,8 @@ def update_records(
         return
     archive_versions(conn, [rid for rid, _, _ in changes])
     content = _content(block)
+    for name in ("decided_on", "effective_until"):  # ISO text in blocks; dates for a Core statement
+        content[name] = [date.fromisoformat(d) if d else None for d in content[name]]
     conn.execute(
         update(records)
         .where(records.c.id == bindparam("rid"))

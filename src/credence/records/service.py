@@ -21,7 +21,7 @@ from credence.clock import Clock, today
 from credence.records import repository as repo
 from credence.records.block import BlockChecker, ValidBlock
 from credence.records.pipeline import CheckedBlock, CheckerSpec, check_in_blocks, check_in_child
-from credence.records.readers import FileRejected, RawRow, RowSource
+from credence.records.readers import FileRejected, RawRow, RowSource, blocks_of
 from credence.records.validation import Rejection
 from credence.settings import Settings
 
@@ -123,7 +123,7 @@ class IngestService:
         if source.size >= self.settings.ingest_parallel_bytes:
             blocks = check_in_child(source, self._checker_spec(department), size)
         else:
-            blocks = check_in_blocks(source.rows(), self._checker(department), size, lambda: source.position)
+            blocks = check_in_blocks(source.blocks(size), self._checker(department), lambda: source.position)
         return self._ingest_blocks(
             department,
             blocks,
@@ -149,7 +149,7 @@ class IngestService:
     ) -> IngestResult:
         """Validate and store rows; rejected ones go to on_reject. The rows must already be readable."""
         self.check_department(department)
-        blocks = check_in_blocks(rows, self._checker(department), self.settings.ingest_chunk_rows)
+        blocks = check_in_blocks(blocks_of(rows, self.settings.ingest_chunk_rows), self._checker(department))
         return self._ingest_blocks(
             department,
             blocks,
@@ -287,18 +287,16 @@ class IngestService:
             conn, [block.subjects[key] for key in stored_keys if key not in known_orgs], now
         )
 
-        def org(key: str) -> int:
-            return known_orgs.get(key) or added[key]
-
+        ids = {key: known_orgs.get(key) or added[key] for key in stored_keys}
         new_rows = block if len(fresh) == len(block) else block.take(fresh)
         repo.insert_records(
-            conn, department, new_rows, [org(key) for key in new_rows.subject_key], batch_id, now
+            conn, department, new_rows, list(map(ids.__getitem__, new_rows.subject_key)), batch_id, now
         )
         changed_rows = block.take(changed)
         repo.update_records(
             conn,
             [
-                (rid, version, org(key))
+                (rid, version, ids[key])
                 for (rid, version), key in zip(changes, changed_rows.subject_key, strict=True)
             ],
             changed_rows,

@@ -8,13 +8,12 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from itertools import repeat
 from typing import Any
 
 from sqlalchemy import (
     Connection,
-    Date,
     DateTime,
     Engine,
     String,
@@ -152,7 +151,7 @@ def bulk_insert_columns(
     for name, column in columns.items():
         type_ = table.c[name].type
         processor = type_.bind_processor(dialect)
-        if dialect.name == "sqlite" and isinstance(getattr(type_, "impl_instance", type_), (Date, DateTime)):
+        if dialect.name == "sqlite" and isinstance(getattr(type_, "impl_instance", type_), DateTime):
             processor = _then_sqlite_text(processor)
         if isinstance(column, Same):
             value = column.value if processor is None or column.value is None else processor(column.value)
@@ -174,17 +173,13 @@ def bulk_insert_columns(
 
 
 def _then_sqlite_text(processor: Any) -> Any:
-    """The processor, then the text the sqlite3 driver would store for a date or datetime (its default
-    adapters, applied here once per distinct value instead of once per row by the driver)."""
+    """The processor, then the text the sqlite3 driver would store for a datetime (its default adapter,
+    applied here once per distinct value instead of once per row by the driver)."""
 
     def process(value: Any) -> Any:
         if processor is not None:
             value = processor(value)
-        if isinstance(value, datetime):
-            return value.isoformat(" ")
-        if isinstance(value, date):
-            return value.isoformat()
-        return value
+        return value.isoformat(" ") if isinstance(value, datetime) else value
 
     return process
 
