@@ -16,7 +16,7 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -50,7 +50,7 @@ class CheckerSpec:
 
 def check_in_blocks(
     blocks: Iterable[RawBlock], checker: BlockChecker, position: Any = None
-) -> Iterator[CheckedBlock]:
+) -> Generator[CheckedBlock, None, None]:
     """Check each block; `position()` gives the bytes of the source read so far."""
     for raw in blocks:
         valid, rejected = checker.check_block(raw)
@@ -61,7 +61,7 @@ class ChildFailed(RuntimeError):
     pass
 
 
-def check_in_child(source: RowSource, spec: CheckerSpec, size: int) -> Iterator[CheckedBlock]:
+def check_in_child(source: RowSource, spec: CheckerSpec, size: int) -> Generator[CheckedBlock, None, None]:
     """Blocks of a checked source, read and checked by this module's main() in a second process.
     Closing the iterator (or an exception in the consumer) stops the child.
 
@@ -79,7 +79,7 @@ def check_in_child(source: RowSource, spec: CheckerSpec, size: int) -> Iterator[
     pickle.dump((source, spec, size), child.stdin, protocol=pickle.HIGHEST_PROTOCOL)  # once, small
     child.stdin.close()
     # A thread receives and unpickles while this one writes (reading a pipe releases the GIL).
-    received: queue.Queue[Any] = queue.Queue(maxsize=4)
+    received: queue.Queue[Any] = queue.Queue(maxsize=_AHEAD)
     stop = threading.Event()
     receiver = threading.Thread(target=_receive, args=(child.stdout, received, stop), daemon=True)
     receiver.start()
@@ -105,6 +105,9 @@ def check_in_child(source: RowSource, spec: CheckerSpec, size: int) -> Iterator[
 
 
 _END = object()
+# Blocks the child may be ahead: enough to keep it busy while this process runs the whole-file checks
+# at the start (a block of 2,000 rows is about 1 MiB decoded).
+_AHEAD = 32
 
 
 def _receive(stream: Any, received: queue.Queue[Any], stop: threading.Event) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import hashlib
 import io
 import itertools
 import json
@@ -64,6 +65,7 @@ class RowSource:
         self.size = path.stat().st_size
         self.header: list[str] | None = None
         self.checked = False
+        self.sha256: str | None = None  # the file's digest, when a check has read it whole
         self._position = 0
 
     @property
@@ -81,14 +83,20 @@ class RowSource:
             self.encoding = self.encoding or detect_csv_encoding(self.path)
             self.header = _check_csv(self.path, self.encoding)
         elif self.format == "ndjson":
-            _decode_all(self.path, "utf-8", fail_reason="invalid_encoding")
+            self.sha256 = _decode_all(self.path, "utf-8", fail_reason="invalid_encoding")
         else:
             _open_parquet(self.path)
         self.checked = True
 
+    @property
+    def rows_need_check(self) -> bool:
+        """Whether reading rows depends on check() (the CSV encoding and header); NDJSON and Parquet
+        rows can be read while the checks run, as long as nothing is stored before they pass."""
+        return self.format == "csv"
+
     def rows(self) -> Iterator[RawRow]:
         """The rows of a checked source (a checked RowSource can be handed to another process)."""
-        assert self.checked, "check() the source first"
+        assert self.checked or not self.rows_need_check, "check() the source first"
         if self.format == "csv":
             assert self.encoding is not None and self.header is not None
             return self._csv_rows(self.encoding, self.header)
@@ -121,7 +129,7 @@ class RowSource:
 
     def blocks(self, size: int) -> Iterator[RawBlock]:
         """The rows of a checked source in blocks of up to `size` lines (rows, for CSV and Parquet)."""
-        assert self.checked, "check() the source first"
+        assert self.checked or not self.rows_need_check, "check() the source first"
         if self.format == "ndjson":
             return self._ndjson_blocks(size)
         return blocks_of(self.rows(), size)
@@ -260,9 +268,11 @@ def detect_csv_encoding(path: Path) -> str:
         return "gb18030"
 
 
-def _decode_all(path: Path, encoding: str, fail_reason: str) -> None:
+def _decode_all(path: Path, encoding: str, fail_reason: str) -> str:
+    """Decode the whole file (FileRejected naming the line and character if it fails); its SHA-256."""
     decoder = codecs.getincrementaldecoder(encoding)("strict")
     lines_before = 0
+    digest = hashlib.sha256()
     with path.open("rb") as f:
         while True:
             chunk = f.read(_CHUNK)
@@ -280,7 +290,8 @@ def _decode_all(path: Path, encoding: str, fail_reason: str) -> None:
                     line, fail_reason, f"byte 0x{byte} at character {column} is not valid {encoding.upper()}"
                 ) from None
             if final:
-                return
+                return digest.hexdigest()
+            digest.update(chunk)
             lines_before += chunk.count(b"\n")
 
 

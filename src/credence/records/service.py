@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -115,21 +115,32 @@ class IngestService:
         self.check_department(department)
         source = RowSource(path, fmt, encoding)
         started = time.perf_counter()
+        size = self.settings.ingest_chunk_rows
+        parallel = source.size >= self.settings.ingest_parallel_bytes
+        blocks: Generator[CheckedBlock, None, None] | None = None
+        if parallel and not source.rows_need_check:
+            # The second process starts reading while this one runs the whole-file checks; nothing is
+            # stored before they pass.
+            blocks = check_in_child(source, self._checker_spec(department), size)
         try:
             source.check()
         except FileRejected as exc:
+            if blocks is not None:
+                blocks.close()
             return IngestResult.rejected_whole(path.name, department, exc.as_rejection(), started, on_reject)
-        size = self.settings.ingest_chunk_rows
-        if source.size >= self.settings.ingest_parallel_bytes:
-            blocks = check_in_child(source, self._checker_spec(department), size)
-        else:
-            blocks = check_in_blocks(source.blocks(size), self._checker(department), lambda: source.position)
+        if blocks is None:
+            if parallel:
+                blocks = check_in_child(source, self._checker_spec(department), size)
+            else:
+                blocks = check_in_blocks(
+                    source.blocks(size), self._checker(department), lambda: source.position
+                )
         return self._ingest_blocks(
             department,
             blocks,
             file_name=path.name,
             fmt=source.format,
-            file_sha256=file_sha256(path),
+            file_sha256=source.sha256 or file_sha256(path),
             on_reject=on_reject,
             on_progress=on_progress,
             started=started,
