@@ -23,7 +23,7 @@ from credence.records.interchange import FIELDS
 
 from generate import write_ndjson
 
-CHUNK = 2000
+CHUNK = int(os.environ.get("CREDENCE_INGEST_CHUNK_ROWS", "2000"))  # the ingest commits as often
 
 
 def bare_executemany(db: Path, path: Path) -> tuple[float, float]:
@@ -50,6 +50,24 @@ def bare_executemany(db: Path, path: Path) -> tuple[float, float]:
     return parsed - started, inserted - parsed
 
 
+def _tree_rss_kib(pid: int) -> int:
+    """Resident memory of a process and its descendants, from /proc (0 for any that has gone)."""
+    total = 0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+        pending.extend(int(c) for c in children)
+    return total
+
+
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     work = Path(tempfile.mkdtemp(prefix="credence-bench-"))
@@ -62,17 +80,24 @@ def main() -> None:
     # The ingest runs first, while this process is still small: a child's ru_maxrss can include the
     # parent's pages at fork time, so measuring after the baseline (which holds every row) would overstate it.
     started = time.perf_counter()
-    out = subprocess.run(
+    proc = subprocess.Popen(
         [str(credence), "ingest", str(path), "--department", "SAMR", "--json"],
         env=env,
-        capture_output=True,
+        stdout=subprocess.PIPE,
         text=True,
         cwd=work,
     )
+    # The ingest is two processes for a large file (the writer and its checking child): sample the
+    # resident memory of the whole tree, so the peak is their sum, not the larger of the two.
+    tree_peak_kib = 0
+    while proc.poll() is None:
+        tree_peak_kib = max(tree_peak_kib, _tree_rss_kib(proc.pid))
+        time.sleep(0.05)
+    stdout = proc.stdout.read() if proc.stdout else ""
     ingest_s = time.perf_counter() - started
     peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     parse_s, insert_s = bare_executemany(db, path)
-    summary = json.loads(out.stdout)
+    summary = json.loads(stdout)
     assert summary["new"] == n, summary
 
     baseline_rate = n / insert_s
@@ -87,7 +112,8 @@ def main() -> None:
         "ingest_rows_per_s": round(ingest_rate),
         "ratio_to_executemany": round(ingest_rate / baseline_rate, 3),
         "ratio_to_parse_plus_executemany": round(ingest_rate / baseline_with_parse_rate, 3),
-        "ingest_peak_rss_mib": round(peak_kib / 1024, 1),
+        "ingest_peak_rss_mib": round(max(peak_kib, tree_peak_kib) / 1024, 1),  # both processes together
+        "largest_single_process_peak_rss_mib": round(peak_kib / 1024, 1),
     }
     print(json.dumps(result, indent=2))
 

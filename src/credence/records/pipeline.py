@@ -106,8 +106,8 @@ def check_in_child(source: RowSource, spec: CheckerSpec, size: int) -> Generator
 
 _END = object()
 # Blocks the child may be ahead: enough to keep it busy while this process runs the whole-file checks
-# at the start (a block of 2,000 rows is about 1 MiB decoded).
-_AHEAD = 32
+# at the start, within the 500 MB the ingest may use (a block of 2,000 rows is about 1 MiB decoded).
+_AHEAD = 8
 
 
 def _receive(stream: Any, received: queue.Queue[Any], stop: threading.Event) -> None:
