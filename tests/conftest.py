@@ -10,6 +10,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -38,6 +39,22 @@ def shared_data(*parts: str) -> Path:
     return path
 
 
+@contextmanager
+def postgres_schema(base: str, prefix: str) -> Iterator[str]:
+    """A URL on a new, empty PostgreSQL schema of the database at `base`, dropped afterwards."""
+    schema = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(normalise_url(base)).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     return f"credence store backend: {BACKEND}"
 
@@ -55,20 +72,11 @@ def _store_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         base = os.environ.get("CREDENCE_TEST_POSTGRES_URL")
         if not base:
             pytest.exit("CREDENCE_TEST_BACKEND=postgres needs CREDENCE_TEST_POSTGRES_URL", returncode=2)
-        schema = f"credence_test_{uuid.uuid4().hex[:10]}"
-        admin = make_engine(base)
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        url = make_url(normalise_url(base)).update_query_dict({"options": f"-csearch_path={schema}"})
-        engine = make_engine(url.render_as_string(hide_password=False))
-        migrate.upgrade(engine)
-        engine.dispose()
-        try:
-            yield url.render_as_string(hide_password=False)
-        finally:
-            with admin.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
+        with postgres_schema(base, "credence_test") as url:
+            engine = make_engine(url)
+            migrate.upgrade(engine)
+            engine.dispose()
+            yield url
     else:
         pytest.exit(f"unknown CREDENCE_TEST_BACKEND {BACKEND!r}", returncode=2)
 

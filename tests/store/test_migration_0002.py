@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import Engine, text
-from sqlalchemy.engine import make_url
 
 from credence.store import migrate
-from credence.store.db import make_engine, normalise_url
+from credence.store.db import make_engine
 
-from conftest import BACKEND
+from conftest import BACKEND, postgres_schema
 
 T = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 
@@ -26,18 +24,10 @@ def empty_store(tmp_path) -> Iterator[Engine]:
         yield engine
         engine.dispose()
         return
-    base = os.environ["CREDENCE_TEST_POSTGRES_URL"]
-    schema = f"credence_mig_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(normalise_url(base)).update_query_dict({"options": f"-csearch_path={schema}"})
-    engine = make_engine(url.render_as_string(hide_password=False))
-    yield engine
-    engine.dispose()
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    with postgres_schema(os.environ["CREDENCE_TEST_POSTGRES_URL"], "credence_mig") as url:
+        engine = make_engine(url)
+        yield engine
+        engine.dispose()
 
 
 def version(record_id: int, v: int, summary: str, batch: int, line: int) -> dict[str, object]:

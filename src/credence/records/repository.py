@@ -169,19 +169,9 @@ def _content(block: ValidBlock) -> dict[str, Sequence[Any]]:
     return {name: getattr(block, name) for name in CONTENT_COLUMNS}
 
 
-CONTENT_COLUMNS = (
-    "subject_name",
-    "subject_alt_name",
-    "severity",
-    "decided_on",
-    "legal_basis",
-    "status",
-    "amount",
-    "currency",
-    "summary",
-    "effective_until",
-    "until_kind",
-    "content_hash",
+# The stored content of a version: every column of a checked block but its position and identity.
+CONTENT_COLUMNS = tuple(
+    name for name in ValidBlock.COLUMNS if name not in ("line", "source_record_id", "category", "subject_key")
 )
 # What record_versions keeps of a version, taken from the record's row before a correction replaces it.
 _VERSION_FROM_RECORD = ("organisation_id", "category", *CONTENT_COLUMNS, "batch_id", "line", "received_at")

@@ -86,47 +86,10 @@ def bulk_insert(
     *,
     ignore_conflicts: bool = False,
 ) -> None:
-    """Insert many rows given as tuples, straight to the driver's executemany.
-
-    Ingestion spends most of its database time in SQLAlchemy building a parameter dict per row; this
-    skips that while still converting values with each column type's own bind processor, so what is
-    stored is exactly what a Core insert would store.
-    """
-    if not rows:
-        return
-    dialect = conn.dialect
-    processors = [table.c[name].type.bind_processor(dialect) for name in columns]
-    if any(processors):
-        rows = _process(rows, processors)
-    marker = "?" if dialect.paramstyle == "qmark" else "%s"
-    names = ", ".join(dialect.identifier_preparer.quote(name) for name in columns)
-    conflict = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
-    sql = (
-        f"INSERT INTO {dialect.identifier_preparer.format_table(table)} ({names}) "  # noqa: S608
-        f"VALUES ({', '.join([marker] * len(columns))}){conflict}"
-    )
-    conn.exec_driver_sql(sql, list(rows))
-
-
-def _process(rows: Sequence[Sequence[Any]], processors: list[Any]) -> list[tuple[Any, ...]]:
-    """Apply bind processors column by column, converting each distinct value once: a batch repeats the
-    same timestamps and dates many times, and conversion is most of the Python cost of a bulk insert."""
-    columns = list(zip(*rows, strict=True))
-    for i, processor in enumerate(processors):
-        if processor is None:
-            continue
-        memo: dict[Any, Any] = {}
-        converted: list[Any] = []
-        for value in columns[i]:
-            if value is None:
-                converted.append(None)
-                continue
-            out = memo.get(value)
-            if out is None:
-                out = memo[value] = processor(value)
-            converted.append(out)
-        columns[i] = tuple(converted)
-    return list(zip(*columns, strict=True))
+    """Insert many rows given as tuples (see bulk_insert_columns)."""
+    if rows:
+        values = dict(zip(columns, (list(c) for c in zip(*rows, strict=True)), strict=True))
+        bulk_insert_columns(conn, table, values, len(rows), ignore_conflicts=ignore_conflicts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,12 +100,19 @@ class Same:
 
 
 def bulk_insert_columns(
-    conn: Connection, table: Table, columns: Mapping[str, Sequence[Any] | Same], rows: int
+    conn: Connection,
+    table: Table,
+    columns: Mapping[str, Sequence[Any] | Same],
+    rows: int,
+    *,
+    ignore_conflicts: bool = False,
 ) -> None:
     """Insert `rows` rows given column by column, straight to the driver's executemany.
 
-    Like bulk_insert, but the writer of ingestion holds its rows as columns: each column is converted
-    by its type's bind processor on its own (a shared value once) and the rows are zipped only here.
+    Ingestion spent most of its database time in SQLAlchemy building a parameter dict per row; this skips
+    that while still converting values with each column type's own bind processor, so what is stored is
+    exactly what a Core insert would store. Each distinct value is converted once (a batch repeats the
+    same timestamps many times), a shared value (Same) once in all, and rows are zipped only here.
     """
     if not rows:
         return
@@ -164,9 +134,10 @@ def bulk_insert_columns(
             values.append(_converted(column, processor))
     marker = "?" if dialect.paramstyle == "qmark" else "%s"
     names = ", ".join(dialect.identifier_preparer.quote(name) for name in columns)
+    conflict = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
     sql = (
         f"INSERT INTO {dialect.identifier_preparer.format_table(table)} ({names}) "  # noqa: S608
-        f"VALUES ({', '.join([marker] * len(columns))})"
+        f"VALUES ({', '.join([marker] * len(columns))}){conflict}"
     )
     # Not strict: shared values are endless repeats; list columns were checked against `rows` above.
     conn.exec_driver_sql(sql, list(zip(*values, strict=False)))
