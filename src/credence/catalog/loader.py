@@ -67,7 +67,7 @@ def load_catalog(path: Path | None = None) -> Catalog:
 def parse_catalog(text: str, source: str = "<text>") -> Catalog:
     try:
         raw = yaml.safe_load(text)
-        lines = _item_lines(text)
+        lines = item_lines(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -172,13 +172,15 @@ def _explain(exc: ValidationError, raw: dict[str, Any], lines: dict[tuple[str, i
     return problems
 
 
-def _item_lines(text: str) -> dict[tuple[str, int], int]:
-    """Line numbers of each department and category entry, for error messages."""
+def item_lines(
+    text: str, sections: tuple[str, ...] = ("categories", "departments")
+) -> dict[tuple[str, int], int]:
+    """Line numbers of each entry of these top-level lists, for error messages."""
     root = yaml.compose(text)
     found: dict[tuple[str, int], int] = {}
     if isinstance(root, yaml.MappingNode):
         for key, value in root.value:
-            if key.value in ("categories", "departments") and isinstance(value, yaml.SequenceNode):
+            if key.value in sections and isinstance(value, yaml.SequenceNode):
                 for i, node in enumerate(value.value):
                     found[(key.value, i)] = node.start_mark.line + 1
     return found

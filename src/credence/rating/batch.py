@@ -1,0 +1,156 @@
+"""The SQL engine: a compiled policy executed by DuckDB over columnar records, for the whole registry.
+
+The policy's tables become VALUES lists in one query (following Splink's shape: the definition is data,
+an engine executes it), so another engine that speaks SQL (Spark, later) can run the same text. The
+records come in as an Arrow table or anything DuckDB can scan, with the columns of RecordFacts plus
+`organisation_id`; organisations with no counting record get the base score.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from credence.rating.engine import MAX_REASONS, PolicyTables
+from credence.rating.policy import GRADES
+
+
+@dataclass(frozen=True)
+class BatchRating:
+    organisation_id: int
+    score: int
+    grade: str
+    grade_limited_by: str | None
+    reasons: tuple[tuple[int, int], ...]  # (record id, points), heaviest first
+
+
+def _literal(value: Any) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _values(rows: list[tuple[Any, ...]], names: tuple[str, ...]) -> str:
+    body = ", ".join("(" + ", ".join(_literal(v) for v in row) + ")" for row in rows)
+    return f"(VALUES {body}) AS t({', '.join(names)})"
+
+
+def rating_sql(tables: PolicyTables, as_of: date, records: str, organisations: str) -> str:
+    """The query rating every organisation in `organisations` (a relation with `organisation_id`) from
+    `records`. Every number in it comes from the compiled policy."""
+    rules = _values(
+        [
+            (r.category, r.severity, r.rule, r.points, r.publication_days, r.cap, r.grade_limit)
+            for r in tables.rows
+        ],
+        ("category", "severity", "rule", "points", "publication_days", "cap", "grade_limit"),
+    )
+    severity_categories = ", ".join(_literal(c) for c in sorted(tables.severity_categories)) or "NULL"
+    decay = " ".join(
+        f"WHEN age < {until} THEN {percent}" for until, percent in tables.decay if until is not None
+    )
+    last_percent = tables.decay[-1][1]
+    grade_case = " ".join(
+        f"WHEN score >= {minimum} THEN {index}" for index, (_, minimum) in enumerate(tables.thresholds)
+    )
+    day = f"DATE '{as_of.isoformat()}'"
+    # Built from the compiled policy only: integers, catalog codes (checked against a pattern) quoted by
+    # _literal, and relation names from this package; never from a request.
+    return f"""
+WITH rules AS (SELECT * FROM {rules}),
+keyed AS (
+    SELECT r.*,
+           CASE WHEN r.category IN ({severity_categories}) THEN coalesce(r.severity, '') ELSE '' END AS key
+    FROM {records} AS r
+    WHERE r.state = 'active'
+),
+counting AS (
+    SELECT k.organisation_id, k.record_id, k.category, k.decided_on, u.rule, u.points, u.cap, u.grade_limit,
+           date_diff('day', k.decided_on, {day}) AS age, k.status
+    FROM keyed AS k JOIN rules AS u ON u.category = k.category AND u.severity = k.key
+    WHERE u.points <> 0 AND k.decided_on <= {day}
+      AND {day} < k.decided_on + CAST(u.publication_days AS INTEGER)
+),
+weighted AS (
+    SELECT *, sign(points) * (abs(points) * (CASE {decay} ELSE {last_percent} END)
+              * (CASE WHEN status = 'final' THEN 100 ELSE {tables.pending_percent} END) // 10000)
+              AS contribution
+    FROM counting
+),
+per_category AS (
+    SELECT organisation_id, category, sum(contribution) AS total, any_value(cap) AS cap
+    FROM weighted GROUP BY organisation_id, category
+),
+capped AS (
+    SELECT organisation_id,
+           CASE WHEN cap IS NULL THEN total
+                WHEN total < 0 THEN greatest(total, -cap) ELSE least(total, cap) END AS t
+    FROM per_category
+),
+totals AS (
+    SELECT organisation_id,
+           coalesce(sum(t) FILTER (WHERE t < 0), 0) AS adverse,
+           coalesce(sum(t) FILTER (WHERE t > 0), 0) AS favourable
+    FROM capped GROUP BY organisation_id
+),
+limits AS (
+    SELECT organisation_id, max(grade_limit) AS grade_limit,
+           first(rule ORDER BY grade_limit DESC, rule ASC) FILTER (WHERE grade_limit IS NOT NULL)
+               AS limit_rule
+    FROM weighted GROUP BY organisation_id
+),
+scores AS (
+    SELECT o.organisation_id,
+           CAST(least(greatest({tables.base_score} + coalesce(t.adverse, 0)
+                + least(coalesce(t.favourable, 0), {tables.favourable_cap}), {tables.floor}),
+                {tables.ceiling}) AS BIGINT) AS score,
+           l.grade_limit, l.limit_rule
+    FROM {organisations} AS o
+    LEFT JOIN totals AS t USING (organisation_id)
+    LEFT JOIN limits AS l USING (organisation_id)
+),
+graded AS (
+    SELECT *, CASE {grade_case} ELSE {len(GRADES) - 1} END AS by_score FROM scores
+),
+reasons AS (
+    SELECT organisation_id,
+           list(struct_pack(record_id := record_id, points := CAST(contribution AS BIGINT))
+                ORDER BY abs(contribution) DESC, decided_on DESC, record_id ASC) AS reasons
+    FROM weighted WHERE contribution <> 0 GROUP BY organisation_id
+)
+SELECT g.organisation_id, g.score,
+       CASE WHEN g.grade_limit IS NOT NULL AND g.grade_limit > g.by_score
+            THEN g.grade_limit ELSE g.by_score END AS grade_index,
+       CASE WHEN g.grade_limit IS NOT NULL AND g.grade_limit > g.by_score THEN g.limit_rule END AS limited_by,
+       coalesce(list_slice(r.reasons, 1, {MAX_REASONS}), []) AS reasons
+FROM graded AS g LEFT JOIN reasons AS r USING (organisation_id)
+ORDER BY g.organisation_id
+"""  # noqa: S608
+
+
+def rate_batch(tables: PolicyTables, records: Any, organisations: Any, as_of: date) -> list[BatchRating]:
+    """Rate every organisation; `records` and `organisations` are Arrow tables (or DuckDB relations)."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        con.register("records_in", records)
+        con.register("organisations_in", organisations)
+        rows = con.execute(rating_sql(tables, as_of, "records_in", "organisations_in")).fetchall()
+    finally:
+        con.close()
+    return [
+        BatchRating(
+            organisation_id=int(org),
+            score=int(score),
+            grade=GRADES[int(grade_index)],
+            grade_limited_by=limited_by,
+            reasons=tuple((int(r["record_id"]), int(r["points"])) for r in reasons),
+        )
+        for org, score, grade_index, limited_by, reasons in rows
+    ]

@@ -1,0 +1,203 @@
+"""One definition of a policy, two engines that execute it.
+
+`compile_policy` turns a policy and the catalog into plain tables: the points of each (category,
+severity), the publication period of each, the decay bands, the caps and the grade thresholds. The Python
+engine (`rate_one`) executes them for one organisation: on ingest, for an explanation. The SQL engine
+(credence.rating.batch) executes the very same tables in DuckDB over columnar records for the whole
+registry. Every quantity is an integer, so both give the same scores, grades and reasons to the point
+(tests/rating/test_engines_agree.py).
+
+A record counts while it is active and published: from its decision date for its category's publication
+period (the catalog's longest, `max_days`). Its points are the rule's, times the decay band's percent for
+its age, times the pending percent if it is pending, rounded towards zero.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from credence.catalog import Catalog
+from credence.rating.policy import GRADES, Policy
+
+MAX_REASONS = 4
+
+
+@dataclass(frozen=True)
+class RuleRow:
+    category: str
+    severity: str  # '' where severity does not apply to the category
+    rule: str
+    points: int
+    publication_days: int
+    cap: int | None
+    grade_limit: int | None  # index in GRADES: the best grade allowed while such a record counts
+
+
+@dataclass(frozen=True)
+class PolicyTables:
+    """A policy compiled against the catalog: what every engine executes."""
+
+    version: str
+    sha256: str
+    rows: tuple[RuleRow, ...]
+    severity_categories: frozenset[str]
+    decay: tuple[tuple[int | None, int], ...]  # (until_days, percent), in order; the last is open
+    pending_percent: int
+    favourable_cap: int
+    base_score: int
+    floor: int
+    ceiling: int
+    thresholds: tuple[tuple[str, int], ...]  # (grade, min_score), best first
+
+    def key(self, category: str, severity: str | None) -> tuple[str, str]:
+        return category, (severity or "") if category in self.severity_categories else ""
+
+    def grade_index(self, score: int) -> int:
+        for index, (_, minimum) in enumerate(self.thresholds):
+            if score >= minimum:
+                return index
+        return len(GRADES) - 1
+
+
+def compile_policy(policy: Policy, catalog: Catalog) -> PolicyTables:
+    rows = []
+    for rule in policy.doc.rules:
+        category = catalog.categories[rule.category]
+        limit = GRADES.index(rule.grade_at_most) if rule.grade_at_most else None
+        for key, points in rule.points.items():
+            severity = "" if key == "any" else key
+            period = category.publication.any if key == "any" else getattr(category.publication, key)
+            assert period is not None
+            rows.append(RuleRow(rule.category, severity, rule.name, points, period.max_days, rule.cap, limit))
+    return PolicyTables(
+        version=policy.version,
+        sha256=policy.sha256,
+        rows=tuple(rows),
+        severity_categories=frozenset(c.code for c in catalog.categories.values() if c.severity_applies),
+        decay=tuple((band.until_days, band.percent) for band in policy.doc.decay),
+        pending_percent=policy.doc.pending_percent,
+        favourable_cap=policy.doc.favourable_cap,
+        base_score=policy.doc.base_score,
+        floor=policy.doc.floor,
+        ceiling=policy.doc.ceiling,
+        thresholds=tuple((g.grade, g.min_score) for g in policy.doc.grades),
+    )
+
+
+@dataclass(frozen=True)
+class RecordFacts:
+    """What rating needs of a stored record."""
+
+    record_id: int
+    source_record_id: str
+    category: str
+    severity: str | None
+    status: str  # final | pending
+    decided_on: date
+    state: str = "active"
+
+
+@dataclass(frozen=True)
+class Contribution:
+    record_id: int
+    source_record_id: str
+    category: str
+    rule: str
+    severity: str | None
+    status: str
+    decided_on: date
+    published_until: date  # the first day it no longer counts
+    points: int
+
+
+@dataclass(frozen=True)
+class Rating:
+    as_of: date
+    score: int
+    grade: str
+    policy_version: str
+    policy_sha256: str
+    contributions: tuple[Contribution, ...]  # every record that counts, heaviest first
+    reasons: tuple[Contribution, ...]  # the heaviest, at most four, none of zero points
+    grade_limited_by: str | None  # the rule that held the grade down, if one did
+
+
+def reason_order(c: Contribution) -> tuple[int, int, int]:
+    """Heaviest first; among equals the most recent decision, then the lowest record id."""
+    return (-abs(c.points), -c.decided_on.toordinal(), c.record_id)
+
+
+def rate_one(tables: PolicyTables, records: Iterable[RecordFacts], as_of: date) -> Rating:
+    """The Python engine: one organisation's records as of a date."""
+    by_key = {(row.category, row.severity): row for row in tables.rows}
+    counting: list[Contribution] = []
+    limit: tuple[int, str] | None = None
+    for record in records:
+        row = by_key.get(tables.key(record.category, record.severity))
+        if row is None or row.points == 0 or record.state != "active":
+            continue
+        until = record.decided_on + timedelta(days=row.publication_days)
+        if not record.decided_on <= as_of < until:
+            continue
+        points = weighted(tables, row.points, (as_of - record.decided_on).days, record.status)
+        counting.append(
+            Contribution(
+                record.record_id,
+                record.source_record_id,
+                record.category,
+                row.rule,
+                record.severity,
+                record.status,
+                record.decided_on,
+                until,
+                points,
+            )
+        )
+        if row.grade_limit is not None and (
+            limit is None or (-row.grade_limit, row.rule) < (-limit[0], limit[1])
+        ):  # the strictest limit; between equals, the rule named first
+            limit = (row.grade_limit, row.rule)
+    score = total_score(tables, counting)
+    grade_index = tables.grade_index(score)
+    limited_by = None
+    if limit is not None and limit[0] > grade_index:
+        grade_index, limited_by = limit
+    counting.sort(key=reason_order)
+    return Rating(
+        as_of=as_of,
+        score=score,
+        grade=GRADES[grade_index],
+        policy_version=tables.version,
+        policy_sha256=tables.sha256,
+        contributions=tuple(counting),
+        reasons=tuple(c for c in counting if c.points)[:MAX_REASONS],
+        grade_limited_by=limited_by,
+    )
+
+
+def weighted(tables: PolicyTables, points: int, age_days: int, status: str) -> int:
+    percent = next(p for until, p in tables.decay if until is None or age_days < until)
+    status_percent = 100 if status == "final" else tables.pending_percent
+    magnitude = abs(points) * percent * status_percent // 10_000
+    return magnitude if points > 0 else -magnitude
+
+
+def total_score(tables: PolicyTables, counting: Sequence[Contribution]) -> int:
+    caps = {row.category: row.cap for row in tables.rows}
+    by_category: dict[str, int] = defaultdict(int)
+    for c in counting:
+        by_category[c.category] += c.points
+    adverse = favourable = 0
+    for category, total in by_category.items():
+        cap = caps[category]
+        if cap is not None:
+            total = max(total, -cap) if total < 0 else min(total, cap)
+        if total < 0:
+            adverse += total
+        else:
+            favourable += total
+    score = tables.base_score + adverse + min(favourable, tables.favourable_cap)
+    return min(max(score, tables.floor), tables.ceiling)

@@ -1,0 +1,234 @@
+"""The rating policy as code: a versioned YAML file, validated against the catalog.
+
+A policy names each rule, its weight and what it means. Points are whole numbers and every factor is a
+whole percentage, so that every engine that executes the policy (Python for one organisation, SQL for the
+whole registry) computes exactly the same integers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from credence.catalog import Catalog
+from credence.catalog.loader import Problem, item_lines
+
+GRADES = ("A", "B", "C", "D")
+SEVERITY_KEYS = ("minor", "general", "serious")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Rule(_Strict):
+    """Points for records of one catalog category, by severity (or `any` where severity does not apply)."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]{1,63}$")
+    category: str
+    meaning: str = Field(min_length=1)
+    points: dict[str, int]
+    cap: int | None = Field(default=None, ge=0, description="Most points, in absolute value, in total.")
+    grade_at_most: str | None = Field(default=None, description="While such a record counts.")
+
+    @model_validator(mode="after")
+    def _keys(self) -> Rule:
+        unknown = sorted(set(self.points) - {*SEVERITY_KEYS, "any"})
+        if unknown:
+            raise ValueError(f"points has unknown keys {unknown}; use minor, general, serious or any")
+        if "any" in self.points and len(self.points) > 1:
+            raise ValueError("points is either per severity or 'any', not both")
+        signs = {p > 0 for p in self.points.values() if p}
+        if len(signs) > 1:
+            raise ValueError("points mix gains and losses; a rule is either adverse or favourable")
+        if self.grade_at_most is not None and self.grade_at_most not in GRADES:
+            raise ValueError(f"grade_at_most '{self.grade_at_most}' is not one of {', '.join(GRADES)}")
+        return self
+
+    def points_for(self, severity: str | None) -> int:
+        return self.points.get("any", 0) if "any" in self.points else self.points.get(severity or "", 0)
+
+
+class DecayBand(_Strict):
+    """Records younger than `until_days` (or any age, for the last band) count `percent` of their points."""
+
+    until_days: int | None = Field(default=None, ge=1)
+    percent: int = Field(ge=0, le=100)
+
+
+class Grade(_Strict):
+    grade: str
+    min_score: int
+    meaning: str = Field(min_length=1)
+
+
+class PolicyDocument(_Strict):
+    policy: str = Field(pattern=r"^[a-z][a-z0-9-]{1,63}$")
+    version: str = Field(pattern=r"^[0-9A-Za-z][0-9A-Za-z.\-]{0,31}$")
+    published: date
+    title: str = Field(min_length=1)
+    description: str = Field(min_length=1)
+    base_score: int
+    floor: int
+    ceiling: int
+    pending_percent: int = Field(ge=0, le=100, description="How much a pending decision counts.")
+    favourable_cap: int = Field(ge=0, description="Most points that favourable records add in total.")
+    decay: tuple[DecayBand, ...] = Field(min_length=1)
+    grades: tuple[Grade, ...]
+    rules: tuple[Rule, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _shape(self) -> PolicyDocument:
+        if not self.floor <= self.base_score <= self.ceiling:
+            raise ValueError("base_score must lie between floor and ceiling")
+        if [g.grade for g in self.grades] != list(GRADES):
+            raise ValueError(f"grades must be {', '.join(GRADES)}, best first")
+        minimums = [g.min_score for g in self.grades]
+        if minimums != sorted(minimums, reverse=True) or len(set(minimums)) != len(minimums):
+            raise ValueError("grade thresholds must fall strictly from A to D")
+        if minimums[-1] > self.floor:
+            raise ValueError(
+                f"grade D must start at or below the floor ({self.floor}) so every score has a grade"
+            )
+        bounds = [b.until_days for b in self.decay]
+        if bounds[-1] is not None or any(b is None for b in bounds[:-1]):
+            raise ValueError("every decay band but the last needs until_days; the last covers any age")
+        if bounds[:-1] != sorted(bounds[:-1]):  # type: ignore[type-var]
+            raise ValueError("decay bands must be in order of age")
+        return self
+
+
+class PolicyError(ValueError):
+    def __init__(self, source: str, problems: list[Problem]) -> None:
+        self.source = source
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"policy {source} is refused:\n{lines}")
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A checked policy: the document, where it came from and its file's SHA-256 (stored with ratings)."""
+
+    doc: PolicyDocument
+    source: str
+    sha256: str
+
+    @property
+    def version(self) -> str:
+        return self.doc.version
+
+    @property
+    def rules(self) -> dict[str, Rule]:
+        return {rule.category: rule for rule in self.doc.rules}
+
+    def grade_for(self, score: int) -> str:
+        for grade in self.doc.grades:
+            if score >= grade.min_score:
+                return grade.grade
+        return GRADES[-1]
+
+
+def shipped_versions() -> list[str]:
+    """The policy versions shipped in the package, oldest first."""
+    names = resources.files("credence.rating").joinpath("policies").iterdir()
+    return sorted(p.name.removesuffix(".yaml") for p in names if p.name.endswith(".yaml"))
+
+
+def load_policy(catalog: Catalog, version: str | None = None, path: Path | None = None) -> Policy:
+    """A policy file at `path`, or a shipped version (the newest when none is named)."""
+    if path is not None:
+        try:
+            text = Path(path).read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise PolicyError(str(path), [Problem("policy", None, f"cannot be read: {exc}")]) from exc
+        return parse_policy(text, catalog, str(path))
+    versions = shipped_versions()
+    chosen = version or versions[-1]
+    if chosen not in versions:
+        raise PolicyError(
+            chosen,
+            [Problem("policy", None, f"no shipped version '{chosen}' (shipped: {', '.join(versions)})")],
+        )
+    text = resources.files("credence.rating").joinpath("policies", f"{chosen}.yaml").read_text("utf-8")
+    return parse_policy(text, catalog, f"(shipped) {chosen}.yaml")
+
+
+def parse_policy(text: str, catalog: Catalog, source: str = "<text>") -> Policy:
+    try:
+        raw = yaml.safe_load(text)
+        lines = item_lines(text, ("rules", "grades", "decay"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise PolicyError(
+            source, [Problem("policy", mark.line + 1 if mark else None, f"is not valid YAML: {exc}")]
+        ) from exc
+    if not isinstance(raw, dict):
+        raise PolicyError(source, [Problem("policy", 1, "must be a mapping")])
+    try:
+        doc = PolicyDocument.model_validate(raw)
+    except ValidationError as exc:
+        raise PolicyError(source, _explain(exc, raw, lines)) from exc
+    problems = _against_catalog(doc, catalog, lines)
+    if problems:
+        raise PolicyError(source, problems)
+    return Policy(doc, source, hashlib.sha256(text.encode("utf-8")).hexdigest())
+
+
+def _against_catalog(
+    doc: PolicyDocument, catalog: Catalog, lines: dict[tuple[str, int], int]
+) -> list[Problem]:
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for i, rule in enumerate(doc.rules):
+        where, line = f"rule '{rule.name}'", lines.get(("rules", i))
+        category = catalog.categories.get(rule.category)
+        if category is None:
+            problems.append(
+                Problem(where, line, f"is about category '{rule.category}', which the catalog lacks")
+            )
+            continue
+        if rule.category in seen:
+            problems.append(Problem(where, line, f"is a second rule for category '{rule.category}'"))
+        seen.add(rule.category)
+        if category.severity_applies and "any" in rule.points:
+            problems.append(
+                Problem(where, line, f"category '{rule.category}' has severities; give points per severity")
+            )
+        if not category.severity_applies and set(rule.points) - {"any"}:
+            problems.append(
+                Problem(where, line, f"category '{rule.category}' has no severity; give points as 'any'")
+            )
+        sign = next((p > 0 for p in rule.points.values() if p), None)
+        if sign is True and category.polarity.value == "adverse":
+            problems.append(Problem(where, line, f"adds points for an adverse category ('{rule.category}')"))
+        if sign is False and category.polarity.value == "favourable":
+            problems.append(
+                Problem(where, line, f"takes points for a favourable category ('{rule.category}')")
+            )
+    return problems
+
+
+def _explain(exc: ValidationError, raw: dict[str, Any], lines: dict[tuple[str, int], int]) -> list[Problem]:
+    problems = []
+    for err in exc.errors():
+        loc = list(err["loc"])
+        where, line = "policy", None
+        if len(loc) >= 2 and loc[0] in ("rules", "grades", "decay") and isinstance(loc[1], int):
+            items = raw.get(str(loc[0])) or []
+            item = items[loc[1]] if loc[1] < len(items) and isinstance(items[loc[1]], dict) else {}
+            label = item.get("name") or item.get("grade") or f"#{loc[1] + 1}"
+            where = f"{str(loc[0]).rstrip('s') if loc[0] != 'decay' else 'decay band'} '{label}'"
+            line = lines.get((str(loc[0]), loc[1]))
+            loc = loc[2:]
+        name = ".".join(str(p) for p in loc)
+        message = err["msg"].removeprefix("Value error, ")
+        problems.append(Problem(where, line, f"{name}: {message}" if name else message))
+    return problems

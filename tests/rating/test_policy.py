@@ -1,0 +1,112 @@
+"""The rating policy: loading, refusing bad policies by name, and what the rules do to a score."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from credence.rating import PolicyError, load_policy, parse_policy
+from credence.rating.engine import RecordFacts, compile_policy, rate_one
+from credence.rating.policy import shipped_versions
+
+AS_OF = date(2026, 11, 25)
+
+
+def shipped_text() -> str:
+    from importlib import resources
+
+    return resources.files("credence.rating").joinpath("policies", "2026.1.yaml").read_text("utf-8")
+
+
+def test_the_shipped_policy_loads_with_its_hash(catalog) -> None:
+    policy = load_policy(catalog)
+    assert policy.version == "2026.1" == shipped_versions()[-1]
+    assert len(policy.sha256) == 64 and "serious_dishonesty_listing" in policy.rules
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("category: honour", "category: honours"), "rule 'honour' (line 8"),
+        (("category: honour", "category: honours"), "is about category 'honours', which the catalog lacks"),
+        (("points: {any: 20}", "points: {any: -20}"), "takes points for a favourable category ('honour')"),
+        (("points: {any: -80}", "points: {general: -80}"), "category 'court_judgment' has no severity"),
+        (("grade_at_most: D", "grade_at_most: E"), "grade_at_most 'E' is not one of A, B, C, D"),
+        (("{grade: B, min_score: 800", "{grade: B, min_score: 990"), "thresholds must fall strictly"),
+        (("pending_percent: 50", "pending_percent: 150"), "pending_percent: Input should be less than"),
+    ],
+)
+def test_a_bad_policy_is_refused_by_name(catalog, change, message) -> None:
+    old, new = change
+    text = shipped_text()
+    assert old in text
+    with pytest.raises(PolicyError) as info:
+        parse_policy(text.replace(old, new, 1), catalog, "bad.yaml")
+    if message.startswith("rule 'honour' (line"):
+        line = text.replace(old, new, 1).splitlines().index("  - name: honour") + 1
+        message = f"rule 'honour' (line {line})"
+    assert message in str(info.value)
+
+
+def rec(n: int, category: str, severity: str | None, decided: str, **kw: str) -> RecordFacts:
+    return RecordFacts(
+        n,
+        f"R-{n}",
+        category,
+        severity,
+        kw.get("status", "final"),
+        date.fromisoformat(decided),
+        kw.get("state", "active"),
+    )
+
+
+def test_rules_decay_pending_caps_and_limits(catalog) -> None:
+    tables = compile_policy(load_policy(catalog), catalog)
+    clean = rate_one(tables, [], AS_OF)
+    assert (clean.score, clean.grade, clean.reasons) == (1000, "A", ())
+
+    one = rate_one(tables, [rec(1, "administrative_penalty", "serious", "2026-06-01")], AS_OF)
+    assert (one.score, one.grade) == (800, "B") and one.reasons[0].points == -200
+    # The same penalty 400 days old counts 60%; pending, half of that.
+    aged = rate_one(
+        tables, [rec(1, "administrative_penalty", "serious", "2025-10-21", status="pending")], AS_OF
+    )
+    assert aged.reasons[0].points == -60 and aged.score == 940
+    # Out of publication (serious: 1,095 days) or withdrawn, it no longer counts.
+    assert rate_one(tables, [rec(1, "administrative_penalty", "serious", "2023-01-01")], AS_OF).score == 1000
+    withdrawn = rec(1, "administrative_penalty", "serious", "2026-06-01", state="withdrawn")
+    assert rate_one(tables, [withdrawn], AS_OF).score == 1000
+    # Minor penalties are never published, so never count.
+    assert (
+        rate_one(tables, [rec(1, "administrative_penalty", "minor", "2026-06-01")], AS_OF).contributions == ()
+    )
+    # Penalties are capped at 400 points in all.
+    many = [rec(i, "administrative_penalty", "serious", "2026-06-01") for i in range(1, 6)]
+    assert rate_one(tables, many, AS_OF).score == 600
+    # Honours add at most 60 points: they cannot hide a fault.
+    honours = [rec(i, "honour", None, "2026-01-01") for i in range(10, 20)]
+    assert rate_one(tables, honours, AS_OF).score == 1060
+    # A serious-dishonesty listing holds the grade at D whatever the score: 542 days old it weighs
+    # 60% of 500, which alone would leave a C.
+    listing = rate_one(tables, [rec(1, "serious_dishonesty_listing", None, "2025-06-01")], AS_OF)
+    assert (listing.score, listing.grade, listing.grade_limited_by) == (
+        700,
+        "D",
+        "serious_dishonesty_listing",
+    )
+
+
+def test_reasons_are_the_four_heaviest(catalog) -> None:
+    tables = compile_policy(load_policy(catalog), catalog)
+    records = [
+        rec(1, "court_judgment", None, "2026-01-01"),
+        rec(2, "administrative_penalty", "general", "2026-02-01"),
+        rec(3, "abnormal_operation", None, "2026-03-01"),
+        rec(4, "honour", None, "2026-04-01"),
+        rec(5, "social_insurance_arrears", None, "2026-05-01"),
+        rec(6, "administrative_licence", None, "2026-05-01"),
+    ]
+    rating = rate_one(tables, records, AS_OF)
+    assert [c.record_id for c in rating.reasons] == [3, 5, 1, 2]
+    assert len(rating.contributions) == 5  # the licence is neutral
