@@ -81,7 +81,7 @@ def main() -> None:
     # parent's pages at fork time, so measuring after the baseline (which holds every row) would overstate it.
     started = time.perf_counter()
     proc = subprocess.Popen(
-        [str(credence), "ingest", str(path), "--department", "SAMR", "--json"],
+        [str(credence), "ingest", str(path), "--department", "SAMR", "--json", "--no-rate"],
         env=env,
         stdout=subprocess.PIPE,
         text=True,

@@ -38,6 +38,14 @@ class Settings(BaseSettings):
         description="Files at least this large are read and checked in a second process while the first "
         "writes (0: always; smaller files are not worth the process start).",
     )
+    rating_policy: str | None = Field(
+        default=None,
+        description="The shipped rating policy version in use (default: the newest shipped).",
+    )
+    rating_policy_path: Path | None = Field(
+        default=None,
+        description="A rating policy YAML to use instead of a shipped version.",
+    )
     max_field_chars: int = Field(
         default=20_000,
         ge=100,

@@ -11,6 +11,8 @@ from sqlalchemy import Engine
 
 from credence.catalog import Catalog, load_catalog
 from credence.clock import Clock, SystemClock
+from credence.rating import Policy, load_policy
+from credence.rating.service import RatingService
 from credence.settings import Settings
 from credence.store.db import make_engine
 
@@ -27,6 +29,13 @@ class AppContext:
     @cached_property
     def catalog(self) -> Catalog:
         return load_catalog(self.settings.catalog_path)
+
+    @cached_property
+    def policy(self) -> Policy:
+        return load_policy(self.catalog, self.settings.rating_policy, self.settings.rating_policy_path)
+
+    def rating(self) -> RatingService:
+        return RatingService(self.engine, self.catalog, self.policy, self.clock, self.settings)
 
 
 console = Console(soft_wrap=True)

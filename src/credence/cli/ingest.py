@@ -11,6 +11,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 
 from credence.catalog import CatalogError
 from credence.cli.context import app_context, console, fail
+from credence.rating import PolicyError
 from credence.records.readers import FORMATS
 from credence.records.service import IngestResult, IngestService, UnknownDepartment
 from credence.records.validation import Rejection
@@ -52,6 +53,9 @@ def ingest(
         None, "--rejects", help="Rejects file; default ./NAME.rejects.ndjson."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print a machine-readable summary."),
+    rate: bool = typer.Option(
+        True, "--rate/--no-rate", help="Re-rate the organisations whose records changed (default)."
+    ),
 ) -> None:
     """Check every row against the catalog and store the accepted ones.
 
@@ -138,6 +142,14 @@ def ingest(
         rejects_file.close()
     if rejects_file.count:
         result.rejects_path = str(rejects_file.path)
+    if rate and result.organisation_ids:
+        try:
+            rated = app.rating().rate(
+                sorted(result.organisation_ids), cause=f"records changed in batch {result.batch_id}"
+            )
+        except (PolicyError, CatalogError) as exc:
+            raise fail(f"records stored, but not rated: {exc}", 1) from None
+        result.rated, result.grade_changes = rated.rated, rated.grade_changes
     _report(result, as_json)
     raise typer.Exit(0 if result.rejected == 0 else 1)
 
@@ -159,6 +171,11 @@ def _report(result: IngestResult, as_json: bool) -> None:
             f"{result.file_name} ({result.department}): {result.accepted:,} accepted "
             f"({result.new:,} new, {result.updated:,} updated, {result.unchanged:,} unchanged), "
             f"{result.rejected:,} rejected — batch {result.batch_id}, {result.seconds:.1f} s",
+            highlight=False,
+        )
+    if result.rated:
+        console.print(
+            f"re-rated {result.rated:,} organisations; {result.grade_changes:,} grade changes",
             highlight=False,
         )
     if result.rejects_path:

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from pydantic import ValidationError
 
-from credence.cli import catalog, db, ingest, records
+from credence.cli import catalog, db, ingest, rating, records
 from credence.cli.context import AppContext, console, fail
 from credence.clock import SystemClock
 from credence.records.interchange import interchange_schema
@@ -23,6 +23,9 @@ app = typer.Typer(
 app.add_typer(catalog.app, name="catalog")
 app.add_typer(db.app, name="db")
 app.add_typer(records.app, name="records")
+app.add_typer(rating.policy_app, name="policy")
+app.command("rate")(rating.rate)
+app.command("explain")(rating.explain)
 app.command("ingest")(ingest.ingest)
 app.command("status")(records.status)
 

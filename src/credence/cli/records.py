@@ -59,12 +59,19 @@ def _change_state(
     service = _service(ctx)
     change = service.withdraw if action == "withdrawn" else service.reinstate
     try:
-        change(department, source_record_id, actor=actor, reason=reason)
+        organisation_id = change(department, source_record_id, actor=actor, reason=reason)
     except RecordNotFound as exc:
         raise fail(str(exc), 1) from None
     except ValueError as exc:
         raise fail(str(exc), 2) from None
     console.print(f"{action}: {department} / {source_record_id}", highlight=False)
+    rated = (
+        app_context(ctx)
+        .rating()
+        .rate([organisation_id], cause=f"record {department} / {source_record_id} {action}")
+    )
+    if rated.grade_changes:
+        console.print("the organisation's grade changed; see credence explain", highlight=False)
 
 
 @app.command("withdraw")

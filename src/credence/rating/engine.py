@@ -201,3 +201,45 @@ def total_score(tables: PolicyTables, counting: Sequence[Contribution]) -> int:
             favourable += total
     score = tables.base_score + adverse + min(favourable, tables.favourable_cap)
     return min(max(score, tables.floor), tables.ceiling)
+
+
+@dataclass(frozen=True)
+class Change:
+    """What would change the grade: on a date by itself, or if a record were repaired."""
+
+    grade: str
+    on: date | None  # None: only if `records` are repaired
+    records: tuple[Contribution, ...]
+    because: str  # "leaves publication" | "ages" | "repaired"
+
+
+def what_would_change(
+    tables: PolicyTables, records: Sequence[RecordFacts], rating: Rating, horizon_days: int = 3650
+) -> list[Change]:
+    """The next date the grade changes by itself (a record leaves publication or ages into a lighter
+    band), and the grade if the heaviest adverse record were repaired and left publication."""
+    changes: list[Change] = []
+    events: dict[date, list[tuple[Contribution, str]]] = defaultdict(list)
+    for c in rating.contributions:
+        events[c.published_until].append((c, "leaves publication"))
+        for until, _ in tables.decay:
+            if until is not None:
+                day = c.decided_on + timedelta(days=until)
+                if rating.as_of < day < c.published_until:
+                    events[day].append((c, "ages"))
+    last = rating.as_of + timedelta(days=horizon_days)
+    for day in sorted(d for d in events if rating.as_of < d <= last):
+        later = rate_one(tables, records, day)
+        if later.grade != rating.grade:
+            causes = events[day]
+            because = "leaves publication" if any(b == "leaves publication" for _, b in causes) else "ages"
+            changes.append(Change(later.grade, day, tuple(c for c, _ in causes), because))
+            break
+    adverse = [c for c in rating.contributions if c.points < 0]
+    if adverse:
+        heaviest = adverse[0]
+        without = [r for r in records if r.record_id != heaviest.record_id]
+        repaired = rate_one(tables, without, rating.as_of)
+        if repaired.grade != rating.grade:
+            changes.append(Change(repaired.grade, None, (heaviest,), "repaired"))
+    return changes

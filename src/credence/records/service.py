@@ -51,6 +51,9 @@ class IngestResult:
     rejects_path: str | None = None
     file_error: Rejection | None = None
     rejections: list[Rejection] = field(default_factory=list)
+    organisation_ids: set[int] = field(default_factory=set)  # whose records were added or changed
+    rated: int = 0  # organisations re-rated after the ingest (by the caller)
+    grade_changes: int = 0
 
     @classmethod
     def rejected_whole(
@@ -86,6 +89,8 @@ class IngestResult:
             "seconds": round(self.seconds, 3),
             "rejects_file": self.rejects_path,
             "file_error": self.file_error.to_json() if self.file_error else None,
+            "rated": self.rated,
+            "grade_changes": self.grade_changes,
         }
 
 
@@ -211,7 +216,7 @@ class IngestService:
                 read += block.rows
                 rejected = list(block.rejected)
                 with self.engine.begin() as conn:
-                    new, updated, unchanged, duplicates, ensured = self._write_block(
+                    new, updated, unchanged, duplicates, ensured, touched = self._write_block(
                         conn, department, block.valid, batch_id, known_orgs
                     )
                     rejected.extend(duplicates)
@@ -221,6 +226,7 @@ class IngestService:
                 if len(known_orgs) > 500_000:
                     known_orgs.clear()
                 known_orgs.update(ensured)
+                result.organisation_ids.update(touched)
                 result.new += new
                 result.updated += updated
                 result.unchanged += unchanged
@@ -251,9 +257,10 @@ class IngestService:
         block: ValidBlock,
         batch_id: int,
         known_orgs: dict[str, int],
-    ) -> tuple[int, int, int, list[Rejection], dict[str, int]]:
+    ) -> tuple[int, int, int, list[Rejection], dict[str, int], set[int]]:
         """Store one block in the caller's transaction. Returns the counts, the rows rejected as
-        duplicates, and the organisations this block added (to remember once it commits)."""
+        duplicates, the organisations this block added (to remember once it commits) and the ids of
+        the organisations whose records it added or changed."""
         now = self.clock.now()
         sids, hashes, lines = block.source_record_id, block.content_hash, block.line
         distinct = list(dict.fromkeys(sids))
@@ -315,18 +322,19 @@ class IngestService:
             now,
         )
         repo.mark_seen(conn, seen, batch_id)
-        return len(fresh), len(changed), unchanged, duplicates, added
+        return len(fresh), len(changed), unchanged, duplicates, added, set(ids.values())
 
-    def withdraw(self, department: str, source_record_id: str, *, actor: str, reason: str) -> None:
-        """Withdraw a record from use: a state change with who, when and why; nothing is deleted."""
-        self._change_state(department, source_record_id, "withdrawn", "withdrawn", actor, reason)
+    def withdraw(self, department: str, source_record_id: str, *, actor: str, reason: str) -> int:
+        """Withdraw a record from use: a state change with who, when and why; nothing is deleted.
+        Returns the id of the record's organisation (whose rating this changes)."""
+        return self._change_state(department, source_record_id, "withdrawn", "withdrawn", actor, reason)
 
-    def reinstate(self, department: str, source_record_id: str, *, actor: str, reason: str) -> None:
-        self._change_state(department, source_record_id, "active", "reinstated", actor, reason)
+    def reinstate(self, department: str, source_record_id: str, *, actor: str, reason: str) -> int:
+        return self._change_state(department, source_record_id, "active", "reinstated", actor, reason)
 
     def _change_state(
         self, department: str, source_record_id: str, state: str, kind: str, actor: str, reason: str
-    ) -> None:
+    ) -> int:
         if not actor.strip() or not reason.strip():
             raise ValueError("a state change needs who made it (actor) and why (reason)")
         with self.engine.begin() as conn:
@@ -338,6 +346,7 @@ class IngestService:
             now = self.clock.now()
             repo.set_state(conn, record.id, state, now)
             repo.add_event(conn, record.id, record.current_version, kind, actor.strip(), reason.strip(), now)
+            return int(record.organisation_id)
 
 
 def file_sha256(path: Path) -> str:

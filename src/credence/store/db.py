@@ -167,3 +167,14 @@ def _converted(column: Sequence[Any], processor: Any) -> list[Any]:
             converted = memo[value] = processor(value)
         out.append(converted)
     return out
+
+
+def upsert(conn: Connection, table: Table, key: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert rows, or update every other column of the row with the same key (SQLite and PostgreSQL)."""
+    if not rows:
+        return
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    statement: Any = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
+    others = {name: statement.excluded[name] for name in rows[0] if name not in key}
+    conn.execute(statement.on_conflict_do_update(index_elements=list(key), set_=others), list(rows))

@@ -152,3 +152,38 @@ class RecordEvent(Base):
     actor: Mapped[str] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RatingRow(Base):
+    """An organisation's current rating: score, grade, reasons, and the policy (version and file hash)
+    that produced it."""
+
+    __tablename__ = "ratings"
+
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
+    as_of: Mapped[date] = mapped_column(Date)
+    score: Mapped[int] = mapped_column(Integer)
+    grade: Mapped[str] = mapped_column(String(1))
+    grade_limited_by: Mapped[str | None] = mapped_column(String(64))
+    # The principal reasons as JSON: [{"record_id": …, "points": …}], heaviest first, at most four.
+    reasons: Mapped[str] = mapped_column(Text)
+    policy_version: Mapped[str] = mapped_column(String(32))
+    policy_sha256: Mapped[str] = mapped_column(String(64))
+    rated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RatingChange(Base):
+    """A change of grade: when, from what to what, and why. Rows are only ever added."""
+
+    __tablename__ = "rating_history"
+    __table_args__ = (Index("ix_rating_history_organisation", "organisation_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    as_of: Mapped[date] = mapped_column(Date)
+    old_grade: Mapped[str | None] = mapped_column(String(1))  # None for the first rating
+    new_grade: Mapped[str] = mapped_column(String(1))
+    score: Mapped[int] = mapped_column(Integer)
+    cause: Mapped[str] = mapped_column(Text)
+    policy_version: Mapped[str] = mapped_column(String(32))
+    rated_at: Mapped[datetime] = mapped_column(UTCDateTime())

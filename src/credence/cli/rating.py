@@ -1,0 +1,155 @@
+"""`credence policy check|show`, `credence rate` and `credence explain`."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from credence.catalog import CatalogError
+from credence.cli.context import app_context, console, errors, fail
+from credence.rating import PolicyError, load_policy
+from credence.rating.service import UnknownOrganisation
+
+policy_app = typer.Typer(help="Read and check rating policies.", no_args_is_help=True)
+
+
+def _date(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise fail(f"--as-of '{text}' is not a date in the form YYYY-MM-DD") from None
+
+
+@policy_app.command("check")
+def check(ctx: typer.Context, path: Path = typer.Argument(..., help="A rating policy YAML file.")) -> None:
+    """Check a policy against the catalog in force: every rule names a known category, in its terms."""
+    if not path.is_file():
+        raise fail(f"{path} is not a file")
+    try:
+        policy = load_policy(app_context(ctx).catalog, path=path)
+    except CatalogError as exc:
+        raise fail(str(exc), 1) from None
+    except PolicyError as exc:
+        errors.print(str(exc), highlight=False, markup=False)
+        raise typer.Exit(1) from None
+    console.print(
+        f"policy {path} is valid: {policy.doc.policy} version {policy.version}, "
+        f"{len(policy.doc.rules)} rules",
+        highlight=False,
+    )
+
+
+@policy_app.command("show")
+def show(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Print the policy in force, rule by rule, in plain words."""
+    try:
+        policy = app_context(ctx).policy
+    except (PolicyError, CatalogError) as exc:
+        raise fail(str(exc), 1) from None
+    doc = policy.doc
+    if as_json:
+        out = {"source": policy.source, "sha256": policy.sha256, **doc.model_dump(mode="json")}
+        console.print_json(json.dumps(out, ensure_ascii=False))
+        return
+    console.print(f"[bold]{doc.title}[/] — {doc.policy} version {doc.version}, published {doc.published}")
+    console.print(doc.description, highlight=False)
+    console.print(
+        f"Every organisation starts at {doc.base_score} points (never below {doc.floor}, never above "
+        f"{doc.ceiling}). Pending decisions count {doc.pending_percent}%. Favourable records add at most "
+        f"{doc.favourable_cap} points in all.",
+        highlight=False,
+    )
+    bands, low = [], 0
+    for band in doc.decay:
+        bands.append(
+            f"{band.percent}% from {low} days"
+            if band.until_days is None
+            else f"{band.percent}% from {low} to {band.until_days} days"
+        )
+        low = band.until_days or low
+    console.print("With age a record counts " + ", then ".join(bands) + ".", highlight=False)
+    grades = Table("grade", "from score", "meaning", title="Grades")
+    for g in doc.grades:
+        grades.add_row(g.grade, str(g.min_score), g.meaning)
+    console.print(grades)
+    rules = Table("rule", "category", "points", "cap", "grade at most", "meaning", title="Rules")
+    for r in doc.rules:
+        points = ", ".join(f"{k} {v:+d}" for k, v in r.points.items())
+        rules.add_row(r.name, r.category, points, str(r.cap or ""), r.grade_at_most or "", r.meaning)
+    console.print(rules)
+
+
+def rate(
+    ctx: typer.Context,
+    as_of: str = typer.Option(None, "--as-of", help="Rate as of this date (default today)."),
+) -> None:
+    """Re-rate every organisation in the registry (vectorised, DuckDB) and record grade changes."""
+    day = _date(as_of)
+    try:
+        result = app_context(ctx).rating().rate(as_of=day)
+    except (PolicyError, CatalogError) as exc:
+        raise fail(str(exc), 1) from None
+    console.print(
+        f"rated {result.rated:,} organisations as of {result.as_of}; {result.grade_changes:,} grade changes",
+        highlight=False,
+    )
+
+
+def explain(
+    ctx: typer.Context,
+    organisation: str = typer.Argument(..., help="A USCC, LEI, key such as uscc:… or number."),
+    as_of: str = typer.Option(None, "--as-of", help="Explain as of this date (default today)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Why an organisation has its grade: every record that counts, and what would change the grade."""
+    app_ = app_context(ctx)
+    try:
+        found = app_.rating().explain(organisation, _date(as_of))
+    except UnknownOrganisation as exc:
+        raise fail(str(exc), 1) from None
+    except (PolicyError, CatalogError) as exc:
+        raise fail(str(exc), 1) from None
+    r, catalog, org = found.rating, app_.catalog, found.organisation
+    if as_json:
+        out = {
+            "organisation": {"key": org.key, "name": org.name, "kind": org.kind, "division": org.division},
+            "as_of": r.as_of.isoformat(),
+            "score": r.score,
+            "grade": r.grade,
+            "grade_limited_by": r.grade_limited_by,
+            "policy_version": r.policy_version,
+            "policy_sha256": r.policy_sha256,
+            "reasons": found.reason_lines(catalog),
+            "what_would_change": found.change_lines(catalog),
+            "contributions": [
+                {
+                    "record": c.source_record_id,
+                    "category": c.category,
+                    "points": c.points,
+                    "published_until": c.published_until.isoformat(),
+                }
+                for c in r.contributions
+            ],
+        }
+        console.print_json(json.dumps(out, ensure_ascii=False))
+        return
+    console.print(
+        f"[bold]{org.name}[/] ({org.key}) — grade [bold]{r.grade}[/], score {r.score}, "
+        f"as of {r.as_of}, policy {r.policy_version}",
+        highlight=False,
+    )
+    if r.grade_limited_by:
+        console.print(f"the grade is held at {r.grade} by rule {r.grade_limited_by}", highlight=False)
+    console.print(
+        "principal reasons:" if r.reasons else "no record counts against or for it", highlight=False
+    )
+    for line in found.reason_lines(catalog):
+        console.print(f"  {line}", highlight=False)
+    for line in found.change_lines(catalog):
+        console.print(f"what would change it: {line}", highlight=False)

@@ -1,0 +1,156 @@
+"""Every query on ratings and rating history, and the record facts rating reads."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any, cast
+
+import pyarrow as pa
+from sqlalchemy import Connection, Table, insert, select
+
+from credence.rating.batch import BatchRating
+from credence.rating.engine import RecordFacts
+from credence.store.db import keyed_by, upsert
+from credence.store.models import Organisation, RatingChange, RatingRow, Record
+
+records = cast(Table, Record.__table__)
+organisations = cast(Table, Organisation.__table__)
+ratings = cast(Table, RatingRow.__table__)
+history = cast(Table, RatingChange.__table__)
+
+_FACTS = (
+    records.c.organisation_id,
+    records.c.id.label("record_id"),
+    records.c.source_record_id,
+    records.c.category,
+    records.c.severity,
+    records.c.status,
+    records.c.decided_on,
+    records.c.state,
+)
+_ARROW = pa.schema(
+    [
+        ("organisation_id", pa.int64()),
+        ("record_id", pa.int64()),
+        ("category", pa.string()),
+        ("severity", pa.string()),
+        ("status", pa.string()),
+        ("decided_on", pa.date32()),
+        ("state", pa.string()),
+    ]
+)
+
+
+def facts_of(conn: Connection, organisation_id: int) -> list[RecordFacts]:
+    rows = conn.execute(select(*_FACTS).where(records.c.organisation_id == organisation_id))
+    return [
+        RecordFacts(r.record_id, r.source_record_id, r.category, r.severity, r.status, r.decided_on, r.state)
+        for r in rows
+    ]
+
+
+def facts_table(conn: Connection, organisation_ids: Sequence[int] | None) -> pa.Table:
+    """The facts of these organisations' records (all when None), as an Arrow table for the SQL engine."""
+    query = select(*(c for c in _FACTS if c.name != "source_record_id"))
+    if organisation_ids is not None:
+        query = query.where(records.c.organisation_id.in_(list(organisation_ids)))
+    batches = []
+    for part in conn.execution_options(yield_per=50_000).execute(query).partitions():
+        columns: list[Any] = list(zip(*part, strict=True))
+        batches.append(
+            pa.record_batch([pa.array(c, t.type) for c, t in zip(columns, _ARROW, strict=True)], _ARROW)
+        )
+    return pa.Table.from_batches(batches, _ARROW)
+
+
+def organisation_ids(conn: Connection) -> list[int]:
+    return list(conn.execute(select(organisations.c.id).order_by(organisations.c.id)).scalars())
+
+
+def current_grades(conn: Connection, organisation_ids: Sequence[int]) -> dict[int, str]:
+    if not organisation_ids:
+        return {}
+    rows = conn.execute(
+        select(ratings.c.organisation_id, ratings.c.grade).where(
+            ratings.c.organisation_id.in_(list(organisation_ids))
+        )
+    )
+    return {r.organisation_id: r.grade for r in rows}
+
+
+def save_ratings(
+    conn: Connection,
+    results: Sequence[BatchRating],
+    as_of: date,
+    policy_version: str,
+    policy_sha256: str,
+    cause: str,
+    now: datetime,
+) -> int:
+    """Store the ratings; add a history row for each organisation whose grade changed (or is new).
+    Returns the number of grade changes."""
+    before: dict[int, str] = {}
+    ids = [r.organisation_id for r in results]
+    for start in range(0, len(ids), 5000):
+        before.update(current_grades(conn, ids[start : start + 5000]))
+    upsert(
+        conn,
+        ratings,
+        ["organisation_id"],
+        [
+            {
+                "organisation_id": r.organisation_id,
+                "as_of": as_of,
+                "score": r.score,
+                "grade": r.grade,
+                "grade_limited_by": r.grade_limited_by,
+                "reasons": json.dumps([{"record_id": i, "points": p} for i, p in r.reasons]),
+                "policy_version": policy_version,
+                "policy_sha256": policy_sha256,
+                "rated_at": now,
+            }
+            for r in results
+        ],
+    )
+    changed = [
+        {
+            "organisation_id": r.organisation_id,
+            "as_of": as_of,
+            "old_grade": before.get(r.organisation_id),
+            "new_grade": r.grade,
+            "score": r.score,
+            "cause": cause,
+            "policy_version": policy_version,
+            "rated_at": now,
+        }
+        for r in results
+        if before.get(r.organisation_id) != r.grade
+    ]
+    if changed:
+        conn.execute(insert(history), changed)
+    return len(changed)
+
+
+def rating_of(conn: Connection, organisation_id: int) -> Any | None:
+    return conn.execute(select(ratings).where(ratings.c.organisation_id == organisation_id)).first()
+
+
+def history_of(conn: Connection, organisation_id: int) -> list[Any]:
+    return list(
+        conn.execute(
+            select(history).where(history.c.organisation_id == organisation_id).order_by(history.c.id)
+        )
+    )
+
+
+def find_organisation(conn: Connection, key_or_code: str) -> Any | None:
+    """An organisation by its key ('uscc:…'), its code (a USCC or LEI) or its number."""
+    text = key_or_code.strip()
+    query = select(organisations)
+    if text.isdigit() and len(text) < 12:
+        return conn.execute(query.where(organisations.c.id == int(text))).first()
+    source, matches = keyed_by(organisations.c.key, [text], conn.dialect.name)
+    found = conn.execute(query.select_from(source).where(matches)).first()
+    return found or conn.execute(query.where(organisations.c.code == text.upper())).first()
