@@ -28,12 +28,20 @@ class Problem:
         return f"{self.where}{at}: {self.message}"
 
 
-class CatalogError(ValueError):
+class Refused(ValueError):
+    """A file of rules (a catalog, a policy) refused, with every problem found."""
+
+    kind = "file"
+
     def __init__(self, source: str, problems: list[Problem]) -> None:
         self.source = source
         self.problems = problems
         lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"catalog {source} is refused:\n{lines}")
+        super().__init__(f"{self.kind} {source} is refused:\n{lines}")
+
+
+class CatalogError(Refused):
+    kind = "catalog"
 
 
 @dataclass(frozen=True)

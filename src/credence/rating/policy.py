@@ -18,7 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from credence.catalog import Catalog
-from credence.catalog.loader import Problem, item_lines
+from credence.catalog.loader import Problem, Refused, item_lines
 
 GRADES = ("A", "B", "C", "D")
 SEVERITY_KEYS = ("minor", "general", "serious")
@@ -105,12 +105,8 @@ class PolicyDocument(_Strict):
         return self
 
 
-class PolicyError(ValueError):
-    def __init__(self, source: str, problems: list[Problem]) -> None:
-        self.source = source
-        self.problems = problems
-        lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"policy {source} is refused:\n{lines}")
+class PolicyError(Refused):
+    kind = "policy"
 
 
 @dataclass(frozen=True)
