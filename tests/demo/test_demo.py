@@ -1,0 +1,53 @@
+"""The demo registry: generated, realistic, through the ingestion service, rated, and repeatable."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from credence.cli.main import app
+from credence.demo.divisions import DIVISIONS
+from credence.demo.generate import organisations, records
+from credence.identity import resolve_subject
+from credence.rating import repository as rrepo
+from credence.records import repository as repo
+
+
+def test_demo_builds_a_rated_registry_from_seven_departments(store_url, engine) -> None:
+    env = {"CREDENCE_DATABASE_URL": store_url}
+    result = CliRunner().invoke(app, ["demo", "--organisations", "300", "--records", "3000"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "300 organisations, 3,000 records" in result.output
+    with engine.connect() as conn:
+        counts = repo.table_counts(conn)
+        departments = dict(repo.counts_by(conn, repo.records.c.department))
+        kinds = dict(repo.counts_by(conn, repo.organisations.c.kind))
+        rated = conn.execute(select(func.count()).select_from(rrepo.ratings)).scalar_one()
+        public_defaults = conn.execute(
+            select(func.count())
+            .select_from(repo.records.join(repo.organisations))
+            .where(
+                repo.records.c.category == "supplier_payment_default",
+                repo.organisations.c.kind.in_(["government_organ", "public_institution"]),
+            )
+        ).scalar_one()
+        divisions = set(conn.execute(select(repo.organisations.c.division)).scalars())
+    assert (counts["organisations"], counts["records"], rated) == (300, 3000, 300)
+    assert set(departments) == {"SAMR", "STA", "SPC", "MEE", "MOHRSS", "MOF", "NDRC"}
+    assert {"enterprise", "government_organ", "public_institution", "social_organisation"} <= set(kinds)
+    assert public_defaults > 0
+    assert divisions <= {code for code, _, _ in DIVISIONS}
+    again = CliRunner().invoke(app, ["demo"], env=env)
+    assert again.exit_code == 1 and "already holds 3,000 records" in again.output
+
+
+def test_demo_is_repeatable_and_has_no_refused_subjects(catalog) -> None:
+    orgs = organisations(2000, seed=7)
+    assert orgs == organisations(2000, seed=7)
+    kinds = {resolve_subject(o.code).kind.value for o in orgs}  # every code valid, none refused
+    assert not kinds & {"religious_body", "trade_union"}
+    rows = records(orgs, 5000, catalog, date(2026, 11, 25), seed=7)
+    assert rows == records(orgs, 5000, catalog, date(2026, 11, 25), seed=7)
+    assert sum(len(v) for v in rows.values()) == 5000
