@@ -15,9 +15,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# Builds the demo registry into ./credence.db the first time (an existing store is kept), then serves it.
 run: $(STAMP)
 	$(BIN)/credence db upgrade
-	$(BIN)/credence status
+	$(BIN)/credence demo --if-empty
+	$(BIN)/credence serve --demo --host 127.0.0.1 --port 8000
 
 check: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -26,6 +26,8 @@ from credence.store import migrate
 from credence.store.db import make_engine, normalise_url
 from credence.store.models import Base
 
+pytest_plugins = ["api_support"]  # fixtures of the API tests
+
 BACKEND = os.environ.get("CREDENCE_TEST_BACKEND", "sqlite")
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)

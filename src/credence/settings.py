@@ -46,6 +46,10 @@ class Settings(BaseSettings):
         default=None,
         description="A rating policy YAML to use instead of a shipped version.",
     )
+    demo_mode: bool = Field(
+        default=False,
+        description="Demo mode: the API accepts record submissions, from 127.0.0.1 only.",
+    )
     max_field_chars: int = Field(
         default=20_000,
         ge=100,

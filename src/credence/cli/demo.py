@@ -19,6 +19,9 @@ def demo(
     organisations: int = typer.Option(12_000, "--organisations", min=10, help="How many organisations."),
     records: int = typer.Option(120_000, "--records", min=10, help="How many records, in all."),
     seed: int = typer.Option(2026, "--seed", help="The same seed and day give the same registry."),
+    if_empty: bool = typer.Option(
+        False, "--if-empty", help="If the store already holds records, leave it as it is and exit 0."
+    ),
 ) -> None:
     """Build a realistic demo registry: organisations of every in-scope kind over real divisions, records
     from seven departments through the ingestion service, then ratings. Only into an empty store."""
@@ -26,6 +29,9 @@ def demo(
     migrate.upgrade(app_.engine)
     with app_.engine.connect() as conn:
         held = repo.table_counts(conn)["records"]
+    if held and if_empty:
+        console.print(f"the store already holds {held:,} records; the demo is not built", highlight=False)
+        return
     if held:
         raise fail(f"the store already holds {held:,} records; the demo is built only into an empty store", 1)
     if records < organisations:

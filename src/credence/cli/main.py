@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from pydantic import ValidationError
 
-from credence.cli import catalog, db, demo, ingest, rating, records
+from credence.cli import catalog, db, demo, ingest, rating, records, serve
 from credence.cli.context import AppContext, console, fail
 from credence.clock import SystemClock
 from credence.records.interchange import interchange_schema
@@ -27,6 +27,7 @@ app.add_typer(rating.policy_app, name="policy")
 app.command("rate")(rating.rate)
 app.command("explain")(rating.explain)
 app.command("demo")(demo.demo)
+app.command("serve")(serve.serve)
 app.command("ingest")(ingest.ingest)
 app.command("status")(records.status)
 

@@ -1,0 +1,381 @@
+"""The API: FastAPI under /api/v1, OpenAPI at /openapi.json. A thin edge over the services.
+
+Every error has one shape ({"error": {status, code, message, details}}) and every list another
+({items, total, page, per_page}); tests/api holds both, and fuzzes the API from its own OpenAPI document.
+"""
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import Body, Depends, FastAPI, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from credence.api import queries
+from credence.api.shapes import ERRORS, Error, ErrorBody, Page
+from credence.catalog import Catalog, load_catalog
+from credence.clock import Clock, SystemClock, today
+from credence.demo.divisions import DIVISIONS
+from credence.identity import SubjectError, resolve_subject
+from credence.rating import Policy, load_policy
+from credence.rating import repository as rating_repo
+from credence.rating.service import RatingService, describe, describe_change
+from credence.records.readers import RawRow
+from credence.records.service import IngestService, UnknownDepartment
+from credence.settings import Settings
+from credence.store.db import make_engine
+
+REGIONS = {code: (zh, en) for code, zh, en in DIVISIONS}
+MAX_SUBMISSION_ROWS = 10_000
+LOCAL = frozenset({"127.0.0.1", "::1"})
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, details: list[dict[str, Any]] | None = None):
+        self.body = ErrorBody(status=status, code=code, message=message, details=details or [])
+
+
+class OrganisationOut(BaseModel):
+    key: str
+    code: str | None
+    name: str
+    alt_name: str | None
+    kind: str | None
+    division: str | None
+    region: str | None = Field(description="The division's city, in Chinese and English, when known.")
+    grade: str | None
+    score: int | None
+
+
+class ProfileOut(OrganisationOut):
+    as_of: date
+    policy_version: str
+    policy_sha256: str
+    grade_limited_by: str | None
+    reasons: list[str] = Field(description="The principal reasons, heaviest first, in plain words.")
+    what_would_change: list[str]
+
+
+class RecordOut(BaseModel):
+    department: str
+    source_record_id: str
+    category: str
+    category_title: str
+    severity: str | None
+    decided_on: date
+    status: str
+    legal_basis: str
+    amount: str | None
+    currency: str | None
+    summary: str | None
+    published_until: date
+    version: int
+
+
+class HistoryOut(BaseModel):
+    as_of: date
+    old_grade: str | None
+    new_grade: str
+    score: int
+    cause: str
+    policy_version: str
+
+
+class SubmissionOut(BaseModel):
+    batch_id: int | None
+    accepted: int
+    new: int
+    updated: int
+    unchanged: int
+    rejected: int
+    rejections: list[dict[str, Any]]
+    rated: int
+    grade_changes: int
+
+
+class Registry:
+    """What the API needs, built once per app from settings."""
+
+    def __init__(self, settings: Settings, clock: Clock, catalog: Catalog | None = None) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.engine = make_engine(settings.database_url)
+        self.catalog = catalog or load_catalog(settings.catalog_path)
+        self.policy: Policy = load_policy(self.catalog, settings.rating_policy, settings.rating_policy_path)
+        self.rating = RatingService(self.engine, self.catalog, self.policy, clock, settings)
+        self.ingest = IngestService(self.engine, self.catalog, clock, settings)
+
+    def today(self) -> date:
+        return today(self.clock, self.settings.timezone)
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
+    registry = Registry(settings or Settings(), clock or SystemClock())
+    app = FastAPI(
+        title="Credence",
+        summary="An open credit-information registry for organisations.",
+        version="0.1.0",
+        docs_url=None,  # the interactive docs page loads scripts from elsewhere; nothing downloads
+        redoc_url=None,
+        responses=ERRORS,
+    )
+    app.state.registry = registry
+    _handlers(app)
+
+    def get_registry() -> Registry:
+        return registry
+
+    Reg = Annotated[Registry, Depends(get_registry)]
+    Code = Annotated[str, Path(description="A USCC, an LEI, or a key such as uscc:91110000600037341L.")]
+    PageNo = Annotated[int, Query(ge=1, le=100_000)]
+    PerPage = Annotated[int, Query(ge=1, le=100)]
+
+    @app.get("/api/v1/organisations", response_model=Page[OrganisationOut], tags=["organisations"])
+    def search(
+        reg: Reg,
+        q: Annotated[str, Query(min_length=1, max_length=200)],
+        page: PageNo = 1,
+        per_page: PerPage = 20,
+    ) -> Page[OrganisationOut]:
+        """Search by name (Chinese or Latin script; names starting with the text first, then names
+        containing it) or by identifier (a USCC or LEI finds that organisation)."""
+        text = q.strip()
+        if not text:
+            raise ApiError(422, "invalid_query", "q is blank")
+        control = next((i for i, c in enumerate(q, start=1) if ord(c) < 32 or ord(c) == 127), None)
+        if control is not None:
+            raise ApiError(422, "invalid_query", f"q contains a control character at character {control}")
+        with reg.engine.connect() as conn:
+            found = _identified(conn, text)
+            if found is not None:
+                items = [] if found.never_public else [_summary(found)]
+                return Page(items=items, total=len(items), page=page, per_page=per_page)
+            total, rows = queries.search(conn, text, page, per_page)
+        return Page(items=[_summary(r) for r in rows], total=total, page=page, per_page=per_page)
+
+    @app.get("/api/v1/organisations/{code}", response_model=ProfileOut, tags=["organisations"])
+    def profile(reg: Reg, code: Code) -> ProfileOut:
+        """An organisation's identity, grade, score, reasons and what would change the grade."""
+        org = _organisation(reg, code)
+        found = reg.rating.explain(org.key, reg.today())
+        r = found.rating
+        public = {c.code for c in reg.catalog.categories.values() if c.publicity.value == "public"}
+        reasons = [describe(reg.catalog, c) for c in r.reasons if c.category in public]
+        hidden = [c for c in r.reasons if c.category not in public]
+        if hidden:
+            reasons.append(
+                f"{sum(c.points for c in hidden):+d} points from {len(hidden)} record(s) shared only with "
+                "public bodies"
+            )
+        changes = [
+            describe_change(reg.catalog, c)
+            for c in found.changes
+            if all(x.category in public for x in c.records)
+        ]
+        return ProfileOut(
+            **_summary(org).model_dump(exclude={"grade", "score"}),
+            grade=r.grade,
+            score=r.score,
+            as_of=r.as_of,
+            policy_version=r.policy_version,
+            policy_sha256=r.policy_sha256,
+            grade_limited_by=r.grade_limited_by,
+            reasons=reasons,
+            what_would_change=changes,
+        )
+
+    @app.get("/api/v1/organisations/{code}/records", response_model=Page[RecordOut], tags=["organisations"])
+    def organisation_records(
+        reg: Reg, code: Code, page: PageNo = 1, per_page: PerPage = 20
+    ) -> Page[RecordOut]:
+        """The organisation's public records inside their publication period, newest first."""
+        org = _organisation(reg, code)
+        with reg.engine.connect() as conn:
+            total, rows = queries.public_records(conn, reg.catalog, org.id, reg.today(), page, per_page)
+        items = [
+            RecordOut(
+                department=r.department,
+                source_record_id=r.source_record_id,
+                category=r.category,
+                category_title=reg.catalog.categories[r.category].title,
+                severity=r.severity,
+                decided_on=r.decided_on,
+                status=r.status,
+                legal_basis=r.legal_basis,
+                amount=r.amount,
+                currency=r.currency,
+                summary=r.summary,
+                published_until=queries.published_until(reg.catalog, r),
+                version=r.current_version,
+            )
+            for r in rows
+        ]
+        return Page(items=items, total=total, page=page, per_page=per_page)
+
+    @app.get("/api/v1/organisations/{code}/history", response_model=Page[HistoryOut], tags=["organisations"])
+    def history(reg: Reg, code: Code, page: PageNo = 1, per_page: PerPage = 20) -> Page[HistoryOut]:
+        """Every change of the organisation's grade, oldest first, with its cause."""
+        org = _organisation(reg, code)
+        with reg.engine.connect() as conn:
+            rows = rating_repo.history_of(conn, org.id)
+        start = (page - 1) * per_page
+        items = [
+            HistoryOut(
+                as_of=h.as_of,
+                old_grade=h.old_grade,
+                new_grade=h.new_grade,
+                score=h.score,
+                cause=h.cause,
+                policy_version=h.policy_version,
+            )
+            for h in rows[start : start + per_page]
+        ]
+        return Page(items=items, total=len(rows), page=page, per_page=per_page)
+
+    @app.get("/api/v1/catalog", tags=["rules"])
+    def catalog(reg: Reg) -> dict[str, Any]:
+        """The catalog in force: departments and categories with their legal bases and periods."""
+        c = reg.catalog
+        return {
+            "version": c.version,
+            "title": c.title,
+            "sha256": c.sha256,
+            "departments": [d.model_dump(mode="json") for d in c.departments.values()],
+            "categories": [x.model_dump(mode="json") for x in c.categories.values()],
+        }
+
+    @app.get("/api/v1/policy", tags=["rules"])
+    def policy(reg: Reg) -> dict[str, Any]:
+        """The rating policy in force, with its file's SHA-256."""
+        return {
+            "source": reg.policy.source,
+            "sha256": reg.policy.sha256,
+            **reg.policy.doc.model_dump(mode="json"),
+        }
+
+    @app.post("/api/v1/records", response_model=SubmissionOut, tags=["submission"])
+    def submit(
+        reg: Reg,
+        request: Request,
+        department: Annotated[str, Query(min_length=1, max_length=32)],
+        rows: Annotated[list[dict[str, Any]], Body(description="Rows in the interchange format.")],
+    ) -> SubmissionOut:
+        """Submit records: the same service and checks as `credence ingest`, the same per-row errors.
+        Until access control lands, only in demo mode and only from 127.0.0.1."""
+        if not reg.settings.demo_mode:
+            raise ApiError(
+                403, "submission_closed", "submission is open only when the server runs in demo mode"
+            )
+        host = request.client.host if request.client else ""
+        if host not in LOCAL:
+            raise ApiError(403, "submission_closed", "submission is accepted only from 127.0.0.1")
+        if len(rows) > MAX_SUBMISSION_ROWS:
+            raise ApiError(422, "too_many_rows", f"at most {MAX_SUBMISSION_ROWS:,} rows per submission")
+        try:
+            reg.ingest.check_department(department)
+        except UnknownDepartment as exc:
+            raise ApiError(422, "unknown_department", str(exc)) from None
+        rejections: list[dict[str, Any]] = []
+        result = reg.ingest.ingest_rows(
+            department,
+            (RawRow(i, values) for i, values in enumerate(rows, start=1)),
+            file_name="api",
+            fmt="api",
+            on_reject=lambda r: rejections.append(r.to_json()),
+        )
+        rated = (
+            reg.rating.rate(
+                sorted(result.organisation_ids), cause=f"records changed in batch {result.batch_id}"
+            )
+            if result.organisation_ids
+            else None
+        )
+        return SubmissionOut(
+            batch_id=result.batch_id,
+            accepted=result.accepted,
+            new=result.new,
+            updated=result.updated,
+            unchanged=result.unchanged,
+            rejected=result.rejected,
+            rejections=rejections,
+            rated=rated.rated if rated else 0,
+            grade_changes=rated.grade_changes if rated else 0,
+        )
+
+    @app.get("/", include_in_schema=False)
+    def index() -> dict[str, Any]:
+        return {"name": "Credence", "api": "/api/v1", "openapi": "/openapi.json"}
+
+    return app
+
+
+def _identified(conn: Any, text: str) -> Any | None:
+    try:
+        subject = resolve_subject(text)
+    except SubjectError:
+        return None
+    return queries.by_code(conn, subject.code)
+
+
+def _organisation(reg: Registry, code: str) -> Any:
+    text = code.strip()
+    if ":" in text:
+        text = text.split(":", 1)[1]
+    try:
+        subject = resolve_subject(text)
+    except SubjectError as exc:
+        raise ApiError(
+            422, "invalid_identifier", f"'{code}' is not a valid identifier: {exc.message}"
+        ) from None
+    with reg.engine.connect() as conn:
+        org = queries.by_code(conn, subject.code)
+    if org is None or org.never_public:
+        raise ApiError(404, "not_found", f"no organisation {subject.key} in the registry")
+    return org
+
+
+def _summary(row: Any) -> OrganisationOut:
+    region = REGIONS.get(row.division or "")
+    return OrganisationOut(
+        key=row.key,
+        code=row.code,
+        name=row.name,
+        alt_name=row.alt_name,
+        kind=row.kind,
+        division=row.division,
+        region=f"{region[0]} {region[1]}" if region else None,
+        grade=row.grade,
+        score=row.score,
+    )
+
+
+def _handlers(app: FastAPI) -> None:
+    def shaped(body: ErrorBody) -> JSONResponse:
+        return JSONResponse(Error(error=body).model_dump(mode="json"), status_code=body.status)
+
+    @app.exception_handler(ApiError)
+    async def api_error(_: Request, exc: ApiError) -> JSONResponse:
+        return shaped(exc.body)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        details = [
+            {"where": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg", "")}
+            for e in exc.errors()
+        ]
+        first = details[0] if details else {"where": "request", "message": "invalid"}
+        return shaped(
+            ErrorBody(
+                status=422,
+                code="invalid_request",
+                message=f"{first['where']}: {first['message']}",
+                details=details,
+            )
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return shaped(ErrorBody(status=exc.status_code, code=code, message=str(exc.detail)))

@@ -1,0 +1,78 @@
+"""Read-side queries of the API and the web pages: search, profiles, public records."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any, cast
+
+from sqlalchemy import Connection, Table, func, or_, select
+
+from credence.catalog import Catalog, Severity
+from credence.store.models import Organisation, RatingRow, Record
+
+organisations = cast(Table, Organisation.__table__)
+records = cast(Table, Record.__table__)
+ratings = cast(Table, RatingRow.__table__)
+
+
+def search(conn: Connection, text: str, page: int, per_page: int) -> tuple[int, list[Any]]:
+    """Organisations whose name (Chinese or Latin) contains the text, names starting with it first; never
+    a sole proprietor (their records are never public, and their names are often a person's)."""
+    pattern = f"%{_escape(text)}%"
+    prefix = f"{_escape(text)}%"
+    name_matches = or_(
+        organisations.c.name.ilike(pattern, escape="\\"), organisations.c.alt_name.ilike(pattern, escape="\\")
+    )
+    where = [name_matches, organisations.c.never_public.is_(False)]
+    total = int(conn.execute(select(func.count()).select_from(organisations).where(*where)).scalar_one())
+    starts = or_(
+        organisations.c.name.ilike(prefix, escape="\\"), organisations.c.alt_name.ilike(prefix, escape="\\")
+    )
+    rows = conn.execute(
+        select(organisations, ratings.c.grade, ratings.c.score)
+        .outerjoin(ratings, ratings.c.organisation_id == organisations.c.id)
+        .where(*where)
+        .order_by(starts.desc(), organisations.c.name, organisations.c.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    return total, list(rows)
+
+
+def by_code(conn: Connection, code: str) -> Any | None:
+    return conn.execute(
+        select(organisations, ratings.c.grade, ratings.c.score)
+        .outerjoin(ratings, ratings.c.organisation_id == organisations.c.id)
+        .where(organisations.c.code == code)
+    ).first()
+
+
+def public_records(
+    conn: Connection, catalog: Catalog, organisation_id: int, today: date, page: int, per_page: int
+) -> tuple[int, list[Any]]:
+    """The records anyone may see: active, of a public category, inside their publication period."""
+    public = [c.code for c in catalog.categories.values() if c.publicity.value == "public"]
+    rows = conn.execute(
+        select(records)
+        .where(
+            records.c.organisation_id == organisation_id,
+            records.c.state == "active",
+            records.c.category.in_(public),
+            records.c.decided_on <= today,
+        )
+        .order_by(records.c.decided_on.desc(), records.c.id)
+    ).all()
+    visible = [r for r in rows if today < published_until(catalog, r)]
+    start = (page - 1) * per_page
+    return len(visible), visible[start : start + per_page]
+
+
+def published_until(catalog: Catalog, record: Any) -> date:
+    category = catalog.categories[record.category]
+    severity = Severity(record.severity) if category.severity_applies and record.severity else None
+    period = category.period(severity)
+    return cast(date, record.decided_on) + timedelta(days=period.max_days)
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -1,0 +1,34 @@
+"""`credence serve`: the API over the store, with uvicorn."""
+
+from __future__ import annotations
+
+import typer
+
+from credence.catalog import CatalogError
+from credence.cli.context import app_context, console, fail
+from credence.rating import PolicyError
+from credence.store import migrate
+
+
+def serve(
+    ctx: typer.Context,
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port to listen on."),
+    demo: bool = typer.Option(
+        False, "--demo", help="Demo mode: accept record submissions through the API, from 127.0.0.1 only."
+    ),
+) -> None:
+    """Serve the registry's API (and OpenAPI at /openapi.json) on HOST:PORT."""
+    import uvicorn
+
+    from credence.api.app import create_app
+
+    app_ = app_context(ctx)
+    migrate.upgrade(app_.engine)
+    settings = app_.settings.model_copy(update={"demo_mode": demo or app_.settings.demo_mode})
+    try:
+        api = create_app(settings, app_.clock)
+    except (CatalogError, PolicyError) as exc:
+        raise fail(str(exc), 1) from None
+    console.print(f"serving Credence on http://{host}:{port} (API under /api/v1)", highlight=False)
+    uvicorn.run(api, host=host, port=port, log_level="warning")

@@ -1,0 +1,141 @@
+"""The API: search, profiles with publicity rules, records, history, rules, submission; one error shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from credence.api.app import create_app
+from credence.records import repository as repo
+
+from helpers import USCC_A, USCC_B, counts, row
+
+
+def assert_error(response: Any, status: int, code: str, words: str) -> None:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error"} and set(body["error"]) == {"status", "code", "message", "details"}
+    assert body["error"]["status"] == status and body["error"]["code"] == code
+    assert words in body["error"]["message"], body["error"]["message"]
+
+
+def assert_page(body: dict[str, Any]) -> None:
+    assert set(body) == {"items", "total", "page", "per_page"}
+
+
+def test_search_by_chinese_latin_prefix_and_identifier(client: TestClient) -> None:
+    chinese = client.get("/api/v1/organisations", params={"q": "北京某某"}).json()
+    assert_page(chinese)
+    assert [o["code"] for o in chinese["items"]] == [USCC_A]
+    latin = client.get("/api/v1/organisations", params={"q": "shenzhen example"}).json()
+    assert [o["code"] for o in latin["items"]] == [USCC_B] and latin["items"][0]["grade"] == "A"
+    by_code = client.get("/api/v1/organisations", params={"q": USCC_A.lower()}).json()
+    assert by_code["total"] == 1 and by_code["items"][0]["key"] == f"uscc:{USCC_A}"
+    assert client.get("/api/v1/organisations", params={"q": "nothing like it"}).json()["total"] == 0
+    assert_error(client.get("/api/v1/organisations", params={"q": " "}), 422, "invalid_query", "blank")
+    assert_error(client.get("/api/v1/organisations"), 422, "invalid_request", "query.q")
+    # Found by the fuzz test on PostgreSQL, which cannot hold a NUL byte in text: a 500 before.
+    assert_error(
+        client.get("/api/v1/organisations", params={"q": "ab\x00c"}),
+        422,
+        "invalid_query",
+        "control character at character 3",
+    )
+
+
+def test_profile_shows_grade_reasons_and_hides_shared_records(client: TestClient) -> None:
+    profile = client.get(f"/api/v1/organisations/{USCC_A}").json()
+    assert profile["grade"] == "C" and profile["score"] == 700  # -200 penalty, -100 arrears
+    assert profile["policy_version"] == "2026.1" and len(profile["policy_sha256"]) == 64
+    assert profile["reasons"][0].startswith("-200 points: administrative penalty XZCF-2026-0001")
+    # The arrears are shared with public bodies only: counted, never described.
+    assert profile["reasons"][1] == "-100 points from 1 record(s) shared only with public bodies"
+    assert not any("SI-1" in line for line in profile["reasons"] + profile["what_would_change"])
+    records = client.get(f"/api/v1/organisations/{USCC_A}/records").json()
+    assert_page(records)
+    assert [r["source_record_id"] for r in records["items"]] == ["XZCF-2026-0001"]
+    assert records["items"][0]["published_until"] == "2029-05-31"
+    history = client.get(f"/api/v1/organisations/uscc:{USCC_A}/history").json()
+    assert [(h["old_grade"], h["new_grade"]) for h in history["items"]] == [(None, "C")]
+
+
+def test_bad_identifiers_and_unknown_organisations_are_4xx(client: TestClient) -> None:
+    assert_error(
+        client.get("/api/v1/organisations/91110000600037341X"),
+        422,
+        "invalid_identifier",
+        "check character is X, expected L",
+    )
+    assert_error(
+        client.get("/api/v1/organisations/11010519491231002X"),
+        422,
+        "invalid_identifier",
+        "natural persons are not subjects",
+    )
+    assert_error(client.get("/api/v1/organisations/91330100799655058B"), 404, "not_found", "no organisation")
+    assert_error(client.get("/api/v1/nowhere"), 404, "not_found", "Not Found")
+
+
+def test_catalog_and_policy_are_readable(client: TestClient) -> None:
+    catalog = client.get("/api/v1/catalog").json()
+    assert {c["code"] for c in catalog["categories"]} >= {
+        "administrative_penalty",
+        "supplier_payment_default",
+    }
+    policy = client.get("/api/v1/policy").json()
+    assert policy["version"] == "2026.1" and {r["name"] for r in policy["rules"]} >= {"honour"}
+
+
+def test_submission_uses_the_ingestion_checks(client: TestClient, engine) -> None:
+    before = counts(engine)["records"]
+    good, bad = row(10, subject_id=USCC_B, severity="serious"), row(11, currency="XYZ")
+    response = client.post("/api/v1/records", params={"department": "SAMR"}, json=[good, bad])
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["new"], body["rejected"], body["rated"]) == (1, 1, 1)
+    assert body["rejections"][0]["field"] == "currency" and body["rejections"][0]["line"] == 2
+    assert counts(engine)["records"] == before + 1
+    assert client.get(f"/api/v1/organisations/{USCC_B}").json()["grade"] == "B"
+    assert_error(
+        client.post("/api/v1/records", params={"department": "XX"}, json=[good]),
+        422,
+        "unknown_department",
+        "unknown department 'XX'",
+    )
+    assert_error(
+        client.post("/api/v1/records", params={"department": "SAMR"}, json={"a": 1}),
+        422,
+        "invalid_request",
+        "body",
+    )
+    assert counts(engine)["records"] == before + 1
+
+
+def test_submission_is_closed_outside_demo_mode_and_from_elsewhere(
+    settings, clock, populated, engine
+) -> None:
+    before = counts(engine)["records"]
+    with TestClient(create_app(settings, clock), client=("127.0.0.1", 5)) as closed:
+        assert_error(
+            closed.post("/api/v1/records", params={"department": "SAMR"}, json=[row(20)]),
+            403,
+            "submission_closed",
+            "demo mode",
+        )
+    demo = settings.model_copy(update={"demo_mode": True})
+    with TestClient(create_app(demo, clock), client=("10.0.0.8", 5)) as remote:
+        assert_error(
+            remote.post("/api/v1/records", params={"department": "SAMR"}, json=[row(20)]),
+            403,
+            "submission_closed",
+            "127.0.0.1",
+        )
+    assert counts(engine)["records"] == before
+    with engine.connect() as conn:
+        assert (
+            conn.execute(
+                repo.records.select().where(repo.records.c.source_record_id == "XZCF-2026-0020")
+            ).first()
+            is None
+        )
