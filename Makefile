@@ -5,9 +5,18 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PG_HINT := PostgreSQL leg skipped: CREDENCE_TEST_POSTGRES_URL is not set (e.g. postgresql://postgres@127.0.0.1:5432/test)
 
-.PHONY: install run test test-sqlite test-postgres check bench clean
+DEBIAN_PACKAGES := chromium fonts-noto-cjk
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-install: $(STAMP)
+.PHONY: install system-packages run test test-sqlite test-postgres check bench clean
+
+install: $(STAMP) system-packages
+
+# Debian's chromium drives the browser tests (never `playwright install`); Noto CJK renders Chinese names.
+system-packages:
+	@if [ ! -x /usr/bin/chromium ] || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then \
+		$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q $(DEBIAN_PACKAGES); \
+	fi
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,10 +36,10 @@ check: $(STAMP)
 
 test: check test-sqlite test-postgres
 
-test-sqlite: $(STAMP)
+test-sqlite: $(STAMP) system-packages
 	$(BIN)/pytest
 
-test-postgres: $(STAMP)
+test-postgres: $(STAMP) system-packages
 	@if [ -n "$$CREDENCE_TEST_POSTGRES_URL" ]; then \
 		CREDENCE_TEST_BACKEND=postgres $(BIN)/pytest; \
 	else \

@@ -141,50 +141,12 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     ) -> Page[OrganisationOut]:
         """Search by name (Chinese or Latin script; names starting with the text first, then names
         containing it) or by identifier (a USCC or LEI finds that organisation)."""
-        text = q.strip()
-        if not text:
-            raise ApiError(422, "invalid_query", "q is blank")
-        control = next((i for i, c in enumerate(q, start=1) if ord(c) < 32 or ord(c) == 127), None)
-        if control is not None:
-            raise ApiError(422, "invalid_query", f"q contains a control character at character {control}")
-        with reg.engine.connect() as conn:
-            found = _identified(conn, text)
-            if found is not None:
-                items = [] if found.never_public else [_summary(found)]
-                return Page(items=items, total=len(items), page=page, per_page=per_page)
-            total, rows = queries.search(conn, text, page, per_page)
-        return Page(items=[_summary(r) for r in rows], total=total, page=page, per_page=per_page)
+        return organisation_search(reg, q, page, per_page)
 
     @app.get("/api/v1/organisations/{code}", response_model=ProfileOut, tags=["organisations"])
     def profile(reg: Reg, code: Code) -> ProfileOut:
         """An organisation's identity, grade, score, reasons and what would change the grade."""
-        org = _organisation(reg, code)
-        found = reg.rating.explain(org.key, reg.today())
-        r = found.rating
-        public = {c.code for c in reg.catalog.categories.values() if c.publicity.value == "public"}
-        reasons = [describe(reg.catalog, c) for c in r.reasons if c.category in public]
-        hidden = [c for c in r.reasons if c.category not in public]
-        if hidden:
-            reasons.append(
-                f"{sum(c.points for c in hidden):+d} points from {len(hidden)} record(s) shared only with "
-                "public bodies"
-            )
-        changes = [
-            describe_change(reg.catalog, c)
-            for c in found.changes
-            if all(x.category in public for x in c.records)
-        ]
-        return ProfileOut(
-            **_summary(org).model_dump(exclude={"grade", "score"}),
-            grade=r.grade,
-            score=r.score,
-            as_of=r.as_of,
-            policy_version=r.policy_version,
-            policy_sha256=r.policy_sha256,
-            grade_limited_by=r.grade_limited_by,
-            reasons=reasons,
-            what_would_change=changes,
-        )
+        return organisation_profile(reg, code)[0]
 
     @app.get("/api/v1/organisations/{code}/records", response_model=Page[RecordOut], tags=["organisations"])
     def organisation_records(
@@ -194,24 +156,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         org = _organisation(reg, code)
         with reg.engine.connect() as conn:
             total, rows = queries.public_records(conn, reg.catalog, org.id, reg.today(), page, per_page)
-        items = [
-            RecordOut(
-                department=r.department,
-                source_record_id=r.source_record_id,
-                category=r.category,
-                category_title=reg.catalog.categories[r.category].title,
-                severity=r.severity,
-                decided_on=r.decided_on,
-                status=r.status,
-                legal_basis=r.legal_basis,
-                amount=r.amount,
-                currency=r.currency,
-                summary=r.summary,
-                published_until=queries.published_until(reg.catalog, r),
-                version=r.current_version,
-            )
-            for r in rows
-        ]
+        items = [_record_out(reg, r) for r in rows]
         return Page(items=items, total=total, page=page, per_page=per_page)
 
     @app.get("/api/v1/organisations/{code}/history", response_model=Page[HistoryOut], tags=["organisations"])
@@ -304,11 +249,97 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             grade_changes=rated.grade_changes if rated else 0,
         )
 
-    @app.get("/", include_in_schema=False)
-    def index() -> dict[str, Any]:
-        return {"name": "Credence", "api": "/api/v1", "openapi": "/openapi.json"}
+    @app.get("/api/v1/records/{department}/{source_record_id}", response_model=RecordOut, tags=["records"])
+    def record(
+        reg: Reg,
+        department: Annotated[str, Path(max_length=32)],
+        source_record_id: Annotated[str, Path(max_length=200)],
+    ) -> RecordOut:
+        """One public record inside its publication period, with its legal basis and decision."""
+        return public_record(reg, department, source_record_id)[0]
 
+    from credence.web.routes import add_pages  # the pages are an edge over this module
+
+    add_pages(app, registry)
     return app
+
+
+def organisation_search(reg: Registry, q: str, page: int, per_page: int) -> Page[OrganisationOut]:
+    text = q.strip()
+    if not text:
+        raise ApiError(422, "invalid_query", "q is blank")
+    control = next((i for i, c in enumerate(q, start=1) if ord(c) < 32 or ord(c) == 127), None)
+    if control is not None:
+        raise ApiError(422, "invalid_query", f"q contains a control character at character {control}")
+    with reg.engine.connect() as conn:
+        found = _identified(conn, text)
+        if found is not None:
+            items = [] if found.never_public else [_summary(found)]
+            return Page(items=items, total=len(items), page=page, per_page=per_page)
+        total, rows = queries.search(conn, text, page, per_page)
+    return Page(items=[_summary(r) for r in rows], total=total, page=page, per_page=per_page)
+
+
+def organisation_profile(reg: Registry, code: str) -> tuple[ProfileOut, Any]:
+    """The public profile of an organisation, and its row."""
+    org = _organisation(reg, code)
+    found = reg.rating.explain(org.key, reg.today())
+    r = found.rating
+    public = {c.code for c in reg.catalog.categories.values() if c.publicity.value == "public"}
+    reasons = [describe(reg.catalog, c) for c in r.reasons if c.category in public]
+    hidden = [c for c in r.reasons if c.category not in public]
+    if hidden:
+        reasons.append(
+            f"{sum(c.points for c in hidden):+d} points from {len(hidden)} record(s) shared only with "
+            "public bodies"
+        )
+    changes = [
+        describe_change(reg.catalog, c) for c in found.changes if all(x.category in public for x in c.records)
+    ]
+    profile = ProfileOut(
+        **_summary(org).model_dump(exclude={"grade", "score"}),
+        grade=r.grade,
+        score=r.score,
+        as_of=r.as_of,
+        policy_version=r.policy_version,
+        policy_sha256=r.policy_sha256,
+        grade_limited_by=r.grade_limited_by,
+        reasons=reasons,
+        what_would_change=changes,
+    )
+    return profile, org
+
+
+def public_record(reg: Registry, department: str, source_record_id: str) -> tuple[RecordOut, Any, str]:
+    """A record anyone may see (else 404, as if it did not exist), its organisation and its provenance."""
+    with reg.engine.connect() as conn:
+        found = queries.public_record(conn, reg.catalog, department, source_record_id, reg.today())
+    if found is None:
+        raise ApiError(
+            404, "not_found", f"no public record '{source_record_id}' from department {department}"
+        )
+    record, org, batch = found
+    received = record.received_at.strftime("%Y-%m-%d %H:%M UTC")
+    provenance = f"{batch.file_name}, line {record.line}, received {received}"
+    return _record_out(reg, record), org, provenance
+
+
+def _record_out(reg: Registry, r: Any) -> RecordOut:
+    return RecordOut(
+        department=r.department,
+        source_record_id=r.source_record_id,
+        category=r.category,
+        category_title=reg.catalog.categories[r.category].title,
+        severity=r.severity,
+        decided_on=r.decided_on,
+        status=r.status,
+        legal_basis=r.legal_basis,
+        amount=r.amount,
+        currency=r.currency,
+        summary=r.summary,
+        published_until=queries.published_until(reg.catalog, r),
+        version=r.current_version,
+    )
 
 
 def _identified(conn: Any, text: str) -> Any | None:

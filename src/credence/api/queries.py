@@ -76,3 +76,29 @@ def published_until(catalog: Catalog, record: Any) -> date:
 
 def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def public_record(
+    conn: Connection, catalog: Catalog, department: str, source_record_id: str, today: date
+) -> tuple[Any, Any, Any] | None:
+    """(record, organisation, batch) of a record anyone may see, or None."""
+    from credence.store.models import IngestBatch
+
+    batches = cast(Table, IngestBatch.__table__)
+    record = conn.execute(
+        select(records).where(
+            records.c.department == department, records.c.source_record_id == source_record_id
+        )
+    ).first()
+    if record is None or record.state != "active":
+        return None
+    category = catalog.categories.get(record.category)
+    if category is None or category.publicity.value != "public":
+        return None
+    if not record.decided_on <= today < published_until(catalog, record):
+        return None
+    org = conn.execute(select(organisations).where(organisations.c.id == record.organisation_id)).first()
+    if org is None or org.never_public:
+        return None
+    batch = conn.execute(select(batches).where(batches.c.id == record.batch_id)).first()
+    return record, org, batch

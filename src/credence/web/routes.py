@@ -1,0 +1,177 @@
+"""The web pages, added to the API's app: the same registry, the same queries, each page with a JSON twin.
+
+Search results come as you type from a small script that fetches the server-rendered results fragment
+(static/search.js); the page works the same without it. That is all the interaction the pages need, so
+no front-end library is shipped or fetched.
+"""
+
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Query, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from credence.api import queries
+from credence.api.app import ApiError, Registry, organisation_profile, organisation_search, public_record
+from credence.rating import repository as rating_repo
+
+HERE = Path(__file__).parent
+
+
+def add_pages(app: FastAPI, registry: Registry) -> None:
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+    def page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+        return templates.TemplateResponse(request, name, context, status_code=status)
+
+    def search_context(q: str) -> dict[str, Any]:
+        q = q.strip()
+        if not q:
+            return {"q": "", "items": [], "total": 0, "error": None}
+        try:
+            found = organisation_search(registry, q, 1, 20)
+        except ApiError as exc:
+            return {"q": q, "items": [], "total": 0, "error": exc.body.message}
+        return {"q": q, "items": found.items, "total": found.total, "error": None}
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def search_page(request: Request, q: Annotated[str, Query(max_length=200)] = "") -> HTMLResponse:
+        twin = f"/api/v1/organisations?q={quote(q.strip())}" if q.strip() else None
+        return page(request, "search.html", json_twin=twin, **search_context(q))
+
+    @app.get("/search/results", response_class=HTMLResponse, include_in_schema=False)
+    def search_results(request: Request, q: Annotated[str, Query(max_length=200)] = "") -> HTMLResponse:
+        return page(request, "_results.html", **search_context(q))
+
+    @app.get("/organisations/{code}", response_class=HTMLResponse, include_in_schema=False)
+    def profile_page(request: Request, code: str) -> HTMLResponse:
+        try:
+            profile, org = organisation_profile(registry, code)
+        except ApiError as exc:
+            return page(request, "error.html", exc.body.status, message=exc.body.message)
+        with registry.engine.connect() as conn:
+            total, records = queries.public_records(conn, registry.catalog, org.id, registry.today(), 1, 500)
+            history = rating_repo.history_of(conn, org.id)
+        rows = [
+            {
+                **r._mapping,
+                "category_title": registry.catalog.categories[r.category].title,
+                "published_until": queries.published_until(registry.catalog, r),
+            }
+            for r in records
+        ]
+        return page(
+            request,
+            "profile.html",
+            p=profile,
+            records=rows,
+            history=history,
+            chart=history_chart(history, registry.policy.doc.floor, registry.policy.doc.ceiling),
+            json_twin=f"/api/v1/organisations/{org.code}",
+            lang="zh",
+        )
+
+    @app.get("/records/{department}/{source_record_id}", response_class=HTMLResponse, include_in_schema=False)
+    def record_page(request: Request, department: str, source_record_id: str) -> HTMLResponse:
+        try:
+            record, org, provenance = public_record(registry, department, source_record_id)
+        except ApiError as exc:
+            return page(request, "error.html", exc.body.status, message=exc.body.message)
+        dept = registry.catalog.departments.get(department)
+        return page(
+            request,
+            "record.html",
+            r=record,
+            org=org,
+            department=f"{dept.name} ({department})" if dept else department,
+            provenance=provenance,
+            json_twin=f"/api/v1/records/{quote(department)}/{quote(source_record_id)}",
+        )
+
+    @app.get("/catalog", response_class=HTMLResponse, include_in_schema=False)
+    def catalog_page(request: Request) -> HTMLResponse:
+        categories = []
+        for c in registry.catalog.categories.values():
+            pub = c.publication
+            if c.severity_applies:
+                periods = ", ".join(
+                    f"{s} {p.max_days}" for s in ("minor", "general", "serious") if (p := getattr(pub, s))
+                )
+            else:
+                periods = str(pub.any.max_days) if pub.any else ""
+            categories.append(
+                {
+                    "title": c.title,
+                    "title_zh": c.title_zh,
+                    "polarity": c.polarity.value,
+                    "legal_basis": str(c.legal_basis),
+                    "departments": ", ".join(c.departments),
+                    "publicity": c.publicity.value,
+                    "periods": periods,
+                }
+            )
+        return page(
+            request,
+            "catalog.html",
+            catalog=registry.catalog,
+            categories=categories,
+            json_twin="/api/v1/catalog",
+        )
+
+    @app.get("/policy", response_class=HTMLResponse, include_in_schema=False)
+    def policy_page(request: Request) -> HTMLResponse:
+        return page(
+            request,
+            "policy.html",
+            doc=registry.policy.doc,
+            sha256=registry.policy.sha256,
+            json_twin="/api/v1/policy",
+        )
+
+    @app.get("/how-ratings-work", response_class=HTMLResponse, include_in_schema=False)
+    def how_page(request: Request) -> HTMLResponse:
+        doc = registry.policy.doc
+        bands, low = [], 0
+        for band in doc.decay:
+            if band.until_days is None:
+                bands.append(f"{band.percent}% from {low} days old")
+            else:
+                bands.append(f"{band.percent}% from {low} to {band.until_days} days old")
+                low = band.until_days
+        limits = [r for r in doc.rules if r.grade_at_most]
+        return page(request, "how.html", doc=doc, bands=bands, limits=limits, json_twin="/api/v1/policy")
+
+
+def history_chart(history: list[Any], floor: int, ceiling: int) -> str:
+    """The score over the grade changes, as an inline SVG step line (no script, readable by its title)."""
+    if not history:
+        return ""
+    width, height, pad = 600, 120, 10
+    points = [(h.as_of, h.score) for h in history]
+    first, last = points[0][0], points[-1][0]
+    span = max((last - first).days, 1)
+
+    def x(day: Any) -> float:
+        return pad + (width - 2 * pad) * ((day - first).days / span if len(points) > 1 else 0.5)
+
+    def y(score: int) -> float:
+        return pad + (height - 2 * pad) * (1 - (score - floor) / max(ceiling - floor, 1))
+
+    path, previous = [], None
+    for day, score in points:
+        if previous is not None:
+            path.append(f"L{x(day):.1f},{y(previous):.1f}")
+        path.append(f"{'M' if previous is None else 'L'}{x(day):.1f},{y(score):.1f}")
+        previous = score
+    label = "; ".join(f"{h.as_of}: {h.new_grade} ({h.score})" for h in history)
+    return (
+        f'<svg role="img" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        f'aria-labelledby="chart-title"><title id="chart-title">Score over time: {label}</title>'
+        f'<path d="{" ".join(path)}" fill="none" stroke="#0b4f9c" stroke-width="2"/>'
+        + "".join(f'<circle cx="{x(d):.1f}" cy="{y(s):.1f}" r="3" fill="#0b4f9c"/>' for d, s in points)
+        + "</svg>"
+    )
