@@ -39,7 +39,7 @@ def bare_executemany(db: Path, path: Path) -> tuple[float, float]:
             obj = json.loads(line)
             rows.append(tuple(obj.get(name) for name in FIELDS))
     parsed = time.perf_counter()
-    sql = f"INSERT INTO bench_baseline VALUES ({', '.join('?' * len(FIELDS))})"  # noqa: S608
+    sql = f"INSERT INTO bench_baseline VALUES ({', '.join('?' * len(FIELDS))})"
     for i in range(0, len(rows), CHUNK):
         con.executemany(sql, rows[i : i + CHUNK])
         con.commit()

@@ -127,3 +127,27 @@ def test_rate_on_an_empty_registry(rating, engine) -> None:
     assert rating.rate(as_of=AS_OF).rated == 0
     with engine.connect() as conn:
         assert conn.execute(select(rrepo.ratings)).first() is None
+
+
+def test_one_by_one_and_batch_store_the_same(service, rating, engine, tmp_path) -> None:
+    rows = [
+        row(
+            i,
+            subject_id=[USCC_A, USCC_B][i % 2],
+            severity=["general", "serious"][i % 3 % 2],
+            decided_on=f"2026-0{1 + i % 9}-1{i % 10}",
+            status=["final", "pending"][i % 4 == 0],
+        )
+        for i in range(1, 40)
+    ]
+    service.ingest_file(write_csv(tmp_path / "a.csv", rows), "SAMR")
+    ids = [org_id(engine, USCC_A), org_id(engine, USCC_B)]
+
+    def stored() -> list[tuple]:
+        with engine.connect() as conn:
+            return [tuple(rrepo.rating_of(conn, i))[:6] for i in ids]
+
+    rating.rate(as_of=AS_OF)  # the SQL engine over the whole registry
+    batch = stored()
+    assert rating.rate(ids, as_of=AS_OF).grade_changes == 0  # the Python engine, one by one
+    assert stored() == batch

@@ -179,6 +179,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         ]
         return Page(items=items, total=len(rows), page=page, per_page=per_page)
 
+    @app.get("/api/v1/health", tags=["operations"])
+    def health() -> dict[str, str]:
+        """A constant answer: the server is up (also the baseline of the API benchmark)."""
+        return {"status": "ok"}
+
     @app.get("/api/v1/catalog", tags=["rules"])
     def catalog(reg: Reg) -> dict[str, Any]:
         """The catalog in force: departments and categories with their legal bases and periods."""
@@ -283,7 +288,7 @@ def organisation_search(reg: Registry, q: str, page: int, per_page: int) -> Page
 def organisation_profile(reg: Registry, code: str) -> tuple[ProfileOut, Any]:
     """The public profile of an organisation, and its row."""
     org = _organisation(reg, code)
-    found = reg.rating.explain(org.key, reg.today())
+    found = reg.rating.explain_row(org, reg.today(), with_history=False)
     r = found.rating
     public = {c.code for c in reg.catalog.categories.values() if c.publicity.value == "public"}
     reasons = [describe(reg.catalog, c) for c in r.reasons if c.category in public]

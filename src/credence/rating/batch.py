@@ -43,12 +43,13 @@ def _values(rows: list[tuple[Any, ...]], names: tuple[str, ...]) -> str:
 def rating_sql(tables: PolicyTables, as_of: date, records: str, organisations: str) -> str:
     """The query rating every organisation in `organisations` (a relation with `organisation_id`) from
     `records`. Every number in it comes from the compiled policy."""
+    rank = {name: i for i, name in enumerate(sorted({r.rule for r in tables.rows}))}
     rules = _values(
         [
-            (r.category, r.severity, r.rule, r.points, r.publication_days, r.cap, r.grade_limit)
+            (r.category, r.severity, r.rule, rank[r.rule], r.points, r.publication_days, r.cap, r.grade_limit)
             for r in tables.rows
         ],
-        ("category", "severity", "rule", "points", "publication_days", "cap", "grade_limit"),
+        ("category", "severity", "rule", "rule_rank", "points", "publication_days", "cap", "grade_limit"),
     )
     severity_categories = ", ".join(_literal(c) for c in sorted(tables.severity_categories)) or "NULL"
     decay = " ".join(
@@ -70,7 +71,8 @@ keyed AS (
     WHERE r.state = 'active'
 ),
 counting AS (
-    SELECT k.organisation_id, k.record_id, k.category, k.decided_on, u.rule, u.points, u.cap, u.grade_limit,
+    SELECT k.organisation_id, k.record_id, k.category, k.decided_on, u.rule, u.rule_rank, u.points, u.cap,
+           u.grade_limit,
            date_diff('day', k.decided_on, {day}) AS age, k.status
     FROM keyed AS k JOIN rules AS u ON u.category = k.category AND u.severity = k.key
     WHERE u.points <> 0 AND k.decided_on <= {day}
@@ -98,10 +100,18 @@ totals AS (
            coalesce(sum(t) FILTER (WHERE t > 0), 0) AS favourable
     FROM capped GROUP BY organisation_id
 ),
-limits AS (
+per_organisation AS (
+    -- Numeric keys instead of sort clauses: the strictest limit, then the rule named first; the
+    -- heaviest contribution, then the latest decision, then the lowest record id.
     SELECT organisation_id, max(grade_limit) AS grade_limit,
-           first(rule ORDER BY grade_limit DESC, rule ASC) FILTER (WHERE grade_limit IS NOT NULL)
-               AS limit_rule
+           arg_max(rule, grade_limit * 1000 + (999 - rule_rank)) AS limit_rule,
+           max_by(struct_pack(record_id := record_id, points := CAST(contribution AS BIGINT)),
+                  CAST(abs(contribution) AS HUGEINT) * CAST(18446744073709551616 AS HUGEINT) * 65536
+                  + CAST(date_diff('day', DATE '1900-01-01', decided_on) AS HUGEINT)
+                    * CAST(18446744073709551616 AS HUGEINT)
+                  + (9223372036854775807 - record_id),
+                  {MAX_REASONS})
+               FILTER (WHERE contribution <> 0) AS reasons
     FROM weighted GROUP BY organisation_id
 ),
 scores AS (
@@ -109,41 +119,40 @@ scores AS (
            CAST(least(greatest({tables.base_score} + coalesce(t.adverse, 0)
                 + least(coalesce(t.favourable, 0), {tables.favourable_cap}), {tables.floor}),
                 {tables.ceiling}) AS BIGINT) AS score,
-           l.grade_limit, l.limit_rule
+           l.grade_limit, l.limit_rule, l.reasons
     FROM {organisations} AS o
     LEFT JOIN totals AS t USING (organisation_id)
-    LEFT JOIN limits AS l USING (organisation_id)
+    LEFT JOIN per_organisation AS l USING (organisation_id)
 ),
 graded AS (
     SELECT *, CASE {grade_case} ELSE {len(GRADES) - 1} END AS by_score FROM scores
-),
-reasons AS (
-    SELECT organisation_id,
-           list(struct_pack(record_id := record_id, points := CAST(contribution AS BIGINT))
-                ORDER BY abs(contribution) DESC, decided_on DESC, record_id ASC) AS reasons
-    FROM weighted WHERE contribution <> 0 GROUP BY organisation_id
 )
 SELECT g.organisation_id, g.score,
        CASE WHEN g.grade_limit IS NOT NULL AND g.grade_limit > g.by_score
             THEN g.grade_limit ELSE g.by_score END AS grade_index,
        CASE WHEN g.grade_limit IS NOT NULL AND g.grade_limit > g.by_score THEN g.limit_rule END AS limited_by,
-       coalesce(list_slice(r.reasons, 1, {MAX_REASONS}), []) AS reasons
-FROM graded AS g LEFT JOIN reasons AS r USING (organisation_id)
-ORDER BY g.organisation_id
+       coalesce(g.reasons, []) AS reasons
+FROM graded AS g
 """  # noqa: S608
 
 
-def rate_batch(tables: PolicyTables, records: Any, organisations: Any, as_of: date) -> list[BatchRating]:
-    """Rate every organisation; `records` and `organisations` are Arrow tables (or DuckDB relations)."""
+def rating_table(tables: PolicyTables, records: Any, organisations: Any, as_of: date) -> Any:
+    """The engine: every organisation's rating as an Arrow table (organisation_id, score, grade_index,
+    limited_by, reasons); `records` and `organisations` are Arrow tables or anything DuckDB scans."""
     import duckdb
 
     con = duckdb.connect()
     try:
         con.register("records_in", records)
         con.register("organisations_in", organisations)
-        rows = con.execute(rating_sql(tables, as_of, "records_in", "organisations_in")).fetchall()
+        return con.sql(rating_sql(tables, as_of, "records_in", "organisations_in")).to_arrow_table()
     finally:
         con.close()
+
+
+def rate_batch(tables: PolicyTables, records: Any, organisations: Any, as_of: date) -> list[BatchRating]:
+    """Rate every organisation, as Python objects (for storing)."""
+    table = rating_table(tables, records, organisations, as_of)
     return [
         BatchRating(
             organisation_id=int(org),
@@ -152,5 +161,7 @@ def rate_batch(tables: PolicyTables, records: Any, organisations: Any, as_of: da
             grade_limited_by=limited_by,
             reasons=tuple((int(r["record_id"]), int(r["points"])) for r in reasons),
         )
-        for org, score, grade_index, limited_by, reasons in rows
+        for org, score, grade_index, limited_by, reasons in zip(
+            *(table.column(name).to_pylist() for name in table.column_names), strict=True
+        )
     ]

@@ -13,10 +13,14 @@ from sqlalchemy import Engine
 from credence.catalog import Catalog
 from credence.clock import Clock, today
 from credence.rating import repository as repo
-from credence.rating.batch import rate_batch
+from credence.rating.batch import BatchRating, rate_batch
 from credence.rating.engine import Change, Rating, compile_policy, rate_one, what_would_change
 from credence.rating.policy import Policy
 from credence.settings import Settings
+
+# Up to this many organisations (one submission's worth) are re-rated one by one by the Python engine;
+# more, by one query of the SQL engine. Both give the same ratings (tests/rating/test_engines_agree.py).
+ONE_BY_ONE = 200
 
 
 class UnknownOrganisation(LookupError):
@@ -61,16 +65,19 @@ class RatingService:
     def rate(
         self, organisation_ids: Sequence[int] | None = None, as_of: date | None = None, cause: str = ""
     ) -> RateResult:
-        """Re-rate these organisations (all when None) with the SQL engine; store ratings, grade changes."""
+        """Re-rate these organisations (all when None); store the ratings and every change of grade."""
         as_of = as_of or self.today()
-        with self.engine.connect() as conn:
-            ids = list(organisation_ids) if organisation_ids is not None else repo.organisation_ids(conn)
-            facts = repo.facts_table(conn, ids if organisation_ids is not None else None)
-        results = []
-        for start in range(0, len(ids), 200_000):
-            part = ids[start : start + 200_000]
-            orgs = pa.table({"organisation_id": pa.array(part, pa.int64())})
-            results.extend(rate_batch(self.tables, facts, orgs, as_of))
+        if organisation_ids is not None and len(organisation_ids) <= ONE_BY_ONE:
+            results = self._rate_each(organisation_ids, as_of)
+        else:
+            with self.engine.connect() as conn:
+                ids = list(organisation_ids) if organisation_ids is not None else repo.organisation_ids(conn)
+                facts = repo.facts_table(conn, ids if organisation_ids is not None else None)
+            results = []
+            for start in range(0, len(ids), 200_000):
+                part = ids[start : start + 200_000]
+                orgs = pa.table({"organisation_id": pa.array(part, pa.int64())})
+                results.extend(rate_batch(self.tables, facts, orgs, as_of))
         with self.engine.begin() as conn:
             changes = repo.save_ratings(
                 conn,
@@ -83,16 +90,38 @@ class RatingService:
             )
         return RateResult(as_of, len(results), changes)
 
+    def _rate_each(self, organisation_ids: Sequence[int], as_of: date) -> list[BatchRating]:
+        """The Python engine, one organisation at a time: for the few that one submission touches."""
+        results = []
+        with self.engine.connect() as conn:
+            for organisation_id in organisation_ids:
+                rating = rate_one(self.tables, repo.facts_of(conn, organisation_id), as_of)
+                results.append(
+                    BatchRating(
+                        organisation_id,
+                        rating.score,
+                        rating.grade,
+                        rating.grade_limited_by,
+                        tuple((c.record_id, c.points) for c in rating.reasons),
+                    )
+                )
+        return results
+
     def explain(self, organisation: str, as_of: date | None = None) -> Explanation:
         """An organisation's rating computed now by the Python engine, with every contribution, what
         would change its grade, and its stored history."""
-        as_of = as_of or self.today()
         with self.engine.connect() as conn:
             org = repo.find_organisation(conn, organisation)
-            if org is None:
-                raise UnknownOrganisation(f"no organisation '{organisation}' in the registry")
+        if org is None:
+            raise UnknownOrganisation(f"no organisation '{organisation}' in the registry")
+        return self.explain_row(org, as_of)
+
+    def explain_row(self, org: Any, as_of: date | None = None, with_history: bool = True) -> Explanation:
+        """explain() for an organisation row already found."""
+        as_of = as_of or self.today()
+        with self.engine.connect() as conn:
             facts = repo.facts_of(conn, org.id)
-            history = repo.history_of(conn, org.id)
+            history = repo.history_of(conn, org.id) if with_history else []
         rating = rate_one(self.tables, facts, as_of)
         return Explanation(org, rating, what_would_change(self.tables, facts, rating), history)
 
