@@ -8,7 +8,7 @@ no person: sole proprietors appear as businesses, whose records are never public
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from importlib import resources
@@ -23,59 +23,6 @@ from credence.records.readers import RawRow
 from credence.records.service import IngestService
 
 BODY_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-BRANDS = (
-    ("恒信", "Hengxin"),
-    ("华源", "Huayuan"),
-    ("金鼎", "Jinding"),
-    ("宏达", "Hongda"),
-    ("瑞丰", "Ruifeng"),
-    ("鑫隆", "Xinlong"),
-    ("东方", "Dongfang"),
-    ("天成", "Tiancheng"),
-    ("博远", "Boyuan"),
-    ("中科", "Zhongke"),
-    ("新锐", "Xinrui"),
-    ("长青", "Changqing"),
-    ("启明", "Qiming"),
-    ("佳和", "Jiahe"),
-    ("正大", "Zhengda"),
-    ("联创", "Lianchuang"),
-    ("汇通", "Huitong"),
-    ("安泰", "Antai"),
-    ("永兴", "Yongxing"),
-    ("万象", "Wanxiang"),
-    ("盛世", "Shengshi"),
-    ("广和", "Guanghe"),
-    ("润泽", "Runze"),
-    ("银河", "Yinhe"),
-    ("凯旋", "Kaixuan"),
-)
-INDUSTRIES = (
-    ("食品", "Food"),
-    ("电子", "Electronics"),
-    ("建筑工程", "Construction"),
-    ("物流", "Logistics"),
-    ("化工", "Chemicals"),
-    ("医药", "Pharmaceutical"),
-    ("纺织", "Textiles"),
-    ("机械", "Machinery"),
-    ("贸易", "Trading"),
-    ("科技", "Technology"),
-    ("餐饮", "Catering"),
-    ("环保", "Environmental"),
-    ("能源", "Energy"),
-    ("建材", "Building Materials"),
-    ("汽车服务", "Auto Services"),
-)
-BUREAUS = (
-    ("交通运输局", "Transport Bureau"),
-    ("住房和城乡建设局", "Housing and Urban-Rural Development Bureau"),
-    ("教育局", "Education Bureau"),
-    ("卫生健康委员会", "Health Commission"),
-    ("水务局", "Water Affairs Bureau"),
-    ("城市管理局", "Urban Management Bureau"),
-    ("园林绿化局", "Landscaping Bureau"),
-)
 
 
 @dataclass(frozen=True)
@@ -86,88 +33,30 @@ class DemoOrganisation:
     prefix: str
 
 
-def _kinds() -> list[tuple[str, int, Callable[[random.Random, str, str, int], tuple[str, str]]]]:
-    """(USCC prefix, weight, name maker) for every in-scope kind the demo has."""
-
-    def enterprise(rng: random.Random, city: str, city_en: str, i: int) -> tuple[str, str]:
-        (b, b_en), (ind, ind_en) = rng.choice(BRANDS), rng.choice(INDUSTRIES)
-        form, form_en = rng.choice([("有限公司", "Co., Ltd."), ("股份有限公司", "Co., Ltd. (joint stock)")])
-        return f"{city}{b}{ind}{form}（{i}）", f"{city_en} {b_en} {ind_en} {form_en} ({i})"
-
-    def proprietor(rng: random.Random, city: str, city_en: str, i: int) -> tuple[str, str]:
-        (b, b_en), (ind, ind_en) = rng.choice(BRANDS), rng.choice(INDUSTRIES)
-        return f"{city}{b}{ind}经营部（{i}）", f"{city_en} {b_en} {ind_en} Shop ({i})"
-
-    def coop(rng: random.Random, city: str, city_en: str, i: int) -> tuple[str, str]:
-        b, b_en = rng.choice(BRANDS)
-        return f"{city}{b}果蔬种植专业合作社（{i}）", f"{city_en} {b_en} Fruit Growers' Cooperative ({i})"
-
-    def organ(rng: random.Random, city: str, city_en: str, i: int) -> tuple[str, str]:
-        bureau, bureau_en = rng.choice(BUREAUS)
-        return f"{city}市{bureau}（{i}）", f"{city_en} Municipal {bureau_en} ({i})"
-
-    def institution(rng: random.Random, city: str, city_en: str, i: int) -> tuple[str, str]:
-        n = rng.randrange(1, 9)
-        return rng.choice(
-            [
-                (f"{city}市第{n}人民医院（{i}）", f"{city_en} No. {n} People's Hospital ({i})"),
-                (f"{city}市第{n}中学（{i}）", f"{city_en} No. {n} Middle School ({i})"),
-                (
-                    f"{city}市城市规划设计研究院（{i}）",
-                    f"{city_en} Urban Planning and Design Institute ({i})",
-                ),
-            ]
-        )
-
-    def association(rng: random.Random, city: str, city_en: str, i: int) -> tuple[str, str]:
-        ind, ind_en = rng.choice(INDUSTRIES)
-        return f"{city}市{ind}行业协会（{i}）", f"{city_en} {ind_en} Industry Association ({i})"
-
-    def school(rng: random.Random, city: str, city_en: str, i: int) -> tuple[str, str]:
-        b, b_en = rng.choice(BRANDS)
-        return f"{city}{b}职业培训学校（{i}）", f"{city_en} {b_en} Vocational Training School ({i})"
-
-    def foundation(rng: random.Random, city: str, city_en: str, i: int) -> tuple[str, str]:
-        b, b_en = rng.choice(BRANDS)
-        return f"{city}{b}公益基金会（{i}）", f"{city_en} {b_en} Charitable Foundation ({i})"
-
-    def law_firm(rng: random.Random, city: str, city_en: str, i: int) -> tuple[str, str]:
-        b, b_en = rng.choice(BRANDS)
-        return f"{city}{b}律师事务所（{i}）", f"{city_en} {b_en} Law Firm ({i})"
-
-    def village(rng: random.Random, city: str, city_en: str, i: int) -> tuple[str, str]:
-        b, b_en = rng.choice(BRANDS)
-        return f"{city}{b}村股份经济合作社（{i}）", f"{city_en} {b_en} Village Economic Cooperative ({i})"
-
-    return [
-        ("91", 680, enterprise),
-        ("92", 80, proprietor),
-        ("93", 40, coop),
-        ("11", 50, organ),
-        ("12", 60, institution),
-        ("51", 25, association),
-        ("52", 20, school),
-        ("53", 10, foundation),
-        ("31", 15, law_firm),
-        ("N2", 20, village),
-    ]
-
-
 def organisations(n: int, seed: int) -> list[DemoOrganisation]:
+    doc = yaml.safe_load(resources.files("credence.demo").joinpath("names.yaml").read_text("utf-8"))
+    words, kinds = doc["vocabulary"], doc["kinds"]
+    weights = [k["weight"] for k in kinds]
     rng = random.Random(seed)
-    kinds = _kinds()
-    weights = [w for _, w, _ in kinds]
     out: list[DemoOrganisation] = []
     seen: set[str] = set()
     while len(out) < n:
-        prefix, _, make = rng.choices(kinds, weights)[0]
+        kind = rng.choices(kinds, weights)[0]
         division, city, city_en = rng.choice(DIVISIONS)
-        code = build_uscc(prefix, division, "".join(rng.choice(BODY_CHARS) for _ in range(8)))
+        code = build_uscc(kind["prefix"], division, "".join(rng.choice(BODY_CHARS) for _ in range(8)))
         if code in seen:
             continue
         seen.add(code)
-        name, alt = make(rng, city, city_en, len(out) + 1)
-        out.append(DemoOrganisation(code, name, alt, prefix))
+        fill = {"city": city, "city_en": city_en, "n": rng.randrange(1, 9)}
+        for name, pairs in words.items():
+            fill[name], fill[f"{name}_en"] = rng.choice(pairs)
+        zh, en = rng.choice(kind["names"])
+        i = len(out) + 1
+        out.append(
+            DemoOrganisation(
+                code, f"{zh.format(**fill)}（{i}）", f"{en.format(**fill)} ({i})", kind["prefix"]
+            )
+        )
     return out
 
 
