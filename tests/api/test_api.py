@@ -33,6 +33,11 @@ def test_search_by_chinese_latin_prefix_and_identifier(client: TestClient) -> No
     by_code = client.get("/api/v1/organisations", params={"q": USCC_A.lower()}).json()
     assert by_code["total"] == 1 and by_code["items"][0]["key"] == f"uscc:{USCC_A}"
     assert client.get("/api/v1/organisations", params={"q": "nothing like it"}).json()["total"] == 0
+    # No name contains a misspelt query: the names close to it are offered (Latin and Chinese).
+    typo = client.get("/api/v1/organisations", params={"q": "shenzen exampel electronic"}).json()
+    assert [o["code"] for o in typo["items"]] == [USCC_B]
+    typo_zh = client.get("/api/v1/organisations", params={"q": "北京某某食物有限公司"}).json()
+    assert [o["code"] for o in typo_zh["items"]][0] == USCC_A
     assert_error(client.get("/api/v1/organisations", params={"q": " "}), 422, "invalid_query", "blank")
     assert_error(client.get("/api/v1/organisations"), 422, "invalid_request", "query.q")
     # Found by the fuzz test on PostgreSQL, which cannot hold a NUL byte in text: a 500 before.

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from credence.api import queries
+from credence.api.names import NameIndex
 from credence.api.shapes import ERRORS, Error, ErrorBody, Page
 from credence.catalog import Catalog, load_catalog
 from credence.clock import Clock, SystemClock, today
@@ -106,6 +107,7 @@ class Registry:
         self.policy: Policy = load_policy(self.catalog, settings.rating_policy, settings.rating_policy_path)
         self.rating = RatingService(self.engine, self.catalog, self.policy, clock, settings)
         self.ingest = IngestService(self.engine, self.catalog, clock, settings)
+        self.names = NameIndex()
 
     def today(self) -> date:
         return today(self.clock, self.settings.timezone)
@@ -140,7 +142,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         per_page: PerPage = 20,
     ) -> Page[OrganisationOut]:
         """Search by name (Chinese or Latin script; names starting with the text first, then names
-        containing it) or by identifier (a USCC or LEI finds that organisation)."""
+        containing it; if none contains it, names close to it) or by identifier (a USCC or LEI finds
+        that organisation)."""
         return organisation_search(reg, q, page, per_page)
 
     @app.get("/api/v1/organisations/{code}", response_model=ProfileOut, tags=["organisations"])
@@ -282,6 +285,10 @@ def organisation_search(reg: Registry, q: str, page: int, per_page: int) -> Page
             items = [] if found.never_public else [_summary(found)]
             return Page(items=items, total=len(items), page=page, per_page=per_page)
         total, rows = queries.search(conn, text, page, per_page)
+        if total == 0:  # no name contains the text: offer the names close to it (typos, variants)
+            close = reg.names.search(conn, text)
+            total = len(close)
+            rows = queries.by_ids(conn, close[(page - 1) * per_page : page * per_page])
     return Page(items=[_summary(r) for r in rows], total=total, page=page, per_page=per_page)
 
 

@@ -39,6 +39,19 @@ def search(conn: Connection, text: str, page: int, per_page: int) -> tuple[int, 
     return total, list(rows)
 
 
+def by_ids(conn: Connection, ids: list[int]) -> list[Any]:
+    """Organisations (with their grade) in the order of the ids."""
+    if not ids:
+        return []
+    rows = conn.execute(
+        select(organisations, ratings.c.grade, ratings.c.score)
+        .outerjoin(ratings, ratings.c.organisation_id == organisations.c.id)
+        .where(organisations.c.id.in_(ids))
+    )
+    found = {r.id: r for r in rows}
+    return [found[i] for i in ids if i in found]
+
+
 def by_code(conn: Connection, code: str) -> Any | None:
     return conn.execute(
         select(organisations, ratings.c.grade, ratings.c.score)
