@@ -70,7 +70,9 @@ def add_pages(app: FastAPI, registry: Registry) -> None:
             p=profile,
             records=rows,
             history=history,
-            chart=history_chart(history, registry.policy.doc.floor, registry.policy.doc.ceiling),
+            chart=history_chart(
+                history, registry.policy.doc.floor, registry.policy.doc.ceiling, registry.today()
+            ),
             json_twin=f"/api/v1/organisations/{org.code}",
             lang="zh",
         )
@@ -146,17 +148,18 @@ def add_pages(app: FastAPI, registry: Registry) -> None:
         return page(request, "how.html", doc=doc, bands=bands, limits=limits, json_twin="/api/v1/policy")
 
 
-def history_chart(history: list[Any], floor: int, ceiling: int) -> str:
-    """The score over the grade changes, as an inline SVG step line (no script, readable by its title)."""
+def history_chart(history: list[Any], floor: int, ceiling: int, today: Any) -> str:
+    """The score over the grade changes up to today, as an inline SVG step line (no script; its title
+    reads the changes out)."""
     if not history:
         return ""
     width, height, pad = 600, 120, 10
     points = [(h.as_of, h.score) for h in history]
-    first, last = points[0][0], points[-1][0]
+    first, last = points[0][0], max(points[-1][0], today)
     span = max((last - first).days, 1)
 
     def x(day: Any) -> float:
-        return pad + (width - 2 * pad) * ((day - first).days / span if len(points) > 1 else 0.5)
+        return float(pad + (width - 2 * pad) * (day - first).days / span)
 
     def y(score: int) -> float:
         return pad + (height - 2 * pad) * (1 - (score - floor) / max(ceiling - floor, 1))
@@ -167,6 +170,7 @@ def history_chart(history: list[Any], floor: int, ceiling: int) -> str:
             path.append(f"L{x(day):.1f},{y(previous):.1f}")
         path.append(f"{'M' if previous is None else 'L'}{x(day):.1f},{y(score):.1f}")
         previous = score
+    path.append(f"L{x(last) if last > first else width - pad:.1f},{y(points[-1][1]):.1f}")  # held to today
     label = "; ".join(f"{h.as_of}: {h.new_grade} ({h.score})" for h in history)
     return (
         f'<svg role="img" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
