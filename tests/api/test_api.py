@@ -144,3 +144,20 @@ def test_submission_is_closed_outside_demo_mode_and_from_elsewhere(
             ).first()
             is None
         )
+
+
+def test_sole_proprietors_have_no_public_profile(client: TestClient, service, tmp_path) -> None:
+    from credence.identity import build_uscc
+
+    from helpers import write_csv
+
+    code = build_uscc("92", "110100", "MA01X2Y3")
+    service.ingest_file(
+        write_csv(tmp_path / "p.csv", [row(30, subject_id=code, subject_name="北京某某小吃店")]), "SAMR"
+    )
+    assert client.get("/api/v1/organisations", params={"q": "小吃店"}).json()["total"] == 0
+    assert client.get("/api/v1/organisations", params={"q": code}).json()["total"] == 0
+    assert_error(client.get(f"/api/v1/organisations/{code}"), 404, "not_found", "no organisation")
+    assert_error(client.get(f"/api/v1/organisations/{code}/records"), 404, "not_found", "no organisation")
+    assert client.get("/api/v1/records/SAMR/XZCF-2026-0030").status_code == 404
+    assert client.get(f"/organisations/{code}").status_code == 404
