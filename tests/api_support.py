@@ -11,7 +11,7 @@ from credence.api.app import create_app
 from credence.rating import load_policy
 from credence.rating.service import RatingService
 
-from helpers import USCC_A, USCC_B, row, write_csv
+from helpers import USCC_A, USCC_B, notice_all, row, write_csv
 
 
 @pytest.fixture
@@ -45,6 +45,7 @@ def populated(service, engine, catalog, clock, settings, tmp_path):
         )
     ]
     service.ingest_file(write_csv(tmp_path / "mohrss.csv", arrears), "MOHRSS")
+    notice_all(engine, service)
     RatingService(engine, catalog, load_policy(catalog), clock, settings).rate()
     return USCC_A, USCC_B
 

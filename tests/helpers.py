@@ -81,3 +81,11 @@ def collect(service: Any, path: Path, department: str = "SAMR", **kwargs: Any) -
     rejections: list[Any] = []
     result = service.ingest_file(path, department, on_reject=rejections.append, **kwargs)
     return result, rejections
+
+
+def notice_all(engine: Engine, service: Any) -> None:
+    """Log notice delivery for every stored record (records count and are published only after)."""
+    with engine.connect() as conn:
+        batch_ids = list(conn.execute(select(repo.batches.c.id)).scalars())
+    for batch_id in batch_ids:
+        service.notice_batch(batch_id, actor="test department", reason="delivered by registered mail")

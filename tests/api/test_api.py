@@ -101,7 +101,8 @@ def test_submission_uses_the_ingestion_checks(client: TestClient, engine) -> Non
     assert (body["new"], body["rejected"], body["rated"]) == (1, 1, 1)
     assert body["rejections"][0]["field"] == "currency" and body["rejections"][0]["line"] == 2
     assert counts(engine)["records"] == before + 1
-    assert client.get(f"/api/v1/organisations/{USCC_B}").json()["grade"] == "B"
+    # Stored, but not counted until its notice is logged.
+    assert client.get(f"/api/v1/organisations/{USCC_B}").json()["grade"] == "A"
     assert_error(
         client.post("/api/v1/records", params={"department": "XX"}, json=[good]),
         422,
@@ -161,3 +162,20 @@ def test_sole_proprietors_have_no_public_profile(client: TestClient, service, tm
     assert_error(client.get(f"/api/v1/organisations/{code}/records"), 404, "not_found", "no organisation")
     assert client.get("/api/v1/records/SAMR/XZCF-2026-0030").status_code == 404
     assert client.get(f"/organisations/{code}").status_code == 404
+
+
+def test_nothing_is_published_or_counted_before_notice(client: TestClient, service, tmp_path) -> None:
+    from helpers import write_csv
+
+    grade_before = client.get(f"/api/v1/organisations/{USCC_B}").json()["grade"]
+    rows = [row(40, subject_id=USCC_B, severity="serious", decided_on="2026-10-01")]
+    service.ingest_file(write_csv(tmp_path / "late.csv", rows), "SAMR")
+    profile = client.get(f"/api/v1/organisations/{USCC_B}").json()
+    assert profile["grade"] == grade_before and not any("XZCF-2026-0040" in r for r in profile["reasons"])
+    listed = client.get(f"/api/v1/organisations/{USCC_B}/records").json()["items"]
+    assert "XZCF-2026-0040" not in {r["source_record_id"] for r in listed}
+    assert client.get("/api/v1/records/SAMR/XZCF-2026-0040").status_code == 404
+    assert client.get("/records/SAMR/XZCF-2026-0040").status_code == 404
+    service.log_notice("SAMR", "XZCF-2026-0040", actor="SAMR clerk", reason="delivered by hand")
+    assert client.get("/api/v1/records/SAMR/XZCF-2026-0040").status_code == 200
+    assert client.get(f"/api/v1/organisations/{USCC_B}").json()["grade"] == "B"

@@ -15,7 +15,7 @@ from credence.rating import load_policy
 from credence.rating import repository as rrepo
 from credence.rating.service import RatingService, UnknownOrganisation
 
-from helpers import USCC_A, USCC_B, row, write_csv
+from helpers import USCC_A, USCC_B, notice_all, row, write_csv
 
 AS_OF = date(2026, 11, 25)
 
@@ -38,6 +38,7 @@ def test_rate_stores_ratings_with_policy_and_records_grade_changes(service, rati
         row(2, subject_id=USCC_B, category="honour", severity=None, amount=None, currency=None),
     ]
     service.ingest_file(write_csv(tmp_path / "a.csv", rows), "SAMR")
+    notice_all(engine, service)
     first = rating.rate(as_of=AS_OF)
     assert (first.rated, first.grade_changes) == (2, 2)
     a, b = org_id(engine, USCC_A), org_id(engine, USCC_B)
@@ -60,9 +61,11 @@ def test_rate_stores_ratings_with_policy_and_records_grade_changes(service, rati
     ]
 
 
-def test_explain_gives_reasons_and_what_would_change(service, rating, tmp_path) -> None:
+def test_explain_gives_reasons_and_what_would_change(service, rating, engine, tmp_path) -> None:
     rows = [row(1, severity="serious", decided_on="2026-06-01", source_record_id="XZCF-2026-0123")]
     service.ingest_file(write_csv(tmp_path / "a.csv", rows), "SAMR")
+    assert rating.explain(USCC_A, AS_OF).rating.grade == "A"  # no notice yet: it does not count
+    notice_all(engine, service)
     found = rating.explain(USCC_A, AS_OF)
     assert (found.rating.score, found.rating.grade) == (800, "B")
     assert found.reason_lines(rating.catalog) == [
@@ -88,6 +91,18 @@ def test_ingest_and_withdrawal_re_rate_from_the_command_line(store_url, tmp_path
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output)
     assert (summary["rated"], summary["grade_changes"]) == (1, 1)
+    explained = runner.invoke(app, ["explain", USCC_A, "--as-of", "2026-11-25", "--json"], env=env)
+    assert json.loads(explained.output)["grade"] == "A"  # nothing counts before its notice is logged
+    noticed = runner.invoke(
+        app,
+        ["records", "notice", "SAMR", "XZCF-2026-0001", "--actor", "SAMR clerk", "--reason", "by mail"],
+        env=env,
+    )
+    assert noticed.exit_code == 0 and "grade changed" in noticed.output
+    again = runner.invoke(
+        app, ["records", "notice", "SAMR", "XZCF-2026-0001", "--actor", "x", "--reason", "y"], env=env
+    )
+    assert again.exit_code == 2 and "already logged" in again.output
     explained = runner.invoke(app, ["explain", USCC_A, "--as-of", "2026-11-25", "--json"], env=env)
     assert json.loads(explained.output)["grade"] == "B"
     withdrawn = runner.invoke(
@@ -141,6 +156,7 @@ def test_one_by_one_and_batch_store_the_same(service, rating, engine, tmp_path) 
         for i in range(1, 40)
     ]
     service.ingest_file(write_csv(tmp_path / "a.csv", rows), "SAMR")
+    notice_all(engine, service)
     ids = [org_id(engine, USCC_A), org_id(engine, USCC_B)]
 
     def stored() -> list[tuple]:

@@ -70,6 +70,7 @@ def public_records(
         .where(
             records.c.organisation_id == organisation_id,
             records.c.state == "active",
+            records.c.noticed_at.is_not(None),
             records.c.category.in_(public),
             records.c.decided_on <= today,
         )
@@ -103,7 +104,7 @@ def public_record(
             records.c.department == department, records.c.source_record_id == source_record_id
         )
     ).first()
-    if record is None or record.state != "active":
+    if record is None or record.state != "active" or record.noticed_at is None:
         return None
     category = catalog.categories.get(record.category)
     if category is None or category.publicity.value != "public":

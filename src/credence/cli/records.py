@@ -57,7 +57,11 @@ def _change_state(
     ctx: typer.Context, action: str, department: str, source_record_id: str, actor: str, reason: str
 ) -> None:
     service = _service(ctx)
-    change = service.withdraw if action == "withdrawn" else service.reinstate
+    change = {
+        "withdrawn": service.withdraw,
+        "reinstated": service.reinstate,
+        "noticed": service.log_notice,
+    }[action]
     try:
         organisation_id = change(department, source_record_id, actor=actor, reason=reason)
     except RecordNotFound as exc:
@@ -72,6 +76,19 @@ def _change_state(
     )
     if rated.grade_changes:
         console.print("the organisation's grade changed; see credence explain", highlight=False)
+
+
+@app.command("notice")
+def notice(
+    ctx: typer.Context,
+    department: str,
+    source_record_id: str,
+    actor: str = typer.Option(..., help="Who delivered the notice."),
+    reason: str = typer.Option(..., help="How and when it was delivered."),
+) -> None:
+    """Log that the notice of a record reached its organisation. Only then is the record published and
+    counted in ratings."""
+    _change_state(ctx, "noticed", department, source_record_id, actor, reason)
 
 
 @app.command("withdraw")

@@ -183,8 +183,20 @@ def build(
     orgs = organisations(n_orgs, seed)
     stored, rejected, by_department = 0, 0, {}
     for dept, rows in sorted(records(orgs, n_records, catalog, today, seed).items()):
-        result = service.ingest_rows(dept, _raw(rows), file_name=f"demo-{dept}.ndjson", fmt="demo")
-        stored += result.accepted
-        rejected += result.rejected
-        by_department[dept] = result.accepted
+        # Most notices have reached their organisations; the last few records still await theirs, so
+        # they are neither published nor counted yet.
+        awaiting = max(1, len(rows) // 40)
+        accepted = 0
+        for part, noticed in ((rows[:-awaiting], True), (rows[-awaiting:], False)):
+            result = service.ingest_rows(dept, _raw(part), file_name=f"demo-{dept}.ndjson", fmt="demo")
+            if noticed and result.batch_id is not None:
+                service.notice_batch(
+                    result.batch_id,
+                    actor=f"{dept} (demo)",
+                    reason="notice delivered to the registered address",
+                )
+            accepted += result.accepted
+            rejected += result.rejected
+        stored += accepted
+        by_department[dept] = accepted
     return DemoResult(len(orgs), stored, rejected, by_department)

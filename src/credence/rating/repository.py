@@ -43,8 +43,12 @@ _ARROW = pa.schema(
 )
 
 
+# Only records whose notice was logged count: nothing is published, or weighs on a grade, before notice.
+_NOTICED = records.c.noticed_at.is_not(None)
+
+
 def facts_of(conn: Connection, organisation_id: int) -> list[RecordFacts]:
-    rows = conn.execute(select(*_FACTS).where(records.c.organisation_id == organisation_id))
+    rows = conn.execute(select(*_FACTS).where(records.c.organisation_id == organisation_id, _NOTICED))
     return [
         RecordFacts(r.record_id, r.source_record_id, r.category, r.severity, r.status, r.decided_on, r.state)
         for r in rows
@@ -53,7 +57,7 @@ def facts_of(conn: Connection, organisation_id: int) -> list[RecordFacts]:
 
 def facts_table(conn: Connection, organisation_ids: Sequence[int] | None) -> pa.Table:
     """The facts of these organisations' records (all when None), as an Arrow table for the SQL engine."""
-    query = select(*(c for c in _FACTS if c.name != "source_record_id"))
+    query = select(*(c for c in _FACTS if c.name != "source_record_id")).where(_NOTICED)
     if organisation_ids is not None:
         query = query.where(records.c.organisation_id.in_(list(organisation_ids)))
     batches = []

@@ -332,6 +332,35 @@ class IngestService:
     def reinstate(self, department: str, source_record_id: str, *, actor: str, reason: str) -> int:
         return self._change_state(department, source_record_id, "active", "reinstated", actor, reason)
 
+    def log_notice(self, department: str, source_record_id: str, *, actor: str, reason: str) -> int:
+        """Log that the notice of a record reached its organisation: from now on it is published (if its
+        category is public) and counts in ratings. Returns the organisation's id."""
+        if not actor.strip() or not reason.strip():
+            raise ValueError("a notice needs who delivered it (actor) and how (reason)")
+        with self.engine.begin() as conn:
+            record = repo.find_record(conn, department, source_record_id)
+            if record is None:
+                raise RecordNotFound(f"no record '{source_record_id}' from department {department}")
+            if record.noticed_at is not None:
+                raise ValueError(f"the notice of record '{source_record_id}' was already logged")
+            now = self.clock.now()
+            repo.set_noticed(conn, record.id, now)
+            repo.add_event(
+                conn,
+                record.id,
+                record.current_version,
+                "notice_delivered",
+                actor.strip(),
+                reason.strip(),
+                now,
+            )
+            return int(record.organisation_id)
+
+    def notice_batch(self, batch_id: int, *, actor: str, reason: str) -> list[int]:
+        """Log notice delivery for every record of a batch not yet noticed; the organisations concerned."""
+        with self.engine.begin() as conn:
+            return repo.notice_all(conn, batch_id, actor, reason, self.clock.now())
+
     def _change_state(
         self, department: str, source_record_id: str, state: str, kind: str, actor: str, reason: str
     ) -> int:

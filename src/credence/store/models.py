@@ -107,6 +107,9 @@ class Record(Base):
     # The last submission that carried the record (changed or not), to catch duplicates within one.
     last_batch_id: Mapped[int] = mapped_column(ForeignKey("ingest_batches.id"))
     last_line: Mapped[int] = mapped_column(Integer)
+    # When delivery of the notice to the organisation was logged. Until then the record is not published
+    # and does not count in any rating: nothing is published before notice.
+    noticed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
