@@ -175,7 +175,8 @@ def _report(result: IngestResult, as_json: bool) -> None:
         )
     if result.rated:
         console.print(
-            f"re-rated {result.rated:,} organisations; {result.grade_changes:,} grade changes",
+            f"re-rated {result.rated:,} organisation{'' if result.rated == 1 else 's'}; "
+            f"{result.grade_changes:,} grade change{'' if result.grade_changes == 1 else 's'}",
             highlight=False,
         )
     if result.rejects_path:
