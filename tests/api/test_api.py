@@ -179,3 +179,8 @@ def test_nothing_is_published_or_counted_before_notice(client: TestClient, servi
     service.log_notice("SAMR", "XZCF-2026-0040", actor="SAMR clerk", reason="delivered by hand")
     assert client.get("/api/v1/records/SAMR/XZCF-2026-0040").status_code == 200
     assert client.get(f"/api/v1/organisations/{USCC_B}").json()["grade"] == "B"
+    # Profiles are kept between requests, but never past a change: a withdrawal shows at once.
+    service.withdraw("SAMR", "XZCF-2026-0040", actor="SAMR clerk", reason="quashed on review")
+    assert client.get(f"/api/v1/organisations/{USCC_B}").json()["grade"] == grade_before
+    service.reinstate("SAMR", "XZCF-2026-0040", actor="SAMR clerk", reason="review reversed")
+    assert client.get(f"/api/v1/organisations/{USCC_B}").json()["grade"] == "B"

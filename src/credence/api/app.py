@@ -4,12 +4,14 @@ Every error has one shape ({"error": {status, code, message, details}}) and ever
 ({items, total, page, per_page}); tests/api holds both, and fuzzes the API from its own OpenAPI document.
 """
 
+import threading
+from collections import OrderedDict
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Body, Depends, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -31,6 +33,33 @@ from credence.store.db import make_engine
 REGIONS = {code: (zh, en) for code, zh, en in DIVISIONS}
 MAX_SUBMISSION_ROWS = 10_000
 LOCAL = frozenset({"127.0.0.1", "::1"})
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class Lru(Generic[K, V]):
+    """A small thread-safe least-recently-used map."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: K, value: V) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
 
 
 class ApiError(Exception):
@@ -108,6 +137,8 @@ class Registry:
         self.rating = RatingService(self.engine, self.catalog, self.policy, clock, settings)
         self.ingest = IngestService(self.engine, self.catalog, clock, settings)
         self.names = NameIndex()
+        self.profiles: Lru[Any, tuple[ProfileOut, bytes]] = Lru(10_000)
+        self.organisations: Lru[str, Any] = Lru(100_000)
 
     def today(self) -> date:
         return today(self.clock, self.settings.timezone)
@@ -147,9 +178,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         return organisation_search(reg, q, page, per_page)
 
     @app.get("/api/v1/organisations/{code}", response_model=ProfileOut, tags=["organisations"])
-    def profile(reg: Reg, code: Code) -> ProfileOut:
+    def profile(reg: Reg, code: Code) -> Response:
         """An organisation's identity, grade, score, reasons and what would change the grade."""
-        return organisation_profile(reg, code)[0]
+        # The body is serialised once per change of the profile (see organisation_profile), not per request.
+        return Response(profile_json(reg, code), media_type="application/json")
 
     @app.get("/api/v1/organisations/{code}/records", response_model=Page[RecordOut], tags=["organisations"])
     def organisation_records(
@@ -292,10 +324,33 @@ def organisation_search(reg: Registry, q: str, page: int, per_page: int) -> Page
     return Page(items=[_summary(r) for r in rows], total=total, page=page, per_page=per_page)
 
 
+def profile_json(reg: Registry, code: str) -> bytes:
+    return _cached_profile(reg, code)[1]
+
+
 def organisation_profile(reg: Registry, code: str) -> tuple[ProfileOut, Any]:
     """The public profile of an organisation, and its row."""
+    profile, _, org = _cached_profile(reg, code)
+    return profile, org
+
+
+def _cached_profile(reg: Registry, code: str) -> tuple[ProfileOut, bytes, Any]:
+    """A profile (and its JSON) is kept until anything about the organisation's records changes (a new
+    record, a version, a state, a notice) or the day does."""
     org = _organisation(reg, code)
-    found = reg.rating.explain_row(org, reg.today(), with_history=False)
+    today = reg.today()
+    with reg.engine.connect() as conn:
+        key = (org.id, today, queries.records_version(conn, org.id))
+    cached = reg.profiles.get(key)
+    if cached is None:
+        profile = _profile(reg, org, today)
+        cached = (profile, profile.model_dump_json().encode())
+        reg.profiles.put(key, cached)
+    return cached[0], cached[1], org
+
+
+def _profile(reg: Registry, org: Any, today: date) -> ProfileOut:
+    found = reg.rating.explain_row(org, today, with_history=False)
     r = found.rating
     public = {c.code for c in reg.catalog.categories.values() if c.publicity.value == "public"}
     reasons = [describe(reg.catalog, c) for c in r.reasons if c.category in public]
@@ -319,7 +374,7 @@ def organisation_profile(reg: Registry, code: str) -> tuple[ProfileOut, Any]:
         reasons=reasons,
         what_would_change=changes,
     )
-    return profile, org
+    return profile
 
 
 def public_record(reg: Registry, department: str, source_record_id: str) -> tuple[RecordOut, Any, str]:
@@ -372,8 +427,12 @@ def _organisation(reg: Registry, code: str) -> Any:
         raise ApiError(
             422, "invalid_identifier", f"'{code}' is not a valid identifier: {exc.message}"
         ) from None
-    with reg.engine.connect() as conn:
-        org = queries.by_code(conn, subject.code)
+    org = reg.organisations.get(subject.code)  # identity never changes once an organisation is stored
+    if org is None:
+        with reg.engine.connect() as conn:
+            org = queries.by_code(conn, subject.code)
+        if org is not None:
+            reg.organisations.put(subject.code, org)
     if org is None or org.never_public:
         raise ApiError(404, "not_found", f"no organisation {subject.key} in the registry")
     return org
