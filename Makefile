@@ -12,7 +12,8 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 install: $(STAMP) system-packages
 
-# Debian's chromium drives the browser tests (never `playwright install`); Noto CJK renders Chinese names.
+# Debian's chromium drives the browser tests (Playwright never downloads a browser of its own here);
+# Noto CJK renders Chinese names.
 system-packages:
 	@if [ ! -x /usr/bin/chromium ] || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then \
 		$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q $(DEBIAN_PACKAGES); \
