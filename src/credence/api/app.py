@@ -114,6 +114,8 @@ class HistoryOut(BaseModel):
 
 
 class SubmissionOut(BaseModel):
+    """The ingest summary (IngestResult.to_json) of the submission, with every rejection."""
+
     batch_id: int | None
     accepted: int
     new: int
@@ -270,24 +272,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             fmt="api",
             on_reject=lambda r: rejections.append(r.to_json()),
         )
-        rated = (
-            reg.rating.rate(
-                sorted(result.organisation_ids), cause=f"records changed in batch {result.batch_id}"
-            )
-            if result.organisation_ids
-            else None
-        )
-        return SubmissionOut(
-            batch_id=result.batch_id,
-            accepted=result.accepted,
-            new=result.new,
-            updated=result.updated,
-            unchanged=result.unchanged,
-            rejected=result.rejected,
-            rejections=rejections,
-            rated=rated.rated if rated else 0,
-            grade_changes=rated.grade_changes if rated else 0,
-        )
+        reg.rating.after_ingest(result)
+        return SubmissionOut(**result.to_json(), rejections=rejections)
 
     @app.get("/api/v1/records/{department}/{source_record_id}", response_model=RecordOut, tags=["records"])
     def record(

@@ -29,7 +29,8 @@ class Problem:
 
 
 class Refused(ValueError):
-    """A file of rules (a catalog, a policy) refused, with every problem found."""
+    """A file of rules (a catalog, a policy) refused, with every problem found. Subclasses name the kind
+    of file; reading and parsing the YAML are shared."""
 
     kind = "file"
 
@@ -38,6 +39,31 @@ class Refused(ValueError):
         self.problems = problems
         lines = "\n".join(f"  - {p}" for p in problems)
         super().__init__(f"{self.kind} {source} is refused:\n{lines}")
+
+    @classmethod
+    def read(cls, path: Path) -> str:
+        """The file's text, or this error saying why it cannot be read."""
+        try:
+            return Path(path).read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise cls(str(path), [Problem(cls.kind, None, f"cannot be read: {exc}")]) from exc
+
+    @classmethod
+    def parse_mapping(
+        cls, text: str, source: str, sections: tuple[str, ...], shape: str
+    ) -> tuple[dict[str, Any], dict[tuple[str, int], int]]:
+        """The YAML document (a mapping) and the line of each entry of its `sections`, or this error
+        naming the line where the YAML breaks."""
+        try:
+            raw = yaml.safe_load(text)
+            lines = item_lines(text, sections)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = mark.line + 1 if mark is not None else None
+            raise cls(source, [Problem(cls.kind, line, f"is not valid YAML: {exc}")]) from exc
+        if not isinstance(raw, dict):
+            raise cls(source, [Problem(cls.kind, 1, f"must be {shape}")])
+        return raw, lines
 
 
 class CatalogError(Refused):
@@ -64,26 +90,14 @@ def load_catalog(path: Path | None = None) -> Catalog:
         text = resources.files("credence.catalog").joinpath(DEFAULT_CATALOG).read_text("utf-8")
         source = f"(default) {DEFAULT_CATALOG}"
     else:
-        try:
-            text = Path(path).read_text("utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise CatalogError(str(path), [Problem("catalog", None, f"cannot be read: {exc}")]) from exc
-        source = str(path)
+        text, source = CatalogError.read(path), str(path)
     return parse_catalog(text, source)
 
 
 def parse_catalog(text: str, source: str = "<text>") -> Catalog:
-    try:
-        raw = yaml.safe_load(text)
-        lines = item_lines(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise CatalogError(source, [Problem("catalog", line, f"is not valid YAML: {exc}")]) from exc
-    if not isinstance(raw, dict):
-        raise CatalogError(
-            source, [Problem("catalog", 1, "must be a mapping with departments and categories")]
-        )
+    raw, lines = CatalogError.parse_mapping(
+        text, source, ("categories", "departments"), "a mapping with departments and categories"
+    )
 
     try:
         doc = CatalogDocument.model_validate(raw)

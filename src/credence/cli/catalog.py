@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from credence.catalog import CatalogError, load_catalog
-from credence.cli.context import app_context, console, errors, fail
+from credence.cli.context import app_context, check_rules_file, console, fail
 
 app = typer.Typer(help="Read and check the catalog of record categories.", no_args_is_help=True)
 
@@ -17,17 +17,13 @@ app = typer.Typer(help="Read and check the catalog of record categories.", no_ar
 @app.command("check")
 def check(path: Path = typer.Argument(..., help="A catalog YAML file.")) -> None:
     """Check a catalog: legal bases, national information classes, prohibited grounds, references."""
-    if not path.is_file():
-        raise fail(f"{path} is not a file")
-    try:
-        catalog = load_catalog(path)
-    except CatalogError as exc:
-        errors.print(str(exc), highlight=False, markup=False)
-        raise typer.Exit(1) from None
-    console.print(
-        f"catalog {path} is valid: version {catalog.version}, {len(catalog.departments)} departments, "
-        f"{len(catalog.categories)} categories",
-        highlight=False,
+    check_rules_file(
+        path,
+        load_catalog,
+        lambda catalog: (
+            f"catalog {path} is valid: version {catalog.version}, "
+            f"{len(catalog.departments)} departments, {len(catalog.categories)} categories"
+        ),
     )
 
 

@@ -142,14 +142,11 @@ def ingest(
         rejects_file.close()
     if rejects_file.count:
         result.rejects_path = str(rejects_file.path)
-    if rate and result.organisation_ids:
+    if rate:
         try:
-            rated = app.rating().rate(
-                sorted(result.organisation_ids), cause=f"records changed in batch {result.batch_id}"
-            )
+            app.rating().after_ingest(result)
         except (PolicyError, CatalogError) as exc:
             raise fail(f"records stored, but not rated: {exc}", 1) from None
-        result.rated, result.grade_changes = rated.rated, rated.grade_changes
     _report(result, as_json)
     raise typer.Exit(0 if result.rejected == 0 else 1)
 

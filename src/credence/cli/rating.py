@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from credence.catalog import CatalogError
-from credence.cli.context import app_context, console, errors, fail
+from credence.cli.context import app_context, check_rules_file, console, fail
 from credence.rating import PolicyError, load_policy
 from credence.rating.service import UnknownOrganisation
 
@@ -29,19 +29,13 @@ def _date(text: str | None) -> date | None:
 @policy_app.command("check")
 def check(ctx: typer.Context, path: Path = typer.Argument(..., help="A rating policy YAML file.")) -> None:
     """Check a policy against the catalog in force: every rule names a known category, in its terms."""
-    if not path.is_file():
-        raise fail(f"{path} is not a file")
-    try:
-        policy = load_policy(app_context(ctx).catalog, path=path)
-    except CatalogError as exc:
-        raise fail(str(exc), 1) from None
-    except PolicyError as exc:
-        errors.print(str(exc), highlight=False, markup=False)
-        raise typer.Exit(1) from None
-    console.print(
-        f"policy {path} is valid: {policy.doc.policy} version {policy.version}, "
-        f"{len(policy.doc.rules)} rules",
-        highlight=False,
+    check_rules_file(
+        path,
+        lambda p: load_policy(app_context(ctx).catalog, path=p),
+        lambda policy: (
+            f"policy {path} is valid: {policy.doc.policy} version {policy.version}, "
+            f"{len(policy.doc.rules)} rules"
+        ),
     )
 
 

@@ -53,66 +53,60 @@ def show(ctx: typer.Context, department: str, source_record_id: str) -> None:
         console.print(f"{e.at.isoformat()} {e.kind} by {e.actor}: {e.reason}", highlight=False)
 
 
-def _change_state(
-    ctx: typer.Context, action: str, department: str, source_record_id: str, actor: str, reason: str
-) -> None:
-    service = _service(ctx)
-    change = {
-        "withdrawn": service.withdraw,
-        "reinstated": service.reinstate,
-        "noticed": service.log_notice,
-    }[action]
-    try:
-        organisation_id = change(department, source_record_id, actor=actor, reason=reason)
-    except RecordNotFound as exc:
-        raise fail(str(exc), 1) from None
-    except ValueError as exc:
-        raise fail(str(exc), 2) from None
-    console.print(f"{action}: {department} / {source_record_id}", highlight=False)
-    rated = (
-        app_context(ctx)
-        .rating()
-        .rate([organisation_id], cause=f"record {department} / {source_record_id} {action}")
-    )
-    if rated.grade_changes:
-        console.print("the organisation's grade changed; see credence explain", highlight=False)
+def _record_event_command(name: str, action: str, who: str, why: str, doc: str) -> None:
+    """Register `credence records NAME`: one event about one record (the service method of the same
+    action), then the organisation re-rated."""
+
+    def command(
+        ctx: typer.Context,
+        department: str,
+        source_record_id: str,
+        actor: str = typer.Option(..., help=who),
+        reason: str = typer.Option(..., help=why),
+    ) -> None:
+        service = _service(ctx)
+        change = {
+            "withdrawn": service.withdraw,
+            "reinstated": service.reinstate,
+            "noticed": service.log_notice,
+        }[action]
+        try:
+            organisation_id = change(department, source_record_id, actor=actor, reason=reason)
+        except RecordNotFound as exc:
+            raise fail(str(exc), 1) from None
+        except ValueError as exc:
+            raise fail(str(exc), 2) from None
+        console.print(f"{action}: {department} / {source_record_id}", highlight=False)
+        cause = f"record {department} / {source_record_id} {action}"
+        if app_context(ctx).rating().rate([organisation_id], cause=cause).grade_changes:
+            console.print("the organisation's grade changed; see credence explain", highlight=False)
+
+    command.__doc__ = doc
+    app.command(name)(command)
 
 
-@app.command("notice")
-def notice(
-    ctx: typer.Context,
-    department: str,
-    source_record_id: str,
-    actor: str = typer.Option(..., help="Who delivered the notice."),
-    reason: str = typer.Option(..., help="How and when it was delivered."),
-) -> None:
-    """Log that the notice of a record reached its organisation. Only then is the record published and
-    counted in ratings."""
-    _change_state(ctx, "noticed", department, source_record_id, actor, reason)
-
-
-@app.command("withdraw")
-def withdraw(
-    ctx: typer.Context,
-    department: str,
-    source_record_id: str,
-    actor: str = typer.Option(..., help="Who decides."),
-    reason: str = typer.Option(..., help="Why."),
-) -> None:
-    """Withdraw a record from use. Nothing is deleted; the change is kept with who, when and why."""
-    _change_state(ctx, "withdrawn", department, source_record_id, actor, reason)
-
-
-@app.command("reinstate")
-def reinstate(
-    ctx: typer.Context,
-    department: str,
-    source_record_id: str,
-    actor: str = typer.Option(..., help="Who decides."),
-    reason: str = typer.Option(..., help="Why."),
-) -> None:
-    """Return a withdrawn record to use, with who, when and why."""
-    _change_state(ctx, "reinstated", department, source_record_id, actor, reason)
+_record_event_command(
+    "notice",
+    "noticed",
+    "Who delivered the notice.",
+    "How and when it was delivered.",
+    "Log that the notice of a record reached its organisation. Only then is the record published and "
+    "counted in ratings.",
+)
+_record_event_command(
+    "withdraw",
+    "withdrawn",
+    "Who decides.",
+    "Why.",
+    "Withdraw a record from use. Nothing is deleted; the change is kept with who, when and why.",
+)
+_record_event_command(
+    "reinstate",
+    "reinstated",
+    "Who decides.",
+    "Why.",
+    "Return a withdrawn record to use, with who, when and why.",
+)
 
 
 def status(ctx: typer.Context) -> None:

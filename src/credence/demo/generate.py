@@ -60,6 +60,12 @@ def organisations(n: int, seed: int) -> list[DemoOrganisation]:
     return out
 
 
+# Categories whose demo records carry an amount in CNY.
+MONEY_CATEGORIES = frozenset(
+    {"administrative_penalty", "supplier_payment_default", "social_insurance_arrears"}
+)
+
+
 @dataclass(frozen=True)
 class Planned:
     """A kind of record the demo's departments decide (src/credence/demo/plan.yaml)."""
@@ -103,63 +109,53 @@ def records(
     out: dict[str, list[dict[str, Any]]] = {}
     counters: dict[str, int] = {}
     pools = {p.concerns: [o for x in sorted(p.concerns) for o in by_prefix.get(x, [])] for p in planned}
-    total = 0
-    # Every organisation first makes a public credit commitment, so every one is in the registry.
-    for org in orgs:
-        decided = today - timedelta(days=rng.randrange(1, 1000))
-        counters["SAMR"] = counters.get("SAMR", 0) + 1
-        out.setdefault("SAMR", []).append(
+
+    def add(dept: str, category: str, org: DemoOrganisation, decided: date, **fields: Any) -> None:
+        counters[dept] = counters.get(dept, 0) + 1
+        out.setdefault(dept, []).append(
             {
-                "source_record_id": f"SAMR-{decided.year}-{counters['SAMR']:06d}",
-                "category": "credit_commitment",
+                "source_record_id": f"{dept}-{decided.year}-{counters[dept]:06d}",
+                "category": category,
                 "subject_id": org.code,
                 "subject_name": org.name,
                 "subject_alt_name": org.alt_name,
                 "decided_on": decided.isoformat(),
-                "legal_basis": str(catalog.categories["credit_commitment"].legal_basis),
-                "status": "final",
-                "summary": "Public commitment to lawful and honest operation.",
+                "legal_basis": str(catalog.categories[category].legal_basis),
+                **fields,
             }
         )
-        total += 1
+
+    # Every organisation first makes a public credit commitment, so every one is in the registry.
+    for org in orgs:
+        decided = today - timedelta(days=rng.randrange(1, 1000))
+        add(
+            "SAMR",
+            "credit_commitment",
+            org,
+            decided,
+            status="final",
+            summary="Public commitment to lawful and honest operation.",
+        )
+    total = len(orgs)
     while total < n:
         chosen = rng.choices(planned, weights)[0]
-        dept, category_code, severities, summaries = (
-            chosen.department,
-            chosen.category,
-            chosen.severities,
-            chosen.summaries,
-        )
         pool = pools[chosen.concerns]
         if not pool:
             continue
         total += 1
-        candidates = rng.sample(pool, min(3, len(pool)))
-        org = max(candidates, key=lambda o: activity[o.code])
-        category = catalog.categories[category_code]
+        org = max(rng.sample(pool, min(3, len(pool))), key=lambda o: activity[o.code])
         decided = today - timedelta(days=rng.randrange(1, 1460))
+        severities = chosen.severities
         severity = rng.choices(severities, [3, 5, 2][: len(severities)])[0] if severities else None
-        counters[dept] = counters.get(dept, 0) + 1
-        row: dict[str, Any] = {
-            "source_record_id": f"{dept}-{decided.year}-{counters[dept]:06d}",
-            "category": category_code,
-            "subject_id": org.code,
-            "subject_name": org.name,
-            "subject_alt_name": org.alt_name,
+        fields: dict[str, Any] = {
             "severity": severity,
-            "decided_on": decided.isoformat(),
-            "legal_basis": str(category.legal_basis),
             "status": "pending" if rng.random() < 0.08 else "final",
-            "summary": rng.choice(summaries),
+            "summary": rng.choice(chosen.summaries),
         }
-        if category_code in (
-            "administrative_penalty",
-            "supplier_payment_default",
-            "social_insurance_arrears",
-        ):
-            row["amount"] = str(rng.randrange(2, 500) * 1000)
-            row["currency"] = "CNY"
-        out.setdefault(dept, []).append(row)
+        if chosen.category in MONEY_CATEGORIES:
+            fields["amount"] = str(rng.randrange(2, 500) * 1000)
+            fields["currency"] = "CNY"
+        add(chosen.department, chosen.category, org, decided, **fields)
     return out
 
 

@@ -14,11 +14,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from credence.catalog import Catalog
-from credence.catalog.loader import Problem, Refused, item_lines
+from credence.catalog.loader import Problem, Refused
 
 GRADES = ("A", "B", "C", "D")
 SEVERITY_KEYS = ("minor", "general", "serious")
@@ -141,11 +140,7 @@ def shipped_versions() -> list[str]:
 def load_policy(catalog: Catalog, version: str | None = None, path: Path | None = None) -> Policy:
     """A policy file at `path`, or a shipped version (the newest when none is named)."""
     if path is not None:
-        try:
-            text = Path(path).read_text("utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise PolicyError(str(path), [Problem("policy", None, f"cannot be read: {exc}")]) from exc
-        return parse_policy(text, catalog, str(path))
+        return parse_policy(PolicyError.read(path), catalog, str(path))
     versions = shipped_versions()
     chosen = version or versions[-1]
     if chosen not in versions:
@@ -158,16 +153,7 @@ def load_policy(catalog: Catalog, version: str | None = None, path: Path | None 
 
 
 def parse_policy(text: str, catalog: Catalog, source: str = "<text>") -> Policy:
-    try:
-        raw = yaml.safe_load(text)
-        lines = item_lines(text, ("rules", "grades", "decay"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise PolicyError(
-            source, [Problem("policy", mark.line + 1 if mark else None, f"is not valid YAML: {exc}")]
-        ) from exc
-    if not isinstance(raw, dict):
-        raise PolicyError(source, [Problem("policy", 1, "must be a mapping")])
+    raw, lines = PolicyError.parse_mapping(text, source, ("rules", "grades", "decay"), "a mapping")
     try:
         doc = PolicyDocument.model_validate(raw)
     except ValidationError as exc:

@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Table, insert, select
 
 from credence.rating.batch import BatchRating
 from credence.rating.engine import RecordFacts
-from credence.store.db import keyed_by, upsert
+from credence.store.db import upsert
 from credence.store.models import Organisation, RatingChange, RatingRow, Record
 
 records = cast(Table, Record.__table__)
@@ -155,6 +155,5 @@ def find_organisation(conn: Connection, key_or_code: str) -> Any | None:
     query = select(organisations)
     if text.isdigit() and len(text) < 12:
         return conn.execute(query.where(organisations.c.id == int(text))).first()
-    source, matches = keyed_by(organisations.c.key, [text], conn.dialect.name)
-    found = conn.execute(query.select_from(source).where(matches)).first()
+    found = conn.execute(query.where(organisations.c.key == text)).first()
     return found or conn.execute(query.where(organisations.c.code == text.upper())).first()

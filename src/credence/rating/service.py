@@ -16,6 +16,7 @@ from credence.rating import repository as repo
 from credence.rating.batch import BatchRating, rate_batch
 from credence.rating.engine import Change, Rating, compile_policy, rate_one, what_would_change
 from credence.rating.policy import Policy
+from credence.records.service import IngestResult
 from credence.settings import Settings
 
 # Up to this many organisations (one submission's worth) are re-rated one by one by the Python engine;
@@ -89,6 +90,15 @@ class RatingService:
                 self.clock.now(),
             )
         return RateResult(as_of, len(results), changes)
+
+    def after_ingest(self, result: IngestResult) -> None:
+        """Re-rate the organisations whose records an ingest added or changed; the counts go on the
+        result (the CLI and the API report them)."""
+        if result.organisation_ids:
+            rated = self.rate(
+                sorted(result.organisation_ids), cause=f"records changed in batch {result.batch_id}"
+            )
+            result.rated, result.grade_changes = rated.rated, rated.grade_changes
 
     def _rate_each(self, organisation_ids: Sequence[int], as_of: date) -> list[BatchRating]:
         """The Python engine, one organisation at a time: for the few that one submission touches."""

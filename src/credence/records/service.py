@@ -335,26 +335,22 @@ class IngestService:
     def log_notice(self, department: str, source_record_id: str, *, actor: str, reason: str) -> int:
         """Log that the notice of a record reached its organisation: from now on it is published (if its
         category is public) and counts in ratings. Returns the organisation's id."""
-        if not actor.strip() or not reason.strip():
-            raise ValueError("a notice needs who delivered it (actor) and how (reason)")
-        with self.engine.begin() as conn:
-            record = repo.find_record(conn, department, source_record_id)
-            if record is None:
-                raise RecordNotFound(f"no record '{source_record_id}' from department {department}")
+
+        def refused(record: Any) -> str | None:
             if record.noticed_at is not None:
-                raise ValueError(f"the notice of record '{source_record_id}' was already logged")
-            now = self.clock.now()
-            repo.set_noticed(conn, record.id, now)
-            repo.add_event(
-                conn,
-                record.id,
-                record.current_version,
-                "notice_delivered",
-                actor.strip(),
-                reason.strip(),
-                now,
-            )
-            return int(record.organisation_id)
+                return f"the notice of record '{source_record_id}' was already logged"
+            return None
+
+        return self._record_event(
+            department,
+            source_record_id,
+            "notice_delivered",
+            actor,
+            reason,
+            "a notice needs who delivered it (actor) and how (reason)",
+            refused,
+            lambda conn, record, now: repo.set_noticed(conn, record.id, now),
+        )
 
     def notice_batch(self, batch_id: int, *, actor: str, reason: str) -> list[int]:
         """Log notice delivery for every record of a batch not yet noticed; the organisations concerned."""
@@ -364,16 +360,44 @@ class IngestService:
     def _change_state(
         self, department: str, source_record_id: str, state: str, kind: str, actor: str, reason: str
     ) -> int:
+        def refused(record: Any) -> str | None:
+            return f"record '{source_record_id}' is already {state}" if record.state == state else None
+
+        return self._record_event(
+            department,
+            source_record_id,
+            kind,
+            actor,
+            reason,
+            "a state change needs who made it (actor) and why (reason)",
+            refused,
+            lambda conn, record, now: repo.set_state(conn, record.id, state, now),
+        )
+
+    def _record_event(
+        self,
+        department: str,
+        source_record_id: str,
+        kind: str,
+        actor: str,
+        reason: str,
+        needs: str,
+        refused: Callable[[Any], str | None],
+        apply: Callable[[Any, Any, Any], None],
+    ) -> int:
+        """One event about one record (a notice, a withdrawal, a reinstatement) with who and why, in one
+        transaction with the change it makes. Returns the organisation's id."""
         if not actor.strip() or not reason.strip():
-            raise ValueError("a state change needs who made it (actor) and why (reason)")
+            raise ValueError(needs)
         with self.engine.begin() as conn:
             record = repo.find_record(conn, department, source_record_id)
             if record is None:
                 raise RecordNotFound(f"no record '{source_record_id}' from department {department}")
-            if record.state == state:
-                raise ValueError(f"record '{source_record_id}' is already {state}")
+            problem = refused(record)
+            if problem:
+                raise ValueError(problem)
             now = self.clock.now()
-            repo.set_state(conn, record.id, state, now)
+            apply(conn, record, now)
             repo.add_event(conn, record.id, record.current_version, kind, actor.strip(), reason.strip(), now)
             return int(record.organisation_id)
 
