@@ -12,7 +12,7 @@ from typing import Annotated, Any, Generic, TypeVar
 from fastapi import Body, Depends, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from credence.api import queries
@@ -105,6 +105,8 @@ class RecordOut(BaseModel):
 
 
 class HistoryOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # straight from a rating_history row
+
     as_of: date
     old_grade: str | None
     new_grade: str
@@ -203,17 +205,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         with reg.engine.connect() as conn:
             rows = rating_repo.history_of(conn, org.id)
         start = (page - 1) * per_page
-        items = [
-            HistoryOut(
-                as_of=h.as_of,
-                old_grade=h.old_grade,
-                new_grade=h.new_grade,
-                score=h.score,
-                cause=h.cause,
-                policy_version=h.policy_version,
-            )
-            for h in rows[start : start + per_page]
-        ]
+        items = [HistoryOut.model_validate(h) for h in rows[start : start + per_page]]
         return Page(items=items, total=len(rows), page=page, per_page=per_page)
 
     @app.get("/api/v1/health", tags=["operations"])
