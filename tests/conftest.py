@@ -20,11 +20,14 @@ from sqlalchemy.engine import make_url
 
 from credence.catalog import Catalog, load_catalog
 from credence.clock import FixedClock
+from credence.process.service import DueProcess
 from credence.records.service import IngestService
 from credence.settings import Settings
 from credence.store import migrate
 from credence.store.db import make_engine, normalise_url
 from credence.store.models import Base
+
+from helpers import process_for
 
 pytest_plugins = ["api_support"]  # fixtures of the API tests
 
@@ -124,3 +127,8 @@ def settings(store_url: str) -> Settings:
 @pytest.fixture
 def service(engine: Engine, catalog: Catalog, clock: FixedClock, settings: Settings) -> IngestService:
     return IngestService(engine, catalog, clock, settings)
+
+
+@pytest.fixture
+def process(service: IngestService) -> DueProcess:
+    return process_for(service)

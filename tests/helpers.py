@@ -83,9 +83,22 @@ def collect(service: Any, path: Path, department: str = "SAMR", **kwargs: Any) -
     return result, rejections
 
 
+def process_for(service: Any) -> Any:
+    """The due-process service over the same store, catalog, clock and settings as an ingest service."""
+    from credence.process.service import DueProcess
+    from credence.rating import load_policy
+    from credence.rating.service import RatingService
+
+    rating = RatingService(
+        service.engine, service.catalog, load_policy(service.catalog), service.clock, service.settings
+    )
+    return DueProcess(service.engine, service.catalog, service.clock, service.settings, rating, service)
+
+
 def notice_all(engine: Engine, service: Any) -> None:
     """Log notice delivery for every stored record (records count and are published only after)."""
     with engine.connect() as conn:
         batch_ids = list(conn.execute(select(repo.batches.c.id)).scalars())
-    for batch_id in batch_ids:
-        service.notice_batch(batch_id, actor="test department", reason="delivered by registered mail")
+    process_for(service).deliver_batch_notices(
+        batch_ids, actor="test department", channel="registered mail", rate=False
+    )

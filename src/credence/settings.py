@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from pydantic import Field
@@ -54,4 +55,48 @@ class Settings(BaseSettings):
         default=20_000,
         ge=100,
         description="Longest text accepted in any interchange field; longer values reject the row.",
+    )
+    calendar_country: str = Field(
+        default="CN",
+        description="Country whose public holidays and worked weekend days make the working-day calendar.",
+    )
+    calendar_extra_holidays: list[date] = Field(
+        default=[],
+        description="Days off beyond the country's calendar, as a JSON list of ISO dates.",
+    )
+    calendar_extra_workdays: list[date] = Field(
+        default=[],
+        description="Days worked although the country's calendar has them off, as a JSON list of ISO dates.",
+    )
+    notice_deemed_days: int = Field(
+        default=30,
+        ge=1,
+        le=90,
+        description="Days after a notice is produced when it counts as delivered if no delivery was logged.",
+    )
+    objection_answer_days: int = Field(
+        default=30,
+        ge=1,
+        description="Days the submitting department has to answer an objection.",
+    )
+    objection_extension_days: int = Field(
+        default=15,
+        ge=0,
+        description="Days added, once, when the organisation brings new information to an objection.",
+    )
+    repair_decision_working_days: int = Field(
+        default=3,
+        ge=1,
+        description="Working days the deciding department has to decide a repair application.",
+    )
+    repair_total_working_days: int = Field(
+        default=10,
+        ge=1,
+        description="Working days within which the whole repair must be complete.",
+    )
+    tick_interval_seconds: int = Field(
+        default=3600,
+        ge=0,
+        description="How often the server applies what is due (deemed deliveries, lapsed objections, "
+        "expiries); 0 turns the schedule off.",
     )

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from credence.api.app import create_app
 from credence.records import repository as repo
 
-from helpers import USCC_A, USCC_B, counts, row
+from helpers import USCC_A, USCC_B, counts, process_for, row
 
 
 def assert_error(response: Any, status: int, code: str, words: str) -> None:
@@ -176,11 +176,17 @@ def test_nothing_is_published_or_counted_before_notice(client: TestClient, servi
     assert "XZCF-2026-0040" not in {r["source_record_id"] for r in listed}
     assert client.get("/api/v1/records/SAMR/XZCF-2026-0040").status_code == 404
     assert client.get("/records/SAMR/XZCF-2026-0040").status_code == 404
-    service.log_notice("SAMR", "XZCF-2026-0040", actor="SAMR clerk", reason="delivered by hand")
+    process = process_for(service)
+    process.deliver_record_notice("SAMR", "XZCF-2026-0040", actor="SAMR clerk", channel="by hand")
     assert client.get("/api/v1/records/SAMR/XZCF-2026-0040").status_code == 200
     assert client.get(f"/api/v1/organisations/{USCC_B}").json()["grade"] == "B"
     # Profiles are kept between requests, but never past a change: a withdrawal shows at once.
-    service.withdraw("SAMR", "XZCF-2026-0040", actor="SAMR clerk", reason="quashed on review")
+    process.withdraw("SAMR", "XZCF-2026-0040", actor="SAMR clerk", reason="quashed on review")
     assert client.get(f"/api/v1/organisations/{USCC_B}").json()["grade"] == grade_before
-    service.reinstate("SAMR", "XZCF-2026-0040", actor="SAMR clerk", reason="review reversed")
+    process.reinstate(
+        "SAMR", "XZCF-2026-0040", actor="SAMR clerk", reason="review reversed", certified_decision="SAMR-R-7"
+    )
+    # Reinstated, it is published and counted again only once its new notice is delivered.
+    assert client.get(f"/api/v1/organisations/{USCC_B}").json()["grade"] == grade_before
+    process.deliver_record_notice("SAMR", "XZCF-2026-0040", actor="SAMR clerk", channel="by hand")
     assert client.get(f"/api/v1/organisations/{USCC_B}").json()["grade"] == "B"

@@ -95,14 +95,14 @@ def test_ingest_and_withdrawal_re_rate_from_the_command_line(store_url, tmp_path
     assert json.loads(explained.output)["grade"] == "A"  # nothing counts before its notice is logged
     noticed = runner.invoke(
         app,
-        ["records", "notice", "SAMR", "XZCF-2026-0001", "--actor", "SAMR clerk", "--reason", "by mail"],
+        ["records", "notice", "SAMR", "XZCF-2026-0001", "--actor", "SAMR clerk", "--channel", "by mail"],
         env=env,
     )
-    assert noticed.exit_code == 0 and "grade changed" in noticed.output
+    assert noticed.exit_code == 0 and "grade now B" in noticed.output and "grade changed" in noticed.output
     again = runner.invoke(
-        app, ["records", "notice", "SAMR", "XZCF-2026-0001", "--actor", "x", "--reason", "y"], env=env
+        app, ["records", "notice", "SAMR", "XZCF-2026-0001", "--actor", "x", "--channel", "y"], env=env
     )
-    assert again.exit_code == 2 and "already logged" in again.output
+    assert again.exit_code == 2 and "no notice awaiting delivery" in again.output
     explained = runner.invoke(app, ["explain", USCC_A, "--as-of", "2026-11-25", "--json"], env=env)
     assert json.loads(explained.output)["grade"] == "B"
     withdrawn = runner.invoke(
@@ -110,7 +110,9 @@ def test_ingest_and_withdrawal_re_rate_from_the_command_line(store_url, tmp_path
         ["records", "withdraw", "SAMR", "XZCF-2026-0001", "--actor", "SAMR clerk", "--reason", "quashed"],
         env=env,
     )
-    assert withdrawn.exit_code == 0 and "grade changed" in withdrawn.output
+    assert (
+        withdrawn.exit_code == 0 and "grade now A" in withdrawn.output and "grade changed" in withdrawn.output
+    )
     explained = runner.invoke(app, ["explain", USCC_A, "--as-of", "2026-11-25", "--json"], env=env)
     assert json.loads(explained.output)["grade"] == "A"
     unknown = runner.invoke(app, ["explain", "91330100799655058B"], env=env)

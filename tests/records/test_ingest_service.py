@@ -230,30 +230,6 @@ def test_permanent_and_open_ended_until(service, engine, tmp_path: Path) -> None
     assert len(orgs) == 1 and orgs[0].scheme == "unresolved" and orgs[0].code is None
 
 
-def test_withdrawal_is_a_state_change_with_who_when_why(service, engine, clock, tmp_path: Path) -> None:
-    collect(service, write_csv(tmp_path / "p.csv", [row(1)]))
-    service.withdraw("SAMR", "XZCF-2026-0001", actor="clerk 17", reason="decision annulled on review")
-    with engine.connect() as conn:
-        record = repo.find_record(conn, "SAMR", "XZCF-2026-0001")
-        (event,) = repo.record_events(conn, record.id)
-    assert record.state == "withdrawn"
-    assert (event.kind, event.actor, event.reason, event.at, event.version) == (
-        "withdrawn",
-        "clerk 17",
-        "decision annulled on review",
-        clock.now(),
-        1,
-    )
-    assert len(versions_of(engine, "SAMR", "XZCF-2026-0001")) == 1  # nothing deleted
-    with pytest.raises(ValueError, match="already withdrawn"):
-        service.withdraw("SAMR", "XZCF-2026-0001", actor="clerk 17", reason="again")
-    with pytest.raises(ValueError, match="actor"):
-        service.reinstate("SAMR", "XZCF-2026-0001", actor=" ", reason="x")
-    service.reinstate("SAMR", "XZCF-2026-0001", actor="reviewer 2", reason="annulment reversed")
-    with pytest.raises(RecordNotFound):
-        service.withdraw("SAMR", "nope", actor="a", reason="b")
-
-
 def test_unknown_department_is_refused_before_anything(service, engine, tmp_path: Path) -> None:
     with pytest.raises(UnknownDepartment, match="unknown department 'XYZ'"):
         service.ingest_file(write_csv(tmp_path / "p.csv", [row(1)]), "XYZ")

@@ -11,6 +11,7 @@ from credence.records import repository as repo
 from credence.records.pipeline import CheckerSpec, ChildFailed, check_in_child
 from credence.records.readers import RowSource
 from credence.records.service import IngestService
+from credence.store.models import Base
 
 from conftest import NOW
 from helpers import USCC_B, collect, counts, row, write_csv, write_ndjson
@@ -40,7 +41,7 @@ def test_second_process_stores_the_same_as_one(engine, catalog, clock, settings,
     result_one, rejections_one = collect(one, path)
     stored_one = stored(engine)
     with engine.begin() as conn:  # the same file again, into an empty store, through a second process
-        for table in (repo.versions, repo.events, repo.records, repo.organisations, repo.batches):
+        for table in reversed(Base.metadata.sorted_tables):
             conn.execute(table.delete())
     two = IngestService(engine, catalog, clock, settings.model_copy(update={"ingest_parallel_bytes": 0}))
     result_two, rejections_two = collect(two, path)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -15,8 +16,10 @@ from sqlalchemy import Engine
 from credence.catalog import Catalog, load_catalog
 from credence.catalog.loader import Refused
 from credence.clock import Clock, SystemClock
+from credence.process.service import DueProcess
 from credence.rating import Policy, load_policy
 from credence.rating.service import RatingService
+from credence.records.service import IngestService
 from credence.settings import Settings
 from credence.store.db import make_engine
 
@@ -40,6 +43,12 @@ class AppContext:
 
     def rating(self) -> RatingService:
         return RatingService(self.engine, self.catalog, self.policy, self.clock, self.settings)
+
+    def ingest(self) -> IngestService:
+        return IngestService(self.engine, self.catalog, self.clock, self.settings)
+
+    def process(self) -> DueProcess:
+        return DueProcess(self.engine, self.catalog, self.clock, self.settings, self.rating(), self.ingest())
 
 
 T = TypeVar("T")
@@ -71,3 +80,33 @@ def check_rules_file(path: Path, load: Callable[[Path], T], valid: Callable[[T],
         errors.print(str(exc), highlight=False, markup=False)
         raise typer.Exit(1) from None
     console.print(valid(loaded), highlight=False)
+
+
+@contextmanager
+def process_errors() -> Iterator[None]:
+    """Due-process refusals as clear errors: exit 1 for something not found, 2 for a step not allowed."""
+    from credence.process.machine import IllegalTransition
+    from credence.process.service import NotAllowed, NotFound
+    from credence.records.service import RecordNotFound, RowsRejected
+
+    try:
+        yield
+    except (NotFound, RecordNotFound) as exc:
+        raise fail(str(exc).strip("'\""), 1) from None
+    except (NotAllowed, IllegalTransition, RowsRejected) as exc:
+        raise fail(str(exc), 2) from None
+
+
+def report_grade(ctx: typer.Context, organisation_id: int) -> None:
+    """Say the organisation's grade after a step that re-rated it, and whether the step changed it."""
+    from credence.rating import repository as rating_repo
+
+    with app_context(ctx).engine.connect() as conn:
+        rating = rating_repo.rating_of(conn, organisation_id)
+        history = rating_repo.history_of(conn, organisation_id)
+    if rating is None:
+        return
+    last = history[-1] if history else None
+    changed = last is not None and last.rated_at == rating.rated_at and last.old_grade is not None
+    note = f" (was {last.old_grade}: the grade changed)" if last is not None and changed else " (unchanged)"
+    console.print(f"grade now {rating.grade}, score {rating.score}{note}", highlight=False)

@@ -10,7 +10,6 @@ from credence.clock import today
 from credence.demo.generate import build
 from credence.rating import PolicyError
 from credence.records import repository as repo
-from credence.records.service import IngestService
 from credence.store import migrate
 
 
@@ -37,10 +36,10 @@ def demo(
     if records < organisations:
         raise fail("--records must be at least --organisations (every organisation gets a record)")
     try:
-        service = IngestService(app_.engine, app_.catalog, app_.clock, app_.settings)
+        service = app_.ingest()
         day = today(app_.clock, app_.settings.timezone)
         with console.status("generating and ingesting the demo registry"):
-            result = build(service, app_.catalog, day, organisations, records, seed)
+            result = build(service, app_.process(), app_.catalog, day, organisations, records, seed)
         with console.status("rating every organisation"):
             rated = app_.rating().rate(as_of=day, cause="demo registry built")
     except (CatalogError, PolicyError) as exc:

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from pydantic import ValidationError
 
-from credence.cli import catalog, db, demo, ingest, rating, records, serve
+from credence.cli import catalog, db, demo, ingest, process, rating, records, serve
 from credence.cli.context import AppContext, console, fail
 from credence.clock import SystemClock
 from credence.records.interchange import interchange_schema
@@ -24,6 +24,10 @@ app.add_typer(catalog.app, name="catalog")
 app.add_typer(db.app, name="db")
 app.add_typer(records.app, name="records")
 app.add_typer(rating.policy_app, name="policy")
+app.add_typer(process.notices_app, name="notices")
+app.add_typer(process.objections_app, name="objections")
+app.add_typer(process.repairs_app, name="repairs")
+app.command("tick")(process.tick)
 app.command("rate")(rating.rate)
 app.command("explain")(rating.explain)
 app.command("demo")(demo.demo)

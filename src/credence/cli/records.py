@@ -1,21 +1,15 @@
-"""`credence records show|withdraw|reinstate` and `credence status`."""
+"""`credence records show|notice|withdraw|reinstate` and `credence status`."""
 
 from __future__ import annotations
 
 import typer
 from rich.table import Table
 
-from credence.cli.context import app_context, console, fail
+from credence.cli.context import app_context, console, fail, process_errors, report_grade
 from credence.records import repository as repo
-from credence.records.service import IngestService, RecordNotFound
 from credence.store import migrate
 
 app = typer.Typer(help="Look at stored records and change their state.", no_args_is_help=True)
-
-
-def _service(ctx: typer.Context) -> IngestService:
-    app_ = app_context(ctx)
-    return IngestService(app_.engine, app_.catalog, app_.clock, app_.settings)
 
 
 @app.command("show")
@@ -53,60 +47,61 @@ def show(ctx: typer.Context, department: str, source_record_id: str) -> None:
         console.print(f"{e.at.isoformat()} {e.kind} by {e.actor}: {e.reason}", highlight=False)
 
 
-def _record_event_command(name: str, action: str, who: str, why: str, doc: str) -> None:
-    """Register `credence records NAME`: one event about one record (the service method of the same
-    action), then the organisation re-rated."""
-
-    def command(
-        ctx: typer.Context,
-        department: str,
-        source_record_id: str,
-        actor: str = typer.Option(..., help=who),
-        reason: str = typer.Option(..., help=why),
-    ) -> None:
-        service = _service(ctx)
-        change = {
-            "withdrawn": service.withdraw,
-            "reinstated": service.reinstate,
-            "noticed": service.log_notice,
-        }[action]
-        try:
-            organisation_id = change(department, source_record_id, actor=actor, reason=reason)
-        except RecordNotFound as exc:
-            raise fail(str(exc), 1) from None
-        except ValueError as exc:
-            raise fail(str(exc), 2) from None
-        console.print(f"{action}: {department} / {source_record_id}", highlight=False)
-        cause = f"record {department} / {source_record_id} {action}"
-        if app_context(ctx).rating().rate([organisation_id], cause=cause).grade_changes:
-            console.print("the organisation's grade changed; see credence explain", highlight=False)
-
-    command.__doc__ = doc
-    app.command(name)(command)
+@app.command("notice")
+def notice(
+    ctx: typer.Context,
+    department: str,
+    source_record_id: str,
+    actor: str = typer.Option(..., help="Who delivered the notice."),
+    channel: str = typer.Option(..., help="How it was delivered (registered mail, in person, ...)."),
+) -> None:
+    """Log that the notice of a record reached its organisation. Only then is the record published and
+    counted in ratings (or once the notice is deemed delivered: `credence tick`)."""
+    with process_errors():
+        notice = app_context(ctx).process().deliver_record_notice(
+            department, source_record_id, actor=actor, channel=channel
+        )
+    console.print(f"notice delivered: {department} / {source_record_id} is published", highlight=False)
+    report_grade(ctx, notice.organisation_id)
 
 
-_record_event_command(
-    "notice",
-    "noticed",
-    "Who delivered the notice.",
-    "How and when it was delivered.",
-    "Log that the notice of a record reached its organisation. Only then is the record published and "
-    "counted in ratings.",
-)
-_record_event_command(
-    "withdraw",
-    "withdrawn",
-    "Who decides.",
-    "Why.",
-    "Withdraw a record from use. Nothing is deleted; the change is kept with who, when and why.",
-)
-_record_event_command(
-    "reinstate",
-    "reinstated",
-    "Who decides.",
-    "Why.",
-    "Return a withdrawn record to use, with who, when and why.",
-)
+@app.command("withdraw")
+def withdraw(
+    ctx: typer.Context,
+    department: str,
+    source_record_id: str,
+    actor: str = typer.Option(..., help="Who decides."),
+    reason: str = typer.Option(..., help="Why."),
+) -> None:
+    """Withdraw a record from publication and use. Nothing is deleted; the change is kept with who, when
+    and why, and the organisation is re-rated."""
+    with process_errors():
+        organisation_id = (
+            app_context(ctx).process().withdraw(department, source_record_id, actor=actor, reason=reason)
+        )
+    console.print(f"withdrawn: {department} / {source_record_id}", highlight=False)
+    report_grade(ctx, organisation_id)
+
+
+@app.command("reinstate")
+def reinstate(
+    ctx: typer.Context,
+    department: str,
+    source_record_id: str,
+    actor: str = typer.Option(..., help="Who decides."),
+    reason: str = typer.Option(..., help="Why."),
+    certified_decision: str = typer.Option(..., help="The reference of the certified decision to reinstate."),
+) -> None:
+    """Return a withdrawn record to use: it needs a certified decision and a reason, and is published again
+    only once a new notice to the organisation is delivered."""
+    with process_errors():
+        app_context(ctx).process().reinstate(
+            department, source_record_id, actor=actor, reason=reason, certified_decision=certified_decision
+        )
+    console.print(
+        f"reinstated: {department} / {source_record_id}; published once its notice is delivered",
+        highlight=False,
+    )
 
 
 def status(ctx: typer.Context) -> None:

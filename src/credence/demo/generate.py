@@ -19,6 +19,7 @@ import yaml
 from credence.catalog import Catalog
 from credence.demo.divisions import DIVISIONS
 from credence.identity import build_uscc
+from credence.process.service import DueProcess
 from credence.records.readers import RawRow
 from credence.records.service import IngestService
 
@@ -173,7 +174,13 @@ class DemoResult:
 
 
 def build(
-    service: IngestService, catalog: Catalog, today: date, n_orgs: int, n_records: int, seed: int
+    service: IngestService,
+    process: DueProcess,
+    catalog: Catalog,
+    today: date,
+    n_orgs: int,
+    n_records: int,
+    seed: int,
 ) -> DemoResult:
     """Generate and ingest the demo, department by department, through the ingestion service."""
     orgs = organisations(n_orgs, seed)
@@ -186,10 +193,11 @@ def build(
         for part, noticed in ((rows[:-awaiting], True), (rows[-awaiting:], False)):
             result = service.ingest_rows(dept, _raw(part), file_name=f"demo-{dept}.ndjson", fmt="demo")
             if noticed and result.batch_id is not None:
-                service.notice_batch(
-                    result.batch_id,
+                process.deliver_batch_notices(
+                    [result.batch_id],
                     actor=f"{dept} (demo)",
-                    reason="notice delivered to the registered address",
+                    channel="registered mail to the registered address",
+                    rate=False,
                 )
             accepted += result.accepted
             rejected += result.rejected

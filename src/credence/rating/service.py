@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 import pyarrow as pa
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from credence.catalog import Catalog
 from credence.clock import Clock, today
@@ -100,22 +100,29 @@ class RatingService:
             )
             result.rated, result.grade_changes = rated.rated, rated.grade_changes
 
+    def rate_within(self, conn: Connection, organisation_ids: Sequence[int], cause: str) -> int:
+        """Re-rate a few organisations inside the caller's transaction, so a decision and the grade it
+        changes commit together (a repair, an answered objection). Returns the number of grade changes."""
+        as_of = self.today()
+        results = [self._rate_one(conn, organisation_id, as_of) for organisation_id in organisation_ids]
+        return repo.save_ratings(
+            conn, results, as_of, self.policy.version, self.policy.sha256, cause, self.clock.now()
+        )
+
     def _rate_each(self, organisation_ids: Sequence[int], as_of: date) -> list[BatchRating]:
         """The Python engine, one organisation at a time: for the few that one submission touches."""
-        results = []
         with self.engine.connect() as conn:
-            for organisation_id in organisation_ids:
-                rating = rate_one(self.tables, repo.facts_of(conn, organisation_id), as_of)
-                results.append(
-                    BatchRating(
-                        organisation_id,
-                        rating.score,
-                        rating.grade,
-                        rating.grade_limited_by,
-                        tuple((c.record_id, c.points) for c in rating.reasons),
-                    )
-                )
-        return results
+            return [self._rate_one(conn, organisation_id, as_of) for organisation_id in organisation_ids]
+
+    def _rate_one(self, conn: Connection, organisation_id: int, as_of: date) -> BatchRating:
+        rating = rate_one(self.tables, repo.facts_of(conn, organisation_id), as_of)
+        return BatchRating(
+            organisation_id,
+            rating.score,
+            rating.grade,
+            rating.grade_limited_by,
+            tuple((c.record_id, c.points) for c in rating.reasons),
+        )
 
     def explain(self, organisation: str, as_of: date | None = None) -> Explanation:
         """An organisation's rating computed now by the Python engine, with every contribution, what

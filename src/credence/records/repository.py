@@ -284,46 +284,13 @@ def record_versions(conn: Connection, record_id: int) -> list[Any]:
     return list(conn.execute(select(union).order_by(union.c.version)))
 
 
-def set_noticed(conn: Connection, record_id: int, now: datetime) -> None:
-    conn.execute(update(records).where(records.c.id == record_id).values(noticed_at=now))
-
-
-def notice_all(conn: Connection, batch_id: int, actor: str, reason: str, now: datetime) -> list[int]:
-    """Log notice delivery for every record of a batch not yet noticed (for a department that delivers
-    notices in bulk, and the demo). Returns the organisations concerned."""
-    pending = list(
-        conn.execute(
-            select(records.c.id, records.c.current_version, records.c.organisation_id).where(
-                records.c.batch_id == batch_id, records.c.noticed_at.is_(None)
-            )
-        )
-    )
-    if not pending:
-        return []
-    conn.execute(
-        update(records)
-        .where(records.c.batch_id == batch_id, records.c.noticed_at.is_(None))
-        .values(noticed_at=now)
-    )
-    conn.execute(
-        insert(events),
-        [
-            {
-                "record_id": r.id,
-                "version": r.current_version,
-                "kind": "notice_delivered",
-                "actor": actor,
-                "reason": reason,
-                "at": now,
-            }
-            for r in pending
-        ],
-    )
-    return sorted({r.organisation_id for r in pending})
-
-
 def set_state(conn: Connection, record_id: int, state: str, now: datetime) -> None:
     conn.execute(update(records).where(records.c.id == record_id).values(state=state, updated_at=now))
+
+
+def set_unnoticed(conn: Connection, record_id: int) -> None:
+    """The record awaits a (new) notice again: unpublished until it is delivered."""
+    conn.execute(update(records).where(records.c.id == record_id).values(noticed_at=None))
 
 
 def add_event(

@@ -1,4 +1,4 @@
-"""Ingestion and record lifecycle: the one place where submitted rows become stored records.
+"""Ingestion: the one place where submitted rows become stored records (and corrections new versions).
 
 The CLI (`credence ingest`) and the API's submission endpoint both call IngestService. Rows are written
 in chunks, one transaction per chunk: a crash loses at most the chunk in flight, never half a row, and
@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from credence.catalog import Catalog
 from credence.clock import Clock, today
+from credence.process import notices
 from credence.records import repository as repo
 from credence.records.block import BlockChecker, ValidBlock
 from credence.records.pipeline import CheckedBlock, CheckerSpec, check_in_blocks, check_in_child
@@ -243,12 +244,20 @@ class IngestService:
             result.status = "interrupted"
             with self.engine.begin() as conn:
                 repo.finish_batch(conn, batch_id, "interrupted", self.clock.now())
+                self._produce_notices(conn, batch_id)
             raise
         result.status = "complete"
         with self.engine.begin() as conn:
             repo.finish_batch(conn, batch_id, "complete", self.clock.now())
+            self._produce_notices(conn, batch_id)
         result.seconds = time.perf_counter() - started
         return result
+
+    def _produce_notices(self, conn: Connection, batch_id: int) -> None:
+        """Every record this batch stored that awaits notice gets one, in the inbox and the outbox."""
+        now = self.clock.now()
+        deemed = notices.deemed_on(today(self.clock, self.settings.timezone), self.settings)
+        notices.produce_for_records(conn, notices.records.c.batch_id == batch_id, now, deemed)
 
     def _write_block(
         self,
@@ -324,82 +333,27 @@ class IngestService:
         repo.mark_seen(conn, seen, batch_id)
         return len(fresh), len(changed), unchanged, duplicates, added, set(ids.values())
 
-    def withdraw(self, department: str, source_record_id: str, *, actor: str, reason: str) -> int:
-        """Withdraw a record from use: a state change with who, when and why; nothing is deleted.
-        Returns the id of the record's organisation (whose rating this changes)."""
-        return self._change_state(department, source_record_id, "withdrawn", "withdrawn", actor, reason)
+    def correct_in(self, conn: Connection, department: str, row: dict[str, Any], *, file_name: str) -> None:
+        """Store a corrected version of one record in the caller's transaction (a department answering an
+        objection "corrected"), through the same checks as every submission. Raises RowsRejected naming
+        each field that is wrong, or ValueError when the row changes nothing."""
+        checked = next(check_in_blocks(blocks_of([RawRow(1, row)], 1), self._checker(department)))
+        if checked.rejected:
+            raise RowsRejected(checked.rejected)
+        now = self.clock.now()
+        batch_id = repo.start_batch(conn, department, file_name, "correction", None, now)
+        new, updated, unchanged, _, _, _ = self._write_block(conn, department, checked.valid, batch_id, {})
+        if updated != 1:
+            what = "changes nothing" if unchanged else "names no stored record"
+            raise ValueError(f"the correction of record '{row.get('source_record_id')}' {what}")
+        repo.add_batch_counts(conn, batch_id, new, updated, unchanged, 0)
+        repo.finish_batch(conn, batch_id, "complete", now)
 
-    def reinstate(self, department: str, source_record_id: str, *, actor: str, reason: str) -> int:
-        return self._change_state(department, source_record_id, "active", "reinstated", actor, reason)
 
-    def log_notice(self, department: str, source_record_id: str, *, actor: str, reason: str) -> int:
-        """Log that the notice of a record reached its organisation: from now on it is published (if its
-        category is public) and counts in ratings. Returns the organisation's id."""
-
-        def refused(record: Any) -> str | None:
-            if record.noticed_at is not None:
-                return f"the notice of record '{source_record_id}' was already logged"
-            return None
-
-        return self._record_event(
-            department,
-            source_record_id,
-            "notice_delivered",
-            actor,
-            reason,
-            "a notice needs who delivered it (actor) and how (reason)",
-            refused,
-            lambda conn, record, now: repo.set_noticed(conn, record.id, now),
-        )
-
-    def notice_batch(self, batch_id: int, *, actor: str, reason: str) -> list[int]:
-        """Log notice delivery for every record of a batch not yet noticed; the organisations concerned."""
-        with self.engine.begin() as conn:
-            return repo.notice_all(conn, batch_id, actor, reason, self.clock.now())
-
-    def _change_state(
-        self, department: str, source_record_id: str, state: str, kind: str, actor: str, reason: str
-    ) -> int:
-        def refused(record: Any) -> str | None:
-            return f"record '{source_record_id}' is already {state}" if record.state == state else None
-
-        return self._record_event(
-            department,
-            source_record_id,
-            kind,
-            actor,
-            reason,
-            "a state change needs who made it (actor) and why (reason)",
-            refused,
-            lambda conn, record, now: repo.set_state(conn, record.id, state, now),
-        )
-
-    def _record_event(
-        self,
-        department: str,
-        source_record_id: str,
-        kind: str,
-        actor: str,
-        reason: str,
-        needs: str,
-        refused: Callable[[Any], str | None],
-        apply: Callable[[Any, Any, Any], None],
-    ) -> int:
-        """One event about one record (a notice, a withdrawal, a reinstatement) with who and why, in one
-        transaction with the change it makes. Returns the organisation's id."""
-        if not actor.strip() or not reason.strip():
-            raise ValueError(needs)
-        with self.engine.begin() as conn:
-            record = repo.find_record(conn, department, source_record_id)
-            if record is None:
-                raise RecordNotFound(f"no record '{source_record_id}' from department {department}")
-            problem = refused(record)
-            if problem:
-                raise ValueError(problem)
-            now = self.clock.now()
-            apply(conn, record, now)
-            repo.add_event(conn, record.id, record.current_version, kind, actor.strip(), reason.strip(), now)
-            return int(record.organisation_id)
+class RowsRejected(ValueError):
+    def __init__(self, rejections: list[Rejection]) -> None:
+        self.rejections = rejections
+        super().__init__("; ".join(f"{r.field or 'row'}: {r.message}" for r in rejections))
 
 
 def file_sha256(path: Path) -> str:

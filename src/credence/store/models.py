@@ -190,3 +190,92 @@ class RatingChange(Base):
     cause: Mapped[str] = mapped_column(Text)
     policy_version: Mapped[str] = mapped_column(String(32))
     rated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Notice(Base):
+    """A notice to an organisation: produced by the registry into its inbox and the outbox that a mailer
+    or department system reads; delivered when delivery is logged, or deemed delivered on `deemed_on`.
+    A record's notice serves the decision and how to repair it together (两书同达)."""
+
+    __tablename__ = "notices"
+    __table_args__ = (
+        Index("ix_notices_organisation", "organisation_id", "id"),
+        Index("ix_notices_record", "record_id"),
+        Index("ix_notices_pending", "delivered_at", "deemed_on"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # record and reinstatement notices gate publication; the others tell of a decision already taken.
+    kind: Mapped[str] = mapped_column(String(32))  # record | reinstatement | objection | repair
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    department: Mapped[str] = mapped_column(String(32))
+    record_id: Mapped[int | None] = mapped_column(ForeignKey("records.id"))
+    version: Mapped[int | None] = mapped_column(Integer)
+    message: Mapped[str | None] = mapped_column(Text)  # what was decided, for the non-record kinds
+    produced_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    deemed_on: Mapped[date] = mapped_column(Date)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    delivery: Mapped[str | None] = mapped_column(String(16))  # logged | deemed
+    delivered_by: Mapped[str | None] = mapped_column(Text)
+    channel: Mapped[str | None] = mapped_column(Text)
+
+
+class Objection(Base):
+    """An objection to a record (its content or publication period) or to a repair decision. While it is
+    open the record shows "under objection"; the submitting department answers by `due_on`."""
+
+    __tablename__ = "objections"
+    __table_args__ = (
+        Index("ix_objections_record", "record_id"),
+        Index("ix_objections_open", "state", "due_on"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id"))
+    version: Mapped[int] = mapped_column(Integer)  # the record's version objected to
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    department: Mapped[str] = mapped_column(String(32))  # the department that answers
+    ground: Mapped[str] = mapped_column(String(16))  # content | period | repair_decision
+    repair_id: Mapped[int | None] = mapped_column(ForeignKey("repairs.id"))
+    statement: Mapped[str] = mapped_column(Text)
+    filed_by: Mapped[str] = mapped_column(Text)  # "organisation:CODE" or "department:CODE"
+    filed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    filed_on: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date] = mapped_column(Date)
+    extended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    new_information: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(
+        String(16)
+    )  # open | extended | corrected | upheld | withdrawn | lapsed
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_on: Mapped[date | None] = mapped_column(Date)
+    decided_by: Mapped[str | None] = mapped_column(Text)
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class Repair(Base):
+    """An application to repair credit on a record: evidence that the duty was fulfilled and a public
+    commitment. The department decides by `decide_by`; the whole repair is due by `complete_by`."""
+
+    __tablename__ = "repairs"
+    __table_args__ = (
+        Index("ix_repairs_record", "record_id"),
+        Index("ix_repairs_open", "state", "decide_by"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    department: Mapped[str] = mapped_column(String(32))  # the deciding department
+    evidence: Mapped[str] = mapped_column(Text)
+    commitment: Mapped[str | None] = mapped_column(Text)
+    applied_by: Mapped[str] = mapped_column(Text)
+    applied_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    applied_on: Mapped[date] = mapped_column(Date)
+    decide_by: Mapped[date] = mapped_column(Date)
+    complete_by: Mapped[date] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(16))  # applied | approved | refused
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_on: Mapped[date | None] = mapped_column(Date)
+    decided_by: Mapped[str | None] = mapped_column(Text)
+    decision_reason: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,304 @@
+"""`credence notices|objections|repairs ...` and `credence tick`: due process from the command line."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from credence.cli.context import app_context, console, fail, process_errors
+from credence.process import notices as notice_repo
+from credence.process import repository as repo
+from credence.rating import repository as rating_repo
+
+notices_app = typer.Typer(
+    help="Notices to organisations: the outbox, an inbox, delivery.", no_args_is_help=True
+)
+objections_app = typer.Typer(help="Objections to records and to repair decisions.", no_args_is_help=True)
+repairs_app = typer.Typer(help="Credit repair applications and decisions.", no_args_is_help=True)
+
+ORGANISATION = typer.Option(..., "--organisation", help="The organisation's USCC or LEI (it acts itself).")
+DEPARTMENT = typer.Option(..., "--department", help="The department's code.")
+ACTOR = typer.Option(..., "--actor", help="Who acts, by name or office.")
+REASON = typer.Option(..., "--reason", help="Why.")
+
+
+def _organisation(ctx: typer.Context, code: str) -> Any:
+    with app_context(ctx).engine.connect() as conn:
+        org = rating_repo.find_organisation(conn, code)
+    if org is None:
+        raise fail(f"no organisation '{code}' in the registry", 1)
+    return org
+
+
+@notices_app.command("outbox")
+def outbox(
+    ctx: typer.Context,
+    department: str = typer.Option(None, "--department", help="Only this department's notices."),
+    after: int = typer.Option(0, "--after", help="Only notices after this id (resume where you stopped)."),
+    limit: int = typer.Option(100, "--limit", min=1, max=10_000),
+) -> None:
+    """Notices awaiting delivery, oldest first, as JSON lines for a mailer or a department's system."""
+    app_ = app_context(ctx)
+    process = app_.process()
+    with app_.engine.connect() as conn:
+        for notice in notice_repo.outbox(conn, department, after, limit):
+            console.print(json.dumps(process.notice_body(conn, notice), ensure_ascii=False), highlight=False)
+
+
+@notices_app.command("inbox")
+def inbox(ctx: typer.Context, organisation: str = typer.Argument(..., help="USCC or LEI.")) -> None:
+    """Every notice to an organisation, newest first."""
+    org = _organisation(ctx, organisation)
+    app_ = app_context(ctx)
+    table = Table("notice", "kind", "record", "produced", "deemed on", "delivered")
+    with app_.engine.connect() as conn:
+        for n in notice_repo.inbox(conn, org.id):
+            record = repo.record(conn, n.record_id)
+            delivered = f"{n.delivered_at:%Y-%m-%d} ({n.delivery})" if n.delivered_at else "awaiting"
+            table.add_row(
+                str(n.id),
+                n.kind,
+                f"{record.department} / {record.source_record_id}",
+                f"{n.produced_at:%Y-%m-%d}",
+                n.deemed_on.isoformat(),
+                delivered,
+            )
+    console.print(table)
+
+
+@notices_app.command("show")
+def show(ctx: typer.Context, notice_id: int) -> None:
+    """What a notice says: the record, its legal basis and publication period, how to object and repair."""
+    app_ = app_context(ctx)
+    with app_.engine.connect() as conn:
+        notice = notice_repo.find(conn, notice_id)
+        if notice is None:
+            raise fail(f"no notice {notice_id}", 1)
+        body = app_.process().notice_body(conn, notice)
+    console.print_json(json.dumps(body, ensure_ascii=False))
+
+
+@notices_app.command("deliver")
+def deliver(
+    ctx: typer.Context,
+    notice_id: int,
+    actor: str = typer.Option(..., help="Who delivered it."),
+    channel: str = typer.Option(..., help="How (registered mail, in person, electronic service ...)."),
+) -> None:
+    """Log that a notice reached its organisation; a record's notice publishes the record."""
+    with process_errors():
+        app_context(ctx).process().deliver_notice(notice_id, actor=actor, channel=channel)
+    console.print(f"notice {notice_id} delivered", highlight=False)
+
+
+@objections_app.command("file")
+def object_(
+    ctx: typer.Context,
+    department: str,
+    source_record_id: str,
+    ground: str = typer.Option(..., help="content, period or repair_decision."),
+    statement: str = typer.Option(..., help="What is wrong, in the objector's words."),
+    organisation: str = typer.Option(None, "--organisation", help="Filed by this organisation (its code)."),
+    by_department: str = typer.Option(None, "--by-department", help="Filed by this department instead."),
+    repair: int = typer.Option(
+        None, "--repair", help="The refused repair objected to (ground repair_decision)."
+    ),
+) -> None:
+    """Object to a record, free of charge. The record shows "under objection" until it is answered."""
+    if bool(organisation) == bool(by_department):
+        raise fail("give exactly one of --organisation and --by-department")
+    filed_by = f"organisation:{organisation}" if organisation else f"department:{by_department}"
+    with process_errors():
+        objection = (
+            app_context(ctx)
+            .process()
+            .object(
+                department,
+                source_record_id,
+                ground=ground,
+                statement=statement,
+                filed_by=filed_by,
+                repair_id=repair,
+            )
+        )
+    console.print(
+        f"objection {objection.id} filed; {department} answers by {objection.due_on.isoformat()}",
+        highlight=False,
+    )
+
+
+@objections_app.command("extend")
+def extend(
+    ctx: typer.Context,
+    objection_id: int,
+    organisation: str = ORGANISATION,
+    new_information: str = typer.Option(..., help="The new information the organisation brings."),
+) -> None:
+    """Bring new information to an objection: its deadline moves, once."""
+    with process_errors():
+        objection = (
+            app_context(ctx)
+            .process()
+            .extend_objection(
+                objection_id, new_information=new_information, filed_by=f"organisation:{organisation}"
+            )
+        )
+    console.print(f"objection {objection_id} now due by {objection.due_on.isoformat()}", highlight=False)
+
+
+@objections_app.command("answer")
+def answer(
+    ctx: typer.Context,
+    objection_id: int,
+    outcome: str = typer.Option(..., help="corrected, upheld or withdrawn."),
+    department: str = DEPARTMENT,
+    actor: str = ACTOR,
+    reason: str = REASON,
+    correct: list[str] = typer.Option(
+        None, "--correct", help="FIELD=VALUE of the corrected version (repeat); with --outcome corrected."
+    ),
+) -> None:
+    """The submitting department answers an objection; the organisation is re-rated and told."""
+    corrections: dict[str, Any] = {}
+    for item in correct or []:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise fail(f"--correct '{item}' is not FIELD=VALUE")
+        corrections[name.strip()] = value.strip() or None
+    with process_errors():
+        objection = (
+            app_context(ctx)
+            .process()
+            .answer_objection(
+                objection_id,
+                department=department,
+                outcome=outcome,
+                actor=actor,
+                reason=reason,
+                corrections=corrections,
+            )
+        )
+    console.print(f"objection {objection_id}: {objection.state}", highlight=False)
+
+
+@objections_app.command("list")
+def list_objections(
+    ctx: typer.Context,
+    department: str = typer.Option(
+        None, "--department", help="Those awaiting this department, soonest first."
+    ),
+    organisation: str = typer.Option(None, "--organisation", help="Those about this organisation."),
+) -> None:
+    """Objections awaiting a department, or every objection about an organisation."""
+    rows = _listing(ctx, repo.objections, department, organisation, ("open", "extended"), "due_on")
+    table = Table("id", "record", "ground", "state", "filed", "due", "statement")
+    for o in rows:
+        table.add_row(
+            str(o.id),
+            f"{o.department} / {o.source_record_id}",
+            o.ground,
+            o.state,
+            o.filed_on.isoformat(),
+            o.due_on.isoformat(),
+            o.statement[:60],
+        )
+    console.print(table)
+
+
+@repairs_app.command("apply")
+def apply(
+    ctx: typer.Context,
+    department: str,
+    source_record_id: str,
+    organisation: str = ORGANISATION,
+    evidence: str = typer.Option(..., help="Evidence that the duty the decision imposed is fulfilled."),
+    commitment: str = typer.Option("", help="The public commitment (required for general and serious)."),
+) -> None:
+    """Apply to repair credit on a record, free of charge."""
+    with process_errors():
+        repair = (
+            app_context(ctx)
+            .process()
+            .apply_repair(
+                department,
+                source_record_id,
+                evidence=evidence,
+                commitment=commitment,
+                applied_by=f"organisation:{organisation}",
+            )
+        )
+    console.print(
+        f"repair {repair.id} applied; {department} decides by {repair.decide_by.isoformat()}, complete by "
+        f"{repair.complete_by.isoformat()}",
+        highlight=False,
+    )
+
+
+@repairs_app.command("decide")
+def decide(
+    ctx: typer.Context,
+    repair_id: int,
+    approve: bool = typer.Option(..., "--approve/--refuse", help="Approve or refuse."),
+    department: str = DEPARTMENT,
+    actor: str = ACTOR,
+    reason: str = REASON,
+) -> None:
+    """Decide a repair application; approval ends publication and re-rates in one transaction."""
+    with process_errors():
+        repair = (
+            app_context(ctx)
+            .process()
+            .decide_repair(repair_id, department=department, approve=approve, actor=actor, reason=reason)
+        )
+    console.print(f"repair {repair_id}: {repair.state}", highlight=False)
+
+
+@repairs_app.command("list")
+def list_repairs(
+    ctx: typer.Context,
+    department: str = typer.Option(
+        None, "--department", help="Those awaiting this department, soonest first."
+    ),
+    organisation: str = typer.Option(None, "--organisation", help="Those of this organisation."),
+) -> None:
+    """Repair applications awaiting a department, or every application of an organisation."""
+    rows = _listing(ctx, repo.repairs, department, organisation, ("applied",), "decide_by")
+    table = Table("id", "record", "state", "applied", "decide by", "complete by")
+    for r in rows:
+        table.add_row(
+            str(r.id),
+            f"{r.department} / {r.source_record_id}",
+            r.state,
+            r.applied_on.isoformat(),
+            r.decide_by.isoformat(),
+            r.complete_by.isoformat(),
+        )
+    console.print(table)
+
+
+def _listing(
+    ctx: typer.Context,
+    table: Any,
+    department: str | None,
+    organisation: str | None,
+    open_: tuple[str, ...],
+    due: str,
+) -> list[Any]:
+    if bool(department) == bool(organisation):
+        raise fail("give exactly one of --department and --organisation")
+    if organisation:
+        org = _organisation(ctx, organisation)
+        with app_context(ctx).engine.connect() as conn:
+            return repo.of_organisation(conn, table, org.id)
+    with app_context(ctx).engine.connect() as conn:
+        return repo.awaiting_department(conn, table, department or "", open_, table.c[due])
+
+
+def tick(ctx: typer.Context) -> None:
+    """Apply what is due today: deemed deliveries of notices, unanswered objections (their records are
+    withdrawn), overdue repair decisions counted. The server also runs this on a schedule."""
+    result = app_context(ctx).process().tick()
+    console.print(f"as of {result.today.isoformat()}: " + "; ".join(result.lines()), highlight=False)

@@ -1,0 +1,258 @@
+"""Notices: produced into the organisation's inbox and the outbox, delivered when delivery is logged or
+deemed delivered after the configured period. A record's own notice (and a reinstatement's) gates its
+publication: until it is delivered, the record is not published and does not count in any rating."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import Connection, Table, exists, insert, literal, select, update
+
+from credence.catalog import Catalog
+from credence.catalog.model import Polarity, Severity
+from credence.settings import Settings
+from credence.store.models import Notice, Organisation, Record, RecordEvent
+
+notices = cast(Table, Notice.__table__)
+records = cast(Table, Record.__table__)
+organisations = cast(Table, Organisation.__table__)
+events = cast(Table, RecordEvent.__table__)
+
+# The kinds whose delivery publishes the record they concern.
+GATING = ("record", "reinstatement")
+
+
+def deemed_on(produced: date, settings: Settings) -> date:
+    return produced + timedelta(days=settings.notice_deemed_days)
+
+
+def produce_for_records(conn: Connection, where: Any, now: datetime, deemed: date) -> int:
+    """A record notice for every record matching `where` that awaits notice and has none pending: one
+    statement, so a million-row ingest adds one query, not a million."""
+    pending = exists().where(
+        notices.c.record_id == records.c.id, notices.c.kind.in_(GATING), notices.c.delivered_at.is_(None)
+    )
+    query = select(
+        literal("record"),
+        records.c.organisation_id,
+        records.c.department,
+        records.c.id,
+        records.c.current_version,
+        literal(now, notices.c.produced_at.type),
+        literal(deemed, notices.c.deemed_on.type),
+    ).where(where, records.c.noticed_at.is_(None), records.c.state == "active", ~pending)
+    result = conn.execute(
+        insert(notices).from_select(
+            ["kind", "organisation_id", "department", "record_id", "version", "produced_at", "deemed_on"],
+            query,
+        )
+    )
+    return int(result.rowcount or 0)
+
+
+def produce(
+    conn: Connection,
+    kind: str,
+    record: Any,
+    now: datetime,
+    deemed: date,
+    message: str | None = None,
+) -> int:
+    """One notice about one record; returns its id."""
+    return int(
+        conn.execute(
+            insert(notices)
+            .values(
+                kind=kind,
+                organisation_id=record.organisation_id,
+                department=record.department,
+                record_id=record.id,
+                version=record.current_version,
+                message=message,
+                produced_at=now,
+                deemed_on=deemed,
+            )
+            .returning(notices.c.id)
+        ).scalar_one()
+    )
+
+
+def select_pending() -> Any:
+    """Gating notices awaiting delivery, joined to their records (filter on `records` columns)."""
+    return (
+        select(notices)
+        .join(records, records.c.id == notices.c.record_id)
+        .where(notices.c.kind.in_(GATING), notices.c.delivered_at.is_(None))
+        .order_by(notices.c.id)
+    )
+
+
+def find(conn: Connection, notice_id: int) -> Any | None:
+    return conn.execute(select(notices).where(notices.c.id == notice_id)).first()
+
+
+def pending_for_record(conn: Connection, record_id: int) -> Any | None:
+    return conn.execute(
+        select(notices)
+        .where(
+            notices.c.record_id == record_id,
+            notices.c.kind.in_(GATING),
+            notices.c.delivered_at.is_(None),
+        )
+        .order_by(notices.c.id)
+    ).first()
+
+
+def mark_delivered(
+    conn: Connection, notices_: Sequence[Any], how: str, actor: str, channel: str | None, now: datetime
+) -> None:
+    """Record delivery of these notices and publish the records of the gating ones."""
+    for start in range(0, len(notices_), 5000):
+        part = notices_[start : start + 5000]
+        conn.execute(
+            update(notices)
+            .where(notices.c.id.in_([n.id for n in part]))
+            .values(delivered_at=now, delivery=how, delivered_by=actor, channel=channel)
+        )
+        gating = [n.record_id for n in part if n.kind in GATING and n.record_id is not None]
+        if gating:
+            reason = f"notice {part[0].id} {how}" if len(part) == 1 else f"notice {how}"
+            publish(conn, gating, f"notice_{how}", actor, reason, now)
+
+
+def publish(
+    conn: Connection, record_ids: Sequence[int], kind: str, actor: str, reason: str, now: datetime
+) -> None:
+    """Set noticed_at on these records (those still awaiting it) and keep an event on each."""
+    waiting = list(
+        conn.execute(
+            select(records.c.id, records.c.current_version).where(
+                records.c.id.in_(list(record_ids)), records.c.noticed_at.is_(None)
+            )
+        )
+    )
+    if not waiting:
+        return
+    conn.execute(update(records).where(records.c.id.in_([r.id for r in waiting])).values(noticed_at=now))
+    conn.execute(
+        insert(events),
+        [
+            {
+                "record_id": r.id,
+                "version": r.current_version,
+                "kind": kind,
+                "actor": actor,
+                "reason": reason,
+                "at": now,
+            }
+            for r in waiting
+        ],
+    )
+
+
+def deem_due(conn: Connection, today: date, now: datetime) -> tuple[int, set[int]]:
+    """Every notice past its deemed-delivery day counts as delivered. Returns how many and the
+    organisations whose records this published."""
+    due = list(
+        conn.execute(select(notices).where(notices.c.delivered_at.is_(None), notices.c.deemed_on <= today))
+    )
+    mark_delivered(conn, due, "deemed", "registry", None, now)
+    return len(due), {n.organisation_id for n in due if n.kind in GATING}
+
+
+def outbox(conn: Connection, department: str | None, after: int, limit: int) -> list[Any]:
+    """Notices not yet delivered, oldest first, for a mailer or a department's system to deliver."""
+    query = select(notices).where(notices.c.delivered_at.is_(None), notices.c.id > after)
+    if department:
+        query = query.where(notices.c.department == department)
+    return list(conn.execute(query.order_by(notices.c.id).limit(limit)))
+
+
+def inbox(conn: Connection, organisation_id: int) -> list[Any]:
+    """Every notice to an organisation, newest first."""
+    return list(
+        conn.execute(
+            select(notices).where(notices.c.organisation_id == organisation_id).order_by(notices.c.id.desc())
+        )
+    )
+
+
+def content(
+    catalog: Catalog, settings: Settings, notice: Any, record: Any, organisation: Any
+) -> dict[str, Any]:
+    """What a notice says: the record, its legal basis, its publication period, how to object and how to
+    repair, served together; or, for a decision notice, what was decided."""
+    category = catalog.categories[record.category]
+    severity = Severity(record.severity) if category.severity_applies and record.severity else None
+    period = category.period(severity)
+    body: dict[str, Any] = {
+        "notice": notice.id,
+        "kind": notice.kind,
+        "produced_at": notice.produced_at.isoformat(),
+        "deemed_delivered_on": notice.deemed_on.isoformat(),
+        "delivered_at": notice.delivered_at.isoformat() if notice.delivered_at else None,
+        "delivery": notice.delivery,
+        "to": {"identifier": organisation.code, "name": organisation.name},
+        "from": {"department": record.department, "name": catalog.departments[record.department].name},
+        "record": {
+            "source_record_id": record.source_record_id,
+            "category": record.category,
+            "title": category.title,
+            "severity": record.severity,
+            "decided_on": record.decided_on.isoformat(),
+            "status": record.status,
+            "legal_basis": record.legal_basis,
+            "category_legal_basis": str(category.legal_basis),
+            "amount": record.amount,
+            "currency": record.currency,
+            "summary": record.summary,
+            "version": record.current_version,
+        },
+    }
+    if notice.message:
+        body["decision"] = notice.message
+    if notice.kind in GATING:
+        until = record.decided_on + timedelta(days=period.max_days)
+        body["publication"] = {
+            "publicity": category.publicity.value,
+            "starts": "when this notice is delivered, or on "
+            f"{notice.deemed_on.isoformat()} if no delivery is logged before",
+            "ends_on": until.isoformat(),
+            "text": _publication_text(category.publicity.value, period.max_days, until),
+        }
+        body["how_to_object"] = (
+            "You may object, free of charge, to the content of this record or to its publication period. "
+            f"{record.department} must answer within {settings.objection_answer_days} days "
+            f"({settings.objection_answer_days + settings.objection_extension_days} if you bring new "
+            "information); meanwhile the record shows 'under objection'. An objection not answered in time "
+            "withdraws the record from publication."
+        )
+        if category.polarity is Polarity.adverse:
+            body["how_to_repair"] = _repair_text(record.decided_on, period.min_days, severity, settings)
+    return body
+
+
+def _publication_text(publicity: str, max_days: int, until: date) -> str:
+    if max_days == 0:
+        return "This record is not published."
+    who = {
+        "public": "published to everyone",
+        "shared": "shared with public bodies for a stated purpose",
+        "private": "visible only to you",
+    }[publicity]
+    return f"This record is {who} until {until.isoformat()}, then it ends by itself."
+
+
+def _repair_text(decided: date, min_days: int, severity: Severity | None, settings: Settings) -> str:
+    earliest = decided + timedelta(days=min_days)
+    duty = "once the duty it imposed is fulfilled"
+    if severity is not Severity.minor:
+        duty += ", with evidence of it and a public commitment"
+    return (
+        f"You may apply to repair your credit on this record from {earliest.isoformat()}, {duty}. "
+        f"The department decides within {settings.repair_decision_working_days} working days and the "
+        f"whole repair is complete within {settings.repair_total_working_days} working days. A repair "
+        "ends publication, sharing and every measure based on this record. No fee is ever charged."
+    )

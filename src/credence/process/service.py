@@ -1,0 +1,603 @@
+"""Due process, the one place the edges (CLI, API, web, the server's schedule) call: notices and their
+delivery, objections, credit repair, withdrawal and certified reinstatement, and `tick`, which applies
+what is due. Each step is one transaction with the events it leaves and the grade it changes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine, true
+
+from credence.calendar import WorkingCalendar, calendar_from
+from credence.catalog import Catalog
+from credence.catalog.model import Polarity, Severity
+from credence.clock import Clock, today
+from credence.process import notices
+from credence.process import repository as repo
+from credence.process.machine import NOTICE, OBJECTION, RECORD, REPAIR
+from credence.rating.service import RatingService
+from credence.records import repository as records_repo
+from credence.records.service import IngestService, RecordNotFound
+from credence.settings import Settings
+
+GROUNDS = ("content", "period", "repair_decision")
+OUTCOMES = ("corrected", "upheld", "withdrawn")
+# What a department may change when it answers an objection "corrected": the decision's content, never
+# the record's identity, category or subject.
+CORRECTABLE = (
+    "subject_name",
+    "severity",
+    "decided_on",
+    "legal_basis",
+    "status",
+    "amount",
+    "currency",
+    "summary",
+    "effective_until",
+)
+
+
+class NotAllowed(ValueError):
+    """A step this actor may not take, or not yet; the message says why."""
+
+
+class NotFound(LookupError):
+    pass
+
+
+@dataclass
+class TickResult:
+    today: date
+    notices_produced: int = 0
+    notices_deemed: int = 0
+    objections_lapsed: int = 0
+    repairs_overdue: int = 0
+    grade_changes: int = 0
+    organisation_ids: set[int] = field(default_factory=set)
+
+    def lines(self) -> list[str]:
+        return [
+            f"notices produced: {self.notices_produced}",
+            f"notices deemed delivered: {self.notices_deemed}",
+            f"objections lapsed (records withdrawn): {self.objections_lapsed}",
+            f"repair decisions overdue: {self.repairs_overdue}",
+            f"grade changes: {self.grade_changes}",
+        ]
+
+
+class DueProcess:
+    def __init__(
+        self,
+        engine: Engine,
+        catalog: Catalog,
+        clock: Clock,
+        settings: Settings,
+        rating: RatingService,
+        ingest: IngestService,
+        calendar: WorkingCalendar | None = None,
+    ) -> None:
+        self.engine = engine
+        self.catalog = catalog
+        self.clock = clock
+        self.settings = settings
+        self.rating = rating
+        self.ingest = ingest
+        self.calendar = calendar or calendar_from(settings)
+
+    def today(self) -> date:
+        return today(self.clock, self.settings.timezone)
+
+    # -- notices ---------------------------------------------------------------------------------------
+
+    def deliver_notice(self, notice_id: int, *, actor: str, channel: str) -> Any:
+        """Log that a notice reached its organisation: a record's notice publishes the record."""
+        _needs(actor=actor, channel=channel)
+        with self.engine.begin() as conn:
+            notice = notices.find(conn, notice_id)
+            if notice is None:
+                raise NotFound(f"no notice {notice_id}")
+            NOTICE.next(
+                "delivered" if notice.delivered_at else "pending", "be delivered", f"notice {notice_id}"
+            )
+            notices.mark_delivered(
+                conn, [notice], "delivered", actor.strip(), channel.strip(), self.clock.now()
+            )
+            self._rerate(conn, notice.organisation_id, f"notice {notice_id} delivered")
+            return notices.find(conn, notice_id)
+
+    def deliver_record_notice(
+        self, department: str, source_record_id: str, *, actor: str, channel: str
+    ) -> Any:
+        """deliver_notice() for the pending notice of a record known by its department's id."""
+        with self.engine.connect() as conn:
+            record = self._record(conn, department, source_record_id)
+            notice = notices.pending_for_record(conn, record.id)
+        if notice is None:
+            raise NotAllowed(f"record '{source_record_id}' has no notice awaiting delivery")
+        return self.deliver_notice(notice.id, actor=actor, channel=channel)
+
+    def deliver_batch_notices(
+        self, batch_ids: Sequence[int], *, actor: str, channel: str, rate: bool = True
+    ) -> int:
+        """Log delivery of every pending notice of these batches' records (a department that serves
+        notices in bulk; the demo), then re-rate the organisations once (unless the caller rates them
+        itself, as the demo does after all departments). Returns how many."""
+        _needs(actor=actor, channel=channel)
+        now = self.clock.now()
+        with self.engine.begin() as conn:
+            pending = conn.execute(
+                notices.select_pending().where(notices.records.c.batch_id.in_(list(batch_ids)))
+            ).all()
+            notices.mark_delivered(conn, pending, "delivered", actor.strip(), channel.strip(), now)
+        if pending and rate:
+            self.rating.rate(
+                sorted({n.organisation_id for n in pending}),
+                cause=f"notices delivered for batch {', '.join(map(str, batch_ids))}",
+            )
+        return len(pending)
+
+    def notice_body(self, conn: Connection, notice: Any) -> dict[str, Any]:
+        record = repo.record(conn, notice.record_id)
+        organisation = repo.organisation(conn, notice.organisation_id)
+        return notices.content(self.catalog, self.settings, notice, record, organisation)
+
+    # -- withdrawal and reinstatement ------------------------------------------------------------------
+
+    def withdraw(self, department: str, source_record_id: str, *, actor: str, reason: str) -> int:
+        """Withdraw a record from publication and use; nothing is deleted. The organisation's id."""
+        _needs(actor=actor, reason=reason)
+        with self.engine.begin() as conn:
+            record = self._record(conn, department, source_record_id)
+            self._withdraw(conn, record, "withdrawn", actor, reason)
+            self._rerate(conn, record.organisation_id, f"record {department} / {source_record_id} withdrawn")
+            return int(record.organisation_id)
+
+    def reinstate(
+        self, department: str, source_record_id: str, *, actor: str, reason: str, certified_decision: str
+    ) -> int:
+        """Return a withdrawn record to use. It needs a certified decision (its reference) and a reason,
+        and, like a new record, a notice: it is published again only once that notice is delivered."""
+        _needs(actor=actor, reason=reason, certified_decision=certified_decision)
+        now = self.clock.now()
+        with self.engine.begin() as conn:
+            record = self._record(conn, department, source_record_id)
+            RECORD.next(record.state, "be reinstated", f"record '{source_record_id}'")
+            records_repo.set_state(conn, record.id, "active", now)
+            records_repo.set_unnoticed(conn, record.id)
+            why = f"certified decision {certified_decision.strip()}: {reason.strip()}"
+            records_repo.add_event(
+                conn, record.id, record.current_version, "reinstated", actor.strip(), why, now
+            )
+            notices.produce(conn, "reinstatement", record, now, self._deemed(), why)
+            return int(record.organisation_id)
+
+    def _withdraw(self, conn: Connection, record: Any, kind: str, actor: str, reason: str) -> None:
+        RECORD.next(record.state, "be withdrawn", f"record '{record.source_record_id}'")
+        now = self.clock.now()
+        records_repo.set_state(conn, record.id, "withdrawn", now)
+        records_repo.add_event(
+            conn, record.id, record.current_version, kind, actor.strip(), reason.strip(), now
+        )
+
+    # -- objections ------------------------------------------------------------------------------------
+
+    def object(
+        self,
+        department: str,
+        source_record_id: str,
+        *,
+        ground: str,
+        statement: str,
+        filed_by: str,
+        repair_id: int | None = None,
+    ) -> Any:
+        """File an objection, free of charge, acknowledged at once. `filed_by` is "organisation:CODE" (only
+        the record's own organisation) or "department:CODE"."""
+        _needs(statement=statement, filed_by=filed_by)
+        if ground not in GROUNDS:
+            raise NotAllowed(f"ground '{ground}' is not one of {', '.join(GROUNDS)}")
+        now, on = self.clock.now(), self.today()
+        with self.engine.begin() as conn:
+            record = self._record(conn, department, source_record_id)
+            organisation = repo.organisation(conn, record.organisation_id)
+            self._check_filer(filed_by, organisation)
+            if record.state != "active" and ground != "repair_decision":
+                raise NotAllowed(
+                    f"record '{source_record_id}' is {record.state}: there is nothing to object to"
+                )
+            if ground == "repair_decision":
+                repair = self._refused_repair(conn, record, repair_id)
+                repair_id = repair.id
+            elif repair_id is not None:
+                raise NotAllowed("repair_id goes only with the ground repair_decision")
+            if repo.open_objection(conn, record.id) is not None:
+                raise NotAllowed(f"record '{source_record_id}' already has an open objection")
+            objection_id = repo.add(
+                conn,
+                repo.objections,
+                record_id=record.id,
+                version=record.current_version,
+                organisation_id=record.organisation_id,
+                department=record.department,
+                ground=ground,
+                repair_id=repair_id,
+                statement=statement.strip(),
+                filed_by=filed_by.strip(),
+                filed_at=now,
+                filed_on=on,
+                due_on=on + timedelta(days=self.settings.objection_answer_days),
+                state="open",
+            )
+            records_repo.add_event(
+                conn,
+                record.id,
+                record.current_version,
+                "objection_filed",
+                filed_by.strip(),
+                f"objection {objection_id} ({ground}): {statement.strip()}",
+                now,
+            )
+            return repo.find(conn, repo.objections, objection_id)
+
+    def extend_objection(self, objection_id: int, *, new_information: str, filed_by: str) -> Any:
+        """The organisation brings new information: the deadline moves once, by the extension days."""
+        _needs(new_information=new_information, filed_by=filed_by)
+        with self.engine.begin() as conn:
+            objection = self._objection(conn, objection_id)
+            organisation = repo.organisation(conn, objection.organisation_id)
+            if filed_by.strip() != f"organisation:{organisation.code}":
+                raise NotAllowed("only the organisation the record concerns brings new information")
+            state = OBJECTION.next(objection.state, "be extended", f"objection {objection_id}")
+            repo.change(
+                conn,
+                repo.objections,
+                objection_id,
+                state=state,
+                extended_at=self.clock.now(),
+                new_information=new_information.strip(),
+                due_on=objection.due_on + timedelta(days=self.settings.objection_extension_days),
+            )
+            return repo.find(conn, repo.objections, objection_id)
+
+    def answer_objection(
+        self,
+        objection_id: int,
+        *,
+        department: str,
+        outcome: str,
+        actor: str,
+        reason: str,
+        corrections: dict[str, Any] | None = None,
+    ) -> Any:
+        """The submitting department answers: corrected (a new version of the record, or, for a repair
+        decision, the repair approved), upheld, or withdrawn. The organisation gets a notice of it."""
+        _needs(actor=actor, reason=reason)
+        if outcome not in OUTCOMES:
+            raise NotAllowed(f"outcome '{outcome}' is not one of {', '.join(OUTCOMES)}")
+        now = self.clock.now()
+        with self.engine.begin() as conn:
+            objection = self._objection(conn, objection_id)
+            if department != objection.department:
+                raise NotAllowed(
+                    f"objection {objection_id} is for {objection.department} to answer, not {department}"
+                )
+            state = OBJECTION.next(objection.state, f"be answered {outcome}", f"objection {objection_id}")
+            record = repo.record(conn, objection.record_id)
+            if outcome == "corrected" and objection.ground != "repair_decision":
+                if not corrections:
+                    raise NotAllowed("a correction needs the corrected fields")
+                self._correct(conn, record, corrections, objection_id)
+            elif corrections:
+                raise NotAllowed("corrected fields go only with the outcome corrected")
+            if outcome == "corrected" and objection.ground == "repair_decision":
+                repair = repo.find(conn, repo.repairs, objection.repair_id)
+                self._approve(
+                    conn, repair, record, actor, f"refusal reversed on objection {objection_id}: {reason}"
+                )
+            if outcome == "withdrawn":
+                self._withdraw(
+                    conn, record, "withdrawn", actor, f"objection {objection_id} answered: {reason}"
+                )
+            repo.change(
+                conn,
+                repo.objections,
+                objection_id,
+                state=state,
+                decided_at=now,
+                decided_on=self.today(),
+                decided_by=actor.strip(),
+                decision_reason=reason.strip(),
+            )
+            record = repo.record(conn, objection.record_id)
+            records_repo.add_event(
+                conn,
+                record.id,
+                record.current_version,
+                f"objection_{state}",
+                actor.strip(),
+                f"objection {objection_id}: {reason.strip()}",
+                now,
+            )
+            notices.produce(
+                conn,
+                "objection",
+                record,
+                now,
+                self._deemed(),
+                f"Your objection {objection_id} was answered: {state}. {reason.strip()}",
+            )
+            self._rerate(conn, record.organisation_id, f"objection {objection_id} answered {state}")
+            return repo.find(conn, repo.objections, objection_id)
+
+    def _correct(self, conn: Connection, record: Any, corrections: dict[str, Any], objection_id: int) -> None:
+        unknown = sorted(set(corrections) - set(CORRECTABLE))
+        if unknown:
+            raise NotAllowed(
+                f"field {', '.join(unknown)} cannot be corrected; a correction may change "
+                f"{', '.join(CORRECTABLE)}"
+            )
+        organisation = repo.organisation(conn, record.organisation_id)
+        row = interchange_row(record, organisation)
+        row.update(corrections)
+        self.ingest.correct_in(conn, record.department, row, file_name=f"objection-{objection_id}")
+
+    # -- credit repair ---------------------------------------------------------------------------------
+
+    def apply_repair(
+        self, department: str, source_record_id: str, *, evidence: str, commitment: str, applied_by: str
+    ) -> Any:
+        """The organisation applies to repair its credit on an adverse record, free of charge: evidence that
+        the duty is fulfilled and, for general and serious records, a public commitment."""
+        _needs(evidence=evidence, applied_by=applied_by)
+        now, on = self.clock.now(), self.today()
+        with self.engine.begin() as conn:
+            record = self._record(conn, department, source_record_id)
+            organisation = repo.organisation(conn, record.organisation_id)
+            if applied_by.strip() != f"organisation:{organisation.code}":
+                raise NotAllowed("only the organisation the record concerns applies to repair it")
+            category = self.catalog.categories[record.category]
+            if category.polarity is not Polarity.adverse:
+                raise NotAllowed(f"record '{source_record_id}' is not adverse: there is nothing to repair")
+            if record.state != "active":
+                raise NotAllowed(f"record '{source_record_id}' is {record.state}: there is nothing to repair")
+            severity = Severity(record.severity) if category.severity_applies and record.severity else None
+            if severity is not Severity.minor and not commitment.strip():
+                raise NotAllowed("a repair of a general or serious record needs a public commitment")
+            earliest = record.decided_on + timedelta(days=category.period(severity).min_days)
+            if on < earliest:
+                raise NotAllowed(
+                    f"record '{source_record_id}' can be repaired from {earliest.isoformat()}, when its "
+                    "minimum publication period has passed"
+                )
+            if repo.open_repair(conn, record.id) is not None:
+                raise NotAllowed(
+                    f"record '{source_record_id}' already has a repair application awaiting decision"
+                )
+            repair_id = repo.add(
+                conn,
+                repo.repairs,
+                record_id=record.id,
+                organisation_id=record.organisation_id,
+                department=record.department,
+                evidence=evidence.strip(),
+                commitment=commitment.strip() or None,
+                applied_by=applied_by.strip(),
+                applied_at=now,
+                applied_on=on,
+                decide_by=self.calendar.add_working_days(on, self.settings.repair_decision_working_days),
+                complete_by=self.calendar.add_working_days(on, self.settings.repair_total_working_days),
+                state="applied",
+            )
+            records_repo.add_event(
+                conn,
+                record.id,
+                record.current_version,
+                "repair_applied",
+                applied_by.strip(),
+                f"repair {repair_id}: {evidence.strip()}",
+                now,
+            )
+            return repo.find(conn, repo.repairs, repair_id)
+
+    def decide_repair(
+        self, repair_id: int, *, department: str, approve: bool, actor: str, reason: str
+    ) -> Any:
+        """Approve (publication, sharing and every measure based on the record end and the grade is
+        recomputed, at once and in one transaction) or refuse with reasons (which may be objected to)."""
+        _needs(actor=actor, reason=reason)
+        with self.engine.begin() as conn:
+            repair = repo.find(conn, repo.repairs, repair_id)
+            if repair is None:
+                raise NotFound(f"no repair application {repair_id}")
+            if department != repair.department:
+                raise NotAllowed(f"repair {repair_id} is for {repair.department} to decide, not {department}")
+            record = repo.record(conn, repair.record_id)
+            if approve:
+                self._approve(conn, repair, record, actor, reason)
+            else:
+                state = REPAIR.next(repair.state, "be refused", f"repair {repair_id}")
+                self._decided(conn, repair, state, actor, reason)
+                records_repo.add_event(
+                    conn,
+                    record.id,
+                    record.current_version,
+                    "repair_refused",
+                    actor.strip(),
+                    f"repair {repair_id}: {reason.strip()}",
+                    self.clock.now(),
+                )
+                notices.produce(
+                    conn,
+                    "repair",
+                    record,
+                    self.clock.now(),
+                    self._deemed(),
+                    f"Your repair application {repair_id} was refused: {reason.strip()}. You may object to "
+                    "this refusal, free of charge.",
+                )
+            self._rerate(
+                conn, record.organisation_id, f"repair {repair_id} {'approved' if approve else 'refused'}"
+            )
+            return repo.find(conn, repo.repairs, repair_id)
+
+    def _approve(self, conn: Connection, repair: Any, record: Any, actor: str, reason: str) -> None:
+        state = REPAIR.next(repair.state, "be approved", f"repair {repair.id}")
+        RECORD.next(record.state, "be repaired", f"record '{record.source_record_id}'")
+        now = self.clock.now()
+        self._decided(conn, repair, state, actor, reason)
+        records_repo.set_state(conn, record.id, "repaired", now)
+        records_repo.add_event(
+            conn,
+            record.id,
+            record.current_version,
+            "repaired",
+            actor.strip(),
+            f"repair {repair.id} approved: {reason.strip()}",
+            now,
+        )
+        notices.produce(
+            conn,
+            "repair",
+            record,
+            now,
+            self._deemed(),
+            f"Your repair application {repair.id} was approved: publication and sharing of this record have "
+            "ended and every measure based on it is lifted.",
+        )
+
+    def _decided(self, conn: Connection, row: Any, state: str, actor: str, reason: str) -> None:
+        repo.change(
+            conn,
+            repo.repairs,
+            row.id,
+            state=state,
+            decided_at=self.clock.now(),
+            decided_on=self.today(),
+            decided_by=actor.strip(),
+            decision_reason=reason.strip(),
+        )
+
+    def _refused_repair(self, conn: Connection, record: Any, repair_id: int | None) -> Any:
+        if repair_id is None:
+            raise NotAllowed("an objection to a repair decision names the repair (repair_id)")
+        repair = repo.find(conn, repo.repairs, repair_id)
+        if repair is None or repair.record_id != record.id:
+            raise NotFound(f"no repair application {repair_id} for record '{record.source_record_id}'")
+        if repair.state != "refused":
+            raise NotAllowed(f"repair {repair_id} is {repair.state}: only a refusal can be objected to")
+        return repair
+
+    # -- time ------------------------------------------------------------------------------------------
+
+    def tick(self) -> TickResult:
+        """Apply what is due today: missing notices produced, notices deemed delivered, unanswered
+        objections lapsed (their records withdrawn). Safe to run any number of times."""
+        result = TickResult(self.today())
+        now = self.clock.now()
+        with self.engine.begin() as conn:
+            result.notices_produced = notices.produce_for_records(conn, true(), now, self._deemed())
+            result.notices_deemed, orgs = notices.deem_due(conn, result.today, now)
+            result.organisation_ids |= orgs
+            for objection in repo.overdue_objections(conn, result.today):
+                state = OBJECTION.next(objection.state, "lapse", f"objection {objection.id}")
+                repo.change(
+                    conn,
+                    repo.objections,
+                    objection.id,
+                    state=state,
+                    decided_at=now,
+                    decided_on=result.today,
+                    decided_by="registry",
+                    decision_reason=f"not answered by {objection.due_on.isoformat()}",
+                )
+                record = repo.record(conn, objection.record_id)
+                if record.state == "active":
+                    self._withdraw(
+                        conn,
+                        record,
+                        "withdrawn",
+                        "registry",
+                        f"objection {objection.id} not answered by {objection.due_on.isoformat()}",
+                    )
+                    notices.produce(
+                        conn,
+                        "objection",
+                        record,
+                        now,
+                        self._deemed(),
+                        f"Your objection {objection.id} was not answered in time: the record is "
+                        "withdrawn from publication and no longer counts.",
+                    )
+                result.organisation_ids.add(objection.organisation_id)
+                result.objections_lapsed += 1
+            result.repairs_overdue = repo.count_overdue_repairs(conn, result.today)
+        if result.organisation_ids:
+            result.grade_changes = self.rating.rate(
+                sorted(result.organisation_ids), cause="due process applied by tick"
+            ).grade_changes
+        return result
+
+    # -- helpers ---------------------------------------------------------------------------------------
+
+    def _deemed(self) -> date:
+        return notices.deemed_on(self.today(), self.settings)
+
+    def _rerate(self, conn: Connection, organisation_id: int, cause: str) -> None:
+        self.rating.rate_within(conn, [organisation_id], cause)
+
+    def _record(self, conn: Connection, department: str, source_record_id: str) -> Any:
+        record = records_repo.find_record(conn, department, source_record_id)
+        if record is None:
+            raise RecordNotFound(f"no record '{source_record_id}' from department {department}")
+        return record
+
+    def _objection(self, conn: Connection, objection_id: int) -> Any:
+        objection = repo.find(conn, repo.objections, objection_id)
+        if objection is None:
+            raise NotFound(f"no objection {objection_id}")
+        return objection
+
+    def _check_filer(self, filed_by: str, organisation: Any) -> None:
+        kind, _, code = filed_by.strip().partition(":")
+        if kind == "organisation" and code == organisation.code:
+            return
+        if kind == "department" and code in self.catalog.departments:
+            return
+        raise NotAllowed(
+            "an objection is filed by the organisation the record concerns (organisation:CODE) or by a "
+            "department (department:CODE)"
+        )
+
+
+def interchange_row(record: Any, organisation: Any) -> dict[str, Any]:
+    """A stored record's current version as an interchange row (the shape every submission has)."""
+    if record.until_kind == "date":
+        until: Any = record.effective_until.isoformat()
+    else:
+        until = {"permanent": "permanent", "open_ended": "open-ended"}.get(record.until_kind or "")
+    return {
+        "source_record_id": record.source_record_id,
+        "category": record.category,
+        "subject_id": organisation.code if organisation.scheme != "unresolved" else None,
+        "subject_name": record.subject_name,
+        "subject_alt_name": record.subject_alt_name,
+        "subject_country": organisation.country,
+        "severity": record.severity,
+        "decided_on": record.decided_on.isoformat(),
+        "legal_basis": record.legal_basis,
+        "status": record.status,
+        "amount": record.amount,
+        "currency": record.currency,
+        "summary": record.summary,
+        "effective_until": until,
+    }
+
+
+def _needs(**values: str) -> None:
+    """Refuse a step whose who, why or what is empty, naming the field."""
+    for name, value in values.items():
+        if not value or not value.strip():
+            raise NotAllowed(f"{name} is required")
