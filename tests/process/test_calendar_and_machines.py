@@ -46,5 +46,7 @@ def test_every_transition_is_legal_and_every_other_is_refused(machine) -> None:
 def test_refusals_say_what_is_possible() -> None:
     with pytest.raises(IllegalTransition, match="objection 4 is 'extended' and cannot be extended; from "):
         OBJECTION.next("extended", "be extended", "objection 4")
-    with pytest.raises(IllegalTransition, match=r"repair 2 is 'approved' and cannot be refused \(it is closed\)"):
+    with pytest.raises(
+        IllegalTransition, match=r"repair 2 is 'approved' and cannot be refused \(it is closed\)"
+    ):
         REPAIR.next("approved", "be refused", "repair 2")

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from credence.records import repository as repo
-from credence.records.service import RecordNotFound, UnknownDepartment
+from credence.records.service import UnknownDepartment
 
 from helpers import USCC_A, USCC_B, collect, counts, row, stored_ids, versions_of, write_csv, write_ndjson
 
