@@ -126,7 +126,7 @@ def test_submission_is_closed_outside_demo_mode_and_from_elsewhere(
         assert_error(
             closed.post("/api/v1/records", params={"department": "SAMR"}, json=[row(20)]),
             403,
-            "submission_closed",
+            "closed",
             "demo mode",
         )
     demo = settings.model_copy(update={"demo_mode": True})
@@ -134,7 +134,7 @@ def test_submission_is_closed_outside_demo_mode_and_from_elsewhere(
         assert_error(
             remote.post("/api/v1/records", params={"department": "SAMR"}, json=[row(20)]),
             403,
-            "submission_closed",
+            "closed",
             "127.0.0.1",
         )
     assert counts(engine)["records"] == before

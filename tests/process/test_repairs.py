@@ -78,7 +78,7 @@ def test_repair_waits_for_the_minimum_period_and_needs_evidence_and_commitment(
 
 def test_general_records_need_a_public_commitment(process, tmp_path: Path) -> None:
     published(process, row(1, severity="general", decided_on="2026-03-01"), tmp_path=tmp_path)
-    with pytest.raises(NotAllowed, match="needs a public commitment"):
+    with pytest.raises(NotAllowed, match="a repair needs a public commitment"):
         process.apply_repair("SAMR", "XZCF-2026-0001", evidence="paid", commitment=" ", applied_by=ORG)
 
 

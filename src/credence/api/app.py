@@ -22,6 +22,8 @@ from credence.catalog import Catalog, load_catalog
 from credence.clock import Clock, SystemClock, today
 from credence.demo.divisions import DIVISIONS
 from credence.identity import SubjectError, resolve_subject
+from credence.process import repository as process_repo
+from credence.process.service import DueProcess
 from credence.rating import Policy, load_policy
 from credence.rating import repository as rating_repo
 from credence.rating.service import RatingService, describe, describe_change
@@ -102,6 +104,7 @@ class RecordOut(BaseModel):
     summary: str | None
     published_until: date
     version: int
+    under_objection: bool = Field(description="An objection to the record awaits the department's answer.")
 
 
 class HistoryOut(BaseModel):
@@ -140,12 +143,24 @@ class Registry:
         self.policy: Policy = load_policy(self.catalog, settings.rating_policy, settings.rating_policy_path)
         self.rating = RatingService(self.engine, self.catalog, self.policy, clock, settings)
         self.ingest = IngestService(self.engine, self.catalog, clock, settings)
+        self.process = DueProcess(self.engine, self.catalog, clock, settings, self.rating, self.ingest)
         self.names = NameIndex()
         self.profiles: Lru[Any, tuple[ProfileOut, bytes]] = Lru(10_000)
         self.organisations: Lru[str, Any] = Lru(100_000)
 
     def today(self) -> date:
         return today(self.clock, self.settings.timezone)
+
+    def demo_only(self, request: Request) -> None:
+        """Until access control lands, what is not public is open only in demo mode, from 127.0.0.1."""
+        if not self.settings.demo_mode:
+            raise ApiError(403, "closed", "this is open only when the server runs in demo mode")
+        host = request.client.host if request.client else ""
+        if host not in LOCAL:
+            raise ApiError(403, "closed", "this is open only from 127.0.0.1")
+
+    def organisation(self, code: str) -> Any:
+        return _organisation(self, code)
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
@@ -195,7 +210,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         org = _organisation(reg, code)
         with reg.engine.connect() as conn:
             total, rows = queries.public_records(conn, reg.catalog, org.id, reg.today(), page, per_page)
-        items = [_record_out(reg, r) for r in rows]
+        with reg.engine.connect() as conn:
+            contested = process_repo.under_objection(conn, [r.id for r in rows])
+        items = [_record_out(reg, r, r.id in contested) for r in rows]
         return Page(items=items, total=total, page=page, per_page=per_page)
 
     @app.get("/api/v1/organisations/{code}/history", response_model=Page[HistoryOut], tags=["organisations"])
@@ -243,13 +260,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     ) -> SubmissionOut:
         """Submit records: the same service and checks as `credence ingest`, the same per-row errors.
         Until access control lands, only in demo mode and only from 127.0.0.1."""
-        if not reg.settings.demo_mode:
-            raise ApiError(
-                403, "submission_closed", "submission is open only when the server runs in demo mode"
-            )
-        host = request.client.host if request.client else ""
-        if host not in LOCAL:
-            raise ApiError(403, "submission_closed", "submission is accepted only from 127.0.0.1")
+        reg.demo_only(request)
         if len(rows) > MAX_SUBMISSION_ROWS:
             raise ApiError(422, "too_many_rows", f"at most {MAX_SUBMISSION_ROWS:,} rows per submission")
         try:
@@ -276,7 +287,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         """One public record inside its publication period, with its legal basis and decision."""
         return public_record(reg, department, source_record_id)[0]
 
+    from credence.api.process import add_process_routes
     from credence.web.routes import add_pages  # the pages are an edge over this module
+
+    add_process_routes(app, get_registry, ApiError)
 
     add_pages(app, registry)
     return app
@@ -364,12 +378,14 @@ def public_record(reg: Registry, department: str, source_record_id: str) -> tupl
             404, "not_found", f"no public record '{source_record_id}' from department {department}"
         )
     record, org, batch = found
+    with reg.engine.connect() as conn:
+        contested = bool(process_repo.under_objection(conn, [record.id]))
     received = record.received_at.strftime("%Y-%m-%d %H:%M UTC")
     provenance = f"{batch.file_name}, line {record.line}, received {received}"
-    return _record_out(reg, record), org, provenance
+    return _record_out(reg, record, contested), org, provenance
 
 
-def _record_out(reg: Registry, r: Any) -> RecordOut:
+def _record_out(reg: Registry, r: Any, under_objection: bool) -> RecordOut:
     return RecordOut(
         department=r.department,
         source_record_id=r.source_record_id,
@@ -384,6 +400,7 @@ def _record_out(reg: Registry, r: Any) -> RecordOut:
         summary=r.summary,
         published_until=queries.published_until(reg.catalog, r),
         version=r.current_version,
+        under_objection=under_objection,
     )
 
 

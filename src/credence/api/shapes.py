@@ -33,6 +33,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         (400, "Bad request"),
         (403, "Not allowed"),
         (404, "Not found"),
+        (409, "Not allowed by the procedure in the current state"),
         (422, "Invalid input"),
     )
 }

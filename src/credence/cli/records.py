@@ -58,8 +58,10 @@ def notice(
     """Log that the notice of a record reached its organisation. Only then is the record published and
     counted in ratings (or once the notice is deemed delivered: `credence tick`)."""
     with process_errors():
-        notice = app_context(ctx).process().deliver_record_notice(
-            department, source_record_id, actor=actor, channel=channel
+        notice = (
+            app_context(ctx)
+            .process()
+            .deliver_record_notice(department, source_record_id, actor=actor, channel=channel)
         )
     console.print(f"notice delivered: {department} / {source_record_id} is published", highlight=False)
     report_grade(ctx, notice.organisation_id)

@@ -1,0 +1,351 @@
+"""The API's due-process routes: the notice outbox and delivery, inboxes, objections and repairs.
+
+Until access control lands (issue "Accountability and security"), every route here reads or changes
+non-public data, so each is open only in demo mode and only from 127.0.0.1, like submission; who acts is
+stated in the body ("organisation:CODE", a department code).
+"""
+
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import Annotated, Any, Literal, TypeVar
+
+from fastapi import Depends, FastAPI, Path, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from credence.api.shapes import Page
+from credence.process import notices
+from credence.process import repository as repo
+from credence.process.machine import IllegalTransition
+from credence.process.service import CORRECTABLE, DueProcess, NotAllowed, NotFound
+from credence.records.service import RecordNotFound, RowsRejected
+
+T = TypeVar("T")
+Text = Annotated[str, Field(min_length=1, max_length=2000)]
+Short = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DeliveryIn(_In):
+    actor: Short = Field(description="Who delivered the notice.")
+    channel: Short = Field(description="How: registered mail, in person, electronic service ...")
+
+
+class ObjectionIn(_In):
+    department: Short
+    source_record_id: Short
+    ground: Literal["content", "period", "repair_decision"]
+    statement: Text
+    filed_by: Short = Field(
+        description="organisation:CODE (the record's own organisation) or department:CODE."
+    )
+    repair_id: int | None = Field(
+        default=None, ge=1, description="The refused repair (ground repair_decision)."
+    )
+
+
+class ExtensionIn(_In):
+    new_information: Text
+    filed_by: Short = Field(description="organisation:CODE, the organisation the record concerns.")
+
+
+class AnswerIn(_In):
+    department: Short = Field(description="The department that submitted the record.")
+    outcome: Literal["corrected", "upheld", "withdrawn"]
+    actor: Short
+    reason: Text
+    corrections: dict[str, str | None] | None = Field(
+        default=None, description=f"With outcome corrected: new values of {', '.join(CORRECTABLE)}."
+    )
+
+
+class RepairIn(_In):
+    department: Short
+    source_record_id: Short
+    evidence: Text = Field(description="Evidence that the duty the decision imposed is fulfilled.")
+    commitment: Annotated[str, Field(max_length=2000)] = Field(
+        default="", description="The public commitment (required for general and serious records)."
+    )
+    applied_by: Short = Field(description="organisation:CODE, the organisation the record concerns.")
+
+
+class DecisionIn(_In):
+    department: Short
+    approve: bool
+    actor: Short
+    reason: Text
+
+
+class ObjectionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    record_id: int
+    version: int
+    department: str
+    ground: str
+    repair_id: int | None
+    statement: str
+    filed_by: str
+    filed_on: date
+    due_on: date
+    new_information: str | None
+    state: str
+    decided_on: date | None
+    decided_by: str | None
+    decision_reason: str | None
+
+
+class RepairOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    record_id: int
+    department: str
+    evidence: str
+    commitment: str | None
+    applied_by: str
+    applied_on: date
+    decide_by: date
+    complete_by: date
+    state: str
+    decided_on: date | None
+    decided_by: str | None
+    decision_reason: str | None
+
+
+class AwaitingOut(BaseModel):
+    kind: Literal["objection", "repair"]
+    id: int
+    record: str = Field(description="DEPARTMENT/SOURCE_RECORD_ID")
+    organisation: str
+    organisation_name: str
+    due_on: date
+    days_left: int = Field(description="Calendar days until the deadline; negative when overdue.")
+
+
+def add_process_routes(app: FastAPI, get_registry: Callable[[], Any], api_error: type[Exception]) -> None:
+    """Register the routes on the app; `get_registry` is the app's registry dependency."""
+
+    Reg = Annotated[Any, Depends(get_registry)]
+    Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+    PageNo = Annotated[int, Query(ge=1, le=100_000)]
+    PerPage = Annotated[int, Query(ge=1, le=100)]
+
+    def process(reg: Any, request: Request) -> DueProcess:
+        reg.demo_only(request)
+        return reg.process  # type: ignore[no-any-return]
+
+    @contextmanager
+    def refusals() -> Iterator[None]:
+        try:
+            yield
+        except (NotFound, RecordNotFound) as exc:
+            raise api_error(404, "not_found", str(exc)) from None
+        except RowsRejected as exc:
+            details = [r.to_json() for r in exc.rejections]
+            raise api_error(422, "rejected", str(exc), details) from None
+        except IllegalTransition as exc:
+            raise api_error(409, "illegal_transition", str(exc)) from None
+        except (NotAllowed, ValueError) as exc:
+            raise api_error(409, "not_allowed", str(exc)) from None
+
+    def paged(items: list[T], page: int, per_page: int) -> Page[T]:
+        start = (page - 1) * per_page
+        return Page(items=items[start : start + per_page], total=len(items), page=page, per_page=per_page)
+
+    @app.get("/api/v1/outbox", response_model=Page[dict[str, Any]], tags=["due process"])
+    def outbox(
+        reg: Reg,
+        request: Request,
+        department: Annotated[str | None, Query(max_length=32)] = None,
+        after: Annotated[int, Query(ge=0, le=2**62)] = 0,
+        per_page: PerPage = 100,
+    ) -> Page[dict[str, Any]]:
+        """Notices awaiting delivery, oldest first, for a mailer or a department's system; resume with
+        `after` = the last notice id handled."""
+        service = process(reg, request)
+        with reg.engine.connect() as conn:
+            items = [service.notice_body(conn, n) for n in notices.outbox(conn, department, after, per_page)]
+        return Page(items=items, total=len(items), page=1, per_page=per_page)
+
+    @app.post("/api/v1/notices/{notice_id}/delivery", tags=["due process"])
+    def delivery(reg: Reg, request: Request, notice_id: Id, body: DeliveryIn) -> dict[str, Any]:
+        """Log that a notice reached its organisation: a record's notice publishes the record."""
+        service = process(reg, request)
+        with refusals():
+            notice = service.deliver_notice(notice_id, actor=body.actor, channel=body.channel)
+        with reg.engine.connect() as conn:
+            return service.notice_body(conn, notice)
+
+    @app.get("/api/v1/organisations/{code}/inbox", response_model=Page[dict[str, Any]], tags=["due process"])
+    def organisation_inbox(
+        reg: Reg,
+        request: Request,
+        code: Annotated[str, Path(max_length=100)],
+        page: PageNo = 1,
+        per_page: PerPage = 20,
+    ) -> Page[dict[str, Any]]:
+        """Every notice to the organisation, newest first (self-service: demo sign-in until access
+        control lands)."""
+        service = process(reg, request)
+        org = reg.organisation(code)
+        with reg.engine.connect() as conn:
+            items = [service.notice_body(conn, n) for n in notices.inbox(conn, org.id)]
+        return paged(items, page, per_page)
+
+    @app.get(
+        "/api/v1/organisations/{code}/objections", response_model=Page[ObjectionOut], tags=["due process"]
+    )
+    def organisation_objections(
+        reg: Reg,
+        request: Request,
+        code: Annotated[str, Path(max_length=100)],
+        page: PageNo = 1,
+        per_page: PerPage = 20,
+    ) -> Page[ObjectionOut]:
+        """The organisation's objections, newest first, with their deadlines and outcomes."""
+        process(reg, request)
+        org = reg.organisation(code)
+        with reg.engine.connect() as conn:
+            rows = repo.of_organisation(conn, repo.objections, org.id)
+        return paged([ObjectionOut.model_validate(r) for r in rows], page, per_page)
+
+    @app.get("/api/v1/organisations/{code}/repairs", response_model=Page[RepairOut], tags=["due process"])
+    def organisation_repairs(
+        reg: Reg,
+        request: Request,
+        code: Annotated[str, Path(max_length=100)],
+        page: PageNo = 1,
+        per_page: PerPage = 20,
+    ) -> Page[RepairOut]:
+        """The organisation's repair applications, newest first."""
+        process(reg, request)
+        org = reg.organisation(code)
+        with reg.engine.connect() as conn:
+            rows = repo.of_organisation(conn, repo.repairs, org.id)
+        return paged([RepairOut.model_validate(r) for r in rows], page, per_page)
+
+    @app.get("/api/v1/departments/{department}/inbox", response_model=Page[AwaitingOut], tags=["due process"])
+    def department_inbox(
+        reg: Reg,
+        request: Request,
+        department: Annotated[str, Path(max_length=32)],
+        page: PageNo = 1,
+        per_page: PerPage = 20,
+    ) -> Page[AwaitingOut]:
+        """Objections and repair applications awaiting the department, soonest deadline first."""
+        service = process(reg, request)
+        if department not in reg.catalog.departments:
+            raise api_error(404, "not_found", f"no department {department} in the catalog")
+        return paged(awaiting(service, department), page, per_page)
+
+    @app.post("/api/v1/objections", response_model=ObjectionOut, status_code=201, tags=["due process"])
+    def object_(reg: Reg, request: Request, body: ObjectionIn) -> ObjectionOut:
+        """Object to a record (its content or publication period) or to a repair refusal, free of charge."""
+        service = process(reg, request)
+        with refusals():
+            row = service.object(
+                body.department,
+                body.source_record_id,
+                ground=body.ground,
+                statement=body.statement,
+                filed_by=body.filed_by,
+                repair_id=body.repair_id,
+            )
+        return ObjectionOut.model_validate(row)
+
+    @app.post(
+        "/api/v1/objections/{objection_id}/extension", response_model=ObjectionOut, tags=["due process"]
+    )
+    def extension(reg: Reg, request: Request, objection_id: Id, body: ExtensionIn) -> ObjectionOut:
+        """The organisation brings new information: the deadline moves once."""
+        service = process(reg, request)
+        with refusals():
+            row = service.extend_objection(
+                objection_id, new_information=body.new_information, filed_by=body.filed_by
+            )
+        return ObjectionOut.model_validate(row)
+
+    @app.post("/api/v1/objections/{objection_id}/answer", response_model=ObjectionOut, tags=["due process"])
+    def answer(reg: Reg, request: Request, objection_id: Id, body: AnswerIn) -> ObjectionOut:
+        """The submitting department answers: corrected (a new version), upheld or withdrawn."""
+        service = process(reg, request)
+        with refusals():
+            row = service.answer_objection(
+                objection_id,
+                department=body.department,
+                outcome=body.outcome,
+                actor=body.actor,
+                reason=body.reason,
+                corrections=dict(body.corrections) if body.corrections else None,
+            )
+        return ObjectionOut.model_validate(row)
+
+    @app.post("/api/v1/repairs", response_model=RepairOut, status_code=201, tags=["due process"])
+    def apply(reg: Reg, request: Request, body: RepairIn) -> RepairOut:
+        """Apply to repair credit on a record, free of charge."""
+        service = process(reg, request)
+        with refusals():
+            row = service.apply_repair(
+                body.department,
+                body.source_record_id,
+                evidence=body.evidence,
+                commitment=body.commitment,
+                applied_by=body.applied_by,
+            )
+        return RepairOut.model_validate(row)
+
+    @app.post("/api/v1/repairs/{repair_id}/decision", response_model=RepairOut, tags=["due process"])
+    def decide(reg: Reg, request: Request, repair_id: Id, body: DecisionIn) -> RepairOut:
+        """Approve (publication and every measure end, the grade is recomputed) or refuse with reasons."""
+        service = process(reg, request)
+        with refusals():
+            row = service.decide_repair(
+                repair_id,
+                department=body.department,
+                approve=body.approve,
+                actor=body.actor,
+                reason=body.reason,
+            )
+        return RepairOut.model_validate(row)
+
+
+def awaiting(service: DueProcess, department: str) -> list[AwaitingOut]:
+    """What awaits a department, soonest deadline first."""
+    today = service.today()
+    with service.engine.connect() as conn:
+        objections = repo.awaiting_department(
+            conn, repo.objections, department, repo.OPEN_OBJECTION, repo.objections.c.due_on
+        )
+        repairs = repo.awaiting_department(
+            conn, repo.repairs, department, ("applied",), repo.repairs.c.decide_by
+        )
+    items = [
+        AwaitingOut(
+            kind="objection",
+            id=o.id,
+            record=f"{o.department}/{o.source_record_id}",
+            organisation=o.organisation_code or "",
+            organisation_name=o.organisation_name,
+            due_on=o.due_on,
+            days_left=(o.due_on - today).days,
+        )
+        for o in objections
+    ] + [
+        AwaitingOut(
+            kind="repair",
+            id=r.id,
+            record=f"{r.department}/{r.source_record_id}",
+            organisation=r.organisation_code or "",
+            organisation_name=r.organisation_name,
+            due_on=r.decide_by,
+            days_left=(r.decide_by - today).days,
+        )
+        for r in repairs
+    ]
+    return sorted(items, key=lambda a: (a.due_on, a.kind, a.id))
