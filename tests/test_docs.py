@@ -191,3 +191,14 @@ def test_python_examples_in_identity_md_run() -> None:
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
     runner.run(test)
     assert runner.failures == 0
+
+
+def test_every_due_process_transition_is_in_due_process_md() -> None:
+    from credence.process.machine import MACHINES
+
+    text = read("docs/due-process.md")
+    for machine in MACHINES:
+        for (state, event), after in machine.transitions.items():
+            assert f"| `{state}` | {event} | `{after}` |" in text, (
+                f"{machine.name}: {state} --{event}--> {after}"
+            )

@@ -3,6 +3,7 @@ notice is delivered, or deemed delivered after the configured period."""
 
 from __future__ import annotations
 
+import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -101,3 +102,19 @@ def test_tick_produces_the_notice_an_interrupted_ingest_left_out(process, tmp_pa
         conn.execute(notices.notices.delete())
     assert process.tick().notices_produced == 1
     assert process.tick().notices_produced == 0
+
+
+def test_the_server_schedule_applies_what_is_due_on_its_own(process, clock, tmp_path) -> None:
+    from credence.process.schedule import TickSchedule
+
+    ingest(process, tmp_path, row(1, severity="serious", decided_on="2026-06-01"))
+    clock.advance(timedelta(days=30))
+    schedule = TickSchedule(process.tick, 0.01).start()
+    try:
+        for _ in range(500):
+            if visible(process, "XZCF-2026-0001"):
+                break
+            time.sleep(0.01)
+    finally:
+        schedule.stop()
+    assert visible(process, "XZCF-2026-0001") and schedule.runs >= 1

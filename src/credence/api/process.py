@@ -5,7 +5,6 @@ non-public data, so each is open only in demo mode and only from 127.0.0.1, like
 stated in the body ("organisation:CODE", a department code).
 """
 
-
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date

@@ -8,7 +8,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from credence.cli.context import app_context, console, fail, process_errors
+from credence.cli.context import app_context, console, fail, process_errors, report_grade
 from credence.process import notices as notice_repo
 from credence.process import repository as repo
 from credence.rating import repository as rating_repo
@@ -182,6 +182,7 @@ def answer(
             )
         )
     console.print(f"objection {objection_id}: {objection.state}", highlight=False)
+    report_grade(ctx, objection.organisation_id)
 
 
 @objections_app.command("list")
@@ -254,6 +255,7 @@ def decide(
             .decide_repair(repair_id, department=department, approve=approve, actor=actor, reason=reason)
         )
     console.print(f"repair {repair_id}: {repair.state}", highlight=False)
+    report_grade(ctx, repair.organisation_id)
 
 
 @repairs_app.command("list")

@@ -6,6 +6,7 @@ import typer
 
 from credence.catalog import CatalogError
 from credence.cli.context import app_context, console, fail
+from credence.process.schedule import TickSchedule
 from credence.rating import PolicyError
 from credence.store import migrate
 
@@ -31,4 +32,12 @@ def serve(
     except (CatalogError, PolicyError) as exc:
         raise fail(str(exc), 1) from None
     console.print(f"serving Credence on http://{host}:{port} (API under /api/v1)", highlight=False)
-    uvicorn.run(api, host=host, port=port, log_level="warning")
+    schedule = None
+    if settings.tick_interval_seconds:
+        # Deadlines run on their own: deemed deliveries, lapsed objections and expiries apply while serving.
+        schedule = TickSchedule(api.state.registry.process.tick, settings.tick_interval_seconds).start()
+    try:
+        uvicorn.run(api, host=host, port=port, log_level="warning")
+    finally:
+        if schedule is not None:
+            schedule.stop()

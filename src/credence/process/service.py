@@ -365,7 +365,9 @@ class DueProcess:
                 raise NotAllowed(f"record '{source_record_id}' is {record.state}: there is nothing to repair")
             severity = Severity(record.severity) if category.severity_applies and record.severity else None
             if severity is not Severity.minor and not commitment.strip():
-                raise NotAllowed("a repair needs a public commitment (only a minor record is repaired without one)")
+                raise NotAllowed(
+                    "a repair needs a public commitment (only a minor record is repaired without one)"
+                )
             earliest = record.decided_on + timedelta(days=category.period(severity).min_days)
             if on < earliest:
                 raise NotAllowed(
