@@ -118,3 +118,11 @@ def test_the_server_schedule_applies_what_is_due_on_its_own(process, clock, tmp_
     finally:
         schedule.stop()
     assert visible(process, "XZCF-2026-0001") and schedule.runs >= 1
+
+
+def test_a_notice_of_a_record_whose_publication_has_ended_says_so(process, tmp_path) -> None:
+    ingest(process, tmp_path, row(1, severity="general", decided_on="2024-01-10"))
+    with process.engine.connect() as conn:
+        (notice,) = notices.outbox(conn, None, 0, 10)
+        text = process.notice_body(conn, notice)["publication"]["text"]
+    assert text == "The publication period of this record ended on 2025-01-09: it is not published."

@@ -180,7 +180,7 @@ def inbox(conn: Connection, organisation_id: int) -> list[Any]:
 
 
 def content(
-    catalog: Catalog, settings: Settings, notice: Any, record: Any, organisation: Any
+    catalog: Catalog, settings: Settings, notice: Any, record: Any, organisation: Any, today: date
 ) -> dict[str, Any]:
     """What a notice says: the record, its legal basis, its publication period, how to object and how to
     repair, served together; or, for a decision notice, what was decided."""
@@ -220,7 +220,7 @@ def content(
             "starts": "when this notice is delivered, or on "
             f"{notice.deemed_on.isoformat()} if no delivery is logged before",
             "ends_on": until.isoformat(),
-            "text": _publication_text(category.publicity.value, period.max_days, until),
+            "text": _publication_text(category.publicity.value, period.max_days, until, today),
         }
         body["how_to_object"] = (
             "You may object, free of charge, to the content of this record or to its publication period. "
@@ -234,9 +234,11 @@ def content(
     return body
 
 
-def _publication_text(publicity: str, max_days: int, until: date) -> str:
+def _publication_text(publicity: str, max_days: int, until: date, today: date) -> str:
     if max_days == 0:
         return "This record is not published."
+    if until <= today:
+        return f"The publication period of this record ended on {until.isoformat()}: it is not published."
     who = {
         "public": "published to everyone",
         "shared": "shared with public bodies for a stated purpose",

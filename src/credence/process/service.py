@@ -142,7 +142,7 @@ class DueProcess:
     def notice_body(self, conn: Connection, notice: Any) -> dict[str, Any]:
         record = repo.record(conn, notice.record_id)
         organisation = repo.organisation(conn, notice.organisation_id)
-        return notices.content(self.catalog, self.settings, notice, record, organisation)
+        return notices.content(self.catalog, self.settings, notice, record, organisation, self.today())
 
     # -- withdrawal and reinstatement ------------------------------------------------------------------
 
