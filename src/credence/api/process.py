@@ -162,7 +162,7 @@ def add_process_routes(app: FastAPI, get_registry: Callable[[], Any], api_error:
         reg: Reg,
         request: Request,
         department: Annotated[str | None, Query(max_length=32)] = None,
-        after: Annotated[int, Query(ge=0, le=2**62)] = 0,
+        after: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
         per_page: PerPage = 100,
     ) -> Page[dict[str, Any]]:
         """Notices awaiting delivery, oldest first, for a mailer or a department's system; resume with

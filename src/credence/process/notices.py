@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, exists, insert, literal, select, update
+from sqlalchemy import Connection, Table, exists, func, insert, literal, select, update
 
 from credence.catalog import Catalog
 from credence.catalog.model import Polarity, Severity
@@ -43,13 +43,19 @@ def produce_for_records(conn: Connection, where: Any, now: datetime, deemed: dat
         literal(now, notices.c.produced_at.type),
         literal(deemed, notices.c.deemed_on.type),
     ).where(where, records.c.noticed_at.is_(None), records.c.state == "active", ~pending)
-    result = conn.execute(
+    before = _count(conn)
+    conn.execute(
         insert(notices).from_select(
             ["kind", "organisation_id", "department", "record_id", "version", "produced_at", "deemed_on"],
             query,
         )
     )
-    return int(result.rowcount or 0)
+    # Counted rather than read from rowcount, which psycopg leaves at -1 for INSERT ... SELECT here.
+    return _count(conn) - before
+
+
+def _count(conn: Connection) -> int:
+    return int(conn.execute(select(func.count()).select_from(notices)).scalar_one())
 
 
 def produce(
