@@ -43,7 +43,7 @@ class ObjectionIn(_In):
         description="organisation:CODE (the record's own organisation) or department:CODE."
     )
     repair_id: int | None = Field(
-        default=None, ge=1, description="The refused repair (ground repair_decision)."
+        default=None, ge=1, le=2**31 - 1, description="The refused repair (ground repair_decision)."
     )
 
 
