@@ -157,3 +157,20 @@ def test_due_process_routes_are_closed_outside_demo_mode_and_from_elsewhere(
             "filed_by": ORG,
         }
         assert_error(remote.post("/api/v1/objections", json=body), 403, "closed", "127.0.0.1")
+
+
+def test_control_characters_are_refused_with_where(client: TestClient) -> None:
+    body = {
+        "department": "SAMR",
+        "source_record_id": "XZCF\x00",
+        "ground": "content",
+        "statement": "x",
+        "filed_by": ORG,
+    }
+    assert_error(
+        client.post("/api/v1/objections", json=body),
+        422,
+        "invalid_request",
+        "source_record_id contains a control character at character 5",
+    )
+    assert client.get(f"/api/v1/organisations/{USCC_A}/objections").json()["items"] == []

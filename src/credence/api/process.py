@@ -11,7 +11,7 @@ from datetime import date
 from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import Depends, FastAPI, Path, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from credence.api.shapes import Page
 from credence.process import notices
@@ -27,6 +27,22 @@ Short = Annotated[str, Field(min_length=1, max_length=200)]
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_control_characters(cls, data: Any) -> Any:
+        """Text never holds control characters (tab and line breaks aside): refused, with where."""
+        if isinstance(data, dict):
+            for name, value in data.items():
+                texts = value.items() if isinstance(value, dict) else [("", value)]
+                for key, text in texts:
+                    if not isinstance(text, str):
+                        continue
+                    at = next((i for i, c in enumerate(text, 1) if ord(c) < 32 and c not in "\t\n\r"), None)
+                    if at is not None:
+                        where = f"{name}.{key}" if key else name
+                        raise ValueError(f"{where} contains a control character at character {at}")
+        return data
 
 
 class DeliveryIn(_In):
@@ -168,6 +184,8 @@ def add_process_routes(app: FastAPI, get_registry: Callable[[], Any], api_error:
         """Notices awaiting delivery, oldest first, for a mailer or a department's system; resume with
         `after` = the last notice id handled."""
         service = process(reg, request)
+        if department is not None and department not in reg.catalog.departments:
+            raise api_error(404, "not_found", f"no department {department!r} in the catalog")
         with reg.engine.connect() as conn:
             items = [service.notice_body(conn, n) for n in notices.outbox(conn, department, after, per_page)]
         return Page(items=items, total=len(items), page=1, per_page=per_page)
@@ -240,7 +258,7 @@ def add_process_routes(app: FastAPI, get_registry: Callable[[], Any], api_error:
         """Objections and repair applications awaiting the department, soonest deadline first."""
         service = process(reg, request)
         if department not in reg.catalog.departments:
-            raise api_error(404, "not_found", f"no department {department} in the catalog")
+            raise api_error(404, "not_found", f"no department {department!r} in the catalog")
         return paged(awaiting(service, department), page, per_page)
 
     @app.post("/api/v1/objections", response_model=ObjectionOut, status_code=201, tags=["due process"])
