@@ -29,6 +29,7 @@ from credence.rating import repository as rating_repo
 from credence.rating.service import RatingService, describe, describe_change
 from credence.records.readers import RawRow
 from credence.records.service import IngestService, UnknownDepartment
+from credence.records.validation import control_character_at
 from credence.settings import Settings
 from credence.store.db import make_engine
 
@@ -300,7 +301,7 @@ def organisation_search(reg: Registry, q: str, page: int, per_page: int) -> Page
     text = q.strip()
     if not text:
         raise ApiError(422, "invalid_query", "q is blank")
-    control = next((i for i, c in enumerate(q, start=1) if ord(c) < 32 or ord(c) == 127), None)
+    control = control_character_at(q)
     if control is not None:
         raise ApiError(422, "invalid_query", f"q contains a control character at character {control}")
     with reg.engine.connect() as conn:
@@ -373,12 +374,11 @@ def public_record(reg: Registry, department: str, source_record_id: str) -> tupl
     """A record anyone may see (else 404, as if it did not exist), its organisation and its provenance."""
     with reg.engine.connect() as conn:
         found = queries.public_record(conn, reg.catalog, department, source_record_id, reg.today())
-    if found is None:
-        raise ApiError(
-            404, "not_found", f"no public record '{source_record_id}' from department {department}"
-        )
-    record, org, batch = found
-    with reg.engine.connect() as conn:
+        if found is None:
+            raise ApiError(
+                404, "not_found", f"no public record '{source_record_id}' from department {department}"
+            )
+        record, org, batch = found
         contested = bool(process_repo.under_objection(conn, [record.id]))
     received = record.received_at.strftime("%Y-%m-%d %H:%M UTC")
     provenance = f"{batch.file_name}, line {record.line}, received {received}"

@@ -19,6 +19,7 @@ from credence.process import repository as repo
 from credence.process.machine import IllegalTransition
 from credence.process.service import CORRECTABLE, DueProcess, NotAllowed, NotFound
 from credence.records.service import RecordNotFound, RowsRejected
+from credence.records.validation import control_character_at
 
 T = TypeVar("T")
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
@@ -38,7 +39,7 @@ class _In(BaseModel):
                 for key, text in texts:
                     if not isinstance(text, str):
                         continue
-                    at = next((i for i, c in enumerate(text, 1) if ord(c) < 32 and c not in "\t\n\r"), None)
+                    at = control_character_at(text, multiline=True)
                     if at is not None:
                         where = f"{name}.{key}" if key else name
                         raise ValueError(f"{where} contains a control character at character {at}")
@@ -215,6 +216,12 @@ def add_process_routes(app: FastAPI, get_registry: Callable[[], Any], api_error:
             items = [service.notice_body(conn, n) for n in notices.inbox(conn, org.id)]
         return paged(items, page, per_page)
 
+    def of_organisation(reg: Any, request: Request, code: str, table: Any) -> list[Any]:
+        process(reg, request)
+        org = reg.organisation(code)
+        with reg.engine.connect() as conn:
+            return repo.of_organisation(conn, table, org.id)
+
     @app.get(
         "/api/v1/organisations/{code}/objections", response_model=Page[ObjectionOut], tags=["due process"]
     )
@@ -226,10 +233,7 @@ def add_process_routes(app: FastAPI, get_registry: Callable[[], Any], api_error:
         per_page: PerPage = 20,
     ) -> Page[ObjectionOut]:
         """The organisation's objections, newest first, with their deadlines and outcomes."""
-        process(reg, request)
-        org = reg.organisation(code)
-        with reg.engine.connect() as conn:
-            rows = repo.of_organisation(conn, repo.objections, org.id)
+        rows = of_organisation(reg, request, code, repo.objections)
         return paged([ObjectionOut.model_validate(r) for r in rows], page, per_page)
 
     @app.get("/api/v1/organisations/{code}/repairs", response_model=Page[RepairOut], tags=["due process"])
@@ -241,10 +245,7 @@ def add_process_routes(app: FastAPI, get_registry: Callable[[], Any], api_error:
         per_page: PerPage = 20,
     ) -> Page[RepairOut]:
         """The organisation's repair applications, newest first."""
-        process(reg, request)
-        org = reg.organisation(code)
-        with reg.engine.connect() as conn:
-            rows = repo.of_organisation(conn, repo.repairs, org.id)
+        rows = of_organisation(reg, request, code, repo.repairs)
         return paged([RepairOut.model_validate(r) for r in rows], page, per_page)
 
     @app.get("/api/v1/departments/{department}/inbox", response_model=Page[AwaitingOut], tags=["due process"])
@@ -335,34 +336,22 @@ def add_process_routes(app: FastAPI, get_registry: Callable[[], Any], api_error:
 def awaiting(service: DueProcess, department: str) -> list[AwaitingOut]:
     """What awaits a department, soonest deadline first."""
     today = service.today()
+    items = []
     with service.engine.connect() as conn:
-        objections = repo.awaiting_department(
-            conn, repo.objections, department, repo.OPEN_OBJECTION, repo.objections.c.due_on
-        )
-        repairs = repo.awaiting_department(
-            conn, repo.repairs, department, ("applied",), repo.repairs.c.decide_by
-        )
-    items = [
-        AwaitingOut(
-            kind="objection",
-            id=o.id,
-            record=f"{o.department}/{o.source_record_id}",
-            organisation=o.organisation_code or "",
-            organisation_name=o.organisation_name,
-            due_on=o.due_on,
-            days_left=(o.due_on - today).days,
-        )
-        for o in objections
-    ] + [
-        AwaitingOut(
-            kind="repair",
-            id=r.id,
-            record=f"{r.department}/{r.source_record_id}",
-            organisation=r.organisation_code or "",
-            organisation_name=r.organisation_name,
-            due_on=r.decide_by,
-            days_left=(r.decide_by - today).days,
-        )
-        for r in repairs
-    ]
+        for kind, table, states, due in (
+            ("objection", repo.objections, repo.OPEN_OBJECTION, "due_on"),
+            ("repair", repo.repairs, ("applied",), "decide_by"),
+        ):
+            for row in repo.awaiting_department(conn, table, department, states, table.c[due]):
+                items.append(
+                    AwaitingOut(
+                        kind=kind,
+                        id=row.id,
+                        record=f"{row.department}/{row.source_record_id}",
+                        organisation=row.organisation_code or "",
+                        organisation_name=row.organisation_name,
+                        due_on=getattr(row, due),
+                        days_left=(getattr(row, due) - today).days,
+                    )
+                )
     return sorted(items, key=lambda a: (a.due_on, a.kind, a.id))

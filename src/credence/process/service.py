@@ -301,16 +301,7 @@ class DueProcess:
                 self._withdraw(
                     conn, record, "withdrawn", actor, f"objection {objection_id} answered: {reason}"
                 )
-            repo.change(
-                conn,
-                repo.objections,
-                objection_id,
-                state=state,
-                decided_at=now,
-                decided_on=self.today(),
-                decided_by=actor.strip(),
-                decision_reason=reason.strip(),
-            )
+            self._decided(conn, repo.objections, objection_id, state, actor, reason)
             record = repo.record(conn, objection.record_id)
             records_repo.add_event(
                 conn,
@@ -421,7 +412,7 @@ class DueProcess:
                 self._approve(conn, repair, record, actor, reason)
             else:
                 state = REPAIR.next(repair.state, "be refused", f"repair {repair_id}")
-                self._decided(conn, repair, state, actor, reason)
+                self._decided(conn, repo.repairs, repair.id, state, actor, reason)
                 records_repo.add_event(
                     conn,
                     record.id,
@@ -449,7 +440,7 @@ class DueProcess:
         state = REPAIR.next(repair.state, "be approved", f"repair {repair.id}")
         RECORD.next(record.state, "be repaired", f"record '{record.source_record_id}'")
         now = self.clock.now()
-        self._decided(conn, repair, state, actor, reason)
+        self._decided(conn, repo.repairs, repair.id, state, actor, reason)
         records_repo.set_state(conn, record.id, "repaired", now)
         records_repo.add_event(
             conn,
@@ -470,11 +461,14 @@ class DueProcess:
             "ended and every measure based on it is lifted.",
         )
 
-    def _decided(self, conn: Connection, row: Any, state: str, actor: str, reason: str) -> None:
+    def _decided(
+        self, conn: Connection, table: Any, row_id: int, state: str, actor: str, reason: str
+    ) -> None:
+        """An objection or repair decided: its new state, with who, when and why."""
         repo.change(
             conn,
-            repo.repairs,
-            row.id,
+            table,
+            row_id,
             state=state,
             decided_at=self.clock.now(),
             decided_on=self.today(),
@@ -505,15 +499,13 @@ class DueProcess:
             result.organisation_ids |= orgs
             for objection in repo.overdue_objections(conn, result.today):
                 state = OBJECTION.next(objection.state, "lapse", f"objection {objection.id}")
-                repo.change(
+                self._decided(
                     conn,
                     repo.objections,
                     objection.id,
-                    state=state,
-                    decided_at=now,
-                    decided_on=result.today,
-                    decided_by="registry",
-                    decision_reason=f"not answered by {objection.due_on.isoformat()}",
+                    state,
+                    "registry",
+                    f"not answered by {objection.due_on.isoformat()}",
                 )
                 record = repo.record(conn, objection.record_id)
                 if record.state == "active":

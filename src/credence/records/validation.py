@@ -26,6 +26,15 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _AMOUNT = re.compile(r"^\d{1,15}(\.\d{1,4})?$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CONTROL_IN_LINE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def control_character_at(text: str, multiline: bool = False) -> int | None:
+    """The 1-based position of the first control character in `text` (tab and line breaks are allowed
+    when `multiline`), or None: the one definition every edge refuses text by."""
+    found = (_CONTROL if multiline else _CONTROL_IN_LINE).search(text)
+    return found.start() + 1 if found else None
+
+
 # Spreadsheet formula triggers (OWASP CSV injection): a cell starting with these may execute when opened.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _MULTILINE_FIELDS = frozenset({"summary", "legal_basis"})
@@ -231,11 +240,11 @@ class RowValidator:
         if len(value) > limit:
             reject(name, "too_long", f"{name} is {len(value):,} characters long; the limit is {limit:,}")
             return None
-        control = (_CONTROL if name in _MULTILINE_FIELDS else _CONTROL_IN_LINE).search(value)
-        if control:
-            char = control.group(0)
+        at = control_character_at(value, name in _MULTILINE_FIELDS)
+        if at is not None:
+            char = value[at - 1]
             label = "NUL byte" if char == "\x00" else f"control character U+{ord(char):04X}"
-            reject(name, "control_character", f"{name} contains a {label} at character {control.start() + 1}")
+            reject(name, "control_character", f"{name} contains a {label} at character {at}")
             return None
         text: str = value.strip()
         if not text:
