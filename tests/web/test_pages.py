@@ -56,3 +56,14 @@ def test_unknown_and_malformed_organisations(client: TestClient) -> None:
     assert unknown.status_code == 404 and "no organisation" in unknown.text
     malformed = client.get("/organisations/91110000600037341X")
     assert malformed.status_code == 422 and "check character is X, expected L" in malformed.text
+
+
+def test_a_record_under_objection_is_marked_on_its_page_and_the_profile(client: TestClient, service) -> None:
+    from helpers import process_for
+
+    assert "under objection" not in client.get("/records/SAMR/XZCF-2026-0001").text.lower()
+    process_for(service).object(
+        "SAMR", "XZCF-2026-0001", ground="content", statement="wrong date", filed_by=f"organisation:{USCC_A}"
+    )
+    assert "<strong>Under objection:</strong>" in client.get("/records/SAMR/XZCF-2026-0001").text
+    assert '<strong class="objection">under objection</strong>' in client.get(f"/organisations/{USCC_A}").text

@@ -16,6 +16,7 @@ from fastapi.templating import Jinja2Templates
 
 from credence.api import queries
 from credence.api.app import ApiError, Registry, organisation_profile, organisation_search, public_record
+from credence.process import repository as process_repo
 from credence.rating import repository as rating_repo
 
 HERE = Path(__file__).parent
@@ -56,11 +57,13 @@ def add_pages(app: FastAPI, registry: Registry) -> None:
         with registry.engine.connect() as conn:
             total, records = queries.public_records(conn, registry.catalog, org.id, registry.today(), 1, 500)
             history = rating_repo.history_of(conn, org.id)
+            contested = process_repo.under_objection(conn, [r.id for r in records])
         rows = [
             {
                 **r._mapping,
                 "category_title": registry.catalog.categories[r.category].title,
                 "published_until": queries.published_until(registry.catalog, r),
+                "under_objection": r.id in contested,
             }
             for r in records
         ]
