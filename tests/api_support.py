@@ -11,7 +11,7 @@ from credence.api.app import create_app
 from credence.rating import load_policy
 from credence.rating.service import RatingService
 
-from helpers import USCC_A, USCC_B, notice_all, row, write_csv
+from helpers import USCC_A, USCC_B, grant_honour, notice_all, row, write_csv
 
 
 @pytest.fixture
@@ -28,13 +28,14 @@ def populated(service, engine, catalog, clock, settings, tmp_path):
             2,
             subject_id=USCC_B,
             subject_name="Shenzhen Example Electronics Co. Ltd.",
-            category="honour",
+            category="administrative_licence",
             severity=None,
             amount=None,
             currency=None,
         ),
     ]
     service.ingest_file(write_csv(tmp_path / "samr.csv", rows), "SAMR")
+    grant_honour(service)
     arrears = [
         row(
             "SI-1",

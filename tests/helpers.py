@@ -95,6 +95,14 @@ def process_for(service: Any) -> Any:
     return DueProcess(service.engine, service.catalog, service.clock, service.settings, rating, service)
 
 
+def grant_honour(service: Any, subject: str = USCC_B, criterion: str = "contract_abiding") -> Any:
+    """An honour for an organisation the store already holds, through the honours list (honours are never
+    submitted as records); its record is noticed like any other."""
+    return process_for(service).lists.grant(
+        "SAMR", subject, criterion, facts="Kept every contract for three years.", actor="test department"
+    )
+
+
 def notice_all(engine: Engine, service: Any) -> None:
     """Log notice delivery for every stored record (records count and are published only after)."""
     with engine.connect() as conn:

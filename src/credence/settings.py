@@ -94,6 +94,37 @@ class Settings(BaseSettings):
         ge=1,
         description="Working days within which the whole repair must be complete.",
     )
+    lists_path: Path | None = Field(
+        default=None,
+        description="A lists YAML (the criteria of each list) replacing the one shipped in the package.",
+    )
+    measures_path: Path | None = Field(
+        default=None,
+        description="A measures YAML (incentive and discipline measures) replacing the one shipped.",
+    )
+    list_answer_days: int = Field(
+        default=30,
+        ge=30,
+        description="Days an organisation has to answer a proposed serious-dishonesty listing, from its "
+        "notice; never fewer than 30.",
+    )
+    list_comment_days: int = Field(
+        default=30,
+        ge=30,
+        description="Days a serious-dishonesty criterion is published for comment before it may be used; "
+        "never fewer than 30.",
+    )
+    abnormal_escalation_days: int = Field(
+        default=1095,
+        ge=1,
+        description="Days on the abnormal-operation list after which an uncured entry moves to the "
+        "serious-dishonesty list.",
+    )
+    abnormal_warning_days: int = Field(
+        default=60,
+        ge=60,
+        description="Days before that move when the organisation is warned; never fewer than 60.",
+    )
     tick_interval_seconds: int = Field(
         default=3600,
         ge=0,

@@ -36,7 +36,7 @@ def test_outbox_delivery_publishes(client: TestClient, service, tmp_path) -> Non
         "is 'delivered' and cannot be delivered",
     )
     inbox = client.get(f"/api/v1/organisations/{USCC_B}/inbox").json()
-    assert inbox["items"][0]["notice"] == notice["notice"] and inbox["total"] == 2  # newest first
+    assert inbox["items"][0]["notice"] == notice["notice"] and inbox["total"] == 3  # newest first
 
 
 def test_object_answer_and_repair_through_the_api(client: TestClient) -> None:

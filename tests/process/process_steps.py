@@ -12,6 +12,17 @@ from credence.records import repository as repo
 from helpers import USCC_A, notice_all, write_csv
 
 ORG = f"organisation:{USCC_A}"
+TABLES = (
+    "records",
+    "record_versions",
+    "record_events",
+    "objections",
+    "repairs",
+    "notices",
+    "ratings",
+    "list_entries",
+    "list_entry_events",
+)
 
 
 def published(process: Any, *rows: dict[str, Any], tmp_path: Path, department: str = "SAMR") -> None:
@@ -56,6 +67,5 @@ def snapshot(process: Any) -> dict[str, list[Any]]:
         return {
             t.name: [tuple(r) for r in conn.execute(t.select())]
             for t in Base.metadata.sorted_tables
-            if t.name
-            in ("records", "record_versions", "record_events", "objections", "repairs", "notices", "ratings")
+            if t.name in TABLES
         }

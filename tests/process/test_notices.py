@@ -11,7 +11,7 @@ import pytest
 
 from credence.api import queries
 from credence.process import notices
-from credence.process.service import NotAllowed, NotFound
+from credence.process.errors import NotAllowed, NotFound
 from credence.rating import repository as rating_repo
 from credence.records import repository as repo
 

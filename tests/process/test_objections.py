@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from credence.process import repository as prepo
+from credence.process.errors import NotAllowed
 from credence.process.machine import IllegalTransition
-from credence.process.service import NotAllowed
 from credence.records.service import RecordNotFound, RowsRejected
 
 from helpers import USCC_B, row, versions_of

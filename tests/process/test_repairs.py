@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from credence.process.errors import NotAllowed
 from credence.process.machine import IllegalTransition
-from credence.process.service import NotAllowed
 
 from helpers import USCC_B, row
 from process_steps import ORG, events, grade, published, record, snapshot, visible

@@ -15,7 +15,7 @@ from credence.rating import load_policy
 from credence.rating import repository as rrepo
 from credence.rating.service import RatingService, UnknownOrganisation
 
-from helpers import USCC_A, USCC_B, notice_all, row, write_csv
+from helpers import USCC_A, USCC_B, grant_honour, notice_all, row, write_csv
 
 AS_OF = date(2026, 11, 25)
 
@@ -35,9 +35,12 @@ def org_id(engine, code: str) -> int:
 def test_rate_stores_ratings_with_policy_and_records_grade_changes(service, rating, engine, tmp_path) -> None:
     rows = [
         row(1, severity="serious", decided_on="2026-06-01"),  # A's: -200 -> 800, B
-        row(2, subject_id=USCC_B, category="honour", severity=None, amount=None, currency=None),
+        row(
+            2, subject_id=USCC_B, category="administrative_licence", severity=None, amount=None, currency=None
+        ),
     ]
     service.ingest_file(write_csv(tmp_path / "a.csv", rows), "SAMR")
+    grant_honour(service)
     notice_all(engine, service)
     first = rating.rate(as_of=AS_OF)
     assert (first.rated, first.grade_changes) == (2, 2)

@@ -16,8 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from credence.api.shapes import Page
 from credence.process import notices
 from credence.process import repository as repo
+from credence.process.errors import NotAllowed, NotFound
 from credence.process.machine import IllegalTransition
-from credence.process.service import CORRECTABLE, DueProcess, NotAllowed, NotFound
+from credence.process.service import CORRECTABLE, DueProcess
 from credence.records.service import RecordNotFound, RowsRejected
 from credence.records.validation import control_character_at
 

@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from credence.catalog.model import CatalogDocument, Category, Department
+from credence.catalog.model import CatalogDocument, Category, Department, ListKind
 from credence.catalog.prohibited import prohibited_grounds_in
 
 DEFAULT_CATALOG = "default_catalog.yaml"
@@ -83,6 +83,10 @@ class Catalog:
     def may_submit(self, department: str, category: str) -> bool:
         return (department, category) in self._allowed
 
+    def list_category(self, kind: ListKind) -> Category | None:
+        """The category whose records are this list's entries, if the catalog has one."""
+        return next((c for c in self.categories.values() if c.list == kind), None)
+
 
 def load_catalog(path: Path | None = None) -> Catalog:
     """The catalog at `path`, or the one shipped in the package."""
@@ -131,11 +135,16 @@ def _check_rules(doc: CatalogDocument, lines: dict[tuple[str, int], int]) -> lis
             )
         seen.add(dept.code)
     seen = set()
+    lists: set[ListKind] = set()
     for i, cat in enumerate(doc.categories):
         where, line = f"category '{cat.code}'", lines.get(("categories", i))
         if cat.code in seen:
             problems.append(Problem(where, line, "appears twice"))
         seen.add(cat.code)
+        if cat.list is not None:
+            if cat.list in lists:
+                problems.append(Problem(where, line, f"is a second category for the {cat.list.value} list"))
+            lists.add(cat.list)
         for dept_code in cat.departments:
             if dept_code not in departments:
                 problems.append(

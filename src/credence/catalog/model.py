@@ -43,6 +43,23 @@ class Severity(StrEnum):
     serious = "serious"
 
 
+class ListKind(StrEnum):
+    """The lists with a procedure of their own: a category that is one is never submitted as a record;
+    its entries are proposed or made, noticed and ended through `credence.lists`."""
+
+    serious_dishonesty = "serious_dishonesty"
+    abnormal_operation = "abnormal_operation"
+    honour = "honour"
+
+
+# What each list's category must be: its information class and polarity.
+LIST_SHAPES = {
+    ListKind.serious_dishonesty: (InformationClass.serious_dishonesty, Polarity.adverse),
+    ListKind.abnormal_operation: (InformationClass.abnormal_operation, Polarity.adverse),
+    ListKind.honour: (InformationClass.honour, Polarity.favourable),
+}
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
@@ -103,6 +120,7 @@ class Category(_Strict):
     polarity: Polarity
     publication: Publication = Publication()
     criteria: tuple[str, ...] = ()
+    list: ListKind | None = None  # entries of this list are made through the list procedure only
 
     @field_validator("information_class", mode="before")
     @classmethod
@@ -126,6 +144,13 @@ class Category(_Strict):
             raise ValueError("publication.any (min_days, max_days) is required when severity does not apply")
         elif any(getattr(pub, s.value) is not None for s in Severity):
             raise ValueError("publication per severity given, but severity_applies is false")
+        if self.list is not None:
+            information_class, polarity = LIST_SHAPES[self.list]
+            if (self.information_class, self.polarity) != (information_class, polarity):
+                raise ValueError(
+                    f"the {self.list.value} list is of information class '{information_class.value}' "
+                    f"and {polarity.value}"
+                )
         return self
 
     def period(self, severity: Severity | None) -> Period:

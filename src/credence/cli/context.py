@@ -85,8 +85,8 @@ def check_rules_file(path: Path, load: Callable[[Path], T], valid: Callable[[T],
 @contextmanager
 def process_errors() -> Iterator[None]:
     """Due-process refusals as clear errors: exit 1 for something not found, 2 for a step not allowed."""
+    from credence.process.errors import NotAllowed, NotFound
     from credence.process.machine import IllegalTransition
-    from credence.process.service import NotAllowed, NotFound
     from credence.records.service import RecordNotFound, RowsRejected
 
     try:

@@ -49,6 +49,8 @@ RECORD = Machine(
         ("active", "be withdrawn"): "withdrawn",
         ("active", "be repaired"): "repaired",
         ("withdrawn", "be reinstated"): "active",
+        # The record of a list entry ends with its entry (expired, cured, revoked, escalated).
+        ("active", "end"): "ended",
     },
 )
 
@@ -80,4 +82,42 @@ REPAIR = Machine(
     },
 )
 
-MACHINES = (NOTICE, RECORD, OBJECTION, REPAIR)
+# A list entry's record follows its entry: withdrawn with it after an objection, reinstated with it.
+_FOLLOWS_RECORD = {("listed", "be withdrawn"): "withdrawn", ("withdrawn", "be reinstated"): "listed"}
+
+SERIOUS_ENTRY = Machine(
+    "serious-dishonesty entry",
+    {
+        ("proposed", "be noticed"): "open",
+        ("open", "be answered"): "answered",
+        # Listed only once the answer period is over (and a requested hearing held): checked by the service.
+        ("open", "be listed"): "listed",
+        ("answered", "be listed"): "listed",
+        ("proposed", "be dropped"): "dropped",
+        ("open", "be dropped"): "dropped",
+        ("answered", "be dropped"): "dropped",
+        ("listed", "expire"): "expired",
+        ("listed", "be removed on repair"): "removed",
+        **_FOLLOWS_RECORD,
+    },
+)
+
+ABNORMAL_ENTRY = Machine(
+    "abnormal-operation entry",
+    {
+        ("listed", "be cured"): "cured",
+        ("listed", "be escalated"): "escalated",
+        **_FOLLOWS_RECORD,
+    },
+)
+
+HONOUR_ENTRY = Machine(
+    "honour",
+    {
+        ("listed", "expire"): "expired",
+        ("listed", "be revoked"): "revoked",
+        **_FOLLOWS_RECORD,
+    },
+)
+
+MACHINES = (NOTICE, RECORD, OBJECTION, REPAIR, SERIOUS_ENTRY, ABNORMAL_ENTRY, HONOUR_ENTRY)

@@ -85,6 +85,28 @@ def produce(
     )
 
 
+def produce_about_entry(
+    conn: Connection, kind: str, entry: Any, now: datetime, deemed: date, message: str
+) -> int:
+    """One notice about a list entry (a proposal, a warning, a decision); returns its id."""
+    return int(
+        conn.execute(
+            insert(notices)
+            .values(
+                kind=kind,
+                organisation_id=entry.organisation_id,
+                department=entry.department,
+                record_id=entry.record_id,
+                list_entry_id=entry.id,
+                message=message,
+                produced_at=now,
+                deemed_on=deemed,
+            )
+            .returning(notices.c.id)
+        ).scalar_one()
+    )
+
+
 def select_pending() -> Any:
     """Gating notices awaiting delivery, joined to their records (filter on `records` columns)."""
     return (
@@ -158,14 +180,18 @@ def publish(
     )
 
 
-def deem_due(conn: Connection, today: date, now: datetime) -> tuple[int, set[int]]:
-    """Every notice past its deemed-delivery day counts as delivered. Returns how many and the
-    organisations whose records this published."""
+def deem_due(conn: Connection, today: date, now: datetime) -> list[Any]:
+    """Every notice past its deemed-delivery day counts as delivered. Returns them, as delivered."""
     due = list(
         conn.execute(select(notices).where(notices.c.delivered_at.is_(None), notices.c.deemed_on <= today))
     )
     mark_delivered(conn, due, "deemed", "registry", None, now)
-    return len(due), {n.organisation_id for n in due if n.kind in GATING}
+    ids = [n.id for n in due]
+    return [n for start in range(0, len(ids), 5000) for n in _by_ids(conn, ids[start : start + 5000])]
+
+
+def _by_ids(conn: Connection, ids: Sequence[int]) -> list[Any]:
+    return list(conn.execute(select(notices).where(notices.c.id.in_(list(ids))).order_by(notices.c.id)))
 
 
 def outbox(conn: Connection, department: str | None, after: int, limit: int) -> list[Any]:
@@ -186,13 +212,17 @@ def inbox(conn: Connection, organisation_id: int) -> list[Any]:
 
 
 def content(
-    catalog: Catalog, settings: Settings, notice: Any, record: Any, organisation: Any, today: date
+    catalog: Catalog,
+    settings: Settings,
+    notice: Any,
+    record: Any | None,
+    organisation: Any,
+    today: date,
+    entry: Any | None = None,
 ) -> dict[str, Any]:
     """What a notice says: the record, its legal basis, its publication period, how to object and how to
-    repair, served together; or, for a decision notice, what was decided."""
-    category = catalog.categories[record.category]
-    severity = Severity(record.severity) if category.severity_applies and record.severity else None
-    period = category.period(severity)
+    repair, served together; for a list entry, the entry and its criterion; or, for a decision notice,
+    what was decided."""
     body: dict[str, Any] = {
         "notice": notice.id,
         "kind": notice.kind,
@@ -201,21 +231,42 @@ def content(
         "delivered_at": notice.delivered_at.isoformat() if notice.delivered_at else None,
         "delivery": notice.delivery,
         "to": {"identifier": organisation.code, "name": organisation.name},
-        "from": {"department": record.department, "name": catalog.departments[record.department].name},
-        "record": {
-            "source_record_id": record.source_record_id,
-            "category": record.category,
-            "title": category.title,
-            "severity": record.severity,
-            "decided_on": record.decided_on.isoformat(),
-            "status": record.status,
-            "legal_basis": record.legal_basis,
-            "category_legal_basis": str(category.legal_basis),
-            "amount": record.amount,
-            "currency": record.currency,
-            "summary": record.summary,
-            "version": record.current_version,
-        },
+        "from": {"department": notice.department, "name": catalog.departments[notice.department].name},
+    }
+    if entry is not None:
+        body["list_entry"] = {
+            "id": entry.id,
+            "list": entry.list,
+            "criterion": entry.criterion,
+            "field": entry.field,
+            "legal_basis": entry.legal_basis,
+            "facts": entry.facts,
+            "decision_ref": entry.decision_ref,
+            "state": entry.state,
+            "answer_due": entry.answer_due.isoformat() if entry.answer_due else None,
+            "starts_on": entry.starts_on.isoformat() if entry.starts_on else None,
+            "ends_on": entry.ends_on.isoformat() if entry.ends_on else None,
+        }
+    if record is None:
+        if notice.message:
+            body["decision"] = notice.message
+        return body
+    category = catalog.categories[record.category]
+    severity = Severity(record.severity) if category.severity_applies and record.severity else None
+    period = category.period(severity)
+    body["record"] = {
+        "source_record_id": record.source_record_id,
+        "category": record.category,
+        "title": category.title,
+        "severity": record.severity,
+        "decided_on": record.decided_on.isoformat(),
+        "status": record.status,
+        "legal_basis": record.legal_basis,
+        "category_legal_basis": str(category.legal_basis),
+        "amount": record.amount,
+        "currency": record.currency,
+        "summary": record.summary,
+        "version": record.current_version,
     }
     if notice.message:
         body["decision"] = notice.message

@@ -15,8 +15,12 @@ from credence.calendar import WorkingCalendar, calendar_from
 from credence.catalog import Catalog
 from credence.catalog.model import Polarity, Severity
 from credence.clock import Clock, today
+from credence.lists import repository as lists_repo
+from credence.lists.config import Lists, load_lists
+from credence.lists.service import ListService, ListTick
 from credence.process import notices
 from credence.process import repository as repo
+from credence.process.errors import NotAllowed, NotFound, needs
 from credence.process.machine import NOTICE, OBJECTION, RECORD, REPAIR
 from credence.rating.service import RatingService
 from credence.records import repository as records_repo
@@ -40,14 +44,6 @@ CORRECTABLE = (
 )
 
 
-class NotAllowed(ValueError):
-    """A step this actor may not take, or not yet; the message says why."""
-
-
-class NotFound(LookupError):
-    pass
-
-
 @dataclass
 class TickResult:
     today: date
@@ -56,6 +52,7 @@ class TickResult:
     objections_lapsed: int = 0
     repairs_overdue: int = 0
     grade_changes: int = 0
+    lists: ListTick = field(default_factory=ListTick)
     organisation_ids: set[int] = field(default_factory=set)
 
     def lines(self) -> list[str]:
@@ -64,6 +61,7 @@ class TickResult:
             f"notices deemed delivered: {self.notices_deemed}",
             f"objections lapsed (records withdrawn): {self.objections_lapsed}",
             f"repair decisions overdue: {self.repairs_overdue}",
+            *self.lists.lines(),
             f"grade changes: {self.grade_changes}",
         ]
 
@@ -78,6 +76,7 @@ class DueProcess:
         rating: RatingService,
         ingest: IngestService,
         calendar: WorkingCalendar | None = None,
+        lists: Lists | None = None,
     ) -> None:
         self.engine = engine
         self.catalog = catalog
@@ -86,6 +85,15 @@ class DueProcess:
         self.rating = rating
         self.ingest = ingest
         self.calendar = calendar or calendar_from(settings)
+        self.lists = ListService(
+            engine,
+            catalog,
+            lists or load_lists(catalog, settings.lists_path),
+            clock,
+            settings,
+            rating,
+            ingest,
+        )
 
     def today(self) -> date:
         return today(self.clock, self.settings.timezone)
@@ -94,7 +102,7 @@ class DueProcess:
 
     def deliver_notice(self, notice_id: int, *, actor: str, channel: str) -> Any:
         """Log that a notice reached its organisation: a record's notice publishes the record."""
-        _needs(actor=actor, channel=channel)
+        needs(actor=actor, channel=channel)
         with self.engine.begin() as conn:
             notice = notices.find(conn, notice_id)
             if notice is None:
@@ -105,6 +113,7 @@ class DueProcess:
             notices.mark_delivered(
                 conn, [notice], "delivered", actor.strip(), channel.strip(), self.clock.now()
             )
+            self.lists.opened(conn, [notices.find(conn, notice_id)])
             self._rerate(conn, notice.organisation_id, f"notice {notice_id} delivered")
             return notices.find(conn, notice_id)
 
@@ -125,7 +134,7 @@ class DueProcess:
         """Log delivery of every pending notice of these batches' records (a department that serves
         notices in bulk; the demo), then re-rate the organisations once (unless the caller rates them
         itself, as the demo does after all departments). Returns how many."""
-        _needs(actor=actor, channel=channel)
+        needs(actor=actor, channel=channel)
         now = self.clock.now()
         with self.engine.begin() as conn:
             pending = conn.execute(
@@ -140,15 +149,16 @@ class DueProcess:
         return len(pending)
 
     def notice_body(self, conn: Connection, notice: Any) -> dict[str, Any]:
-        record = repo.record(conn, notice.record_id)
+        record = repo.record(conn, notice.record_id) if notice.record_id is not None else None
+        entry = lists_repo.find(conn, notice.list_entry_id) if notice.list_entry_id is not None else None
         organisation = repo.organisation(conn, notice.organisation_id)
-        return notices.content(self.catalog, self.settings, notice, record, organisation, self.today())
+        return notices.content(self.catalog, self.settings, notice, record, organisation, self.today(), entry)
 
     # -- withdrawal and reinstatement ------------------------------------------------------------------
 
     def withdraw(self, department: str, source_record_id: str, *, actor: str, reason: str) -> int:
         """Withdraw a record from publication and use; nothing is deleted. The organisation's id."""
-        _needs(actor=actor, reason=reason)
+        needs(actor=actor, reason=reason)
         with self.engine.begin() as conn:
             record = self._record(conn, department, source_record_id)
             self._withdraw(conn, record, "withdrawn", actor, reason)
@@ -160,7 +170,7 @@ class DueProcess:
     ) -> int:
         """Return a withdrawn record to use. It needs a certified decision (its reference) and a reason,
         and, like a new record, a notice: it is published again only once that notice is delivered."""
-        _needs(actor=actor, reason=reason, certified_decision=certified_decision)
+        needs(actor=actor, reason=reason, certified_decision=certified_decision)
         now = self.clock.now()
         with self.engine.begin() as conn:
             record = self._record(conn, department, source_record_id)
@@ -171,6 +181,7 @@ class DueProcess:
             records_repo.add_event(
                 conn, record.id, record.current_version, "reinstated", actor.strip(), why, now
             )
+            self.lists.follow_record(conn, record, "be reinstated", actor, why)
             notices.produce(conn, "reinstatement", record, now, self._deemed(), why)
             return int(record.organisation_id)
 
@@ -181,6 +192,7 @@ class DueProcess:
         records_repo.add_event(
             conn, record.id, record.current_version, kind, actor.strip(), reason.strip(), now
         )
+        self.lists.follow_record(conn, record, "be withdrawn", actor, reason)
 
     # -- objections ------------------------------------------------------------------------------------
 
@@ -196,7 +208,7 @@ class DueProcess:
     ) -> Any:
         """File an objection, free of charge, acknowledged at once. `filed_by` is "organisation:CODE" (only
         the record's own organisation) or "department:CODE"."""
-        _needs(statement=statement, filed_by=filed_by)
+        needs(statement=statement, filed_by=filed_by)
         if ground not in GROUNDS:
             raise NotAllowed(f"ground '{ground}' is not one of {', '.join(GROUNDS)}")
         now, on = self.clock.now(), self.today()
@@ -244,7 +256,7 @@ class DueProcess:
 
     def extend_objection(self, objection_id: int, *, new_information: str, filed_by: str) -> Any:
         """The organisation brings new information: the deadline moves once, by the extension days."""
-        _needs(new_information=new_information, filed_by=filed_by)
+        needs(new_information=new_information, filed_by=filed_by)
         with self.engine.begin() as conn:
             objection = self._objection(conn, objection_id)
             organisation = repo.organisation(conn, objection.organisation_id)
@@ -274,7 +286,7 @@ class DueProcess:
     ) -> Any:
         """The submitting department answers: corrected (a new version of the record, or, for a repair
         decision, the repair approved), upheld, or withdrawn. The organisation gets a notice of it."""
-        _needs(actor=actor, reason=reason)
+        needs(actor=actor, reason=reason)
         if outcome not in OUTCOMES:
             raise NotAllowed(f"outcome '{outcome}' is not one of {', '.join(OUTCOMES)}")
         now = self.clock.now()
@@ -342,7 +354,7 @@ class DueProcess:
     ) -> Any:
         """The organisation applies to repair its credit on an adverse record, free of charge: evidence that
         the duty is fulfilled and, for general and serious records, a public commitment."""
-        _needs(evidence=evidence, applied_by=applied_by)
+        needs(evidence=evidence, applied_by=applied_by)
         now, on = self.clock.now(), self.today()
         with self.engine.begin() as conn:
             record = self._record(conn, department, source_record_id)
@@ -400,7 +412,7 @@ class DueProcess:
     ) -> Any:
         """Approve (publication, sharing and every measure based on the record end and the grade is
         recomputed, at once and in one transaction) or refuse with reasons (which may be objected to)."""
-        _needs(actor=actor, reason=reason)
+        needs(actor=actor, reason=reason)
         with self.engine.begin() as conn:
             repair = repo.find(conn, repo.repairs, repair_id)
             if repair is None:
@@ -451,6 +463,7 @@ class DueProcess:
             f"repair {repair.id} approved: {reason.strip()}",
             now,
         )
+        self.lists.follow_record(conn, record, "be repaired", actor, f"repair {repair.id} approved")
         notices.produce(
             conn,
             "repair",
@@ -495,8 +508,10 @@ class DueProcess:
         now = self.clock.now()
         with self.engine.begin() as conn:
             result.notices_produced = notices.produce_for_records(conn, true(), now, self._deemed())
-            result.notices_deemed, orgs = notices.deem_due(conn, result.today, now)
-            result.organisation_ids |= orgs
+            deemed = notices.deem_due(conn, result.today, now)
+            result.notices_deemed = len(deemed)
+            result.organisation_ids |= {n.organisation_id for n in deemed if n.kind in notices.GATING}
+            self.lists.opened(conn, deemed)
             for objection in repo.overdue_objections(conn, result.today):
                 state = OBJECTION.next(objection.state, "lapse", f"objection {objection.id}")
                 self._decided(
@@ -528,6 +543,8 @@ class DueProcess:
                 result.organisation_ids.add(objection.organisation_id)
                 result.objections_lapsed += 1
             result.repairs_overdue = repo.count_overdue_repairs(conn, result.today)
+            self.lists.tick_in(conn, result.lists)
+            result.organisation_ids |= result.lists.organisation_ids
         if result.organisation_ids:
             result.grade_changes = self.rating.rate(
                 sorted(result.organisation_ids), cause="due process applied by tick"
@@ -588,10 +605,3 @@ def interchange_row(record: Any, organisation: Any) -> dict[str, Any]:
         "summary": record.summary,
         "effective_until": until,
     }
-
-
-def _needs(**values: str) -> None:
-    """Refuse a step whose who, why or what is empty, naming the field."""
-    for name, value in values.items():
-        if not value or not value.strip():
-            raise NotAllowed(f"{name} is required")

@@ -136,7 +136,7 @@ class BlockChecker:
         self._allowed = {
             code: category
             for code, category in catalog.categories.items()
-            if catalog.may_submit(validator.department, code)
+            if catalog.may_submit(validator.department, code) and (category.list is None or validator.lists)
         }
         # (category, severity) pairs that need no message: a severity exactly where one applies.
         self._severities = {

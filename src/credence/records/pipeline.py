@@ -43,9 +43,12 @@ class CheckerSpec:
     department: str
     today: date
     max_field_chars: int
+    lists: bool = False  # the list procedure storing an entry's record
 
     def checker(self) -> BlockChecker:
-        return BlockChecker(RowValidator(self.catalog, self.department, self.today, self.max_field_chars))
+        return BlockChecker(
+            RowValidator(self.catalog, self.department, self.today, self.max_field_chars, lists=self.lists)
+        )
 
 
 def check_in_blocks(

@@ -178,16 +178,17 @@ class IngestService:
             started=started,
         )
 
-    def _checker_spec(self, department: str) -> CheckerSpec:
+    def _checker_spec(self, department: str, *, lists: bool = False) -> CheckerSpec:
         return CheckerSpec(
             self.catalog,
             department,
             today(self.clock, self.settings.timezone),
             self.settings.max_field_chars,
+            lists,
         )
 
-    def _checker(self, department: str) -> BlockChecker:
-        return self._checker_spec(department).checker()
+    def _checker(self, department: str, *, lists: bool = False) -> BlockChecker:
+        return self._checker_spec(department, lists=lists).checker()
 
     def _ingest_blocks(
         self,
@@ -337,17 +338,39 @@ class IngestService:
         """Store a corrected version of one record in the caller's transaction (a department answering an
         objection "corrected"), through the same checks as every submission. Raises RowsRejected naming
         each field that is wrong, or ValueError when the row changes nothing."""
-        checked = next(check_in_blocks(blocks_of([RawRow(1, row)], 1), self._checker(department)))
-        if checked.rejected:
-            raise RowsRejected(checked.rejected)
-        now = self.clock.now()
-        batch_id = repo.start_batch(conn, department, file_name, "correction", None, now)
-        new, updated, unchanged, _, _, _ = self._write_block(conn, department, checked.valid, batch_id, {})
+        category = self.catalog.categories.get(str(row.get("category")))
+        new, updated, unchanged = self._store_one(
+            conn, department, row, file_name, "correction", lists=bool(category and category.list)
+        )
         if updated != 1:
             what = "changes nothing" if unchanged else "names no stored record"
             raise ValueError(f"the correction of record '{row.get('source_record_id')}' {what}")
+
+    def list_record_in(self, conn: Connection, department: str, row: dict[str, Any]) -> int:
+        """Store the record of a list entry (the list procedure's decision) in the caller's transaction,
+        through the same checks as every submission, and give it its notice. Returns its id."""
+        new, _, _ = self._store_one(conn, department, row, "list procedure", "list", lists=True)
+        record = repo.find_record(conn, department, str(row["source_record_id"]))
+        if new != 1 or record is None:
+            raise ValueError(f"list record '{row['source_record_id']}' already exists")
+        deemed = notices.deemed_on(today(self.clock, self.settings.timezone), self.settings)
+        notices.produce_for_records(conn, notices.records.c.id == record.id, self.clock.now(), deemed)
+        return int(record.id)
+
+    def _store_one(
+        self, conn: Connection, department: str, row: dict[str, Any], file_name: str, fmt: str, *, lists: bool
+    ) -> tuple[int, int, int]:
+        checked = next(
+            check_in_blocks(blocks_of([RawRow(1, row)], 1), self._checker(department, lists=lists))
+        )
+        if checked.rejected:
+            raise RowsRejected(checked.rejected)
+        now = self.clock.now()
+        batch_id = repo.start_batch(conn, department, file_name, fmt, None, now)
+        new, updated, unchanged, _, _, _ = self._write_block(conn, department, checked.valid, batch_id, {})
         repo.add_batch_counts(conn, batch_id, new, updated, unchanged, 0)
         repo.finish_batch(conn, batch_id, "complete", now)
+        return new, updated, unchanged
 
 
 class RowsRejected(ValueError):

@@ -114,9 +114,18 @@ def unresolved_key(name: str, country: str | None) -> str:
 class RowValidator:
     """Checks rows for one department against one catalog as of one date."""
 
-    def __init__(self, catalog: Catalog, department: str, today: date, max_field_chars: int = 20_000) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        department: str,
+        today: date,
+        max_field_chars: int = 20_000,
+        *,
+        lists: bool = False,
+    ) -> None:
         self.catalog = catalog
         self.department = department
+        self.lists = lists  # the list procedure storing an entry's record; never a submission
         self.today = today
         self.max_field_chars = max_field_chars
         self._countries: dict[str, bool] = {}
@@ -154,6 +163,13 @@ class RowValidator:
                 "category",
                 "category_not_allowed",
                 f"department {self.department} may not submit category '{category.code}'",
+            )
+        elif category is not None and category.list is not None and not self.lists:
+            reject(
+                "category",
+                "list_category",
+                f"category '{category.code}' is the {category.list.value.replace('_', '-')} list: its "
+                "entries are made through the list procedure (credence lists), with notice, not submitted",
             )
 
         subject = self._subject(values, category is None or category.requires_identifier, reject)

@@ -206,10 +206,12 @@ class Notice(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     # record and reinstatement notices gate publication; the others tell of a decision already taken.
-    kind: Mapped[str] = mapped_column(String(32))  # record | reinstatement | objection | repair
+    # record | reinstatement | objection | repair | list_proposal | list_warning | list
+    kind: Mapped[str] = mapped_column(String(32))
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     department: Mapped[str] = mapped_column(String(32))
     record_id: Mapped[int | None] = mapped_column(ForeignKey("records.id"))
+    list_entry_id: Mapped[int | None] = mapped_column(ForeignKey("list_entries.id"))
     version: Mapped[int | None] = mapped_column(Integer)
     message: Mapped[str | None] = mapped_column(Text)  # what was decided, for the non-record kinds
     produced_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -279,3 +281,54 @@ class Repair(Base):
     decided_on: Mapped[date | None] = mapped_column(Date)
     decided_by: Mapped[str | None] = mapped_column(Text)
     decision_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class ListEntry(Base):
+    """An entry on a list (serious_dishonesty | abnormal_operation | honour) under one published criterion.
+    Its state follows the list's machine (credence.process.machine); once listed it has a record in the
+    list's catalog category, which is published, counted and objected to like any record."""
+
+    __tablename__ = "list_entries"
+    __table_args__ = (
+        Index("ix_list_entries_organisation", "organisation_id"),
+        Index("ix_list_entries_current", "list", "state", "ends_on"),
+        Index("ix_list_entries_record", "record_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    list: Mapped[str] = mapped_column(String(32))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    department: Mapped[str] = mapped_column(String(32))
+    criterion: Mapped[str] = mapped_column(String(64))
+    field: Mapped[str | None] = mapped_column(String(64))  # serious-dishonesty: one of the four fields
+    legal_basis: Mapped[str] = mapped_column(Text)
+    facts: Mapped[str] = mapped_column(Text)
+    decision_ref: Mapped[str | None] = mapped_column(Text)  # the legally effective decision it rests on
+    state: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str] = mapped_column(Text)
+    answer_due: Mapped[date | None] = mapped_column(Date)  # serious: last day to answer the proposal
+    answer: Mapped[str | None] = mapped_column(Text)
+    hearing_requested: Mapped[bool] = mapped_column(default=False)
+    hearing: Mapped[str | None] = mapped_column(Text)  # the hearing's record, when one was held
+    starts_on: Mapped[date | None] = mapped_column(Date)  # listed from
+    ends_on: Mapped[date | None] = mapped_column(Date)  # ends by itself after this day (None: on cure)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    warned_on: Mapped[date | None] = mapped_column(Date)  # abnormal: warned of escalation
+    record_id: Mapped[int | None] = mapped_column(ForeignKey("records.id"))
+    escalated_from: Mapped[int | None] = mapped_column(ForeignKey("list_entries.id"))
+
+
+class ListEntryEvent(Base):
+    """Every step of a list entry: what, who, when and why."""
+
+    __tablename__ = "list_entry_events"
+    __table_args__ = (Index("ix_list_entry_events_entry", "entry_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("list_entries.id"))
+    state: Mapped[str] = mapped_column(String(16))  # the state it left the entry in
+    event: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,0 +1,465 @@
+"""The list procedures, called by the edges and by DueProcess. Each step is one transaction with its
+event (who, when, why), the notice it owes and the re-rating it causes.
+
+- serious dishonesty: proposed → noticed (open for answer, at least 30 days) → listed or dropped; a listed
+  entry expires by itself, ends early on repair, and follows its record when an objection withdraws it;
+- abnormal operation: listed at once (its record is noticed like any record) → cured, or escalated to the
+  serious list after 3 years with a warning at least 60 days before;
+- honours: granted with an end date → expired or revoked.
+
+An entry takes effect through its record, in the list's catalog category: published only once the
+record's notice is delivered, counted by the rating while it is active, lifted when it ends."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+
+from credence.catalog import Catalog
+from credence.catalog.model import ListKind
+from credence.clock import Clock, today
+from credence.lists import repository as repo
+from credence.lists.config import FIELDS, Criterion, Lists
+from credence.process import notices
+from credence.process import repository as process_repo
+from credence.process.errors import NotAllowed, NotFound, needs
+from credence.process.machine import ABNORMAL_ENTRY, HONOUR_ENTRY, RECORD, SERIOUS_ENTRY, Machine
+from credence.rating import repository as rating_repo
+from credence.rating.service import RatingService
+from credence.records import repository as records_repo
+from credence.records.service import IngestService
+from credence.settings import Settings
+
+MACHINE = {
+    ListKind.serious_dishonesty: SERIOUS_ENTRY,
+    ListKind.abnormal_operation: ABNORMAL_ENTRY,
+    ListKind.honour: HONOUR_ENTRY,
+}
+TITLE = {
+    ListKind.serious_dishonesty: "serious-dishonesty list",
+    ListKind.abnormal_operation: "abnormal-operation list",
+    ListKind.honour: "honours list",
+}
+# What ending an entry does to its record: every way out of "listed" ends the record with it.
+ENDINGS = {"expire": "expired", "be cured": "cured", "be escalated": "escalated", "be revoked": "revoked"}
+
+
+@dataclass
+class ListTick:
+    expired: int = 0
+    warned: int = 0
+    escalated: int = 0
+    proposals_opened: int = 0
+    organisation_ids: set[int] = field(default_factory=set)
+
+    def lines(self) -> list[str]:
+        return [
+            f"list entries expired: {self.expired}",
+            f"abnormal-operation entries warned of escalation: {self.warned}",
+            f"abnormal-operation entries escalated to the serious-dishonesty list: {self.escalated}",
+        ]
+
+
+class ListService:
+    def __init__(
+        self,
+        engine: Engine,
+        catalog: Catalog,
+        lists: Lists,
+        clock: Clock,
+        settings: Settings,
+        rating: RatingService,
+        ingest: IngestService,
+    ) -> None:
+        self.engine = engine
+        self.catalog = catalog
+        self.lists = lists
+        self.clock = clock
+        self.settings = settings
+        self.rating = rating
+        self.ingest = ingest
+
+    def today(self) -> date:
+        return today(self.clock, self.settings.timezone)
+
+    # -- serious dishonesty ------------------------------------------------------------------------------
+
+    def propose(
+        self, department: str, subject: str, criterion: str, *, facts: str, decision_ref: str, actor: str
+    ) -> Any:
+        """Propose an entry on the serious-dishonesty list. Nothing is published: the organisation gets a
+        notice and, from its delivery, at least `list_answer_days` to answer before any decision."""
+        needs(facts=facts, decision_ref=decision_ref, actor=actor)
+        kind = ListKind.serious_dishonesty
+        rule = self._criterion(kind, criterion, department)
+        assert rule.published_on is not None and rule.field is not None  # the loader requires both
+        usable = rule.published_on + timedelta(days=self.settings.list_comment_days)
+        if self.today() < usable:
+            raise NotAllowed(
+                f"criterion '{criterion}' was published for comment on {rule.published_on.isoformat()} and "
+                f"may be used from {usable.isoformat()}"
+            )
+        with self.engine.begin() as conn:
+            organisation = self._organisation(conn, subject)
+            entry = self._add(
+                conn, kind, organisation, department, rule, "proposed", actor, facts, decision_ref
+            )
+            self._notice(
+                conn,
+                "list_proposal",
+                entry,
+                f"{department} proposes to put you on the serious-dishonesty list under criterion "
+                f"'{rule.code}' ({FIELDS[rule.field]}; {rule.legal_basis}): {facts.strip()} "
+                f"You have {self.settings.list_answer_days} days from delivery of this notice to answer, and "
+                "may ask for a hearing if you dispute the facts. Nothing is published before the decision.",
+            )
+            return repo.find(conn, entry.id)
+
+    def opened(self, conn: Connection, delivered: Sequence[Any]) -> int:
+        """Delivered proposal notices open their entries for answer: the period runs from delivery."""
+        count = 0
+        for notice in delivered:
+            if notice.kind != "list_proposal" or notice.list_entry_id is None:
+                continue
+            entry = repo.find(conn, notice.list_entry_id)
+            if entry is None or entry.state != "proposed":
+                continue
+            due = self.today() + timedelta(days=self.settings.list_answer_days)
+            self._step(conn, entry, "be noticed", "registry", f"notice {notice.id} {notice.delivery}")
+            repo.change(conn, entry.id, answer_due=due)
+            count += 1
+        return count
+
+    def answer(self, entry_id: int, *, statement: str, hearing: bool, filed_by: str) -> Any:
+        """The organisation answers a proposal, and may ask for a hearing when it disputes the facts."""
+        needs(statement=statement, filed_by=filed_by)
+        with self.engine.begin() as conn:
+            entry = self._entry(conn, entry_id)
+            organisation = process_repo.organisation(conn, entry.organisation_id)
+            if filed_by.strip() != f"organisation:{organisation.code}":
+                raise NotAllowed("only the organisation proposed for listing answers the proposal")
+            if entry.state == "open" and entry.answer_due is not None and self.today() > entry.answer_due:
+                raise NotAllowed(
+                    f"the answer period of entry {entry_id} ended on {entry.answer_due.isoformat()}"
+                )
+            self._step(conn, entry, "be answered", filed_by, statement)
+            repo.change(conn, entry.id, answer=statement.strip(), hearing_requested=hearing)
+            return repo.find(conn, entry_id)
+
+    def decide(
+        self,
+        entry_id: int,
+        *,
+        department: str,
+        listed: bool,
+        actor: str,
+        reason: str,
+        hearing: str | None = None,
+    ) -> Any:
+        """List or drop a proposed entry. Listing waits for the end of the answer period and, when the
+        organisation asked for one, for a hearing; it creates the entry's record, noticed like any other."""
+        needs(actor=actor, reason=reason)
+        with self.engine.begin() as conn:
+            entry = self._entry(conn, entry_id, department)
+            if not listed:
+                self._step(conn, entry, "be dropped", actor, reason)
+                self._notice(
+                    conn, "list", entry, f"The proposal to list you (entry {entry_id}) was dropped: {reason}"
+                )
+                return repo.find(conn, entry_id)
+            SERIOUS_ENTRY.next(entry.state, "be listed", f"entry {entry_id}")
+            assert entry.answer_due is not None  # set when the proposal was noticed
+            if self.today() <= entry.answer_due:
+                raise NotAllowed(
+                    f"entry {entry_id} can be decided from the day after its answer period ends "
+                    f"({entry.answer_due.isoformat()})"
+                )
+            if entry.hearing_requested and not (hearing and hearing.strip()):
+                raise NotAllowed(
+                    f"the organisation asked for a hearing on entry {entry_id}: give its record (hearing)"
+                )
+            rule = self._criterion(ListKind.serious_dishonesty, entry.criterion, None)
+            assert rule.max_days is not None
+            starts = self.today()
+            repo.change(conn, entry.id, hearing=hearing.strip() if hearing else None)
+            self._list(conn, entry, starts, starts + timedelta(days=rule.max_days), actor, reason)
+            return repo.find(conn, entry_id)
+
+    # -- abnormal operation ------------------------------------------------------------------------------
+
+    def enter(
+        self, department: str, subject: str, criterion: str, *, facts: str, decision_ref: str, actor: str
+    ) -> Any:
+        """Put an organisation on the abnormal-operation list; it is published once its notice is delivered
+        and stays until cured (or escalated)."""
+        needs(facts=facts, decision_ref=decision_ref, actor=actor)
+        kind = ListKind.abnormal_operation
+        rule = self._criterion(kind, criterion, department)
+        with self.engine.begin() as conn:
+            organisation = self._organisation(conn, subject)
+            entry = self._add(
+                conn, kind, organisation, department, rule, "listed", actor, facts, decision_ref
+            )
+            self._list(conn, entry, self.today(), None, actor, facts, event=None)
+            return repo.find(conn, entry.id)
+
+    def cure(self, entry_id: int, *, department: str, actor: str, evidence: str) -> Any:
+        """The department finds the cause cured (the report filed, the address reachable): removed now."""
+        needs(actor=actor, evidence=evidence)
+        with self.engine.begin() as conn:
+            entry = self._entry(conn, entry_id, department)
+            self._end(conn, entry, "be cured", actor, evidence)
+            return repo.find(conn, entry_id)
+
+    # -- honours -----------------------------------------------------------------------------------------
+
+    def grant(
+        self,
+        department: str,
+        subject: str,
+        criterion: str,
+        *,
+        facts: str,
+        actor: str,
+        ends_on: date | None = None,
+    ) -> Any:
+        """Grant an honour, with its end date (at most the criterion's max_days away)."""
+        needs(facts=facts, actor=actor)
+        kind = ListKind.honour
+        rule = self._criterion(kind, criterion, department)
+        assert rule.max_days is not None
+        starts = self.today()
+        latest = starts + timedelta(days=rule.max_days)
+        if ends_on is not None and not starts <= ends_on <= latest:
+            raise NotAllowed(
+                f"ends_on {ends_on.isoformat()} is outside {starts.isoformat()}–{latest.isoformat()}: "
+                f"an honour under '{criterion}' lasts at most {rule.max_days} days"
+            )
+        with self.engine.begin() as conn:
+            organisation = self._organisation(conn, subject)
+            entry = self._add(conn, kind, organisation, department, rule, "listed", actor, facts, None)
+            self._list(conn, entry, starts, ends_on or latest, actor, facts, event=None)
+            return repo.find(conn, entry.id)
+
+    def revoke(self, entry_id: int, *, department: str, actor: str, reason: str) -> Any:
+        needs(actor=actor, reason=reason)
+        with self.engine.begin() as conn:
+            entry = self._entry(conn, entry_id, department)
+            self._end(conn, entry, "be revoked", actor, reason)
+            return repo.find(conn, entry_id)
+
+    # -- following the record and time -------------------------------------------------------------------
+
+    def follow_record(self, conn: Connection, record: Any, event: str, actor: str, reason: str) -> None:
+        """The entry of a record that was withdrawn, reinstated or repaired follows it in the same
+        transaction: a repair removes a serious entry early and cures an abnormal-operation one."""
+        entry = repo.of_record(conn, record.id)
+        if entry is None:
+            return
+        if event == "be repaired":
+            kind = ListKind(entry.list)
+            event = "be removed on repair" if kind is ListKind.serious_dishonesty else "be cured"
+        state = MACHINE[ListKind(entry.list)].next(entry.state, event, f"list entry {entry.id}")
+        self._record_step(conn, entry, state, event, actor, reason)
+        if state != "listed":
+            repo.change(conn, entry.id, ended_on=self.today())
+
+    def tick_in(self, conn: Connection, result: ListTick) -> None:
+        """Expiries, escalation warnings and escalations due today, in the caller's transaction."""
+        on = self.today()
+        for entry in repo.past_end(conn, on):
+            self._end(conn, entry, "expire", "registry", f"its end date {entry.ends_on.isoformat()} passed")
+            result.expired += 1
+            result.organisation_ids.add(entry.organisation_id)
+        escalation, warning = self.settings.abnormal_escalation_days, self.settings.abnormal_warning_days
+        for entry in repo.to_warn(conn, on, escalation, warning):
+            moves_on = max(entry.starts_on + timedelta(days=escalation), on + timedelta(days=warning))
+            self._notice(
+                conn,
+                "list_warning",
+                entry,
+                f"You have been on the abnormal-operation list since {entry.starts_on.isoformat()}. Unless "
+                f"the cause is cured, entry {entry.id} moves to the serious-dishonesty list on "
+                f"{moves_on.isoformat()}.",
+            )
+            repo.change(conn, entry.id, warned_on=on)
+            repo.add_event(
+                conn, entry.id, entry.state, "warned", "registry", f"moves on {moves_on}", self.clock.now()
+            )
+            result.warned += 1
+        rule = self.lists.escalation
+        for entry in repo.to_escalate(conn, on, escalation, warning) if rule is not None else []:
+            assert rule is not None and rule.max_days is not None
+            why = (
+                f"uncured on the abnormal-operation list since {entry.starts_on.isoformat()}, warned on "
+                f"{entry.warned_on.isoformat()}"
+            )
+            self._end(conn, entry, "be escalated", "registry", why)
+            organisation = process_repo.organisation(conn, entry.organisation_id)
+            moved = self._add(
+                conn,
+                ListKind.serious_dishonesty,
+                organisation,
+                entry.department,
+                rule,
+                "listed",
+                "registry",
+                f"{why} (abnormal-operation entry {entry.id}).",
+                entry.decision_ref,
+                escalated_from=entry.id,
+            )
+            self._list(conn, moved, on, on + timedelta(days=rule.max_days), "registry", why, event=None)
+            result.escalated += 1
+            result.organisation_ids.add(entry.organisation_id)
+
+    # -- helpers -----------------------------------------------------------------------------------------
+
+    def _criterion(self, kind: ListKind, code: str, department: str | None) -> Criterion:
+        rule = self.lists.criterion(kind, code)
+        if rule is None:
+            known = ", ".join(self.lists.criteria[kind]) or "none"
+            raise NotAllowed(f"'{code}' is not a criterion of the {TITLE[kind]} (criteria: {known})")
+        if department is not None and department not in rule.departments:
+            raise NotAllowed(
+                f"department {department} may not list under '{code}' ({', '.join(rule.departments)} may)"
+            )
+        return rule
+
+    def _organisation(self, conn: Connection, subject: str) -> Any:
+        organisation = rating_repo.find_organisation(conn, subject)
+        if organisation is None:
+            raise NotFound(f"no organisation '{subject}'")
+        if organisation.scheme == "unresolved":
+            raise NotAllowed("a list names an organisation by its USCC or LEI")
+        return organisation
+
+    def _entry(self, conn: Connection, entry_id: int, department: str | None = None) -> Any:
+        entry = repo.find(conn, entry_id)
+        if entry is None:
+            raise NotFound(f"no list entry {entry_id}")
+        if department is not None and entry.department != department:
+            raise NotAllowed(f"list entry {entry_id} is decided by {entry.department}, not {department}")
+        return entry
+
+    def _add(
+        self,
+        conn: Connection,
+        kind: ListKind,
+        organisation: Any,
+        department: str,
+        rule: Criterion,
+        state: str,
+        actor: str,
+        facts: str,
+        decision_ref: str | None,
+        escalated_from: int | None = None,
+    ) -> Any:
+        if repo.live(conn, organisation.id, kind.value, rule.code) is not None:
+            raise NotAllowed(
+                f"{organisation.code} already has an entry under '{rule.code}' in procedure or in force"
+            )
+        now = self.clock.now()
+        entry_id = repo.add(
+            conn,
+            list=kind.value,
+            organisation_id=organisation.id,
+            department=department,
+            criterion=rule.code,
+            field=rule.field,
+            legal_basis=str(rule.legal_basis),
+            facts=facts.strip(),
+            decision_ref=decision_ref.strip() if decision_ref else None,
+            state=state,
+            created_at=now,
+            created_by=actor.strip(),
+            hearing_requested=False,
+            escalated_from=escalated_from,
+        )
+        repo.add_event(conn, entry_id, state, "created", actor.strip(), facts.strip(), now)
+        return repo.find(conn, entry_id)
+
+    def _list(
+        self,
+        conn: Connection,
+        entry: Any,
+        starts: date,
+        ends: date | None,
+        actor: str,
+        reason: str,
+        event: str | None = "be listed",
+    ) -> None:
+        """The entry in force from `starts`: its record is stored (and noticed) in the list's category."""
+        if event is not None:
+            self._step(conn, entry, event, actor, reason)
+        kind = ListKind(entry.list)
+        category = self.catalog.list_category(kind)
+        if category is None:
+            raise NotAllowed(f"the catalog has no category for the {TITLE[kind]}")
+        organisation = process_repo.organisation(conn, entry.organisation_id)
+        rule = self._criterion(kind, entry.criterion, None)
+        record_id = self.ingest.list_record_in(
+            conn,
+            entry.department,
+            {
+                "source_record_id": f"LIST-{entry.id}",
+                "category": category.code,
+                "subject_id": organisation.code,
+                "subject_name": organisation.name,
+                "subject_country": organisation.country,
+                "decided_on": starts.isoformat(),
+                "legal_basis": entry.legal_basis,
+                "status": "final",
+                "summary": f"{rule.text} {entry.facts}",
+                "effective_until": ends.isoformat() if ends else None,
+            },
+        )
+        repo.change(conn, entry.id, starts_on=starts, ends_on=ends, record_id=record_id)
+
+    def _end(self, conn: Connection, entry: Any, event: str, actor: str, reason: str) -> None:
+        """Take an entry out of force, with its record, and re-rate the organisation."""
+        self._step(conn, entry, event, actor, reason)
+        repo.change(conn, entry.id, ended_on=self.today())
+        if entry.record_id is not None:
+            record = process_repo.record(conn, entry.record_id)
+            if record.state == "active":
+                RECORD.next(record.state, "end", f"record '{record.source_record_id}'")
+                now = self.clock.now()
+                records_repo.set_state(conn, record.id, "ended", now)
+                records_repo.add_event(
+                    conn,
+                    record.id,
+                    record.current_version,
+                    "ended",
+                    actor.strip(),
+                    f"list entry {entry.id} {ENDINGS[event]}: {reason.strip()}",
+                    now,
+                )
+        self._notice(
+            conn,
+            "list",
+            entry,
+            f"Your entry {entry.id} on the {TITLE[ListKind(entry.list)]} "
+            f"{ENDINGS[event]} on {self.today().isoformat()}: {reason.strip()}",
+        )
+        self.rating.rate_within(conn, [entry.organisation_id], f"list entry {entry.id} {ENDINGS[event]}")
+
+    def _step(self, conn: Connection, entry: Any, event: str, actor: str, reason: str) -> str:
+        machine: Machine = MACHINE[ListKind(entry.list)]
+        state = machine.next(entry.state, event, f"list entry {entry.id}")
+        self._record_step(conn, entry, state, event, actor, reason)
+        return state
+
+    def _record_step(
+        self, conn: Connection, entry: Any, state: str, event: str, actor: str, reason: str
+    ) -> None:
+        repo.change(conn, entry.id, state=state)
+        repo.add_event(conn, entry.id, state, event, actor.strip(), reason.strip(), self.clock.now())
+
+    def _notice(self, conn: Connection, kind: str, entry: Any, message: str) -> int:
+        return notices.produce_about_entry(
+            conn, kind, entry, self.clock.now(), notices.deemed_on(self.today(), self.settings), message
+        )
