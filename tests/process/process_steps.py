@@ -6,12 +6,15 @@ from pathlib import Path
 from typing import Any
 
 from credence.api import queries
+from credence.lists import repository as lists_repo
+from credence.process import notices
 from credence.rating import repository as rating_repo
 from credence.records import repository as repo
 
 from helpers import USCC_A, notice_all, write_csv
 
 ORG = f"organisation:{USCC_A}"
+SAMR = "SAMR credit office"
 TABLES = (
     "records",
     "record_versions",
@@ -69,3 +72,16 @@ def snapshot(process: Any) -> dict[str, list[Any]]:
             for t in Base.metadata.sorted_tables
             if t.name in TABLES
         }
+
+
+def deliver_pending(process: Any, entry_id: int) -> None:
+    """Log delivery of every undelivered notice about this entry or its record."""
+    with process.engine.connect() as conn:
+        found = lists_repo.find(conn, entry_id)
+        pending = [
+            n
+            for n in notices.inbox(conn, found.organisation_id)
+            if n.delivered_at is None and (n.list_entry_id == entry_id or n.record_id == found.record_id)
+        ]
+    for notice in pending:
+        process.deliver_notice(notice.id, actor="SAMR clerk", channel="in person")

@@ -17,10 +17,9 @@ from credence.process.errors import NotAllowed
 from credence.process.machine import IllegalTransition
 
 from helpers import USCC_A, USCC_B, notice_all, row, write_csv
-from process_steps import ORG, grade, published, record, snapshot
+from process_steps import ORG, SAMR, deliver_pending, grade, published, record, snapshot
 
 LICENCE = row(1, category="administrative_licence", severity=None, amount=None, currency=None)
-SAMR = "SAMR credit office"
 
 
 def current(process: Any, kind: str) -> list[Any]:
@@ -31,19 +30,6 @@ def current(process: Any, kind: str) -> list[Any]:
 def entry(process: Any, entry_id: int) -> Any:
     with process.engine.connect() as conn:
         return lists_repo.find(conn, entry_id)
-
-
-def deliver_pending(process: Any, entry_id: int) -> None:
-    """Log delivery of every undelivered notice about this entry or its record."""
-    with process.engine.connect() as conn:
-        found = lists_repo.find(conn, entry_id)
-        pending = [
-            n
-            for n in notices.inbox(conn, found.organisation_id)
-            if n.delivered_at is None and (n.list_entry_id == entry_id or n.record_id == found.record_id)
-        ]
-    for notice in pending:
-        process.deliver_notice(notice.id, actor="SAMR clerk", channel="in person")
 
 
 def propose(process: Any, criterion: str = "grave_food_drug_safety") -> Any:

@@ -16,6 +16,9 @@ from sqlalchemy import Engine
 from credence.catalog import Catalog, load_catalog
 from credence.catalog.loader import Refused
 from credence.clock import Clock, SystemClock
+from credence.lists.config import Lists, load_lists
+from credence.measures.catalog import Measures, load_measures
+from credence.measures.checks import CheckService
 from credence.process.service import DueProcess
 from credence.rating import Policy, load_policy
 from credence.rating.service import RatingService
@@ -47,8 +50,29 @@ class AppContext:
     def ingest(self) -> IngestService:
         return IngestService(self.engine, self.catalog, self.clock, self.settings)
 
+    @cached_property
+    def lists(self) -> Lists:
+        return load_lists(self.catalog, self.settings.lists_path)
+
+    @cached_property
+    def measures(self) -> Measures:
+        return load_measures(self.catalog, self.settings.measures_path)
+
     def process(self) -> DueProcess:
-        return DueProcess(self.engine, self.catalog, self.clock, self.settings, self.rating(), self.ingest())
+        return DueProcess(
+            self.engine,
+            self.catalog,
+            self.clock,
+            self.settings,
+            self.rating(),
+            self.ingest(),
+            lists=self.lists,
+        )
+
+    def checks(self) -> CheckService:
+        return CheckService(
+            self.engine, self.catalog, self.measures, self.lists, self.clock, self.settings, self.rating()
+        )
 
 
 T = TypeVar("T")

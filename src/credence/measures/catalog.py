@@ -1,0 +1,238 @@
+"""The measures catalog as a YAML file, refused when it loads if a measure has no legal basis, reaches
+beyond the organisation named, or is harsher than its trigger allows (过惩相当: proportionate to the
+wrong)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from enum import StrEnum
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from credence.catalog import Catalog, LegalBasis
+from credence.catalog.loader import Problem, Refused
+from credence.catalog.model import ListKind
+from credence.catalog.prohibited import prohibited_grounds_in
+from credence.rating.policy import GRADES
+
+DEFAULT_MEASURES = "default_measures.yaml"
+
+# The domains a measure may apply in; a measure applies in its own domain only.
+DOMAINS = {
+    "public_procurement": "public procurement",
+    "subsidies": "subsidies and public funds",
+    "licensing": "licensing",
+    "awards": "awards and honours",
+    "pilot_programmes": "pilot programmes",
+    "inspection": "inspection frequency",
+}
+MAX_DAYS = 1095  # no measure lasts longer than three years
+
+
+class Effect(StrEnum):
+    """What a measure does, mildest discipline first."""
+
+    fast_track = "fast_track"  # the only incentive: faster handling, fewer documents on commitment
+    scrutiny = "scrutiny"  # more frequent inspection or review
+    restriction = "restriction"  # conditions, limits or deposits
+    exclusion = "exclusion"  # barred from the domain
+
+
+DISCIPLINE = (Effect.scrutiny, Effect.restriction, Effect.exclusion)
+
+# Proportionality: the harshest effect each trigger allows. Kept in code, not in the file an operator
+# edits: it is the rule the file is checked against.
+HARSHEST: dict[str, Effect | None] = {
+    f"list {ListKind.serious_dishonesty.value}": Effect.exclusion,
+    f"list {ListKind.abnormal_operation.value}": Effect.restriction,
+    "grade D": Effect.restriction,
+    "grade C": Effect.scrutiny,
+    "grade B": None,
+}
+INCENTIVE_TRIGGERS = {f"list {ListKind.honour.value}", "grade A"}
+
+# Keys that would make a measure spread beyond the organisation named.
+SPREADING = {
+    "applies_to",
+    "extends_to",
+    "spreads_to",
+    "affiliates",
+    "parents",
+    "subsidiaries",
+    "officers",
+    "legal_representative",
+    "relatives",
+    "shareholders",
+}
+
+
+class MeasuresError(Refused):
+    kind = "measures file"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Trigger(_Strict):
+    """What brings a measure into force: an entry on a list, or a grade."""
+
+    list: ListKind | None = None
+    grade: str | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Trigger:
+        if (self.list is None) == (self.grade is None):
+            raise ValueError("give exactly one of list or grade")
+        if self.grade is not None and self.grade not in GRADES:
+            raise ValueError(f"grade '{self.grade}' is not one of {', '.join(GRADES)}")
+        return self
+
+    def __str__(self) -> str:
+        return f"list {self.list.value}" if self.list is not None else f"grade {self.grade}"
+
+
+class Measure(_Strict):
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]{1,63}$")
+    title: str = Field(min_length=1)
+    title_zh: str | None = None
+    effect: Effect
+    domain: str
+    department: str
+    legal_basis: LegalBasis
+    trigger: Trigger
+    max_days: int = Field(ge=1, le=MAX_DAYS)
+    description: str = ""
+
+    @property
+    def incentive(self) -> bool:
+        return self.effect is Effect.fast_track
+
+
+class MeasuresDocument(_Strict):
+    version: str = Field(min_length=1)
+    measures: tuple[Measure, ...] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class Measures:
+    version: str
+    source: str
+    sha256: str
+    measures: dict[str, Measure]
+
+    def in_domain(self, domain: str) -> list[Measure]:
+        return [m for m in self.measures.values() if m.domain == domain]
+
+
+def load_measures(catalog: Catalog, path: Path | None = None) -> Measures:
+    if path is None:
+        text = resources.files("credence.measures").joinpath(DEFAULT_MEASURES).read_text("utf-8")
+        source = f"(default) {DEFAULT_MEASURES}"
+    else:
+        text, source = MeasuresError.read(path), str(path)
+    return parse_measures(text, catalog, source)
+
+
+def parse_measures(text: str, catalog: Catalog, source: str = "<text>") -> Measures:
+    raw, lines = MeasuresError.parse_mapping(
+        text, source, ("measures",), "a mapping with version and measures"
+    )
+    problems = _spreading(raw, lines)
+    if problems:
+        raise MeasuresError(source, problems)
+    try:
+        doc = MeasuresDocument.model_validate(raw)
+    except ValidationError as exc:
+        raise MeasuresError(source, _explain(exc, raw, lines)) from exc
+    problems = _check(doc, catalog, lines)
+    if problems:
+        raise MeasuresError(source, problems)
+    return Measures(
+        version=doc.version,
+        source=source,
+        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        measures={m.code: m for m in doc.measures},
+    )
+
+
+def _where(raw: dict[str, Any], index: int) -> str:
+    items = raw.get("measures") or []
+    item = items[index] if index < len(items) and isinstance(items[index], dict) else {}
+    return f"measure '{item.get('code', f'#{index + 1}')}'"
+
+
+def _spreading(raw: dict[str, Any], lines: dict[tuple[str, int], int]) -> list[Problem]:
+    problems = []
+    for i, item in enumerate(raw.get("measures") or []):
+        keys = sorted(SPREADING & set(item)) if isinstance(item, dict) else []
+        if keys:
+            problems.append(
+                Problem(
+                    _where(raw, i),
+                    lines.get(("measures", i)),
+                    f"has {', '.join(keys)}: a measure binds only the organisation named; nothing spreads to "
+                    "parents, subsidiaries, officers or relatives",
+                )
+            )
+    return problems
+
+
+def _check(doc: MeasuresDocument, catalog: Catalog, lines: dict[tuple[str, int], int]) -> list[Problem]:
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for i, m in enumerate(doc.measures):
+        where, line = f"measure '{m.code}'", lines.get(("measures", i))
+
+        def problem(message: str, where: str = where, line: int | None = line) -> None:
+            problems.append(Problem(where, line, message))
+
+        if m.code in seen:
+            problem("appears twice")
+        seen.add(m.code)
+        if m.department not in catalog.departments:
+            problem(f"names department '{m.department}', which the catalog does not declare")
+        if m.domain not in DOMAINS:
+            problem(f"domain '{m.domain}' is not one of {', '.join(DOMAINS)}")
+        trigger = str(m.trigger)
+        if m.incentive and trigger not in INCENTIVE_TRIGGERS:
+            problem(f"is an incentive triggered by {trigger}; incentives follow an honour or grade A only")
+        if not m.incentive:
+            harshest = HARSHEST.get(trigger)
+            if harshest is None:
+                problem(f"is a discipline triggered by {trigger}, which allows no discipline")
+            elif DISCIPLINE.index(m.effect) > DISCIPLINE.index(harshest):
+                problem(
+                    f"effect '{m.effect.value}' is harsher than {trigger} allows (at most "
+                    f"'{harshest.value}'): measures are proportionate to the wrong"
+                )
+        text = " ".join(
+            [m.code.replace("_", " "), m.title, m.title_zh or "", m.description, str(m.legal_basis)]
+        )
+        for ground, words in prohibited_grounds_in(text):
+            problem(f"concerns a prohibited ground ({ground.label}: '{words}'); no measure may use it")
+    return problems
+
+
+def _explain(exc: ValidationError, raw: dict[str, Any], lines: dict[tuple[str, int], int]) -> list[Problem]:
+    problems = []
+    for err in exc.errors():
+        loc = list(err["loc"])
+        where, line = "measures file", None
+        if len(loc) >= 2 and loc[0] == "measures" and isinstance(loc[1], int):
+            where, line = _where(raw, loc[1]), lines.get(("measures", loc[1]))
+            loc = loc[2:]
+        name = ".".join(str(p) for p in loc)
+        message = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "missing":
+            message = f"has no {name}" + (
+                " (no measure without a legal basis: cite a law and article)" if "legal_basis" in name else ""
+            )
+        elif name:
+            message = f"{name}: {message}"
+        problems.append(Problem(where, line, message))
+    return problems
