@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from credence.api import queries
+from credence.api import figures, queries
 from credence.api.names import NameIndex
 from credence.api.shapes import ERRORS, Error, ErrorBody, Page
 from credence.catalog import Catalog, load_catalog
@@ -292,6 +292,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     from credence.web.routes import add_pages  # the pages are an edge over this module
 
     add_process_routes(app, get_registry, ApiError)
+    app.include_router(figures.router)
 
     add_pages(app, registry)
     return app

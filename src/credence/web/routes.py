@@ -17,6 +17,7 @@ from fastapi.templating import Jinja2Templates
 from credence.api import queries
 from credence.api.app import ApiError, Registry, organisation_profile, organisation_search, public_record
 from credence.process import repository as process_repo
+from credence.process.figures import department_figures, percent
 from credence.rating import repository as rating_repo
 
 HERE = Path(__file__).parent
@@ -149,6 +150,23 @@ def add_pages(app: FastAPI, registry: Registry) -> None:
                 low = band.until_days
         limits = [r for r in doc.rules if r.grade_at_most]
         return page(request, "how.html", doc=doc, bands=bands, limits=limits, json_twin="/api/v1/policy")
+
+    @app.get("/departments", response_class=HTMLResponse, include_in_schema=False)
+    def departments_page(request: Request) -> HTMLResponse:
+        today = registry.today()
+        with registry.engine.connect() as conn:
+            figures = department_figures(conn, registry.catalog, today)
+        return page(
+            request,
+            "departments.html",
+            figures=figures,
+            today=today,
+            answer_days=registry.settings.objection_answer_days,
+            extension_days=registry.settings.objection_extension_days,
+            repair_days=registry.settings.repair_decision_working_days,
+            percent=percent,
+            json_twin="/api/v1/departments/figures",
+        )
 
 
 def history_chart(history: list[Any], floor: int, ceiling: int, today: Any) -> str:
