@@ -8,7 +8,19 @@ from pathlib import Path
 import typer
 from pydantic import ValidationError
 
-from credence.cli import catalog, db, demo, ingest, process, rating, records, serve
+from credence.cli import (
+    catalog,
+    checks,
+    db,
+    demo,
+    departments,
+    ingest,
+    lists,
+    process,
+    rating,
+    records,
+    serve,
+)
 from credence.cli.context import AppContext, console, fail
 from credence.clock import SystemClock
 from credence.records.interchange import interchange_schema
@@ -27,6 +39,10 @@ app.add_typer(rating.policy_app, name="policy")
 app.add_typer(process.notices_app, name="notices")
 app.add_typer(process.objections_app, name="objections")
 app.add_typer(process.repairs_app, name="repairs")
+app.add_typer(departments.app, name="departments")
+app.add_typer(lists.app, name="lists")
+app.add_typer(checks.measures_app, name="measures")
+app.command("check")(checks.check)
 app.command("tick")(process.tick)
 app.command("rate")(rating.rate)
 app.command("explain")(rating.explain)

@@ -53,15 +53,19 @@ def inbox(ctx: typer.Context, organisation: str = typer.Argument(..., help="USCC
     """Every notice to an organisation, newest first."""
     org = _organisation(ctx, organisation)
     app_ = app_context(ctx)
-    table = Table("notice", "kind", "record", "produced", "deemed on", "delivered")
+    table = Table("notice", "kind", "about", "produced", "deemed on", "delivered")
     with app_.engine.connect() as conn:
         for n in notice_repo.inbox(conn, org.id):
-            record = repo.record(conn, n.record_id)
+            if n.record_id is not None:
+                record = repo.record(conn, n.record_id)
+                about = f"{record.department} / {record.source_record_id}"
+            else:
+                about = f"{n.department} / list entry {n.list_entry_id}"
             delivered = f"{n.delivered_at:%Y-%m-%d} ({n.delivery})" if n.delivered_at else "awaiting"
             table.add_row(
                 str(n.id),
                 n.kind,
-                f"{record.department} / {record.source_record_id}",
+                about,
                 f"{n.produced_at:%Y-%m-%d}",
                 n.deemed_on.isoformat(),
                 delivered,
@@ -301,6 +305,7 @@ def _listing(
 
 def tick(ctx: typer.Context) -> None:
     """Apply what is due today: deemed deliveries of notices, unanswered objections (their records are
-    withdrawn), overdue repair decisions counted. The server also runs this on a schedule."""
+    withdrawn), overdue repair decisions counted, list entries expired, abnormal-operation entries warned
+    and escalated. The server also runs this on a schedule."""
     result = app_context(ctx).process().tick()
     console.print(f"as of {result.today.isoformat()}: " + "; ".join(result.lines()), highlight=False)

@@ -24,6 +24,7 @@ from credence.lists.config import Lists
 from credence.measures.catalog import DOMAINS, Measure, Measures
 from credence.rating import repository as rating_repo
 from credence.rating.service import RatingService
+from credence.records.validation import spreadsheet_safe
 from credence.settings import Settings
 
 RESULTS = ("eligible", "restricted", "fast_track")
@@ -248,10 +249,5 @@ def write_rows(rows: Iterable[dict[str, str]]) -> str:
     writer = csv.DictWriter(out, CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: _safe(v) for k, v in row.items()})
+        writer.writerow({k: spreadsheet_safe(v) for k, v in row.items()})
     return out.getvalue()
-
-
-def _safe(value: str) -> str:
-    """A spreadsheet would run a cell starting with = + - @ as a formula."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value

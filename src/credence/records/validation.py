@@ -38,6 +38,15 @@ def control_character_at(text: str, multiline: bool = False) -> int | None:
 # Spreadsheet formula triggers (OWASP CSV injection): a cell starting with these may execute when opened.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _MULTILINE_FIELDS = frozenset({"summary", "legal_basis"})
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A text cell for a CSV that people open in spreadsheets: one starting like a formula is quoted."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 _SHORT_LIMITS = {"source_record_id": 200, "subject_name": 500, "subject_alt_name": 500, "legal_basis": 2000}
 _EARLIEST = date(1900, 1, 1)
 FIELD_SET = frozenset(FIELDS)

@@ -1,0 +1,97 @@
+"""`credence check` (one organisation, or a file of bidders) and `credence measures ...`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from credence.cli.context import app_context, check_rules_file, console, fail
+from credence.identity import SubjectError
+from credence.measures.catalog import load_measures
+from credence.measures.checks import UnknownDomain, read_bidders, write_rows
+
+measures_app = typer.Typer(help="The incentive and discipline measures catalog.", no_args_is_help=True)
+
+
+def check(
+    ctx: typer.Context,
+    subject: str | None = typer.Argument(None, help="The organisation's USCC or LEI."),
+    domain: str = typer.Option(..., "--domain", help="public_procurement, subsidies, licensing, ..."),
+    file: Path | None = typer.Option(None, "--file", help="A CSV of bidders with a subject_id column."),
+    out: Path | None = typer.Option(None, "--out", help="Write the file's result here (default: print it)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one organisation's answer as JSON."),
+) -> None:
+    """Is an organisation eligible in a domain? eligible, restricted or fast_track, with each measure in
+    force, its legal basis, until when and how to remedy it. Only the organisation named is looked at."""
+    if (subject is None) == (file is None):
+        raise fail("give an organisation or --file, not both")
+    checks = app_context(ctx).checks()
+    try:
+        if file is not None:
+            try:
+                text = file.read_text("utf-8-sig")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise fail(f"{file}: cannot be read as UTF-8 text: {exc}") from None
+            rows = read_bidders(text)
+            result = write_rows(checks.check_rows(rows, domain))
+            if out is not None:
+                out.write_text(result, "utf-8")
+                console.print(f"{len(rows):,} bidders checked; the result is in {out}", highlight=False)
+            else:
+                console.print(result, end="", highlight=False, markup=False)
+            return
+        assert subject is not None
+        found = checks.check(subject, domain)
+    except (UnknownDomain, SubjectError, ValueError) as exc:
+        raise fail(str(exc)) from None
+    if as_json:
+        console.print(json.dumps(found.to_json(), ensure_ascii=False), highlight=False, markup=False)
+        return
+    name = found.organisation.name if found.organisation is not None else "not in the registry"
+    console.print(
+        f"{found.subject} ({name}) in {domain} as of {found.as_of}: {found.result}", highlight=False
+    )
+    if found.applied:
+        table = Table("measure", "effect", "legal basis", "because", "until", "remedy")
+        for a in found.applied:
+            table.add_row(
+                a.measure.title,
+                a.measure.effect.value,
+                str(a.measure.legal_basis),
+                a.because,
+                a.until.isoformat(),
+                a.remedy,
+            )
+        console.print(table)
+
+
+@measures_app.command("list")
+def list_(ctx: typer.Context) -> None:
+    """Every measure: its domain, effect, trigger, maximum duration and legal basis."""
+    measures = app_context(ctx).measures
+    table = Table("code", "domain", "effect", "trigger", "max days", "department", "legal basis")
+    for m in measures.measures.values():
+        table.add_row(
+            m.code,
+            m.domain,
+            m.effect.value,
+            str(m.trigger),
+            str(m.max_days),
+            m.department,
+            str(m.legal_basis),
+        )
+    console.print(table)
+
+
+@measures_app.command("check")
+def check_file(ctx: typer.Context, path: Path = typer.Argument(..., help="A measures YAML.")) -> None:
+    """Check a measures file (legal basis, domain, proportionality); print every problem with its line."""
+    catalog = app_context(ctx).catalog
+    check_rules_file(
+        path,
+        lambda p: load_measures(catalog, p),
+        lambda m: f"{path}: valid measures file {m.version} with {len(m.measures)} measures",
+    )

@@ -1,0 +1,49 @@
+"""The public lists as rows: what a list page, its CSV and its JSON show of each current entry."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from typing import Any
+
+from credence.catalog import Catalog
+from credence.records.validation import spreadsheet_safe
+
+COLUMNS = (
+    "entry",
+    "list",
+    "identifier",
+    "organisation",
+    "criterion",
+    "field",
+    "department",
+    "legal_basis",
+    "listed_from",
+    "ends_on",
+)
+
+
+def public_row(entry: Any, catalog: Catalog) -> dict[str, Any]:
+    """One current entry (a row of repository.current_query) as it is published."""
+    return {
+        "entry": entry.id,
+        "list": entry.list,
+        "identifier": entry.organisation_code,
+        "organisation": entry.organisation_name,
+        "criterion": entry.criterion,
+        "field": entry.field,
+        "department": entry.department,
+        "legal_basis": entry.legal_basis,
+        "listed_from": entry.starts_on.isoformat(),
+        "ends_on": entry.ends_on.isoformat() if entry.ends_on else None,
+    }
+
+
+def to_csv(rows: Sequence[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: spreadsheet_safe(v) for k, v in row.items()})
+    return out.getvalue()
