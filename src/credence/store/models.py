@@ -332,3 +332,30 @@ class ListEntryEvent(Base):
     actor: Mapped[str] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Commitment(Base):
+    """A credit commitment an organisation made to a department in a published template (e.g. that it
+    meets the licence conditions). Its making is a record (credit_commitment); a department marks it kept
+    or broken, and a broken one becomes a record of breach under the catalog."""
+
+    __tablename__ = "commitments"
+    __table_args__ = (
+        Index("ix_commitments_organisation", "organisation_id"),
+        Index("ix_commitments_department", "department", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    department: Mapped[str] = mapped_column(String(32))
+    template: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)  # the template's words, as made
+    state: Mapped[str] = mapped_column(String(16))  # made | kept | broken
+    made_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    made_by: Mapped[str] = mapped_column(Text)
+    due_on: Mapped[date | None] = mapped_column(Date)  # by when it is to be shown kept, if it says
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_by: Mapped[str | None] = mapped_column(Text)
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    record_id: Mapped[int | None] = mapped_column(ForeignKey("records.id"))  # the commitment's record
+    breach_record_id: Mapped[int | None] = mapped_column(ForeignKey("records.id"))
