@@ -22,6 +22,8 @@ from credence.catalog import Catalog, load_catalog
 from credence.clock import Clock, SystemClock, today
 from credence.demo.divisions import DIVISIONS
 from credence.identity import SubjectError, resolve_subject
+from credence.measures.catalog import load_measures
+from credence.measures.checks import CheckService
 from credence.process import repository as process_repo
 from credence.process.service import DueProcess
 from credence.rating import Policy, load_policy
@@ -145,6 +147,11 @@ class Registry:
         self.rating = RatingService(self.engine, self.catalog, self.policy, clock, settings)
         self.ingest = IngestService(self.engine, self.catalog, clock, settings)
         self.process = DueProcess(self.engine, self.catalog, clock, settings, self.rating, self.ingest)
+        self.lists = self.process.lists  # the list procedures and the lists' criteria (lists.lists)
+        self.measures = load_measures(self.catalog, settings.measures_path)
+        self.checks = CheckService(
+            self.engine, self.catalog, self.measures, self.lists.lists, clock, settings, self.rating
+        )
         self.names = NameIndex()
         self.profiles: Lru[Any, tuple[ProfileOut, bytes]] = Lru(10_000)
         self.organisations: Lru[str, Any] = Lru(100_000)
