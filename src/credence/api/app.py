@@ -15,9 +15,9 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from credence.api import figures, queries
+from credence.api import figures, lists, queries
 from credence.api.names import NameIndex
-from credence.api.shapes import ERRORS, Error, ErrorBody, Page
+from credence.api.shapes import ERRORS, ApiError, Error, ErrorBody, Page
 from credence.catalog import Catalog, load_catalog
 from credence.clock import Clock, SystemClock, today
 from credence.demo.divisions import DIVISIONS
@@ -65,11 +65,6 @@ class Lru(Generic[K, V]):
             self._items.move_to_end(key)
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, details: list[dict[str, Any]] | None = None):
-        self.body = ErrorBody(status=status, code=code, message=message, details=details or [])
 
 
 class OrganisationOut(BaseModel):
@@ -300,6 +295,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 
     add_process_routes(app, get_registry, ApiError)
     app.include_router(figures.router)
+    app.include_router(lists.router)
 
     add_pages(app, registry)
     return app

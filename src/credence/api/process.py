@@ -11,48 +11,26 @@ from datetime import date
 from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import Depends, FastAPI, Path, Query, Request
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from credence.api.shapes import Page
+from credence.api.shapes import Page, Short, StrictIn, Text
+from credence.lists import repository as lists_repo
 from credence.process import notices
 from credence.process import repository as repo
 from credence.process.errors import NotAllowed, NotFound
 from credence.process.machine import IllegalTransition
 from credence.process.service import CORRECTABLE, DueProcess
 from credence.records.service import RecordNotFound, RowsRejected
-from credence.records.validation import control_character_at
 
 T = TypeVar("T")
-Text = Annotated[str, Field(min_length=1, max_length=2000)]
-Short = Annotated[str, Field(min_length=1, max_length=200)]
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _no_control_characters(cls, data: Any) -> Any:
-        """Text never holds control characters (tab and line breaks aside): refused, with where."""
-        if isinstance(data, dict):
-            for name, value in data.items():
-                texts = value.items() if isinstance(value, dict) else [("", value)]
-                for key, text in texts:
-                    if not isinstance(text, str):
-                        continue
-                    at = control_character_at(text, multiline=True)
-                    if at is not None:
-                        where = f"{name}.{key}" if key else name
-                        raise ValueError(f"{where} contains a control character at character {at}")
-        return data
-
-
-class DeliveryIn(_In):
+class DeliveryIn(StrictIn):
     actor: Short = Field(description="Who delivered the notice.")
     channel: Short = Field(description="How: registered mail, in person, electronic service ...")
 
 
-class ObjectionIn(_In):
+class ObjectionIn(StrictIn):
     department: Short
     source_record_id: Short
     ground: Literal["content", "period", "repair_decision"]
@@ -65,12 +43,12 @@ class ObjectionIn(_In):
     )
 
 
-class ExtensionIn(_In):
+class ExtensionIn(StrictIn):
     new_information: Text
     filed_by: Short = Field(description="organisation:CODE, the organisation the record concerns.")
 
 
-class AnswerIn(_In):
+class AnswerIn(StrictIn):
     department: Short = Field(description="The department that submitted the record.")
     outcome: Literal["corrected", "upheld", "withdrawn"]
     actor: Short
@@ -80,7 +58,7 @@ class AnswerIn(_In):
     )
 
 
-class RepairIn(_In):
+class RepairIn(StrictIn):
     department: Short
     source_record_id: Short
     evidence: Text = Field(description="Evidence that the duty the decision imposed is fulfilled.")
@@ -90,7 +68,7 @@ class RepairIn(_In):
     applied_by: Short = Field(description="organisation:CODE, the organisation the record concerns.")
 
 
-class DecisionIn(_In):
+class DecisionIn(StrictIn):
     department: Short
     approve: bool
     actor: Short
@@ -136,7 +114,7 @@ class RepairOut(BaseModel):
 
 
 class AwaitingOut(BaseModel):
-    kind: Literal["objection", "repair"]
+    kind: Literal["objection", "repair", "listing"]
     id: int
     record: str = Field(description="DEPARTMENT/SOURCE_RECORD_ID")
     organisation: str
@@ -355,4 +333,18 @@ def awaiting(service: DueProcess, department: str) -> list[AwaitingOut]:
                         days_left=(getattr(row, due) - today).days,
                     )
                 )
+        # Proposed listings whose answer period runs: decidable the day after due_on.
+        for entry in lists_repo.awaiting_department(conn, department):
+            organisation = repo.organisation(conn, entry.organisation_id)
+            items.append(
+                AwaitingOut(
+                    kind="listing",
+                    id=entry.id,
+                    record=f"{entry.list} list entry {entry.id}",
+                    organisation=organisation.code or "",
+                    organisation_name=organisation.name,
+                    due_on=entry.answer_due,
+                    days_left=(entry.answer_due - today).days,
+                )
+            )
     return sorted(items, key=lambda a: (a.due_on, a.kind, a.id))

@@ -1,10 +1,12 @@
-"""The API's two shapes: one for every error, one for every list."""
+"""The API's shapes: one for every error, one for every list, and the base of every request body."""
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from credence.records.validation import control_character_at
 
 T = TypeVar("T")
 
@@ -37,3 +39,36 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         (422, "Invalid input"),
     )
 }
+
+
+class ApiError(Exception):
+    """An error answered in the one error shape (ErrorBody), by the app's handler."""
+
+    def __init__(self, status: int, code: str, message: str, details: list[dict[str, Any]] | None = None):
+        self.body = ErrorBody(status=status, code=code, message=message, details=details or [])
+
+
+Text = Annotated[str, Field(min_length=1, max_length=2000)]
+Short = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class StrictIn(BaseModel):
+    """A request body: no unknown field, no control character in any text."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_control_characters(cls, data: Any) -> Any:
+        """Text never holds control characters (tab and line breaks aside): refused, with where."""
+        if isinstance(data, dict):
+            for name, value in data.items():
+                texts = value.items() if isinstance(value, dict) else [("", value)]
+                for key, text in texts:
+                    if not isinstance(text, str):
+                        continue
+                    at = control_character_at(text, multiline=True)
+                    if at is not None:
+                        where = f"{name}.{key}" if key else name
+                        raise ValueError(f"{where} contains a control character at character {at}")
+        return data

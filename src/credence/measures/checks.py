@@ -236,12 +236,18 @@ class CheckService:
 
 
 def read_bidders(text: str) -> list[dict[str, str]]:
-    """The rows of a bidders CSV, which must have a subject_id column. Raises ValueError naming what is
-    wrong."""
-    reader = csv.DictReader(io.StringIO(text))
-    if reader.fieldnames is None or "subject_id" not in [f.strip() for f in reader.fieldnames]:
-        raise ValueError("line 1: the CSV needs a subject_id column (the bidder's USCC or LEI)")
-    return [{(k or "").strip(): (v or "") for k, v in row.items() if isinstance(v, str)} for row in reader]
+    """The rows of a bidders CSV, which must have a subject_id column. Raises ValueError naming the line
+    and what is wrong."""
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    rows: list[dict[str, str]] = []
+    try:
+        if reader.fieldnames is None or "subject_id" not in [f.strip() for f in reader.fieldnames]:
+            raise ValueError("line 1: the CSV needs a subject_id column (the bidder's USCC or LEI)")
+        for row in reader:
+            rows.append({(k or "").strip(): v for k, v in row.items() if isinstance(v, str)})
+    except csv.Error as exc:
+        raise ValueError(f"line {reader.line_num}: {exc}") from None
+    return rows
 
 
 def write_rows(rows: Iterable[dict[str, str]]) -> str:

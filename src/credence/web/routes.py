@@ -15,7 +15,8 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from credence.api import queries
-from credence.api.app import ApiError, Registry, organisation_profile, organisation_search, public_record
+from credence.api.app import Registry, organisation_profile, organisation_search, public_record
+from credence.api.shapes import ApiError
 from credence.process import repository as process_repo
 from credence.process.figures import department_figures, percent
 from credence.rating import repository as rating_repo

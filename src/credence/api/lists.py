@@ -1,0 +1,334 @@
+"""The API's lists and eligibility checks.
+
+Public: the current entries of each list (JSON pages and whole CSV/JSON exports) and the checks, which say
+only what the public lists and grades already say. Demo only, from 127.0.0.1, like every other step of due
+process until access control lands: the list procedures and an organisation's own entries, proposals
+included."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Path, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from credence.api.shapes import ApiError, Page, Short, StrictIn, Text
+from credence.catalog.model import ListKind
+from credence.identity import SubjectError
+from credence.lists import exports
+from credence.lists import repository as repo
+from credence.measures.catalog import DOMAINS
+from credence.measures.checks import UnknownDomain, read_bidders, write_rows
+from credence.process.errors import NotAllowed, NotFound
+from credence.process.machine import IllegalTransition
+from credence.records.service import RowsRejected
+
+if TYPE_CHECKING:
+    from credence.api.app import Registry
+
+router = APIRouter()
+Kind = Annotated[ListKind, Path(description="serious_dishonesty, abnormal_operation or honour.")]
+Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+MAX_BIDDERS_BYTES = 2_000_000
+
+
+class EntryOut(BaseModel):
+    """A list entry in force, as published."""
+
+    entry: int
+    list: str
+    identifier: str
+    organisation: str
+    criterion: str
+    field: str | None = Field(description="For the serious-dishonesty list: one of its four fields.")
+    department: str
+    legal_basis: str
+    listed_from: date
+    ends_on: date | None = Field(description="It ends by itself after this day; none: when cured.")
+
+
+class OwnEntryOut(BaseModel):
+    """Any entry of an organisation, in procedure or ended (self-service)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    list: str
+    department: str
+    criterion: str
+    field: str | None
+    legal_basis: str
+    facts: str
+    decision_ref: str | None
+    state: str
+    answer_due: date | None
+    answer: str | None
+    hearing_requested: bool
+    starts_on: date | None
+    ends_on: date | None
+    ended_on: date | None
+    warned_on: date | None
+    record_id: int | None
+
+
+class EntryIn(StrictIn):
+    department: Short
+    subject: Short = Field(description="The organisation's USCC or LEI.")
+    criterion: Short
+    facts: Text
+    decision_ref: Annotated[str, Field(max_length=200)] = Field(
+        default="", description="The legally effective decision (serious and abnormal-operation lists)."
+    )
+    actor: Short
+    ends_on: date | None = Field(default=None, description="Honours: the end date (default the longest).")
+
+
+class ListAnswerIn(StrictIn):
+    statement: Text
+    hearing: bool = Field(default=False, description="Ask for a hearing: the facts are disputed.")
+    filed_by: Short = Field(description="organisation:CODE, the organisation proposed for listing.")
+
+
+class ListDecisionIn(StrictIn):
+    department: Short
+    outcome: Literal["list", "drop"]
+    actor: Short
+    reason: Text
+    hearing: Annotated[str, Field(max_length=2000)] | None = Field(
+        default=None, description="The hearing's record, when the organisation asked for one."
+    )
+
+
+class EndIn(StrictIn):
+    department: Short
+    actor: Short
+    reason: Text = Field(description="Why: the evidence of the cure, or why an honour is revoked.")
+
+
+class AppliedOut(BaseModel):
+    code: str
+    title: str
+    title_zh: str | None
+    effect: str
+    domain: str
+    department: str
+    legal_basis: str
+    because: str
+    since: date
+    until: date
+    remedy: str
+
+
+class CheckOut(BaseModel):
+    subject: str
+    domain: str
+    as_of: date
+    result: Literal["eligible", "restricted", "fast_track"]
+    organisation: dict[str, str] | None
+    known: bool = Field(description="False when the registry holds nothing on this organisation.")
+    measures: list[AppliedOut]
+
+
+def _registry(request: Request) -> Registry:
+    return request.app.state.registry  # type: ignore[no-any-return]
+
+
+def _public_rows(reg: Registry, kind: ListKind, after: int = 0, limit: int | None = None) -> list[Any]:
+    with reg.engine.connect() as conn:
+        rows = repo.current(conn, kind.value, reg.today(), after, limit)
+    return [exports.public_row(e, reg.catalog) for e in rows if not e.never_public]
+
+
+@router.get("/api/v1/lists/{kind}", response_model=Page[EntryOut], tags=["lists"])
+def current(
+    request: Request,
+    kind: Kind,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> Page[EntryOut]:
+    """The entries in force and public today, oldest first, with their legal basis and end date."""
+    rows = _public_rows(_registry(request), kind)
+    items = [EntryOut(**r) for r in rows[(page - 1) * per_page : page * per_page]]
+    return Page(items=items, total=len(rows), page=page, per_page=per_page)
+
+
+@router.get("/api/v1/lists/{kind}/export", tags=["lists"])
+def export(
+    request: Request, kind: Kind, format: Annotated[Literal["csv", "json"], Query()] = "csv"
+) -> Response:
+    """The whole current list as a file, CSV (one line per entry) or JSON."""
+    rows = _public_rows(_registry(request), kind)
+    name = f"{kind.value.replace('_', '-')}-list"
+    if format == "json":
+        body, media = json.dumps(rows, ensure_ascii=False, default=str), "application/json"
+    else:
+        body, media = exports.to_csv(rows), "text/csv; charset=utf-8"
+    headers = {"Content-Disposition": f'attachment; filename="{name}.{format}"'}
+    return Response(body, media_type=media, headers=headers)
+
+
+@router.get("/api/v1/checks", response_model=CheckOut, tags=["checks"])
+def check(
+    request: Request,
+    subject: Annotated[str, Query(min_length=1, max_length=100, description="A USCC or LEI.")],
+    domain: Annotated[str, Query(min_length=1, max_length=64, description=", ".join(DOMAINS))],
+) -> CheckOut:
+    """Is the organisation eligible in this domain? eligible, restricted or fast_track, with every measure
+    in force, its legal basis, until when and how to remedy it. Only the organisation named counts."""
+    reg = _registry(request)
+    try:
+        found = reg.checks.check(subject, domain)
+    except UnknownDomain as exc:
+        raise ApiError(422, "unknown_domain", str(exc)) from None
+    except SubjectError as exc:
+        raise ApiError(422, exc.reason, f"subject: {exc.message}") from None
+    return CheckOut(**found.to_json())
+
+
+@router.post(
+    "/api/v1/checks",
+    tags=["checks"],
+    responses={200: {"content": {"text/csv": {}}, "description": "One line per bidder."}},
+)
+def check_bidders(
+    request: Request,
+    domain: Annotated[str, Query(min_length=1, max_length=64, description=", ".join(DOMAINS))],
+    bidders: Annotated[str, Body(media_type="text/csv", description="CSV with a subject_id column.")],
+) -> Response:
+    """A procurement officer's list of bidders (CSV with a subject_id column): one line per bidder with
+    its result, the measures in force, until when, their legal basis and the remedy."""
+    reg = _registry(request)
+    if len(bidders.encode("utf-8")) > MAX_BIDDERS_BYTES:
+        raise ApiError(413, "too_large", f"at most {MAX_BIDDERS_BYTES:,} bytes of bidders")
+    try:
+        rows = read_bidders(bidders)
+        body = write_rows(reg.checks.check_rows(rows, domain))
+    except UnknownDomain as exc:
+        raise ApiError(422, "unknown_domain", str(exc)) from None
+    except ValueError as exc:
+        raise ApiError(422, "bad_file", str(exc)) from None
+    headers = {"Content-Disposition": f'attachment; filename="checks-{domain}.csv"'}
+    return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
+
+
+# -- the list procedures (demo only) -------------------------------------------------------------------
+
+
+@contextmanager
+def _refusals() -> Iterator[None]:
+    try:
+        yield
+    except NotFound as exc:
+        raise ApiError(404, "not_found", str(exc)) from None
+    except RowsRejected as exc:
+        raise ApiError(422, "rejected", str(exc), [r.to_json() for r in exc.rejections]) from None
+    except IllegalTransition as exc:
+        raise ApiError(409, "illegal_transition", str(exc)) from None
+    except (NotAllowed, ValueError) as exc:
+        raise ApiError(409, "not_allowed", str(exc)) from None
+
+
+def _lists(request: Request) -> Any:
+    reg = _registry(request)
+    reg.demo_only(request)
+    return reg.lists
+
+
+@router.post("/api/v1/lists/{kind}/entries", response_model=OwnEntryOut, status_code=201, tags=["lists"])
+def create(request: Request, kind: Kind, body: EntryIn) -> OwnEntryOut:
+    """Propose a serious-dishonesty entry, enter an abnormal-operation one, or grant an honour."""
+    lists = _lists(request)
+    with _refusals():
+        if kind is ListKind.serious_dishonesty:
+            row = lists.propose(
+                body.department,
+                body.subject,
+                body.criterion,
+                facts=body.facts,
+                decision_ref=body.decision_ref,
+                actor=body.actor,
+            )
+        elif kind is ListKind.abnormal_operation:
+            row = lists.enter(
+                body.department,
+                body.subject,
+                body.criterion,
+                facts=body.facts,
+                decision_ref=body.decision_ref,
+                actor=body.actor,
+            )
+        else:
+            row = lists.grant(
+                body.department,
+                body.subject,
+                body.criterion,
+                facts=body.facts,
+                actor=body.actor,
+                ends_on=body.ends_on,
+            )
+    return OwnEntryOut.model_validate(row)
+
+
+@router.post("/api/v1/list-entries/{entry_id}/answer", response_model=OwnEntryOut, tags=["lists"])
+def answer(request: Request, entry_id: Id, body: ListAnswerIn) -> OwnEntryOut:
+    """The organisation answers a proposed serious-dishonesty listing, within the answer period."""
+    lists = _lists(request)
+    with _refusals():
+        row = lists.answer(entry_id, statement=body.statement, hearing=body.hearing, filed_by=body.filed_by)
+    return OwnEntryOut.model_validate(row)
+
+
+@router.post("/api/v1/list-entries/{entry_id}/decision", response_model=OwnEntryOut, tags=["lists"])
+def decide(request: Request, entry_id: Id, body: ListDecisionIn) -> OwnEntryOut:
+    """List (after the answer period, and a hearing if asked for) or drop a proposed entry."""
+    lists = _lists(request)
+    with _refusals():
+        row = lists.decide(
+            entry_id,
+            department=body.department,
+            listed=body.outcome == "list",
+            actor=body.actor,
+            reason=body.reason,
+            hearing=body.hearing,
+        )
+    return OwnEntryOut.model_validate(row)
+
+
+@router.post("/api/v1/list-entries/{entry_id}/cure", response_model=OwnEntryOut, tags=["lists"])
+def cure(request: Request, entry_id: Id, body: EndIn) -> OwnEntryOut:
+    """The department finds an abnormal-operation cause cured: the entry and its measures end now."""
+    lists = _lists(request)
+    with _refusals():
+        row = lists.cure(entry_id, department=body.department, actor=body.actor, evidence=body.reason)
+    return OwnEntryOut.model_validate(row)
+
+
+@router.post("/api/v1/list-entries/{entry_id}/revocation", response_model=OwnEntryOut, tags=["lists"])
+def revoke(request: Request, entry_id: Id, body: EndIn) -> OwnEntryOut:
+    """Revoke an honour."""
+    lists = _lists(request)
+    with _refusals():
+        row = lists.revoke(entry_id, department=body.department, actor=body.actor, reason=body.reason)
+    return OwnEntryOut.model_validate(row)
+
+
+@router.get("/api/v1/organisations/{code}/list-entries", response_model=Page[OwnEntryOut], tags=["lists"])
+def own_entries(
+    request: Request,
+    code: Annotated[str, Path(max_length=100)],
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> Page[OwnEntryOut]:
+    """Every list entry of the organisation, proposals and ended ones included, newest first."""
+    _lists(request)
+    reg = _registry(request)
+    org = reg.organisation(code)
+    with reg.engine.connect() as conn:
+        rows = repo.of_organisation(conn, org.id)
+    items = [OwnEntryOut.model_validate(r) for r in rows[(page - 1) * per_page : page * per_page]]
+    return Page(items=items, total=len(rows), page=page, per_page=per_page)
