@@ -291,6 +291,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         return public_record(reg, department, source_record_id)[0]
 
     from credence.api.process import add_process_routes
+    from credence.web.lists import add_list_pages
     from credence.web.routes import add_pages  # the pages are an edge over this module
 
     add_process_routes(app, get_registry, ApiError)
@@ -298,6 +299,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(lists.router)
 
     add_pages(app, registry)
+    add_list_pages(app, registry)
     return app
 
 

@@ -1,0 +1,131 @@
+"""The public list pages and the eligibility check page (one organisation, or a CSV of bidders uploaded
+by a procurement officer and returned with a line per bidder). Each page has a JSON twin in the API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, File, Form, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from credence.api.app import Registry
+from credence.catalog.model import ListKind
+from credence.identity import SubjectError
+from credence.lists import exports
+from credence.lists import repository as repo
+from credence.lists.config import FIELDS
+from credence.lists.service import TITLE
+from credence.measures.catalog import DOMAINS
+from credence.measures.checks import UnknownDomain, read_bidders, write_rows
+
+HERE = Path(__file__).parent
+MAX_UPLOAD_BYTES = 2_000_000
+INTRO = {
+    ListKind.serious_dishonesty: "Organisations listed for serious dishonesty in one of four fields only, "
+    "after notice and at least 30 days to answer. Each entry ends by itself; a repair removes it early.",
+    ListKind.abnormal_operation: "Organisations listed for a missed annual report, false information or "
+    "being unreachable at their registered address, until the cause is cured. Still listed after 3 years, "
+    "an entry moves to the serious-dishonesty list, with a warning at least 60 days before.",
+    ListKind.honour: "Commendations by public bodies, each with its legal basis and an end date.",
+}
+
+
+def add_list_pages(app: FastAPI, registry: Registry) -> None:
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+
+    def page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+        return templates.TemplateResponse(request, name, context, status_code=status)
+
+    def current(kind: ListKind) -> list[dict[str, Any]]:
+        with registry.engine.connect() as conn:
+            rows = repo.current(conn, kind.value, registry.today())
+        return [exports.public_row(e, registry.catalog) for e in rows if not e.never_public]
+
+    @app.get("/lists", response_class=HTMLResponse, include_in_schema=False)
+    def lists_page(request: Request) -> HTMLResponse:
+        lists = [(kind, TITLE[kind], INTRO[kind], len(current(kind))) for kind in ListKind]
+        return page(request, "lists.html", lists=lists, today=registry.today())
+
+    @app.get("/lists/{kind}", response_class=HTMLResponse, include_in_schema=False)
+    def list_page(request: Request, kind: str) -> HTMLResponse:
+        if kind not in ListKind.__members__:
+            known = ", ".join(ListKind)
+            return page(request, "error.html", 404, message=f"no list '{kind}'; the lists are {known}")
+        chosen = ListKind(kind)
+        criteria = registry.lists.lists.criteria[chosen]
+        return page(
+            request,
+            "list.html",
+            kind=chosen,
+            title=TITLE[chosen],
+            intro=INTRO[chosen],
+            entries=current(chosen),
+            criteria=criteria,
+            fields=FIELDS,
+            today=registry.today(),
+            json_twin=f"/api/v1/lists/{chosen.value}",
+        )
+
+    @app.get("/checks", response_class=HTMLResponse, include_in_schema=False)
+    def checks_page(
+        request: Request,
+        subject: Annotated[str, Query(max_length=100)] = "",
+        domain: Annotated[str, Query(max_length=64)] = "public_procurement",
+    ) -> HTMLResponse:
+        found, error, twin = None, None, None
+        if subject.strip():
+            try:
+                found = registry.checks.check(subject.strip(), domain).to_json()
+                twin = f"/api/v1/checks?subject={quote(subject.strip())}&domain={quote(domain)}"
+            except UnknownDomain as exc:
+                error = str(exc)
+            except SubjectError as exc:
+                error = f"subject: {exc.message}"
+        return page(
+            request,
+            "checks.html",
+            status=422 if error else 200,
+            subject=subject,
+            domain=domain,
+            domains=DOMAINS,
+            found=found,
+            error=error,
+            json_twin=twin,
+        )
+
+    @app.post("/checks/file", include_in_schema=False)
+    async def checks_file(
+        request: Request,
+        bidders: Annotated[UploadFile, File()],
+        domain: Annotated[str, Form(max_length=64)] = "public_procurement",
+    ) -> Response:
+        data = await bidders.read(MAX_UPLOAD_BYTES + 1)
+        try:
+            if len(data) > MAX_UPLOAD_BYTES:
+                raise ValueError(f"the file is larger than {MAX_UPLOAD_BYTES:,} bytes")
+            try:
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError as exc:
+                raise ValueError(f"the file is not UTF-8 text (byte {exc.start + 1})") from None
+            body = write_rows(registry.checks.check_rows(read_bidders(text), domain))
+        except (UnknownDomain, ValueError) as exc:
+            return page(
+                request,
+                "checks.html",
+                422,
+                subject="",
+                domain=domain,
+                domains=DOMAINS,
+                found=None,
+                error=f"{bidders.filename or 'the file'}: {exc}",
+                json_twin=None,
+            )
+        name = f"checks-{domain}.csv"
+        return Response(
+            body,
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
