@@ -75,7 +75,7 @@ def test_serious_listing_is_proposed_noticed_answered_then_decided(process, cloc
     with pytest.raises(NotAllowed, match=r"from the day after its answer period ends \(2026-12-25\)"):
         process.lists.decide(proposed.id, department="SAMR", listed=True, actor=SAMR, reason="r")
     clock.advance(timedelta(days=1))
-    with pytest.raises(NotAllowed, match="asked for a hearing on entry"):
+    with pytest.raises(NotAllowed, match="asked for a hearing on list entry"):
         process.lists.decide(proposed.id, department="SAMR", listed=True, actor=SAMR, reason="r")
     with pytest.raises(NotAllowed, match="decided by SAMR, not MOF"):
         process.lists.decide(proposed.id, department="MOF", listed=True, actor=SAMR, reason="r")
@@ -149,7 +149,7 @@ def test_a_proposal_can_be_dropped_and_criteria_are_checked(process, clock, tmp_
     with pytest.raises(NotAllowed, match="only the organisation proposed for listing answers"):
         process.lists.answer(again.id, statement="x", hearing=False, filed_by=f"organisation:{USCC_B}")
     clock.advance(timedelta(days=31))
-    with pytest.raises(NotAllowed, match="answer period of entry .* ended on 2026-12-25"):
+    with pytest.raises(NotAllowed, match="answer period of list entry .* ended on 2026-12-25"):
         process.lists.answer(again.id, statement="late", hearing=False, filed_by=ORG)
 
 

@@ -27,7 +27,7 @@ DECISION = typer.Option(..., "--decision", help="The legally effective decision 
 
 
 def _said(entry: Any) -> None:
-    until = f" until {entry.ends_on.isoformat()}" if entry.ends_on else ""
+    until = f" until {entry.ends_on.isoformat()}" if entry.ends_on and entry.state == "listed" else ""
     due = f"; answer due {entry.answer_due.isoformat()}" if entry.answer_due else ""
     console.print(
         f"list entry {entry.id} ({entry.list}, {entry.criterion}): {entry.state}{until}{due}", highlight=False
@@ -220,6 +220,8 @@ def current(
         console.print(exports.to_csv(rows), end="", highlight=False, markup=False)
     elif output == "json":
         console.print(json.dumps(rows, ensure_ascii=False), highlight=False, markup=False)
+    elif output == "table" and not rows:
+        console.print(f"no entry of the {kind.value} list is in force as of {on}", highlight=False)
     elif output == "table":
         table = Table(*exports.COLUMNS)
         for r in rows:

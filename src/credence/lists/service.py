@@ -144,7 +144,7 @@ class ListService:
                 raise NotAllowed("only the organisation proposed for listing answers the proposal")
             if entry.state == "open" and entry.answer_due is not None and self.today() > entry.answer_due:
                 raise NotAllowed(
-                    f"the answer period of entry {entry_id} ended on {entry.answer_due.isoformat()}"
+                    f"the answer period of list entry {entry_id} ended on {entry.answer_due.isoformat()}"
                 )
             self._step(conn, entry, "be answered", filed_by, statement)
             repo.change(conn, entry.id, answer=statement.strip(), hearing_requested=hearing)
@@ -171,16 +171,16 @@ class ListService:
                     conn, "list", entry, f"The proposal to list you (entry {entry_id}) was dropped: {reason}"
                 )
                 return repo.find(conn, entry_id)
-            SERIOUS_ENTRY.next(entry.state, "be listed", f"entry {entry_id}")
+            SERIOUS_ENTRY.next(entry.state, "be listed", f"list entry {entry_id}")
             assert entry.answer_due is not None  # set when the proposal was noticed
             if self.today() <= entry.answer_due:
                 raise NotAllowed(
-                    f"entry {entry_id} can be decided from the day after its answer period ends "
+                    f"list entry {entry_id} can be decided from the day after its answer period ends "
                     f"({entry.answer_due.isoformat()})"
                 )
             if entry.hearing_requested and not (hearing and hearing.strip()):
                 raise NotAllowed(
-                    f"the organisation asked for a hearing on entry {entry_id}: give its record (hearing)"
+                    f"the organisation asked for a hearing on list entry {entry_id}: give its record (hearing)"
                 )
             rule = self._criterion(ListKind.serious_dishonesty, entry.criterion, None)
             assert rule.max_days is not None
