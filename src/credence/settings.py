@@ -102,6 +102,10 @@ class Settings(BaseSettings):
         default=None,
         description="A measures YAML (incentive and discipline measures) replacing the one shipped.",
     )
+    commitment_templates_path: Path | None = Field(
+        default=None,
+        description="A commitment templates YAML replacing the one shipped in the package.",
+    )
     list_answer_days: int = Field(
         default=30,
         ge=30,

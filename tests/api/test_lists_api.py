@@ -177,3 +177,36 @@ def test_the_list_procedures_are_closed_outside_demo_mode(settings, clock, popul
             "demo mode",
         )
         assert closed.get("/api/v1/lists/honour").status_code == 200
+
+
+def test_commitments_through_the_api(client: TestClient) -> None:
+    templates = client.get("/api/v1/commitment-templates").json()
+    assert {t["code"] for t in templates} >= {"licence_conditions", "procurement_bid_truthful"}
+    made = client.post(
+        "/api/v1/commitments",
+        json={
+            "organisation": USCC_A,
+            "template": "procurement_bid_truthful",
+            "department": "MOF",
+            "made_by": f"organisation:{USCC_A}",
+        },
+    )
+    assert made.status_code == 201 and made.json()["state"] == "made"
+    commitment = made.json()["id"]
+    broken = client.post(
+        f"/api/v1/commitments/{commitment}/outcome",
+        json={"department": "MOF", "kept": False, "actor": "MOF office", "reason": "Hidden fine."},
+    ).json()
+    assert broken["state"] == "broken" and broken["breach_record_id"] is not None
+    assert_error(
+        client.post(
+            f"/api/v1/commitments/{commitment}/outcome",
+            json={"department": "MOF", "kept": True, "actor": "MOF office", "reason": "r"},
+        ),
+        409,
+        "illegal_transition",
+        "is 'broken' and cannot be kept",
+    )
+    own = client.get(f"/api/v1/organisations/{USCC_A}/commitments").json()
+    assert_page(own)
+    assert [c["id"] for c in own["items"]] == [commitment]

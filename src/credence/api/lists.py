@@ -220,7 +220,7 @@ def check_bidders(
 
 
 @contextmanager
-def _refusals() -> Iterator[None]:
+def refusals() -> Iterator[None]:
     try:
         yield
     except NotFound as exc:
@@ -243,7 +243,7 @@ def _lists(request: Request) -> Any:
 def create(request: Request, kind: Kind, body: EntryIn) -> OwnEntryOut:
     """Propose a serious-dishonesty entry, enter an abnormal-operation one, or grant an honour."""
     lists = _lists(request)
-    with _refusals():
+    with refusals():
         if kind is ListKind.serious_dishonesty:
             row = lists.propose(
                 body.department,
@@ -278,7 +278,7 @@ def create(request: Request, kind: Kind, body: EntryIn) -> OwnEntryOut:
 def answer(request: Request, entry_id: Id, body: ListAnswerIn) -> OwnEntryOut:
     """The organisation answers a proposed serious-dishonesty listing, within the answer period."""
     lists = _lists(request)
-    with _refusals():
+    with refusals():
         row = lists.answer(entry_id, statement=body.statement, hearing=body.hearing, filed_by=body.filed_by)
     return OwnEntryOut.model_validate(row)
 
@@ -287,7 +287,7 @@ def answer(request: Request, entry_id: Id, body: ListAnswerIn) -> OwnEntryOut:
 def decide(request: Request, entry_id: Id, body: ListDecisionIn) -> OwnEntryOut:
     """List (after the answer period, and a hearing if asked for) or drop a proposed entry."""
     lists = _lists(request)
-    with _refusals():
+    with refusals():
         row = lists.decide(
             entry_id,
             department=body.department,
@@ -303,7 +303,7 @@ def decide(request: Request, entry_id: Id, body: ListDecisionIn) -> OwnEntryOut:
 def cure(request: Request, entry_id: Id, body: EndIn) -> OwnEntryOut:
     """The department finds an abnormal-operation cause cured: the entry and its measures end now."""
     lists = _lists(request)
-    with _refusals():
+    with refusals():
         row = lists.cure(entry_id, department=body.department, actor=body.actor, evidence=body.reason)
     return OwnEntryOut.model_validate(row)
 
@@ -312,7 +312,7 @@ def cure(request: Request, entry_id: Id, body: EndIn) -> OwnEntryOut:
 def revoke(request: Request, entry_id: Id, body: EndIn) -> OwnEntryOut:
     """Revoke an honour."""
     lists = _lists(request)
-    with _refusals():
+    with refusals():
         row = lists.revoke(entry_id, department=body.department, actor=body.actor, reason=body.reason)
     return OwnEntryOut.model_validate(row)
 

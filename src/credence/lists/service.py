@@ -180,7 +180,8 @@ class ListService:
                 )
             if entry.hearing_requested and not (hearing and hearing.strip()):
                 raise NotAllowed(
-                    f"the organisation asked for a hearing on list entry {entry_id}: give its record (hearing)"
+                    f"the organisation asked for a hearing on list entry {entry_id}: give its record "
+                    "(hearing)"
                 )
             rule = self._criterion(ListKind.serious_dishonesty, entry.criterion, None)
             assert rule.max_days is not None
@@ -401,7 +402,7 @@ class ListService:
             raise NotAllowed(f"the catalog has no category for the {TITLE[kind]}")
         organisation = process_repo.organisation(conn, entry.organisation_id)
         rule = self._criterion(kind, entry.criterion, None)
-        record_id = self.ingest.list_record_in(
+        record_id = self.ingest.procedure_record_in(
             conn,
             entry.department,
             {
@@ -416,6 +417,7 @@ class ListService:
                 "summary": f"{rule.text} {entry.facts}",
                 "effective_until": ends.isoformat() if ends else None,
             },
+            procedure="list procedure",
         )
         repo.change(conn, entry.id, starts_on=starts, ends_on=ends, record_id=record_id)
 

@@ -120,4 +120,12 @@ HONOUR_ENTRY = Machine(
     },
 )
 
-MACHINES = (NOTICE, RECORD, OBJECTION, REPAIR, SERIOUS_ENTRY, ABNORMAL_ENTRY, HONOUR_ENTRY)
+COMMITMENT = Machine(
+    "commitment",
+    {
+        ("made", "be kept"): "kept",
+        ("made", "be broken"): "broken",
+    },
+)
+
+MACHINES = (NOTICE, RECORD, OBJECTION, REPAIR, SERIOUS_ENTRY, ABNORMAL_ENTRY, HONOUR_ENTRY, COMMITMENT)

@@ -15,6 +15,8 @@ from credence.calendar import WorkingCalendar, calendar_from
 from credence.catalog import Catalog
 from credence.catalog.model import Polarity, Severity
 from credence.clock import Clock, today
+from credence.commitments.service import CommitmentService
+from credence.commitments.templates import Templates, load_templates
 from credence.lists import repository as lists_repo
 from credence.lists.config import Lists, load_lists
 from credence.lists.service import ListService, ListTick
@@ -77,6 +79,7 @@ class DueProcess:
         ingest: IngestService,
         calendar: WorkingCalendar | None = None,
         lists: Lists | None = None,
+        templates: Templates | None = None,
     ) -> None:
         self.engine = engine
         self.catalog = catalog
@@ -89,6 +92,15 @@ class DueProcess:
             engine,
             catalog,
             lists or load_lists(catalog, settings.lists_path),
+            clock,
+            settings,
+            rating,
+            ingest,
+        )
+        self.commitments = CommitmentService(
+            engine,
+            catalog,
+            templates or load_templates(catalog, settings.commitment_templates_path),
             clock,
             settings,
             rating,

@@ -346,13 +346,16 @@ class IngestService:
             what = "changes nothing" if unchanged else "names no stored record"
             raise ValueError(f"the correction of record '{row.get('source_record_id')}' {what}")
 
-    def list_record_in(self, conn: Connection, department: str, row: dict[str, Any]) -> int:
-        """Store the record of a list entry (the list procedure's decision) in the caller's transaction,
-        through the same checks as every submission, and give it its notice. Returns its id."""
-        new, _, _ = self._store_one(conn, department, row, "list procedure", "list", lists=True)
+    def procedure_record_in(
+        self, conn: Connection, department: str, row: dict[str, Any], *, procedure: str
+    ) -> int:
+        """Store a record that a procedure decides (a list entry, a credit commitment or its breach) in the
+        caller's transaction, through the same checks as every submission, and give it its notice. Only a
+        procedure may store a list's record. Returns its id."""
+        new, _, _ = self._store_one(conn, department, row, procedure, "procedure", lists=True)
         record = repo.find_record(conn, department, str(row["source_record_id"]))
         if new != 1 or record is None:
-            raise ValueError(f"list record '{row['source_record_id']}' already exists")
+            raise ValueError(f"record '{row['source_record_id']}' of {department} already exists")
         deemed = notices.deemed_on(today(self.clock, self.settings.timezone), self.settings)
         notices.produce_for_records(conn, notices.records.c.id == record.id, self.clock.now(), deemed)
         return int(record.id)

@@ -1,0 +1,117 @@
+"""The commitment templates, a YAML file checked against the catalog when it loads."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from credence.catalog import Catalog, LegalBasis, Severity
+from credence.catalog.loader import Problem, Refused
+from credence.catalog.prohibited import prohibited_grounds_in
+
+DEFAULT_TEMPLATES = "default_templates.yaml"
+MADE, BROKEN = "credit_commitment", "commitment_breach"  # the catalog categories of the two records
+
+
+class TemplatesError(Refused):
+    kind = "commitment templates file"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Template(_Strict):
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]{1,63}$")
+    text: str = Field(min_length=1)
+    text_zh: str | None = None
+    legal_basis: LegalBasis
+    departments: tuple[str, ...] = Field(min_length=1)
+    breach_severity: Severity
+
+
+class TemplatesDocument(_Strict):
+    version: str = Field(min_length=1)
+    templates: tuple[Template, ...] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class Templates:
+    version: str
+    source: str
+    sha256: str
+    templates: dict[str, Template]
+
+
+def load_templates(catalog: Catalog, path: Path | None = None) -> Templates:
+    if path is None:
+        text = resources.files("credence.commitments").joinpath(DEFAULT_TEMPLATES).read_text("utf-8")
+        source = f"(default) {DEFAULT_TEMPLATES}"
+    else:
+        text, source = TemplatesError.read(path), str(path)
+    raw, lines = TemplatesError.parse_mapping(text, source, ("templates",), "a mapping with templates")
+    try:
+        doc = TemplatesDocument.model_validate(raw)
+    except ValidationError as exc:
+        raise TemplatesError(source, _explain(exc, raw, lines)) from exc
+    problems = _check(doc, catalog, lines)
+    if problems:
+        raise TemplatesError(source, problems)
+    return Templates(
+        doc.version,
+        source,
+        hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        {t.code: t for t in doc.templates},
+    )
+
+
+def _check(doc: TemplatesDocument, catalog: Catalog, lines: dict[tuple[str, int], int]) -> list[Problem]:
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for i, t in enumerate(doc.templates):
+        where, line = f"template '{t.code}'", lines.get(("templates", i))
+        if t.code in seen:
+            problems.append(Problem(where, line, "appears twice"))
+        seen.add(t.code)
+        for department in t.departments:
+            for category in (MADE, BROKEN):
+                if not catalog.may_submit(department, category):
+                    problems.append(
+                        Problem(
+                            where, line, f"names department '{department}', which may not record '{category}'"
+                        )
+                    )
+        for ground, words in prohibited_grounds_in(f"{t.text} {t.text_zh or ''} {t.legal_basis}"):
+            problems.append(
+                Problem(
+                    where,
+                    line,
+                    f"concerns a prohibited ground ({ground.label}: '{words}'); no commitment may",
+                )
+            )
+    return problems
+
+
+def _explain(exc: ValidationError, raw: dict[str, Any], lines: dict[tuple[str, int], int]) -> list[Problem]:
+    problems = []
+    for err in exc.errors():
+        loc = list(err["loc"])
+        where, line = "commitment templates file", None
+        if len(loc) >= 2 and loc[0] == "templates" and isinstance(loc[1], int):
+            items = raw.get("templates") or []
+            item = items[loc[1]] if loc[1] < len(items) and isinstance(items[loc[1]], dict) else {}
+            where, line = f"template '{item.get('code', f'#{loc[1] + 1}')}'", lines.get(("templates", loc[1]))
+            loc = loc[2:]
+        name = ".".join(str(p) for p in loc)
+        message = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "missing":
+            message = f"has no {name}"
+        elif name:
+            message = f"{name}: {message}"
+        problems.append(Problem(where, line, message))
+    return problems
