@@ -11,6 +11,8 @@ from credence.cli.main import app
 from credence.demo.divisions import DIVISIONS
 from credence.demo.generate import organisations, records
 from credence.identity import resolve_subject
+from credence.lists import repository as lists_repo
+from credence.process import repository as process_repo
 from credence.rating import repository as rrepo
 from credence.records import repository as repo
 
@@ -19,7 +21,7 @@ def test_demo_builds_a_rated_registry_from_seven_departments(store_url, engine) 
     env = {"CREDENCE_DATABASE_URL": store_url}
     result = CliRunner().invoke(app, ["demo", "--organisations", "300", "--records", "3000"], env=env)
     assert result.exit_code == 0, result.output
-    assert "300 organisations, 3,000 records" in result.output
+    assert "300 organisations, 3,000 records" in result.output and "due process: " in result.output
     with engine.connect() as conn:
         counts = repo.table_counts(conn)
         departments = dict(repo.counts_by(conn, repo.records.c.department))
@@ -34,13 +36,25 @@ def test_demo_builds_a_rated_registry_from_seven_departments(store_url, engine) 
             )
         ).scalar_one()
         divisions = set(conn.execute(select(repo.organisations.c.division)).scalars())
-    assert (counts["organisations"], counts["records"], rated) == (300, 3000, 300)
+    with engine.connect() as conn:
+        procedure_records = conn.execute(
+            select(func.count())
+            .select_from(repo.records)
+            .where(repo.batches.c.format == "procedure", repo.batches.c.id == repo.records.c.batch_id)
+        ).scalar_one()
+        process_rows = {
+            table: conn.execute(select(func.count()).select_from(table)).scalar_one()
+            for table in (process_repo.objections, process_repo.repairs, lists_repo.entries)
+        }
+    # The 3,000 submitted records, plus those the procedures stored (list entries, commitments, breaches).
+    assert (counts["organisations"], counts["records"] - procedure_records, rated) == (300, 3000, 300)
+    assert procedure_records > 0 and all(n > 0 for n in process_rows.values()), process_rows
     assert set(departments) == {"SAMR", "STA", "SPC", "MEE", "MOHRSS", "MOF", "NDRC"}
     assert {"enterprise", "government_organ", "public_institution", "social_organisation"} <= set(kinds)
     assert public_defaults > 0
     assert divisions <= {code for code, _, _ in DIVISIONS}
     again = CliRunner().invoke(app, ["demo"], env=env)
-    assert again.exit_code == 1 and "already holds 3,000 records" in again.output
+    assert again.exit_code == 1 and f"already holds {counts['records']:,} records" in again.output
 
 
 def test_demo_is_repeatable_and_has_no_refused_subjects(catalog) -> None:

@@ -45,8 +45,9 @@ def demo(
     except (CatalogError, PolicyError) as exc:
         raise fail(str(exc), 1) from None
     departments = ", ".join(f"{d} {n:,}" for d, n in result.by_department.items())
+    procedures = f"; due process: {result.procedures.line()}" if result.procedures else ""
     console.print(
-        f"demo registry: {result.organisations:,} organisations, {result.records:,} records ({departments}); "
-        f"{rated.rated:,} rated as of {rated.as_of}",
+        f"demo registry: {result.organisations:,} organisations, {result.records:,} records ({departments})"
+        f"{procedures}; {rated.rated:,} rated as of {rated.as_of}",
         highlight=False,
     )

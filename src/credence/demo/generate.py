@@ -18,6 +18,7 @@ import yaml
 
 from credence.catalog import Catalog
 from credence.demo.divisions import DIVISIONS
+from credence.demo.procedures import ProcedureCounts, Procedures
 from credence.identity import build_uscc
 from credence.process.service import DueProcess
 from credence.records.readers import RawRow
@@ -171,6 +172,7 @@ class DemoResult:
     records: int
     rejected: int
     by_department: dict[str, int]
+    procedures: ProcedureCounts | None = None
 
 
 def build(
@@ -203,4 +205,8 @@ def build(
             rejected += result.rejected
         stored += accepted
         by_department[dept] = accepted
-    return DemoResult(len(orgs), stored, rejected, by_department)
+    # Then due process, run over the past months through the services: lists, objections, repairs and
+    # commitments, each step on its own day.
+    businesses = [o.code for o in orgs if o.prefix == "91"]
+    counts = Procedures(process, today, seed).run(businesses, [o.code for o in orgs])
+    return DemoResult(len(orgs), stored, rejected, by_department, counts)

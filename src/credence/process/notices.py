@@ -133,6 +133,18 @@ def pending_for_record(conn: Connection, record_id: int) -> Any | None:
     ).first()
 
 
+def undelivered_about(
+    conn: Connection, *, record_id: int | None = None, entry_id: int | None = None
+) -> list[Any]:
+    """Every notice not yet delivered about a record or a list entry, oldest first."""
+    query = select(notices).where(notices.c.delivered_at.is_(None))
+    if record_id is not None:
+        query = query.where(notices.c.record_id == record_id)
+    if entry_id is not None:
+        query = query.where(notices.c.list_entry_id == entry_id)
+    return list(conn.execute(query.order_by(notices.c.id)))
+
+
 def mark_delivered(
     conn: Connection, notices_: Sequence[Any], how: str, actor: str, channel: str | None, now: datetime
 ) -> None:
