@@ -49,6 +49,13 @@ class Refused(ValueError):
             raise cls(str(path), [Problem(cls.kind, None, f"cannot be read: {exc}")]) from exc
 
     @classmethod
+    def text_of(cls, package: str, default: str, path: Path | None) -> tuple[str, str]:
+        """The text of the file at `path`, or of the default one shipped in `package`, and its name."""
+        if path is None:
+            return resources.files(package).joinpath(default).read_text("utf-8"), f"(default) {default}"
+        return cls.read(path), str(path)
+
+    @classmethod
     def parse_mapping(
         cls, text: str, source: str, sections: tuple[str, ...], shape: str
     ) -> tuple[dict[str, Any], dict[tuple[str, int], int]]:
@@ -215,3 +222,34 @@ def item_lines(
                 for i, node in enumerate(value.value):
                     found[(key.value, i)] = node.start_mark.line + 1
     return found
+
+
+def explain_items(
+    exc: ValidationError,
+    raw: dict[str, Any],
+    lines: dict[tuple[str, int], int],
+    nouns: dict[str, str],
+    fallback: str,
+    hints: dict[str, str] | None = None,
+) -> list[Problem]:
+    """pydantic's errors as problems naming the item of a top-level list (`nouns`: section → what its
+    items are called, e.g. "measure") by its code, with its line; `hints` add words to a missing field."""
+    problems = []
+    for err in exc.errors():
+        loc = list(err["loc"])
+        where, line = fallback, None
+        if len(loc) >= 2 and loc[0] in nouns and isinstance(loc[1], int):
+            section, index = str(loc[0]), loc[1]
+            items = raw.get(section) or []
+            item = items[index] if index < len(items) and isinstance(items[index], dict) else {}
+            where = f"{nouns[section]} '{item.get('code', f'#{index + 1}')}'"
+            line = lines.get((section, index))
+            loc = loc[2:]
+        name = ".".join(str(p) for p in loc)
+        message = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "missing":
+            message = f"has no {name}" + next((h for k, h in (hints or {}).items() if name.startswith(k)), "")
+        elif name:
+            message = f"{name}: {message}"
+        problems.append(Problem(where, line, message))
+    return problems

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from credence.catalog import Catalog, LegalBasis, Severity
-from credence.catalog.loader import Problem, Refused
+from credence.catalog.loader import Problem, Refused, explain_items
 from credence.catalog.prohibited import prohibited_grounds_in
 
 DEFAULT_TEMPLATES = "default_templates.yaml"
@@ -49,16 +47,15 @@ class Templates:
 
 
 def load_templates(catalog: Catalog, path: Path | None = None) -> Templates:
-    if path is None:
-        text = resources.files("credence.commitments").joinpath(DEFAULT_TEMPLATES).read_text("utf-8")
-        source = f"(default) {DEFAULT_TEMPLATES}"
-    else:
-        text, source = TemplatesError.read(path), str(path)
+    text, source = TemplatesError.text_of("credence.commitments", DEFAULT_TEMPLATES, path)
     raw, lines = TemplatesError.parse_mapping(text, source, ("templates",), "a mapping with templates")
     try:
         doc = TemplatesDocument.model_validate(raw)
     except ValidationError as exc:
-        raise TemplatesError(source, _explain(exc, raw, lines)) from exc
+        nouns = {"templates": "template"}
+        raise TemplatesError(
+            source, explain_items(exc, raw, lines, nouns, "commitment templates file")
+        ) from exc
     problems = _check(doc, catalog, lines)
     if problems:
         raise TemplatesError(source, problems)
@@ -94,24 +91,4 @@ def _check(doc: TemplatesDocument, catalog: Catalog, lines: dict[tuple[str, int]
                     f"concerns a prohibited ground ({ground.label}: '{words}'); no commitment may",
                 )
             )
-    return problems
-
-
-def _explain(exc: ValidationError, raw: dict[str, Any], lines: dict[tuple[str, int], int]) -> list[Problem]:
-    problems = []
-    for err in exc.errors():
-        loc = list(err["loc"])
-        where, line = "commitment templates file", None
-        if len(loc) >= 2 and loc[0] == "templates" and isinstance(loc[1], int):
-            items = raw.get("templates") or []
-            item = items[loc[1]] if loc[1] < len(items) and isinstance(items[loc[1]], dict) else {}
-            where, line = f"template '{item.get('code', f'#{loc[1] + 1}')}'", lines.get(("templates", loc[1]))
-            loc = loc[2:]
-        name = ".".join(str(p) for p in loc)
-        message = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "missing":
-            message = f"has no {name}"
-        elif name:
-            message = f"{name}: {message}"
-        problems.append(Problem(where, line, message))
     return problems

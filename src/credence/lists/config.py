@@ -7,14 +7,13 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import date
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from credence.catalog import Catalog, LegalBasis
-from credence.catalog.loader import Problem, Refused
+from credence.catalog.loader import Problem, Refused, explain_items
 from credence.catalog.model import ListKind
 from credence.catalog.prohibited import prohibited_grounds_in
 
@@ -76,11 +75,7 @@ class Lists:
 
 def load_lists(catalog: Catalog, path: Path | None = None) -> Lists:
     """The lists file at `path`, or the one shipped in the package, checked against the catalog."""
-    if path is None:
-        text = resources.files("credence.lists").joinpath(DEFAULT_LISTS).read_text("utf-8")
-        source = f"(default) {DEFAULT_LISTS}"
-    else:
-        text, source = ListsError.read(path), str(path)
+    text, source = ListsError.text_of("credence.lists", DEFAULT_LISTS, path)
     return parse_lists(text, catalog, source)
 
 
@@ -89,7 +84,9 @@ def parse_lists(text: str, catalog: Catalog, source: str = "<text>") -> Lists:
     try:
         doc = ListsDocument.model_validate(raw)
     except ValidationError as exc:
-        raise ListsError(source, _explain(exc, raw, lines)) from exc
+        nouns = {kind: f"{kind} criterion" for kind in SECTIONS}
+        hints = {"legal_basis": " (every criterion cites a law and article)"}
+        raise ListsError(source, explain_items(exc, raw, lines, nouns, "lists file", hints)) from exc
     problems = _check(doc, catalog, lines)
     if problems:
         raise ListsError(source, problems)
@@ -168,26 +165,3 @@ def _check_shape(kind: ListKind, c: Criterion, period: Any, problem: Any) -> Non
             f"max_days {c.max_days} is outside the list category's publication period "
             f"({period.min_days}-{period.max_days} days)"
         )
-
-
-def _explain(exc: ValidationError, raw: dict[str, Any], lines: dict[tuple[str, int], int]) -> list[Problem]:
-    problems = []
-    for err in exc.errors():
-        loc = list(err["loc"])
-        where, line = "lists file", None
-        if len(loc) >= 2 and loc[0] in SECTIONS and isinstance(loc[1], int):
-            items = raw.get(str(loc[0])) or []
-            item = items[loc[1]] if loc[1] < len(items) and isinstance(items[loc[1]], dict) else {}
-            where = f"{loc[0]} criterion '{item.get('code', f'#{loc[1] + 1}')}'"
-            line = lines.get((str(loc[0]), loc[1]))
-            loc = loc[2:]
-        name = ".".join(str(p) for p in loc)
-        message = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "missing":
-            message = f"has no {name}" + (
-                " (every criterion cites a law and article)" if "legal" in name else ""
-            )
-        elif name:
-            message = f"{name}: {message}"
-        problems.append(Problem(where, line, message))
-    return problems

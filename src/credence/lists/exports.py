@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from typing import Any
 
 from credence.catalog import Catalog
-from credence.records.validation import spreadsheet_safe
+from credence.records.validation import spreadsheet_csv
 
 COLUMNS = (
     "entry",
@@ -41,9 +39,4 @@ def public_row(entry: Any, catalog: Catalog) -> dict[str, Any]:
 
 
 def to_csv(rows: Sequence[dict[str, Any]]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: spreadsheet_safe(v) for k, v in row.items()})
-    return out.getvalue()
+    return spreadsheet_csv(COLUMNS, rows)

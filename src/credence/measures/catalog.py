@@ -7,14 +7,13 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from enum import StrEnum
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from credence.catalog import Catalog, LegalBasis
-from credence.catalog.loader import Problem, Refused
+from credence.catalog.loader import Problem, Refused, explain_items
 from credence.catalog.model import ListKind
 from credence.catalog.prohibited import prohibited_grounds_in
 from credence.rating.policy import GRADES
@@ -130,11 +129,7 @@ class Measures:
 
 
 def load_measures(catalog: Catalog, path: Path | None = None) -> Measures:
-    if path is None:
-        text = resources.files("credence.measures").joinpath(DEFAULT_MEASURES).read_text("utf-8")
-        source = f"(default) {DEFAULT_MEASURES}"
-    else:
-        text, source = MeasuresError.read(path), str(path)
+    text, source = MeasuresError.text_of("credence.measures", DEFAULT_MEASURES, path)
     return parse_measures(text, catalog, source)
 
 
@@ -148,7 +143,10 @@ def parse_measures(text: str, catalog: Catalog, source: str = "<text>") -> Measu
     try:
         doc = MeasuresDocument.model_validate(raw)
     except ValidationError as exc:
-        raise MeasuresError(source, _explain(exc, raw, lines)) from exc
+        hints = {"legal_basis": " (no measure without a legal basis: cite a law and article)"}
+        raise MeasuresError(
+            source, explain_items(exc, raw, lines, {"measures": "measure"}, "measures file", hints)
+        ) from exc
     problems = _check(doc, catalog, lines)
     if problems:
         raise MeasuresError(source, problems)
@@ -215,24 +213,4 @@ def _check(doc: MeasuresDocument, catalog: Catalog, lines: dict[tuple[str, int],
         )
         for ground, words in prohibited_grounds_in(text):
             problem(f"concerns a prohibited ground ({ground.label}: '{words}'); no measure may use it")
-    return problems
-
-
-def _explain(exc: ValidationError, raw: dict[str, Any], lines: dict[tuple[str, int], int]) -> list[Problem]:
-    problems = []
-    for err in exc.errors():
-        loc = list(err["loc"])
-        where, line = "measures file", None
-        if len(loc) >= 2 and loc[0] == "measures" and isinstance(loc[1], int):
-            where, line = _where(raw, loc[1]), lines.get(("measures", loc[1]))
-            loc = loc[2:]
-        name = ".".join(str(p) for p in loc)
-        message = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "missing":
-            message = f"has no {name}" + (
-                " (no measure without a legal basis: cite a law and article)" if "legal_basis" in name else ""
-            )
-        elif name:
-            message = f"{name}: {message}"
-        problems.append(Problem(where, line, message))
     return problems

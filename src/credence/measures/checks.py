@@ -24,7 +24,7 @@ from credence.lists.config import Lists
 from credence.measures.catalog import DOMAINS, Measure, Measures
 from credence.rating import repository as rating_repo
 from credence.rating.service import RatingService
-from credence.records.validation import spreadsheet_safe
+from credence.records.validation import spreadsheet_csv
 from credence.settings import Settings
 
 RESULTS = ("eligible", "restricted", "fast_track")
@@ -251,9 +251,4 @@ def read_bidders(text: str) -> list[dict[str, str]]:
 
 
 def write_rows(rows: Iterable[dict[str, str]]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, CSV_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: spreadsheet_safe(v) for k, v in row.items()})
-    return out.getvalue()
+    return spreadsheet_csv(CSV_COLUMNS, rows)

@@ -7,10 +7,12 @@ each failure needs its own reason code and message (see docs/interchange.md for 
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -45,6 +47,16 @@ def spreadsheet_safe(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return value
+
+
+def spreadsheet_csv(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> str:
+    """Rows as CSV text with a header line, every cell spreadsheet-safe."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, columns, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: spreadsheet_safe(v) for k, v in row.items()})
+    return out.getvalue()
 
 
 _SHORT_LIMITS = {"source_record_id": 200, "subject_name": 500, "subject_alt_name": 500, "legal_basis": 2000}
