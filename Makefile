@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PG_HINT := PostgreSQL leg skipped: CREDENCE_TEST_POSTGRES_URL is not set (e.g. postgresql://postgres@127.0.0.1:5432/test)
 
-DEBIAN_PACKAGES := chromium fonts-noto-cjk
+DEBIAN_PACKAGES := chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: install system-packages run test test-sqlite test-postgres check bench clean
@@ -13,7 +13,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 install: $(STAMP) system-packages
 
 # Debian's chromium drives the browser tests (Playwright never downloads a browser of its own here);
-# Noto CJK renders Chinese names.
+# Noto CJK renders Chinese names; Pango and HarfBuzz are what WeasyPrint draws the PDF reports with.
 system-packages:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \

@@ -210,3 +210,18 @@ def test_commitments_through_the_api(client: TestClient) -> None:
     own = client.get(f"/api/v1/organisations/{USCC_A}/commitments").json()
     assert_page(own)
     assert [c["id"] for c in own["items"]] == [commitment]
+
+
+def test_a_public_check_never_names_a_record_shared_only_with_public_bodies(client: TestClient) -> None:
+    # A's grade rests on its public penalty and on SI-1, shared only with public bodies.
+    found = client.get("/api/v1/checks", params={"subject": USCC_A, "domain": "inspection"}).json()
+    assert found["result"] == "restricted" and found["measures"][0]["code"] == "inspection_more_frequent"
+    assert "XZCF-2026-0001" in found["measures"][0]["remedy"]
+    assert "SI-1" not in json.dumps(found)
+    bidders = client.post(
+        "/api/v1/checks",
+        params={"domain": "inspection"},
+        content=f"subject_id\n{USCC_A}\n".encode(),
+        headers={"content-type": "text/csv"},
+    )
+    assert "inspection_more_frequent" in bidders.text and "SI-1" not in bidders.text

@@ -49,3 +49,11 @@ def test_a_file_of_bidders_comes_back_with_a_line_each(client: TestClient) -> No
         "/checks/file", data={"domain": "licensing"}, files={"bidders": ("b.csv", b"subject_id\n\xff\xfe\n")}
     )
     assert not_utf8.status_code == 422 and "b.csv: the file is not UTF-8 text (byte 12)" in not_utf8.text
+
+
+def test_the_profile_shows_the_entries_in_force(client: TestClient) -> None:
+    page = client.get(f"/organisations/{USCC_B}").text
+    assert (
+        'id="lists-title">On lists<' in page and 'href="/lists/honour"' in page and "until 2028-11-24" in page
+    )
+    assert 'id="lists-title"' not in client.get(f"/organisations/{USCC_A}").text

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from credence.api import figures, lists, queries
+from credence.api import commitments, figures, lists, queries, reports
 from credence.api.names import NameIndex
 from credence.api.shapes import ERRORS, ApiError, Error, ErrorBody, Page
 from credence.catalog import Catalog, load_catalog
@@ -28,7 +28,7 @@ from credence.process import repository as process_repo
 from credence.process.service import DueProcess
 from credence.rating import Policy, load_policy
 from credence.rating import repository as rating_repo
-from credence.rating.service import RatingService, describe, describe_change
+from credence.rating.service import RatingService
 from credence.records.readers import RawRow
 from credence.records.service import IngestService, UnknownDepartment
 from credence.records.validation import control_character_at
@@ -292,14 +292,20 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 
     from credence.api.process import add_process_routes
     from credence.web.lists import add_list_pages
+    from credence.web.reports import add_report_pages
     from credence.web.routes import add_pages  # the pages are an edge over this module
+    from credence.web.selfservice import add_selfservice_pages
 
     add_process_routes(app, get_registry, ApiError)
     app.include_router(figures.router)
     app.include_router(lists.router)
+    app.include_router(commitments.router)
+    app.include_router(reports.router)
 
     add_pages(app, registry)
+    add_report_pages(app, registry)
     add_list_pages(app, registry)
+    add_selfservice_pages(app, registry)
     return app
 
 
@@ -351,17 +357,8 @@ def _cached_profile(reg: Registry, code: str) -> tuple[ProfileOut, bytes, Any]:
 def _profile(reg: Registry, org: Any, today: date) -> ProfileOut:
     found = reg.rating.explain_row(org, today, with_history=False)
     r = found.rating
-    public = {c.code for c in reg.catalog.categories.values() if c.publicity.value == "public"}
-    reasons = [describe(reg.catalog, c) for c in r.reasons if c.category in public]
-    hidden = [c for c in r.reasons if c.category not in public]
-    if hidden:
-        reasons.append(
-            f"{sum(c.points for c in hidden):+d} points from {len(hidden)} record(s) shared only with "
-            "public bodies"
-        )
-    changes = [
-        describe_change(reg.catalog, c) for c in found.changes if all(x.category in public for x in c.records)
-    ]
+    reasons = found.public_reason_lines(reg.catalog)
+    changes = found.public_change_lines(reg.catalog)
     profile = ProfileOut(
         **_summary(org).model_dump(exclude={"grade", "score"}),
         grade=r.grade,

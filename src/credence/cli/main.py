@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from credence.cli import (
     catalog,
     checks,
+    commitments,
     db,
     demo,
     departments,
@@ -19,6 +20,7 @@ from credence.cli import (
     process,
     rating,
     records,
+    reports,
     serve,
 )
 from credence.cli.context import AppContext, console, fail
@@ -41,7 +43,9 @@ app.add_typer(process.objections_app, name="objections")
 app.add_typer(process.repairs_app, name="repairs")
 app.add_typer(departments.app, name="departments")
 app.add_typer(lists.app, name="lists")
+app.add_typer(commitments.app, name="commitments")
 app.add_typer(checks.measures_app, name="measures")
+app.add_typer(reports.app, name="report")
 app.command("check")(checks.check)
 app.command("tick")(process.tick)
 app.command("rate")(rating.rate)

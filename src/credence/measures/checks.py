@@ -231,7 +231,8 @@ class CheckService:
     def _grade_remedy(self, organisation: Any, grade: str) -> str:
         if grade == "A":
             return ""
-        changes = self.rating.explain_row(organisation, with_history=False).change_lines(self.catalog)
+        # Only what anyone may see: a check is public, so records shared with public bodies stay unnamed.
+        changes = self.rating.explain_row(organisation, with_history=False).public_change_lines(self.catalog)
         return "; ".join(changes) if changes else "The grade changes when the records behind it end."
 
 

@@ -48,6 +48,27 @@ class Explanation:
     def change_lines(self, catalog: Catalog) -> list[str]:
         return [describe_change(catalog, c) for c in self.changes]
 
+    def public_reason_lines(self, catalog: Catalog) -> list[str]:
+        """The reasons anyone may read: public records described; those shared only with public bodies
+        counted in one line, without their content."""
+        public = _public(catalog)
+        lines = [describe(catalog, c) for c in self.rating.reasons if c.category in public]
+        hidden = [c for c in self.rating.reasons if c.category not in public]
+        if hidden:
+            lines.append(
+                f"{sum(c.points for c in hidden):+d} points from {len(hidden)} record(s) shared only with "
+                "public bodies"
+            )
+        return lines
+
+    def public_change_lines(self, catalog: Catalog) -> list[str]:
+        """What would change the grade, told only through records anyone may see: a change that rests on
+        a record shared only with public bodies is left out (as on the profile and the report)."""
+        public = _public(catalog)
+        return [
+            describe_change(catalog, c) for c in self.changes if all(x.category in public for x in c.records)
+        ]
+
 
 class RatingService:
     def __init__(
@@ -141,6 +162,10 @@ class RatingService:
             history = repo.history_of(conn, org.id) if with_history else []
         rating = rate_one(self.tables, facts, as_of)
         return Explanation(org, rating, what_would_change(self.tables, facts, rating), history)
+
+
+def _public(catalog: Catalog) -> set[str]:
+    return {c.code for c in catalog.categories.values() if c.publicity.value == "public"}
 
 
 def describe(catalog: Catalog, c: Any) -> str:

@@ -359,3 +359,21 @@ class Commitment(Base):
     decision_reason: Mapped[str | None] = mapped_column(Text)
     record_id: Mapped[int | None] = mapped_column(ForeignKey("records.id"))  # the commitment's record
     breach_record_id: Mapped[int | None] = mapped_column(ForeignKey("records.id"))
+
+
+class CreditReport(Base):
+    """A credit report as issued: its verification code, for whom and when, and what it said (canonical
+    JSON, with its SHA-256), so that anyone holding the code can check it is genuine and still current."""
+
+    __tablename__ = "credit_reports"
+    __table_args__ = (
+        Index("ix_credit_reports_code", "code", unique=True),
+        Index("ix_credit_reports_organisation", "organisation_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    code: Mapped[str] = mapped_column(String(32))  # the verification code, e.g. K7QF-2M9X-4D8R-T1VW
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[str] = mapped_column(Text)  # canonical JSON of what the report says

@@ -17,6 +17,8 @@ from fastapi.templating import Jinja2Templates
 from credence.api import queries
 from credence.api.app import Registry, organisation_profile, organisation_search, public_record
 from credence.api.shapes import ApiError
+from credence.lists import repository as lists_repo
+from credence.lists.exports import public_row
 from credence.process import repository as process_repo
 from credence.process.figures import department_figures, percent
 from credence.rating import repository as rating_repo
@@ -60,6 +62,9 @@ def add_pages(app: FastAPI, registry: Registry) -> None:
             total, records = queries.public_records(conn, registry.catalog, org.id, registry.today(), 1, 500)
             history = rating_repo.history_of(conn, org.id)
             contested = process_repo.under_objection(conn, [r.id for r in records])
+            entries = [
+                public_row(e, registry.catalog) for e in lists_repo.current_of(conn, org.id, registry.today())
+            ]
         rows = [
             {
                 **r._mapping,
@@ -74,6 +79,7 @@ def add_pages(app: FastAPI, registry: Registry) -> None:
             "profile.html",
             p=profile,
             records=rows,
+            entries=entries,
             history=history,
             chart=history_chart(
                 history, registry.policy.doc.floor, registry.policy.doc.ceiling, registry.today()

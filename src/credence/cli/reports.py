@@ -1,0 +1,105 @@
+"""`credence report CODE --out FILE.pdf` (issue a credit report) and `credence report verify CODE`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+from typer.core import TyperGroup
+
+from credence.cli.context import AppContext, app_context, console, fail
+from credence.identity import SubjectError
+from credence.reports.service import MalformedCode, ReportNotFound, ReportService
+
+
+class _IssueByDefault(TyperGroup):
+    """`credence report CODE ...` is `credence report issue CODE ...`: an organisation's identifier is
+    never the name of a subcommand."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # Any: click or typer's own
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["issue", *args]
+        return super().parse_args(ctx, args)
+
+
+app = typer.Typer(
+    cls=_IssueByDefault,
+    help="Public credit reports as PDF, each with a verification code anyone can check: "
+    "credence report CODE --out FILE.pdf, credence report verify VERIFICATION_CODE.",
+    no_args_is_help=True,
+)
+
+
+def service(app_: AppContext) -> ReportService:
+    return ReportService(app_.engine, app_.catalog, app_.rating(), app_.checks(), app_.clock, app_.settings)
+
+
+@app.command("issue")
+def issue(
+    ctx: typer.Context,
+    code: str = typer.Argument(..., help="The organisation's USCC or LEI."),
+    out: Path = typer.Option(..., "--out", "-o", help="Where to write the PDF."),
+) -> None:
+    """Issue a credit report on an organisation and write it as a PDF: identity, grade with reasons,
+    public records, list entries and measures in force. Prints its verification code. `credence report
+    CODE --out FILE.pdf` is the same."""
+    reports = service(app_context(ctx))
+    try:
+        issued = reports.issue(code)
+    except SubjectError as exc:
+        raise fail(f"'{code}' is not a valid identifier: {exc.message}") from None
+    except ReportNotFound as exc:
+        raise fail(str(exc), 1) from None
+    try:
+        out.write_bytes(issued.pdf_bytes)
+    except OSError as exc:
+        raise fail(f"{out}: cannot be written: {exc.strerror}") from None
+    org = issued.content["organisation"]
+    console.print(
+        f"credit report on {org['name']} ({org['identifier']}) as of {issued.content['as_of']}: {out}",
+        highlight=False,
+    )
+    console.print(f"verification code: {issued.code}", highlight=False)
+
+
+@app.command("verify")
+def verify(
+    ctx: typer.Context,
+    code: str = typer.Argument(..., help="The verification code printed on the report."),
+    as_json: bool = typer.Option(False, "--json", help="Print the answer as JSON."),
+) -> None:
+    """Is a report genuine and still current? Exit 0 when it is both, 1 when it is genuine but changed
+    since (what changed is listed), not genuine, or not found; 2 for a malformed code."""
+    reports = service(app_context(ctx))
+    try:
+        found = reports.verify(code)
+    except MalformedCode as exc:
+        raise fail(str(exc)) from None
+    if as_json:
+        console.print(json.dumps(found.to_json(), ensure_ascii=False), highlight=False, markup=False)
+    else:
+        _print(found)
+    if not (found.found and found.genuine and found.current):
+        raise typer.Exit(1)
+
+
+def _print(found: Any) -> None:
+    if not found.found:
+        console.print(f"no report with verification code {found.code}", highlight=False)
+        return
+    org = found.organisation or {}
+    issued = found.issued_at.strftime("%Y-%m-%d %H:%M UTC")
+    console.print(
+        f"report {found.code} on {org.get('name')} ({org.get('key')}), issued {issued}", highlight=False
+    )
+    if not found.genuine:
+        console.print("NOT GENUINE: the stored report no longer matches its fingerprint", highlight=False)
+    elif found.current:
+        console.print("genuine and still current", highlight=False)
+    else:
+        console.print("genuine, but changed since:", highlight=False)
+        for line in found.differences:
+            console.print(f"  {line}", highlight=False, markup=False)
+    console.print(f"fingerprint (SHA-256): {found.content_sha256}", highlight=False)

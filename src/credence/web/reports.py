@@ -1,0 +1,72 @@
+"""The report pages: a profile's credit report as a PDF, and /verify, where anyone types a report's
+verification code and sees whether it is genuine and still current. JSON twin: /api/v1/reports/{code}."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import FastAPI, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from credence.api.app import Registry
+from credence.api.reports import report_service, verify
+from credence.api.shapes import ApiError
+from credence.identity import SubjectError
+from credence.reports.service import MalformedCode, ReportNotFound, normalise_code
+
+HERE = Path(__file__).parent
+
+
+def add_report_pages(app: FastAPI, registry: Registry) -> None:
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+
+    def page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+        return templates.TemplateResponse(request, name, context, status_code=status)
+
+    @app.get("/organisations/{code}/report.pdf", include_in_schema=False)
+    def report_pdf(request: Request, code: str) -> Response:
+        service = report_service(registry)
+        try:
+            org = service.organisation(code)
+        except SubjectError as exc:
+            message = f"'{code}' is not a valid identifier: {exc.message}"
+            return page(request, "error.html", 422, message=message)
+        except ReportNotFound as exc:
+            return page(request, "error.html", 404, message=str(exc))
+        issued = service.issue_for(org, verify_url=f"{request.base_url}verify")
+        return Response(
+            issued.pdf_bytes,
+            media_type="application/pdf",
+            headers={
+                "Content-Disposition": f'attachment; filename="credit-report-{org.code}.pdf"',
+                "Cache-Control": "no-store",  # each download is a new report with its own code
+                "X-Verification-Code": issued.code,
+            },
+        )
+
+    @app.get("/verify", response_class=HTMLResponse, include_in_schema=False)
+    def verify_form(request: Request, code: Annotated[str, Query(max_length=200)] = "") -> Response:
+        if not code.strip():
+            return page(request, "verify.html", code="", error=None, v=None)
+        try:
+            normal = normalise_code(code)
+        except MalformedCode as exc:
+            return page(request, "verify.html", 422, code=code, error=str(exc), v=None)
+        return RedirectResponse(f"/verify/{normal}", status_code=303)
+
+    @app.get("/verify/{code}", response_class=HTMLResponse, include_in_schema=False)
+    def verify_page(request: Request, code: str) -> HTMLResponse:
+        try:
+            found = verify(registry, code)
+        except ApiError as exc:
+            return page(request, "verify.html", exc.body.status, code=code, error=exc.body.message, v=None)
+        return page(
+            request,
+            "verify.html",
+            code=found.code,
+            error=None,
+            v=found,
+            json_twin=f"/api/v1/reports/{found.code}",
+        )
