@@ -52,6 +52,13 @@ class ListKind(StrEnum):
     honour = "honour"
 
 
+# What each list is called in a sentence ("the honours list").
+LIST_NAMES = {
+    ListKind.serious_dishonesty: "serious-dishonesty",
+    ListKind.abnormal_operation: "abnormal-operation",
+    ListKind.honour: "honours",
+}
+
 # What each list's category must be: its information class and polarity.
 LIST_SHAPES = {
     ListKind.serious_dishonesty: (InformationClass.serious_dishonesty, Polarity.adverse),

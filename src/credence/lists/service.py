@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from credence.catalog import Catalog
-from credence.catalog.model import ListKind
+from credence.catalog.model import LIST_NAMES, ListKind
 from credence.clock import Clock, today
 from credence.lists import repository as repo
 from credence.lists.config import FIELDS, Criterion, Lists
@@ -39,11 +39,7 @@ MACHINE = {
     ListKind.abnormal_operation: ABNORMAL_ENTRY,
     ListKind.honour: HONOUR_ENTRY,
 }
-TITLE = {
-    ListKind.serious_dishonesty: "serious-dishonesty list",
-    ListKind.abnormal_operation: "abnormal-operation list",
-    ListKind.honour: "honours list",
-}
+TITLE = {kind: f"{name} list" for kind, name in LIST_NAMES.items()}
 # What ending an entry does to its record: every way out of "listed" ends the record with it.
 ENDINGS = {"expire": "expired", "be cured": "cured", "be escalated": "escalated", "be revoked": "revoked"}
 

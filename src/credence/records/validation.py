@@ -21,6 +21,7 @@ from typing import Any
 import pycountry
 
 from credence.catalog import Catalog, Severity
+from credence.catalog.model import LIST_NAMES
 from credence.identity import SubjectError, SubjectId, resolve_subject
 from credence.records.interchange import FIELDS, REQUIRED, UNTIL_WORDS
 
@@ -189,7 +190,7 @@ class RowValidator:
             reject(
                 "category",
                 "list_category",
-                f"category '{category.code}' is the {category.list.value.replace('_', '-')} list: its "
+                f"category '{category.code}' is the {LIST_NAMES[category.list]} list: its "
                 "entries are made through the list procedure (credence lists), with notice, not submitted",
             )
 
