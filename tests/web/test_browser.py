@@ -2,38 +2,17 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-from pathlib import Path
+from collections.abc import Iterator
 
 import pytest
-import uvicorn
 
-from credence.api.app import create_app
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+from browser_support import ARTEFACTS, CHROMIUM, served
 
 
 @pytest.fixture
-def server(api_settings, clock, populated):
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is absent: install Debian's chromium (make install does)")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    config = uvicorn.Config(create_app(api_settings, clock), host="127.0.0.1", port=port, log_level="warning")
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not running.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert running.started, "the server did not start"
-    yield f"http://127.0.0.1:{port}"
-    running.should_exit = True
-    thread.join(timeout=10)
+def server(api_settings, clock, populated) -> Iterator[str]:
+    with served(api_settings, clock) as url:
+        yield url
 
 
 def test_search_open_profile_and_read_the_grade(server: str) -> None:

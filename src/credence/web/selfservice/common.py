@@ -1,0 +1,198 @@
+"""What every self-service page shares: the visit (session and flash), refusals as the page shows them,
+checks of form text, and Pages, which opens, renders and closes each request (cookies, CSRF, redirects)."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path as FilePath
+from typing import Annotated, Any
+
+from fastapi import Path, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from credence.api.app import Registry
+from credence.api.shapes import ApiError
+from credence.process.errors import NotFound
+from credence.records.service import RecordNotFound, RowsRejected
+from credence.records.validation import control_character_at
+from credence.web.selfservice.session import FLASH_COOKIE, SESSION_COOKIE, SESSION_SECONDS, Session, Signer
+
+TEMPLATES = FilePath(__file__).parents[1] / "templates"
+Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+MAX_TEXT = 2000
+NOTICE_KINDS = {
+    "record": "Notice of a record",
+    "reinstatement": "Notice of a reinstated record",
+    "objection": "Answer to an objection",
+    "repair": "Decision on a repair",
+    "list_proposal": "Proposed listing",
+    "list": "Decision on a listing",
+    "list_warning": "Warning of escalation",
+}
+
+
+@dataclass
+class Visit:
+    session: Session
+    fresh: bool  # no valid session cookie came with the request: the response sets one
+    flash: str | None
+
+
+@dataclass
+class Problem:
+    status: int
+    message: str
+    details: list[str] = field(default_factory=list)
+
+
+class Stop(Exception):
+    """Ends a request early with this response (closed, not signed in, a forged form)."""
+
+    def __init__(self, response: Response) -> None:
+        self.response = response
+
+
+class FormInvalid(ValueError):
+    pass
+
+
+def refusal(exc: Exception) -> Problem:
+    """A refused step as the page shows it: the service's own message, with the API's status."""
+    if isinstance(exc, (NotFound, RecordNotFound)):
+        return Problem(404, str(exc))
+    if isinstance(exc, RowsRejected):
+        return Problem(
+            422, "The correction was refused.", [f"{r.field}: {r.message}" for r in exc.rejections]
+        )
+    if isinstance(exc, FormInvalid):
+        return Problem(422, str(exc))
+    return Problem(409, str(exc))  # NotAllowed, IllegalTransition and the service's other ValueErrors
+
+
+# NotAllowed, IllegalTransition, RowsRejected and FormInvalid are ValueErrors.
+REFUSALS = (NotFound, RecordNotFound, ValueError)
+
+
+def texts(**values: str | None) -> None:
+    """Form text is at most MAX_TEXT characters, without control characters (line breaks aside)."""
+    for name, value in values.items():
+        if value is None:
+            continue
+        if len(value) > MAX_TEXT:
+            raise FormInvalid(f"{name} is longer than {MAX_TEXT:,} characters")
+        at = control_character_at(value, multiline=True)
+        if at is not None:
+            raise FormInvalid(f"{name} contains a control character at character {at}")
+
+
+class Pages:
+    """The registry, the templates and the signer of one app, with the steps every request takes."""
+
+    def __init__(self, registry: Registry, signer: Signer | None = None) -> None:
+        self.registry = registry
+        self.templates = Jinja2Templates(directory=str(TEMPLATES))
+        self.signer = signer or Signer()
+        self.catalog, self.engine, self.service = registry.catalog, registry.engine, registry.process
+
+    def closed_page(self, request: Request, status: int, message: str) -> HTMLResponse:
+        context = {"message": message, "me": None, "closed": True}
+        return self.templates.TemplateResponse(request, "selfservice_error.html", context, status_code=status)
+
+    def begin(self, request: Request) -> Visit:
+        """Every self-service request starts here: closed outside demo mode and away from 127.0.0.1."""
+        try:
+            self.registry.demo_only(request)
+        except ApiError as exc:
+            raise Stop(self.closed_page(request, exc.body.status, exc.body.message)) from None
+        session = Session.load(self.signer.load("session", request.cookies.get(SESSION_COOKIE)))
+        flash = self.signer.load("flash", request.cookies.get(FLASH_COOKIE), 300)
+        message = flash.get("m") if flash else None
+        if session is None:
+            return Visit(
+                Session(secrets.token_urlsafe(16)), True, message if isinstance(message, str) else None
+            )
+        return Visit(session, False, message if isinstance(message, str) else None)
+
+    def finish(
+        self, response: Response, visit: Visit, session: Session | None = None, flash: str | None = None
+    ) -> Response:
+        response.headers["Cache-Control"] = "no-store"  # one organisation's or department's own pages
+        if session is not None or visit.fresh:
+            value = self.signer.sign("session", (session or visit.session).dump())
+            response.set_cookie(
+                SESSION_COOKIE, value, max_age=SESSION_SECONDS, httponly=True, samesite="lax", path="/"
+            )
+        if flash:
+            response.set_cookie(
+                FLASH_COOKIE,
+                self.signer.sign("flash", {"m": flash}),
+                max_age=300,
+                httponly=True,
+                samesite="lax",
+            )
+        elif visit.flash:
+            response.delete_cookie(FLASH_COOKIE, httponly=True, samesite="lax")
+        return response
+
+    def page(
+        self,
+        request: Request,
+        visit: Visit,
+        name: str,
+        status: int = 200,
+        problem: Problem | None = None,
+        **context: Any,
+    ) -> Response:
+        context = {
+            "me": visit.session,
+            "csrf": self.signer.token(visit.session.nonce),
+            "flash": visit.flash,
+            "problem": problem,
+            "today": self.registry.today(),
+            **context,
+        }
+        status = problem.status if problem else status
+        response = self.templates.TemplateResponse(request, name, context, status_code=status)
+        return self.finish(response, visit)
+
+    def redirect(self, visit: Visit, url: str, flash: str, session: Session | None = None) -> Response:
+        return self.finish(RedirectResponse(url, status_code=303), visit, session, flash)
+
+    def problem_page(self, request: Request, visit: Visit, status: int, message: str) -> Response:
+        return self.page(request, visit, "selfservice_error.html", problem=Problem(status, message))
+
+    def need(self, request: Request, kind: str) -> Visit:
+        visit = self.begin(request)
+        if visit.session.kind != kind:
+            if not visit.session.kind:
+                raise Stop(self.redirect(visit, "/sign-in", "Sign in first (demo sign-in)."))
+            who = "an organisation" if kind == "organisation" else "a department"
+            raise Stop(
+                self.problem_page(
+                    request,
+                    visit,
+                    403,
+                    f"You are signed in as {visit.session.name} ({visit.session.code}); this page is for "
+                    f"{who}. Sign out and sign in again.",
+                )
+            )
+        return visit
+
+    def posted(self, request: Request, csrf: str, kind: str | None) -> Visit:
+        """A form sent back: its CSRF token must be the one of the session's cookie."""
+        visit = self.begin(request)
+        expected = self.signer.token(visit.session.nonce)
+        if visit.fresh or not hmac.compare_digest(csrf.encode(), expected.encode()):
+            raise Stop(
+                self.problem_page(
+                    request,
+                    visit,
+                    403,
+                    "This form is out of date or was not sent from this site (its CSRF token is missing or "
+                    "wrong). Reload the page and send it again.",
+                )
+            )
+        return self.need(request, kind) if kind else visit

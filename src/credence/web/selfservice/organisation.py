@@ -1,0 +1,248 @@
+"""An organisation's own file (/me): every record with its grade and reasons, notices, objections, repairs
+and list entries, and the forms that object, apply to repair, add information or answer a proposed listing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import FastAPI, Form, Request
+from fastapi.responses import HTMLResponse, Response
+
+from credence.api import queries
+from credence.catalog.model import Polarity, Severity
+from credence.lists import repository as lists_repo
+from credence.process import notices
+from credence.process import repository as process_repo
+from credence.rating.service import describe, describe_change
+from credence.records import repository as records_repo
+from credence.web.selfservice import queries as own
+from credence.web.selfservice.common import (
+    NOTICE_KINDS,
+    REFUSALS,
+    FormInvalid,
+    Id,
+    Pages,
+    Problem,
+    Stop,
+    Visit,
+    refusal,
+    texts,
+)
+from credence.web.selfservice.forms import ObjectionForm, RepairForm, TextForm
+
+
+def add_organisation_routes(app: FastAPI, pages: Pages) -> None:
+    registry, catalog, engine, service = pages.registry, pages.catalog, pages.engine, pages.service
+
+    def organisation(request: Request, visit: Visit) -> Any:
+        with engine.connect() as conn:
+            org = queries.by_code(conn, visit.session.code)
+        if org is None:
+            raise Stop(
+                pages.problem_page(request, visit, 404, f"no organisation {visit.session.code} any more")
+            )
+        return org
+
+    def me_page(request: Request, visit: Visit, problem: Problem | None = None) -> Response:
+        org = organisation(request, visit)
+        today = registry.today()
+        with engine.connect() as conn:
+            rows = own.own_records(conn, org.id)
+            contested = process_repo.under_objection(conn, [r.id for r in rows])
+            inbox = notices.inbox(conn, org.id)
+            objections = process_repo.of_organisation(conn, process_repo.objections, org.id)
+            repairs = process_repo.of_organisation(conn, process_repo.repairs, org.id)
+            entries = lists_repo.of_organisation(conn, org.id)
+        explained = registry.rating.explain_row(org, today, with_history=False)
+        names = {r.id: f"{r.department}/{r.source_record_id}" for r in rows}
+        records = [
+            {
+                "r": r,
+                "title": catalog.categories[r.category].title,
+                "state": own.record_state(catalog, r, r.id in contested, today),
+                "audience": own.audience(catalog, r, org.never_public),
+                "until": queries.published_until(catalog, r),
+            }
+            for r in rows
+        ]
+        return pages.page(
+            request,
+            visit,
+            "selfservice_me.html",
+            problem=problem,
+            org=org,
+            rating=explained.rating,
+            reasons=[describe(catalog, c) for c in explained.rating.contributions],
+            changes=[describe_change(catalog, c) for c in explained.changes],
+            records=records,
+            inbox=inbox,
+            kinds=NOTICE_KINDS,
+            names=names,
+            objections=objections,
+            repairs=repairs,
+            entries=entries,
+        )
+
+    @app.get("/me", response_class=HTMLResponse, include_in_schema=False)
+    def me(request: Request) -> Response:
+        return me_page(request, pages.need(request, "organisation"))
+
+    @app.get("/me/notices/{notice_id}", response_class=HTMLResponse, include_in_schema=False)
+    def my_notice(request: Request, notice_id: Id) -> Response:
+        visit = pages.need(request, "organisation")
+        org = organisation(request, visit)
+        with engine.connect() as conn:
+            notice = notices.find(conn, notice_id)
+            if notice is None or notice.organisation_id != org.id:
+                return pages.problem_page(request, visit, 404, f"no notice {notice_id} to you")
+            body = service.notice_body(conn, notice)
+        return pages.page(request, visit, "selfservice_notice.html", n=body, kinds=NOTICE_KINDS)
+
+    def record_page(
+        request: Request,
+        visit: Visit,
+        department: str,
+        source_record_id: str,
+        problem: Problem | None = None,
+        form: dict[str, str] | None = None,
+    ) -> Response:
+        org = organisation(request, visit)
+        today = registry.today()
+        with engine.connect() as conn:
+            r = own.own_record(conn, org.id, department, source_record_id)
+            if r is None:
+                message = f"no record '{source_record_id}' from {department} in your file"
+                return pages.problem_page(request, visit, 404, message)
+            versions = records_repo.record_versions(conn, r.id)
+            events = records_repo.record_events(conn, r.id)
+            objections = process_repo.of_organisation(conn, process_repo.objections, org.id)
+            repairs = process_repo.of_organisation(conn, process_repo.repairs, org.id)
+            entry = lists_repo.of_record(conn, r.id)
+            inbox = [n for n in notices.inbox(conn, org.id) if n.record_id == r.id]
+        objections = [o for o in objections if o.record_id == r.id]
+        repairs = [x for x in repairs if x.record_id == r.id]
+        category = catalog.categories[r.category]
+        severity = Severity(r.severity) if category.severity_applies and r.severity else None
+        open_objection = next((o for o in objections if o.state in process_repo.OPEN_OBJECTION), None)
+        return pages.page(
+            request,
+            visit,
+            "selfservice_record.html",
+            problem=problem,
+            org=org,
+            r=r,
+            title=category.title,
+            state=own.record_state(catalog, r, open_objection is not None, today),
+            audience=own.audience(catalog, r, org.never_public),
+            until=queries.published_until(catalog, r),
+            adverse=category.polarity is Polarity.adverse,
+            repair_from=r.decided_on + timedelta(days=category.period(severity).min_days),
+            needs_commitment=severity is not Severity.minor,
+            versions=versions,
+            events=events,
+            objections=objections,
+            open_objection=open_objection,
+            repairs=repairs,
+            open_repair=next((x for x in repairs if x.state == "applied"), None),
+            refused=[x for x in repairs if x.state == "refused"],
+            entry=entry,
+            inbox=inbox,
+            kinds=NOTICE_KINDS,
+            form=form or {},
+        )
+
+    @app.get(
+        "/me/records/{department}/{source_record_id}", response_class=HTMLResponse, include_in_schema=False
+    )
+    def my_record(request: Request, department: str, source_record_id: str) -> Response:
+        return record_page(request, pages.need(request, "organisation"), department, source_record_id)
+
+    def own_or_stop(request: Request, visit: Visit, department: str, source_record_id: str) -> None:
+        org = organisation(request, visit)
+        with engine.connect() as conn:
+            found = own.own_record(conn, org.id, department, source_record_id)
+        if found is None:
+            message = f"no record '{source_record_id}' from {department} in your file"
+            raise Stop(pages.problem_page(request, visit, 404, message))
+
+    @app.post("/me/records/{department}/{source_record_id}/objection", include_in_schema=False)
+    def object_(
+        request: Request, department: str, source_record_id: str, form: Annotated[ObjectionForm, Form()]
+    ) -> Response:
+        visit = pages.posted(request, form.csrf, "organisation")
+        own_or_stop(request, visit, department, source_record_id)
+        try:
+            texts(statement=form.statement)
+            chosen = form.repair_id.strip() if form.ground == "repair_decision" else ""
+            if chosen and not (chosen.isascii() and chosen.isdigit() and len(chosen) <= 9):
+                raise FormInvalid(f"repair_id '{chosen}' is not a number")
+            repair_id = int(chosen) if chosen else None
+            row = service.object(
+                department,
+                source_record_id,
+                ground=form.ground,
+                statement=form.statement,
+                filed_by=visit.session.actor,
+                repair_id=repair_id,
+            )
+        except REFUSALS as exc:
+            kept = {"ground": form.ground, "statement": form.statement}
+            return record_page(request, visit, department, source_record_id, refusal(exc), kept)
+        flash = (
+            f"Objection {row.id} filed, free of charge. {row.department} must answer by "
+            f"{row.due_on.isoformat()}; meanwhile the record shows 'under objection'."
+        )
+        return pages.redirect(visit, f"/me/records/{department}/{source_record_id}", flash)
+
+    @app.post("/me/records/{department}/{source_record_id}/repair", include_in_schema=False)
+    def repair(
+        request: Request, department: str, source_record_id: str, form: Annotated[RepairForm, Form()]
+    ) -> Response:
+        visit = pages.posted(request, form.csrf, "organisation")
+        own_or_stop(request, visit, department, source_record_id)
+        try:
+            texts(evidence=form.evidence, commitment=form.commitment)
+            row = service.apply_repair(
+                department,
+                source_record_id,
+                evidence=form.evidence,
+                commitment=form.commitment,
+                applied_by=visit.session.actor,
+            )
+        except REFUSALS as exc:
+            kept = {"evidence": form.evidence, "commitment": form.commitment}
+            return record_page(request, visit, department, source_record_id, refusal(exc), kept)
+        flash = (
+            f"Repair application {row.id} received, free of charge. {row.department} decides by "
+            f"{row.decide_by.isoformat()}; the repair is complete by {row.complete_by.isoformat()}."
+        )
+        return pages.redirect(visit, f"/me/records/{department}/{source_record_id}", flash)
+
+    @app.post("/me/objections/{objection_id}/extension", include_in_schema=False)
+    def extend(request: Request, objection_id: Id, form: Annotated[TextForm, Form()]) -> Response:
+        visit = pages.posted(request, form.csrf, "organisation")
+        try:
+            texts(new_information=form.text)
+            row = service.extend_objection(
+                objection_id, new_information=form.text, filed_by=visit.session.actor
+            )
+        except REFUSALS as exc:
+            return me_page(request, visit, refusal(exc))
+        flash = f"New information added to objection {row.id}: the answer is now due by {row.due_on}."
+        return pages.redirect(visit, "/me", flash)
+
+    @app.post("/me/list-entries/{entry_id}/answer", include_in_schema=False)
+    def answer_listing(request: Request, entry_id: Id, form: Annotated[TextForm, Form()]) -> Response:
+        visit = pages.posted(request, form.csrf, "organisation")
+        try:
+            texts(statement=form.text)
+            registry.lists.answer(
+                entry_id, statement=form.text, hearing=bool(form.hearing), filed_by=visit.session.actor
+            )
+        except REFUSALS as exc:
+            return me_page(request, visit, refusal(exc))
+        asked = " You asked for a hearing." if form.hearing else ""
+        return pages.redirect(
+            visit, "/me", f"Your answer to the proposed listing {entry_id} is recorded.{asked}"
+        )
