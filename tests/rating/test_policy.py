@@ -31,6 +31,7 @@ def test_the_shipped_policy_loads_with_its_hash(catalog) -> None:
         (("category: honour", "category: honours"), "rule 'honour' (line 8"),
         (("category: honour", "category: honours"), "is about category 'honours', which the catalog lacks"),
         (("points: {any: 20}", "points: {any: -20}"), "takes points for a favourable category ('honour')"),
+        (("points: {any: 20}", "points: {any: 20000}"), "points are at most 10,000 in absolute value"),
         (("points: {any: -80}", "points: {general: -80}"), "category 'court_judgment' has no severity"),
         (("grade_at_most: D", "grade_at_most: E"), "grade_at_most 'E' is not one of A, B, C, D"),
         (("{grade: B, min_score: 800", "{grade: B, min_score: 990"), "thresholds must fall strictly"),

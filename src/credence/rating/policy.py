@@ -20,6 +20,7 @@ from credence.catalog import Catalog
 from credence.catalog.loader import Problem, Refused
 
 GRADES = ("A", "B", "C", "D")
+MAX_POINTS = 10_000  # a rule's points, in absolute value: ten times a whole base score is plenty
 SEVERITY_KEYS = ("minor", "general", "serious")
 
 
@@ -44,6 +45,8 @@ class Rule(_Strict):
             raise ValueError(f"points has unknown keys {unknown}; use minor, general, serious or any")
         if "any" in self.points and len(self.points) > 1:
             raise ValueError("points is either per severity or 'any', not both")
+        if any(abs(p) > MAX_POINTS for p in self.points.values()):
+            raise ValueError(f"points are at most {MAX_POINTS:,} in absolute value")
         signs = {p > 0 for p in self.points.values() if p}
         if len(signs) > 1:
             raise ValueError("points mix gains and losses; a rule is either adverse or favourable")
