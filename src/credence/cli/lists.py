@@ -11,7 +11,14 @@ import typer
 from rich.table import Table
 
 from credence.catalog.model import ListKind
-from credence.cli.context import app_context, check_rules_file, console, fail, process_errors
+from credence.cli.context import (
+    app_context,
+    check_rules_file,
+    console,
+    fail,
+    process_errors,
+    report_grade,
+)
 from credence.lists import exports
 from credence.lists import repository as repo
 from credence.lists.config import load_lists
@@ -141,6 +148,7 @@ def cure(
             .lists.cure(entry_id, department=department, actor=actor, evidence=evidence)
         )
     _said(entry)
+    report_grade(ctx, entry.organisation_id)
 
 
 @app.command("grant")
@@ -183,6 +191,7 @@ def revoke(
             .lists.revoke(entry_id, department=department, actor=actor, reason=reason)
         )
     _said(entry)
+    report_grade(ctx, entry.organisation_id)
 
 
 @app.command("show")
