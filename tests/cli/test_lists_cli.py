@@ -133,3 +133,16 @@ def test_commitments_from_the_command_line(cli) -> None:
     listed = cli("commitments", "list", "--organisation", USCC_A).output
     assert "licence_conditions" in listed and "broken" in listed
     assert "give exactly one" in cli("commitments", "list").output
+
+
+def test_the_inbox_shows_local_dates(cli, engine, catalog, settings, tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from credence.clock import FixedClock
+    from credence.records.service import IngestService
+
+    # 20:00 UTC on 25 November is already 26 November in Asia/Shanghai, the registry's time zone.
+    late = IngestService(engine, catalog, FixedClock(datetime(2026, 11, 25, 20, 0, tzinfo=UTC)), settings)
+    late.ingest_file(write_csv(tmp_path / "late.csv", [row(7, subject_id=USCC_B)]), "SAMR")
+    inbox = cli("notices", "inbox", USCC_B).output
+    assert "2026-11-26" in inbox and "2026-11-25" not in inbox

@@ -7,7 +7,7 @@ from datetime import date
 import typer
 from rich.table import Table
 
-from credence.cli.context import app_context, console, fail, process_errors
+from credence.cli.context import app_context, console, fail, local, process_errors
 from credence.commitments import service as repo
 from credence.rating import repository as rating_repo
 
@@ -97,5 +97,5 @@ def list_(
     table = Table("commitment", "template", "department", "made", "due", "state")
     for c in rows:
         due = c.due_on.isoformat() if c.due_on else ""
-        table.add_row(str(c.id), c.template, c.department, f"{c.made_at:%Y-%m-%d}", due, c.state)
+        table.add_row(str(c.id), c.template, c.department, local(ctx, c.made_at), due, c.state)
     console.print(table)

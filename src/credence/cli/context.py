@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
@@ -119,6 +121,11 @@ def process_errors() -> Iterator[None]:
         raise fail(str(exc).strip("'\""), 1) from None
     except (NotAllowed, IllegalTransition, RowsRejected) as exc:
         raise fail(str(exc), 2) from None
+
+
+def local(ctx: typer.Context, at: datetime, fmt: str = "%Y-%m-%d") -> str:
+    """An instant as the registry's local date (or time): decisions and deadlines are local dates."""
+    return at.astimezone(ZoneInfo(app_context(ctx).settings.timezone)).strftime(fmt)
 
 
 def report_grade(ctx: typer.Context, organisation_id: int) -> None:

@@ -16,6 +16,7 @@ from credence.cli.context import (
     check_rules_file,
     console,
     fail,
+    local,
     process_errors,
     report_grade,
 )
@@ -206,7 +207,7 @@ def show(ctx: typer.Context, entry_id: int) -> None:
     _said(entry)
     table = Table("at", "event", "state", "actor", "reason")
     for e in steps:
-        table.add_row(f"{e.at:%Y-%m-%d %H:%M}", e.event, e.state, e.actor, e.reason)
+        table.add_row(local(ctx, e.at, "%Y-%m-%d %H:%M"), e.event, e.state, e.actor, e.reason)
     console.print(table)
 
 

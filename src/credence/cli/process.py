@@ -8,7 +8,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from credence.cli.context import app_context, console, fail, process_errors, report_grade
+from credence.cli.context import app_context, console, fail, local, process_errors, report_grade
 from credence.process import notices as notice_repo
 from credence.process import repository as repo
 from credence.rating import repository as rating_repo
@@ -61,12 +61,12 @@ def inbox(ctx: typer.Context, organisation: str = typer.Argument(..., help="USCC
                 about = f"{record.department} / {record.source_record_id}"
             else:
                 about = f"{n.department} / list entry {n.list_entry_id}"
-            delivered = f"{n.delivered_at:%Y-%m-%d} ({n.delivery})" if n.delivered_at else "awaiting"
+            delivered = f"{local(ctx, n.delivered_at)} ({n.delivery})" if n.delivered_at else "awaiting"
             table.add_row(
                 str(n.id),
                 n.kind,
                 about,
-                f"{n.produced_at:%Y-%m-%d}",
+                local(ctx, n.produced_at),
                 n.deemed_on.isoformat(),
                 delivered,
             )
