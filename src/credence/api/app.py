@@ -296,7 +296,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     from credence.web.routes import add_pages  # the pages are an edge over this module
     from credence.web.selfservice import add_selfservice_pages
 
-    add_process_routes(app, get_registry, ApiError)
+    add_process_routes(app, get_registry)
     app.include_router(figures.router)
     app.include_router(lists.router)
     app.include_router(commitments.router)

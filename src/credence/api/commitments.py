@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from credence.api.lists import refusals
+from credence.api.process import refusals
 from credence.api.shapes import Page, Short, StrictIn, Text
 from credence.commitments import service as repo
 
@@ -124,5 +124,4 @@ def own(
     org = reg.organisation(code)
     with reg.engine.connect() as conn:
         rows = repo.of_organisation(conn, org.id)
-    items = [CommitmentOut.model_validate(r) for r in rows[(page - 1) * per_page : page * per_page]]
-    return Page(items=items, total=len(rows), page=page, per_page=per_page)
+    return Page.of(rows, page, per_page, CommitmentOut.model_validate)

@@ -62,5 +62,4 @@ def figures(
     reg: Registry = request.app.state.registry
     with reg.engine.connect() as conn:
         rows = department_figures(conn, reg.catalog, reg.today())
-    items = [DepartmentFiguresOut.model_validate(f) for f in rows[(page - 1) * per_page : page * per_page]]
-    return Page(items=items, total=len(rows), page=page, per_page=per_page)
+    return Page.of(rows, page, per_page, DepartmentFiguresOut.model_validate)

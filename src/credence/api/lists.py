@@ -8,8 +8,6 @@ included."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -17,6 +15,7 @@ from fastapi import APIRouter, Body, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from credence.api.process import refusals
 from credence.api.shapes import ApiError, Page, Short, StrictIn, Text
 from credence.catalog.model import ListKind
 from credence.identity import SubjectError
@@ -24,9 +23,6 @@ from credence.lists import exports
 from credence.lists import repository as repo
 from credence.measures.catalog import DOMAINS
 from credence.measures.checks import UnknownDomain, read_bidders, write_rows
-from credence.process.errors import NotAllowed, NotFound
-from credence.process.machine import IllegalTransition
-from credence.records.service import RowsRejected
 
 if TYPE_CHECKING:
     from credence.api.app import Registry
@@ -138,10 +134,9 @@ def _registry(request: Request) -> Registry:
     return request.app.state.registry  # type: ignore[no-any-return]
 
 
-def _public_rows(reg: Registry, kind: ListKind, after: int = 0, limit: int | None = None) -> list[Any]:
+def _public_rows(reg: Registry, kind: ListKind) -> list[Any]:
     with reg.engine.connect() as conn:
-        rows = repo.current(conn, kind.value, reg.today(), after, limit)
-    return [exports.public_row(e, reg.catalog) for e in rows if not e.never_public]
+        return exports.public_rows(conn, reg.catalog, kind.value, reg.today())
 
 
 @router.get("/api/v1/lists/{kind}", response_model=Page[EntryOut], tags=["lists"])
@@ -153,8 +148,7 @@ def current(
 ) -> Page[EntryOut]:
     """The entries in force and public today, oldest first, with their legal basis and end date."""
     rows = _public_rows(_registry(request), kind)
-    items = [EntryOut(**r) for r in rows[(page - 1) * per_page : page * per_page]]
-    return Page(items=items, total=len(rows), page=page, per_page=per_page)
+    return Page.of(rows, page, per_page, lambda r: EntryOut(**r))
 
 
 @router.get("/api/v1/lists/{kind}/export", tags=["lists"])
@@ -217,20 +211,6 @@ def check_bidders(
 
 
 # -- the list procedures (demo only) -------------------------------------------------------------------
-
-
-@contextmanager
-def refusals() -> Iterator[None]:
-    try:
-        yield
-    except NotFound as exc:
-        raise ApiError(404, "not_found", str(exc)) from None
-    except RowsRejected as exc:
-        raise ApiError(422, "rejected", str(exc), [r.to_json() for r in exc.rejections]) from None
-    except IllegalTransition as exc:
-        raise ApiError(409, "illegal_transition", str(exc)) from None
-    except (NotAllowed, ValueError) as exc:
-        raise ApiError(409, "not_allowed", str(exc)) from None
 
 
 def _lists(request: Request) -> Any:
@@ -330,5 +310,4 @@ def own_entries(
     org = reg.organisation(code)
     with reg.engine.connect() as conn:
         rows = repo.of_organisation(conn, org.id)
-    items = [OwnEntryOut.model_validate(r) for r in rows[(page - 1) * per_page : page * per_page]]
-    return Page(items=items, total=len(rows), page=page, per_page=per_page)
+    return Page.of(rows, page, per_page, OwnEntryOut.model_validate)

@@ -8,12 +8,12 @@ stated in the body ("organisation:CODE", a department code).
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from credence.api.shapes import Page, Short, StrictIn, Text
+from credence.api.shapes import ApiError, Page, Short, StrictIn, Text
 from credence.lists import repository as lists_repo
 from credence.process import notices
 from credence.process import repository as repo
@@ -21,8 +21,6 @@ from credence.process.errors import NotAllowed, NotFound
 from credence.process.machine import IllegalTransition
 from credence.process.service import CORRECTABLE, DueProcess
 from credence.records.service import RecordNotFound, RowsRejected
-
-T = TypeVar("T")
 
 
 class DeliveryIn(StrictIn):
@@ -123,7 +121,23 @@ class AwaitingOut(BaseModel):
     days_left: int = Field(description="Calendar days until the deadline; negative when overdue.")
 
 
-def add_process_routes(app: FastAPI, get_registry: Callable[[], Any], api_error: type[Exception]) -> None:
+@contextmanager
+def refusals() -> Iterator[None]:
+    """A due-process refusal as the one error shape: 404 for what does not exist, 422 for a correction
+    that fails the submission checks, 409 for a step the procedure or its rules do not allow."""
+    try:
+        yield
+    except (NotFound, RecordNotFound) as exc:
+        raise ApiError(404, "not_found", str(exc)) from None
+    except RowsRejected as exc:
+        raise ApiError(422, "rejected", str(exc), [r.to_json() for r in exc.rejections]) from None
+    except IllegalTransition as exc:
+        raise ApiError(409, "illegal_transition", str(exc)) from None
+    except (NotAllowed, ValueError) as exc:
+        raise ApiError(409, "not_allowed", str(exc)) from None
+
+
+def add_process_routes(app: FastAPI, get_registry: Callable[[], Any]) -> None:
     """Register the routes on the app; `get_registry` is the app's registry dependency."""
 
     Reg = Annotated[Any, Depends(get_registry)]
@@ -134,24 +148,6 @@ def add_process_routes(app: FastAPI, get_registry: Callable[[], Any], api_error:
     def process(reg: Any, request: Request) -> DueProcess:
         reg.demo_only(request)
         return reg.process  # type: ignore[no-any-return]
-
-    @contextmanager
-    def refusals() -> Iterator[None]:
-        try:
-            yield
-        except (NotFound, RecordNotFound) as exc:
-            raise api_error(404, "not_found", str(exc)) from None
-        except RowsRejected as exc:
-            details = [r.to_json() for r in exc.rejections]
-            raise api_error(422, "rejected", str(exc), details) from None
-        except IllegalTransition as exc:
-            raise api_error(409, "illegal_transition", str(exc)) from None
-        except (NotAllowed, ValueError) as exc:
-            raise api_error(409, "not_allowed", str(exc)) from None
-
-    def paged(items: list[T], page: int, per_page: int) -> Page[T]:
-        start = (page - 1) * per_page
-        return Page(items=items[start : start + per_page], total=len(items), page=page, per_page=per_page)
 
     @app.get("/api/v1/outbox", response_model=Page[dict[str, Any]], tags=["due process"])
     def outbox(
@@ -165,7 +161,7 @@ def add_process_routes(app: FastAPI, get_registry: Callable[[], Any], api_error:
         `after` = the last notice id handled."""
         service = process(reg, request)
         if department is not None and department not in reg.catalog.departments:
-            raise api_error(404, "not_found", f"no department {department!r} in the catalog")
+            raise ApiError(404, "not_found", f"no department {department!r} in the catalog")
         with reg.engine.connect() as conn:
             items = [service.notice_body(conn, n) for n in notices.outbox(conn, department, after, per_page)]
         return Page(items=items, total=len(items), page=1, per_page=per_page)
@@ -193,7 +189,7 @@ def add_process_routes(app: FastAPI, get_registry: Callable[[], Any], api_error:
         org = reg.organisation(code)
         with reg.engine.connect() as conn:
             items = [service.notice_body(conn, n) for n in notices.inbox(conn, org.id)]
-        return paged(items, page, per_page)
+        return Page.of(items, page, per_page)
 
     def of_organisation(reg: Any, request: Request, code: str, table: Any) -> list[Any]:
         process(reg, request)
@@ -213,7 +209,7 @@ def add_process_routes(app: FastAPI, get_registry: Callable[[], Any], api_error:
     ) -> Page[ObjectionOut]:
         """The organisation's objections, newest first, with their deadlines and outcomes."""
         rows = of_organisation(reg, request, code, repo.objections)
-        return paged([ObjectionOut.model_validate(r) for r in rows], page, per_page)
+        return Page.of(rows, page, per_page, ObjectionOut.model_validate)
 
     @app.get("/api/v1/organisations/{code}/repairs", response_model=Page[RepairOut], tags=["due process"])
     def organisation_repairs(
@@ -225,7 +221,7 @@ def add_process_routes(app: FastAPI, get_registry: Callable[[], Any], api_error:
     ) -> Page[RepairOut]:
         """The organisation's repair applications, newest first."""
         rows = of_organisation(reg, request, code, repo.repairs)
-        return paged([RepairOut.model_validate(r) for r in rows], page, per_page)
+        return Page.of(rows, page, per_page, RepairOut.model_validate)
 
     @app.get("/api/v1/departments/{department}/inbox", response_model=Page[AwaitingOut], tags=["due process"])
     def department_inbox(
@@ -238,8 +234,8 @@ def add_process_routes(app: FastAPI, get_registry: Callable[[], Any], api_error:
         """Objections and repair applications awaiting the department, soonest deadline first."""
         service = process(reg, request)
         if department not in reg.catalog.departments:
-            raise api_error(404, "not_found", f"no department {department!r} in the catalog")
-        return paged(awaiting(service, department), page, per_page)
+            raise ApiError(404, "not_found", f"no department {department!r} in the catalog")
+        return Page.of(awaiting(service, department), page, per_page)
 
     @app.post("/api/v1/objections", response_model=ObjectionOut, status_code=201, tags=["due process"])
     def object_(reg: Reg, request: Request, body: ObjectionIn) -> ObjectionOut:

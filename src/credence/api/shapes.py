@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -27,6 +28,15 @@ class Page(BaseModel, Generic[T]):
     total: int = Field(description="Items in all pages.")
     page: int
     per_page: int
+
+    @classmethod
+    def of(
+        cls, rows: Sequence[Any], page: int, per_page: int, item: Callable[[Any], T] | None = None
+    ) -> Page[T]:
+        """One page of rows held in full, each turned into an item by `item` (only those on the page)."""
+        chosen = rows[(page - 1) * per_page : page * per_page]
+        items = [item(r) for r in chosen] if item is not None else list(chosen)
+        return cls(items=items, total=len(rows), page=page, per_page=per_page)
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {

@@ -221,11 +221,7 @@ def current(
     app_ = app_context(ctx)
     on = app_.process().today()
     with app_.engine.connect() as conn:
-        rows = [
-            exports.public_row(e, app_.catalog)
-            for e in repo.current(conn, kind.value, on)
-            if not e.never_public
-        ]
+        rows = exports.public_rows(conn, app_.catalog, kind.value, on)
     if output == "csv":
         console.print(exports.to_csv(rows), end="", highlight=False, markup=False)
     elif output == "json":

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
+from sqlalchemy import Connection
+
 from credence.catalog import Catalog
+from credence.lists import repository as repo
 from credence.records.validation import spreadsheet_csv
 
 COLUMNS = (
@@ -20,6 +24,11 @@ COLUMNS = (
     "listed_from",
     "ends_on",
 )
+
+
+def public_rows(conn: Connection, catalog: Catalog, kind: str, today: date) -> list[dict[str, Any]]:
+    """A list as it is published today: its entries in force, without sole proprietors' (never public)."""
+    return [public_row(e, catalog) for e in repo.current(conn, kind, today) if not e.never_public]
 
 
 def public_row(entry: Any, catalog: Catalog) -> dict[str, Any]:

@@ -98,9 +98,8 @@ def current_query(today: date) -> Select[Any]:
     )
 
 
-def current(conn: Connection, kind: str, today: date, after: int = 0, limit: int | None = None) -> list[Any]:
-    query = current_query(today).where(entries.c.list == kind, entries.c.id > after).order_by(entries.c.id)
-    return list(conn.execute(query if limit is None else query.limit(limit)))
+def current(conn: Connection, kind: str, today: date) -> list[Any]:
+    return list(conn.execute(current_query(today).where(entries.c.list == kind).order_by(entries.c.id)))
 
 
 def current_of(conn: Connection, organisation_id: int, today: date) -> list[Any]:

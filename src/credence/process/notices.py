@@ -67,21 +67,8 @@ def produce(
     message: str | None = None,
 ) -> int:
     """One notice about one record; returns its id."""
-    return int(
-        conn.execute(
-            insert(notices)
-            .values(
-                kind=kind,
-                organisation_id=record.organisation_id,
-                department=record.department,
-                record_id=record.id,
-                version=record.current_version,
-                message=message,
-                produced_at=now,
-                deemed_on=deemed,
-            )
-            .returning(notices.c.id)
-        ).scalar_one()
+    return _insert(
+        conn, kind, record, now, deemed, message, record_id=record.id, version=record.current_version
     )
 
 
@@ -89,22 +76,23 @@ def produce_about_entry(
     conn: Connection, kind: str, entry: Any, now: datetime, deemed: date, message: str
 ) -> int:
     """One notice about a list entry (a proposal, a warning, a decision); returns its id."""
-    return int(
-        conn.execute(
-            insert(notices)
-            .values(
-                kind=kind,
-                organisation_id=entry.organisation_id,
-                department=entry.department,
-                record_id=entry.record_id,
-                list_entry_id=entry.id,
-                message=message,
-                produced_at=now,
-                deemed_on=deemed,
-            )
-            .returning(notices.c.id)
-        ).scalar_one()
-    )
+    return _insert(conn, kind, entry, now, deemed, message, record_id=entry.record_id, list_entry_id=entry.id)
+
+
+def _insert(
+    conn: Connection, kind: str, about: Any, now: datetime, deemed: date, message: str | None, **refs: Any
+) -> int:
+    """A notice to `about`'s organisation from its department, referring to what `refs` name."""
+    values = {
+        "kind": kind,
+        "organisation_id": about.organisation_id,
+        "department": about.department,
+        "message": message,
+        "produced_at": now,
+        "deemed_on": deemed,
+        **refs,
+    }
+    return int(conn.execute(insert(notices).values(**values).returning(notices.c.id)).scalar_one())
 
 
 def select_pending() -> Any:

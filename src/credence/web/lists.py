@@ -15,7 +15,6 @@ from credence.api.app import Registry
 from credence.catalog.model import ListKind
 from credence.identity import SubjectError
 from credence.lists import exports
-from credence.lists import repository as repo
 from credence.lists.config import FIELDS
 from credence.lists.service import TITLE
 from credence.measures.catalog import DOMAINS
@@ -41,8 +40,7 @@ def add_list_pages(app: FastAPI, registry: Registry) -> None:
 
     def current(kind: ListKind) -> list[dict[str, Any]]:
         with registry.engine.connect() as conn:
-            rows = repo.current(conn, kind.value, registry.today())
-        return [exports.public_row(e, registry.catalog) for e in rows if not e.never_public]
+            return exports.public_rows(conn, registry.catalog, kind.value, registry.today())
 
     @app.get("/lists", response_class=HTMLResponse, include_in_schema=False)
     def lists_page(request: Request) -> HTMLResponse:
