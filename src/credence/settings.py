@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -134,4 +134,44 @@ class Settings(BaseSettings):
         ge=0,
         description="How often the server applies what is due (deemed deliveries, lapsed objections, "
         "expiries); 0 turns the schedule off.",
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="The server's secret: signs web session cookies and CSRF tokens. Required outside "
+        "demo mode (a demo server makes one per start).",
+    )
+    log_key_path: Path | None = Field(
+        default=None,
+        description="The Ed25519 private key (PEM) that signs the transparency log's checkpoints; "
+        "`credence log keygen` makes one. Required outside demo mode (a demo makes one beside its store).",
+    )
+    log_origin: str = Field(
+        default="credence.localhost/log",
+        min_length=1,
+        max_length=200,
+        description="The log's name in its checkpoints (C2SP origin line); unique to this registry.",
+    )
+    checkpoint_interval_seconds: int = Field(
+        default=3600,
+        ge=0,
+        description="How often the server signs a checkpoint when the log has grown; 0 turns it off "
+        "(checkpoints are still made on demand).",
+    )
+    session_hours: int = Field(default=12, ge=1, le=24 * 30, description="Hours a web sign-in lasts.")
+    token_days: int = Field(
+        default=90, ge=1, le=3650, description="Days an API token lasts unless made with another expiry."
+    )
+    rate_limit: str = Field(
+        default="600/minute",
+        description="Requests allowed per API token (or, without one, per address), in the `limits` "
+        "notation; more get 429 with Retry-After.",
+    )
+    sign_in_rate_limit: str = Field(
+        default="5/minute",
+        description="Password sign-in attempts allowed per user name and per address.",
+    )
+    max_request_bytes: int = Field(
+        default=16 << 20,
+        ge=1024,
+        description="Largest request body accepted; larger requests get 413.",
     )

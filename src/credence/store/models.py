@@ -6,7 +6,19 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from credence.store.types import UTCDateTime
@@ -377,3 +389,132 @@ class CreditReport(Base):
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
     content_sha256: Mapped[str] = mapped_column(String(64))
     content: Mapped[str] = mapped_column(Text)  # canonical JSON of what the report says
+
+
+# --- Accountability: the transparency log, its checkpoints and followers; accounts, tokens and reads ---
+
+
+class LogEntry(Base):
+    """One decision event in the transparency log, at its index (from 0, without gaps). The leaf commits
+    to the kind, the time and a salted commitment to the content; the content and salt may later be erased
+    (repair, expiry) while the leaf still proves the event happened."""
+
+    __tablename__ = "log_entries"
+
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(32))  # e.g. record.submitted, list.listed, rating.changed
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ref: Mapped[str] = mapped_column(Text)  # what the event is about, e.g. record:123, list_entry:7
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    public: Mapped[bool] = mapped_column()  # may its content be shown to anyone (the change feed)?
+    content: Mapped[str | None] = mapped_column(Text)  # canonical JSON; NULL once erased
+    salt: Mapped[bytes | None] = mapped_column(LargeBinary(16))  # NULL once erased
+    commitment: Mapped[bytes] = mapped_column(LargeBinary(32))  # SHA-256(salt || content)
+    leaf_hash: Mapped[bytes] = mapped_column(LargeBinary(32))  # RFC 9162 leaf hash of the entry
+
+
+class LogHead(Base):
+    """The log's one head row: its size and the right edge of its tree (the roots of its complete
+    subtrees, largest first), locked by every append so that indices have no gaps and no forks."""
+
+    __tablename__ = "log_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # always 1
+    size: Mapped[int] = mapped_column(BigInteger)
+    frontier: Mapped[bytes] = mapped_column(LargeBinary)  # 32-byte hashes, concatenated
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class LogNode(Base):
+    """The hash of a complete subtree of 2**level leaves starting at leaf idx * 2**level (level >= 1)."""
+
+    __tablename__ = "log_nodes"
+
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class LogCheckpoint(Base):
+    """A signed checkpoint (C2SP tlog-checkpoint, Ed25519 signed note) of the log at a size."""
+
+    __tablename__ = "log_checkpoints"
+    __table_args__ = (Index("ix_log_checkpoints_size", "size"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    root: Mapped[bytes] = mapped_column(LargeBinary(32))
+    note: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class FeedConsumer(Base):
+    """A follower of the change feed and the last log index it acknowledged having applied."""
+
+    __tablename__ = "feed_consumers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    acked: Mapped[int] = mapped_column(BigInteger)  # -1 before the first acknowledgement
+    acked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Account(Base):
+    """A person who signs in on the web: a role, what it acts for, and an argon2 password hash."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[str] = mapped_column(String(16))  # organisation | department | operator | auditor
+    department: Mapped[str | None] = mapped_column(String(32))
+    organisation_code: Mapped[str | None] = mapped_column(String(32))
+    password_hash: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ApiToken(Base):
+    """An API token, stored only as its SHA-256 (tokens are 256-bit random, so a fast hash is enough);
+    shown once when made; revocable; always with an expiry."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(16))
+    department: Mapped[str | None] = mapped_column(String(32))
+    organisation_code: Mapped[str | None] = mapped_column(String(32))
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class WebSession(Base):
+    """A signed-in web session, known by the SHA-256 of its cookie value; it expires and can be ended."""
+
+    __tablename__ = "web_sessions"
+
+    id_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AccessRead(Base):
+    """A read of an organisation's non-public data: who, for which purpose, when. The organisation sees
+    these on its own page."""
+
+    __tablename__ = "access_reads"
+    __table_args__ = (Index("ix_access_reads_organisation", "organisation_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(Text)  # e.g. "department MR, token 'MR licensing system' (#3)"
+    role: Mapped[str] = mapped_column(String(16))
+    department: Mapped[str | None] = mapped_column(String(32))
+    purpose: Mapped[str] = mapped_column(String(32))
+    what: Mapped[str] = mapped_column(Text)  # the route or page read

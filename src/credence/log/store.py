@@ -1,0 +1,254 @@
+"""The transparency log in the store: appending decision events, tree heads and proofs from stored nodes.
+
+An append runs in the caller's transaction, last, so that the event and its log entry commit together or
+not at all. It locks the one head row (SELECT … FOR UPDATE on PostgreSQL; SQLite has one writer), takes
+the next indices, and stores each entry, the hashes of the complete subtrees it closes, and the new right
+edge of the tree: so indices have no gaps, the log no forks, and a root costs no reads beyond the head.
+
+Each entry's leaf commits to its index, kind and time and to a salted commitment to its content
+(SHA-256(salt || canonical JSON)): the content stays in the store and may later be erased (repair, expiry)
+while the leaf still proves the event happened; without the salt nobody can confirm a guess of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator, Mapping, MutableMapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from credence.log import merkle
+from credence.store.db import bulk_insert
+from credence.store.models import LogEntry, LogHead, LogNode
+
+LEAF_PREFIX = b"credence-log-entry/v1\n"
+HEAD_ID = 1
+
+# Every kind of decision event the log takes; an append of any other kind is refused.
+EVENT_KINDS: dict[str, str] = {
+    "record.submitted": "a department submitted a record (new, or a new version)",
+    "record.published": "a record's notice was delivered, so it is published and counts",
+    "record.corrected": "a record was corrected (after an objection)",
+    "record.withdrawn": "a record was withdrawn",
+    "record.reinstated": "a withdrawn record was reinstated",
+    "record.ended": "a record ended (its list entry expired, was cured or removed)",
+    "record.expired": "a record left its publication period",
+    "objection.filed": "an objection was filed",
+    "objection.answered": "an objection was answered, or lapsed",
+    "repair.applied": "an organisation applied for credit repair",
+    "repair.decided": "a credit repair was approved or refused",
+    "notice.produced": "a notice was produced",
+    "notice.delivered": "a notice was delivered, or deemed delivered",
+    "list.proposed": "an organisation was proposed for a list",
+    "list.listed": "an organisation was put on a list",
+    "list.delisted": "a list entry ended (expired, cured, removed, revoked, moved)",
+    "list.step": "another step of a list entry (hearing, warning ...)",
+    "measure.applied": "an incentive or discipline measure applied",
+    "measure.lifted": "a measure was lifted",
+    "commitment.made": "a credit commitment was made",
+    "commitment.settled": "a commitment was marked kept or broken",
+    "rating.changed": "an organisation's grade changed",
+    "policy.changed": "the rating policy in force changed",
+    "catalog.changed": "the catalog in force changed",
+    "access.read": "a public body read an organisation's non-public data, for a stated purpose",
+}
+
+
+class UnknownEventKind(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A decision event to append: what kind, what about (a reference such as record:123), its content
+    (JSON values), and whether its content may be shown to anyone (published records' events)."""
+
+    kind: str
+    ref: str
+    content: Mapping[str, Any]
+    organisation_id: int | None = None
+    public: bool = False
+
+
+@dataclass
+class Head:
+    size: int
+    frontier: list[bytes] = field(default_factory=list)  # roots of the complete subtrees, largest first
+
+    @property
+    def root(self) -> bytes:
+        return fold(self.frontier)
+
+
+def canonical(content: Mapping[str, Any]) -> bytes:
+    """The canonical JSON of an event's content: sorted keys, no spaces, UTF-8; dates as ISO text."""
+    return orjson.dumps(content, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str)
+
+
+def commitment(salt: bytes, content: bytes) -> bytes:
+    return hashlib.sha256(salt + content).digest()
+
+
+def leaf_data(index: int, kind: str, at: datetime, commitment_: bytes) -> bytes:
+    """What a leaf is the RFC 9162 hash of: the entry's index, kind, UTC time and commitment."""
+    stamp = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return LEAF_PREFIX + f"{index}\n{kind}\n{stamp}\n{commitment_.hex()}\n".encode()
+
+
+def entry_leaf_hash(index: int, kind: str, at: datetime, commitment_: bytes) -> bytes:
+    return merkle.leaf_hash(leaf_data(index, kind, at, commitment_))
+
+
+def fold(frontier: Sequence[bytes]) -> bytes:
+    """The root of a tree from its right edge (its complete subtrees' roots, largest first)."""
+    if not frontier:
+        return merkle.EMPTY_ROOT
+    value = frontier[-1]
+    for left in reversed(frontier[:-1]):
+        value = merkle.node_hash(left, value)
+    return value
+
+
+def push(frontier: list[bytes], size: int, leaf: bytes) -> list[tuple[int, int, bytes]]:
+    """Add the leaf at index `size` to the right edge, in place; return the complete subtrees it closes
+    as (level, index at that level, hash)."""
+    closed: list[tuple[int, int, bytes]] = []
+    node, level, n = leaf, 0, size
+    while n & 1:
+        node = merkle.node_hash(frontier.pop(), node)
+        level += 1
+        n >>= 1
+        closed.append((level, ((size + 1) >> level) - 1, node))
+    frontier.append(node)
+    return closed
+
+
+def head(conn: Connection, *, lock: bool = False) -> Head:
+    """The log's size and right edge (locked for an append when `lock`)."""
+    query = select(LogHead.size, LogHead.frontier).where(LogHead.id == HEAD_ID)
+    if lock:
+        _ensure_head(conn)
+        query = query.with_for_update()
+    row = conn.execute(query).first()
+    if row is None:
+        return Head(0, [])
+    data = bytes(row.frontier)
+    return Head(row.size, [data[i : i + 32] for i in range(0, len(data), 32)])
+
+
+def append(conn: Connection, events: Sequence[Event], at: datetime) -> range:
+    """Append the events in the caller's transaction (call it last, just before commit); their indices."""
+    for event in events:
+        if event.kind not in EVENT_KINDS:
+            raise UnknownEventKind(f"unknown log event kind '{event.kind}'")
+    if not events:
+        return range(0)
+    current = head(conn, lock=True)
+    start = current.size
+    frontier = current.frontier
+    entries: list[tuple[Any, ...]] = []
+    nodes: list[tuple[int, int, bytes]] = []
+    for offset, event in enumerate(events):
+        index = start + offset
+        content = canonical(event.content)
+        salt = os.urandom(16)
+        committed = commitment(salt, content)
+        leaf = entry_leaf_hash(index, event.kind, at, committed)
+        entries.append(
+            (index, event.kind, at, event.ref, event.organisation_id, event.public,
+             content.decode(), salt, committed, leaf)
+        )  # fmt: skip
+        nodes.extend(push(frontier, index, leaf))
+    bulk_insert(
+        conn,
+        LogEntry.__table__,  # type: ignore[arg-type]
+        (
+            "idx",
+            "kind",
+            "at",
+            "ref",
+            "organisation_id",
+            "public",
+            "content",
+            "salt",
+            "commitment",
+            "leaf_hash",
+        ),
+        entries,
+    )
+    bulk_insert(conn, LogNode.__table__, ("level", "idx", "hash"), nodes)  # type: ignore[arg-type]
+    conn.execute(
+        update(LogHead)
+        .where(LogHead.id == HEAD_ID)
+        .values(size=start + len(events), frontier=b"".join(frontier), updated_at=at)
+    )
+    return range(start, start + len(events))
+
+
+def _ensure_head(conn: Connection) -> None:
+    insert: Any = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(LogHead)
+    conn.execute(
+        insert.values(id=HEAD_ID, size=0, frontier=b"", updated_at=datetime.now(UTC)).on_conflict_do_nothing()
+    )
+
+
+class StoredSubtrees(MutableMapping[tuple[int, int], bytes]):
+    """merkle's subtree cache, read from log_nodes: complete subtrees come from the store (one row each),
+    and what merkle computes is kept for the rest of the call only."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.computed: dict[tuple[int, int], bytes] = {}
+
+    def __getitem__(self, key: tuple[int, int]) -> bytes:
+        value = self.computed.get(key)
+        if value is not None:
+            return value
+        start, end = key
+        level = (end - start).bit_length() - 1
+        found = self.conn.execute(
+            select(LogNode.hash).where(LogNode.level == level, LogNode.idx == start >> level)
+        ).scalar()
+        if found is None:
+            raise KeyError(key)
+        return bytes(found)
+
+    def __setitem__(self, key: tuple[int, int], value: bytes) -> None:
+        self.computed[key] = value
+
+    def __delitem__(self, key: tuple[int, int]) -> None:
+        del self.computed[key]
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        return iter(self.computed)
+
+    def __len__(self) -> int:
+        return len(self.computed)
+
+
+def leaf_hash_at(conn: Connection, index: int) -> bytes:
+    found = conn.execute(select(LogEntry.leaf_hash).where(LogEntry.idx == index)).scalar()
+    if found is None:
+        raise LookupError(f"the log has no entry {index}")
+    return bytes(found)
+
+
+def root_at(conn: Connection, size: int) -> bytes:
+    """The root of the log's first `size` entries, from stored subtrees."""
+    return merkle.root(lambda i: leaf_hash_at(conn, i), size, cache=StoredSubtrees(conn))
+
+
+def inclusion_proof(conn: Connection, index: int, size: int) -> list[bytes]:
+    return merkle.inclusion_proof(lambda i: leaf_hash_at(conn, i), index, size, cache=StoredSubtrees(conn))
+
+
+def consistency_proof(conn: Connection, old_size: int, size: int) -> list[bytes]:
+    return merkle.consistency_proof(
+        lambda i: leaf_hash_at(conn, i), old_size, size, cache=StoredSubtrees(conn)
+    )
