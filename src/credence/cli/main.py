@@ -9,6 +9,7 @@ import typer
 from pydantic import ValidationError
 
 from credence.cli import (
+    access,
     catalog,
     checks,
     commitments,
@@ -46,6 +47,8 @@ app.add_typer(lists.app, name="lists")
 app.add_typer(commitments.app, name="commitments")
 app.add_typer(checks.measures_app, name="measures")
 app.add_typer(reports.app, name="report")
+app.add_typer(access.tokens_app, name="token")
+app.add_typer(access.users_app, name="user")
 app.command("check")(checks.check)
 app.command("tick")(process.tick)
 app.command("rate")(rating.rate)

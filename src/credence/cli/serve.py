@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from credence.access.startup import startup_problems
 from credence.catalog import CatalogError
 from credence.cli.context import app_context, console, fail
 from credence.process.schedule import TickSchedule
@@ -27,6 +28,9 @@ def serve(
     app_ = app_context(ctx)
     migrate.upgrade(app_.engine)
     settings = app_.settings.model_copy(update={"demo_mode": demo or app_.settings.demo_mode})
+    problems = startup_problems(settings, app_.engine)
+    if problems:
+        raise fail("the server does not start outside demo mode without:\n  " + "\n  ".join(problems), 1)
     try:
         api = create_app(settings, app_.clock)
     except (CatalogError, PolicyError) as exc:
