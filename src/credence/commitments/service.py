@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine, Table, insert, select, update
 from credence.catalog import Catalog
 from credence.clock import Clock, today
 from credence.commitments.templates import BROKEN, MADE, Template, Templates
+from credence.log import events as log
 from credence.process import repository as process_repo
 from credence.process.errors import NotAllowed, NotFound, needs
 from credence.process.machine import COMMITMENT
@@ -89,7 +90,10 @@ class CommitmentService:
             conn.execute(
                 update(commitments).where(commitments.c.id == commitment_id).values(record_id=record_id)
             )
-            return find(conn, commitment_id)
+            made = find(conn, commitment_id)
+            log.note(conn, log.about_commitment("commitment.made", made, due_on=due_on, record_id=record_id))
+            log.flush(conn, now)
+            return made
 
     def mark(self, commitment_id: int, *, department: str, kept: bool, actor: str, reason: str) -> Marked:
         """The department finds the commitment kept, or broken: a broken one becomes a record of breach of
@@ -133,7 +137,15 @@ class CommitmentService:
                 )
                 values["breach_record_id"] = breach
             conn.execute(update(commitments).where(commitments.c.id == commitment_id).values(**values))
-            return Marked(find(conn, commitment_id), breach)
+            marked = find(conn, commitment_id)
+            log.note(
+                conn,
+                log.about_commitment(
+                    "commitment.settled", marked, reason=reason.strip(), breach_record_id=breach
+                ),
+            )
+            log.flush(conn, self.clock.now())
+            return Marked(marked, breach)
 
     def _template(self, code: str, department: str) -> Template:
         rule = self.templates.templates.get(code)

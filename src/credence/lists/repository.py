@@ -47,6 +47,17 @@ def of_record(conn: Connection, record_id: int) -> Any | None:
     return conn.execute(select(entries).where(entries.c.record_id == record_id)).first()
 
 
+def of_records(conn: Connection, record_ids: Sequence[int]) -> list[Any]:
+    """The entries of these records (a list entry's record is its own)."""
+    found: list[Any] = []
+    for start in range(0, len(record_ids), 5000):
+        part = list(record_ids[start : start + 5000])
+        found.extend(
+            conn.execute(select(entries).where(entries.c.record_id.in_(part)).order_by(entries.c.id))
+        )
+    return found
+
+
 def live(conn: Connection, organisation_id: int, kind: str, criterion: str) -> Any | None:
     return conn.execute(
         select(entries).where(

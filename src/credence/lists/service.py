@@ -24,6 +24,8 @@ from credence.catalog.model import LIST_NAMES, ListKind
 from credence.clock import Clock, today
 from credence.lists import repository as repo
 from credence.lists.config import FIELDS, Criterion, Lists
+from credence.log import events as log
+from credence.measures.catalog import Measures, load_measures
 from credence.process import notices
 from credence.process import repository as process_repo
 from credence.process.errors import NotAllowed, NotFound, needs
@@ -70,6 +72,7 @@ class ListService:
         settings: Settings,
         rating: RatingService,
         ingest: IngestService,
+        measures: Measures | None = None,
     ) -> None:
         self.engine = engine
         self.catalog = catalog
@@ -78,6 +81,14 @@ class ListService:
         self.settings = settings
         self.rating = rating
         self.ingest = ingest
+        self._measures = measures
+
+    @property
+    def measures(self) -> Measures:
+        """The measures catalog in force (loaded when first needed): which measures an entry brings."""
+        if self._measures is None:
+            self._measures = load_measures(self.catalog, self.settings.measures_path)
+        return self._measures
 
     def today(self) -> date:
         return today(self.clock, self.settings.timezone)
@@ -113,6 +124,7 @@ class ListService:
                 f"You have {self.settings.list_answer_days} days from delivery of this notice to answer, and "
                 "may ask for a hearing if you dispute the facts. Nothing is published before the decision.",
             )
+            log.flush(conn, self.clock.now())
             return repo.find(conn, entry.id)
 
     def opened(self, conn: Connection, delivered: Sequence[Any]) -> int:
@@ -144,6 +156,7 @@ class ListService:
                 )
             self._step(conn, entry, "be answered", filed_by, statement)
             repo.change(conn, entry.id, answer=statement.strip(), hearing_requested=hearing)
+            log.flush(conn, self.clock.now())
             return repo.find(conn, entry_id)
 
     def decide(
@@ -166,6 +179,7 @@ class ListService:
                 self._notice(
                     conn, "list", entry, f"The proposal to list you (entry {entry_id}) was dropped: {reason}"
                 )
+                log.flush(conn, self.clock.now())
                 return repo.find(conn, entry_id)
             SERIOUS_ENTRY.next(entry.state, "be listed", f"list entry {entry_id}")
             assert entry.answer_due is not None  # set when the proposal was noticed
@@ -184,6 +198,7 @@ class ListService:
             starts = self.today()
             repo.change(conn, entry.id, hearing=hearing.strip() if hearing else None)
             self._list(conn, entry, starts, starts + timedelta(days=rule.max_days), actor, reason)
+            log.flush(conn, self.clock.now())
             return repo.find(conn, entry_id)
 
     # -- abnormal operation ------------------------------------------------------------------------------
@@ -202,6 +217,7 @@ class ListService:
                 conn, kind, organisation, department, rule, "listed", actor, facts, decision_ref
             )
             self._list(conn, entry, self.today(), None, actor, facts, event=None)
+            log.flush(conn, self.clock.now())
             return repo.find(conn, entry.id)
 
     def cure(self, entry_id: int, *, department: str, actor: str, evidence: str) -> Any:
@@ -210,6 +226,7 @@ class ListService:
         with self.engine.begin() as conn:
             entry = self._entry(conn, entry_id, department)
             self._end(conn, entry, "be cured", actor, evidence)
+            log.flush(conn, self.clock.now())
             return repo.find(conn, entry_id)
 
     # -- honours -----------------------------------------------------------------------------------------
@@ -240,6 +257,7 @@ class ListService:
             organisation = self._organisation(conn, subject)
             entry = self._add(conn, kind, organisation, department, rule, "listed", actor, facts, None)
             self._list(conn, entry, starts, ends_on or latest, actor, facts, event=None)
+            log.flush(conn, self.clock.now())
             return repo.find(conn, entry.id)
 
     def revoke(self, entry_id: int, *, department: str, actor: str, reason: str) -> Any:
@@ -247,6 +265,7 @@ class ListService:
         with self.engine.begin() as conn:
             entry = self._entry(conn, entry_id, department)
             self._end(conn, entry, "be revoked", actor, reason)
+            log.flush(conn, self.clock.now())
             return repo.find(conn, entry_id)
 
     # -- following the record and time -------------------------------------------------------------------
@@ -261,9 +280,22 @@ class ListService:
             kind = ListKind(entry.list)
             event = "be removed on repair" if kind is ListKind.serious_dishonesty else "be cured"
         state = MACHINE[ListKind(entry.list)].next(entry.state, event, f"list entry {entry.id}")
-        self._record_step(conn, entry, state, event, actor, reason)
+        self._record_step(conn, entry, state, event, actor, reason, record=record)
         if state != "listed":
             repo.change(conn, entry.id, ended_on=self.today())
+
+    def took_effect(self, conn: Connection, published: Sequence[Any]) -> None:
+        """Records just published (records rows with never_public) that are listed entries' records bring
+        those entries' measures into force: measures are derived from entries in force, not stored, so
+        their start is logged here."""
+        listed = [r for r in published if self.catalog.categories[r.category].list is not None]
+        by_record = {r.id: r for r in listed}
+        for entry in repo.of_records(conn, list(by_record)):
+            if entry.state != "listed":
+                continue
+            record = by_record[entry.record_id]
+            public = log.entry_public(conn, self.catalog, record, never_public=record.never_public)
+            self._note_measures(conn, "measure.applied", entry, public, since=self.today())
 
     def tick_in(self, conn: Connection, result: ListTick) -> None:
         """Expiries, escalation warnings and escalations due today, in the caller's transaction."""
@@ -287,6 +319,7 @@ class ListService:
             repo.add_event(
                 conn, entry.id, entry.state, "warned", "registry", f"moves on {moves_on}", self.clock.now()
             )
+            log.note(conn, log.about_entry("list.step", entry, event="warned", moves_on=moves_on))
             result.warned += 1
         rule = self.lists.escalation
         for entry in repo.to_escalate(conn, on, escalation, warning) if rule is not None else []:
@@ -377,7 +410,11 @@ class ListService:
             escalated_from=escalated_from,
         )
         repo.add_event(conn, entry_id, state, "created", actor.strip(), facts.strip(), now)
-        return repo.find(conn, entry_id)
+        entry = repo.find(conn, entry_id)
+        if state == "proposed":  # a listed entry is logged by _list, which puts it in force
+            ref = decision_ref.strip() if decision_ref else None
+            log.note(conn, log.about_entry("list.proposed", entry, decision_ref=ref))
+        return entry
 
     def _list(
         self,
@@ -391,7 +428,7 @@ class ListService:
     ) -> None:
         """The entry in force from `starts`: its record is stored (and noticed) in the list's category."""
         if event is not None:
-            self._step(conn, entry, event, actor, reason)
+            self._step(conn, entry, event, actor, reason, logged=False)
         kind = ListKind(entry.list)
         category = self.catalog.list_category(kind)
         if category is None:
@@ -416,6 +453,21 @@ class ListService:
             procedure="list procedure",
         )
         repo.change(conn, entry.id, starts_on=starts, ends_on=ends, record_id=record_id)
+        # Not public yet: the entry is published with its record, once the record's notice is delivered.
+        log.note(
+            conn,
+            log.about_entry(
+                "list.listed",
+                repo.find(conn, entry.id),
+                event=event or "created",
+                field=entry.field,
+                decision_ref=entry.decision_ref,
+                starts_on=starts,
+                ends_on=ends,
+                record_id=record_id,
+                escalated_from=entry.escalated_from,
+            ),
+        )
 
     def _end(self, conn: Connection, entry: Any, event: str, actor: str, reason: str) -> None:
         """Take an entry out of force, with its record, and re-rate the organisation."""
@@ -426,6 +478,13 @@ class ListService:
             if record.state == "active":
                 RECORD.next(record.state, "end", f"record '{record.source_record_id}'")
                 now = self.clock.now()
+                public = log.entry_public(conn, self.catalog, record)
+                log.note(
+                    conn,
+                    log.about_record(
+                        "record.ended", record, public=public, list_entry_id=entry.id, reason=reason.strip()
+                    ),
+                )
                 records_repo.set_state(conn, record.id, "ended", now)
                 records_repo.add_event(
                     conn,
@@ -445,17 +504,66 @@ class ListService:
         )
         self.rating.rate_within(conn, [entry.organisation_id], f"list entry {entry.id} {ENDINGS[event]}")
 
-    def _step(self, conn: Connection, entry: Any, event: str, actor: str, reason: str) -> str:
+    def _step(
+        self, conn: Connection, entry: Any, event: str, actor: str, reason: str, *, logged: bool = True
+    ) -> str:
         machine: Machine = MACHINE[ListKind(entry.list)]
         state = machine.next(entry.state, event, f"list entry {entry.id}")
-        self._record_step(conn, entry, state, event, actor, reason)
+        self._record_step(conn, entry, state, event, actor, reason, logged=logged)
         return state
 
     def _record_step(
-        self, conn: Connection, entry: Any, state: str, event: str, actor: str, reason: str
+        self,
+        conn: Connection,
+        entry: Any,
+        state: str,
+        event: str,
+        actor: str,
+        reason: str,
+        *,
+        record: Any | None = None,
+        logged: bool = True,
     ) -> None:
+        """Move an entry to `state`, keep the step's event and log it. `record` is the entry's record as it
+        was before the step (read here when not given)."""
+        if logged:
+            self._note_step(conn, entry, state, event, reason, record)
         repo.change(conn, entry.id, state=state)
         repo.add_event(conn, entry.id, state, event, actor.strip(), reason.strip(), self.clock.now())
+
+    def _note_step(
+        self, conn: Connection, entry: Any, state: str, event: str, reason: str, record: Any | None
+    ) -> None:
+        """Log a step of an entry (before it is taken). Leaving "listed" delists it and lifts its measures
+        if it was in force (its record published and active); public if anyone could see the entry."""
+        content = {"state": state, "event": event, "from": entry.state, "reason": reason.strip()}
+        if entry.state != "listed":
+            kind = "list.listed" if state == "listed" else "list.step"  # listed again on reinstatement
+            log.note(conn, log.about_entry(kind, entry, **content))
+            return
+        if record is None and entry.record_id is not None:
+            record = process_repo.record(conn, entry.record_id)
+        in_force = record is not None and record.noticed_at is not None and record.state == "active"
+        public = log.entry_public(conn, self.catalog, record)
+        log.note(conn, log.about_entry("list.delisted", entry, public=public, **content))
+        if in_force:
+            self._note_measures(conn, "measure.lifted", entry, public, reason=reason.strip())
+
+    def _note_measures(self, conn: Connection, kind: str, entry: Any, public: bool, **content: Any) -> None:
+        """measure.applied or measure.lifted for the measures an entry of its list brings, if any."""
+        codes = [
+            m.code
+            for m in self.measures.measures.values()
+            if m.trigger.list is not None and m.trigger.list.value == entry.list
+        ]
+        if codes:
+            trigger = f"list {entry.list}"
+            log.note(
+                conn,
+                log.about_measures(
+                    kind, f"list_entry:{entry.id}", entry.organisation_id, codes, trigger, public, **content
+                ),
+            )
 
     def _notice(self, conn: Connection, kind: str, entry: Any, message: str) -> int:
         return notices.produce_about_entry(

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, Table, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from credence.log import merkle
@@ -40,6 +40,7 @@ EVENT_KINDS: dict[str, str] = {
     "record.ended": "a record ended (its list entry expired, was cured or removed)",
     "record.expired": "a record left its publication period",
     "objection.filed": "an objection was filed",
+    "objection.extended": "an objection's answer period was extended on new information",
     "objection.answered": "an objection was answered, or lapsed",
     "repair.applied": "an organisation applied for credit repair",
     "repair.decided": "a credit repair was approved or refused",
@@ -129,13 +130,22 @@ def push(frontier: list[bytes], size: int, leaf: bytes) -> list[tuple[int, int, 
     return closed
 
 
+_HEADS: Table = LogHead.__table__  # type: ignore[assignment]
+_READ_HEAD = select(_HEADS.c.size, _HEADS.c.frontier).where(_HEADS.c.id == HEAD_ID)
+_LOCK_HEAD = _READ_HEAD.with_for_update()
+_MOVE_HEAD = (
+    _HEADS.update()
+    .where(_HEADS.c.id == HEAD_ID)
+    .values(size=bindparam("size"), frontier=bindparam("frontier"), updated_at=bindparam("at"))
+)
+
+
 def head(conn: Connection, *, lock: bool = False) -> Head:
     """The log's size and right edge (locked for an append when `lock`)."""
-    query = select(LogHead.size, LogHead.frontier).where(LogHead.id == HEAD_ID)
-    if lock:
+    row = conn.execute(_LOCK_HEAD if lock else _READ_HEAD).first()
+    if row is None and lock:
         _ensure_head(conn)
-        query = query.with_for_update()
-    row = conn.execute(query).first()
+        row = conn.execute(_LOCK_HEAD).first()
     if row is None:
         return Head(0, [])
     data = bytes(row.frontier)
@@ -183,11 +193,7 @@ def append(conn: Connection, events: Sequence[Event], at: datetime) -> range:
         entries,
     )
     bulk_insert(conn, LogNode.__table__, ("level", "idx", "hash"), nodes)  # type: ignore[arg-type]
-    conn.execute(
-        update(LogHead)
-        .where(LogHead.id == HEAD_ID)
-        .values(size=start + len(events), frontier=b"".join(frontier), updated_at=at)
-    )
+    conn.execute(_MOVE_HEAD, {"size": start + len(events), "frontier": b"".join(frontier), "at": at})
     return range(start, start + len(events))
 
 

@@ -135,8 +135,10 @@ def undelivered_about(
 
 def mark_delivered(
     conn: Connection, notices_: Sequence[Any], how: str, actor: str, channel: str | None, now: datetime
-) -> None:
-    """Record delivery of these notices and publish the records of the gating ones."""
+) -> list[Any]:
+    """Record delivery of these notices and publish the records of the gating ones. Returns the records
+    this published (with their organisation's never_public), for the log."""
+    published: list[Any] = []
     for start in range(0, len(notices_), 5000):
         part = notices_[start : start + 5000]
         conn.execute(
@@ -147,13 +149,15 @@ def mark_delivered(
         gating = [n.record_id for n in part if n.kind in GATING and n.record_id is not None]
         if gating:
             reason = f"notice {part[0].id} {how}" if len(part) == 1 else f"notice {how}"
-            publish(conn, gating, f"notice_{how}", actor, reason, now)
+            published.extend(publish(conn, gating, f"notice_{how}", actor, reason, now))
+    return published
 
 
 def publish(
     conn: Connection, record_ids: Sequence[int], kind: str, actor: str, reason: str, now: datetime
-) -> None:
-    """Set noticed_at on these records (those still awaiting it) and keep an event on each."""
+) -> list[Any]:
+    """Set noticed_at on these records (those still awaiting it) and keep an event on each. Returns them
+    as published, each with its organisation's never_public."""
     waiting = list(
         conn.execute(
             select(records.c.id, records.c.current_version).where(
@@ -162,8 +166,9 @@ def publish(
         )
     )
     if not waiting:
-        return
-    conn.execute(update(records).where(records.c.id.in_([r.id for r in waiting])).values(noticed_at=now))
+        return []
+    ids = [r.id for r in waiting]
+    conn.execute(update(records).where(records.c.id.in_(ids)).values(noticed_at=now))
     conn.execute(
         insert(events),
         [
@@ -178,16 +183,26 @@ def publish(
             for r in waiting
         ],
     )
+    return list(
+        conn.execute(
+            select(records, organisations.c.never_public)
+            .join(organisations, organisations.c.id == records.c.organisation_id)
+            .where(records.c.id.in_(ids))
+            .order_by(records.c.id)
+        )
+    )
 
 
-def deem_due(conn: Connection, today: date, now: datetime) -> list[Any]:
-    """Every notice past its deemed-delivery day counts as delivered. Returns them, as delivered."""
+def deem_due(conn: Connection, today: date, now: datetime) -> tuple[list[Any], list[Any]]:
+    """Every notice past its deemed-delivery day counts as delivered. Returns them, as delivered, and the
+    records they published (as mark_delivered)."""
     due = list(
         conn.execute(select(notices).where(notices.c.delivered_at.is_(None), notices.c.deemed_on <= today))
     )
-    mark_delivered(conn, due, "deemed", "registry", None, now)
+    published = mark_delivered(conn, due, "deemed", "registry", None, now)
     ids = [n.id for n in due]
-    return [n for start in range(0, len(ids), 5000) for n in _by_ids(conn, ids[start : start + 5000])]
+    delivered = [n for start in range(0, len(ids), 5000) for n in _by_ids(conn, ids[start : start + 5000])]
+    return delivered, published
 
 
 def _by_ids(conn: Connection, ids: Sequence[int]) -> list[Any]:

@@ -20,6 +20,7 @@ from credence.commitments.templates import Templates, load_templates
 from credence.lists import repository as lists_repo
 from credence.lists.config import Lists, load_lists
 from credence.lists.service import ListService, ListTick
+from credence.log import events as log
 from credence.process import notices
 from credence.process import repository as repo
 from credence.process.errors import NotAllowed, NotFound, needs
@@ -53,6 +54,7 @@ class TickResult:
     notices_deemed: int = 0
     objections_lapsed: int = 0
     repairs_overdue: int = 0
+    records_expired: int = 0
     grade_changes: int = 0
     lists: ListTick = field(default_factory=ListTick)
     organisation_ids: set[int] = field(default_factory=set)
@@ -63,6 +65,7 @@ class TickResult:
             f"notices deemed delivered: {self.notices_deemed}",
             f"objections lapsed (records withdrawn): {self.objections_lapsed}",
             f"repair decisions overdue: {self.repairs_overdue}",
+            f"records whose publication period ended: {self.records_expired}",
             *self.lists.lines(),
             f"grade changes: {self.grade_changes}",
         ]
@@ -122,12 +125,15 @@ class DueProcess:
             NOTICE.next(
                 "delivered" if notice.delivered_at else "pending", "be delivered", f"notice {notice_id}"
             )
-            notices.mark_delivered(
+            published = notices.mark_delivered(
                 conn, [notice], "delivered", actor.strip(), channel.strip(), self.clock.now()
             )
-            self.lists.opened(conn, [notices.find(conn, notice_id)])
+            delivered = notices.find(conn, notice_id)
+            self._note_delivered(conn, [delivered], published, "delivered")
+            self.lists.opened(conn, [delivered])
             self._rerate(conn, notice.organisation_id, f"notice {notice_id} delivered")
-            return notices.find(conn, notice_id)
+            log.flush(conn, self.clock.now())
+            return delivered
 
     def deliver_record_notice(
         self, department: str, source_record_id: str, *, actor: str, channel: str
@@ -152,7 +158,11 @@ class DueProcess:
             pending = conn.execute(
                 notices.select_pending().where(notices.records.c.batch_id.in_(list(batch_ids)))
             ).all()
-            notices.mark_delivered(conn, pending, "delivered", actor.strip(), channel.strip(), now)
+            published = notices.mark_delivered(
+                conn, pending, "delivered", actor.strip(), channel.strip(), now
+            )
+            self._note_delivered(conn, pending, published, "delivered")
+            log.flush(conn, now)
         if pending and rate:
             self.rating.rate(
                 sorted({n.organisation_id for n in pending}),
@@ -175,6 +185,7 @@ class DueProcess:
             record = self._record(conn, department, source_record_id)
             self._withdraw(conn, record, "withdrawn", actor, reason)
             self._rerate(conn, record.organisation_id, f"record {department} / {source_record_id} withdrawn")
+            log.flush(conn, self.clock.now())
             return int(record.organisation_id)
 
     def reinstate(
@@ -193,17 +204,31 @@ class DueProcess:
             records_repo.add_event(
                 conn, record.id, record.current_version, "reinstated", actor.strip(), why, now
             )
+            # Not public: the record is published again only when the reinstatement's notice is delivered.
+            log.note(
+                conn,
+                log.about_record(
+                    "record.reinstated",
+                    record,
+                    public=False,
+                    certified_decision=certified_decision.strip(),
+                    reason=reason.strip(),
+                ),
+            )
             self.lists.follow_record(conn, record, "be reinstated", actor, why)
             notices.produce(conn, "reinstatement", record, now, self._deemed(), why)
+            log.flush(conn, now)
             return int(record.organisation_id)
 
     def _withdraw(self, conn: Connection, record: Any, kind: str, actor: str, reason: str) -> None:
         RECORD.next(record.state, "be withdrawn", f"record '{record.source_record_id}'")
         now = self.clock.now()
+        public = self._public(conn, record)  # as it was: a published record's withdrawal is public
         records_repo.set_state(conn, record.id, "withdrawn", now)
         records_repo.add_event(
             conn, record.id, record.current_version, kind, actor.strip(), reason.strip(), now
         )
+        log.note(conn, log.about_record("record.withdrawn", record, public=public, reason=reason.strip()))
         self.lists.follow_record(conn, record, "be withdrawn", actor, reason)
 
     # -- objections ------------------------------------------------------------------------------------
@@ -239,6 +264,7 @@ class DueProcess:
                 raise NotAllowed("repair_id goes only with the ground repair_decision")
             if repo.open_objection(conn, record.id) is not None:
                 raise NotAllowed(f"record '{source_record_id}' already has an open objection")
+            due = on + timedelta(days=self.settings.objection_answer_days)
             objection_id = repo.add(
                 conn,
                 repo.objections,
@@ -252,7 +278,7 @@ class DueProcess:
                 filed_by=filed_by.strip(),
                 filed_at=now,
                 filed_on=on,
-                due_on=on + timedelta(days=self.settings.objection_answer_days),
+                due_on=due,
                 state="open",
             )
             records_repo.add_event(
@@ -264,7 +290,23 @@ class DueProcess:
                 f"objection {objection_id} ({ground}): {statement.strip()}",
                 now,
             )
-            return repo.find(conn, repo.objections, objection_id)
+            objection = repo.find(conn, repo.objections, objection_id)
+            log.note(
+                conn,
+                log.about_row(
+                    "objection.filed",
+                    "objection",
+                    objection,
+                    record,
+                    public=self._public(conn, record),  # a published record shows "under objection"
+                    ground=ground,
+                    repair_id=repair_id,
+                    filed_by=filed_by.strip(),
+                    due_on=due,
+                ),
+            )
+            log.flush(conn, now)
+            return objection
 
     def extend_objection(self, objection_id: int, *, new_information: str, filed_by: str) -> Any:
         """The organisation brings new information: the deadline moves once, by the extension days."""
@@ -275,6 +317,7 @@ class DueProcess:
             if filed_by.strip() != f"organisation:{organisation.code}":
                 raise NotAllowed("only the organisation the record concerns brings new information")
             state = OBJECTION.next(objection.state, "be extended", f"objection {objection_id}")
+            due = objection.due_on + timedelta(days=self.settings.objection_extension_days)
             repo.change(
                 conn,
                 repo.objections,
@@ -282,9 +325,23 @@ class DueProcess:
                 state=state,
                 extended_at=self.clock.now(),
                 new_information=new_information.strip(),
-                due_on=objection.due_on + timedelta(days=self.settings.objection_extension_days),
+                due_on=due,
             )
-            return repo.find(conn, repo.objections, objection_id)
+            extended = repo.find(conn, repo.objections, objection_id)
+            record = repo.record(conn, objection.record_id)
+            log.note(
+                conn,
+                log.about_row(
+                    "objection.extended",
+                    "objection",
+                    extended,
+                    record,
+                    public=self._public(conn, record),
+                    due_on=due,
+                ),
+            )
+            log.flush(conn, self.clock.now())
+            return extended
 
     def answer_objection(
         self,
@@ -310,6 +367,18 @@ class DueProcess:
                 )
             state = OBJECTION.next(objection.state, f"be answered {outcome}", f"objection {objection_id}")
             record = repo.record(conn, objection.record_id)
+            log.note(
+                conn,
+                log.about_row(
+                    "objection.answered",
+                    "objection",
+                    objection,
+                    record,
+                    public=self._public(conn, record),
+                    state=state,
+                    reason=reason.strip(),
+                ),
+            )
             if outcome == "corrected" and objection.ground != "repair_decision":
                 if not corrections:
                     raise NotAllowed("a correction needs the corrected fields")
@@ -345,6 +414,7 @@ class DueProcess:
                 f"Your objection {objection_id} was answered: {state}. {reason.strip()}",
             )
             self._rerate(conn, record.organisation_id, f"objection {objection_id} answered {state}")
+            log.flush(conn, now)
             return repo.find(conn, repo.objections, objection_id)
 
     def _correct(self, conn: Connection, record: Any, corrections: dict[str, Any], objection_id: int) -> None:
@@ -393,6 +463,8 @@ class DueProcess:
                 raise NotAllowed(
                     f"record '{source_record_id}' already has a repair application awaiting decision"
                 )
+            decide_by = self.calendar.add_working_days(on, self.settings.repair_decision_working_days)
+            complete_by = self.calendar.add_working_days(on, self.settings.repair_total_working_days)
             repair_id = repo.add(
                 conn,
                 repo.repairs,
@@ -404,8 +476,8 @@ class DueProcess:
                 applied_by=applied_by.strip(),
                 applied_at=now,
                 applied_on=on,
-                decide_by=self.calendar.add_working_days(on, self.settings.repair_decision_working_days),
-                complete_by=self.calendar.add_working_days(on, self.settings.repair_total_working_days),
+                decide_by=decide_by,
+                complete_by=complete_by,
                 state="applied",
             )
             records_repo.add_event(
@@ -417,7 +489,21 @@ class DueProcess:
                 f"repair {repair_id}: {evidence.strip()}",
                 now,
             )
-            return repo.find(conn, repo.repairs, repair_id)
+            repair = repo.find(conn, repo.repairs, repair_id)
+            log.note(
+                conn,
+                log.about_row(
+                    "repair.applied",
+                    "repair",
+                    repair,
+                    record,
+                    public=self._public(conn, record),
+                    decide_by=decide_by,
+                    complete_by=complete_by,
+                ),
+            )
+            log.flush(conn, now)
+            return repair
 
     def decide_repair(
         self, repair_id: int, *, department: str, approve: bool, actor: str, reason: str
@@ -437,6 +523,18 @@ class DueProcess:
             else:
                 state = REPAIR.next(repair.state, "be refused", f"repair {repair_id}")
                 self._decided(conn, repo.repairs, repair.id, state, actor, reason)
+                log.note(
+                    conn,
+                    log.about_row(
+                        "repair.decided",
+                        "repair",
+                        repair,
+                        record,
+                        public=self._public(conn, record),
+                        state=state,
+                        reason=reason.strip(),
+                    ),
+                )
                 records_repo.add_event(
                     conn,
                     record.id,
@@ -458,6 +556,7 @@ class DueProcess:
             self._rerate(
                 conn, record.organisation_id, f"repair {repair_id} {'approved' if approve else 'refused'}"
             )
+            log.flush(conn, self.clock.now())
             return repo.find(conn, repo.repairs, repair_id)
 
     def _approve(self, conn: Connection, repair: Any, record: Any, actor: str, reason: str) -> None:
@@ -465,6 +564,19 @@ class DueProcess:
         RECORD.next(record.state, "be repaired", f"record '{record.source_record_id}'")
         now = self.clock.now()
         self._decided(conn, repo.repairs, repair.id, state, actor, reason)
+        # A repair ends publication: public when the record was published, so that copies are removed.
+        log.note(
+            conn,
+            log.about_row(
+                "repair.decided",
+                "repair",
+                repair,
+                record,
+                public=self._public(conn, record),
+                state=state,
+                reason=reason.strip(),
+            ),
+        )
         records_repo.set_state(conn, record.id, "repaired", now)
         records_repo.add_event(
             conn,
@@ -520,12 +632,26 @@ class DueProcess:
         now = self.clock.now()
         with self.engine.begin() as conn:
             result.notices_produced = notices.produce_for_records(conn, true(), now, self._deemed())
-            deemed = notices.deem_due(conn, result.today, now)
+            deemed, published = notices.deem_due(conn, result.today, now)
+            self._note_delivered(conn, deemed, published, "deemed")
             result.notices_deemed = len(deemed)
             result.organisation_ids |= {n.organisation_id for n in deemed if n.kind in notices.GATING}
             self.lists.opened(conn, deemed)
             for objection in repo.overdue_objections(conn, result.today):
                 state = OBJECTION.next(objection.state, "lapse", f"objection {objection.id}")
+                record = repo.record(conn, objection.record_id)
+                log.note(
+                    conn,
+                    log.about_row(
+                        "objection.answered",
+                        "objection",
+                        objection,
+                        record,
+                        public=self._public(conn, record),
+                        state=state,
+                        reason=f"not answered by {objection.due_on.isoformat()}",
+                    ),
+                )
                 self._decided(
                     conn,
                     repo.objections,
@@ -534,7 +660,6 @@ class DueProcess:
                     "registry",
                     f"not answered by {objection.due_on.isoformat()}",
                 )
-                record = repo.record(conn, objection.record_id)
                 if record.state == "active":
                     self._withdraw(
                         conn,
@@ -557,11 +682,71 @@ class DueProcess:
             result.repairs_overdue = repo.count_overdue_repairs(conn, result.today)
             self.lists.tick_in(conn, result.lists)
             result.organisation_ids |= result.lists.organisation_ids
+            result.records_expired = self._expire(conn, result.today)
+            log.flush(conn, now)
         if result.organisation_ids:
             result.grade_changes = self.rating.rate(
                 sorted(result.organisation_ids), cause="due process applied by tick"
             ).grade_changes
         return result
+
+    def _expire(self, conn: Connection, on: date) -> int:
+        """Records whose publication period ended leave publication by themselves: keep an event on each
+        (once per version) and log it, so that erasing their content later still leaves the proof."""
+        periods = [
+            (category.code, severity.value if severity else None, category.period(severity).max_days)
+            for category in self.catalog.categories.values()
+            for severity in (list(Severity) if category.severity_applies else [None])
+        ]
+        now = self.clock.now()
+        expired = records_repo.to_expire(conn, periods, on)
+        for record in expired:
+            category = self.catalog.categories[record.category]
+            level = Severity(record.severity) if category.severity_applies and record.severity else None
+            until = record.decided_on + timedelta(days=category.period(level).max_days)
+            why = f"publication period ended on {until.isoformat()}"
+            records_repo.add_event(conn, record.id, record.current_version, "expired", "registry", why, now)
+            # Public when anyone could see it until then (and so may have copied it).
+            public = not record.never_public and log.in_period(
+                self.catalog, record.category, record.severity, record.decided_on, until - timedelta(days=1)
+            )
+            log.note(conn, log.about_record("record.expired", record, public=public, ended_on=until))
+        return len(expired)
+
+    # -- the transparency log --------------------------------------------------------------------------
+
+    def _public(self, conn: Connection, record: Any) -> bool:
+        """Whether anyone may see this record (a records row, as it stands before the step) today."""
+        return log.record_public(conn, self.catalog, record, self.today())
+
+    def _note_delivered(
+        self, conn: Connection, delivered: Sequence[Any], published: Sequence[Any], how: str
+    ) -> None:
+        """Log what delivered notices decided: a record's (or reinstatement's) notice publishes its record;
+        any other notice is logged as delivered. A list entry's record, once published, brings the entry's
+        measures into force."""
+        on = self.today()
+        by_record = {r.id: r for r in published}
+        events = []
+        for notice in delivered:
+            record = by_record.pop(notice.record_id, None) if notice.kind in notices.GATING else None
+            if record is None:
+                events.append(log.about_notice("notice.delivered", notice, delivery=how))
+                continue
+            public = log.record_public(conn, self.catalog, record, on, never_public=record.never_public)
+            events.append(
+                log.about_record(
+                    "record.published",
+                    record,
+                    public=public,
+                    category=record.category,
+                    content_hash=record.content_hash,
+                    notice_id=notice.id,
+                    delivery=how,
+                )
+            )
+        log.note_all(conn, events)
+        self.lists.took_effect(conn, published)
 
     # -- helpers ---------------------------------------------------------------------------------------
 

@@ -92,9 +92,9 @@ def save_ratings(
     policy_sha256: str,
     cause: str,
     now: datetime,
-) -> int:
+) -> list[dict[str, Any]]:
     """Store the ratings; add a history row for each organisation whose grade changed (or is new).
-    Returns the number of grade changes."""
+    Returns the history rows added (as inserted, without their ids)."""
     before: dict[int, str] = {}
     ids = [r.organisation_id for r in results]
     for start in range(0, len(ids), 5000):
@@ -134,7 +134,7 @@ def save_ratings(
     ]
     if changed:
         conn.execute(insert(history), changed)
-    return len(changed)
+    return changed
 
 
 def rating_of(conn: Connection, organisation_id: int) -> Any | None:

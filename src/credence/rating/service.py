@@ -12,6 +12,8 @@ from sqlalchemy import Connection, Engine
 
 from credence.catalog import Catalog
 from credence.clock import Clock, today
+from credence.log import events as log
+from credence.measures.catalog import Measures, load_measures
 from credence.rating import repository as repo
 from credence.rating.batch import BatchRating, rate_batch
 from credence.rating.engine import Change, Rating, compile_policy, rate_one, what_would_change
@@ -22,6 +24,8 @@ from credence.settings import Settings
 # Up to this many organisations (one submission's worth) are re-rated one by one by the Python engine;
 # more, by one query of the SQL engine. Both give the same ratings (tests/rating/test_engines_agree.py).
 ONE_BY_ONE = 200
+# Grade changes are logged this many at a time (a first rating of the registry changes every grade).
+LOG_SLICE = 50_000
 
 
 class UnknownOrganisation(LookupError):
@@ -72,7 +76,13 @@ class Explanation:
 
 class RatingService:
     def __init__(
-        self, engine: Engine, catalog: Catalog, policy: Policy, clock: Clock, settings: Settings
+        self,
+        engine: Engine,
+        catalog: Catalog,
+        policy: Policy,
+        clock: Clock,
+        settings: Settings,
+        measures: Measures | None = None,
     ) -> None:
         self.engine = engine
         self.catalog = catalog
@@ -80,6 +90,15 @@ class RatingService:
         self.clock = clock
         self.settings = settings
         self.tables = compile_policy(policy, catalog)
+        self._measures = measures
+        self._rules_noted = False
+
+    @property
+    def measures(self) -> Measures:
+        """The measures catalog in force (loaded when first needed): which measures a grade brings."""
+        if self._measures is None:
+            self._measures = load_measures(self.catalog, self.settings.measures_path)
+        return self._measures
 
     def today(self) -> date:
         return today(self.clock, self.settings.timezone)
@@ -100,7 +119,9 @@ class RatingService:
                 part = ids[start : start + 200_000]
                 orgs = pa.table({"organisation_id": pa.array(part, pa.int64())})
                 results.extend(rate_batch(self.tables, facts, orgs, as_of))
+        now = self.clock.now()
         with self.engine.begin() as conn:
+            self._note_rules(conn)
             changes = repo.save_ratings(
                 conn,
                 results,
@@ -108,9 +129,14 @@ class RatingService:
                 self.policy.version,
                 self.policy.sha256,
                 cause or f"re-rated as of {as_of.isoformat()} under policy {self.policy.version}",
-                self.clock.now(),
+                now,
             )
-        return RateResult(as_of, len(results), changes)
+            # Last, in slices: each slice's events are built only when the previous one is appended.
+            for start in range(0, len(changes), LOG_SLICE):
+                self._note_changes(conn, changes[start : start + LOG_SLICE])
+                log.flush(conn, now)
+            log.flush(conn, now)  # the rules' events when no grade changed
+        return RateResult(as_of, len(results), len(changes))
 
     def after_ingest(self, result: IngestResult) -> None:
         """Re-rate the organisations whose records an ingest added or changed; the counts go on the
@@ -126,9 +152,62 @@ class RatingService:
         changes commit together (a repair, an answered objection). Returns the number of grade changes."""
         as_of = self.today()
         results = [self._rate_one(conn, organisation_id, as_of) for organisation_id in organisation_ids]
-        return repo.save_ratings(
+        self._note_rules(conn)
+        changes = repo.save_ratings(
             conn, results, as_of, self.policy.version, self.policy.sha256, cause, self.clock.now()
         )
+        self._note_changes(conn, changes)
+        return len(changes)
+
+    def note_rules(self) -> None:
+        """Log the policy and catalog in force if they differ from the last ones logged (a server calls
+        this when it starts; rating calls it before the first ratings it stores)."""
+        log.note_rules(self.engine, self.catalog, self.policy, self.clock.now())
+        self._rules_noted = True
+
+    def _note_rules(self, conn: Connection) -> None:
+        """note_rules in the caller's transaction, once per service: ratings are stored under a policy
+        that the log names. (A scan of the log, so not on every rating.)"""
+        if not self._rules_noted:
+            log.note_rules_in(conn, self.catalog, self.policy)
+            self._rules_noted = True
+
+    def _note_changes(self, conn: Connection, changes: Sequence[dict[str, Any]]) -> None:
+        """Note each grade change, and the measures it brings into force or lifts: measures follow a grade
+        at the moment of a check, not stored, so the change of grade is where they start and end. Public
+        when the organisation has a public profile, where its grade is shown."""
+        if not changes:
+            return
+        public = log.public_organisations(conn, [c["organisation_id"] for c in changes])
+        by_grade: dict[str | None, list[str]] = {}
+        for measure in self.measures.measures.values():
+            if measure.trigger.grade is not None:
+                by_grade.setdefault(measure.trigger.grade, []).append(measure.code)
+        events = []
+        for change in changes:
+            organisation_id, seen = change["organisation_id"], change["organisation_id"] in public
+            events.append(log.grade_changed(change, seen))
+            ref = f"organisation:{organisation_id}"
+            old, new = change["old_grade"], change["new_grade"]
+            if by_grade.get(old):
+                events.append(
+                    log.about_measures(
+                        "measure.lifted", ref, organisation_id, by_grade[old], f"grade {old}", seen, to=new
+                    )
+                )
+            if by_grade.get(new):
+                events.append(
+                    log.about_measures(
+                        "measure.applied",
+                        ref,
+                        organisation_id,
+                        by_grade[new],
+                        f"grade {new}",
+                        seen,
+                        since=change["as_of"],
+                    )
+                )
+        log.note_all(conn, events)
 
     def _rate_each(self, organisation_ids: Sequence[int], as_of: date) -> list[BatchRating]:
         """The Python engine, one organisation at a time: for the few that one submission touches."""

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Table, and_, bindparam, exists, func, insert, or_, select, update
 
 from credence.records.block import ValidBlock
 from credence.records.validation import Subject
@@ -30,6 +30,7 @@ class Current:
     content_hash: str
     batch_id: int
     line: int
+    published: bool = False  # noticed and active: a new version of it is visible at once
 
 
 def start_batch(
@@ -84,14 +85,36 @@ def current_of(conn: Connection, department: str, source_record_ids: Sequence[st
             records.c.content_hash,
             records.c.last_batch_id,
             records.c.last_line,
+            records.c.noticed_at.is_not(None).label("noticed"),
+            records.c.state,
         )
         .select_from(source)
         .where(records.c.department == department, matches)
     )
     return {
-        r.source_record_id: Current(r.id, r.current_version, r.content_hash, r.last_batch_id, r.last_line)
+        r.source_record_id: Current(
+            r.id,
+            r.current_version,
+            r.content_hash,
+            r.last_batch_id,
+            r.last_line,
+            bool(r.noticed) and r.state == "active",
+        )
         for r in rows
     }
+
+
+def last_record_id(conn: Connection) -> int:
+    return int(conn.execute(select(func.max(records.c.id))).scalar() or 0)
+
+
+def inserted_ids(conn: Connection, batch_id: int, after: int) -> dict[str, int]:
+    """The ids of the records this transaction inserted for a batch (a range scan of the primary key,
+    from the last id before the insert): by source id."""
+    query = select(records.c.source_record_id, records.c.id).where(
+        records.c.id > after, records.c.batch_id == batch_id
+    )
+    return {sid: rid for sid, rid in conn.execute(query)}
 
 
 ORG_COLUMNS = (
@@ -299,6 +322,35 @@ def add_event(
     conn.execute(
         insert(events).values(
             record_id=record_id, version=version, kind=kind, actor=actor, reason=reason, at=now
+        )
+    )
+
+
+def to_expire(conn: Connection, periods: Sequence[tuple[str, str | None, int]], today: date) -> list[Any]:
+    """Published, active records whose publication period has ended by today and whose current version
+    has no 'expired' event yet, each with its organisation's never_public. `periods` gives the days of
+    publication per (category, severity or None)."""
+    ended = [
+        and_(
+            records.c.category == category,
+            *([records.c.severity == severity] if severity is not None else []),
+            records.c.decided_on <= today - timedelta(days=days),
+        )
+        for category, severity, days in periods
+    ]
+    if not ended:
+        return []
+    logged = exists().where(
+        events.c.record_id == records.c.id,
+        events.c.kind == "expired",
+        events.c.version == records.c.current_version,
+    )
+    return list(
+        conn.execute(
+            select(records, organisations.c.never_public)
+            .join(organisations, organisations.c.id == records.c.organisation_id)
+            .where(records.c.noticed_at.is_not(None), records.c.state == "active", or_(*ended), ~logged)
+            .order_by(records.c.id)
         )
     )
 

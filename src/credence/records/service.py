@@ -11,6 +11,7 @@ import hashlib
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from sqlalchemy import Connection, Engine
 
 from credence.catalog import Catalog
 from credence.clock import Clock, today
+from credence.log import events as log
 from credence.process import notices
 from credence.records import repository as repo
 from credence.records.block import BlockChecker, ValidBlock
@@ -224,6 +226,7 @@ class IngestService:
                     rejected.extend(duplicates)
                     rejected_rows = len({r.line for r in rejected})
                     repo.add_batch_counts(conn, batch_id, new, updated, unchanged, rejected_rows)
+                    log.flush(conn, self.clock.now())
                 # Counted and remembered only once the block is committed.
                 if len(known_orgs) > 500_000:
                     known_orgs.clear()
@@ -267,10 +270,12 @@ class IngestService:
         block: ValidBlock,
         batch_id: int,
         known_orgs: dict[str, int],
+        changed_kind: str = "record.submitted",
     ) -> tuple[int, int, int, list[Rejection], dict[str, int], set[int]]:
-        """Store one block in the caller's transaction. Returns the counts, the rows rejected as
-        duplicates, the organisations this block added (to remember once it commits) and the ids of
-        the organisations whose records it added or changed."""
+        """Store one block in the caller's transaction and note its log events (each new record and each
+        new version, as `changed_kind`). Returns the counts, the rows rejected as duplicates, the
+        organisations this block added (to remember once it commits) and the ids of the organisations
+        whose records it added or changed."""
         now = self.clock.now()
         sids, hashes, lines = block.source_record_id, block.content_hash, block.line
         distinct = list(dict.fromkeys(sids))
@@ -278,6 +283,7 @@ class IngestService:
         fresh: list[int] = []  # positions in the block
         changed: list[int] = []
         changes: list[tuple[int, int]] = []  # (record id, new version) of the changed rows
+        published: list[bool] = []  # whether each changed row's record is published (noticed, active)
         seen: list[tuple[int, int]] = []  # (record id, line): unchanged rows from an earlier submission
         duplicates: list[Rejection] = []
         unchanged = 0
@@ -308,6 +314,7 @@ class IngestService:
             else:
                 changed.append(i)
                 changes.append((current.id, current.version + 1))
+                published.append(current.published)
                 known[sid] = repo.Current(current.id, current.version + 1, hashes[i], batch_id, lines[i])
 
         stored_keys = dict.fromkeys(block.subject_key[i] for i in fresh + changed)
@@ -317,6 +324,7 @@ class IngestService:
 
         ids = {key: known_orgs.get(key) or added[key] for key in stored_keys}
         new_rows = block if len(fresh) == len(block) else block.take(fresh)
+        last_id = repo.last_record_id(conn) if fresh else 0
         repo.insert_records(
             conn, department, new_rows, list(map(ids.__getitem__, new_rows.subject_key)), batch_id, now
         )
@@ -332,7 +340,67 @@ class IngestService:
             now,
         )
         repo.mark_seen(conn, seen, batch_id)
+        stored = repo.inserted_ids(conn, batch_id, last_id) if fresh else {}
+        self._note_stored(
+            conn, department, batch_id, new_rows, stored, changed_rows, changes, published, ids, changed_kind
+        )
         return len(fresh), len(changed), unchanged, duplicates, added, set(ids.values())
+
+    def _note_stored(
+        self,
+        conn: Connection,
+        department: str,
+        batch_id: int,
+        new_rows: ValidBlock,
+        stored: dict[str, int],
+        changed_rows: ValidBlock,
+        changes: list[tuple[int, int]],
+        published: list[bool],
+        organisation_ids: dict[str, int],
+        changed_kind: str,
+    ) -> None:
+        """Note a log event for each record stored. A new record is not public: nothing is published
+        before notice. A new version of a published record is seen at once, so public if anyone may.
+        `stored` has the new records' ids by source id."""
+        events = [
+            log.submitted(
+                "record.submitted",
+                stored[sid],
+                department,
+                sid,
+                new_rows.category[i],
+                1,
+                new_rows.content_hash[i],
+                batch_id,
+                organisation_ids[new_rows.subject_key[i]],
+                False,
+            )
+            for i, sid in enumerate(new_rows.source_record_id)
+        ]
+        on = today(self.clock, self.settings.timezone)
+        events.extend(
+            log.submitted(
+                changed_kind,
+                rid,
+                department,
+                changed_rows.source_record_id[k],
+                changed_rows.category[k],
+                version,
+                changed_rows.content_hash[k],
+                batch_id,
+                organisation_ids[changed_rows.subject_key[k]],
+                published[k] and self._visible(changed_rows, k, on),
+            )
+            for k, (rid, version) in enumerate(changes)
+        )
+        log.note_all(conn, events)
+
+    def _visible(self, rows: ValidBlock, k: int, on: date) -> bool:
+        """Whether row k of a block, stored as a published record's version, may be seen by anyone."""
+        subject = rows.subjects[rows.subject_key[k]]
+        return not subject.never_public and log.in_period(
+            self.catalog, rows.category[k], rows.severity[k], date.fromisoformat(rows.decided_on[k]), on
+        )
 
     def correct_in(self, conn: Connection, department: str, row: dict[str, Any], *, file_name: str) -> None:
         """Store a corrected version of one record in the caller's transaction (a department answering an
@@ -340,7 +408,13 @@ class IngestService:
         each field that is wrong, or ValueError when the row changes nothing."""
         category = self.catalog.categories.get(str(row.get("category")))
         new, updated, unchanged = self._store_one(
-            conn, department, row, file_name, "correction", lists=bool(category and category.list)
+            conn,
+            department,
+            row,
+            file_name,
+            "correction",
+            lists=bool(category and category.list),
+            changed_kind="record.corrected",
         )
         if updated != 1:
             what = "changes nothing" if unchanged else "names no stored record"
@@ -361,8 +435,18 @@ class IngestService:
         return int(record.id)
 
     def _store_one(
-        self, conn: Connection, department: str, row: dict[str, Any], file_name: str, fmt: str, *, lists: bool
+        self,
+        conn: Connection,
+        department: str,
+        row: dict[str, Any],
+        file_name: str,
+        fmt: str,
+        *,
+        lists: bool,
+        changed_kind: str = "record.submitted",
     ) -> tuple[int, int, int]:
+        """Store one row in the caller's transaction, as a submission of its own; its log event is noted
+        for the caller to flush."""
         checked = next(
             check_in_blocks(blocks_of([RawRow(1, row)], 1), self._checker(department, lists=lists))
         )
@@ -370,7 +454,9 @@ class IngestService:
             raise RowsRejected(checked.rejected)
         now = self.clock.now()
         batch_id = repo.start_batch(conn, department, file_name, fmt, None, now)
-        new, updated, unchanged, _, _, _ = self._write_block(conn, department, checked.valid, batch_id, {})
+        new, updated, unchanged, _, _, _ = self._write_block(
+            conn, department, checked.valid, batch_id, {}, changed_kind
+        )
         repo.add_batch_counts(conn, batch_id, new, updated, unchanged, 0)
         repo.finish_batch(conn, batch_id, "complete", now)
         return new, updated, unchanged

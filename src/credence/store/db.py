@@ -16,6 +16,7 @@ from sqlalchemy import (
     Connection,
     DateTime,
     Engine,
+    LargeBinary,
     String,
     Table,
     bindparam,
@@ -120,7 +121,9 @@ def bulk_insert_columns(
     values: list[Any] = []
     for name, column in columns.items():
         type_ = table.c[name].type
-        processor = type_.bind_processor(dialect)
+        # Bytes go to both drivers as they are: converting each distinct hash (the log's columns) only
+        # wrapped it again, and memoised values that never repeat.
+        processor = None if isinstance(type_, LargeBinary) else type_.bind_processor(dialect)
         if dialect.name == "sqlite" and isinstance(getattr(type_, "impl_instance", type_), DateTime):
             processor = _then_sqlite_text(processor)
         if isinstance(column, Same):

@@ -400,6 +400,7 @@ class LogEntry(Base):
     (repair, expiry) while the leaf still proves the event happened."""
 
     __tablename__ = "log_entries"
+    __table_args__ = (Index("ix_log_entries_kind", "kind", "idx"),)
 
     idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     kind: Mapped[str] = mapped_column(String(32))  # e.g. record.submitted, list.listed, rating.changed

@@ -33,6 +33,7 @@ def upgrade() -> None:
         sa.Column("commitment", sa.LargeBinary(32), nullable=False),
         sa.Column("leaf_hash", sa.LargeBinary(32), nullable=False),
     )
+    op.create_index("ix_log_entries_kind", "log_entries", ["kind", "idx"])
     op.create_table(
         "log_head",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False),
