@@ -54,6 +54,8 @@ test-postgres: $(STAMP) system-packages
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_ingest.py
 	$(BIN)/python benchmarks/bench_rating.py
+	$(BIN)/python benchmarks/bench_log.py
+	$(BIN)/python benchmarks/bench_access.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build src/*.egg-info

@@ -118,24 +118,26 @@ def test_submission_uses_the_ingestion_checks(client: TestClient, engine) -> Non
     assert counts(engine)["records"] == before + 1
 
 
-def test_submission_is_closed_outside_demo_mode_and_from_elsewhere(
+def test_submission_needs_a_token_outside_demo_mode_and_from_elsewhere(
     settings, clock, populated, engine
 ) -> None:
+    """Without credentials, submission is open only to the demo principal (demo mode, 127.0.0.1); the
+    authorisation matrix (tests/access) covers it with tokens."""
     before = counts(engine)["records"]
     with TestClient(create_app(settings, clock), client=("127.0.0.1", 5)) as closed:
         assert_error(
             closed.post("/api/v1/records", params={"department": "SAMR"}, json=[row(20)]),
-            403,
-            "closed",
-            "demo mode",
+            401,
+            "unauthenticated",
+            "needs a token",
         )
     demo = settings.model_copy(update={"demo_mode": True})
     with TestClient(create_app(demo, clock), client=("10.0.0.8", 5)) as remote:
         assert_error(
             remote.post("/api/v1/records", params={"department": "SAMR"}, json=[row(20)]),
-            403,
-            "closed",
-            "127.0.0.1",
+            401,
+            "unauthenticated",
+            "needs a token",
         )
     assert counts(engine)["records"] == before
     with engine.connect() as conn:

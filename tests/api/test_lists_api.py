@@ -166,15 +166,15 @@ def test_a_serious_listing_through_the_api_and_the_department_inbox(client: Test
     )
 
 
-def test_the_list_procedures_are_closed_outside_demo_mode(settings, clock, populated) -> None:
+def test_the_list_procedures_need_a_token_outside_demo_mode(settings, clock, populated) -> None:
     with TestClient(create_app(settings, clock), client=("127.0.0.1", 50000)) as closed:
         assert_error(
             closed.post(
                 "/api/v1/list-entries/1/answer", json={"statement": "s", "filed_by": f"organisation:{USCC_A}"}
             ),
-            403,
-            "closed",
-            "demo mode",
+            401,
+            "unauthenticated",
+            "needs a token",
         )
         assert closed.get("/api/v1/lists/honour").status_code == 200
 

@@ -140,15 +140,17 @@ def test_repair_approval_through_the_api(client: TestClient) -> None:
     assert client.get(f"/api/v1/organisations/{USCC_A}/repairs").json()["items"][0]["state"] == "approved"
 
 
-def test_due_process_routes_are_closed_outside_demo_mode_and_from_elsewhere(
+def test_due_process_routes_need_a_token_outside_demo_mode_and_from_elsewhere(
     settings, clock, populated
 ) -> None:
     with TestClient(create_app(settings, clock), client=("127.0.0.1", 5)) as closed:
-        assert_error(closed.get("/api/v1/outbox"), 403, "closed", "demo mode")
-        assert_error(closed.get(f"/api/v1/organisations/{USCC_A}/inbox"), 403, "closed", "demo mode")
+        assert_error(closed.get("/api/v1/outbox"), 401, "unauthenticated", "needs a token")
+        assert_error(
+            closed.get(f"/api/v1/organisations/{USCC_A}/inbox"), 401, "unauthenticated", "needs a token"
+        )
     demo = settings.model_copy(update={"demo_mode": True})
     with TestClient(create_app(demo, clock), client=("10.0.0.8", 5)) as remote:
-        assert_error(remote.get("/api/v1/departments/SAMR/inbox"), 403, "closed", "127.0.0.1")
+        assert_error(remote.get("/api/v1/departments/SAMR/inbox"), 401, "unauthenticated", "needs a token")
         body = {
             "department": "SAMR",
             "source_record_id": "XZCF-2026-0001",
@@ -156,7 +158,7 @@ def test_due_process_routes_are_closed_outside_demo_mode_and_from_elsewhere(
             "statement": "x",
             "filed_by": ORG,
         }
-        assert_error(remote.post("/api/v1/objections", json=body), 403, "closed", "127.0.0.1")
+        assert_error(remote.post("/api/v1/objections", json=body), 401, "unauthenticated", "needs a token")
 
 
 def test_control_characters_are_refused_with_where(client: TestClient) -> None:

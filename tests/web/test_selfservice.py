@@ -83,7 +83,7 @@ def test_sign_in_as_an_organisation_then_as_a_department(client: TestClient) -> 
     assert '<a href="/sign-in" id="demo-user">Sign in (demo)</a>' in home.text
     page = client.get("/sign-in")
     assert page.status_code == 200
-    assert "demo sign-in" in page.text and "will be replaced by access control" in page.text
+    assert "demo sign-in" in page.text and "exists only in demo mode" in page.text
     assert f'value="{USCC_A}"' in page.text and 'value="SAMR"' in page.text  # examples and the catalog
     signed = sign_in_organisation(client)
     assert signed.status_code == 200 and str(signed.url).endswith("/me")
@@ -98,7 +98,7 @@ def test_sign_in_as_an_organisation_then_as_a_department(client: TestClient) -> 
     signed = sign_in_department(client)
     assert str(signed.url).endswith("/inbox") and "Inbox of State Administration" in signed.text
     refused = client.get("/me")
-    assert refused.status_code == 403 and "this page is for an organisation" in refused.text
+    assert refused.status_code == 403 and "GET /me is for organisation, not department" in refused.text
 
 
 def test_sign_in_refuses_bad_and_unknown_codes(client: TestClient) -> None:
@@ -111,17 +111,23 @@ def test_sign_in_refuses_bad_and_unknown_codes(client: TestClient) -> None:
     assert client.get("/me", follow_redirects=False).status_code == 303  # still not signed in
 
 
-def test_closed_outside_demo_mode_and_away_from_127_0_0_1(settings, api_settings, clock, populated) -> None:
+def test_the_demo_sign_in_is_absent_outside_demo_mode_and_closed_away_from_127_0_0_1(
+    settings, api_settings, clock, populated
+) -> None:
     with TestClient(create_app(settings, clock), client=("127.0.0.1", 50000)) as closed:
-        for path in ("/sign-in", "/me", "/inbox", "/outbox", "/me/notices/1"):
+        assert closed.get("/sign-in").status_code == 404  # no demo sign-in at all
+        assert closed.post("/sign-in", data={"kind": "department", "department": "SAMR"}).status_code == 404
+        for path in ("/me", "/inbox", "/outbox", "/me/notices/1"):
             page = closed.get(path, follow_redirects=False)
-            assert page.status_code == 403 and "demo mode" in page.text, path
-        assert closed.post("/sign-in", data={"kind": "department", "department": "SAMR"}).status_code == 403
-        assert "demo-user" not in closed.get("/").text
+            assert page.status_code == 401 and 'href="/sign-in/password"' in page.text, path
+        home = closed.get("/").text
+        assert "demo-user" not in home and '<a href="/sign-in/password" id="user">Sign in</a>' in home
+        forged = Signer().sign("session", {"n": "n", "k": "organisation", "c": USCC_A, "m": "A"})
+        assert closed.get("/me", headers={"cookie": f"{SESSION_COOKIE}={forged}"}).status_code == 401
     with TestClient(create_app(api_settings, clock), client=("10.1.2.3", 50000)) as remote:
         page = remote.get("/sign-in")
         assert page.status_code == 403 and "only from 127.0.0.1" in page.text
-        assert remote.get("/me").status_code == 403
+        assert remote.get("/me").status_code == 401
         assert "demo-user" not in remote.get("/").text
 
 

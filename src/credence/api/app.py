@@ -15,7 +15,10 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from credence.api import commitments, figures, lists, queries, reports
+from credence.access.reads import ReadRecorder
+from credence.api import auth, commitments, figures, lists, log, queries, reads, reports
+from credence.api.auth import LOCAL, authorise
+from credence.api.hardening import BodyLimit, SecurityHeaders
 from credence.api.names import NameIndex
 from credence.api.shapes import ERRORS, ApiError, Error, ErrorBody, Page
 from credence.catalog import Catalog, load_catalog
@@ -36,8 +39,16 @@ from credence.settings import Settings
 from credence.store.db import make_engine
 
 REGIONS = {code: (zh, en) for code, zh, en in DIVISIONS}
+ACCESS_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": Error, "description": text}
+    for status, text in (
+        (401, "No credentials, or a token that is unknown, revoked or expired"),
+        (413, "The request body is too large"),
+        (429, "Too many requests: try again after Retry-After seconds"),
+    )
+}
 MAX_SUBMISSION_ROWS = 10_000
-LOCAL = frozenset({"127.0.0.1", "::1"})
+__all__ = ["LOCAL", "Registry", "create_app"]
 
 
 K = TypeVar("K")
@@ -103,6 +114,10 @@ class RecordOut(BaseModel):
     published_until: date
     version: int
     under_objection: bool = Field(description="An objection to the record awaits the department's answer.")
+    publicity: str = Field(
+        description="Who may see it: public (everyone), shared (public bodies, for a purpose), private "
+        "(the organisation)."
+    )
 
 
 class HistoryOut(BaseModel):
@@ -147,6 +162,7 @@ class Registry:
         self.checks = CheckService(
             self.engine, self.catalog, self.measures, self.lists.lists, clock, settings, self.rating
         )
+        self.reads = ReadRecorder(self.engine, clock)  # purpose-bound reads, committed in groups
         self.names = NameIndex()
         self.profiles: Lru[Any, tuple[ProfileOut, bytes]] = Lru(10_000)
         self.organisations: Lru[str, Any] = Lru(100_000)
@@ -155,7 +171,7 @@ class Registry:
         return today(self.clock, self.settings.timezone)
 
     def demo_only(self, request: Request) -> None:
-        """Until access control lands, what is not public is open only in demo mode, from 127.0.0.1."""
+        """What only the demo sign-in opens: in demo mode, from 127.0.0.1."""
         if not self.settings.demo_mode:
             raise ApiError(403, "closed", "this is open only when the server runs in demo mode")
         host = request.client.host if request.client else ""
@@ -174,10 +190,14 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         version="0.1.0",
         docs_url=None,  # the interactive docs page loads scripts from elsewhere; nothing downloads
         redoc_url=None,
-        responses=ERRORS,
+        responses={**ERRORS, **ACCESS_ERRORS},
+        dependencies=[Depends(authorise)],  # every route: who acts, and may it (credence.api.rules)
     )
     app.state.registry = registry
     _handlers(app)
+    auth.install(app, registry)
+    app.add_middleware(BodyLimit, limit=registry.settings.max_request_bytes)
+    app.add_middleware(SecurityHeaders, session_cookie=auth.SIGN_IN_COOKIE)  # outermost: every answer
 
     def get_registry() -> Registry:
         return registry
@@ -207,14 +227,29 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 
     @app.get("/api/v1/organisations/{code}/records", response_model=Page[RecordOut], tags=["organisations"])
     def organisation_records(
-        reg: Reg, code: Code, page: PageNo = 1, per_page: PerPage = 20
+        reg: Reg,
+        request: Request,
+        code: Code,
+        purpose: reads.Purpose = None,
+        page: PageNo = 1,
+        per_page: PerPage = 20,
     ) -> Page[RecordOut]:
-        """The organisation's public records inside their publication period, newest first."""
+        """The organisation's public records inside their publication period, newest first. A department
+        that gives a `purpose` also sees the records the catalog shares with public bodies, and the read is
+        logged (the organisation sees who read its file and why); the organisation itself (its own token)
+        sees its records of every publicity."""
         org = _organisation(reg, code)
+        principal = auth.principal_of(request)
+        publicities = reads.records_view(principal, org.code, purpose)
+        logged = purpose is not None and publicities == reads.SHARED
         with reg.engine.connect() as conn:
-            total, rows = queries.public_records(conn, reg.catalog, org.id, reg.today(), page, per_page)
-        with reg.engine.connect() as conn:
+            total, rows = queries.public_records(
+                conn, reg.catalog, org.id, reg.today(), page, per_page, publicities
+            )
             contested = process_repo.under_objection(conn, [r.id for r in rows])
+        if logged:  # kept and committed before the answer leaves: no shared record without its entry
+            what = f"records of {org.key} (public and shared), page {page}"
+            reg.reads.record(principal, org.id, str(purpose), what)
         items = [_record_out(reg, r, r.id in contested) for r in rows]
         return Page(items=items, total=total, page=page, per_page=per_page)
 
@@ -261,9 +296,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         department: Annotated[str, Query(min_length=1, max_length=32)],
         rows: Annotated[list[dict[str, Any]], Body(description="Rows in the interchange format.")],
     ) -> SubmissionOut:
-        """Submit records: the same service and checks as `credence ingest`, the same per-row errors.
-        Until access control lands, only in demo mode and only from 127.0.0.1."""
-        reg.demo_only(request)
+        """Submit records: the same service and checks as `credence ingest`, the same per-row errors. For a
+        department, as itself (its token's department), in the categories the catalog gives it."""
+        auth.own_department(request, "department", department)
         if len(rows) > MAX_SUBMISSION_ROWS:
             raise ApiError(422, "too_many_rows", f"at most {MAX_SUBMISSION_ROWS:,} rows per submission")
         try:
@@ -291,6 +326,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         return public_record(reg, department, source_record_id)[0]
 
     from credence.api.process import add_process_routes
+    from credence.web.consumers import add_consumer_pages
     from credence.web.lists import add_list_pages
     from credence.web.reports import add_report_pages
     from credence.web.routes import add_pages  # the pages are an edge over this module
@@ -301,11 +337,14 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(lists.router)
     app.include_router(commitments.router)
     app.include_router(reports.router)
+    app.include_router(log.router)
+    app.include_router(reads.router)
 
     add_pages(app, registry)
     add_report_pages(app, registry)
     add_list_pages(app, registry)
     add_selfservice_pages(app, registry)
+    add_consumer_pages(app, registry)
     return app
 
 
@@ -404,6 +443,7 @@ def _record_out(reg: Registry, r: Any, under_objection: bool) -> RecordOut:
         published_until=queries.published_until(reg.catalog, r),
         version=r.current_version,
         under_objection=under_objection,
+        publicity=reg.catalog.categories[r.category].publicity.value,
     )
 
 
@@ -477,5 +517,7 @@ def _handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(
+            exc.status_code, "http_error"
+        )
         return shaped(ErrorBody(status=exc.status_code, code=code, message=str(exc.detail)))

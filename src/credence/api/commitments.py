@@ -1,5 +1,5 @@
-"""The API's credit commitments: the published templates (public); making, marking and an organisation's
-own commitments (demo only, from 127.0.0.1, until access control lands)."""
+"""The API's credit commitments: the published templates (public); making one (the organisation itself),
+marking it kept or broken (the department it was made to), and an organisation's own commitments."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from credence.api import auth
 from credence.api.process import refusals
 from credence.api.shapes import Page, Short, StrictIn, Text
 from credence.commitments import service as repo
@@ -65,9 +66,7 @@ def _registry(request: Request) -> Registry:
 
 
 def _service(request: Request) -> Any:
-    reg = _registry(request)
-    reg.demo_only(request)
-    return reg.process.commitments
+    return _registry(request).process.commitments
 
 
 @router.get("/api/v1/commitment-templates", response_model=list[TemplateOut], tags=["commitments"])
@@ -83,6 +82,7 @@ def templates(request: Request) -> list[TemplateOut]:
 def make(request: Request, body: CommitmentIn) -> CommitmentOut:
     """The organisation commits in a template; the approval it goes with proceeds at once."""
     service = _service(request)
+    auth.filer(request, "made_by", body.made_by)
     with refusals():
         row = service.make(
             body.organisation,
@@ -102,9 +102,11 @@ def outcome(
 ) -> CommitmentOut:
     """The department marks it kept, or broken: a record of breach follows, noticed like any record."""
     service = _service(request)
+    auth.own_department(request, "department", body.department)
+    actor = auth.actor(request, "actor", body.actor)
     with refusals():
         marked = service.mark(
-            commitment_id, department=body.department, kept=body.kept, actor=body.actor, reason=body.reason
+            commitment_id, department=body.department, kept=body.kept, actor=actor, reason=body.reason
         )
     return CommitmentOut.model_validate(marked.commitment)
 
@@ -118,10 +120,10 @@ def own(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Page[CommitmentOut]:
-    """Every commitment of the organisation, newest first."""
-    _service(request)
+    """Every commitment of the organisation, newest first (for the organisation itself)."""
     reg = _registry(request)
     org = reg.organisation(code)
+    auth.own_organisation(request, org.code)
     with reg.engine.connect() as conn:
         rows = repo.of_organisation(conn, org.id)
     return Page.of(rows, page, per_page, CommitmentOut.model_validate)

@@ -1,9 +1,8 @@
 """The API's lists and eligibility checks.
 
 Public: the current entries of each list (JSON pages and whole CSV/JSON exports) and the checks, which say
-only what the public lists and grades already say. Demo only, from 127.0.0.1, like every other step of due
-process until access control lands: the list procedures and an organisation's own entries, proposals
-included."""
+only what the public lists and grades already say. For departments, as themselves: the list procedures;
+for the organisation itself: answering a proposal, and its own entries, proposals included."""
 
 from __future__ import annotations
 
@@ -15,6 +14,7 @@ from fastapi import APIRouter, Body, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from credence.api import auth
 from credence.api.process import refusals
 from credence.api.shapes import ApiError, Page, Short, StrictIn, Text
 from credence.catalog.model import ListKind
@@ -210,19 +210,24 @@ def check_bidders(
     return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
 
 
-# -- the list procedures (demo only) -------------------------------------------------------------------
+# -- the list procedures (departments; an organisation answers) ----------------------------------------
 
 
 def _lists(request: Request) -> Any:
-    reg = _registry(request)
-    reg.demo_only(request)
-    return reg.lists
+    return _registry(request).lists
+
+
+def _department(request: Request, body: EntryIn | ListDecisionIn | EndIn) -> str:
+    """The body's department is the principal's; the actor who records it, with its credential."""
+    auth.own_department(request, "department", body.department)
+    return auth.actor(request, "actor", body.actor)
 
 
 @router.post("/api/v1/lists/{kind}/entries", response_model=OwnEntryOut, status_code=201, tags=["lists"])
 def create(request: Request, kind: Kind, body: EntryIn) -> OwnEntryOut:
     """Propose a serious-dishonesty entry, enter an abnormal-operation one, or grant an honour."""
     lists = _lists(request)
+    actor = _department(request, body)
     with refusals():
         if kind is ListKind.serious_dishonesty:
             row = lists.propose(
@@ -231,7 +236,7 @@ def create(request: Request, kind: Kind, body: EntryIn) -> OwnEntryOut:
                 body.criterion,
                 facts=body.facts,
                 decision_ref=body.decision_ref,
-                actor=body.actor,
+                actor=actor,
             )
         elif kind is ListKind.abnormal_operation:
             row = lists.enter(
@@ -240,7 +245,7 @@ def create(request: Request, kind: Kind, body: EntryIn) -> OwnEntryOut:
                 body.criterion,
                 facts=body.facts,
                 decision_ref=body.decision_ref,
-                actor=body.actor,
+                actor=actor,
             )
         else:
             row = lists.grant(
@@ -248,7 +253,7 @@ def create(request: Request, kind: Kind, body: EntryIn) -> OwnEntryOut:
                 body.subject,
                 body.criterion,
                 facts=body.facts,
-                actor=body.actor,
+                actor=actor,
                 ends_on=body.ends_on,
             )
     return OwnEntryOut.model_validate(row)
@@ -258,6 +263,7 @@ def create(request: Request, kind: Kind, body: EntryIn) -> OwnEntryOut:
 def answer(request: Request, entry_id: Id, body: ListAnswerIn) -> OwnEntryOut:
     """The organisation answers a proposed serious-dishonesty listing, within the answer period."""
     lists = _lists(request)
+    auth.filer(request, "filed_by", body.filed_by)
     with refusals():
         row = lists.answer(entry_id, statement=body.statement, hearing=body.hearing, filed_by=body.filed_by)
     return OwnEntryOut.model_validate(row)
@@ -267,12 +273,13 @@ def answer(request: Request, entry_id: Id, body: ListAnswerIn) -> OwnEntryOut:
 def decide(request: Request, entry_id: Id, body: ListDecisionIn) -> OwnEntryOut:
     """List (after the answer period, and a hearing if asked for) or drop a proposed entry."""
     lists = _lists(request)
+    actor = _department(request, body)
     with refusals():
         row = lists.decide(
             entry_id,
             department=body.department,
             listed=body.outcome == "list",
-            actor=body.actor,
+            actor=actor,
             reason=body.reason,
             hearing=body.hearing,
         )
@@ -283,8 +290,9 @@ def decide(request: Request, entry_id: Id, body: ListDecisionIn) -> OwnEntryOut:
 def cure(request: Request, entry_id: Id, body: EndIn) -> OwnEntryOut:
     """The department finds an abnormal-operation cause cured: the entry and its measures end now."""
     lists = _lists(request)
+    actor = _department(request, body)
     with refusals():
-        row = lists.cure(entry_id, department=body.department, actor=body.actor, evidence=body.reason)
+        row = lists.cure(entry_id, department=body.department, actor=actor, evidence=body.reason)
     return OwnEntryOut.model_validate(row)
 
 
@@ -292,8 +300,9 @@ def cure(request: Request, entry_id: Id, body: EndIn) -> OwnEntryOut:
 def revoke(request: Request, entry_id: Id, body: EndIn) -> OwnEntryOut:
     """Revoke an honour."""
     lists = _lists(request)
+    actor = _department(request, body)
     with refusals():
-        row = lists.revoke(entry_id, department=body.department, actor=body.actor, reason=body.reason)
+        row = lists.revoke(entry_id, department=body.department, actor=actor, reason=body.reason)
     return OwnEntryOut.model_validate(row)
 
 
@@ -304,10 +313,11 @@ def own_entries(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Page[OwnEntryOut]:
-    """Every list entry of the organisation, proposals and ended ones included, newest first."""
-    _lists(request)
+    """Every list entry of the organisation, proposals and ended ones included, newest first (for the
+    organisation itself)."""
     reg = _registry(request)
     org = reg.organisation(code)
+    auth.own_organisation(request, org.code)
     with reg.engine.connect() as conn:
         rows = repo.of_organisation(conn, org.id)
     return Page.of(rows, page, per_page, OwnEntryOut.model_validate)

@@ -1,8 +1,8 @@
 """The API's due-process routes: the notice outbox and delivery, inboxes, objections and repairs.
 
-Until access control lands (issue "Accountability and security"), every route here reads or changes
-non-public data, so each is open only in demo mode and only from 127.0.0.1, like submission; who acts is
-stated in the body ("organisation:CODE", a department code).
+Every route here reads or changes non-public data: the rules (credence.api.rules) admit organisations to
+their own file and steps, departments to theirs, and each route checks that what the body names (the
+`department`, `filed_by`, `applied_by`, `actor`) is the principal itself (credence.api.auth).
 """
 
 from collections.abc import Callable, Iterator
@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, FastAPI, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from credence.api import auth
 from credence.api.shapes import ApiError, Page, Short, StrictIn, Text
 from credence.lists import repository as lists_repo
 from credence.process import notices
@@ -145,8 +146,7 @@ def add_process_routes(app: FastAPI, get_registry: Callable[[], Any]) -> None:
     PageNo = Annotated[int, Query(ge=1, le=100_000)]
     PerPage = Annotated[int, Query(ge=1, le=100)]
 
-    def process(reg: Any, request: Request) -> DueProcess:
-        reg.demo_only(request)
+    def process(reg: Any) -> DueProcess:
         return reg.process  # type: ignore[no-any-return]
 
     @app.get("/api/v1/outbox", response_model=Page[dict[str, Any]], tags=["due process"])
@@ -157,9 +157,13 @@ def add_process_routes(app: FastAPI, get_registry: Callable[[], Any]) -> None:
         after: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
         per_page: PerPage = 100,
     ) -> Page[dict[str, Any]]:
-        """Notices awaiting delivery, oldest first, for a mailer or a department's system; resume with
-        `after` = the last notice id handled."""
-        service = process(reg, request)
+        """Notices awaiting delivery, oldest first, for a department's system or its mailer (its own
+        notices; `department` defaults to the token's); resume with `after` = the last notice id handled."""
+        service = process(reg)
+        principal = auth.principal_of(request)
+        if department is None and principal.department is not None:
+            department = principal.department
+        auth.own_department(request, "department", department)
         if department is not None and department not in reg.catalog.departments:
             raise ApiError(404, "not_found", f"no department {department!r} in the catalog")
         with reg.engine.connect() as conn:
@@ -168,10 +172,16 @@ def add_process_routes(app: FastAPI, get_registry: Callable[[], Any]) -> None:
 
     @app.post("/api/v1/notices/{notice_id}/delivery", tags=["due process"])
     def delivery(reg: Reg, request: Request, notice_id: Id, body: DeliveryIn) -> dict[str, Any]:
-        """Log that a notice reached its organisation: a record's notice publishes the record."""
-        service = process(reg, request)
+        """Log that a notice reached its organisation: a record's notice publishes the record. A department
+        logs the delivery of its own notices."""
+        service = process(reg)
+        with reg.engine.connect() as conn:
+            found = notices.find(conn, notice_id)
+        if found is not None:
+            auth.own_department(request, "notice", found.department)
+        actor = auth.actor(request, "actor", body.actor)
         with refusals():
-            notice = service.deliver_notice(notice_id, actor=body.actor, channel=body.channel)
+            notice = service.deliver_notice(notice_id, actor=actor, channel=body.channel)
         with reg.engine.connect() as conn:
             return service.notice_body(conn, notice)
 
@@ -183,17 +193,17 @@ def add_process_routes(app: FastAPI, get_registry: Callable[[], Any]) -> None:
         page: PageNo = 1,
         per_page: PerPage = 20,
     ) -> Page[dict[str, Any]]:
-        """Every notice to the organisation, newest first (self-service: demo sign-in until access
-        control lands)."""
-        service = process(reg, request)
+        """Every notice to the organisation, newest first (for the organisation itself)."""
+        service = process(reg)
         org = reg.organisation(code)
+        auth.own_organisation(request, org.code)
         with reg.engine.connect() as conn:
             items = [service.notice_body(conn, n) for n in notices.inbox(conn, org.id)]
         return Page.of(items, page, per_page)
 
     def of_organisation(reg: Any, request: Request, code: str, table: Any) -> list[Any]:
-        process(reg, request)
         org = reg.organisation(code)
+        auth.own_organisation(request, org.code)
         with reg.engine.connect() as conn:
             return repo.of_organisation(conn, table, org.id)
 
@@ -232,7 +242,8 @@ def add_process_routes(app: FastAPI, get_registry: Callable[[], Any]) -> None:
         per_page: PerPage = 20,
     ) -> Page[AwaitingOut]:
         """Objections and repair applications awaiting the department, soonest deadline first."""
-        service = process(reg, request)
+        service = process(reg)
+        auth.own_department(request, "department", department)
         if department not in reg.catalog.departments:
             raise ApiError(404, "not_found", f"no department {department!r} in the catalog")
         return Page.of(awaiting(service, department), page, per_page)
@@ -240,7 +251,8 @@ def add_process_routes(app: FastAPI, get_registry: Callable[[], Any]) -> None:
     @app.post("/api/v1/objections", response_model=ObjectionOut, status_code=201, tags=["due process"])
     def object_(reg: Reg, request: Request, body: ObjectionIn) -> ObjectionOut:
         """Object to a record (its content or publication period) or to a repair refusal, free of charge."""
-        service = process(reg, request)
+        service = process(reg)
+        auth.filer(request, "filed_by", body.filed_by)
         with refusals():
             row = service.object(
                 body.department,
@@ -257,7 +269,8 @@ def add_process_routes(app: FastAPI, get_registry: Callable[[], Any]) -> None:
     )
     def extension(reg: Reg, request: Request, objection_id: Id, body: ExtensionIn) -> ObjectionOut:
         """The organisation brings new information: the deadline moves once."""
-        service = process(reg, request)
+        service = process(reg)
+        auth.filer(request, "filed_by", body.filed_by)
         with refusals():
             row = service.extend_objection(
                 objection_id, new_information=body.new_information, filed_by=body.filed_by
@@ -267,13 +280,15 @@ def add_process_routes(app: FastAPI, get_registry: Callable[[], Any]) -> None:
     @app.post("/api/v1/objections/{objection_id}/answer", response_model=ObjectionOut, tags=["due process"])
     def answer(reg: Reg, request: Request, objection_id: Id, body: AnswerIn) -> ObjectionOut:
         """The submitting department answers: corrected (a new version), upheld or withdrawn."""
-        service = process(reg, request)
+        service = process(reg)
+        auth.own_department(request, "department", body.department)
+        actor = auth.actor(request, "actor", body.actor)
         with refusals():
             row = service.answer_objection(
                 objection_id,
                 department=body.department,
                 outcome=body.outcome,
-                actor=body.actor,
+                actor=actor,
                 reason=body.reason,
                 corrections=dict(body.corrections) if body.corrections else None,
             )
@@ -282,7 +297,8 @@ def add_process_routes(app: FastAPI, get_registry: Callable[[], Any]) -> None:
     @app.post("/api/v1/repairs", response_model=RepairOut, status_code=201, tags=["due process"])
     def apply(reg: Reg, request: Request, body: RepairIn) -> RepairOut:
         """Apply to repair credit on a record, free of charge."""
-        service = process(reg, request)
+        service = process(reg)
+        auth.filer(request, "applied_by", body.applied_by)
         with refusals():
             row = service.apply_repair(
                 body.department,
@@ -296,13 +312,15 @@ def add_process_routes(app: FastAPI, get_registry: Callable[[], Any]) -> None:
     @app.post("/api/v1/repairs/{repair_id}/decision", response_model=RepairOut, tags=["due process"])
     def decide(reg: Reg, request: Request, repair_id: Id, body: DecisionIn) -> RepairOut:
         """Approve (publication and every measure end, the grade is recomputed) or refuse with reasons."""
-        service = process(reg, request)
+        service = process(reg)
+        auth.own_department(request, "department", body.department)
+        actor = auth.actor(request, "actor", body.actor)
         with refusals():
             row = service.decide_repair(
                 repair_id,
                 department=body.department,
                 approve=body.approve,
-                actor=body.actor,
+                actor=actor,
                 reason=body.reason,
             )
         return RepairOut.model_validate(row)

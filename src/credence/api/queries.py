@@ -1,18 +1,21 @@
-"""Read-side queries of the API and the web pages: search, profiles, public records."""
+"""Read-side queries of the API and the web pages: search, profiles, public records, the access log."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, func, or_, select
 
 from credence.catalog import Catalog, Severity
-from credence.store.models import Organisation, RatingRow, Record
+from credence.store.models import AccessRead, Organisation, RatingRow, Record
 
 organisations = cast(Table, Organisation.__table__)
 records = cast(Table, Record.__table__)
 ratings = cast(Table, RatingRow.__table__)
+access_reads = cast(Table, AccessRead.__table__)
+PUBLIC = ("public",)
 
 
 def search(conn: Connection, text: str, page: int, per_page: int) -> tuple[int, list[Any]]:
@@ -79,10 +82,18 @@ def by_code(conn: Connection, code: str) -> Any | None:
 
 
 def public_records(
-    conn: Connection, catalog: Catalog, organisation_id: int, today: date, page: int, per_page: int
+    conn: Connection,
+    catalog: Catalog,
+    organisation_id: int,
+    today: date,
+    page: int,
+    per_page: int,
+    publicities: Collection[str] = PUBLIC,
 ) -> tuple[int, list[Any]]:
-    """The records anyone may see: active, of a public category, inside their publication period."""
-    public = [c.code for c in catalog.categories.values() if c.publicity.value == "public"]
+    """The records anyone may see: active, noticed, of a public category, inside their publication period.
+    With more `publicities` (shared, private), the same records of those categories too: what a department
+    reading for a purpose, or the organisation itself, may see."""
+    public = [c.code for c in catalog.categories.values() if c.publicity.value in publicities]
     rows = conn.execute(
         select(records)
         .where(
@@ -134,3 +145,19 @@ def public_record(
         return None
     batch = conn.execute(select(batches).where(batches.c.id == record.batch_id)).first()
     return record, org, batch
+
+
+def reads(conn: Connection, organisation_id: int | None, page: int, per_page: int) -> tuple[int, list[Any]]:
+    """Reads of non-public data (of one organisation, or of all), newest first, each with the code of the
+    organisation read."""
+    where = [] if organisation_id is None else [access_reads.c.organisation_id == organisation_id]
+    total = int(conn.execute(select(func.count()).select_from(access_reads).where(*where)).scalar_one())
+    rows = conn.execute(
+        select(access_reads, organisations.c.code.label("organisation_code"))
+        .join(organisations, organisations.c.id == access_reads.c.organisation_id)
+        .where(*where)
+        .order_by(access_reads.c.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    return total, list(rows)

@@ -8,6 +8,8 @@ from credence.catalog import CatalogError
 from credence.cli.context import app_context, console, fail
 from credence.clock import today
 from credence.demo.generate import build
+from credence.log.checkpoints import make_checkpoint
+from credence.log.keys import signer_for
 from credence.rating import PolicyError
 from credence.records import repository as repo
 from credence.store import migrate
@@ -44,10 +46,16 @@ def demo(
             rated = app_.rating().rate(as_of=day, cause="demo registry built")
     except (CatalogError, PolicyError) as exc:
         raise fail(str(exc), 1) from None
+    # The demo's log key (beside its store) signs a first checkpoint, so that `credence log verify` and
+    # the log's endpoints have one from the start.
+    demo_settings = app_.settings.model_copy(update={"demo_mode": True})
+    with app_.engine.begin() as conn:
+        signed = make_checkpoint(conn, signer_for(demo_settings), app_.clock.now())
     departments = ", ".join(f"{d} {n:,}" for d, n in result.by_department.items())
     procedures = f"; due process: {result.procedures.line()}" if result.procedures else ""
     console.print(
         f"demo registry: {result.organisations:,} organisations, {result.records:,} records ({departments})"
-        f"{procedures}; {rated.rated:,} rated as of {rated.as_of}",
+        f"{procedures}; {rated.rated:,} rated as of {rated.as_of}; the transparency log holds "
+        f"{signed.size:,} events, checkpoint signed",
         highlight=False,
     )

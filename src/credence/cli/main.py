@@ -18,6 +18,7 @@ from credence.cli import (
     departments,
     ingest,
     lists,
+    log,
     process,
     rating,
     records,
@@ -47,6 +48,7 @@ app.add_typer(lists.app, name="lists")
 app.add_typer(commitments.app, name="commitments")
 app.add_typer(checks.measures_app, name="measures")
 app.add_typer(reports.app, name="report")
+app.add_typer(log.app, name="log")
 app.add_typer(access.tokens_app, name="token")
 app.add_typer(access.users_app, name="user")
 app.command("check")(checks.check)

@@ -6,6 +6,7 @@ import typer
 
 from credence.access.startup import startup_problems
 from credence.catalog import CatalogError
+from credence.cli import log
 from credence.cli.context import app_context, console, fail
 from credence.process.schedule import TickSchedule
 from credence.rating import PolicyError
@@ -40,8 +41,11 @@ def serve(
     if settings.tick_interval_seconds:
         # Deadlines run on their own: deemed deliveries, lapsed objections and expiries apply while serving.
         schedule = TickSchedule(api.state.registry.process.tick, settings.tick_interval_seconds).start()
+    checkpointing = log.checkpoint_schedule(api.state.registry)  # signs the log's head when it grew
     try:
         uvicorn.run(api, host=host, port=port, log_level="warning")
     finally:
         if schedule is not None:
             schedule.stop()
+        if checkpointing is not None:
+            checkpointing.stop()

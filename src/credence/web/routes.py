@@ -5,6 +5,7 @@ Search results come as you type from a small script that fetches the server-rend
 no front-end library is shipped or fetched.
 """
 
+from collections.abc import Collection
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -14,7 +15,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from credence.api import queries
+from credence.access.principal import PURPOSES, Role
+from credence.api import auth, queries
 from credence.api.app import Registry, organisation_profile, organisation_search, public_record
 from credence.api.shapes import ApiError
 from credence.lists import repository as lists_repo
@@ -58,35 +60,10 @@ def add_pages(app: FastAPI, registry: Registry) -> None:
             profile, org = organisation_profile(registry, code)
         except ApiError as exc:
             return page(request, "error.html", exc.body.status, message=exc.body.message)
-        with registry.engine.connect() as conn:
-            total, records = queries.public_records(conn, registry.catalog, org.id, registry.today(), 1, 500)
-            history = rating_repo.history_of(conn, org.id)
-            contested = process_repo.under_objection(conn, [r.id for r in records])
-            entries = [
-                public_row(e, registry.catalog) for e in lists_repo.current_of(conn, org.id, registry.today())
-            ]
-        rows = [
-            {
-                **r._mapping,
-                "category_title": registry.catalog.categories[r.category].title,
-                "published_until": queries.published_until(registry.catalog, r),
-                "under_objection": r.id in contested,
-            }
-            for r in records
-        ]
-        return page(
-            request,
-            "profile.html",
-            p=profile,
-            records=rows,
-            entries=entries,
-            history=history,
-            chart=history_chart(
-                history, registry.policy.doc.floor, registry.policy.doc.ceiling, registry.today()
-            ),
-            json_twin=f"/api/v1/organisations/{org.code}",
-            lang="zh",
-        )
+        context = profile_context(registry, profile, org)
+        if auth.principal_of(request).role is Role.DEPARTMENT:  # it may read shared records for a purpose
+            context.update(purposes=PURPOSES, csrf=auth.csrf_token(request))
+        return page(request, "profile.html", **context)
 
     @app.get("/records/{department}/{source_record_id}", response_class=HTMLResponse, include_in_schema=False)
     def record_page(request: Request, department: str, source_record_id: str) -> HTMLResponse:
@@ -174,6 +151,38 @@ def add_pages(app: FastAPI, registry: Registry) -> None:
             percent=percent,
             json_twin="/api/v1/departments/figures",
         )
+
+
+def profile_context(
+    registry: Registry, profile: Any, org: Any, publicities: Collection[str] = queries.PUBLIC
+) -> dict[str, Any]:
+    """What the profile page shows: the public profile, and the records of these publicities (public; a
+    department reading for a purpose: public and shared)."""
+    today = registry.today()
+    with registry.engine.connect() as conn:
+        _, records = queries.public_records(conn, registry.catalog, org.id, today, 1, 500, publicities)
+        history = rating_repo.history_of(conn, org.id)
+        contested = process_repo.under_objection(conn, [r.id for r in records])
+        entries = [public_row(e, registry.catalog) for e in lists_repo.current_of(conn, org.id, today)]
+    rows = [
+        {
+            **r._mapping,
+            "category_title": registry.catalog.categories[r.category].title,
+            "published_until": queries.published_until(registry.catalog, r),
+            "under_objection": r.id in contested,
+            "shared": registry.catalog.categories[r.category].publicity.value != "public",
+        }
+        for r in records
+    ]
+    return {
+        "p": profile,
+        "records": rows,
+        "entries": entries,
+        "history": history,
+        "chart": history_chart(history, registry.policy.doc.floor, registry.policy.doc.ceiling, today),
+        "json_twin": f"/api/v1/organisations/{org.code}",
+        "lang": "zh",
+    }
 
 
 def history_chart(history: list[Any], floor: int, ceiling: int, today: Any) -> str:

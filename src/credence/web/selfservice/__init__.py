@@ -1,24 +1,29 @@
-"""Self-service pages behind a demo sign-in, until access control lands: an organisation's own file (every
-record, its grade and reasons, notices, objections, repairs, list entries) with its forms, and a
-department's inbox (objections, repairs and proposed listings by deadline) and outbox (notice delivery).
+"""Self-service pages: an organisation's own file (every record, its grade and reasons, notices, objections,
+repairs, list entries, and who read its file and why) with its forms, a department's inbox (objections,
+repairs and proposed listings by deadline) and outbox (notice delivery), and a department's reading of an
+organisation's shared records for a purpose.
 
-Open only in demo mode and only from 127.0.0.1 (Registry.demo_only). The sign-in is a cookie signed with
-HMAC-SHA256 under a key made when the app starts, so nobody can edit it to become someone else, and every
-form carries a CSRF token derived from the session. The pages call the same services as the API and CLI.
+Who may open which page is the rules' business (credence.api.rules, enforced before a page runs); who a
+page is for comes from the request's principal: a password sign-in, a token, or, in demo mode only, the
+demo sign-in. Every form carries a CSRF token keyed on the sign-in's session (or the visit cookie's
+nonce), under the server's secret. The pages call the same services as the API and CLI.
 
-Modules: session (the signed cookie and the nav middleware), forms, common (Pages and what every page
-shares), signin, organisation (/me), department (/inbox, /outbox), queries (the own file's reads).
+Modules: session (the visit cookie and the demo nav middleware), forms, common (Pages and what every page
+shares), signin (password and demo sign-in, sign-out), organisation (/me), department (/inbox, /outbox),
+purpose (a department's purpose-bound read), queries (the own file's reads).
 """
 
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
 
+from credence.api import auth
 from credence.api.app import Registry
 from credence.web.selfservice.common import Pages, Stop
 from credence.web.selfservice.department import add_department_routes
 from credence.web.selfservice.organisation import add_organisation_routes
+from credence.web.selfservice.purpose import add_purpose_routes
 from credence.web.selfservice.session import SESSION_COOKIE, DemoNav, Signer
 from credence.web.selfservice.signin import add_sign_in_routes
 
@@ -26,7 +31,8 @@ __all__ = ["SESSION_COOKIE", "Signer", "add_selfservice_pages"]
 
 
 def add_selfservice_pages(app: FastAPI, registry: Registry) -> None:
-    pages = Pages(registry)
+    access: auth.Access = app.state.access
+    pages = Pages(registry, access)
     if registry.settings.demo_mode:
         app.add_middleware(DemoNav, signer=pages.signer)
 
@@ -34,6 +40,17 @@ def add_selfservice_pages(app: FastAPI, registry: Registry) -> None:
     async def stopped(_: Request, exc: Stop) -> Response:
         return exc.response
 
-    add_sign_in_routes(app, pages)
+    def denied_page(request: Request, exc: auth.Denied) -> HTMLResponse:
+        """A page the rules refuse: 401 asks to sign in, 403 says whose page it is."""
+        sign_in = "/sign-in" if registry.settings.demo_mode else "/sign-in/password"
+        context = {"status": exc.body.status, "message": exc.body.message, "sign_in": sign_in}
+        headers = {"Cache-Control": "no-store"}
+        return pages.templates.TemplateResponse(
+            request, "denied.html", context, status_code=exc.body.status, headers=headers
+        )
+
+    app.state.denied_page = denied_page
+    add_sign_in_routes(app, pages, access)
     add_organisation_routes(app, pages)
     add_department_routes(app, pages)
+    add_purpose_routes(app, pages)

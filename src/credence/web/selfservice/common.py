@@ -1,5 +1,9 @@
 """What every self-service page shares: the visit (session and flash), refusals as the page shows them,
-checks of form text, and Pages, which opens, renders and closes each request (cookies, CSRF, redirects)."""
+checks of form text, and Pages, which opens, renders and closes each request (cookies, CSRF, redirects).
+
+Who the visit is for comes from the request's principal (credence.api.auth): a password sign-in or a
+token; in demo mode, the demo sign-in held in the visit cookie. Every form carries a CSRF token keyed on
+the credentials (the sign-in's session) or, before signing in, on the visit cookie's nonce."""
 
 from __future__ import annotations
 
@@ -13,12 +17,15 @@ from fastapi import Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from credence.access.principal import Principal, Role
+from credence.api import auth
+from credence.api import queries as api_queries
 from credence.api.app import Registry
 from credence.api.shapes import ApiError
 from credence.process.errors import NotFound
 from credence.records.service import RecordNotFound, RowsRejected
 from credence.records.validation import control_character_at
-from credence.web.selfservice.session import FLASH_COOKIE, SESSION_COOKIE, SESSION_SECONDS, Session, Signer
+from credence.web.selfservice.session import FLASH_COOKIE, SESSION_COOKIE, SESSION_SECONDS, Session
 
 TEMPLATES = FilePath(__file__).parents[1] / "templates"
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -37,8 +44,9 @@ NOTICE_KINDS = {
 @dataclass
 class Visit:
     session: Session
-    fresh: bool  # no valid session cookie came with the request: the response sets one
+    fresh: bool  # no valid visit cookie came with the request: the response sets one
     flash: str | None
+    https: bool = False  # cookies are then Secure
 
 
 @dataclass
@@ -91,39 +99,69 @@ def texts(**values: str | None) -> None:
 class Pages:
     """The registry, the templates and the signer of one app, with the steps every request takes."""
 
-    def __init__(self, registry: Registry, signer: Signer | None = None) -> None:
+    def __init__(self, registry: Registry, access: auth.Access) -> None:
         self.registry = registry
         self.templates = Jinja2Templates(directory=str(TEMPLATES))
-        self.signer = signer or Signer()
+        self.signer = access.signer
         self.catalog, self.engine, self.service = registry.catalog, registry.engine, registry.process
 
     def closed_page(self, request: Request, status: int, message: str) -> HTMLResponse:
         context = {"message": message, "me": None, "closed": True}
         return self.templates.TemplateResponse(request, "selfservice_error.html", context, status_code=status)
 
-    def begin(self, request: Request) -> Visit:
-        """Every self-service request starts here: closed outside demo mode and away from 127.0.0.1."""
+    def demo_gate(self, request: Request) -> None:
+        """The demo sign-in's pages: open only in demo mode, from 127.0.0.1."""
         try:
             self.registry.demo_only(request)
         except ApiError as exc:
             raise Stop(self.closed_page(request, exc.body.status, exc.body.message)) from None
-        session = Session.load(self.signer.load("session", request.cookies.get(SESSION_COOKIE)))
+
+    def begin(self, request: Request) -> Visit:
+        """Every self-service request starts here: whom the page is for, and the flash message."""
         flash = self.signer.load("flash", request.cookies.get(FLASH_COOKIE), 300)
         message = flash.get("m") if flash else None
+        shown = message if isinstance(message, str) else None
+        principal = auth.principal_of(request)
+        nonce = getattr(request.state, "nonce", None)
+        https = request.url.scheme == "https"
+        if auth.credentialed(principal) and nonce:
+            return Visit(self.signed_in(principal, nonce), False, shown, https)
+        session = Session.load(getattr(request.state, "visit", None))
         if session is None:
-            return Visit(
-                Session(secrets.token_urlsafe(16)), True, message if isinstance(message, str) else None
-            )
-        return Visit(session, False, message if isinstance(message, str) else None)
+            return Visit(Session(secrets.token_urlsafe(16)), True, shown, https)
+        if principal.via != auth.DEMO_SIGN_IN:  # the demo sign-in counts only where auth says it does
+            session = Session(session.nonce)
+        return Visit(session, False, shown, https)
+
+    def signed_in(self, principal: Principal, nonce: str) -> Session:
+        """The session of a principal signed in with a password or a token."""
+        if principal.role is Role.ORGANISATION:
+            code = str(principal.organisation_code)
+            with self.engine.connect() as conn:
+                org = api_queries.by_code(conn, code)
+            name = org.name if org is not None else code
+        elif principal.role is Role.DEPARTMENT:
+            code = str(principal.department)
+            department = self.catalog.departments.get(code)
+            name = department.name if department is not None else code
+        else:
+            code, name = "", principal.via.removeprefix("account ")
+        return Session(nonce, principal.role.value, code, name, principal.via)
 
     def finish(
         self, response: Response, visit: Visit, session: Session | None = None, flash: str | None = None
     ) -> Response:
         response.headers["Cache-Control"] = "no-store"  # one organisation's or department's own pages
-        if session is not None or visit.fresh:
+        if (session is not None or visit.fresh) and (session or visit.session).in_cookie:
             value = self.signer.sign("session", (session or visit.session).dump())
             response.set_cookie(
-                SESSION_COOKIE, value, max_age=SESSION_SECONDS, httponly=True, samesite="lax", path="/"
+                SESSION_COOKIE,
+                value,
+                max_age=SESSION_SECONDS,
+                httponly=True,
+                samesite="lax",
+                path="/",
+                secure=visit.https,
             )
         if flash:
             response.set_cookie(
@@ -132,6 +170,7 @@ class Pages:
                 max_age=300,
                 httponly=True,
                 samesite="lax",
+                secure=visit.https,
             )
         elif visit.flash:
             response.delete_cookie(FLASH_COOKIE, httponly=True, samesite="lax")
@@ -152,6 +191,7 @@ class Pages:
             "flash": visit.flash,
             "problem": problem,
             "today": self.registry.today(),
+            "demo_mode": self.registry.settings.demo_mode,
             **context,
         }
         status = problem.status if problem else status
@@ -168,7 +208,9 @@ class Pages:
         visit = self.begin(request)
         if visit.session.kind != kind:
             if not visit.session.kind:
-                raise Stop(self.redirect(visit, "/sign-in", "Sign in first (demo sign-in)."))
+                if self.registry.settings.demo_mode:
+                    raise Stop(self.redirect(visit, "/sign-in", "Sign in first (demo sign-in)."))
+                raise Stop(self.redirect(visit, "/sign-in/password", "Sign in first."))
             who = "an organisation" if kind == "organisation" else "a department"
             raise Stop(
                 self.problem_page(

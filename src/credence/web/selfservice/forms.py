@@ -14,6 +14,19 @@ class SignInForm(BaseModel):
     department: str = ""
 
 
+class PasswordForm(BaseModel):
+    csrf: str = ""
+    username: str = ""
+    password: str = ""
+
+
+class PurposeForm(BaseModel):
+    """A department reads an organisation's shared records for a purpose."""
+
+    csrf: str = ""
+    purpose: str = ""
+
+
 class ObjectionForm(BaseModel):
     csrf: str = ""
     ground: str = "content"

@@ -1,5 +1,6 @@
-"""An organisation's own file (/me): every record with its grade and reasons, notices, objections, repairs
-and list entries, and the forms that object, apply to repair, add information or answer a proposed listing."""
+"""An organisation's own file (/me): every record with its grade and reasons, notices, objections, repairs,
+list entries and who read its file and why, and the forms that object, apply to repair, add information or
+answer a proposed listing."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from typing import Annotated, Any
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
+from credence.access.principal import PURPOSES
+from credence.access.reads import reads_of
 from credence.api import queries
 from credence.catalog.model import Polarity, Severity
 from credence.lists import repository as lists_repo
@@ -54,6 +57,7 @@ def add_organisation_routes(app: FastAPI, pages: Pages) -> None:
             objections = process_repo.of_organisation(conn, process_repo.objections, org.id)
             repairs = process_repo.of_organisation(conn, process_repo.repairs, org.id)
             entries = lists_repo.of_organisation(conn, org.id)
+            read = reads_of(conn, org.id)
         explained = registry.rating.explain_row(org, today, with_history=False)
         names = {r.id: f"{r.department}/{r.source_record_id}" for r in rows}
         records = [
@@ -82,6 +86,8 @@ def add_organisation_routes(app: FastAPI, pages: Pages) -> None:
             objections=objections,
             repairs=repairs,
             entries=entries,
+            reads=read,
+            purposes=PURPOSES,
         )
 
     @app.get("/me", response_class=HTMLResponse, include_in_schema=False)

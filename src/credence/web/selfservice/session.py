@@ -1,69 +1,33 @@
-"""The demo sign-in: a session cookie signed with HMAC-SHA256 under a key made when the app starts, and the
-middleware that shows base.html whom it knows."""
+"""The visit cookie: signed with HMAC-SHA256 under the server's secret (credence.api.auth.Signer), it holds
+a visitor's CSRF nonce and, in demo mode only, whom the demo sign-in chose; and the middleware that shows
+base.html whom the demo sign-in knows."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
-import secrets
-import time
 from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from credence.api.app import LOCAL
+from credence.api.auth import HOMES, LOCAL, SESSION_SECONDS, VISIT_COOKIE, Signer
 
-SESSION_COOKIE = "credence_demo_session"
-FLASH_COOKIE = "credence_demo_flash"
-SESSION_SECONDS = 12 * 3600
+__all__ = ["FLASH_COOKIE", "SESSION_COOKIE", "SESSION_SECONDS", "DemoNav", "Session", "Signer"]
 
-
-class Signer:
-    """HMAC-SHA256 over JSON, keyed per app start; the purpose keeps one signed value from passing for
-    another (a flash message for a session)."""
-
-    def __init__(self, key: bytes | None = None) -> None:
-        self._key = key or secrets.token_bytes(32)
-
-    def _mac(self, purpose: str, data: str) -> str:
-        digest = hmac.new(self._key, f"{purpose}\0{data}".encode(), hashlib.sha256).digest()
-        return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-
-    def sign(self, purpose: str, value: dict[str, str]) -> str:
-        body = json.dumps({**value, "t": int(time.time())}, ensure_ascii=False, separators=(",", ":"))
-        payload = base64.urlsafe_b64encode(body.encode()).rstrip(b"=").decode()
-        return f"{payload}.{self._mac(purpose, payload)}"
-
-    def load(self, purpose: str, signed: str | None, max_age: int = SESSION_SECONDS) -> dict[str, Any] | None:
-        """The value, or None when it is absent, altered, signed by another app start or too old."""
-        if not signed or signed.count(".") != 1:
-            return None
-        payload, mac = signed.split(".")
-        if not hmac.compare_digest(mac.encode(), self._mac(purpose, payload).encode()):
-            return None
-        try:
-            value = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-        except ValueError:
-            return None
-        if not isinstance(value, dict) or not isinstance(value.get("t"), int):
-            return None
-        return value if 0 <= time.time() - value["t"] <= max_age else None
-
-    def token(self, nonce: str) -> str:
-        """The CSRF token of a session: only a page served with the session's cookie can carry it."""
-        return self._mac("csrf", nonce)
+SESSION_COOKIE = VISIT_COOKIE
+FLASH_COOKIE = "credence_flash"
 
 
 @dataclass(frozen=True)
 class Session:
+    """Who a page is for: the demo sign-in's choice (from the visit cookie) or, signed in with a password
+    or a token, the principal's role and what it acts for; the nonce keys the forms' CSRF tokens."""
+
     nonce: str
-    kind: str = ""  # "", "organisation" or "department"
+    kind: str = ""  # "", "organisation" or "department"; signed in: also "operator" or "auditor"
     code: str = ""
     name: str = ""
+    via: str = ""  # how a password or token sign-in identified the principal; "" for the visit cookie
 
     @staticmethod
     def load(value: dict[str, Any] | None) -> Session | None:
@@ -83,11 +47,16 @@ class Session:
         """Who acts, as the services record it."""
         if self.kind == "organisation":
             return f"organisation:{self.code}"
-        return f"{self.code} (demo sign-in)"
+        return f"{self.code} ({self.via or 'demo sign-in'})"
+
+    @property
+    def in_cookie(self) -> bool:
+        """Kept in the visit cookie (a visitor, or the demo sign-in), not a password or token sign-in."""
+        return not self.via
 
     @property
     def home(self) -> str:
-        return {"organisation": "/me", "department": "/inbox"}.get(self.kind, "/sign-in")
+        return HOMES.get(self.kind, "/")
 
 
 def nav_link(session: Session | None) -> dict[str, str]:

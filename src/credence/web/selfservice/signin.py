@@ -1,5 +1,8 @@
-"""The demo sign-in and sign-out: as an organisation (by USCC or LEI, or one of a few examples) or as a
-department of the catalog."""
+"""Signing in and out. The password sign-in (every mode): argon2 through credence.access.accounts, a new
+session cookie (HttpOnly, SameSite=Lax, Secure over https, expiring with the session), attempts limited
+per user name and per address, and one answer for every failure, so it tells nobody which user names
+exist. The demo sign-in (demo mode only, from 127.0.0.1): as an organisation (by USCC or LEI, or one of
+a few examples) or as a department of the catalog, with no password."""
 
 from __future__ import annotations
 
@@ -9,15 +12,92 @@ from typing import Annotated
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from credence.api import queries
+from credence.access import accounts
+from credence.api import auth, queries
+from credence.api.hardening import TooManyRequests
 from credence.identity import SubjectError, resolve_subject
 from credence.web.selfservice import queries as own
 from credence.web.selfservice.common import Pages, Problem, Visit
-from credence.web.selfservice.forms import SignInForm
+from credence.web.selfservice.forms import PasswordForm, SignInForm
 from credence.web.selfservice.session import Session
 
+WRONG = "User name or password is wrong."
+MAX_USERNAME = 100
+MAX_PASSWORD = 1000
 
-def add_sign_in_routes(app: FastAPI, pages: Pages) -> None:
+
+def add_sign_in_routes(app: FastAPI, pages: Pages, access: auth.Access) -> None:
+    registry = pages.registry
+    if registry.settings.demo_mode:
+        add_demo_sign_in(app, pages)
+
+    def password_page(
+        request: Request, visit: Visit, problem: Problem | None = None, username: str = ""
+    ) -> Response:
+        demo = registry.settings.demo_mode
+        return pages.page(
+            request,
+            visit,
+            "signin_password.html",
+            problem=problem,
+            username=username,
+            demo=demo,
+            hours=registry.settings.session_hours,
+        )
+
+    @app.get("/sign-in/password", response_class=HTMLResponse, include_in_schema=False)
+    def sign_in_password(request: Request) -> Response:
+        return password_page(request, pages.begin(request))
+
+    @app.post("/sign-in/password", include_in_schema=False)
+    def sign_in_password_post(request: Request, form: Annotated[PasswordForm, Form()]) -> Response:
+        visit = pages.posted(request, form.csrf, None)
+        username = form.username.strip()[:MAX_USERNAME]
+        address = request.client.host if request.client else "unknown"
+        try:
+            access.sign_ins.check("to sign in with this user name", "user", username.casefold())
+            access.sign_ins.check("to sign in from this address", "address", address)
+        except TooManyRequests as exc:
+            page = password_page(request, visit, Problem(429, exc.body.message), username)
+            page.headers["Retry-After"] = str(exc.retry_after)
+            return page
+        if not username or not form.password or len(form.password) > MAX_PASSWORD:
+            return password_page(request, visit, Problem(401, WRONG), username)
+        now = registry.clock.now()
+        with registry.engine.begin() as conn:
+            found = accounts.check_password(conn, username, form.password, now)
+            if found is None:
+                return password_page(request, visit, Problem(401, WRONG), username)
+            account_id, principal = found
+            cookie = accounts.start_session(conn, account_id, now, registry.settings.session_hours)
+        home = Session("", principal.role.value, via=principal.via).home
+        response = pages.redirect(visit, home, f"Signed in as {username}.")
+        response.set_cookie(
+            auth.SIGN_IN_COOKIE,
+            cookie,
+            max_age=registry.settings.session_hours * 3600,
+            expires=registry.settings.session_hours * 3600,  # for browsers that read Expires only
+            httponly=True,
+            samesite="lax",
+            secure=visit.https,
+            path="/",
+        )
+        return response
+
+    @app.post("/sign-out", include_in_schema=False)
+    def sign_out(request: Request, csrf: Annotated[str, Form(max_length=200)] = "") -> Response:
+        visit = pages.posted(request, csrf, None)
+        cookie = request.cookies.get(auth.SIGN_IN_COOKIE)
+        if cookie:
+            with registry.engine.begin() as conn:
+                accounts.end_session(conn, cookie, registry.clock.now())
+        where = "/sign-in" if registry.settings.demo_mode else "/sign-in/password"
+        response = pages.redirect(visit, where, "Signed out.", Session(secrets.token_urlsafe(16)))
+        response.delete_cookie(auth.SIGN_IN_COOKIE, httponly=True, samesite="lax", secure=visit.https)
+        return response
+
+
+def add_demo_sign_in(app: FastAPI, pages: Pages) -> None:
     catalog, engine = pages.catalog, pages.engine
 
     def sign_in_page(
@@ -37,10 +117,12 @@ def add_sign_in_routes(app: FastAPI, pages: Pages) -> None:
 
     @app.get("/sign-in", response_class=HTMLResponse, include_in_schema=False)
     def sign_in(request: Request) -> Response:
+        pages.demo_gate(request)
         return sign_in_page(request, pages.begin(request))
 
     @app.post("/sign-in", include_in_schema=False)
     def sign_in_post(request: Request, form: Annotated[SignInForm, Form()]) -> Response:
+        pages.demo_gate(request)
         visit = pages.posted(request, form.csrf, None)
         nonce = secrets.token_urlsafe(16)  # a new session on every sign-in
         if form.kind == "department":
@@ -65,8 +147,3 @@ def add_sign_in_routes(app: FastAPI, pages: Pages) -> None:
             session = Session(nonce, "organisation", org.code, org.name)
         flash = f"Signed in as {session.name} ({session.code}) with the demo sign-in."
         return pages.redirect(visit, session.home, flash, session)
-
-    @app.post("/sign-out", include_in_schema=False)
-    def sign_out(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
-        visit = pages.posted(request, csrf, None)
-        return pages.redirect(visit, "/sign-in", "Signed out.", Session(secrets.token_urlsafe(16)))

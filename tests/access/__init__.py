@@ -1,0 +1,1 @@
+"""Access control: roles, sign-in, purpose-bound reads, hardening, and the authorisation matrix."""
