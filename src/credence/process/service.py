@@ -523,18 +523,7 @@ class DueProcess:
             else:
                 state = REPAIR.next(repair.state, "be refused", f"repair {repair_id}")
                 self._decided(conn, repo.repairs, repair.id, state, actor, reason)
-                log.note(
-                    conn,
-                    log.about_row(
-                        "repair.decided",
-                        "repair",
-                        repair,
-                        record,
-                        public=self._public(conn, record),
-                        state=state,
-                        reason=reason.strip(),
-                    ),
-                )
+                self._note_repair_decided(conn, repair, record, state, reason)
                 records_repo.add_event(
                     conn,
                     record.id,
@@ -559,24 +548,23 @@ class DueProcess:
             log.flush(conn, self.clock.now())
             return repo.find(conn, repo.repairs, repair_id)
 
+    def _note_repair_decided(
+        self, conn: Connection, repair: Any, record: Any, state: str, reason: str
+    ) -> None:
+        """Log a repair decision; public when the record was published (an approval ends publication, so
+        that copies are removed)."""
+        public = self._public(conn, record)
+        event = log.about_row(
+            "repair.decided", "repair", repair, record, public=public, state=state, reason=reason.strip()
+        )
+        log.note(conn, event)
+
     def _approve(self, conn: Connection, repair: Any, record: Any, actor: str, reason: str) -> None:
         state = REPAIR.next(repair.state, "be approved", f"repair {repair.id}")
         RECORD.next(record.state, "be repaired", f"record '{record.source_record_id}'")
         now = self.clock.now()
         self._decided(conn, repo.repairs, repair.id, state, actor, reason)
-        # A repair ends publication: public when the record was published, so that copies are removed.
-        log.note(
-            conn,
-            log.about_row(
-                "repair.decided",
-                "repair",
-                repair,
-                record,
-                public=self._public(conn, record),
-                state=state,
-                reason=reason.strip(),
-            ),
-        )
+        self._note_repair_decided(conn, repair, record, state, reason)
         records_repo.set_state(conn, record.id, "repaired", now)
         records_repo.add_event(
             conn,
