@@ -47,8 +47,8 @@ def build(work: Path, orgs: int, records: int) -> dict[str, str]:
         "CREDENCE_TICK_INTERVAL_SECONDS": "0",
         "CREDENCE_CHECKPOINT_INTERVAL_SECONDS": "0",
     }
-    run(["demo", "--organisations", str(orgs), "--records", str(records)], env)
     run(["log", "keygen", env["CREDENCE_LOG_KEY_PATH"]], env)
+    run(["demo", "--organisations", str(orgs), "--records", str(records)], env)
     run(["user", "add", "operator", "--role", "operator"], env)
     made = run(["token", "create", "--role", "department", "--department", "SAMR", "--name", "bench"], env)
     env["BENCH_TOKEN"] = made.split()[-1]

@@ -22,6 +22,9 @@ def test_demo_builds_a_rated_registry_from_seven_departments(store_url, engine) 
     result = CliRunner().invoke(app, ["demo", "--organisations", "300", "--records", "3000"], env=env)
     assert result.exit_code == 0, result.output
     assert "300 organisations, 3,000 records" in result.output and "due process: " in result.output
+    assert "checkpoint signed" in result.output
+    verified = CliRunner().invoke(app, ["log", "verify"], env=env)
+    assert verified.exit_code == 0 and "the log verifies" in verified.output, verified.output
     with engine.connect() as conn:
         counts = repo.table_counts(conn)
         departments = dict(repo.counts_by(conn, repo.records.c.department))
@@ -65,3 +68,13 @@ def test_demo_is_repeatable_and_has_no_refused_subjects(catalog) -> None:
     rows = records(orgs, 5000, catalog, date(2026, 11, 25), seed=7)
     assert rows == records(orgs, 5000, catalog, date(2026, 11, 25), seed=7)
     assert sum(len(v) for v in rows.values()) == 5000
+
+
+def test_demo_refuses_a_missing_log_key_before_building_anything(store_url, engine, tmp_path) -> None:
+    missing = tmp_path / "nowhere.pem"
+    env = {"CREDENCE_DATABASE_URL": store_url, "CREDENCE_LOG_KEY_PATH": str(missing)}
+    result = CliRunner().invoke(app, ["demo", "--organisations", "20", "--records", "40"], env=env)
+    assert result.exit_code == 1
+    assert f"log key {missing}: no such file" in " ".join(result.output.split())
+    with engine.connect() as conn:
+        assert repo.table_counts(conn)["records"] == 0

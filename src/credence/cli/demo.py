@@ -9,7 +9,7 @@ from credence.cli.context import app_context, console, fail
 from credence.clock import today
 from credence.demo.generate import build
 from credence.log.checkpoints import make_checkpoint
-from credence.log.keys import signer_for
+from credence.log.keys import LogKeyError, signer_for
 from credence.rating import PolicyError
 from credence.records import repository as repo
 from credence.store import migrate
@@ -37,6 +37,12 @@ def demo(
         raise fail(f"the store already holds {held:,} records; the demo is built only into an empty store", 1)
     if records < organisations:
         raise fail("--records must be at least --organisations (every organisation gets a record)")
+    # The log key (CREDENCE_LOG_KEY_PATH, else the demo's own beside its store) signs a first checkpoint,
+    # so that `credence log verify` and the log's endpoints have one from the start.
+    try:
+        signer = signer_for(app_.settings.model_copy(update={"demo_mode": True}))
+    except LogKeyError as exc:
+        raise fail(str(exc), 1) from None
     try:
         service = app_.ingest()
         day = today(app_.clock, app_.settings.timezone)
@@ -46,11 +52,8 @@ def demo(
             rated = app_.rating().rate(as_of=day, cause="demo registry built")
     except (CatalogError, PolicyError) as exc:
         raise fail(str(exc), 1) from None
-    # The demo's log key (beside its store) signs a first checkpoint, so that `credence log verify` and
-    # the log's endpoints have one from the start.
-    demo_settings = app_.settings.model_copy(update={"demo_mode": True})
     with app_.engine.begin() as conn:
-        signed = make_checkpoint(conn, signer_for(demo_settings), app_.clock.now())
+        signed = make_checkpoint(conn, signer, app_.clock.now())
     departments = ", ".join(f"{d} {n:,}" for d, n in result.by_department.items())
     procedures = f"; due process: {result.procedures.line()}" if result.procedures else ""
     console.print(
