@@ -1,8 +1,8 @@
 """Access-control benchmark (issue 5): what tokens, rules and purpose-bound read logging cost.
 
 A demo registry is served by uvicorn (one worker) with demo mode off, as in production: a secret key, a
-log key and an operator account. Four client threads then look up organisations' records for the same
-time, in alternating rounds:
+log key and an operator account. Client threads then look up organisations' records for the same
+time, in alternating rounds (`--clients`, default 4, sets how many at once):
 
 - anonymous: GET /api/v1/organisations/{code}/records, the public view;
 - with purpose: the same with a department's token and ?purpose=procurement_check, which resolves the
@@ -55,7 +55,7 @@ def build(work: Path, orgs: int, records: int) -> dict[str, str]:
     return env
 
 
-def measure(orgs: int, records: int, seconds: float, rounds: int) -> dict[str, object]:
+def measure(orgs: int, records: int, seconds: float, rounds: int, clients: int) -> dict[str, object]:
     import httpx
 
     work = Path(tempfile.mkdtemp(prefix="credence-bench-access-"))
@@ -95,7 +95,7 @@ def measure(orgs: int, records: int, seconds: float, rounds: int) -> dict[str, o
                         done[0] += 1
                         i += 1
 
-            threads = [threading.Thread(target=worker, args=(k * 25,)) for k in range(4)]
+            threads = [threading.Thread(target=worker, args=(k * 25,)) for k in range(clients)]
             for t in threads:
                 t.start()
             for t in threads:
@@ -117,6 +117,7 @@ def measure(orgs: int, records: int, seconds: float, rounds: int) -> dict[str, o
         "records": records,
         "build_seconds": round(build_seconds, 1),
         "rounds": rounds,
+        "clients": clients,
         "seconds_per_round": seconds,
         "anonymous_per_s": [round(x) for x in anonymous],
         "purpose_per_s": [round(x) for x in purposed],
@@ -131,8 +132,9 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=120_000)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--clients", type=int, default=4, help="client threads at once")
     args = parser.parse_args()
-    result = measure(args.orgs, args.records, args.seconds, args.rounds)
+    result = measure(args.orgs, args.records, args.seconds, args.rounds, args.clients)
     print(json.dumps(result, ensure_ascii=False))
     print(f"access: {result['ratio']} of anonymous lookups per second with token and purpose (target >= 0.7)")
 

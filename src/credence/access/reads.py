@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy import Connection, Engine, select
 
 from credence.access.principal import PURPOSES, Principal
 from credence.clock import Clock
 from credence.log import store as log
+from credence.store.db import bulk_insert
 from credence.store.models import AccessRead
 
 
@@ -50,21 +51,16 @@ def record_reads(conn: Connection, batch: Sequence[Read], now: datetime) -> None
         check_purpose(read.purpose)
     if not batch:
         return
-    conn.execute(
-        insert(AccessRead),
+    bulk_insert(
+        conn,
+        AccessRead.__table__,  # type: ignore[arg-type]
+        ("organisation_id", "at", "actor", "role", "department", "purpose", "what"),
         [
-            {
-                "organisation_id": r.organisation_id,
-                "at": now,
-                "actor": r.principal.actor,
-                "role": r.principal.role.value,
-                "department": r.principal.department,
-                "purpose": r.purpose,
-                "what": r.what,
-            }
+            (r.organisation_id, now, r.principal.actor, r.principal.role.value, r.principal.department,
+             r.purpose, r.what)
             for r in batch
         ],
-    )
+    )  # fmt: skip
     events = [
         log.Event(
             "access.read",
