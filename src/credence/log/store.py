@@ -24,7 +24,7 @@ from sqlalchemy import Connection, Table, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from credence.log import merkle
-from credence.store.db import bulk_insert
+from credence.store.db import Same, bulk_insert, bulk_insert_columns
 from credence.store.models import LogEntry, LogHead, LogNode
 
 LEAF_PREFIX = b"credence-log-entry/v1\n"
@@ -96,13 +96,18 @@ def commitment(salt: bytes, content: bytes) -> bytes:
     return hashlib.sha256(salt + content).digest()
 
 
-def leaf_data(index: int, kind: str, at: datetime, commitment_: bytes) -> bytes:
+def leaf_data(index: int, kind: str, at: datetime | str, commitment_: bytes) -> bytes:
     """What a leaf is the RFC 9162 hash of: the entry's index, kind, UTC time and commitment."""
-    stamp = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    stamp = at if isinstance(at, str) else time_stamp(at)
     return LEAF_PREFIX + f"{index}\n{kind}\n{stamp}\n{commitment_.hex()}\n".encode()
 
 
-def entry_leaf_hash(index: int, kind: str, at: datetime, commitment_: bytes) -> bytes:
+def time_stamp(at: datetime) -> str:
+    """An entry's time as its leaf holds it: UTC, to the microsecond."""
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def entry_leaf_hash(index: int, kind: str, at: datetime | str, commitment_: bytes) -> bytes:
     return merkle.leaf_hash(leaf_data(index, kind, at, commitment_))
 
 
@@ -162,35 +167,42 @@ def append(conn: Connection, events: Sequence[Event], at: datetime) -> range:
     current = head(conn, lock=True)
     start = current.size
     frontier = current.frontier
-    entries: list[tuple[Any, ...]] = []
+    n = len(events)
+    # Every entry of an append shares its time, so its stamp is made once, and the salts are one read.
+    stamp = time_stamp(at)
+    salts = os.urandom(16 * n)
+    contents: list[str] = []
+    salt_column: list[bytes] = []
+    commitments: list[bytes] = []
+    leaves: list[bytes] = []
     nodes: list[tuple[int, int, bytes]] = []
     for offset, event in enumerate(events):
         index = start + offset
         content = canonical(event.content)
-        salt = os.urandom(16)
+        salt = salts[16 * offset : 16 * offset + 16]
         committed = commitment(salt, content)
-        leaf = entry_leaf_hash(index, event.kind, at, committed)
-        entries.append(
-            (index, event.kind, at, event.ref, event.organisation_id, event.public,
-             content.decode(), salt, committed, leaf)
-        )  # fmt: skip
+        leaf = entry_leaf_hash(index, event.kind, stamp, committed)
+        contents.append(content.decode())
+        salt_column.append(salt)
+        commitments.append(committed)
+        leaves.append(leaf)
         nodes.extend(push(frontier, index, leaf))
-    bulk_insert(
+    bulk_insert_columns(
         conn,
         LogEntry.__table__,  # type: ignore[arg-type]
-        (
-            "idx",
-            "kind",
-            "at",
-            "ref",
-            "organisation_id",
-            "public",
-            "content",
-            "salt",
-            "commitment",
-            "leaf_hash",
-        ),
-        entries,
+        {
+            "idx": range(start, start + n),
+            "kind": [e.kind for e in events],
+            "at": Same(at),
+            "ref": [e.ref for e in events],
+            "organisation_id": [e.organisation_id for e in events],
+            "public": [e.public for e in events],
+            "content": contents,
+            "salt": salt_column,
+            "commitment": commitments,
+            "leaf_hash": leaves,
+        },
+        n,
     )
     bulk_insert(conn, LogNode.__table__, ("level", "idx", "hash"), nodes)  # type: ignore[arg-type]
     conn.execute(_MOVE_HEAD, {"size": start + len(events), "frontier": b"".join(frontier), "at": at})
