@@ -223,3 +223,53 @@ def test_serve_refuses_to_start_outside_demo_mode_without_what_it_needs(
     assert result.exit_code == 1
     for needed in ("CREDENCE_SECRET_KEY", "CREDENCE_LOG_KEY_PATH", "no operator account"):
         assert needed in result.output
+
+
+def test_reads_recorded_at_once_are_all_kept_and_logged_in_shared_commits(
+    engine, clock, service, tmp_path
+) -> None:
+    import threading
+
+    service.ingest_file(write_csv(tmp_path / "a.csv", [row(1)]), "SAMR")
+    with engine.connect() as conn:
+        org_id = conn.execute(text("SELECT id FROM organisations")).scalar_one()
+        size = log.head(conn).size
+
+    class Ticking:
+        """A clock a microsecond later at each reading: each commit takes one, so times count commits."""
+
+        def __init__(self) -> None:
+            self.n = 0
+
+        def now(self):
+            self.n += 1
+            return clock.now() + timedelta(microseconds=self.n)
+
+    recorder = reads.ReadRecorder(engine, Ticking())
+    principal = Principal(Role.DEPARTMENT, department="SAMR", via="token 'sys' (#1)", token_id=1)
+    start = threading.Barrier(8)
+    failures: list[BaseException] = []
+
+    def one(n: int) -> None:
+        try:
+            with recorder.expecting():
+                start.wait()
+                recorder.record(principal, org_id, "enforcement", f"read {n}")
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=one, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+    with engine.connect() as conn:
+        kept = sorted(r.what for r in reads.reads_of(conn, org_id))
+        entries = conn.execute(select(LogEntry.kind, LogEntry.at).where(LogEntry.idx >= size)).all()
+    assert kept == sorted(f"read {n}" for n in range(8))
+    assert [k for k, _ in entries] == ["access.read"] * 8
+    assert len({at for _, at in entries}) < 8  # at least two reads shared a commit
+    with pytest.raises(reads.UnknownPurpose), recorder.expecting():
+        recorder.record(principal, org_id, "curiosity", "x")
+    assert recorder._expected == 0  # nothing left waiting

@@ -6,6 +6,7 @@ Every error has one shape ({"error": {status, code, message, details}}) and ever
 
 import threading
 from collections import OrderedDict
+from contextlib import nullcontext
 from datetime import date
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -242,14 +243,15 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         principal = auth.principal_of(request)
         publicities = reads.records_view(principal, org.code, purpose)
         logged = purpose is not None and publicities == reads.SHARED
-        with reg.engine.connect() as conn:
-            total, rows = queries.public_records(
-                conn, reg.catalog, org.id, reg.today(), page, per_page, publicities
-            )
-            contested = process_repo.under_objection(conn, [r.id for r in rows])
-        if logged:  # kept and committed before the answer leaves: no shared record without its entry
-            what = f"records of {org.key} (public and shared), page {page}"
-            reg.reads.record(principal, org.id, str(purpose), what)
+        with reg.reads.expecting() if logged else nullcontext():
+            with reg.engine.connect() as conn:
+                total, rows = queries.public_records(
+                    conn, reg.catalog, org.id, reg.today(), page, per_page, publicities
+                )
+                contested = process_repo.under_objection(conn, [r.id for r in rows])
+            if logged:  # kept and committed before the answer leaves: no shared record without its entry
+                what = f"records of {org.key} (public and shared), page {page}"
+                reg.reads.record(principal, org.id, str(purpose), what)
         items = [_record_out(reg, r, r.id in contested) for r in rows]
         return Page(items=items, total=total, page=page, per_page=per_page)
 
