@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import json
-import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from sqlalchemy import Engine, update
 from typer.testing import CliRunner
 
@@ -22,6 +19,7 @@ from credence.api.app import create_app
 from credence.log import checkpoint, store
 from credence.settings import Settings
 from credence.store.models import LogEntry
+from serving import serving
 
 AT = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
 ORIGIN = "credence.test/log"
@@ -168,22 +166,8 @@ def served(settings: Settings) -> Iterator[str]:
     """The app on a free port of 127.0.0.1 (uvicorn in a thread) while the block runs."""
     from credence.clock import FixedClock
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    app = create_app(settings, FixedClock(AT))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "the server did not start"
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serving(create_app(settings, FixedClock(AT))) as url:
+        yield url
 
 
 def test_verify_a_running_registry_from_outside(

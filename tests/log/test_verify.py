@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -15,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine, delete, func, insert, select, update
 
@@ -28,6 +25,7 @@ from credence.log.remote import RemoteError, verify_remote
 from credence.log.verify import verify
 from credence.settings import Settings
 from credence.store.models import LogCheckpoint, LogEntry, LogHead, LogNode
+from serving import serving
 
 AT = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
 ORIGIN = "credence.test/log"
@@ -261,22 +259,8 @@ def test_a_malformed_key_is_refused_before_reading(log: Engine) -> None:
 @contextmanager
 def served(settings: Settings, clock: FixedClock) -> Iterator[str]:
     """The app on a free port of 127.0.0.1 (uvicorn in a thread) while the block runs."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    config = uvicorn.Config(create_app(settings, clock), host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "the server did not start"
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serving(create_app(settings, clock)) as url:
+        yield url
 
 
 @pytest.fixture
