@@ -1,0 +1,98 @@
+"""Every benchmark runs to its end at a tiny size, so `make bench` cannot rot between the runs that measure.
+
+Nothing here is timed: each benchmark's own assertions (every row stored, every lookup answered) must
+hold, and its summary must carry the figures docs/benchmarks.md reports. The benchmarks measure SQLite,
+so the PostgreSQL leg skips them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+BENCHMARKS = Path(__file__).parent.parent / "benchmarks"
+
+pytestmark = pytest.mark.skipif(
+    os.environ.get("CREDENCE_TEST_BACKEND") == "postgres",
+    reason="the benchmarks measure SQLite; the SQLite leg runs them at a tiny size",
+)
+
+
+def _run(script: str, *args: str, tmp_path: Path) -> str:
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    env.pop("CREDENCE_DATABASE_URL", None)
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / script), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+def _last_json(stdout: str) -> Any:
+    """The benchmark's summary: the JSON document its output ends with."""
+    start = stdout.index("{")
+    return json.loads(stdout[start:])
+
+
+def test_ingest_benchmark_measures_the_ingest_the_baseline_and_the_floor(tmp_path: Path) -> None:
+    result = _last_json(_run("bench_ingest.py", "3000", tmp_path=tmp_path))
+    assert result["rows"] == 3000
+    for key in ("ingest_s", "baseline_executemany_s", "stored_rows_executemany_s"):
+        assert result[key] > 0, key
+    assert set(result["stored_rows_by_table_s"]) == {
+        "organisations",
+        "records",
+        "log_entries",
+        "log_nodes",
+        "notices",
+        "commit",
+    }
+    # The floor stores more than the baseline's one plain table, so it cannot be the faster of the two.
+    assert 0 < result["floor_ratio_to_executemany"] < 1
+
+
+def test_rating_benchmarks_run_each_part(tmp_path: Path) -> None:
+    out = _run(
+        "bench_rating.py",
+        *("batch", "incremental", "api"),
+        *("--orgs", "2000", "--records", "20000"),
+        *("--submissions", "5", "--seconds", "0.5", "--store", "300", "3000"),
+        tmp_path=tmp_path,
+    )
+    result = _last_json(out)
+    assert result["batch"]["organisations"] == 2000
+    assert result["batch"]["ratio"] > 0
+    assert result["incremental"]["submissions"] == 5
+    assert 0 < result["incremental"]["median_ms"] <= result["incremental"]["p99_ms"]
+    assert result["api"]["profiles_per_s"] > 0 and result["api"]["constant_per_s"] > 0
+
+
+def test_log_benchmark_runs(tmp_path: Path) -> None:
+    out = _run(
+        "bench_log.py",
+        *("--entries", "3000", "--single", "20", "--batched", "2", "--lookups", "20", "--verify"),
+        tmp_path=tmp_path,
+    )
+    result = _last_json(out)
+    assert result["store"] == "sqlite"
+
+
+def test_access_benchmark_runs(tmp_path: Path) -> None:
+    out = _run(
+        "bench_access.py",
+        *("--orgs", "300", "--records", "3000", "--seconds", "0.5", "--rounds", "1", "--clients", "1"),
+        tmp_path=tmp_path,
+    )
+    result = json.loads(out.splitlines()[0])
+    assert result["ratio"] > 0
