@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-import time
 from datetime import timedelta
 from typing import Any
 
@@ -261,9 +260,10 @@ def test_forms_without_their_csrf_token_are_refused(client: TestClient, engine) 
     assert snapshot(engine) == before
 
 
-def _forge(value: dict[str, Any], mac: str) -> str:
+def _forge(value: dict[str, Any], stamp: str, mac: str) -> str:
+    """A cookie in the signed format (payload.time.signature) with another payload."""
     payload = base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
-    return f"{payload}.{mac}"
+    return f"{payload}.{stamp}.{mac}"
 
 
 def test_a_forged_or_edited_cookie_signs_nobody_in(api_settings, clock, populated) -> None:
@@ -272,10 +272,11 @@ def test_a_forged_or_edited_cookie_signs_nobody_in(api_settings, clock, populate
         sign_in_organisation(client)
         genuine = client.cookies[SESSION_COOKIE]
         assert client.get("/me").status_code == 200
-    payload, mac = genuine.split(".")
+    payload, stamp, mac = genuine.split(".")
     value = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    edited = _forge({**value, "k": "department", "c": "SAMR", "m": "SAMR"}, mac)  # the old signature
-    made_up = _forge({"n": "n", "k": "organisation", "c": USCC_B, "m": "B", "t": int(time.time())}, "AAAA")
+    assert value["k"] == "organisation"  # the format forged below is the one the server writes
+    edited = _forge({**value, "k": "department", "c": "SAMR", "m": "SAMR"}, stamp, mac)  # the old signature
+    made_up = _forge({"n": "n", "k": "organisation", "c": USCC_B, "m": "B"}, stamp, "AAAA")
     elsewhere = Signer().sign("session", {"n": "n", "k": "department", "c": "SAMR", "m": "SAMR"})
     with TestClient(app, client=("127.0.0.1", 50000)) as client:
         for cookie in (edited, made_up, elsewhere, "garbage", genuine + "x"):
