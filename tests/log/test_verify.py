@@ -77,7 +77,7 @@ def test_a_clean_log_verifies(log: Engine) -> None:
     found = check(log)
     assert found.ok and found.problem is None
     assert (found.size, found.entries, found.erased, found.checkpoints) == (100, 100, 0, 4)
-    assert found.nodes == 100 - bin(100).count("1")  # every complete subtree of 2 or more leaves
+    assert found.nodes == 6 + 3 + 1  # every complete subtree of 16 leaves or more: 16, 32 and 64
     with log.connect() as conn:
         assert found.root == store.head(conn).root
     assert snapshot(log) == before  # verifying reads only
@@ -131,8 +131,8 @@ def rewrite(engine: Engine, index: int, content: str) -> None:
 
 def test_a_consistently_rewritten_entry_fails_at_its_subtree(log: Engine) -> None:
     rewrite(log, 41, '{"record":41,"summary":"nothing happened"}')
-    assert check(log).problem == (
-        "entries 40..41: the stored hash of their subtree (level 1) does not match these entries"
+    assert check(log).problem == (  # the smallest stored subtree holding entry 41
+        "entries 32..47: the stored hash of their subtree (level 4) does not match these entries"
     )
 
 
@@ -147,7 +147,8 @@ def test_a_rewritten_entry_with_its_subtrees_and_head_fails_at_the_checkpoints(l
         frontier: list[bytes] = []
         for index, leaf in enumerate(leaves):
             for level, idx, value in store.push(frontier, index, leaf):
-                conn.execute(insert(LogNode).values(level=level, idx=idx, hash=value))
+                if level >= store.NODE_LEVEL:
+                    conn.execute(insert(LogNode).values(level=level, idx=idx, hash=value))
         conn.execute(update(LogHead).values(size=len(leaves), frontier=b"".join(frontier)))
     assert check(log).problem == "checkpoint #3 (size 41): root differs from the log's root at 41"
 
@@ -163,16 +164,16 @@ def test_a_missing_entry_fails_naming_its_index(log: Engine) -> None:
 
 def test_a_changed_subtree_or_head_fails(log: Engine) -> None:
     with log.begin() as conn:
-        conn.execute(update(LogNode).where(LogNode.level == 3, LogNode.idx == 5).values(hash=bytes(32)))
+        conn.execute(update(LogNode).where(LogNode.level == 4, LogNode.idx == 2).values(hash=bytes(32)))
     assert check(log).problem == (
-        "entries 40..47: the stored hash of their subtree (level 3) does not match these entries"
+        "entries 32..47: the stored hash of their subtree (level 4) does not match these entries"
     )
     with log.begin() as conn:
-        conn.execute(delete(LogNode).where(LogNode.level == 3, LogNode.idx == 5))
-    assert check(log).problem == "entries 40..47: the stored hash of their subtree (level 3) is missing"
+        conn.execute(delete(LogNode).where(LogNode.level == 4, LogNode.idx == 2))
+    assert check(log).problem == "entries 32..47: the stored hash of their subtree (level 4) is missing"
     with log.begin() as conn:
         leaves = [bytes(h) for h in conn.execute(select(LogEntry.leaf_hash).order_by(LogEntry.idx)).scalars()]
-        conn.execute(insert(LogNode).values(level=3, idx=5, hash=merkle.root(leaves[40:48])))
+        conn.execute(insert(LogNode).values(level=4, idx=2, hash=merkle.root(leaves[32:48])))
         conn.execute(update(LogHead).values(frontier=bytes(32) * 3))
     assert check(log).problem == "the log's head: its stored root does not match the root of its 100 entries"
 
@@ -244,7 +245,7 @@ def test_the_log_is_read_in_chunks_with_progress(log: Engine, monkeypatch: pytes
     rewrite(log, 57, "{}")
     assert (
         check(log).problem
-        == "entries 56..57: the stored hash of their subtree (level 1) does not match these entries"
+        == "entries 48..63: the stored hash of their subtree (level 4) does not match these entries"
     )
 
 
@@ -314,7 +315,8 @@ def test_a_rollback_fails_against_the_remembered_checkpoint(
         frontier: list[bytes] = []
         for index, leaf in enumerate(leaves[:40]):
             for level, idx, value in store.push(frontier, index, leaf):
-                conn.execute(insert(LogNode).values(level=level, idx=idx, hash=value))
+                if level >= store.NODE_LEVEL:
+                    conn.execute(insert(LogNode).values(level=level, idx=idx, hash=value))
         conn.execute(update(LogHead).values(size=40, frontier=b"".join(frontier)))
     found = verify_remote(url, signer.verifier_key(), state, sample=3)
     assert not found.ok
@@ -390,8 +392,10 @@ def test_a_changed_public_entry_fails_from_outside(remote: tuple[str, LogSigner]
     )
     rewrite(engine, 50, '{"record":50}')
     found = verify_remote(url, signer.verifier_key(), None, sample=100)
+    # The proofs of entries 48..63 are built from their leaves (subtrees under 16 leaves are not stored),
+    # so the changed leaf 50 breaks the first of them.
     assert found.problem == (
-        "entry 50: not in the latest checkpoint (size 100): the inclusion proof does not verify"
+        "entry 48: not in the latest checkpoint (size 100): the inclusion proof does not verify"
     )
 
 

@@ -112,7 +112,8 @@ def verify(
     elif found.ok:
         console.print(
             f"the log verifies: {found.entries:,} entries ({found.erased:,} with content erased), "
-            f"{found.nodes:,} stored subtrees, {found.checkpoints:,} checkpoints; "
+            f"{found.nodes:,} stored {'subtree' if found.nodes == 1 else 'subtrees'}, "
+            f"{found.checkpoints:,} checkpoints; "
             f"root {found.root.hex()} at size {found.size:,}",
             highlight=False,
         )

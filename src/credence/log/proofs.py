@@ -1,9 +1,10 @@
 """Proofs and roots for the API, in two queries each instead of one per tree node.
 
-`store`'s proofs read the stored subtrees one row at a time as `merkle` walks the tree: some 25 queries
+`store`'s proofs read the stored subtrees one row at a time as `merkle` walks the tree: some 20 queries
 for a proof at 10 million entries. Which subtrees a proof needs depends only on the index and the sizes,
 never on the hashes, so here `merkle` first walks with placeholders to learn the nodes and leaves it will
-ask for, those are read in one query each, and it walks again over what was read. The answer is the
+ask for (the stored subtrees, and the leaves of the small subtrees that are not stored), those are read in
+one query each, and it walks again over what was read. The answer is the
 same `merkle` computation; a stored subtree that were missing would be computed from its leaves.
 """
 
@@ -21,12 +22,15 @@ _PLACEHOLDER = bytes(merkle.HASH_SIZE)
 
 
 class _Wanted(MutableMapping[tuple[int, int], bytes]):
-    """A subtree cache that has everything (placeholders) and notes what was asked."""
+    """A subtree cache that has every stored subtree (placeholders) and notes what was asked; a subtree
+    too small to be stored is missing, so merkle asks for its leaves instead."""
 
     def __init__(self) -> None:
         self.nodes: set[tuple[int, int]] = set()
 
     def __getitem__(self, key: tuple[int, int]) -> bytes:
+        if (key[1] - key[0]).bit_length() - 1 < store.NODE_LEVEL:
+            raise KeyError(key)
         self.nodes.add(key)
         return _PLACEHOLDER
 

@@ -5,6 +5,10 @@ not at all. It locks the one head row (SELECT … FOR UPDATE on PostgreSQL; SQLi
 the next indices, and stores each entry, the hashes of the complete subtrees it closes, and the new right
 edge of the tree: so indices have no gaps, the log no forks, and a root costs no reads beyond the head.
 
+Only the subtrees of 2**NODE_LEVEL leaves or more are stored: a proof computes the smaller ones from at
+most 2**NODE_LEVEL - 1 leaves, read in one range, and the log keeps an eighth of the rows it would keep
+with every subtree (each a row as wide as an entry's hashes, written as the entries are).
+
 Each entry's leaf commits to its index, kind and time and to a salted commitment to its content
 (SHA-256(salt || canonical JSON)): the content stays in the store and may later be erased (repair, expiry)
 while the leaf still proves the event happened; without the salt nobody can confirm a guess of it.
@@ -29,6 +33,7 @@ from credence.store.models import LogEntry, LogHead, LogNode
 
 LEAF_PREFIX = b"credence-log-entry/v1\n"
 HEAD_ID = 1
+NODE_LEVEL = 4  # the smallest subtree stored has 2**NODE_LEVEL leaves
 
 # Every kind of decision event the log takes; an append of any other kind is refused.
 EVENT_KINDS: dict[str, str] = {
@@ -186,7 +191,7 @@ def append(conn: Connection, events: Sequence[Event], at: datetime) -> range:
         salt_column.append(salt)
         commitments.append(committed)
         leaves.append(leaf)
-        nodes.extend(push(frontier, index, leaf))
+        nodes.extend(node for node in push(frontier, index, leaf) if node[0] >= NODE_LEVEL)
     bulk_insert_columns(
         conn,
         LogEntry.__table__,  # type: ignore[arg-type]
@@ -230,6 +235,18 @@ class StoredSubtrees(MutableMapping[tuple[int, int], bytes]):
             return value
         start, end = key
         level = (end - start).bit_length() - 1
+        if level < NODE_LEVEL:
+            # Not stored: computed from its leaves, read in one range.
+            leaves = self.conn.execute(
+                select(LogEntry.leaf_hash)
+                .where(LogEntry.idx >= start, LogEntry.idx < end)
+                .order_by(LogEntry.idx)
+            ).scalars()
+            hashes = [bytes(h) for h in leaves]
+            if len(hashes) != end - start:
+                raise KeyError(key)
+            value = self.computed[key] = merkle.root(hashes)
+            return value
         found = self.conn.execute(
             select(LogNode.hash).where(LogNode.level == level, LogNode.idx == start >> level)
         ).scalar()

@@ -427,7 +427,8 @@ class LogHead(Base):
 
 
 class LogNode(Base):
-    """The hash of a complete subtree of 2**level leaves starting at leaf idx * 2**level (level >= 1)."""
+    """The hash of a complete subtree of 2**level leaves starting at leaf idx * 2**level (level >= 4:
+    credence.log.store.NODE_LEVEL; smaller subtrees are computed from their leaves)."""
 
     __tablename__ = "log_nodes"
 
