@@ -47,7 +47,7 @@ def downgrade() -> None:
 
 def _small_subtrees(first: int, leaves: list[bytes]) -> list[dict[str, object]]:
     """The complete subtrees of 2, 4 and 8 leaves among the leaves from index `first` (a multiple of 8)."""
-    out = []
+    out: list[dict[str, object]] = []
     level, hashes, start = 0, leaves, first
     while len(hashes) >= 2:
         hashes = [
