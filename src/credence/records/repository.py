@@ -114,7 +114,7 @@ def inserted_ids(conn: Connection, batch_id: int, after: int) -> dict[str, int]:
     query = select(records.c.source_record_id, records.c.id).where(
         records.c.id > after, records.c.batch_id == batch_id
     )
-    return dict(conn.execute(query).tuples().all())  # fetched at once: one call, not one per row
+    return dict(conn.execute(query).all())  # rows of two, fetched at once rather than one by one
 
 
 ORG_COLUMNS = (
