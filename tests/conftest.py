@@ -132,3 +132,17 @@ def service(engine: Engine, catalog: Catalog, clock: FixedClock, settings: Setti
 @pytest.fixture
 def process(service: IngestService) -> DueProcess:
     return process_for(service)
+
+
+@pytest.fixture
+def empty_store(tmp_path: Path) -> Iterator[Engine]:
+    """An empty database (a SQLite file, or a PostgreSQL schema of its own), for migrating by hand."""
+    if BACKEND == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+        yield engine
+        engine.dispose()
+        return
+    with postgres_schema(os.environ["CREDENCE_TEST_POSTGRES_URL"], "credence_mig") as url:
+        engine = make_engine(url)
+        yield engine
+        engine.dispose()

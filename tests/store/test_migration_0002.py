@@ -2,32 +2,13 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
-import pytest
 from sqlalchemy import Engine, text
 
 from credence.store import migrate
-from credence.store.db import make_engine
-
-from conftest import BACKEND, postgres_schema
 
 T = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def empty_store(tmp_path) -> Iterator[Engine]:
-    if BACKEND == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-        yield engine
-        engine.dispose()
-        return
-    with postgres_schema(os.environ["CREDENCE_TEST_POSTGRES_URL"], "credence_mig") as url:
-        engine = make_engine(url)
-        yield engine
-        engine.dispose()
 
 
 def version(record_id: int, v: int, summary: str, batch: int, line: int) -> dict[str, object]:

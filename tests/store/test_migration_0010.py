@@ -3,35 +3,16 @@ ones. Proofs and verification give the same answers either way."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
-import pytest
 from sqlalchemy import Engine, func, select
 
 from credence.log import merkle, proofs, store
 from credence.store import migrate
-from credence.store.db import make_engine
 from credence.store.models import LogEntry, LogNode
-
-from conftest import BACKEND, postgres_schema
 
 AT = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 SIZE = 100
-
-
-@pytest.fixture
-def empty_store(tmp_path) -> Iterator[Engine]:
-    if BACKEND == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'log.db'}")
-        yield engine
-        engine.dispose()
-        return
-    with postgres_schema(os.environ["CREDENCE_TEST_POSTGRES_URL"], "credence_mig") as url:
-        engine = make_engine(url)
-        yield engine
-        engine.dispose()
 
 
 def _nodes(engine: Engine) -> dict[tuple[int, int], bytes]:
