@@ -1,18 +1,26 @@
 """The SQL engine: a compiled policy executed by DuckDB over columnar records, for the whole registry.
 
-The policy's tables become VALUES lists in one query (following Splink's shape: the definition is data,
-an engine executes it), so another engine that speaks SQL (Spark, later) can run the same text. The
-records come in as an Arrow table or anything DuckDB can scan, with the columns of RecordFacts plus
-`organisation_id`; organisations with no counting record get the base score.
+The policy's tables become VALUES lists and CASE expressions in one query (following Splink's shape: the
+definition is data, an engine executes it), so another engine that speaks SQL (Spark, later) can run the
+same text. The records come in as an Arrow table or anything DuckDB can scan, with the columns of
+RecordFacts plus `organisation_id`; organisations with no counting record get the base score.
+
+The query reads the records once. Grouping them is most of its work, so it groups them as little and
+as narrowly as it can: one group-by per organisation gives everything a rating needs but the caps (its
+adverse and favourable points, its strictest grade limit and its heaviest reasons), and a second one,
+per organisation and capped category and holding one sum, finds what the caps cut. Each of these was
+slower (docs/benchmarks.md, "Rating (issue 3)"): grouping by organisation and category and then again by
+organisation; picking reasons in a pass of their own; a sum per capped category in the per-organisation
+group-by, which makes its rows wide.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from credence.rating.engine import MAX_REASONS, PolicyTables
+from credence.rating.engine import MAX_REASONS, PolicyTables, RuleRow
 from credence.rating.policy import GRADES, MAX_POINTS
 
 
@@ -40,16 +48,83 @@ def _values(rows: list[tuple[Any, ...]], names: tuple[str, ...]) -> str:
     return f"(VALUES {body}) AS t({', '.join(names)})"
 
 
+ADVERSE, FAVOURABLE = 0, 1  # the first two sums of the per-organisation group-by
+
+
+def _sums(tables: PolicyTables) -> tuple[dict[str, tuple[int, int | None]], dict[int, int | None], list[int]]:
+    """Where each counting category's contributions are added up: for each category, its sum in the
+    per-organisation group-by and, if it is capped, the index of its cap; the cap of every sum after the
+    first two; and the caps of the capped categories, by index.
+
+    A category whose rules all take points adds to sum 0 (ADVERSE), one whose rules all add points to
+    sum 1 (FAVOURABLE): its total has that sign whatever it is, so it falls on that side of the score
+    with the others'. What a cap cuts from a capped one's total is found apart (the query's over_cap). A
+    category whose rules both add and take points (a policy refuses that, but it costs nothing to allow
+    it here) gets a sum of its own, capped in the score."""
+    rows: dict[str, list[RuleRow]] = {}
+    for r in tables.rows:
+        if r.points != 0:
+            rows.setdefault(r.category, []).append(r)
+    caps = {r.category: r.cap for r in tables.rows}  # as the Python engine reads them
+    which: dict[str, tuple[int, int | None]] = {}
+    own: dict[int, int | None] = {}
+    capped: list[int] = []
+    for category in sorted(rows):
+        signs = {r.points > 0 for r in rows[category]}
+        cap = caps[category]
+        if len(signs) > 1:
+            which[category] = (2 + len(own), None)
+            own[2 + len(own)] = cap
+        elif cap is None:
+            which[category] = (FAVOURABLE if signs == {True} else ADVERSE, None)
+        else:
+            which[category] = (FAVOURABLE if signs == {True} else ADVERSE, len(capped))
+            capped.append(cap)
+    return which, own, capped
+
+
+def _score(tables: PolicyTables, own: dict[int, int | None]) -> str:
+    """The score from the sums s0, s1, … of the per-organisation group-by (NULL where an organisation has
+    no such contribution) and what the caps cut (x.adverse_cut, x.favourable_cut): adverse points added,
+    favourable ones added up to the favourable cap, the whole between floor and ceiling."""
+    adverse = [f"coalesce(s{ADVERSE}, 0)", "coalesce(x.adverse_cut, 0)"]
+    favourable = [f"coalesce(s{FAVOURABLE}, 0)", "coalesce(x.favourable_cut, 0)"]
+    for i, cap in own.items():
+        total = f"coalesce(s{i}, 0)"
+        if cap is not None:
+            total = f"CASE WHEN s{i} < 0 THEN greatest(s{i}, -{cap}) ELSE least({total}, {cap}) END"
+        adverse.append(f"least({total}, 0)")
+        favourable.append(f"greatest({total}, 0)")
+    score = f"{tables.base_score} + {' + '.join(adverse)}"
+    score += f" + least({' + '.join(favourable)}, {tables.favourable_cap})"
+    return f"least(greatest({score}, {tables.floor}), {tables.ceiling})"
+
+
 def rating_sql(tables: PolicyTables, as_of: date, records: str, organisations: str) -> str:
     """The query rating every organisation in `organisations` (a relation with `organisation_id`) from
     `records`. Every number in it comes from the compiled policy."""
+    # A grade limit and its rule as one number, limit * 1000 + (999 - the rule's rank by name), so that
+    # a plain max() picks the strictest limit and, between equals, the rule named first.
     rank = {name: i for i, name in enumerate(sorted({r.rule for r in tables.rows}))}
+    assert len(rank) <= 1000
+    which, own, capped = _sums(tables)
     rules = _values(
         [
-            (r.category, r.severity, r.rule, rank[r.rule], r.points, r.publication_days, r.cap, r.grade_limit)
+            (
+                r.category,
+                r.severity,
+                *which.get(r.category, (None, None)),  # none where no rule of the category counts
+                r.points,
+                r.publication_days,
+                None if r.grade_limit is None else r.grade_limit * 1000 + 999 - rank[r.rule],
+            )
             for r in tables.rows
         ],
-        ("category", "severity", "rule", "rule_rank", "points", "publication_days", "cap", "grade_limit"),
+        ("category", "severity", "sum_index", "cap_index", "points", "publication_days", "limit_key"),
+    )
+    limit_rules = " ".join(
+        f"WHEN {limit * 1000 + 999 - rank[rule]} THEN {_literal(rule)}"
+        for limit, rule in sorted({(r.grade_limit, r.rule) for r in tables.rows if r.grade_limit is not None})
     )
     severity_categories = ", ".join(_literal(c) for c in sorted(tables.severity_categories)) or "NULL"
     decay = " ".join(
@@ -60,74 +135,79 @@ def rating_sql(tables: PolicyTables, as_of: date, records: str, organisations: s
         f"WHEN score >= {minimum} THEN {index}" for index, (_, minimum) in enumerate(tables.thresholds)
     )
     day = f"DATE '{as_of.isoformat()}'"
+    # No record decided before this day counts under any rule (each rule checks its own period in the
+    # join); saying so up front lets the scan drop old records before they are joined.
+    longest = max((r.publication_days for r in tables.rows if r.points != 0), default=0)
+    oldest = (
+        f"AND k.decided_on > DATE '{(as_of - timedelta(days=longest)).isoformat()}'"
+        if longest < as_of.toordinal()
+        else ""
+    )
     assert max((abs(r.points) for r in tables.rows), default=0) <= MAX_POINTS < 2**14  # _reasons packs them
+    aggregates = ",\n           ".join(
+        [f"sum(contribution) FILTER (WHERE sum_index = {i}) AS s{i}" for i in range(2 + len(own))]
+        + ["max(limit_key) AS limit_key", f"{_reasons()} AS reasons"]
+    )
+    cap_of_index = (
+        f"CASE cap_index {' '.join(f'WHEN {i} THEN {c}' for i, c in enumerate(capped))} END"
+        if capped
+        else "NULL"
+    )
+    limited_by = f"CASE limit_key {limit_rules} END" if limit_rules else "CAST(NULL AS VARCHAR)"
     # Built from the compiled policy only: integers, catalog codes (checked against a pattern) quoted by
     # _literal, and relation names from this package; never from a request.
     return f"""
 WITH rules AS (SELECT * FROM {rules}),
-keyed AS (
-    SELECT r.*,
-           CASE WHEN r.category IN ({severity_categories}) THEN coalesce(r.severity, '') ELSE '' END AS key
-    FROM {records} AS r
-    WHERE r.state = 'active'
-),
 counting AS (
-    SELECT k.organisation_id, k.record_id, k.category, k.decided_on, u.rule, u.rule_rank, u.points, u.cap,
-           u.grade_limit,
-           date_diff('day', k.decided_on, {day}) AS age, k.status
-    FROM keyed AS k JOIN rules AS u ON u.category = k.category AND u.severity = k.key
-    WHERE u.points <> 0 AND k.decided_on <= {day}
+    SELECT k.organisation_id, k.record_id, k.decided_on, k.status, u.sum_index, u.cap_index, u.points,
+           u.limit_key, date_diff('day', k.decided_on, {day}) AS age
+    FROM {records} AS k
+    JOIN rules AS u ON u.category = k.category AND u.severity
+         = CASE WHEN k.category IN ({severity_categories}) THEN coalesce(k.severity, '') ELSE '' END
+    WHERE u.points <> 0 AND k.state = 'active' AND k.decided_on <= {day} {oldest}
       AND {day} < k.decided_on + CAST(u.publication_days AS INTEGER)
 ),
 weighted AS (
-    SELECT *, sign(points) * (abs(points) * (CASE {decay} ELSE {last_percent} END)
-              * (CASE WHEN status = 'final' THEN 100 ELSE {tables.pending_percent} END) // 10000)
-              AS contribution
+    SELECT organisation_id, record_id, decided_on, sum_index, cap_index, limit_key,
+           sign(points) * (abs(points) * (CASE {decay} ELSE {last_percent} END)
+                * (CASE WHEN status = 'final' THEN 100 ELSE {tables.pending_percent} END) // 10000)
+                AS contribution
     FROM counting
 ),
-per_category AS (
-    SELECT organisation_id, category, sum(contribution) AS total, any_value(cap) AS cap
-    FROM weighted GROUP BY organisation_id, category
-),
-capped AS (
-    SELECT organisation_id,
-           CASE WHEN cap IS NULL THEN total
-                WHEN total < 0 THEN greatest(total, -cap) ELSE least(total, cap) END AS t
-    FROM per_category
-),
-totals AS (
-    SELECT organisation_id,
-           coalesce(sum(t) FILTER (WHERE t < 0), 0) AS adverse,
-           coalesce(sum(t) FILTER (WHERE t > 0), 0) AS favourable
-    FROM capped GROUP BY organisation_id
-),
 per_organisation AS (
-    -- Numeric keys instead of sort clauses: the strictest limit, then the rule named first; the
-    -- heaviest contribution, then the latest decision, then the lowest record id.
-    SELECT organisation_id, max(grade_limit) AS grade_limit,
-           arg_max(rule, grade_limit * 1000 + (999 - rule_rank)) AS limit_rule,
-           {_reasons()} AS reasons
+    -- Everything but the caps: adverse and favourable points, the strictest grade limit with its rule
+    -- (one number, limit_key) and the heaviest reasons (packed numbers, see _reasons).
+    SELECT organisation_id,
+           {aggregates}
     FROM weighted GROUP BY organisation_id
 ),
+over_cap AS (
+    -- What the caps cut: each capped category's total per organisation, from a group-by whose rows are
+    -- as narrow as the baseline's; only the few totals beyond their cap are kept.
+    SELECT organisation_id,
+           sum(CASE WHEN total < 0 THEN -cap - total END) AS adverse_cut,
+           sum(CASE WHEN total > 0 THEN cap - total END) AS favourable_cut
+    FROM (SELECT organisation_id, {cap_of_index} AS cap, sum(contribution) AS total
+          FROM weighted WHERE cap_index IS NOT NULL GROUP BY organisation_id, cap_index) AS c
+    WHERE total < -cap OR total > cap
+    GROUP BY organisation_id
+),
 scores AS (
-    SELECT o.organisation_id,
-           CAST(least(greatest({tables.base_score} + coalesce(t.adverse, 0)
-                + least(coalesce(t.favourable, 0), {tables.favourable_cap}), {tables.floor}),
-                {tables.ceiling}) AS BIGINT) AS score,
-           l.grade_limit, l.limit_rule, l.reasons
+    SELECT o.organisation_id, CAST({_score(tables, own)} AS BIGINT) AS score,
+           p.limit_key // 1000 AS grade_limit, p.limit_key, p.reasons
     FROM {organisations} AS o
-    LEFT JOIN totals AS t USING (organisation_id)
-    LEFT JOIN per_organisation AS l USING (organisation_id)
+    LEFT JOIN per_organisation AS p USING (organisation_id)
+    LEFT JOIN over_cap AS x USING (organisation_id)
 ),
 graded AS (
     SELECT *, CASE {grade_case} ELSE {len(GRADES) - 1} END AS by_score FROM scores
 )
-SELECT g.organisation_id, g.score,
-       CASE WHEN g.grade_limit IS NOT NULL AND g.grade_limit > g.by_score
-            THEN g.grade_limit ELSE g.by_score END AS grade_index,
-       CASE WHEN g.grade_limit IS NOT NULL AND g.grade_limit > g.by_score THEN g.limit_rule END AS limited_by,
-       coalesce(g.reasons, []) AS reasons
-FROM graded AS g
+-- grade_limit is NULL where no limit applies, and then never greater.
+SELECT organisation_id, score,
+       CASE WHEN grade_limit > by_score THEN grade_limit ELSE by_score END AS grade_index,
+       CASE WHEN grade_limit > by_score THEN {limited_by} END AS limited_by,
+       coalesce(reasons, []) AS reasons
+FROM graded
 """  # noqa: S608
 
 
@@ -154,7 +234,11 @@ def _reasons() -> str:
 
 def rating_table(tables: PolicyTables, records: Any, organisations: Any, as_of: date) -> Any:
     """The engine: every organisation's rating as an Arrow table (organisation_id, score, grade_index,
-    limited_by, reasons); `records` and `organisations` are Arrow tables or anything DuckDB scans."""
+    limited_by, reasons); `records` and `organisations` are Arrow tables or anything DuckDB scans.
+
+    Each call opens its own in-memory database (about 15 ms) and closes it: a database kept open for the
+    process would save that, but it keeps the memory of its last query (some 350 MB after a million
+    organisations)."""
     import duckdb
 
     con = duckdb.connect()
@@ -167,8 +251,9 @@ def rating_table(tables: PolicyTables, records: Any, organisations: Any, as_of: 
 
 
 def rate_batch(tables: PolicyTables, records: Any, organisations: Any, as_of: date) -> list[BatchRating]:
-    """Rate every organisation, as Python objects (for storing)."""
-    table = rating_table(tables, records, organisations, as_of)
+    """Rate every organisation, as Python objects (for storing), in the order of their ids: the grade
+    changes are stored and logged in this order, which the query's joins do not fix."""
+    table = rating_table(tables, records, organisations, as_of).sort_by("organisation_id")
     return [
         BatchRating(
             organisation_id=int(org),
