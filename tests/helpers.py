@@ -110,3 +110,12 @@ def notice_all(engine: Engine, service: Any) -> None:
     process_for(service).deliver_batch_notices(
         batch_ids, actor="test department", channel="registered mail", rate=False
     )
+
+
+def assert_error(response: Any, status: int, code: str, words: str = "") -> None:
+    """The API's one error shape, with this status and code, and a message holding `words`."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error"} and set(body["error"]) == {"status", "code", "message", "details"}
+    assert body["error"]["status"] == status and body["error"]["code"] == code
+    assert words in body["error"]["message"], body["error"]["message"]

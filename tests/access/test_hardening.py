@@ -21,18 +21,11 @@ from credence.api.hardening import CONTENT_SECURITY_POLICY
 from credence.store.models import Base
 
 from .access_support import PASSWORD, csrf_of, sign_in
-from helpers import USCC_A, row
+from helpers import USCC_A, assert_error, row
 
 ROOT = Path(__file__).resolve().parents[2]
 SRC = ROOT / "src" / "credence"
 TEMPLATES = SRC / "web" / "templates"
-
-
-def assert_shape(response: Any, status: int, code: str) -> None:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"error"} and set(body["error"]) == {"status", "code", "message", "details"}
-    assert (body["error"]["status"], body["error"]["code"]) == (status, code)
 
 
 def counts(engine) -> dict[str, int]:
@@ -100,7 +93,7 @@ def small(api_settings, clock, populated) -> Iterator[TestClient]:
 def test_a_body_over_the_limit_is_413_and_changes_nothing(small: TestClient, engine) -> None:
     before = counts(engine)
     rows = [row(100 + i, summary="x" * 200) for i in range(10)]
-    assert_shape(small.post("/api/v1/records", params={"department": "SAMR"}, json=rows), 413, "too_large")
+    assert_error(small.post("/api/v1/records", params={"department": "SAMR"}, json=rows), 413, "too_large")
     assert counts(engine) == before
     fits = small.post("/api/v1/records", params={"department": "SAMR"}, json=[row(120)])
     assert fits.status_code == 200 and fits.json()["accepted"] == 1
@@ -121,7 +114,7 @@ def test_a_chunked_body_is_counted_as_it_streams(small: TestClient, engine) -> N
         headers={"content-type": "application/json"},
     )
     assert "content-length" not in response.request.headers
-    assert_shape(response, 413, "too_large")
+    assert_error(response, 413, "too_large")
     assert "2,048 bytes" in response.json()["error"]["message"]
     assert counts(engine) == before
 
@@ -140,7 +133,7 @@ def test_a_token_past_its_rate_limit_gets_429_with_retry_after(limited, credenti
         for _ in range(5):
             assert client.get("/api/v1/health", headers=org).status_code == 200
         refused = client.get("/api/v1/health", headers=org)
-        assert_shape(refused, 429, "too_many_requests")
+        assert_error(refused, 429, "too_many_requests")
         assert (
             int(refused.headers["retry-after"]) >= 1
             and "for this token" in refused.json()["error"]["message"]

@@ -9,15 +9,7 @@ from fastapi.testclient import TestClient
 from credence.api.app import create_app
 from credence.records import repository as repo
 
-from helpers import USCC_A, USCC_B, counts, process_for, row
-
-
-def assert_error(response: Any, status: int, code: str, words: str) -> None:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"error"} and set(body["error"]) == {"status", "code", "message", "details"}
-    assert body["error"]["status"] == status and body["error"]["code"] == code
-    assert words in body["error"]["message"], body["error"]["message"]
+from helpers import USCC_A, USCC_B, assert_error, counts, process_for, row
 
 
 def assert_page(body: dict[str, Any]) -> None:

@@ -17,17 +17,9 @@ from credence.api.log import EntryOut
 from credence.log import checkpoint, merkle, store
 from credence.store.models import FeedConsumer, LogCheckpoint, Organisation
 
-from helpers import USCC_A, USCC_B
+from helpers import USCC_A, USCC_B, assert_error
 
 AT = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
-
-
-def assert_error(response: Any, status: int, code: str, words: str) -> None:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"error"} and set(body["error"]) == {"status", "code", "message", "details"}
-    assert body["error"]["status"] == status and body["error"]["code"] == code
-    assert words in body["error"]["message"], body["error"]["message"]
 
 
 def assert_refused(response: Any) -> None:
