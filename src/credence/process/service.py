@@ -366,19 +366,7 @@ class DueProcess:
                     f"objection {objection_id} is for {objection.department} to answer, not {department}"
                 )
             state = OBJECTION.next(objection.state, f"be answered {outcome}", f"objection {objection_id}")
-            record = repo.record(conn, objection.record_id)
-            log.note(
-                conn,
-                log.about_row(
-                    "objection.answered",
-                    "objection",
-                    objection,
-                    record,
-                    public=self._public(conn, record),
-                    state=state,
-                    reason=reason.strip(),
-                ),
-            )
+            record = self._note_answered(conn, objection, state, reason.strip())
             if outcome == "corrected" and objection.ground != "repair_decision":
                 if not corrections:
                     raise NotAllowed("a correction needs the corrected fields")
@@ -627,18 +615,8 @@ class DueProcess:
             self.lists.opened(conn, deemed)
             for objection in repo.overdue_objections(conn, result.today):
                 state = OBJECTION.next(objection.state, "lapse", f"objection {objection.id}")
-                record = repo.record(conn, objection.record_id)
-                log.note(
-                    conn,
-                    log.about_row(
-                        "objection.answered",
-                        "objection",
-                        objection,
-                        record,
-                        public=self._public(conn, record),
-                        state=state,
-                        reason=f"not answered by {objection.due_on.isoformat()}",
-                    ),
+                record = self._note_answered(
+                    conn, objection, state, f"not answered by {objection.due_on.isoformat()}"
                 )
                 self._decided(
                     conn,
@@ -706,6 +684,23 @@ class DueProcess:
     def _public(self, conn: Connection, record: Any) -> bool:
         """Whether anyone may see this record (a records row, as it stands before the step) today."""
         return log.record_public(conn, self.catalog, record, self.today())
+
+    def _note_answered(self, conn: Connection, objection: Any, state: str, reason: str) -> Any:
+        """Log an objection answered (or lapsed) in its new state; the record it concerns."""
+        record = repo.record(conn, objection.record_id)
+        log.note(
+            conn,
+            log.about_row(
+                "objection.answered",
+                "objection",
+                objection,
+                record,
+                public=self._public(conn, record),
+                state=state,
+                reason=reason,
+            ),
+        )
+        return record
 
     def _note_delivered(
         self, conn: Connection, delivered: Sequence[Any], published: Sequence[Any], how: str
