@@ -4,6 +4,7 @@ sign a checkpoint, make a signing key, print the verifier key, show an entry wit
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -94,32 +95,47 @@ def verify(
             origin,
             progress=lambda done, total: progress.update(task, completed=done, total=total),
         )
-    if as_json:
-        console.print_json(
-            json.dumps(
-                {
-                    "ok": found.ok,
-                    "size": found.size,
-                    "entries": found.entries,
-                    "erased": found.erased,
-                    "nodes": found.nodes,
-                    "checkpoints": found.checkpoints,
-                    "root": found.root.hex() if found.ok else None,
-                    "problem": found.problem,
-                }
-            )
-        )
-    elif found.ok:
-        console.print(
+    _outcome(
+        found.ok,
+        as_json,
+        {
+            "ok": found.ok,
+            "size": found.size,
+            "entries": found.entries,
+            "erased": found.erased,
+            "nodes": found.nodes,
+            "checkpoints": found.checkpoints,
+            "root": found.root.hex() if found.ok else None,
+            "problem": found.problem,
+        },
+        lambda: (
             f"the log verifies: {found.entries:,} entries ({found.erased:,} with content erased), "
             f"{found.nodes:,} stored {'subtree' if found.nodes == 1 else 'subtrees'}, "
             f"{found.checkpoints:,} checkpoints; "
-            f"root {found.root.hex()} at size {found.size:,}",
-            highlight=False,
-        )
-    if not found.ok:
+            f"root {found.root.hex()} at size {found.size:,}"
+        ),
+        "the log does not verify:",
+        found.problem,
+    )
+
+
+def _outcome(
+    ok: bool,
+    as_json: bool,
+    data: dict[str, Any],
+    verifies: Callable[[], str],
+    fails: str,
+    problem: str | None,
+) -> None:
+    """Print a verification's outcome (JSON; or a line on stdout when it verifies, and `fails` with the
+    problem on stderr when it does not) and exit 1 when it does not."""
+    if as_json:
+        console.print_json(json.dumps(data))
+    elif ok:
+        console.print(verifies(), highlight=False)
+    if not ok:
         if not as_json:
-            errors.print(f"[bold red]the log does not verify:[/] {found.problem}", highlight=False)
+            errors.print(f"[bold red]{fails}[/] {problem}", highlight=False)
         raise typer.Exit(1)
 
 
@@ -135,40 +151,35 @@ def _verify_remote(url: str, key: str | None, state: Path | None, sample: int, a
             found = verify_remote(url, key_text, state, sample)
     except RemoteError as exc:
         raise fail(str(exc)) from None
-    if as_json:
-        console.print_json(
-            json.dumps(
-                {
-                    "ok": found.ok,
-                    "url": found.url,
-                    "size": found.size,
-                    "root": found.root.hex() if found.ok else None,
-                    "checkpoints": found.checkpoints,
-                    "consistency_proofs": found.proofs,
-                    "entries_proved": found.sampled,
-                    "public_entries_checked": found.public,
-                    "remembered_size": found.remembered,
-                    "problem": found.problem,
-                }
-            )
-        )
-    elif found.ok:
-        remembered = (
-            f"; it extends the checkpoint remembered in {state} (size {found.remembered:,})"
-            if found.remembered is not None
-            else ""
-        )
-        console.print(
+    remembered = (
+        f"; it extends the checkpoint remembered in {state} (size {found.remembered:,})"
+        if found.remembered is not None
+        else ""
+    )
+    _outcome(
+        found.ok,
+        as_json,
+        {
+            "ok": found.ok,
+            "url": found.url,
+            "size": found.size,
+            "root": found.root.hex() if found.ok else None,
+            "checkpoints": found.checkpoints,
+            "consistency_proofs": found.proofs,
+            "entries_proved": found.sampled,
+            "public_entries_checked": found.public,
+            "remembered_size": found.remembered,
+            "problem": found.problem,
+        },
+        lambda: (
             f"{url}: the log verifies: {found.checkpoints:,} checkpoint signatures, {found.proofs:,} "
             f"consistency proofs, {found.sampled:,} entries proved in the latest checkpoint "
             f"(size {found.size:,}, root {found.root.hex()}), {found.public:,} of them public with their "
-            f"content checked{remembered}",
-            highlight=False,
-        )
-    if not found.ok:
-        if not as_json:
-            errors.print(f"[bold red]{url}: the log does not verify:[/] {found.problem}", highlight=False)
-        raise typer.Exit(1)
+            f"content checked{remembered}"
+        ),
+        f"{url}: the log does not verify:",
+        found.problem,
+    )
 
 
 @app.command("checkpoint")
