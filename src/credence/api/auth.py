@@ -84,6 +84,10 @@ class Signer:
         """The CSRF token of a session: only a page served with the session's cookie can carry it."""
         return self._csrf.get_signature(nonce).decode()
 
+    def token_matches(self, nonce: str, token: str) -> bool:
+        """Whether a form's CSRF token is the session's (compared in constant time)."""
+        return self._csrf.verify_signature(nonce, token)
+
 
 class Access:
     """One app's access control: the signer of its cookies and forms, and its rate limits."""

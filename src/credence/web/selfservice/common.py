@@ -7,7 +7,6 @@ the credentials (the sign-in's session) or, before signing in, on the visit cook
 
 from __future__ import annotations
 
-import hmac
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path as FilePath
@@ -226,8 +225,7 @@ class Pages:
     def posted(self, request: Request, csrf: str, kind: str | None) -> Visit:
         """A form sent back: its CSRF token must be the one of the session's cookie."""
         visit = self.begin(request)
-        expected = self.signer.token(visit.session.nonce)
-        if visit.fresh or not hmac.compare_digest(csrf.encode(), expected.encode()):
+        if visit.fresh or not self.signer.token_matches(visit.session.nonce, csrf):
             raise Stop(
                 self.problem_page(
                     request,
