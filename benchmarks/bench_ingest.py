@@ -26,6 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from credence.records.interchange import FIELDS
+from credence.store.db import make_engine
 
 from generate import write_ndjson
 
@@ -73,15 +74,9 @@ def stored_rows_executemany(
     floor_env = {**env, "CREDENCE_DATABASE_URL": f"sqlite:///{target}"}
     subprocess.run([str(credence), "db", "upgrade"], env=floor_env, check=True, capture_output=True)
     src = sqlite3.connect(source)
-    con = sqlite3.connect(target)
-    for pragma in (
-        "journal_mode=WAL",
-        "synchronous=NORMAL",
-        "foreign_keys=ON",
-        "cache_size=-65536",
-        "wal_autocheckpoint=4000",
-    ):  # as credence.store.db sets them
-        con.execute(f"PRAGMA {pragma}")
+    # The store's own connection (its pragmas and foreign keys), used bare through the driver.
+    engine = make_engine(f"sqlite:///{target}")
+    con = engine.raw_connection().driver_connection
     rows = {t: src.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
     batches = src.execute("SELECT * FROM ingest_batches").fetchall()
     con.executemany(f"INSERT INTO ingest_batches VALUES ({', '.join('?' * len(batches[0]))})", batches)
@@ -118,6 +113,7 @@ def stored_rows_executemany(
     commit()
     src.close()
     con.close()
+    engine.dispose()
     target.unlink()
     return seconds
 
