@@ -46,7 +46,10 @@ def downgrade() -> None:
 
 
 def _small_subtrees(first: int, leaves: list[bytes]) -> list[dict[str, object]]:
-    """The complete subtrees of 2, 4 and 8 leaves among the leaves from index `first` (a multiple of 8)."""
+    """The complete subtrees of 2, 4 and 8 leaves among the leaves from index `first` (a multiple of 8).
+
+    RFC 9162's node hash, SHA-256(0x01 || left || right), is written out here rather than imported from
+    credence.log.merkle: a migration keeps the logic of its revision whatever the package becomes."""
     out: list[dict[str, object]] = []
     level, hashes, start = 0, leaves, first
     while len(hashes) >= 2:
