@@ -146,9 +146,8 @@ def test_a_rewritten_entry_with_its_subtrees_and_head_fails_at_the_checkpoints(l
         conn.execute(update(LogHead).values(size=0, frontier=b""))
         frontier: list[bytes] = []
         for index, leaf in enumerate(leaves):
-            for level, idx, value in store.push(frontier, index, leaf):
-                if level >= store.NODE_LEVEL:
-                    conn.execute(insert(LogNode).values(level=level, idx=idx, hash=value))
+            for level, idx, value in store.push_stored(frontier, index, leaf):
+                conn.execute(insert(LogNode).values(level=level, idx=idx, hash=value))
         conn.execute(update(LogHead).values(size=len(leaves), frontier=b"".join(frontier)))
     assert check(log).problem == "checkpoint #3 (size 41): root differs from the log's root at 41"
 
@@ -314,9 +313,8 @@ def test_a_rollback_fails_against_the_remembered_checkpoint(
     with engine.begin() as conn:
         frontier: list[bytes] = []
         for index, leaf in enumerate(leaves[:40]):
-            for level, idx, value in store.push(frontier, index, leaf):
-                if level >= store.NODE_LEVEL:
-                    conn.execute(insert(LogNode).values(level=level, idx=idx, hash=value))
+            for level, idx, value in store.push_stored(frontier, index, leaf):
+                conn.execute(insert(LogNode).values(level=level, idx=idx, hash=value))
         conn.execute(update(LogHead).values(size=40, frontier=b"".join(frontier)))
     found = verify_remote(url, signer.verifier_key(), state, sample=3)
     assert not found.ok

@@ -140,6 +140,11 @@ def push(frontier: list[bytes], size: int, leaf: bytes) -> list[tuple[int, int, 
     return closed
 
 
+def push_stored(frontier: list[bytes], size: int, leaf: bytes) -> list[tuple[int, int, bytes]]:
+    """push(), returning only the closed subtrees the store keeps (of 2**NODE_LEVEL leaves or more)."""
+    return [node for node in push(frontier, size, leaf) if node[0] >= NODE_LEVEL]
+
+
 _HEADS: Table = LogHead.__table__  # type: ignore[assignment]
 _READ_HEAD = select(_HEADS.c.size, _HEADS.c.frontier).where(_HEADS.c.id == HEAD_ID)
 _LOCK_HEAD = _READ_HEAD.with_for_update()
@@ -191,7 +196,7 @@ def append(conn: Connection, events: Sequence[Event], at: datetime) -> range:
         salt_column.append(salt)
         commitments.append(committed)
         leaves.append(leaf)
-        nodes.extend(node for node in push(frontier, index, leaf) if node[0] >= NODE_LEVEL)
+        nodes.extend(push_stored(frontier, index, leaf))
     bulk_insert_columns(
         conn,
         LogEntry.__table__,  # type: ignore[arg-type]

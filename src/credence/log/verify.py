@@ -87,7 +87,7 @@ def verify(
             if entry_problem is not None:
                 break
             leaf = bytes(row.leaf_hash)
-            closed.extend(n for n in store.push(frontier, row.idx, leaf) if n[0] >= store.NODE_LEVEL)
+            closed.extend(store.push_stored(frontier, row.idx, leaf))
             result.entries += 1
             if result.entries in sizes:
                 result.roots[result.entries] = store.fold(frontier)
