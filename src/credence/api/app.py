@@ -21,7 +21,7 @@ from credence.api import auth, commitments, figures, lists, log, queries, reads,
 from credence.api.auth import LOCAL, authorise
 from credence.api.hardening import BodyLimit, SecurityHeaders
 from credence.api.names import NameIndex
-from credence.api.shapes import ERRORS, ApiError, Error, ErrorBody, Page
+from credence.api.shapes import ERRORS, ApiError, Error, ErrorBody, Page, error_response
 from credence.catalog import Catalog, load_catalog
 from credence.clock import Clock, SystemClock, today
 from credence.demo.divisions import DIVISIONS
@@ -494,12 +494,9 @@ def _summary(row: Any) -> OrganisationOut:
 
 
 def _handlers(app: FastAPI) -> None:
-    def shaped(body: ErrorBody) -> JSONResponse:
-        return JSONResponse(Error(error=body).model_dump(mode="json"), status_code=body.status)
-
     @app.exception_handler(ApiError)
     async def api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return shaped(exc.body)
+        return error_response(exc.body)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -508,7 +505,7 @@ def _handlers(app: FastAPI) -> None:
             for e in exc.errors()
         ]
         first = details[0] if details else {"where": "request", "message": "invalid"}
-        return shaped(
+        return error_response(
             ErrorBody(
                 status=422,
                 code="invalid_request",
@@ -522,4 +519,4 @@ def _handlers(app: FastAPI) -> None:
         code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(
             exc.status_code, "http_error"
         )
-        return shaped(ErrorBody(status=exc.status_code, code=code, message=str(exc.detail)))
+        return error_response(ErrorBody(status=exc.status_code, code=code, message=str(exc.detail)))

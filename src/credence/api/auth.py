@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import itsdangerous
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
 
@@ -29,7 +29,7 @@ from credence.access import accounts, tokens
 from credence.access.principal import ANONYMOUS, Principal, Role
 from credence.api.hardening import RateLimit, TooManyRequests
 from credence.api.rules import rule_for
-from credence.api.shapes import ApiError, Error
+from credence.api.shapes import ApiError, error_response
 from credence.store.models import ApiToken
 
 if TYPE_CHECKING:
@@ -163,12 +163,12 @@ def install(app: FastAPI, registry: Registry) -> Access:
         if page is not None and not request.url.path.startswith("/api/"):
             return page(request, exc)  # type: ignore[no-any-return]
         headers = {"WWW-Authenticate": "Bearer"} if exc.body.status == 401 else None
-        return JSONResponse(Error(error=exc.body).model_dump(mode="json"), exc.body.status, headers)
+        return error_response(exc.body, headers)
 
     @app.exception_handler(TooManyRequests)
     async def too_many(_: Request, exc: TooManyRequests) -> Response:
         headers = {"Retry-After": str(exc.retry_after)}
-        return JSONResponse(Error(error=exc.body).model_dump(mode="json"), 429, headers)
+        return error_response(exc.body, headers)
 
     return access
 

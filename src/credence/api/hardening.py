@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any
 
 import limits
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
-from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from credence.api.shapes import ApiError, Error, ErrorBody
+from credence.api.shapes import ApiError, ErrorBody, error_response
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -86,11 +84,6 @@ class BodyTooLarge(HTTPException):
         super().__init__(413, f"the request body is larger than {limit:,} bytes")
 
 
-def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Any:
-    body = Error(error=ErrorBody(status=status, code=code, message=message))
-    return JSONResponse(body.model_dump(mode="json"), status_code=status, headers=headers)
-
-
 class BodyLimit:
     """Refuses a request body larger than `limit` bytes: at once when its Content-Length says so, else
     counted while it streams in."""
@@ -106,7 +99,9 @@ class BodyLimit:
         length = Headers(scope=scope).get("content-length")
         if length is not None and length.isdigit() and int(length) > self.limit:
             too_large = BodyTooLarge(self.limit)
-            await error_response(413, "too_large", too_large.detail)(scope, receive, send)
+            await error_response(ErrorBody(status=413, code="too_large", message=too_large.detail))(
+                scope, receive, send
+            )
             return
         received = 0
         started = False
@@ -130,7 +125,9 @@ class BodyLimit:
         except BodyTooLarge as exc:  # read outside FastAPI's body parsing (a streaming endpoint)
             if started:
                 raise
-            await error_response(413, "too_large", exc.detail)(scope, receive, send)
+            await error_response(ErrorBody(status=413, code="too_large", message=exc.detail))(
+                scope, receive, send
+            )
 
 
 class TooManyRequests(ApiError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any, Generic, TypeVar
 
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from credence.records.validation import control_character_at
@@ -21,6 +22,11 @@ class ErrorBody(BaseModel):
 
 class Error(BaseModel):
     error: ErrorBody
+
+
+def error_response(body: ErrorBody, headers: dict[str, str] | None = None) -> JSONResponse:
+    """An error answered in the one shape, with the status it names."""
+    return JSONResponse(Error(error=body).model_dump(mode="json"), status_code=body.status, headers=headers)
 
 
 class Page(BaseModel, Generic[T]):
