@@ -88,6 +88,20 @@ def test_checkpoint_over_a_real_merkle_root() -> None:
     assert not verify_inclusion(leaf_hash(b"forged"), 6, checkpoint.size, proof, checkpoint.root)
 
 
+def test_extension_lines_are_accepted_and_kept() -> None:
+    # c2sp.org/tlog-checkpoint: any lines after the root hash are extension lines, opaque and optional.
+    # Credence writes none, but a checkpoint that has them (another log's, a witness's copy) must open.
+    text = body(ORIGIN, 7, ROOT) + "first extension\nsecond: with spaces \u2014 and a dash\n"
+    note = sign(text, ORIGIN, KEY)
+    opened = open_note(note, log_key(), origin=ORIGIN)
+    assert (opened.origin, opened.size, opened.root) == (ORIGIN, 7, ROOT)
+    assert opened.extensions == ("first extension", "second: with spaces \u2014 and a dash")
+    assert open_note(signed(), log_key()).extensions == ()
+    # They are signed like the rest of the text.
+    with pytest.raises(CheckpointError, match="line 7: bad signature"):
+        open_note(note.replace("first", "forged", 1), log_key())
+
+
 def test_cosignatures_by_other_keys_are_ignored() -> None:
     note = signed()
     witness_line = sign(body(ORIGIN, 7, ROOT), WITNESS_NAME, WITNESS).split("\n\n")[1]
@@ -177,7 +191,9 @@ def test_origin_mismatch() -> None:
         (f"{ORIGIN}\n7\n{base64.b64encode(ROOT).decode().rstrip('=')}\n", "line 3: .* base64"),
         (f"{ORIGIN}\n7\n", "line 3: the root hash is missing"),
         (f"{ORIGIN}\n", "line 2: the tree size is missing"),
-        (f"{ORIGIN}\n7\n{base64.b64encode(ROOT).decode()}\nextra\n", "line 4: extension line 'extra'"),
+        # Extension lines are read, but the spec says they must not be empty: a blank line in the text.
+        (f"{ORIGIN}\n7\n{base64.b64encode(ROOT).decode()}\n\nextra\n", "line 4: the extension line is empty"),
+        (f"{ORIGIN}\n7\n{base64.b64encode(ROOT).decode()}\nextra\n\n", "line 5: the extension line is empty"),
         (f"\n7\n{base64.b64encode(ROOT).decode()}\n", "line 1: the origin is empty"),
     ],
 )

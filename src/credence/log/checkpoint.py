@@ -5,9 +5,9 @@ verifier key can check it, and then check `merkle` proofs against it. Formats: c
 and c2sp.org/signed-note, as golang.org/x/mod/sumdb/note writes and reads them.
 
 What comes from outside is read strictly and every refusal is a `CheckpointError` naming the line and
-the fault. Base64 must be canonical (what this module and the Go code write); extension lines after the
-root hash, which the spec allows but does not recommend, are refused, since a `Checkpoint` has no place
-for them and this log never writes them.
+the fault. Base64 must be canonical (what this module and the Go code write). Extension lines after the
+root hash, which the spec allows (opaque, optional, not recommended, never empty), are read and kept in
+`Checkpoint.extensions` but mean nothing here: this log never writes them.
 """
 
 from __future__ import annotations
@@ -41,11 +41,13 @@ class CheckpointError(ValueError):
 
 @dataclass(frozen=True)
 class Checkpoint:
-    """A tree head the log has signed: `size` leaves under `root`, in the log named `origin`."""
+    """A tree head the log has signed: `size` leaves under `root`, in the log named `origin`; and the
+    checkpoint's extension lines, if it has any (signed with the rest, otherwise ignored)."""
 
     origin: str
     size: int
     root: bytes
+    extensions: tuple[str, ...] = ()
 
 
 class VerifierKey(NamedTuple):
@@ -207,11 +209,13 @@ def _parse_body(text: str) -> Checkpoint:
         raise CheckpointError(f"line 3: the root hash {lines[2]!r} is not canonical standard base64")
     if len(root) != ROOT_SIZE:
         raise CheckpointError(f"line 3: the root hash is {len(root)} bytes, not {ROOT_SIZE}")
-    if len(lines) > 3:
-        raise CheckpointError(
-            f"line 4: extension line {lines[3]!r}: only origin, tree size and root hash are read"
-        )
-    return Checkpoint(origin, int(size), root)
+    extensions = tuple(lines[3:])
+    for number, line in enumerate(extensions, start=4):
+        if not line:
+            raise CheckpointError(
+                f"line {number}: the extension line is empty (a checkpoint's extension lines must not be)"
+            )
+    return Checkpoint(origin, int(size), root, extensions)
 
 
 def _parse_signature_line(number: int, line: str) -> tuple[str, bytes, bytes]:
