@@ -9,6 +9,7 @@ from rich.table import Table
 
 from credence.cli.context import app_context, console, fail, local, process_errors
 from credence.commitments import service as repo
+from credence.commitments.templates import load_templates
 from credence.rating import repository as rating_repo
 
 app = typer.Typer(help="Credit commitments: made in a template, marked kept or broken.", no_args_is_help=True)
@@ -17,9 +18,10 @@ app = typer.Typer(help="Credit commitments: made in a template, marked kept or b
 @app.command("templates")
 def templates(ctx: typer.Context) -> None:
     """The published templates: what an organisation commits to, who accepts it, how grave a breach is."""
-    process = app_context(ctx).process()
+    app_ = app_context(ctx)
+    templates_ = load_templates(app_.catalog, app_.settings.commitment_templates_path)  # no store needed
     table = Table("code", "text", "departments", "breach", "legal basis")
-    for t in process.commitments.templates.templates.values():
+    for t in templates_.templates.values():
         table.add_row(t.code, t.text, ", ".join(t.departments), t.breach_severity.value, str(t.legal_basis))
     console.print(table)
 

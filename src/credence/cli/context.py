@@ -13,7 +13,9 @@ from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from sqlalchemy import Engine
+from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 
 from credence.catalog import Catalog, load_catalog
 from credence.catalog.loader import Refused
@@ -26,7 +28,8 @@ from credence.rating import Policy, load_policy
 from credence.rating.service import RatingService
 from credence.records.service import IngestService
 from credence.settings import Settings
-from credence.store.db import make_engine
+from credence.store import migrate
+from credence.store.db import make_engine, sqlite_path
 
 
 @dataclass
@@ -35,8 +38,22 @@ class AppContext:
     clock: Clock
 
     @cached_property
+    def unchecked_engine(self) -> Engine:
+        """The store's engine, whatever the store's state: only for the commands that make or migrate it
+        (`db upgrade`, `demo`) or look at it as it is (`db current`, `serve`). Others use `engine`."""
+        try:
+            return make_engine(self.settings.database_url)
+        except (ArgumentError, ImportError) as exc:
+            raise fail(
+                f"the database URL (--database-url, CREDENCE_DATABASE_URL) is not usable: {exc}"
+            ) from None
+
+    @cached_property
     def engine(self) -> Engine:
-        return make_engine(self.settings.database_url)
+        """The store, migrated to this Credence's newest revision. Without one (or with one at another
+        revision) the command stops with one line saying what to do, and no store is made."""
+        require_store(self.unchecked_engine)
+        return self.unchecked_engine
 
     @cached_property
     def catalog(self) -> Catalog:
@@ -91,8 +108,62 @@ def app_context(ctx: typer.Context) -> AppContext:
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
-    errors.print(f"[bold red]error:[/] {message}", highlight=False)
+    errors.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     return typer.Exit(code)
+
+
+def require_store(engine: Engine, *, migrated: bool = True, newest: bool = True) -> str | None:
+    """Stop with one line (exit 2) unless the store exists and opens, and (`migrated`) is at a revision
+    this Credence knows, (`newest`) its newest. Never creates the store: connecting to a SQLite file that
+    does not exist would. Returns the store's revision."""
+    url = engine.url.render_as_string(hide_password=True)
+    path = sqlite_path(engine.url.render_as_string(hide_password=False))
+    where = str(path) if path is not None else url
+    if path is not None and not path.exists():
+        raise fail(f"no Credence store at {where}: run `credence db upgrade` (or `make run`) first")
+    try:
+        revision = migrate.current_revision(engine)
+    except SQLAlchemyError as exc:
+        reason: BaseException = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+        raise fail(f"cannot open the store at {where}: {_first_line(reason)}") from None
+    if not (migrated or newest):
+        return revision
+    if revision is None:
+        raise fail(f"the store at {where} is empty (never migrated): run `credence db upgrade` first")
+    heads = migrate.head_revisions(engine)
+    if revision in heads:
+        return revision
+    if revision not in _known_revisions(engine):
+        raise fail(
+            f"the store at {where} is at revision {revision}, which this Credence does not know "
+            "(a newer Credence migrated it): upgrade Credence"
+        )
+    if newest:
+        raise fail(
+            f"the store at {where} is at revision {revision}, older than this Credence's "
+            f"{', '.join(heads)}: run `credence db upgrade` to migrate it"
+        )
+    return revision
+
+
+def make_store(engine: Engine, revision: str = "head") -> str | None:
+    """Migrate the store to `revision`, creating it when there is none (`db upgrade`, `demo`); one line
+    when that cannot be done. Returns the revision it is at."""
+    path = sqlite_path(engine.url.render_as_string(hide_password=False))
+    where = path or engine.url.render_as_string(hide_password=True)
+    if path is not None and not path.parent.is_dir():
+        raise fail(f"cannot create the store at {path}: there is no folder {path.parent}")
+    try:
+        migrate.upgrade(engine, revision)
+        return migrate.current_revision(engine)
+    except SQLAlchemyError as exc:
+        reason: BaseException = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+        raise fail(f"cannot migrate the store at {where}: {_first_line(reason)}") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def check_rules_file(path: Path, load: Callable[[Path], T], valid: Callable[[T], str]) -> None:
@@ -121,6 +192,13 @@ def process_errors() -> Iterator[None]:
         raise fail(str(exc).strip("'\""), 1) from None
     except (NotAllowed, IllegalTransition, RowsRejected) as exc:
         raise fail(str(exc), 2) from None
+
+
+def _known_revisions(engine: Engine) -> set[str]:
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory.from_config(migrate.alembic_config(engine))
+    return {script.revision for script in scripts.walk_revisions()}
 
 
 def local(ctx: typer.Context, at: datetime, fmt: str = "%Y-%m-%d") -> str:

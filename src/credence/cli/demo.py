@@ -5,14 +5,13 @@ from __future__ import annotations
 import typer
 
 from credence.catalog import CatalogError
-from credence.cli.context import app_context, console, fail
+from credence.cli.context import app_context, console, fail, make_store
 from credence.clock import today
 from credence.demo.generate import build
 from credence.log.checkpoints import make_checkpoint
 from credence.log.keys import LogKeyError, signer_for
 from credence.rating import PolicyError
 from credence.records import repository as repo
-from credence.store import migrate
 
 
 def demo(
@@ -27,7 +26,7 @@ def demo(
     """Build a realistic demo registry: organisations of every in-scope kind over real divisions, records
     from seven departments through the ingestion service, then ratings. Only into an empty store."""
     app_ = app_context(ctx)
-    migrate.upgrade(app_.engine)
+    make_store(app_.unchecked_engine)  # the demo may make the store
     with app_.engine.connect() as conn:
         held = repo.table_counts(conn)["records"]
     if held and if_empty:

@@ -15,7 +15,6 @@ from credence.rating import PolicyError
 from credence.records.readers import FORMATS
 from credence.records.service import IngestResult, IngestService, UnknownDepartment
 from credence.records.validation import Rejection
-from credence.store import migrate
 
 
 class RejectsFile:
@@ -76,8 +75,6 @@ def ingest(
         catalog = app.catalog
     except CatalogError as exc:
         raise fail(str(exc)) from None
-    if migrate.current_revision(app.engine) is None:
-        migrate.upgrade(app.engine)
     service = IngestService(app.engine, catalog, app.clock, app.settings)
     try:  # refuse unusable arguments before touching an earlier run's rejects file
         if source is not None:

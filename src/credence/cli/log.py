@@ -74,6 +74,7 @@ def verify(
     if state is not None:
         raise fail("--state goes with --remote: it remembers what a remote verification accepted")
     app_ = app_context(ctx)
+    engine = app_.engine  # the store first: without one there is nothing to verify
     key_text = _key_text(key) if key is not None else _signer(app_).verifier_key()
     origin = checkpoint.parse_verifier_key(key_text).name
     from credence.log.verify import verify as verify_log
@@ -87,7 +88,7 @@ def verify(
         transient=True,
         disable=as_json or not errors.is_terminal,
     )
-    with progress, app_.engine.connect() as conn:
+    with progress, engine.connect() as conn:
         task = progress.add_task("entries", total=None)
         found = verify_log(
             conn,
@@ -190,8 +191,9 @@ def sign_checkpoint(
     """Sign a checkpoint of the log now and print its note (the latest one when it already signs the
     log's size)."""
     app_ = app_context(ctx)
+    engine = app_.engine  # the store first: without one there is nothing to sign
     signer = _signer(app_)
-    with app_.engine.begin() as conn:
+    with engine.begin() as conn:
         before = checkpoints.latest(conn)
         made = checkpoints.make_checkpoint(conn, signer, app_.clock.now(), force=force)
     again = before is not None and before.id == made.id

@@ -114,9 +114,6 @@ def status(ctx: typer.Context) -> None:
     console.print(
         f"store: {engine.url.render_as_string(hide_password=True)} (revision {revision})", highlight=False
     )
-    if revision is None:
-        console.print("empty: run `credence db upgrade`, then `credence ingest`", highlight=False)
-        return
     with engine.connect() as conn:
         counts = repo.table_counts(conn)
         by_dept = repo.counts_by(conn, repo.records.c.department)

@@ -7,10 +7,9 @@ import typer
 from credence.access.startup import startup_problems
 from credence.catalog import CatalogError
 from credence.cli import log
-from credence.cli.context import app_context, console, fail
+from credence.cli.context import app_context, console, fail, make_store, require_store
 from credence.process.schedule import TickSchedule
 from credence.rating import PolicyError
-from credence.store import migrate
 
 
 def serve(
@@ -27,7 +26,9 @@ def serve(
     from credence.api.app import create_app
 
     app_ = app_context(ctx)
-    migrate.upgrade(app_.engine)
+    # A store that exists and was migrated before is brought to the newest revision; none is made here.
+    require_store(app_.unchecked_engine, newest=False)
+    make_store(app_.unchecked_engine)
     settings = app_.settings.model_copy(update={"demo_mode": demo or app_.settings.demo_mode})
     problems = startup_problems(settings, app_.engine)
     if problems:
