@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import errno
+import socket
+
 import typer
 
 from credence.access.startup import startup_problems
@@ -37,6 +40,7 @@ def serve(
         api = create_app(settings, app_.clock)
     except (CatalogError, PolicyError) as exc:
         raise fail(str(exc), 1) from None
+    listening = _listen(host, port)  # before saying that it serves
     console.print(f"serving Credence on http://{host}:{port} (API under /api/v1)", highlight=False)
     schedule = None
     if settings.tick_interval_seconds:
@@ -44,9 +48,34 @@ def serve(
         schedule = TickSchedule(api.state.registry.process.tick, settings.tick_interval_seconds).start()
     checkpointing = log.checkpoint_schedule(api.state.registry)  # signs the log's head when it grew
     try:
-        uvicorn.run(api, host=host, port=port, log_level="warning")
+        server = uvicorn.Server(uvicorn.Config(api, host=host, port=port, log_level="warning"))
+        server.run(sockets=[listening])
     finally:
+        listening.close()
         if schedule is not None:
             schedule.stop()
         if checkpointing is not None:
             checkpointing.stop()
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A socket bound to HOST:PORT, handed to uvicorn (which listens on it): a port already taken is said
+    in one line before the server says it serves, and no other server can take the port in between."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except socket.gaierror as exc:
+        raise fail(f"cannot listen on {host}: {exc.strerror}", 1) from None
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn: a restart need not wait
+    try:
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise fail(
+                f"port {port} on {host} is already in use: stop the other server or pass --port", 1
+            ) from None
+        raise fail(f"cannot listen on port {port} on {host}: {exc.strerror}", 1) from None
+    return sock
