@@ -30,7 +30,8 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # Builds the demo registry into ./credence.db the first time (an existing store is kept), then serves it.
-run: $(STAMP)
+# The Debian packages are needed here too: the credit reports it serves are PDFs drawn with Pango and Noto CJK.
+run: $(STAMP) system-packages
 	$(BIN)/credence db upgrade
 	$(BIN)/credence demo --if-empty
 	$(BIN)/credence serve --demo --host 127.0.0.1 --port 8000
