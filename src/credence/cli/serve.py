@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import errno
 import socket
+import sys
+from typing import Any
 
 import typer
 
@@ -22,10 +24,16 @@ def serve(
     demo: bool = typer.Option(
         False, "--demo", help="Demo mode: accept record submissions through the API, from 127.0.0.1 only."
     ),
+    access_log: bool = typer.Option(
+        True,
+        "--access-log/--no-access-log",
+        help="Write a line per request to stdout, in the Combined Log Format, without credentials.",
+    ),
 ) -> None:
     """Serve the registry's API (and OpenAPI at /openapi.json) on HOST:PORT."""
     import uvicorn
 
+    from credence.api.access_log import AccessLog, log_to_stream
     from credence.api.app import create_app
 
     app_ = app_context(ctx)
@@ -48,7 +56,12 @@ def serve(
         schedule = TickSchedule(api.state.registry.process.tick, settings.tick_interval_seconds).start()
     checkpointing = log.checkpoint_schedule(api.state.registry)  # signs the log's head when it grew
     try:
-        server = uvicorn.Server(uvicorn.Config(api, host=host, port=port, log_level="warning"))
+        served: Any = api
+        if access_log:
+            log_to_stream(sys.stdout)
+            served = AccessLog(api)
+        config = uvicorn.Config(served, host=host, port=port, log_level="warning", access_log=False)
+        server = uvicorn.Server(config)
         server.run(sockets=[listening])
     finally:
         listening.close()
