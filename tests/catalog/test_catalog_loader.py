@@ -57,6 +57,7 @@ def category_yaml(**fields: str) -> str:
         "title": "Late filing",
         "information_class": "administrative_management",
         "legal_basis": "{law: Some Law, article: Art. 1}",
+        "bases": "[{law: Some Law, law_zh: 某法, articles: '1-9'}]",
         "departments": "[SAMR]",
         "severity_applies": "false",
         "publicity": "public",
@@ -75,6 +76,7 @@ def category_yaml(**fields: str) -> str:
             title: Fine
             information_class: administrative_management
             legal_basis: {law: Some Law, article: Art. 2}
+            bases: [{law: Some Law, law_zh: 某法, articles: "1-9"}]
             departments: [SAMR]
             severity_applies: true
             publicity: public
@@ -100,7 +102,7 @@ def test_a_valid_small_catalog_loads_with_default_severity_periods() -> None:
 
 def test_category_without_legal_basis_is_refused_by_name_and_line() -> None:
     message = refusal(category_yaml(legal_basis="<omit>"))
-    assert "category 'late_filing' (line 13): has no legal_basis" in message
+    assert "category 'late_filing' (line 14): has no legal_basis" in message
 
 
 def test_legal_basis_without_article_is_refused() -> None:
@@ -110,7 +112,7 @@ def test_legal_basis_without_article_is_refused() -> None:
 
 def test_unknown_information_class_is_refused() -> None:
     message = refusal(category_yaml(information_class="loyalty"))
-    assert "category 'late_filing' (line 13)" in message
+    assert "category 'late_filing' (line 14)" in message
     assert "information class 'loyalty' is not one of the national classes" in message
 
 

@@ -120,7 +120,17 @@ def test_a_block_of_plain_rows_never_reaches_the_reference_check(catalog, monkey
     rows = [
         RawRow(1, row(1)),
         RawRow(2, row(2, subject_id=USCC_B, severity="serious", effective_until="2027-01-01")),
-        RawRow(3, row(3, category="administrative_licence", severity=None, amount=None, currency=None)),
+        RawRow(
+            3,
+            row(
+                3,
+                category="administrative_licence",
+                severity=None,
+                amount=None,
+                currency=None,
+                legal_basis="Administrative Licensing Law, Art. 38",
+            ),
+        ),
         RawRow(4, row(4, amount="001500.50", effective_until="permanent")),
     ]
     block, rejections = BlockChecker(validator).check(rows)

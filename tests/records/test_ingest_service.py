@@ -209,6 +209,7 @@ def test_permanent_and_open_ended_until(service, engine, tmp_path: Path) -> None
             subject_country="KE",
             subject_name=name,
             effective_until=until,
+            legal_basis="World Bank Sanctions Procedures, Section 9.01",
         )
 
     rows = [

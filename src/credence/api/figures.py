@@ -49,6 +49,9 @@ class DepartmentFiguresOut(BaseModel):
     repairs_in_time_rate: float | None = Field(
         description="repairs_decided_in_time / repairs_measured; null when nothing is measured."
     )
+    refused_prohibited_ground: int = Field(
+        description="Submissions refused on a prohibited ground, each logged as refusal.prohibited_ground."
+    )
 
 
 @router.get("/api/v1/departments/figures", response_model=Page[DepartmentFiguresOut], tags=["departments"])

@@ -12,7 +12,9 @@ import yaml
 from pydantic import ValidationError
 
 from credence.catalog.model import CatalogDocument, Category, Department, ListKind
-from credence.catalog.prohibited import prohibited_grounds_in
+from credence.catalog.prohibited import denied_base, prohibited_grounds_in
+from credence.screening import Screen
+from credence.screening.laws import LawRef
 
 DEFAULT_CATALOG = "default_catalog.yaml"
 
@@ -86,6 +88,8 @@ class Catalog:
     departments: dict[str, Department]
     categories: dict[str, Category]
     _allowed: frozenset[tuple[str, str]] = field(default=frozenset(), repr=False)
+    # What every record under this catalog is screened with (the lexicon and the denied laws).
+    screen: Screen = field(default_factory=Screen.default, repr=False, compare=False)
 
     def may_submit(self, department: str, category: str) -> bool:
         return (department, category) in self._allowed
@@ -95,17 +99,18 @@ class Catalog:
         return next((c for c in self.categories.values() if c.list == kind), None)
 
 
-def load_catalog(path: Path | None = None) -> Catalog:
-    """The catalog at `path`, or the one shipped in the package."""
+def load_catalog(path: Path | None = None, screen: Screen | None = None) -> Catalog:
+    """The catalog at `path`, or the one shipped in the package, screened with `screen` (by default the
+    shipped lexicon and denied laws)."""
     if path is None:
         text = resources.files("credence.catalog").joinpath(DEFAULT_CATALOG).read_text("utf-8")
         source = f"(default) {DEFAULT_CATALOG}"
     else:
         text, source = CatalogError.read(path), str(path)
-    return parse_catalog(text, source)
+    return parse_catalog(text, source, screen)
 
 
-def parse_catalog(text: str, source: str = "<text>") -> Catalog:
+def parse_catalog(text: str, source: str = "<text>", screen: Screen | None = None) -> Catalog:
     raw, lines = CatalogError.parse_mapping(
         text, source, ("categories", "departments"), "a mapping with departments and categories"
     )
@@ -115,7 +120,8 @@ def parse_catalog(text: str, source: str = "<text>") -> Catalog:
     except ValidationError as exc:
         raise CatalogError(source, _explain(exc, raw, lines)) from exc
 
-    problems = _check_rules(doc, lines)
+    screen = screen or Screen.default()
+    problems = _check_rules(doc, lines, screen)
     if problems:
         raise CatalogError(source, problems)
     allowed = frozenset((d, c.code) for c in doc.categories for d in c.departments)
@@ -127,11 +133,13 @@ def parse_catalog(text: str, source: str = "<text>") -> Catalog:
         departments={d.code: d for d in doc.departments},
         categories={c.code: c for c in doc.categories},
         _allowed=allowed,
+        screen=screen,
     )
 
 
-def _check_rules(doc: CatalogDocument, lines: dict[tuple[str, int], int]) -> list[Problem]:
-    """Rules beyond field types: references resolve, codes are unique, no prohibited ground."""
+def _check_rules(doc: CatalogDocument, lines: dict[tuple[str, int], int], screen: Screen) -> list[Problem]:
+    """Rules beyond field types: references resolve, codes are unique, no prohibited ground, no denied
+    law among a category's bases."""
     problems: list[Problem] = []
     departments = {d.code for d in doc.departments}
     seen: set[str] = set()
@@ -168,9 +176,14 @@ def _check_rules(doc: CatalogDocument, lines: dict[tuple[str, int], int]) -> lis
                 *cat.criteria,
                 cat.legal_basis.law,
                 cat.legal_basis.article,
+                *(f"{b.law} {b.law_zh} {' '.join(b.aliases)}" for b in cat.bases),
             ]
         )
-        for ground, words in prohibited_grounds_in(text):
+        for base in (LawRef(law=cat.legal_basis.law, law_zh=cat.legal_basis.law, articles="all"), *cat.bases):
+            why = denied_base(base, screen)
+            if why is not None:
+                problems.append(Problem(where, line, f"{why}; the registry never records it"))
+        for ground, words in prohibited_grounds_in(text, screen):
             problems.append(
                 Problem(
                     where,
@@ -202,6 +215,8 @@ def _explain(exc: ValidationError, raw: dict[str, Any], lines: dict[tuple[str, i
             message = f"has no {field_name}" + (
                 " (every category must cite a law and article)"
                 if field_name.startswith("legal_basis")
+                else " (every category lists the laws and articles its records may rest on)"
+                if field_name == "bases"
                 else ""
             )
         elif field_name:

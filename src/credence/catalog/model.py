@@ -6,6 +6,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from credence.screening.laws import LawRef, accepts
+
 
 class InformationClass(StrEnum):
     """The 13 classes of the national public credit information catalog (2024 edition)."""
@@ -120,6 +122,8 @@ class Category(_Strict):
     description: str = ""
     information_class: InformationClass
     legal_basis: LegalBasis
+    # The closed list of laws and articles a record of this category may rest on (its `legal_basis`).
+    bases: tuple[LawRef, ...] = Field(min_length=1)
     departments: tuple[str, ...] = Field(min_length=1)
     severity_applies: bool
     requires_identifier: bool = True
@@ -159,6 +163,14 @@ class Category(_Strict):
                     f"and {polarity.value}"
                 )
         return self
+
+    def accepts_basis(self, text: str) -> bool:
+        """Whether a record's legal basis cites only laws and articles of this category's closed list."""
+        return accepts(self.bases, text)
+
+    def bases_text(self) -> str:
+        """The closed list, for a message: "Food Safety Law (食品安全法), Arts. 122-150; …"."""
+        return "; ".join(str(b) for b in self.bases)
 
     def period(self, severity: Severity | None) -> Period:
         """The publication period that applies to a record of this category."""

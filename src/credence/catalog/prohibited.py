@@ -1,116 +1,51 @@
-"""Grounds the registry must never record (DOMAIN §1): the catalog loader refuses categories touching them.
+"""Grounds the registry must never record (DOMAIN §1), as the loaders of rules see them: a catalog
+category, list criterion, measure or commitment template touching one does not load.
 
-Matching is on words and phrases in English and Chinese across a category's code, titles, description,
-criteria and legal basis. Patterns are narrow on purpose ("health status", not "health") so that lawful
-fields such as "public health and safety" still load.
+The grounds and their terms are the screening lexicon (credence/screening/lexicon.yaml), the same that
+screens every record; laws whose subject is a ground are credence/screening/denied_laws.yaml. Terms are
+narrow on purpose ("health status", not "health") so that lawful fields such as "public health and
+safety" still load.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from credence.screening import Ground, Screen
+from credence.screening.laws import LawRef
+
+__all__ = ["Ground", "prohibited_grounds_in", "rule_refusals"]
 
 
-@dataclass(frozen=True)
-class Ground:
-    code: str
-    label: str
-    pattern: re.Pattern[str]
+def prohibited_grounds_in(text: str, screen: Screen | None = None) -> list[tuple[Ground, str]]:
+    """Every prohibited ground the text touches, with the words that matched (the operator's own file,
+    so the words may be shown)."""
+    lexicon = (screen or Screen.default()).lexicon
+    return [(hit.ground, hit.words) for hit in lexicon.grounds_in(text)]
 
 
-def _ground(code: str, label: str, english: list[str], chinese: list[str]) -> Ground:
-    parts = [rf"\b{p}\b" for p in english] + [re.escape(c) for c in chinese]
-    return Ground(code, label, re.compile("|".join(parts), re.IGNORECASE))
+def rule_refusals(text: str, legal_basis: str = "", screen: Screen | None = None) -> list[str]:
+    """Why a rule may not load: each ground its text touches, a denied law its legal basis cites, and a
+    natural person's data in either. Each reason is a phrase for "…; no list may use it"."""
+    screen = screen or Screen.default()
+    reasons = [
+        f"concerns a prohibited ground ({ground.label}: '{words}')"
+        for ground, words in prohibited_grounds_in(f"{text} {legal_basis}", screen)
+    ]
+    if legal_basis:
+        law = screen.denied.cited_in(legal_basis)
+        if law is not None:
+            reasons.append(
+                f"rests on {law.law}, whose subject is a prohibited ground ({law.ground}): {law.why}"
+            )
+    for field, value in (("text", text), ("legal basis", legal_basis)):
+        refused = screen.text(field, value) if value else None
+        if refused is not None and refused.reason == "personal_data":
+            reasons.append(refused.message.split(";")[0].replace(field, f"its {field}", 1))
+    return reasons
 
 
-PROHIBITED_GROUNDS: tuple[Ground, ...] = (
-    _ground(
-        "religion",
-        "belief or religion",
-        [
-            r"religio\w*",
-            r"beliefs?",
-            r"faith",
-            r"worship\w*",
-            r"clergy",
-            r"temples?",
-            r"mosques?",
-            r"churche?s?",
-        ],
-        ["宗教", "信仰", "寺庙", "教堂", "清真寺"],
-    ),
-    _ground(
-        "politics",
-        "political opinion or affiliation",
-        [r"politic\w*", r"ideolog\w*"],
-        ["政治", "意识形态"],
-    ),
-    _ground(
-        "party",
-        "party-organisation status",
-        [
-            r"party[\s_-]+(organi[sz]ations?|members?(hip)?|branch\w*|building|committees?|cells?)",
-            r"communist[\s_-]+party",
-        ],
-        ["党组织", "党建", "党员", "党支部", "党委"],
-    ),
-    _ground(
-        "speech",
-        "speech",
-        [r"speech", r"freedom[\s_-]+of[\s_-]+expression", r"online[\s_-]+comments?"],
-        ["言论"],
-    ),
-    _ground(
-        "assembly",
-        "assembly",
-        [r"assembl(y|ies)", r"protests?", r"demonstrations?", r"petition\w*"],
-        ["集会", "游行", "示威", "上访", "信访"],
-    ),
-    _ground(
-        "union",
-        "union activity",
-        [r"(trade|labou?r)[\s_-]+unions?", r"union[\s_-]+activit\w*", r"collective[\s_-]+bargaining"],
-        ["工会"],
-    ),
-    _ground("ethnicity", "ethnicity", [r"ethnic\w*", r"race", r"racial"], ["民族", "种族"]),
-    _ground(
-        "health",
-        "health",
-        [
-            r"health[\s_-]+(status|conditions?|records?|data)",
-            r"medical[\s_-]+(records?|history|conditions?)",
-            r"diseases?",
-            r"disabilit\w*",
-            r"pregnan\w*",
-        ],
-        ["健康状况", "病史", "疾病", "残疾"],
-    ),
-    _ground("sex_life", "sex life", [r"sex(ual)?[\s_-]+(life|orientation)"], ["性生活", "性取向"]),
-    _ground(
-        "family",
-        "family relations",
-        [r"family[\s_-]+(relations?\w*|members?|background)", r"relatives", r"kinship", r"spouses?"],
-        ["家庭成员", "亲属", "配偶"],
-    ),
-    _ground(
-        "movements",
-        "movements",
-        [
-            r"movements?[\s_-]+of[\s_-]+(persons|people|staff)",
-            r"whereabouts",
-            r"location[\s_-]+(history|tracking)",
-            r"travel[\s_-]+(records?|history)",
-        ],
-        ["行踪", "出行记录"],
-    ),
-)
-
-
-def prohibited_grounds_in(text: str) -> list[tuple[Ground, str]]:
-    """Every prohibited ground the text touches, with the words that matched."""
-    found = []
-    for ground in PROHIBITED_GROUNDS:
-        match = ground.pattern.search(text)
-        if match:
-            found.append((ground, match.group(0)))
-    return found
+def denied_base(base: LawRef, screen: Screen | None = None) -> str | None:
+    """Why a law may not be among a category's bases, or None."""
+    law = (screen or Screen.default()).denied.overlapping(base)
+    if law is None:
+        return None
+    return f"lists {base.law}, whose subject is a prohibited ground ({law.ground}): {law.why}"

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from credence.cli import (
     access,
+    audit,
     catalog,
     checks,
     commitments,
@@ -51,6 +52,7 @@ app.add_typer(reports.app, name="report")
 app.add_typer(log.app, name="log")
 app.add_typer(access.tokens_app, name="token")
 app.add_typer(access.users_app, name="user")
+app.add_typer(audit.app, name="audit")
 app.command("check")(checks.check)
 app.command("tick")(process.tick)
 app.command("rate")(rating.rate)

@@ -99,6 +99,8 @@ class CommitmentService:
         """The department finds the commitment kept, or broken: a broken one becomes a record of breach of
         the template's severity, with its notice, objection and repair like any record."""
         needs(actor=actor, reason=reason)
+        # A breach's description becomes its record's summary: screened as any record's text.
+        self.ingest.screen_texts(department, "commitment", {"reason": reason})
         with self.engine.begin() as conn:
             found = find(conn, commitment_id)
             if found is None:

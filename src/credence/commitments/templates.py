@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from credence.catalog import Catalog, LegalBasis, Severity
 from credence.catalog.loader import Problem, Refused, explain_items
-from credence.catalog.prohibited import prohibited_grounds_in
+from credence.catalog.prohibited import rule_refusals
 
 DEFAULT_TEMPLATES = "default_templates.yaml"
 MADE, BROKEN = "credit_commitment", "commitment_breach"  # the catalog categories of the two records
@@ -83,12 +83,17 @@ def _check(doc: TemplatesDocument, catalog: Catalog, lines: dict[tuple[str, int]
                             where, line, f"names department '{department}', which may not record '{category}'"
                         )
                     )
-        for ground, words in prohibited_grounds_in(f"{t.text} {t.text_zh or ''} {t.legal_basis}"):
-            problems.append(
-                Problem(
-                    where,
-                    line,
-                    f"concerns a prohibited ground ({ground.label}: '{words}'); no commitment may",
+        for code in (MADE, BROKEN):
+            kept = catalog.categories.get(code)
+            if kept is not None and not kept.accepts_basis(str(t.legal_basis)):
+                problems.append(
+                    Problem(
+                        where,
+                        line,
+                        f"rests on {t.legal_basis}, which is not among the laws category '{code}' may rest "
+                        f"on: {kept.bases_text()}",
+                    )
                 )
-            )
+        for why in rule_refusals(f"{t.text} {t.text_zh or ''}", str(t.legal_basis), catalog.screen):
+            problems.append(Problem(where, line, f"{why}; no commitment may"))
     return problems

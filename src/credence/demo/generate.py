@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from credence.catalog import Catalog
+from credence.catalog import Catalog, Category
 from credence.demo.divisions import DIVISIONS
 from credence.demo.procedures import ProcedureCounts, Procedures
 from credence.identity import build_uscc
@@ -96,6 +96,15 @@ def plan() -> list[Planned]:
     ]
 
 
+def example_basis(category: Category, n: int) -> str:
+    """The n-th of a few legal bases from the category's closed list (the first article of each range),
+    drawn in turn without touching the random stream, so the demo's other figures stay as they were."""
+    base = category.bases[n % len(category.bases)]
+    ranges = base.ranges
+    article = ranges[n // len(category.bases) % len(ranges)][0] if ranges else 1
+    return f"{base.law}, Art. {article}"
+
+
 def records(
     orgs: list[DemoOrganisation], n: int, catalog: Catalog, today: date, seed: int
 ) -> dict[str, list[dict[str, Any]]]:
@@ -122,7 +131,7 @@ def records(
                 "subject_name": org.name,
                 "subject_alt_name": org.alt_name,
                 "decided_on": decided.isoformat(),
-                "legal_basis": str(catalog.categories[category].legal_basis),
+                "legal_basis": example_basis(catalog.categories[category], counters[dept]),
                 **fields,
             }
         )

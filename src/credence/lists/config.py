@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from credence.catalog import Catalog, LegalBasis
 from credence.catalog.loader import Problem, Refused, explain_items
 from credence.catalog.model import ListKind
-from credence.catalog.prohibited import prohibited_grounds_in
+from credence.catalog.prohibited import rule_refusals
 
 DEFAULT_LISTS = "default_lists.yaml"
 
@@ -119,9 +119,14 @@ def _check(doc: ListsDocument, catalog: Catalog, lines: dict[tuple[str, int], in
                 if not catalog.may_submit(department, category.code):
                     problem(f"names department '{department}', which may not record '{category.code}'")
             _check_shape(kind, c, category.publication.any, problem)
-            text = " ".join([c.code.replace("_", " "), c.text, c.text_zh or "", str(c.legal_basis)])
-            for ground, words in prohibited_grounds_in(text):
-                problem(f"concerns a prohibited ground ({ground.label}: '{words}'); no list may use it")
+            text = " ".join([c.code.replace("_", " "), c.text, c.text_zh or ""])
+            for why in rule_refusals(text, str(c.legal_basis), catalog.screen):
+                problem(f"{why}; no list may use it")
+            if not category.accepts_basis(str(c.legal_basis)):
+                problem(
+                    f"rests on {c.legal_basis}, which is not among the laws category '{category.code}' "
+                    f"may rest on: {category.bases_text()}"
+                )
     escalations = [c.code for c in doc.serious_dishonesty if c.escalation]
     if len(escalations) > 1:
         problems.append(Problem("serious_dishonesty", None, f"has {len(escalations)} escalation criteria"))

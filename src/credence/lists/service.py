@@ -101,6 +101,7 @@ class ListService:
         """Propose an entry on the serious-dishonesty list. Nothing is published: the organisation gets a
         notice and, from its delivery, at least `list_answer_days` to answer before any decision."""
         needs(facts=facts, decision_ref=decision_ref, actor=actor)
+        self.ingest.screen_texts(department, "list procedure", {"facts": facts})
         kind = ListKind.serious_dishonesty
         rule = self._criterion(kind, criterion, department)
         assert rule.published_on is not None and rule.field is not None  # the loader requires both
@@ -172,6 +173,7 @@ class ListService:
         """List or drop a proposed entry. Listing waits for the end of the answer period and, when the
         organisation asked for one, for a hearing; it creates the entry's record, noticed like any other."""
         needs(actor=actor, reason=reason)
+        self.ingest.screen_texts(department, "list procedure", {"reason": reason, "hearing": hearing})
         with self.engine.begin() as conn:
             entry = self._entry(conn, entry_id, department)
             if not listed:
@@ -209,6 +211,7 @@ class ListService:
         """Put an organisation on the abnormal-operation list; it is published once its notice is delivered
         and stays until cured (or escalated)."""
         needs(facts=facts, decision_ref=decision_ref, actor=actor)
+        self.ingest.screen_texts(department, "list procedure", {"facts": facts})
         kind = ListKind.abnormal_operation
         rule = self._criterion(kind, criterion, department)
         with self.engine.begin() as conn:
@@ -243,6 +246,7 @@ class ListService:
     ) -> Any:
         """Grant an honour, with its end date (at most the criterion's max_days away)."""
         needs(facts=facts, actor=actor)
+        self.ingest.screen_texts(department, "list procedure", {"facts": facts})
         kind = ListKind.honour
         rule = self._criterion(kind, criterion, department)
         assert rule.max_days is not None

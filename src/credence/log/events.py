@@ -283,6 +283,19 @@ def about_commitment(kind: str, commitment: Any, **content: Any) -> Event:
     )
 
 
+def refused(department: str, ground: str, channel: str, field: str | None, **content: Any) -> Event:
+    """A submission refused on a prohibited ground: who submitted it, by which channel, which ground.
+    Public, so anyone can see which departments tried; the refused text is never kept, and no
+    organisation is named."""
+    return Event(
+        "refusal.prohibited_ground",
+        f"department:{department}",
+        {"department": department, "ground": ground, "channel": channel, "field": field, **content},
+        None,
+        True,
+    )
+
+
 def grade_changed(change: Mapping[str, Any], public: bool) -> Event:
     """A rating_history row as an event. Its cause is left out of a public event: it may name a record
     that only public bodies may see."""

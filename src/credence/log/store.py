@@ -62,6 +62,8 @@ EVENT_KINDS: dict[str, str] = {
     "rating.changed": "an organisation's grade changed",
     "policy.changed": "the rating policy in force changed",
     "catalog.changed": "the catalog in force changed",
+    "screening.changed": "the store was screened again under new catalog or screening rules",
+    "refusal.prohibited_ground": "a department's submission was refused on a prohibited ground",
     "access.read": "a public body read an organisation's non-public data, for a stated purpose",
 }
 

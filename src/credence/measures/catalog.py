@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from credence.catalog import Catalog, LegalBasis
 from credence.catalog.loader import Problem, Refused, explain_items
 from credence.catalog.model import ListKind
-from credence.catalog.prohibited import prohibited_grounds_in
+from credence.catalog.prohibited import rule_refusals
 from credence.rating.policy import GRADES
 
 DEFAULT_MEASURES = "default_measures.yaml"
@@ -208,9 +208,7 @@ def _check(doc: MeasuresDocument, catalog: Catalog, lines: dict[tuple[str, int],
                     f"effect '{m.effect.value}' is harsher than {trigger} allows (at most "
                     f"'{harshest.value}'): measures are proportionate to the wrong"
                 )
-        text = " ".join(
-            [m.code.replace("_", " "), m.title, m.title_zh or "", m.description, str(m.legal_basis)]
-        )
-        for ground, words in prohibited_grounds_in(text):
-            problem(f"concerns a prohibited ground ({ground.label}: '{words}'); no measure may use it")
+        text = " ".join([m.code.replace("_", " "), m.title, m.title_zh or "", m.description])
+        for why in rule_refusals(text, str(m.legal_basis), catalog.screen):
+            problem(f"{why}; no measure may use it")
     return problems

@@ -12,6 +12,9 @@ from sqlalchemy import ColumnElement, Connection, case, func, select
 from credence.catalog import Catalog
 from credence.process import repository as repo
 from credence.process.service import OUTCOMES
+from credence.store.models import LogEntry
+
+REFUSAL = "refusal.prohibited_ground"
 
 ANSWERED = OUTCOMES  # decided by the department; "lapsed" is the registry's doing, not an answer
 CORRECTING = ("corrected", "withdrawn")
@@ -38,6 +41,7 @@ class DepartmentFigures:
     repairs_decided: int = 0
     repairs_decided_in_time: int = 0
     repairs_overdue: int = 0  # undecided past their decision day
+    refused_prohibited_ground: int = 0  # submissions refused on a prohibited ground (logged, public)
 
     @property
     def objections_measured(self) -> int:
@@ -91,7 +95,8 @@ def department_figures(conn: Connection, catalog: Catalog, today: date) -> list[
     published = _per_department(
         conn, rec.c.department, records_published=_count(rec.c.noticed_at.is_not(None))
     )
-    found = set(objections) | set(repairs) | set(published)
+    refused = _refusals(conn)
+    found = set(objections) | set(repairs) | set(published) | set(refused)
     codes = [*catalog.departments, *sorted(found - set(catalog.departments))]
     figures = []
     for code in codes:
@@ -104,9 +109,21 @@ def department_figures(conn: Connection, catalog: Catalog, today: date) -> list[
                 **objections.get(code, {}),
                 **repairs.get(code, {}),
                 **published.get(code, {}),
+                refused_prohibited_ground=refused.get(code, 0),
             )
         )
     return figures
+
+
+def _refusals(conn: Connection) -> dict[str, int]:
+    """Refusals on prohibited grounds per department, from the transparency log (its kind index)."""
+    entries = LogEntry.__table__
+    query = (
+        select(entries.c.ref, func.count().label("n"))
+        .where(entries.c.kind == REFUSAL)
+        .group_by(entries.c.ref)
+    )
+    return {str(row.ref).removeprefix("department:"): int(row.n) for row in conn.execute(query)}
 
 
 def percent(rate: float | None) -> str:

@@ -220,6 +220,17 @@ class DueProcess:
             log.flush(conn, now)
             return int(record.organisation_id)
 
+    def withdraw_in(self, conn: Connection, record: Any, kind: str, actor: str, reason: str) -> None:
+        """Withdraw a record in the caller's transaction (the audit of grounds); its event is noted."""
+        self._withdraw(conn, record, kind, actor, reason)
+
+    def rerate_in(self, conn: Connection, organisation_id: int, cause: str) -> None:
+        self._rerate(conn, organisation_id, cause)
+
+    def deemed(self) -> date:
+        """The day a notice produced now is deemed delivered."""
+        return self._deemed()
+
     def _withdraw(self, conn: Connection, record: Any, kind: str, actor: str, reason: str) -> None:
         RECORD.next(record.state, "be withdrawn", f"record '{record.source_record_id}'")
         now = self.clock.now()
@@ -359,7 +370,10 @@ class DueProcess:
         if outcome not in OUTCOMES:
             raise NotAllowed(f"outcome '{outcome}' is not one of {', '.join(OUTCOMES)}")
         now = self.clock.now()
-        with self.engine.begin() as conn:
+        # The answer's reason reaches the organisation's notice and the record's history: screened as a
+        # record's own text is, and a correction's new content is screened as a submission.
+        self.ingest.screen_texts(department, "objection answer", {"reason": reason})
+        with self.ingest.refusals_logged(department, "objection answer"), self.engine.begin() as conn:
             objection = self._objection(conn, objection_id)
             if department != objection.department:
                 raise NotAllowed(

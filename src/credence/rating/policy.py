@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from credence.catalog import Catalog
 from credence.catalog.loader import Problem, Refused
+from credence.catalog.prohibited import rule_refusals
 
 GRADES = ("A", "B", "C", "D")
 MAX_POINTS = 10_000  # a rule's points, in absolute value: ten times a whole base score is plenty
@@ -172,8 +173,17 @@ def _against_catalog(
 ) -> list[Problem]:
     problems: list[Problem] = []
     seen: set[str] = set()
+    # A policy's words are published with every grade: screened as the catalog's are.
+    for why in rule_refusals(f"{doc.title} {doc.description}", "", catalog.screen):
+        problems.append(Problem("policy", None, f"{why}; no policy may use it"))
+    for i, grade in enumerate(doc.grades):
+        for why in rule_refusals(grade.meaning, "", catalog.screen):
+            where = f"grade '{grade.grade}'"
+            problems.append(Problem(where, lines.get(("grades", i)), f"{why}; no policy may use it"))
     for i, rule in enumerate(doc.rules):
         where, line = f"rule '{rule.name}'", lines.get(("rules", i))
+        for why in rule_refusals(rule.meaning, "", catalog.screen):
+            problems.append(Problem(where, line, f"{why}; no policy may use it"))
         category = catalog.categories.get(rule.category)
         if category is None:
             problems.append(

@@ -152,6 +152,8 @@ class BlockChecker:
         self._currencies: dict[Any, Any] = {}
         self._countries: dict[Any, Any] = {}
         self._subjects: dict[Any, Any] = {}
+        self._bases: dict[tuple[str, str], bool] = {}  # (category, legal basis) in the closed list
+        self._names: dict[tuple[str, str | None], bool] = {}  # a name that does not settle the kind passes
 
     def check(self, rows: Sequence[RawRow]) -> tuple[ValidBlock, list[Rejection]]:
         return self.check_block(RawBlock.of(rows))
@@ -213,6 +215,7 @@ class BlockChecker:
             and alt is not _SUSPECT
             and basis is not None
             and basis is not _SUSPECT
+            and self._basis_ok(category.code, basis)
             and summary is not _SUSPECT
             and decision is not _SUSPECT
             and decision[0] <= today
@@ -223,6 +226,7 @@ class BlockChecker:
             and (amount is None) == (currency is None)
             and country is not _SUSPECT
             and subject is not _SUSPECT
+            and (subject.scheme == "uscc" or self._name_ok(name, alt))
             for (
                 good,
                 sid,
@@ -339,6 +343,24 @@ class BlockChecker:
                     s.key, s.scheme, s.code, name, alt, s.kind, s.country, s.division, s.never_public
                 )
         return _Lean(ok, plain, block)
+
+    def _basis_ok(self, category: str, basis: str) -> bool:
+        key = (category, basis)
+        verdict = self._bases.get(key)
+        if verdict is None:
+            if len(self._bases) > _CACHE_LIMIT:
+                self._bases.clear()
+            verdict = self._bases[key] = self._allowed[category].accepts_basis(basis)
+        return verdict
+
+    def _name_ok(self, name: str, alt: str | None) -> bool:
+        key = (name, alt)
+        verdict = self._names.get(key)
+        if verdict is None:
+            if len(self._names) > _CACHE_LIMIT:
+                self._names.clear()
+            verdict = self._names[key] = self.validator.screen.subject_name(name, alt) is None
+        return verdict
 
     def _mapped(self, cache: dict[Any, Any], column: list[Any], name: str) -> list[Any]:
         return self._mapped_by(cache, column, lambda value: self._cleaned(name, value))

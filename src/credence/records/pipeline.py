@@ -145,7 +145,7 @@ def _encoded(block: CheckedBlock) -> tuple[Any, ...]:
     return (
         [getattr(valid, name) for name in ValidBlock.COLUMNS],
         [_subject_tuple(s) for s in valid.subjects.values()],
-        [(r.line, r.field, r.reason, r.message, r.source_record_id) for r in block.rejected],
+        [(r.line, r.field, r.reason, r.message, r.source_record_id, r.ground) for r in block.rejected],
         block.rows,
         block.position,
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -20,6 +21,7 @@ from sqlalchemy import Connection, Engine
 from credence.catalog import Catalog
 from credence.clock import Clock, today
 from credence.log import events as log
+from credence.log.store import Event
 from credence.process import notices
 from credence.records import repository as repo
 from credence.records.block import BlockChecker, ValidBlock
@@ -226,6 +228,7 @@ class IngestService:
                     rejected.extend(duplicates)
                     rejected_rows = len({r.line for r in rejected})
                     repo.add_batch_counts(conn, batch_id, new, updated, unchanged, rejected_rows)
+                    log.note_all(conn, refusal_events(department, fmt, rejected, batch_id=batch_id))
                     log.flush(conn, self.clock.now())
                 # Counted and remembered only once the block is committed.
                 if len(known_orgs) > 500_000:
@@ -256,6 +259,39 @@ class IngestService:
             self._produce_notices(conn, batch_id)
         result.seconds = time.perf_counter() - started
         return result
+
+    def log_refusals(self, department: str, channel: str, rejections: Iterable[Rejection]) -> None:
+        """Log the refusals on prohibited grounds among these rejections, in a transaction of their own:
+        for a submission whose own transaction was rolled back."""
+        events = refusal_events(department, channel, rejections)
+        if events:
+            with self.engine.begin() as conn:
+                log.note_all(conn, events)
+                log.flush(conn, self.clock.now())
+
+    def screen_texts(self, department: str, channel: str, fields: dict[str, str | None]) -> None:
+        """Screen the free text a procedure adds (a list entry's facts, a breach, an answer's reason) as a
+        record's is screened. Raises RowsRejected naming the field, after logging a refusal on a
+        prohibited ground; call it before the procedure's transaction begins."""
+        screen = self.catalog.screen
+        rejections = []
+        for name, text in fields.items():
+            refused = screen.text(name, text) if text and text.strip() else None
+            if refused is not None:
+                rejections.append(Rejection(0, name, refused.reason, refused.message, None, refused.ground))
+        if rejections:
+            self.log_refusals(department, channel, rejections)
+            raise RowsRejected(rejections)
+
+    @contextmanager
+    def refusals_logged(self, department: str, channel: str) -> Iterator[None]:
+        """Around a procedure's transaction that may store a record: a refusal on a prohibited ground that
+        rolls it back is still logged, once the rollback is done."""
+        try:
+            yield
+        except RowsRejected as exc:
+            self.log_refusals(department, channel, exc.rejections)
+            raise
 
     def _produce_notices(self, conn: Connection, batch_id: int) -> None:
         """Every record this batch stored that awaits notice gets one, in the inbox and the outbox."""
@@ -466,6 +502,17 @@ class RowsRejected(ValueError):
     def __init__(self, rejections: list[Rejection]) -> None:
         self.rejections = rejections
         super().__init__("; ".join(f"{r.field or 'row'}: {r.message}" for r in rejections))
+
+
+def refusal_events(
+    department: str, channel: str, rejections: Iterable[Rejection], **content: Any
+) -> list[Event]:
+    """One refusal.prohibited_ground event per rejection on a prohibited ground."""
+    return [
+        log.refused(department, r.ground or "unknown", channel, r.field, **content)
+        for r in rejections
+        if r.reason == "prohibited_ground"
+    ]
 
 
 def file_sha256(path: Path) -> str:

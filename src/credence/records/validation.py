@@ -20,7 +20,7 @@ from typing import Any
 
 import pycountry
 
-from credence.catalog import Catalog, Severity
+from credence.catalog import Catalog, Category, Severity
 from credence.catalog.model import LIST_NAMES
 from credence.identity import SubjectError, SubjectId, resolve_subject
 from credence.records.interchange import FIELDS, REQUIRED, UNTIL_WORDS
@@ -60,6 +60,19 @@ def spreadsheet_csv(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -
     return out.getvalue()
 
 
+# Free text screened for prohibited grounds and people's data (credence.screening); a legal basis is also
+# checked against the denied laws and its category's closed list.
+SCREENED_FIELDS = frozenset({"summary", "legal_basis"})
+
+
+def basis_refusal(category: Category) -> str:
+    """The message for a legal basis outside the category's closed list (it never repeats the basis)."""
+    return (
+        f"legal_basis must cite a law and article that category '{category.code}' may rest on: "
+        f"{category.bases_text()}"
+    )
+
+
 _SHORT_LIMITS = {"source_record_id": 200, "subject_name": 500, "subject_alt_name": 500, "legal_basis": 2000}
 _EARLIEST = date(1900, 1, 1)
 FIELD_SET = frozenset(FIELDS)
@@ -78,15 +91,19 @@ class Rejection:
     reason: str
     message: str
     source_record_id: str | None = None
+    ground: str | None = None  # the prohibited ground, for reason prohibited_ground (logged, never the text)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "line": self.line,
             "field": self.field,
             "reason": self.reason,
             "message": self.message,
             "source_record_id": self.source_record_id,
         }
+        if self.ground is not None:
+            out["ground"] = self.ground
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,14 +172,15 @@ class RowValidator:
         # Organisations recur across rows; resolving a code once per run saves most identity checks.
         self._subjects: dict[str, SubjectId | SubjectError] = {}
         self._dates: dict[str, date] = {}
+        self.screen = catalog.screen
 
     def check(self, line: int, raw: Mapping[str, Any]) -> ValidRow | list[Rejection]:
         problems: list[Rejection] = []
         sid_raw = raw.get("source_record_id")
         sid = sid_raw.strip() if isinstance(sid_raw, str) else None
 
-        def reject(field: str | None, reason: str, message: str) -> None:
-            problems.append(Rejection(line, field, reason, message, sid))
+        def reject(field: str | None, reason: str, message: str, ground: str | None = None) -> None:
+            problems.append(Rejection(line, field, reason, message, sid, ground))
 
         for key in raw:
             if key not in FIELD_SET:
@@ -195,6 +213,10 @@ class RowValidator:
             )
 
         subject = self._subject(values, category is None or category.requires_identifier, reject)
+        basis = values["legal_basis"]
+        if category is not None and basis is not None and not any(p.field == "legal_basis" for p in problems):
+            if not category.accepts_basis(basis):
+                reject("legal_basis", "legal_basis_not_in_catalog", basis_refusal(category))
 
         severity = values["severity"]
         if category is not None:
@@ -287,6 +309,11 @@ class RowValidator:
         text: str = value.strip()
         if not text:
             return None
+        if name in SCREENED_FIELDS:
+            refused = self.screen.legal_basis(text) if name == "legal_basis" else self.screen.text(name, text)
+            if refused is not None:
+                reject(name, refused.reason, refused.message, refused.ground)
+                return None
         if text[0] in _FORMULA_START and name in _FORMULA_FIELDS:
             reject(
                 name,
@@ -327,6 +354,10 @@ class RowValidator:
                 return None
             if name is None:
                 return None
+            refused = self.screen.subject_name(name, alt)
+            if refused is not None:
+                reject("subject_name", refused.reason, refused.message)
+                return None
             return Subject(
                 unresolved_key(name, country), "unresolved", None, name, alt, None, country, None, False
             )
@@ -353,6 +384,11 @@ class RowValidator:
             country = "CN"
         if name is None:
             return None
+        if resolved.scheme != "uscc":
+            refused = self.screen.subject_name(name, alt)
+            if refused is not None:
+                reject("subject_name", refused.reason, refused.message)
+                return None
         return Subject(
             key=resolved.key,
             scheme=resolved.scheme,

@@ -32,6 +32,7 @@ MAX_TEXT = 2000
 NOTICE_KINDS = {
     "record": "Notice of a record",
     "reinstatement": "Notice of a reinstated record",
+    "withdrawal": "Notice of a record withdrawn by the audit of grounds",
     "objection": "Answer to an objection",
     "repair": "Decision on a repair",
     "list_proposal": "Proposed listing",

@@ -1,0 +1,65 @@
+"""`credence audit grounds`: screen the whole store again with the rules in force (docs/catalog.md)."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from credence.cli.context import app_context, console, errors
+
+app = typer.Typer(help="Audits of the store against the rules in force.", no_args_is_help=True)
+
+
+@app.command("grounds")
+def grounds(
+    ctx: typer.Context,
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Screen every active record with the current catalog and screening rules; withdraw each that fails
+    (prohibited ground, a person's data, a denied law or one outside its category's closed list, a body
+    out of scope), with a logged event, a notice to its organisation and a re-rating."""
+    from sqlalchemy import func, select
+
+    from credence.process import repository as repo
+    from credence.process.audit import audit_grounds
+
+    app_ = app_context(ctx)
+    process = app_.process()
+    with app_.engine.connect() as conn:
+        total = int(
+            conn.execute(
+                select(func.count()).select_from(repo.records).where(repo.records.c.state == "active")
+            ).scalar_one()
+        )
+    with Progress(
+        TextColumn("screening records"), BarColumn(), MofNCompleteColumn(), console=errors, transient=True
+    ) as progress:
+        task = progress.add_task("screening", total=total)
+        report = audit_grounds(process, lambda done: progress.update(task, completed=done))
+    if as_json:
+        out = {
+            "rules": report.rules,
+            "screened": report.screened,
+            "withdrawn": [_row(w) for w in report.withdrawn],
+            "organisations_rerated": len(report.organisations),
+        }
+        console.print(json.dumps(out, ensure_ascii=False), highlight=False, soft_wrap=True)
+        return
+    console.print(
+        f"screened {report.screened:,} active records with {report.rules}: "
+        f"{len(report.withdrawn):,} withdrawn, {len(report.organisations):,} organisations re-rated",
+        highlight=False,
+    )
+    if report.withdrawn:
+        table = Table("department", "record", "field", "reason")
+        for w in report.withdrawn:
+            reason = f"{w.reason} ({w.ground})" if w.ground else w.reason
+            table.add_row(w.department, w.source_record_id, w.field, reason)
+        console.print(table)
+
+
+def _row(w: object) -> dict[str, object]:
+    return {name: getattr(w, name) for name in w.__slots__}  # type: ignore[attr-defined]
