@@ -118,6 +118,32 @@ def stored_rows_executemany(
     return seconds
 
 
+def screening_cost(path: Path) -> tuple[float, float]:
+    """Seconds to screen every row's summary and legal basis (credence.screening, nothing cached), and,
+    as the baseline measured alongside, to fold the same texts (NFKC and case-folding: the least any
+    check of a text does)."""
+    import unicodedata
+
+    from credence.screening import Screen
+
+    texts = []
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            row = json.loads(line)
+            texts.append((row["summary"], row["legal_basis"]))
+    started = time.perf_counter()
+    for summary, basis in texts:
+        unicodedata.normalize("NFKC", summary).casefold()
+        unicodedata.normalize("NFKC", basis).casefold()
+    fold_s = time.perf_counter() - started
+    screen = Screen.default()
+    started = time.perf_counter()
+    for summary, basis in texts:
+        assert screen.text("summary", summary) is None
+        assert screen.legal_basis(basis) is None
+    return time.perf_counter() - started, fold_s
+
+
 def _tree_rss_kib(pid: int) -> int:
     """Resident memory of a process and its descendants, from /proc (0 for any that has gone)."""
     total = 0
@@ -170,6 +196,7 @@ def main() -> None:
     parse_s, insert_s = bare_executemany(db, path)
     floor_s = sum(floor.values())
     unlogged_s = sum(stored_rows_executemany(db, work, env, STORED[:2]).values())
+    screening_s, fold_s = screening_cost(path)
 
     baseline_rate = n / insert_s
     baseline_with_parse_rate = n / (parse_s + insert_s)
@@ -190,6 +217,12 @@ def main() -> None:
         "floor_without_the_log_ratio_to_executemany": round(insert_s / unlogged_s, 3),
         "ingest_peak_rss_mib": round(max(peak_kib, tree_peak_kib) / 1024, 1),  # both processes together
         "largest_single_process_peak_rss_mib": round(peak_kib / 1024, 1),
+        # Screening each row's summary and legal basis (prohibited grounds, denied laws, people's data),
+        # measured in this process on the same rows; the ingest does it in its checking process.
+        "screening_s": round(screening_s, 2),
+        "screening_s_per_million_rows": round(screening_s * 1_000_000 / n, 2),
+        "screening_ratio_to_folding_the_texts": round(screening_s / fold_s, 2),
+        "screening_share_of_ingest": round(screening_s / ingest_s, 3),
     }
     print(json.dumps(result, indent=2))
 

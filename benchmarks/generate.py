@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from credence.catalog import load_catalog
+from credence.demo.generate import example_basis
 from credence.identity import ALPHABET, build_uscc
 
 PREFIXES = ["91", "91", "91", "91", "92", "93", "11", "12", "51", "52", "53", "N2"]
@@ -37,6 +39,9 @@ def organisations(n: int, seed: int = 7) -> list[tuple[str, str]]:
 def rows(n: int, n_orgs: int | None = None, seed: int = 11) -> Iterator[dict[str, Any]]:
     rng = random.Random(seed)
     orgs = organisations(n_orgs or max(n // 10, 1))
+    catalog = load_catalog()
+    # A few legal bases per category, from its closed list, as a department's file would cite.
+    bases = {c: [example_basis(catalog.categories[c], k) for k in range(8)] for c, _ in CATEGORIES}
     for i in range(n):
         code, name = orgs[rng.randrange(len(orgs))]
         category, severities = CATEGORIES[i % len(CATEGORIES)]
@@ -49,11 +54,12 @@ def rows(n: int, n_orgs: int | None = None, seed: int = 11) -> Iterator[dict[str
             "subject_name": name,
             "severity": severity,
             "decided_on": f"20{rng.randrange(18, 26)}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}",
-            "legal_basis": "Administrative Penalty Law, Art. 28",
+            "legal_basis": bases[category][i % 8],
             "status": "final" if rng.random() < 0.9 else "pending",
             "amount": str(rng.randrange(1000, 500000)) if fined else None,
             "currency": "CNY" if fined else None,
-            "summary": "Benchmark record: a decision of a public body about this organisation.",
+            # Distinct per row, as real summaries are: each is screened (credence.screening), none cached.
+            "summary": f"Benchmark record {i}: a decision of a public body about this organisation.",
             "effective_until": None,
         }
 

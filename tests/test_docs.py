@@ -84,6 +84,7 @@ _CODE = r'"([a-z][a-z0-9_]*)"'
 REASON_PATTERNS = [
     rf"\breject\(\s*{_ARG},\s*{_CODE}",  # RowValidator: reject(field, code, message)
     rf"\bRejection\(\s*{_ARG},\s*{_ARG},\s*{_CODE}",  # Rejection(line, field, code, message)
+    rf"\bRefusal\(\s*{_ARG},\s*{_CODE}",  # screening's Refusal(field, code, message)
     rf"\bFileRejected\(\s*{_ARG},\s*{_CODE}",  # FileRejected(line, code, message)
     rf"\b_faulty\(\s*{_ARG},\s*{_CODE}",  # _faulty(line, code, message): a malformed row
     rf"\bSourceFileError\(\s*{_ARG},\s*{_CODE}",  # SourceFileError(line, code, message)

@@ -22,6 +22,11 @@ class Settings(BaseSettings):
         default=None,
         description="A catalog YAML replacing the one shipped in the package.",
     )
+    lexicon_path: Path | None = Field(
+        default=None,
+        description="A prohibited-grounds lexicon YAML replacing the one shipped in the package "
+        "(credence/screening/lexicon.yaml); the server screens the whole store again when it changes.",
+    )
     timezone: str = Field(
         default="Asia/Shanghai",
         description="Time zone whose calendar date is 'today' when checking that decisions are not "

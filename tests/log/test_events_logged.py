@@ -148,7 +148,10 @@ def test_publication_is_public_only_for_what_anyone_may_see(process, engine, tmp
     ingest(
         process,
         tmp_path,
-        row(6, category="social_insurance_arrears", severity=None),  # shared with public bodies only
+        # shared with public bodies only
+        row(
+            6, category="social_insurance_arrears", severity=None, legal_basis="Social Insurance Law, Art. 86"
+        ),
         department="STA",
     )
     start = size(engine)

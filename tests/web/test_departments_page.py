@@ -23,6 +23,9 @@ def decided(service, engine, clock, tmp_path) -> None:
     MOHRSS approves a repair application the day it is made. Then 31 days pass and the tick runs."""
     penalties = [row(1), row(2, subject_id=USCC_B, subject_name="Shenzhen Example Electronics Co. Ltd.")]
     service.ingest_file(write_csv(tmp_path / "samr.csv", penalties), "SAMR")
+    # One submission refused on a prohibited ground: counted on the page, its text kept nowhere.
+    refused = [row(3, summary="Allowed staff to hold a Falun Gong study session.")]
+    service.ingest_file(write_csv(tmp_path / "refused.csv", refused), "SAMR")
     arrears = [
         row(
             "SI-1",
@@ -90,12 +93,13 @@ def test_the_page_shows_every_department_and_how_each_figure_is_computed(public:
         "0",
         "0",
         "—",
+        "1",  # refused on a prohibited ground
     ]
-    assert cells(page.text, "MOHRSS")[1:] == ["1", "0", "0", "—", "0", "—", "1", "0", "100% (1 of 1)"]
+    assert cells(page.text, "MOHRSS")[1:] == ["1", "0", "0", "—", "0", "—", "1", "0", "100% (1 of 1)", "0"]
     # Nothing to count: zeros, and a dash where a percentage would divide by zero.
     assert cells(page.text, "WB") == [
         "World Bank Group (Sanctions System) (WB)",
-        *("0", "0", "0", "—", "0", "—", "0", "0", "—"),
+        *("0", "0", "0", "—", "0", "—", "0", "0", "—", "0"),
     ]
     how = re.search(r'<p id="how">(.*?)</p>', page.text, flags=re.S)
     assert how
@@ -149,6 +153,7 @@ def test_the_json_twin_is_a_public_list_with_the_same_numbers(public: TestClient
         "repairs_decided_in_time": 0,
         "repairs_overdue": 0,
         "repairs_in_time_rate": None,
+        "refused_prohibited_ground": 1,
     }
     mohrss = items["MOHRSS"]
     assert {k: v for k, v in mohrss.items() if k.startswith("repairs_") or k.endswith("_rate")} == {

@@ -1,6 +1,6 @@
 """The catalog as code: what may be recorded, by whom, on what legal basis, seen by whom and for how long."""
 
-from credence.catalog.loader import Catalog, CatalogError, Problem, load_catalog, parse_catalog
+from credence.catalog.loader import Catalog, CatalogError, Problem, load_catalog, parse_catalog, screen_from
 from credence.catalog.model import (
     Category,
     Department,
@@ -25,5 +25,6 @@ __all__ = [
     "Publicity",
     "Severity",
     "load_catalog",
+    "screen_from",
     "parse_catalog",
 ]

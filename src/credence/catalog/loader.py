@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from credence.catalog.model import CatalogDocument, Category, Department, ListKind
 from credence.catalog.prohibited import denied_base, prohibited_grounds_in
-from credence.screening import Screen
+from credence.screening import LexiconError, Screen
 from credence.screening.laws import LawRef
 
 DEFAULT_CATALOG = "default_catalog.yaml"
@@ -97,6 +97,17 @@ class Catalog:
     def list_category(self, kind: ListKind) -> Category | None:
         """The category whose records are this list's entries, if the catalog has one."""
         return next((c for c in self.categories.values() if c.list == kind), None)
+
+
+def screen_from(settings: Any) -> Screen:
+    """The screen the settings name: the lexicon at `lexicon_path`, or the shipped one."""
+    path = getattr(settings, "lexicon_path", None)
+    if path is None:
+        return Screen.default()
+    try:
+        return Screen.load(path)
+    except LexiconError as exc:
+        raise CatalogError(str(path), [Problem("lexicon", None, str(exc))]) from exc
 
 
 def load_catalog(path: Path | None = None, screen: Screen | None = None) -> Catalog:

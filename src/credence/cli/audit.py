@@ -24,7 +24,7 @@ def grounds(
     from sqlalchemy import func, select
 
     from credence.process import repository as repo
-    from credence.process.audit import audit_grounds
+    from credence.process.audit import run_audit
 
     app_ = app_context(ctx)
     process = app_.process()
@@ -38,7 +38,7 @@ def grounds(
         TextColumn("screening records"), BarColumn(), MofNCompleteColumn(), console=errors, transient=True
     ) as progress:
         task = progress.add_task("screening", total=total)
-        report = audit_grounds(process, lambda done: progress.update(task, completed=done))
+        report = run_audit(process, lambda done: progress.update(task, completed=done))
     if as_json:
         out = {
             "rules": report.rules,

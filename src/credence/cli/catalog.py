@@ -10,6 +10,7 @@ from rich.table import Table
 
 from credence.catalog import CatalogError, load_catalog
 from credence.cli.context import app_context, check_rules_file, console, fail
+from credence.cli.output import add_row, print_table
 
 app = typer.Typer(help="Read and check the catalog of record categories.", no_args_is_help=True)
 
@@ -48,8 +49,8 @@ def show(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help=
     console.print(f"[bold]{catalog.title}[/] — version {catalog.version} ({catalog.source})", highlight=False)
     depts = Table("code", "department", "domain", title="Departments")
     for d in catalog.departments.values():
-        depts.add_row(d.code, d.name + (f" {d.name_zh}" if d.name_zh else ""), d.domain)
-    console.print(depts)
+        add_row(depts, d.code, d.name + (f" {d.name_zh}" if d.name_zh else ""), d.domain)
+    print_table(depts)
     for c in catalog.categories.values():
         if c.severity_applies:
             pub = c.publication
@@ -70,5 +71,6 @@ def show(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help=
             highlight=False,
         )
         console.print(f"  legal basis: {c.legal_basis}", highlight=False)
+        console.print(f"  records may rest on: {c.bases_text()}", highlight=False)
         console.print(f"  departments: {', '.join(c.departments)}", highlight=False)
         console.print(f"  published (days): {periods}", highlight=False)

@@ -17,7 +17,7 @@ from rich.markup import escape
 from sqlalchemy import Engine
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 
-from credence.catalog import Catalog, load_catalog
+from credence.catalog import Catalog, load_catalog, screen_from
 from credence.catalog.loader import Refused
 from credence.clock import Clock, SystemClock
 from credence.lists.config import Lists, load_lists
@@ -57,7 +57,7 @@ class AppContext:
 
     @cached_property
     def catalog(self) -> Catalog:
-        return load_catalog(self.settings.catalog_path)
+        return load_catalog(self.settings.catalog_path, screen_from(self.settings))
 
     @cached_property
     def policy(self) -> Policy:

@@ -35,6 +35,7 @@ def serve(
 
     from credence.api.access_log import AccessLog, log_to_stream
     from credence.api.app import create_app
+    from credence.process.audit import audit_if_changed
 
     app_ = app_context(ctx)
     # A store that exists and was migrated before is brought to the newest revision; none is made here.
@@ -49,6 +50,14 @@ def serve(
     except (CatalogError, PolicyError) as exc:
         raise fail(str(exc), 1) from None
     listening = _listen(host, port)  # before saying that it serves
+    # Under a new catalog or lexicon, records the new rules refuse are withdrawn before anyone reads them.
+    audited = audit_if_changed(api.state.registry.process)
+    if audited is not None and audited.withdrawn:
+        console.print(
+            f"the rules changed: {len(audited.withdrawn):,} of {audited.screened:,} records withdrawn by "
+            "the audit of grounds (each is a record.withdrawn event in the log, with a notice)",
+            highlight=False,
+        )
     console.print(f"serving Credence on http://{host}:{port} (API under /api/v1)", highlight=False)
     schedule = None
     if settings.tick_interval_seconds:

@@ -111,12 +111,17 @@ def rules_version(catalog: Catalog) -> str:
 
 def audit_if_changed(process: Any) -> AuditReport | None:
     """Run the audit when the catalog or the screening rules differ from the last ones it ran with (the
-    first time, too), and log that it ran. Called when a server starts."""
-    version = rules_version(process.catalog)
+    first time, too). Called when a server starts."""
     with process.engine.connect() as conn:
-        if last_audited(conn) == version:
+        if last_audited(conn) == rules_version(process.catalog):
             return None
-    report = audit_grounds(process)
+    return run_audit(process)
+
+
+def run_audit(process: Any, on_progress: Callable[[int], None] | None = None) -> AuditReport:
+    """The audit, then a public screening.changed event saying with which rules it ran and what it did."""
+    version = rules_version(process.catalog)
+    report = audit_grounds(process, on_progress)
     with process.engine.begin() as conn:
         log.note(
             conn,

@@ -214,7 +214,11 @@ class RowValidator:
 
         subject = self._subject(values, category is None or category.requires_identifier, reject)
         basis = values["legal_basis"]
-        if category is not None and basis is not None and not any(p.field == "legal_basis" for p in problems):
+        if (
+            category is not None
+            and basis is not None
+            and not any(p.field in ("legal_basis", "category") for p in problems)
+        ):
             if not category.accepts_basis(basis):
                 reject("legal_basis", "legal_basis_not_in_catalog", basis_refusal(category))
 

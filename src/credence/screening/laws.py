@@ -21,11 +21,12 @@ import functools
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
+from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 __all__ = [
     "Citation",
@@ -172,6 +173,13 @@ class LawRef(BaseModel):
     law_zh: str = Field(min_length=1)
     articles: str = Field(min_length=1)
     aliases: tuple[str, ...] = ()  # other names the law goes by, e.g. other translations
+    # Computed once: a legal basis is compared with every law of a list, on every row checked.
+    _keys: frozenset[str] = PrivateAttr(default=frozenset())
+    _ranges: tuple[tuple[int, int], ...] | None = PrivateAttr(default=None)
+
+    def model_post_init(self, context: Any, /) -> None:
+        self._keys = frozenset({law_key(self.law), law_key(self.law_zh), *(law_key(a) for a in self.aliases)})
+        self._ranges = None if self.articles.strip() == "all" else parse_articles(self.articles)
 
     @field_validator("articles", mode="before")
     @classmethod
@@ -185,11 +193,11 @@ class LawRef(BaseModel):
     @property
     def ranges(self) -> tuple[tuple[int, int], ...] | None:
         """The article ranges, or None for every article."""
-        return None if self.articles.strip() == "all" else parse_articles(self.articles)
+        return self._ranges
 
     @property
     def keys(self) -> frozenset[str]:
-        return frozenset({law_key(self.law), law_key(self.law_zh), *(law_key(a) for a in self.aliases)})
+        return self._keys
 
     def covers(self, citation: Citation) -> bool:
         """Whether the citation is this law and every article it cites is in range (it must cite one,
@@ -241,14 +249,18 @@ class DeniedLaws:
 
     version: str
     laws: tuple[DeniedLaw, ...]
+    _by_key: dict[str, list[DeniedLaw]] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        for law in self.laws:
+            for key in law.keys:
+                self._by_key.setdefault(key, []).append(law)
 
     def cited_in(self, text: str) -> DeniedLaw | None:
         """The first denied law a legal basis cites (at a denied article), or None."""
         for citation in parse_citations(text):
-            for law in self.laws:
-                if citation.law in law.keys and (
-                    law.ranges is None or not citation.articles or law.covers(citation)
-                ):
+            for law in self._by_key.get(citation.law, ()):
+                if law.ranges is None or not citation.articles or law.covers(citation):
                     return law
         return None
 

@@ -55,7 +55,14 @@ def fold(text: str) -> str:
     >>> fold("Ｐａｒｔｙ\u3000Ｍｅｍｂｅｒ—ｓｈｉｐ")
     'party member ship'
     """
-    return _SEPARATORS.sub(" ", unicodedata.normalize("NFKC", text).casefold().translate(_QUOTES))
+    if text.isascii():  # most text: NFKC changes no ASCII, and case-folding ASCII is lower()
+        folded = text.lower()
+        if "-" not in folded and "_" not in folded and "  " not in folded and folded.isprintable():
+            return folded
+        return _SEPARATORS.sub(" ", folded)
+    if not unicodedata.is_normalized("NFKC", text):  # a quick check in C; most Chinese text is
+        text = unicodedata.normalize("NFKC", text)
+    return _SEPARATORS.sub(" ", text.casefold().translate(_QUOTES))
 
 
 class LexiconError(ValueError):

@@ -23,6 +23,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
+
+import ahocorasick
 
 from credence.identity.resident import find_resident_ids
 
@@ -78,33 +81,135 @@ _ROLES_ZH = (
 _PERSON_ZH = re.compile(
     rf"{_ROLES_ZH}[：:\s]?([{_SURNAMES}](?![某X×*＊])[\u4e00-\u9fff]{{1,2}})(?=[（(，,。；;、\s]|未|于|在|因|被|擅自|违反|拒不|以|等|$)"
 )
+_AFTER_ROLE = re.compile(rf",?\s+({_NAME})")
+_AFTER_TITLE = re.compile(r"\.?\s+([A-Z])")
+_KINDS = ("role_en", "title_en", "passport", "role_zh", "field_zh")
+
+
+def _is_name(text: str, start: int, end: int) -> bool:
+    """Whether the capitalised words at text[start:end] are a person's name, not an organisation's."""
+    first = text[start:end].split()[0].split("-")[0]
+    return first[0].isupper() and first not in _NOT_NAMES and not _ORG_AFTER.match(text, end)
+
+
 _NAME_FIELD_ZH = re.compile(r"(?:姓名|身份证号码?|身份证)[：:]\s*\S")
+
+
+# Cheap gates, so that the patterns run only on the few texts that could match (a million summaries are
+# screened in seconds, docs/benchmarks.md): seven digits, allowing spaces and hyphens between them; and
+# the words a person pattern starts with, found by one Aho-Corasick pass over the case-folded text.
+_DIGITS = re.compile(r"\d(?:[ ()\-]{0,2}\d){6}")
+_TRIGGERS: dict[str, tuple[str, bool]] = {
+    **{
+        w: ("role_en", True)
+        for w in (
+            "legal representative",
+            "director",
+            "manager",
+            "chairman",
+            "chairwoman",
+            "chairperson",
+            "shareholder",
+            "supervisor",
+            "employee",
+            "accountant",
+            "proprietor",
+            "person in charge",
+            "responsible person",
+            "ceo",
+            "cfo",
+        )
+    },
+    **{w: ("title_en", True) for w in ("mr", "mrs", "ms", "miss", "mx", "dr", "madam", "mme", "sir")},
+    "passport": ("passport", True),
+    "护照": ("passport", False),
+    **{
+        w: ("role_zh", False)
+        for w in (
+            "法定代表人",
+            "法人代表",
+            "负责人",
+            "董事长",
+            "经理",
+            "股东",
+            "监事",
+            "员工",
+            "职工",
+            "业主",
+            "经营者",
+            "实际控制人",
+            "联系人",
+            "当事人",
+        )
+    },
+    **{w: ("field_zh", False) for w in ("姓名", "身份证")},
+}
+
+
+def _automaton() -> Any:
+    automaton = ahocorasick.Automaton()
+    for word, (kind, latin) in _TRIGGERS.items():
+        automaton.add_word(word, (len(word), kind, latin))
+    automaton.make_automaton()
+    return automaton
+
+
+_TRIGGER_AUTOMATON = _automaton()
+
+
+def _triggers(lower: str) -> dict[str, list[int]]:
+    """Each kind of trigger word found, with where each ends."""
+    found: dict[str, list[int]] = {}
+    for last, (length, kind, latin) in _TRIGGER_AUTOMATON.iter(lower):
+        start, end = last - length + 1, last + 1
+        if latin and (
+            (start > 0 and lower[start - 1].isalnum()) or (end < len(lower) and lower[end].isalpha())
+        ):
+            continue
+        found.setdefault(kind, []).append(end)
+    return found
 
 
 def find_personal_data(text: str) -> str | None:
     """What kind of personal data the text carries ('mobile number', 'a named individual', ...), or None."""
-    folded = unicodedata.normalize("NFKC", text)
-    if find_resident_ids(folded):
-        return "resident identity number"
-    if _MOBILE.search(folded):
-        return "mobile number"
-    if _LANDLINE.search(folded):
-        return "landline number"
-    if _EMAIL.search(folded):
+    folded = text if text.isascii() else unicodedata.normalize("NFKC", text)
+    digits = _DIGITS.search(folded) is not None
+    if digits:
+        if find_resident_ids(folded):
+            return "resident identity number"
+        if _MOBILE.search(folded):
+            return "mobile number"
+        if _LANDLINE.search(folded):
+            return "landline number"
+    if "@" in folded and _EMAIL.search(folded):
         return "e-mail address"
-    if _PASSPORT.search(folded):
+    lower = folded.casefold()
+    # Positions hold for the original text unless case-folding changed its length (ß → ss): then the
+    # patterns search the whole text instead.
+    triggers = _triggers(lower) if len(lower) == len(folded) else dict.fromkeys(_KINDS, [])
+    if (digits or "passport" in triggers) and _PASSPORT.search(folded):
         return "passport number"
-    if _named_individual(folded):
+    if triggers and _named_individual(folded, triggers):
         return "a named individual"
     return None
 
 
-def _named_individual(text: str) -> bool:
-    for match in _PERSON_EN.finditer(text):
-        name = match.group(1)
-        first = name.split()[0].split("-")[0]
-        if first[0].isupper() and first not in _NOT_NAMES and not _ORG_AFTER.match(text, match.end(1)):
-            return True
-    if _TITLE_EN.search(text):
+def _named_individual(text: str, triggers: dict[str, list[int]]) -> bool:
+    for kind in ("role_en", "title_en"):
+        ends = triggers.get(kind)
+        if ends is None:
+            continue
+        if not ends:  # positions unknown: search the whole text
+            if any(_is_name(text, m.start(1), m.end(1)) for m in _PERSON_EN.finditer(text)):
+                return True
+            if kind == "title_en" and _TITLE_EN.search(text):
+                return True
+            continue
+        after = _AFTER_ROLE if kind == "role_en" else _AFTER_TITLE
+        for end in ends:
+            found = after.match(text, end)
+            if found and (kind == "title_en" or _is_name(text, found.start(1), found.end(1))):
+                return True
+    if "role_zh" in triggers and _PERSON_ZH.search(text):
         return True
-    return bool(_PERSON_ZH.search(text) or _NAME_FIELD_ZH.search(text))
+    return "field_zh" in triggers and _NAME_FIELD_ZH.search(text) is not None
