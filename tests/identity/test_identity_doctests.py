@@ -7,10 +7,10 @@ from types import ModuleType
 
 import pytest
 
-from credence.identity import kinds, lei, subject, uscc
+from credence.identity import kinds, lei, resident, subject, uscc
 
 
-@pytest.mark.parametrize("module", [uscc, lei, subject, kinds], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("module", [uscc, lei, subject, kinds, resident], ids=lambda m: m.__name__)
 def test_doctests(module: ModuleType) -> None:
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0

@@ -8,7 +8,6 @@ import string
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from stdnum.cn import ric
 from stdnum.cn import uscc as stdnum_uscc
 
 from credence.identity import (
@@ -62,48 +61,127 @@ def test_other_kinds_are_public_subjects(prefix: str) -> None:
     assert refuse_kind(subject.kind) is None
 
 
+PERSON = (
+    "natural persons are not subjects of this registry: this is a Chinese resident identity card number, and "
+    "only organisations can be recorded"
+)
+LOOKS_LIKE = "this looks like a resident identity number; natural persons are not recorded"
+CONTAINS = "this contains what looks like a resident identity number; natural persons are not recorded"
+
+
+def refused_as_person(text: str, message: str = PERSON) -> None:
+    error = refused(text)
+    assert (error.reason, error.message) == ("natural_person", message)
+    assert_not_echoed(text, error.message)
+
+
+def assert_not_echoed(text: str, message: str) -> None:
+    digits = "".join(c for c in text if c.isdigit())
+    assert digits[:12] not in message and digits[-6:] not in message, message
+
+
 def test_natural_person_is_refused() -> None:
-    assert ric.is_valid(RESIDENT_ID)
     assert not is_valid_uscc(RESIDENT_ID)
     assert not stdnum_uscc.is_valid(RESIDENT_ID)
-    error = refused(RESIDENT_ID)
-    assert error.reason == "natural_person"
-    assert error.message == (
-        "natural persons are not subjects of this registry: this is a Chinese resident identity card "
-        "number, and only organisations can be recorded"
-    )
-    assert RESIDENT_ID not in error.message  # the refusal must not repeat personal data
-    assert refused(f" {RESIDENT_ID.lower()} ").reason == "natural_person"
+    refused_as_person(RESIDENT_ID)
+    refused_as_person(f" {RESIDENT_ID.lower()} ")
+    refused_as_person("１１０１０５１９４９１２３１００２Ｘ")  # full-width, from a Chinese input method
 
 
-def test_invalid_resident_id_is_just_a_bad_identifier() -> None:
-    wrong = RESIDENT_ID[:-1] + "1"
-    assert not ric.is_valid(wrong)
-    with pytest.raises(IdentifierError) as caught:
-        resolve_subject(wrong)
-    assert caught.value.reason == "org_code_check"
+@pytest.mark.parametrize(
+    "text",
+    [
+        "220102196608044172",  # was unknown_kind: county 220102 is younger than its holder
+        "310115195503120094",  # was "check character is 4, expected J"
+        "110001194912310029",  # no such county; was org_code_check
+    ],
+)
+def test_resident_ids_with_any_county_are_refused(text: str) -> None:
+    refused_as_person(text)
 
 
-def test_stdnum_key_error_on_unknown_county_does_not_escape() -> None:
-    # RIC-shaped (date and check digit fine), province 11 known, county 0001 not in stdnum's table.
-    text = "110001194912310029"
-    try:
-        stdnum_says = ric.is_valid(text)
-    except KeyError:  # python-stdnum 2.2 bug; tolerate a future fix returning False
-        stdnum_says = False
-    assert stdnum_says is False
+@pytest.mark.parametrize(
+    "text",
+    [
+        "31011519550312009J",  # was accepted as a legal_service organisation after "fixing" the check
+        "310115195503120095",
+        RESIDENT_ID[:-1] + "1",  # was org_code_check, an invitation to fix the number
+        "110105194902300024",  # 30 February
+    ],
+)
+def test_mistyped_resident_id_is_refused_as_a_person(text: str) -> None:
+    refused_as_person(text, LOOKS_LIKE)
+    error = refused(text)
+    assert "check" not in error.message and "expected" not in error.message
+
+
+@pytest.mark.parametrize("text", ["110105491231002", "220102660804417", "１１０１０５４９１２３１００２"])
+def test_fifteen_digit_resident_ids_are_refused(text: str) -> None:
+    refused_as_person(text)
+
+
+def test_fifteen_digit_number_with_an_impossible_date_looks_like_a_person() -> None:
+    refused_as_person("110105490230002", LOOKS_LIKE)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "110105 19491231 002X",
+        "1101-0519-4912-3100-2X",
+        "110105\u300019491231\u3000002X",  # ideographic spaces
+        "110105－19491231－002X",  # full-width hyphens
+    ],
+)
+def test_resident_id_written_in_groups_is_refused(text: str) -> None:
+    refused_as_person(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ID 11010519491231002X",
+        "张三（11010519491231002X）",
+        "Zhang San, 110105 19491231 002X",
+        "old 110105491231002",
+    ],
+)
+def test_text_holding_a_resident_id_is_refused(text: str) -> None:
+    refused_as_person(text, CONTAINS)
+
+
+def test_a_code_valid_as_both_resident_id_and_uscc_is_refused_as_a_person() -> None:
+    # Positions 3-4 of a resident ID are its prefecture, which can equal a province code (4113 Nanyang,
+    # 5113 Nanchong, 1310 Langfang): about one such ID in 341 from a province whose code is also a USCC
+    # prefix still passes every USCC check, the province rule included. The person wins.
+    for both in ("411302198503011178", "511302198503010021", "131002198503014594"):
+        assert is_valid_uscc(both)
+        refused_as_person(both)
+
+
+@pytest.mark.parametrize(
+    ("text", "position", "what"),
+    [
+        ("91110000 600037341L", 9, "space"),
+        ("9111-0000-6000-3734-1L", 5, "hyphen"),
+        ("91110000\u3000600037341L", 9, "space"),
+        ("91110000－600037341L", 9, "hyphen"),
+        ("5493 001K JTII GC8Y 1R12", 5, "space"),
+        ("9111\t0000600037341L", 5, "space"),
+    ],
+)
+def test_inner_separators_are_named_with_their_position(text: str, position: int, what: str) -> None:
     with pytest.raises(IdentifierError) as caught:
         resolve_subject(text)
-    assert caught.value.reason == "org_code_check"
+    assert (caught.value.reason, caught.value.position) == ("inner_separator", position)
+    assert caught.value.message == (
+        f"there is a {what} at position {position}: write the code without spaces or hyphens"
+    )
 
 
-def test_code_valid_as_both_resident_id_and_uscc_is_a_uscc() -> None:
-    # Not rare: about one resident ID in 340 from a province whose code is also a USCC prefix (11, 12,
-    # 13, 31-35, 41, 51-53, 61, 62) passes every USCC check. The rule gives the USCC precedence.
-    both = "110105198001050704"
-    assert ric.is_valid(both)
-    assert is_valid_uscc(both)
-    assert resolve_subject(both).kind is OrgKind.GOVERNMENT_ORGAN
+def test_full_width_codes_are_folded() -> None:
+    assert resolve_subject("９１１１００００６０００３７３４１Ｌ").key == "uscc:91110000600037341L"
+    assert resolve_subject("\u30005493001KJTIIGC8Y1R12\u3000").key == "lei:5493001KJTIIGC8Y1R12"
 
 
 @pytest.mark.parametrize("prefix", ["71", "72", "79"])

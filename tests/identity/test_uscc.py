@@ -10,6 +10,7 @@ from stdnum.cn import uscc as stdnum_uscc
 
 from credence.identity import (
     ALPHABET,
+    PROVINCES,
     IdentifierError,
     OrgKind,
     SubjectError,
@@ -18,6 +19,7 @@ from credence.identity import (
     is_valid_uscc,
     org_code_check_character,
     parse_uscc,
+    resolve_subject,
     uscc_check_character,
 )
 
@@ -35,6 +37,12 @@ def reference_check(first17: str) -> str:
 def with_char(code: str, position: int, char: str) -> str:
     """Replace the character at a 1-based position."""
     return code[: position - 1] + char + code[position:]
+
+
+def build_first17_with_checks(prefix: str, division: str, body: str) -> str:
+    """A code with both check characters right, whatever its prefix and division say."""
+    first17 = prefix + division + body + org_code_check_character(body)
+    return first17 + reference_check(first17)
 
 
 def expect_error(text: str, reason: str, message: str, position: int | None) -> None:
@@ -94,6 +102,24 @@ def test_every_real_code_validates(real_codes: list[str]) -> None:
         except IdentifierError as error:
             failures[code] = error.message
     assert failures == {}
+
+
+@pytest.mark.realdata
+def test_no_real_code_is_refused_by_resolve_subject(real_codes: list[str]) -> None:
+    # The province rule (positions 3-4) and the resident-ID refusal must not cost a real organisation.
+    failures = {}
+    for code in real_codes:
+        try:
+            assert resolve_subject(code).code == code
+        except SubjectError as error:
+            failures[code] = f"{error.reason}: {error.message}"
+    assert failures == {}
+
+
+@pytest.mark.realdata
+def test_real_codes_have_a_province_at_positions_3_and_4(real_codes: list[str]) -> None:
+    # "00" is not among them: a USCC's division is a real GB/T 2260 code, or 10 for the central level.
+    assert {code[2:4] for code in real_codes} <= set(PROVINCES) - {"00"}
 
 
 @pytest.mark.realdata
@@ -256,6 +282,42 @@ def test_unknown_kind(prefix: str, why: str) -> None:
         f"'{prefix}' (positions 1-2) is not a known registration authority and entity category: {why}",
         1,
     )
+
+
+PROVINCE_LIST = "11-15, 21-23, 31-37, 41-46, 50-54, 61-65, 71, 81, 82, or 10 for the central level"
+
+
+@pytest.mark.parametrize("division", ["000000", "010000", "160000", "200000", "470000", "990000", "011519"])
+def test_unknown_province(division: str) -> None:
+    code = build_first17_with_checks("91", division, "60003734")
+    expect_error(
+        code,
+        "unknown_province",
+        f"'{division[:2]}' (positions 3-4) is not a province-level division of GB/T 2260 ({PROVINCE_LIST})",
+        3,
+    )
+
+
+def test_provinces_are_those_of_gb_t_2260_and_the_central_level() -> None:
+    assert sorted(PROVINCES) == sorted(
+        ["10", *"11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46".split()]
+        + "50 51 52 53 54 61 62 63 64 65 71 81 82".split()
+    )
+    for province in PROVINCES:
+        assert parse_uscc(build_uscc("91", province + "0000", "60003734")).province == PROVINCES[province]
+    assert parse_uscc(build_uscc("51", "100000", "50000053")).province == "Central"  # a national association
+
+
+def test_prefix_is_checked_before_province() -> None:
+    with pytest.raises(IdentifierError) as caught:
+        parse_uscc("94" + "000000" + VALID[8:])
+    assert caught.value.reason == "unknown_kind"
+
+
+def test_build_uscc_refuses_unknown_province() -> None:
+    with pytest.raises(IdentifierError) as caught:
+        build_uscc("91", "000000", "60003734")
+    assert caught.value.reason == "unknown_province"
 
 
 def test_bad_org_code_check() -> None:

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from credence.identity import (
     ALPHABET,
     KINDS,
+    PROVINCES,
     is_valid_uscc,
     org_code_check_character,
     parse_uscc,
@@ -27,7 +28,8 @@ def reference_org_check(body: str) -> str:
 @st.composite
 def valid_first17(draw: st.DrawFn) -> str:
     prefix = draw(st.sampled_from(sorted(KINDS)))
-    division = draw(st.text(alphabet=string.digits, min_size=6, max_size=6))
+    province = draw(st.sampled_from(sorted(PROVINCES)))
+    division = province + draw(st.text(alphabet=string.digits, min_size=4, max_size=4))
     body = draw(st.text(alphabet=ALPHABET, min_size=8, max_size=8))
     return prefix + division + body + reference_org_check(body)
 

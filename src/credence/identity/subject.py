@@ -1,31 +1,44 @@
 """Which texts name a subject of the registry: organisations by USCC or LEI, and nobody else (DOMAIN §1).
 
-Natural persons, religious bodies and trade unions are refused by design, not by configuration.
+Natural persons, religious bodies and trade unions are refused by design, not by configuration. A text
+is NFKC-folded first, and a resident identity number is refused before any USCC check: a number valid
+under both rules is taken for a person (see docs/identity.md).
 
 >>> resolve_subject('91110000600037341L').key
 'uscc:91110000600037341L'
->>> resolve_subject('5493001KJTIIGC8Y1R12').scheme
-'lei'
+>>> resolve_subject('５４９３００１ＫＪＴＩＩＧＣ８Ｙ１Ｒ１２').key  # full-width, as typed in Chinese
+'lei:5493001KJTIIGC8Y1R12'
 >>> resolve_subject('11010519491231002X')  # doctest: +NORMALIZE_WHITESPACE
 Traceback (most recent call last):
     ...
 credence.identity.errors.SubjectRefused: natural persons are not subjects of this registry:
     this is a Chinese resident identity card number, and only organisations can be recorded
+>>> resolve_subject('31011519550312009J')  # doctest: +NORMALIZE_WHITESPACE
+Traceback (most recent call last):
+    ...
+credence.identity.errors.SubjectRefused: this looks like a resident identity number;
+    natural persons are not recorded
+>>> resolve_subject('9111-0000-6000-3734-1L')  # doctest: +NORMALIZE_WHITESPACE
+Traceback (most recent call last):
+    ...
+credence.identity.errors.IdentifierError: there is a hyphen at position 5:
+    write the code without spaces or hyphens
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import date
 from typing import Literal
-
-from stdnum.cn import ric
 
 from credence.identity.errors import IdentifierError, SubjectRefused
 from credence.identity.kinds import OrgKind
 from credence.identity.lei import parse_lei
+from credence.identity.resident import find_resident_ids, fold, is_resident_id, looks_like_resident_id
 from credence.identity.uscc import parse_uscc
 
-__all__ = ["Scheme", "SubjectId", "refuse_kind", "resolve_subject"]
+__all__ = ["Scheme", "SubjectId", "person_refusal", "refuse_kind", "resolve_subject"]
 
 Scheme = Literal["uscc", "lei"]
 
@@ -72,42 +85,71 @@ def refuse_kind(kind: OrgKind | None) -> SubjectRefused | None:
     return None if refusal is None else SubjectRefused(refusal.reason, refusal.message)
 
 
-def _is_resident_id(text: str) -> bool:
-    try:
-        return bool(ric.is_valid(text))
-    except KeyError:
-        # python-stdnum 2.2 raises KeyError('county') for a known province with an unknown county code
-        # (e.g. 110001...) instead of returning False; such a number is not a valid RIC by its own rules.
-        return False
+# The three messages never repeat the number, and never say what its check character "should" be.
+PERSON = (
+    "natural persons are not subjects of this registry: this is a Chinese resident identity card number, "
+    "and only organisations can be recorded"
+)
+LOOKS_LIKE = "this looks like a resident identity number; natural persons are not recorded"
+CONTAINS = "this contains what looks like a resident identity number; natural persons are not recorded"
+
+# After NFKC folding (which makes an ideographic space a space and a full-width hyphen '-'): whitespace and
+# the hyphens and dashes people type between groups of characters.
+_HYPHENS = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
+_SEPARATOR = re.compile(f"[\\s{re.escape(_HYPHENS)}]")
+_BETWEEN_DIGITS = re.compile(f"(?<=[0-9])[\\s{re.escape(_HYPHENS)}]+(?=[0-9Xx])")
 
 
-def resolve_subject(text: str) -> SubjectId:
+def person_refusal(text: str, today: date | None = None) -> SubjectRefused | None:
+    """The `natural_person` refusal when the text is, looks like or holds a resident identity number,
+    also one written in groups ("110105 19491231 002X"); else None. The text should be folded already.
+
+    `today` bounds the date of birth (default: the current UTC date); a number born "after today" still
+    looks like one.
+    """
+    joined = _BETWEEN_DIGITS.sub("", text)
+    for candidate in (text, joined):
+        if is_resident_id(candidate, today):
+            return SubjectRefused("natural_person", PERSON)
+        if looks_like_resident_id(candidate):
+            return SubjectRefused("natural_person", LOOKS_LIKE)
+    if find_resident_ids(text, today) or find_resident_ids(joined, today):
+        return SubjectRefused("natural_person", CONTAINS)
+    return None
+
+
+def resolve_subject(text: str, *, today: date | None = None) -> SubjectId:
     """Decide whether the text names a subject, and which.
 
-    The scheme follows from the length: 18 characters is a USCC, 20 an LEI. Raises `IdentifierError`
-    for a malformed identifier and `SubjectRefused` for a well-formed one the registry must not hold.
+    The text is NFKC-folded (full-width characters become ASCII) and stripped. A resident identity number,
+    or a text that looks like or holds one, is refused as a natural person before anything else. Inner
+    spaces and hyphens are refused next, naming the first one's position. Then the length decides: 18
+    characters is a USCC, 20 an LEI. Raises `IdentifierError` for a malformed identifier and
+    `SubjectRefused` for a subject the registry must not hold. No message repeats a person's number.
     """
     if not isinstance(text, str):
         raise TypeError(f"expected str, got {type(text).__name__}")
-    length = len(text.strip())
+    code = fold(text)
+    refusal = person_refusal(code, today)
+    if refusal is not None:
+        raise refusal
+    separator = _SEPARATOR.search(code)
+    if separator is not None:
+        what = "space" if separator.group().isspace() else "hyphen"
+        position = separator.start() + 1
+        raise IdentifierError(
+            "inner_separator",
+            f"there is a {what} at position {position}: write the code without spaces or hyphens",
+            position,
+        )
+    length = len(code)
     if length == 18:
-        try:
-            uscc = parse_uscc(text)
-        except IdentifierError:
-            # A person's ID number gets the refusal it deserves rather than an invitation to "fix" its
-            # check character. A code valid under both rules is a USCC. The message does not repeat it.
-            if _is_resident_id(text):
-                raise SubjectRefused(
-                    "natural_person",
-                    "natural persons are not subjects of this registry: this is a Chinese resident identity "
-                    "card number, and only organisations can be recorded",
-                ) from None
-            raise
+        uscc = parse_uscc(code)
         refusal = refuse_kind(uscc.kind)
         if refusal is not None:
             raise refusal
         return SubjectId("uscc", uscc.code, uscc.kind, uscc.kind is OrgKind.SOLE_PROPRIETOR)
     if length == 20:
-        return SubjectId("lei", parse_lei(text).code, None, False)
+        return SubjectId("lei", parse_lei(code).code, None, False)
     noun = "character" if length == 1 else "characters"
     raise IdentifierError("length", f"{length} {noun} is neither an 18-character USCC nor a 20-character LEI")

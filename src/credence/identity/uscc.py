@@ -36,6 +36,11 @@ Traceback (most recent call last):
     ...
 credence.identity.errors.IdentifierError: '94' (positions 1-2) is not a known registration authority
     and entity category: authority '9' (market regulation) has no entity category '4'
+>>> parse_uscc('91011519550312009J')  # doctest: +NORMALIZE_WHITESPACE
+Traceback (most recent call last):
+    ...
+credence.identity.errors.IdentifierError: '01' (positions 3-4) is not a province-level division of GB/T 2260
+    (11-15, 21-23, 31-37, 41-46, 50-54, 61-65, 71, 81, 82, or 10 for the central level)
 >>> parse_uscc('B1110000600037341L')  # doctest: +NORMALIZE_WHITESPACE
 Traceback (most recent call last):
     ...
@@ -90,7 +95,6 @@ _ASCII_UPPER = str.maketrans(string.ascii_lowercase, string.ascii_uppercase)
 
 PROVINCES: Mapping[str, str] = MappingProxyType(
     {
-        "00": "National",
         "10": "Central",
         "11": "Beijing",
         "12": "Tianjin",
@@ -128,7 +132,10 @@ PROVINCES: Mapping[str, str] = MappingProxyType(
         "82": "Macao",
     }
 )
-"""Province-level divisions of GB/T 2260 by their first two digits ("10"/"00": central/national level)."""
+"""What positions 3-4 of a USCC may be: a province-level division of GB/T 2260, or "10" for an organisation
+registered at the central level (e.g. a national social association, 51100000...). No real code has "00"."""
+
+_PROVINCE_LIST = "11-15, 21-23, 31-37, 41-46, 50-54, 61-65, 71, 81, 82, or 10 for the central level"
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,8 +243,8 @@ def _check_kind(code: str) -> OrgKind:
 def parse_uscc(text: str) -> Uscc:
     """Validate a USCC and split it into its parts; raise `IdentifierError` on the first problem found.
 
-    Checks, in order: length, alphabet, division digits, known prefix, organisation-code check character
-    (position 17), check character (position 18).
+    Checks, in order: length, alphabet, division digits, known prefix, province (positions 3-4),
+    organisation-code check character (position 17), check character (position 18).
     """
     code = _normalise(text)
     if len(code) != 18:
@@ -252,6 +259,12 @@ def parse_uscc(text: str) -> Uscc:
                 i + 1,
             )
     kind = _check_kind(code)
+    if code[2:4] not in PROVINCES:
+        raise IdentifierError(
+            "unknown_province",
+            f"{code[2:4]!r} (positions 3-4) is not a province-level division of GB/T 2260 ({_PROVINCE_LIST})",
+            3,
+        )
     expected_org = org_code_check_character(code[8:16])
     if code[16] != expected_org:
         raise IdentifierError(
