@@ -67,7 +67,7 @@ def test_bad_identifiers_and_unknown_organisations_are_4xx(client: TestClient) -
     assert_error(
         client.get("/api/v1/organisations/11010519491231002X"),
         422,
-        "invalid_identifier",
+        "natural_person",
         "natural persons are not subjects",
     )
     assert_error(client.get("/api/v1/organisations/91330100799655058B"), 404, "not_found", "no organisation")

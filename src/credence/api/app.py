@@ -25,7 +25,7 @@ from credence.api.shapes import ERRORS, ApiError, Error, ErrorBody, Page, error_
 from credence.catalog import Catalog, load_catalog
 from credence.clock import Clock, SystemClock, today
 from credence.demo.divisions import DIVISIONS
-from credence.identity import SubjectError, resolve_subject
+from credence.identity import SubjectError, fold, person_refusal, resolve_subject
 from credence.measures.catalog import load_measures
 from credence.measures.checks import CheckService
 from credence.process import repository as process_repo
@@ -358,7 +358,7 @@ def organisation_search(reg: Registry, q: str, page: int, per_page: int) -> Page
     if control is not None:
         raise ApiError(422, "invalid_query", f"q contains a control character at character {control}")
     with reg.engine.connect() as conn:
-        found = _identified(conn, text)
+        found = _identified(reg, conn, text)
         if found is not None:
             items = [] if found.never_public else [_summary(found)]
             return Page(items=items, total=len(items), page=page, per_page=per_page)
@@ -449,9 +449,14 @@ def _record_out(reg: Registry, r: Any, under_objection: bool) -> RecordOut:
     )
 
 
-def _identified(conn: Any, text: str) -> Any | None:
+def _identified(reg: Registry, conn: Any, text: str) -> Any | None:
+    """The organisation the query names by its code; None for a query that is no code (a name). A query
+    that is, looks like or holds a person's identity number is refused, and not searched for."""
+    refusal = person_refusal(fold(text), reg.today())
+    if refusal is not None:
+        raise ApiError(422, refusal.reason, refusal.message)
     try:
-        subject = resolve_subject(text)
+        subject = resolve_subject(text, today=reg.today())
     except SubjectError:
         return None
     return queries.by_code(conn, subject.code)
@@ -462,8 +467,10 @@ def _organisation(reg: Registry, code: str) -> Any:
     if ":" in text:
         text = text.split(":", 1)[1]
     try:
-        subject = resolve_subject(text)
+        subject = resolve_subject(text, today=reg.today())
     except SubjectError as exc:
+        if exc.reason == "natural_person":  # never repeat a person's number
+            raise ApiError(422, exc.reason, exc.message) from None
         raise ApiError(
             422, "invalid_identifier", f"'{code}' is not a valid identifier: {exc.message}"
         ) from None

@@ -49,6 +49,8 @@ def issue(
     try:
         issued = reports.issue(code)
     except SubjectError as exc:
+        if exc.reason == "natural_person":  # a person's number is never repeated
+            raise fail(f"{exc.reason}: {exc.message}") from None
         raise fail(f"'{code}' is not a valid identifier: {exc.message}") from None
     except ReportNotFound as exc:
         raise fail(str(exc), 1) from None

@@ -120,9 +120,10 @@ class CheckService:
         """Raises UnknownDomain, or IdentifierError / SubjectRefused for a subject that is not an
         organisation's identifier."""
         self._domain(domain)
-        code = resolve_subject(subject).code
+        on = self.today()
+        code = resolve_subject(subject, today=on).code
         with self.engine.connect() as conn:
-            return self._check(conn, code, domain, self.today())
+            return self._check(conn, code, domain, on)
 
     def check_rows(self, rows: Iterable[dict[str, str]], domain: str) -> Iterator[dict[str, str]]:
         """One output row per bidder row (a `subject_id` column), in order; a bad identifier is reported
@@ -135,8 +136,10 @@ class CheckService:
                 out = dict.fromkeys(CSV_COLUMNS, "")
                 out.update(line=str(line), subject_id=given)
                 try:
-                    found = self._check(conn, resolve_subject(given).code, domain, on)
+                    found = self._check(conn, resolve_subject(given, today=on).code, domain, on)
                 except (IdentifierError, SubjectRefused) as exc:
+                    if exc.reason == "natural_person":
+                        out["subject_id"] = ""  # a person's number is not repeated in the answer
                     out["error"] = f"subject_id: {exc}"
                     yield out
                     continue

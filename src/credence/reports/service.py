@@ -135,7 +135,7 @@ class ReportService:
         """The organisations row of a public organisation, by USCC, LEI or key. Raises SubjectError for
         text that is no identifier, ReportNotFound for one the registry holds no public report on."""
         text = code.strip()
-        subject = resolve_subject(text.split(":", 1)[1] if ":" in text else text)
+        subject = resolve_subject(text.split(":", 1)[1] if ":" in text else text, today=self.today())
         with self.engine.connect() as conn:
             org = conn.execute(select(organisations).where(organisations.c.code == subject.code)).first()
         if org is None or org.never_public:  # a sole proprietor's records are never public: no report

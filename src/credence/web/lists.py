@@ -82,6 +82,8 @@ def add_list_pages(app: FastAPI, registry: Registry) -> None:
                 error = str(exc)
             except SubjectError as exc:
                 error = f"subject: {exc.message}"
+                if exc.reason == "natural_person":  # a person's number is not put back in the form
+                    subject = ""
         return page(
             request,
             "checks.html",

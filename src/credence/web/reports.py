@@ -31,7 +31,9 @@ def add_report_pages(app: FastAPI, registry: Registry) -> None:
         try:
             org = service.organisation(code)
         except SubjectError as exc:
-            message = f"'{code}' is not a valid identifier: {exc.message}"
+            message = exc.message  # a person's number is never repeated
+            if exc.reason != "natural_person":
+                message = f"'{code}' is not a valid identifier: {exc.message}"
             return page(request, "error.html", 422, message=message)
         except ReportNotFound as exc:
             return page(request, "error.html", 404, message=str(exc))

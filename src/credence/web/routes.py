@@ -42,13 +42,16 @@ def add_pages(app: FastAPI, registry: Registry) -> None:
         try:
             found = organisation_search(registry, q, 1, 20)
         except ApiError as exc:
-            return {"q": q, "items": [], "total": 0, "error": exc.body.message}
+            # A person's identity number is not put back in the search box.
+            shown = "" if exc.body.code == "natural_person" else q
+            return {"q": shown, "items": [], "total": 0, "error": exc.body.message}
         return {"q": q, "items": found.items, "total": found.total, "error": None}
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def search_page(request: Request, q: Annotated[str, Query(max_length=200)] = "") -> HTMLResponse:
-        twin = f"/api/v1/organisations?q={quote(q.strip())}" if q.strip() else None
-        return page(request, "search.html", json_twin=twin, **search_context(q))
+        context = search_context(q)
+        twin = f"/api/v1/organisations?q={quote(context['q'])}" if context["q"] else None
+        return page(request, "search.html", json_twin=twin, **context)
 
     @app.get("/search/results", response_class=HTMLResponse, include_in_schema=False)
     def search_results(request: Request, q: Annotated[str, Query(max_length=200)] = "") -> HTMLResponse:

@@ -137,6 +137,8 @@ def add_demo_sign_in(app: FastAPI, pages: Pages) -> None:
             try:
                 subject = resolve_subject(text)
             except SubjectError as exc:
+                if exc.reason == "natural_person":  # neither repeated nor put back in the form
+                    return sign_in_page(request, visit, Problem(422, exc.message))
                 problem = Problem(422, f"'{text}' is not a valid USCC or LEI: {exc.message}")
                 return sign_in_page(request, visit, problem, text)
             with engine.connect() as conn:
