@@ -8,6 +8,7 @@ from rich.table import Table
 from credence.access import accounts, tokens
 from credence.access.principal import Role
 from credence.cli.context import AppContext, app_context, console, fail
+from credence.cli.output import FORMAT, Format, add_row, print_listing
 
 tokens_app = typer.Typer(help="API tokens: made, listed and revoked by the operator.", no_args_is_help=True)
 users_app = typer.Typer(help="Web accounts with a password sign-in.", no_args_is_help=True)
@@ -51,26 +52,38 @@ def create_token(
     console.print(text, highlight=False, markup=False)
 
 
+TOKEN_FIELDS = ("id", "name", "role", "department", "organisation", "created", "expires", "state")
+
+
 @tokens_app.command("list")
-def list_tokens(ctx: typer.Context) -> None:
+def list_tokens(ctx: typer.Context, output: Format = FORMAT) -> None:
     """Every token: who it is for, when it expires, whether it is revoked (never the token itself)."""
     app_ = app_context(ctx)
     now = app_.clock.now()
     with app_.engine.connect() as conn:
-        rows = tokens.list_tokens(conn)
-    table = Table("id", "name", "role", "for", "created", "expires", "state", title="API tokens")
-    for r in rows:
-        state = "revoked" if r.revoked_at else ("expired" if r.expires_at <= now else "active")
-        table.add_row(
-            str(r.id),
-            r.name,
-            r.role,
-            r.department or r.organisation_code or "",
-            r.created_at.date().isoformat(),
-            r.expires_at.date().isoformat(),
-            state,
-        )
-    console.print(table)
+        found = tokens.list_tokens(conn)
+    rows = [
+        {
+            "id": r.id,
+            "name": r.name,
+            "role": r.role,
+            "department": r.department,
+            "organisation": r.organisation_code,
+            "created": r.created_at.date(),
+            "expires": r.expires_at.date(),
+            "state": "revoked" if r.revoked_at else ("expired" if r.expires_at <= now else "active"),
+        }
+        for r in found
+    ]
+
+    def table() -> Table:
+        shown = Table("id", "name", "role", "for", "created", "expires", "state", title="API tokens")
+        for r in rows:
+            for_ = r["department"] or r["organisation"]
+            add_row(shown, r["id"], r["name"], r["role"], for_, r["created"], r["expires"], r["state"])
+        return shown
+
+    print_listing(output, TOKEN_FIELDS, rows, table)
 
 
 @tokens_app.command("revoke")
@@ -120,23 +133,36 @@ def add_user(
     console.print(f"account #{account_id} {username} ({role}) added", highlight=False)
 
 
+USER_FIELDS = ("id", "username", "role", "department", "organisation", "created", "state")
+
+
 @users_app.command("list")
-def list_users(ctx: typer.Context) -> None:
+def list_users(ctx: typer.Context, output: Format = FORMAT) -> None:
     """Every account (never a password or its hash)."""
     app_ = app_context(ctx)
     with app_.engine.connect() as conn:
-        rows = accounts.list_accounts(conn)
-    table = Table("id", "user name", "role", "for", "created", "state", title="Accounts")
-    for r in rows:
-        table.add_row(
-            str(r.id),
-            r.username,
-            r.role,
-            r.department or r.organisation_code or "",
-            r.created_at.date().isoformat(),
-            "disabled" if r.disabled_at else "active",
-        )
-    console.print(table)
+        found = accounts.list_accounts(conn)
+    rows = [
+        {
+            "id": r.id,
+            "username": r.username,
+            "role": r.role,
+            "department": r.department,
+            "organisation": r.organisation_code,
+            "created": r.created_at.date(),
+            "state": "disabled" if r.disabled_at else "active",
+        }
+        for r in found
+    ]
+
+    def table() -> Table:
+        shown = Table("id", "user name", "role", "for", "created", "state", title="Accounts")
+        for r in rows:
+            for_ = r["department"] or r["organisation"]
+            add_row(shown, r["id"], r["username"], r["role"], for_, r["created"], r["state"])
+        return shown
+
+    print_listing(output, USER_FIELDS, rows, table)
 
 
 @users_app.command("disable")

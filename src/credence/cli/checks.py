@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from credence.cli.context import app_context, check_rules_file, console, fail
+from credence.cli.output import FORMAT, Format, add_row, print_listing, print_table
 from credence.identity import SubjectError
 from credence.measures.catalog import load_measures
 from credence.measures.checks import UnknownDomain, read_bidders, write_rows
@@ -57,33 +58,39 @@ def check(
     if found.applied:
         table = Table("measure", "effect", "legal basis", "because", "until", "remedy")
         for a in found.applied:
-            table.add_row(
-                a.measure.title,
-                a.measure.effect.value,
-                str(a.measure.legal_basis),
-                a.because,
-                a.until.isoformat(),
-                a.remedy,
+            add_row(
+                table, a.measure.title, a.measure.effect, a.measure.legal_basis, a.because, a.until, a.remedy
             )
-        console.print(table)
+        print_table(table)
+
+
+MEASURE_FIELDS = ("code", "domain", "effect", "trigger", "max_days", "department", "legal_basis")
 
 
 @measures_app.command("list")
-def list_(ctx: typer.Context) -> None:
+def list_(ctx: typer.Context, output: Format = FORMAT) -> None:
     """Every measure: its domain, effect, trigger, maximum duration and legal basis."""
     measures = app_context(ctx).measures
-    table = Table("code", "domain", "effect", "trigger", "max days", "department", "legal basis")
-    for m in measures.measures.values():
-        table.add_row(
-            m.code,
-            m.domain,
-            m.effect.value,
-            str(m.trigger),
-            str(m.max_days),
-            m.department,
-            str(m.legal_basis),
-        )
-    console.print(table)
+    rows = [
+        {
+            "code": m.code,
+            "domain": m.domain,
+            "effect": m.effect.value,
+            "trigger": str(m.trigger),
+            "max_days": m.max_days,
+            "department": m.department,
+            "legal_basis": str(m.legal_basis),
+        }
+        for m in measures.measures.values()
+    ]
+
+    def table() -> Table:
+        shown = Table("code", "domain", "effect", "trigger", "max days", "department", "legal basis")
+        for r in rows:
+            add_row(shown, *r.values())
+        return shown
+
+    print_listing(output, MEASURE_FIELDS, rows, table)
 
 
 @measures_app.command("check")

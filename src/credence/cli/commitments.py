@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from credence.cli.context import app_context, console, fail, local, process_errors
+from credence.cli.output import FORMAT, Format, add_row, print_listing
 from credence.commitments import service as repo
 from credence.commitments.templates import load_templates
 from credence.rating import repository as rating_repo
@@ -15,15 +16,33 @@ from credence.rating import repository as rating_repo
 app = typer.Typer(help="Credit commitments: made in a template, marked kept or broken.", no_args_is_help=True)
 
 
+TEMPLATE_FIELDS = ("code", "text", "departments", "breach", "legal_basis")
+COMMITMENT_FIELDS = ("id", "template", "department", "made", "due", "state")
+
+
 @app.command("templates")
-def templates(ctx: typer.Context) -> None:
+def templates(ctx: typer.Context, output: Format = FORMAT) -> None:
     """The published templates: what an organisation commits to, who accepts it, how grave a breach is."""
     app_ = app_context(ctx)
     templates_ = load_templates(app_.catalog, app_.settings.commitment_templates_path)  # no store needed
-    table = Table("code", "text", "departments", "breach", "legal basis")
-    for t in templates_.templates.values():
-        table.add_row(t.code, t.text, ", ".join(t.departments), t.breach_severity.value, str(t.legal_basis))
-    console.print(table)
+    rows = [
+        {
+            "code": t.code,
+            "text": t.text,
+            "departments": list(t.departments),
+            "breach": t.breach_severity.value,
+            "legal_basis": str(t.legal_basis),
+        }
+        for t in templates_.templates.values()
+    ]
+
+    def table() -> Table:
+        shown = Table("code", "text", "departments", "breach", "legal basis")
+        for r in rows:
+            add_row(shown, *r.values())
+        return shown
+
+    print_listing(output, TEMPLATE_FIELDS, rows, table)
 
 
 @app.command("make")
@@ -83,6 +102,7 @@ def list_(
     ctx: typer.Context,
     organisation: str = typer.Option(None, "--organisation", help="Every commitment of this organisation."),
     department: str = typer.Option(None, "--department", help="Commitments awaiting this department."),
+    output: Format = FORMAT,
 ) -> None:
     """An organisation's commitments, or those a department has still to mark (due ones first)."""
     if bool(organisation) == bool(department):
@@ -93,11 +113,25 @@ def list_(
             org = rating_repo.find_organisation(conn, organisation)
             if org is None:
                 raise fail(f"no organisation '{organisation}' in the registry", 1)
-            rows = repo.of_organisation(conn, org.id)
+            found = repo.of_organisation(conn, org.id)
         else:
-            rows = repo.awaiting_department(conn, department)
-    table = Table("commitment", "template", "department", "made", "due", "state")
-    for c in rows:
-        due = c.due_on.isoformat() if c.due_on else ""
-        table.add_row(str(c.id), c.template, c.department, local(ctx, c.made_at), due, c.state)
-    console.print(table)
+            found = repo.awaiting_department(conn, department)
+    rows = [
+        {
+            "id": c.id,
+            "template": c.template,
+            "department": c.department,
+            "made": local(ctx, c.made_at),
+            "due": c.due_on,
+            "state": c.state,
+        }
+        for c in found
+    ]
+
+    def table() -> Table:
+        shown = Table("commitment", "template", "department", "made", "due", "state")
+        for r in rows:
+            add_row(shown, *r.values())
+        return shown
+
+    print_listing(output, COMMITMENT_FIELDS, rows, table)

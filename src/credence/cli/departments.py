@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import typer
 from rich.table import Table
 
-from credence.cli.context import app_context, console
+from credence.cli.context import app_context
+from credence.cli.output import FORMAT, Format, add_row, print_listing
 from credence.clock import today
-from credence.process.figures import department_figures, percent
+from credence.process.figures import DepartmentFigures, department_figures, percent
 
 app = typer.Typer(
     help="The departments that decide, and how they keep their deadlines.", no_args_is_help=True
@@ -22,13 +25,22 @@ CAPTION = (
 
 
 @app.command("figures")
-def figures(ctx: typer.Context) -> None:
+def figures(ctx: typer.Context, output: Format = FORMAT) -> None:
     """Per department: records published, objections answered in time, the correction rate, repair
-    decisions in time (as of today; "—" where there is nothing to count)."""
+    decisions in time (as of today; "—" where there is nothing to count). CSV and JSON have every count
+    and rate, with the fields of the API's /api/v1/departments/figures."""
+    from credence.api.figures import DepartmentFiguresOut
+
     app_ = app_context(ctx)
     as_of = today(app_.clock, app_.settings.timezone)
     with app_.engine.connect() as conn:
-        rows = department_figures(conn, app_.catalog, as_of)
+        found = department_figures(conn, app_.catalog, as_of)
+    rows = [DepartmentFiguresOut.model_validate(f).model_dump() for f in found]
+    fields = tuple(DepartmentFiguresOut.model_fields)
+    print_listing(output, fields, rows, lambda: _table(found, as_of))
+
+
+def _table(found: list[DepartmentFigures], as_of: date) -> Table:
     table = Table(
         "department",
         "published",
@@ -43,20 +55,21 @@ def figures(ctx: typer.Context) -> None:
         title=f"Departments as decision-makers, as of {as_of.isoformat()}",
         caption=CAPTION,
     )
-    for f in rows:
-        table.add_row(
+    for f in found:
+        add_row(
+            table,
             f.code,
-            str(f.records_published),
-            str(f.objections_received),
-            str(f.objections_pending),
+            f.records_published,
+            f.objections_received,
+            f.objections_pending,
             _share(f.objections_in_time_rate, f.objections_answered_in_time, f.objections_measured),
-            str(f.objections_lapsed),
+            f.objections_lapsed,
             _share(f.correction_rate, f.objections_corrected_or_withdrawn, f.objections_answered),
-            str(f.repairs_received),
-            str(f.repairs_pending),
+            f.repairs_received,
+            f.repairs_pending,
             _share(f.repairs_in_time_rate, f.repairs_decided_in_time, f.repairs_measured),
         )
-    console.print(table)
+    return table
 
 
 def _share(rate: float | None, part: int, whole: int) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -20,9 +19,11 @@ from credence.cli.context import (
     process_errors,
     report_grade,
 )
+from credence.cli.output import FORMAT, Format, add_row, print_csv, print_json, print_table
 from credence.lists import exports
 from credence.lists import repository as repo
 from credence.lists.config import load_lists
+from credence.records import repository as records_repo
 
 app = typer.Typer(
     help="Lists with procedure: serious dishonesty, abnormal operation, honours.", no_args_is_help=True
@@ -195,46 +196,81 @@ def revoke(
     report_grade(ctx, entry.organisation_id)
 
 
+STEP_FIELDS = ("entry", "at", "event", "state", "actor", "reason")
+
+
 @app.command("show")
-def show(ctx: typer.Context, entry_id: int) -> None:
-    """One entry, every step of it (who, when, why)."""
+def show(ctx: typer.Context, entry_id: int, output: Format = FORMAT) -> None:
+    """One entry, every step of it (who, when, why). CSV has a row per step; JSON the entry and its
+    steps."""
     app_ = app_context(ctx)
     with app_.engine.connect() as conn:
         entry = repo.find(conn, entry_id)
         if entry is None:
             raise fail(f"no list entry {entry_id}", 1)
         steps = repo.events_of(conn, entry_id)
+        organisation = records_repo.organisation(conn, entry.organisation_id)
+    rows = [
+        {
+            "entry": entry_id,
+            "at": e.at,
+            "event": e.event,
+            "state": e.state,
+            "actor": e.actor,
+            "reason": e.reason,
+        }
+        for e in steps
+    ]
+    if output is Format.csv:
+        print_csv(STEP_FIELDS, rows)
+        return
+    if output is Format.json:
+        about = {
+            "id": entry.id,
+            "list": entry.list,
+            "criterion": entry.criterion,
+            "field": entry.field,
+            "organisation": organisation.key if organisation is not None else None,
+            "department": entry.department,
+            "legal_basis": entry.legal_basis,
+            "facts": entry.facts,
+            "decision": entry.decision_ref,
+            "state": entry.state,
+            "starts_on": entry.starts_on,
+            "ends_on": entry.ends_on,
+            "answer_due": entry.answer_due,
+        }
+        print_json({"entry": about, "steps": rows})
+        return
     _said(entry)
     table = Table("at", "event", "state", "actor", "reason")
     for e in steps:
-        table.add_row(local(ctx, e.at, "%Y-%m-%d %H:%M"), e.event, e.state, e.actor, e.reason)
-    console.print(table)
+        add_row(table, local(ctx, e.at, "%Y-%m-%d %H:%M"), e.event, e.state, e.actor, e.reason)
+    print_table(table)
 
 
 @app.command("current")
 def current(
     ctx: typer.Context,
     kind: ListKind = typer.Argument(..., help="serious_dishonesty, abnormal_operation or honour."),
-    output: str = typer.Option("table", "--format", help="table, csv or json."),
+    output: Format = FORMAT,
 ) -> None:
     """The entries in force and public today, with their legal basis and end date."""
     app_ = app_context(ctx)
     on = app_.process().today()
     with app_.engine.connect() as conn:
         rows = exports.public_rows(conn, app_.catalog, kind.value, on)
-    if output == "csv":
-        console.print(exports.to_csv(rows), end="", highlight=False, markup=False)
-    elif output == "json":
-        console.print(json.dumps(rows, ensure_ascii=False), highlight=False, markup=False)
-    elif output == "table" and not rows:
+    if output is Format.csv:
+        typer.echo(exports.to_csv(rows), nl=False)
+    elif output is Format.json:
+        print_json(rows)
+    elif not rows:
         console.print(f"no entry of the {kind.value} list is in force as of {on}", highlight=False)
-    elif output == "table":
+    else:
         table = Table(*exports.COLUMNS)
         for r in rows:
-            table.add_row(*(str(r[c] or "") for c in exports.COLUMNS))
-        console.print(table)
-    else:
-        raise fail(f"--format '{output}' is not table, csv or json")
+            add_row(table, *(r[c] for c in exports.COLUMNS))
+        print_table(table)
 
 
 @app.command("check")

@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from credence.cli.context import app_context, console, fail, local, process_errors, report_grade
+from credence.cli.output import FORMAT, Format, add_row, print_listing
 from credence.process import notices as notice_repo
 from credence.process import repository as repo
 from credence.rating import repository as rating_repo
@@ -48,29 +49,59 @@ def outbox(
             console.print(json.dumps(process.notice_body(conn, notice), ensure_ascii=False), highlight=False)
 
 
+INBOX_FIELDS = (
+    "notice",
+    "kind",
+    "department",
+    "source_record_id",
+    "list_entry",
+    "produced",
+    "deemed_on",
+    "delivered",
+    "delivery",
+)
+
+
 @notices_app.command("inbox")
-def inbox(ctx: typer.Context, organisation: str = typer.Argument(..., help="USCC or LEI.")) -> None:
+def inbox(
+    ctx: typer.Context,
+    organisation: str = typer.Argument(..., help="USCC or LEI."),
+    output: Format = FORMAT,
+) -> None:
     """Every notice to an organisation, newest first."""
     org = _organisation(ctx, organisation)
     app_ = app_context(ctx)
-    table = Table("notice", "kind", "about", "produced", "deemed on", "delivered")
+    rows = []
     with app_.engine.connect() as conn:
         for n in notice_repo.inbox(conn, org.id):
-            if n.record_id is not None:
-                record = repo.record(conn, n.record_id)
-                about = f"{record.department} / {record.source_record_id}"
-            else:
-                about = f"{n.department} / list entry {n.list_entry_id}"
-            delivered = f"{local(ctx, n.delivered_at)} ({n.delivery})" if n.delivered_at else "awaiting"
-            table.add_row(
-                str(n.id),
-                n.kind,
-                about,
-                local(ctx, n.produced_at),
-                n.deemed_on.isoformat(),
-                delivered,
+            record = repo.record(conn, n.record_id) if n.record_id is not None else None
+            rows.append(
+                {
+                    "notice": n.id,
+                    "kind": n.kind,
+                    "department": record.department if record is not None else n.department,
+                    "source_record_id": record.source_record_id if record is not None else None,
+                    "list_entry": n.list_entry_id if record is None else None,
+                    "produced": local(ctx, n.produced_at),
+                    "deemed_on": n.deemed_on,
+                    "delivered": local(ctx, n.delivered_at) if n.delivered_at else None,
+                    "delivery": n.delivery if n.delivered_at else None,
+                }
             )
-    console.print(table)
+
+    def table() -> Table:
+        shown = Table("notice", "kind", "about", "produced", "deemed on", "delivered")
+        for r in rows:
+            about = (
+                f"{r['department']} / {r['source_record_id']}"
+                if r["source_record_id"] is not None
+                else f"{r['department']} / list entry {r['list_entry']}"
+            )
+            delivered = f"{r['delivered']} ({r['delivery']})" if r["delivered"] else "awaiting"
+            add_row(shown, r["notice"], r["kind"], about, r["produced"], r["deemed_on"], delivered)
+        return shown
+
+    print_listing(output, INBOX_FIELDS, rows, table)
 
 
 @notices_app.command("show")
@@ -189,6 +220,9 @@ def answer(
     report_grade(ctx, objection.organisation_id)
 
 
+OBJECTION_FIELDS = ("id", "department", "source_record_id", "ground", "state", "filed", "due", "statement")
+
+
 @objections_app.command("list")
 def list_objections(
     ctx: typer.Context,
@@ -196,21 +230,32 @@ def list_objections(
         None, "--department", help="Those awaiting this department, soonest first."
     ),
     organisation: str = typer.Option(None, "--organisation", help="Those about this organisation."),
+    output: Format = FORMAT,
 ) -> None:
     """Objections awaiting a department, or every objection about an organisation."""
-    rows = _listing(ctx, repo.objections, department, organisation, ("open", "extended"), "due_on")
-    table = Table("id", "record", "ground", "state", "filed", "due", "statement")
-    for o in rows:
-        table.add_row(
-            str(o.id),
-            f"{o.department} / {o.source_record_id}",
-            o.ground,
-            o.state,
-            o.filed_on.isoformat(),
-            o.due_on.isoformat(),
-            o.statement[:60],
-        )
-    console.print(table)
+    found = _listing(ctx, repo.objections, department, organisation, ("open", "extended"), "due_on")
+    rows = [
+        {
+            "id": o.id,
+            "department": o.department,
+            "source_record_id": o.source_record_id,
+            "ground": o.ground,
+            "state": o.state,
+            "filed": o.filed_on,
+            "due": o.due_on,
+            "statement": o.statement,
+        }
+        for o in found
+    ]
+
+    def table() -> Table:
+        shown = Table("id", "record", "ground", "state", "filed", "due", "statement")
+        for r in rows:
+            record = f"{r['department']} / {r['source_record_id']}"
+            add_row(shown, r["id"], record, r["ground"], r["state"], r["filed"], r["due"], r["statement"])
+        return shown
+
+    print_listing(output, OBJECTION_FIELDS, rows, table)
 
 
 @repairs_app.command("apply")
@@ -262,6 +307,9 @@ def decide(
     report_grade(ctx, repair.organisation_id)
 
 
+REPAIR_FIELDS = ("id", "department", "source_record_id", "state", "applied", "decide_by", "complete_by")
+
+
 @repairs_app.command("list")
 def list_repairs(
     ctx: typer.Context,
@@ -269,20 +317,31 @@ def list_repairs(
         None, "--department", help="Those awaiting this department, soonest first."
     ),
     organisation: str = typer.Option(None, "--organisation", help="Those of this organisation."),
+    output: Format = FORMAT,
 ) -> None:
     """Repair applications awaiting a department, or every application of an organisation."""
-    rows = _listing(ctx, repo.repairs, department, organisation, ("applied",), "decide_by")
-    table = Table("id", "record", "state", "applied", "decide by", "complete by")
-    for r in rows:
-        table.add_row(
-            str(r.id),
-            f"{r.department} / {r.source_record_id}",
-            r.state,
-            r.applied_on.isoformat(),
-            r.decide_by.isoformat(),
-            r.complete_by.isoformat(),
-        )
-    console.print(table)
+    found = _listing(ctx, repo.repairs, department, organisation, ("applied",), "decide_by")
+    rows = [
+        {
+            "id": r.id,
+            "department": r.department,
+            "source_record_id": r.source_record_id,
+            "state": r.state,
+            "applied": r.applied_on,
+            "decide_by": r.decide_by,
+            "complete_by": r.complete_by,
+        }
+        for r in found
+    ]
+
+    def table() -> Table:
+        shown = Table("id", "record", "state", "applied", "decide by", "complete by")
+        for r in rows:
+            record = f"{r['department']} / {r['source_record_id']}"
+            add_row(shown, r["id"], record, r["state"], r["applied"], r["decide_by"], r["complete_by"])
+        return shown
+
+    print_listing(output, REPAIR_FIELDS, rows, table)
 
 
 def _listing(

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from credence.catalog import CatalogError
 from credence.cli.context import app_context, check_rules_file, console, fail
+from credence.cli.output import add_row, print_table
 from credence.rating import PolicyError, load_policy
 from credence.rating.service import UnknownOrganisation
 
@@ -70,13 +71,13 @@ def show(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help=
     console.print("With age a record counts " + ", then ".join(bands) + ".", highlight=False)
     grades = Table("grade", "from score", "meaning", title="Grades")
     for g in doc.grades:
-        grades.add_row(g.grade, str(g.min_score), g.meaning)
-    console.print(grades)
+        add_row(grades, g.grade, g.min_score, g.meaning)
+    print_table(grades)
     rules = Table("rule", "category", "points", "cap", "grade at most", "meaning", title="Rules")
     for r in doc.rules:
         points = ", ".join(f"{k} {v:+d}" for k, v in r.points.items())
-        rules.add_row(r.name, r.category, points, str(r.cap or ""), r.grade_at_most or "", r.meaning)
-    console.print(rules)
+        add_row(rules, r.name, r.category, points, r.cap or "", r.grade_at_most, r.meaning)
+    print_table(rules)
 
 
 def rate(

@@ -6,15 +6,32 @@ import typer
 from rich.table import Table
 
 from credence.cli.context import app_context, console, fail, process_errors, report_grade
+from credence.cli.output import FORMAT, Format, add_row, print_csv, print_json, print_table
 from credence.records import repository as repo
 from credence.store import migrate
 
 app = typer.Typer(help="Look at stored records and change their state.", no_args_is_help=True)
 
 
+VERSION_FIELDS = (
+    "department",
+    "source_record_id",
+    "version",
+    "decided_on",
+    "severity",
+    "status",
+    "until",
+    "summary",
+    "file_name",
+    "line",
+    "received_at",
+)
+
+
 @app.command("show")
-def show(ctx: typer.Context, department: str, source_record_id: str) -> None:
-    """Every version of a record, with provenance, and its state changes."""
+def show(ctx: typer.Context, department: str, source_record_id: str, output: Format = FORMAT) -> None:
+    """Every version of a record, with provenance, and its state changes. CSV has a row per version;
+    JSON the record, its versions and its state changes."""
     engine = app_context(ctx).engine
     with engine.connect() as conn:
         record = repo.find_record(conn, department, source_record_id)
@@ -24,27 +41,67 @@ def show(ctx: typer.Context, department: str, source_record_id: str) -> None:
         events = repo.record_events(conn, record.id)
         subject = repo.organisation(conn, record.organisation_id)
     subject_key = subject.key if subject else record.organisation_id
+    rows = [
+        {
+            "department": record.department,
+            "source_record_id": record.source_record_id,
+            "version": v.version,
+            "decided_on": v.decided_on,
+            "severity": v.severity,
+            "status": v.status,
+            "until": v.effective_until or v.until_kind,
+            "summary": v.summary,
+            "file_name": v.file_name,
+            "line": v.line,
+            "received_at": v.received_at,
+        }
+        for v in versions
+    ]
+    if output is Format.csv:
+        print_csv(VERSION_FIELDS, rows)
+        return
+    if output is Format.json:
+        print_json(
+            {
+                "record": {
+                    "id": record.id,
+                    "department": record.department,
+                    "source_record_id": record.source_record_id,
+                    "category": record.category,
+                    "state": record.state,
+                    "current_version": record.current_version,
+                    "subject": subject_key,
+                },
+                "versions": rows,
+                "events": [
+                    {"at": e.at, "kind": e.kind, "actor": e.actor, "reason": e.reason} for e in events
+                ],
+            }
+        )
+        return
     console.print(
         f"record {record.id}: {department} / {source_record_id} — {record.category}, "
         f"{record.state}, version {record.current_version}, subject {subject_key}",
         highlight=False,
+        markup=False,
     )
     table = Table("v", "decided", "severity", "status", "until", "summary", "file:line", "received (UTC)")
-    for v in versions:
-        until = v.effective_until.isoformat() if v.effective_until else (v.until_kind or "")
-        table.add_row(
-            str(v.version),
-            v.decided_on.isoformat(),
-            v.severity or "",
-            v.status,
-            until,
-            (v.summary or "")[:60],
-            f"{v.file_name}:{v.line}",
-            v.received_at.isoformat(),
+    for r in rows:
+        file_line = f"{r['file_name']}:{r['line']}"
+        add_row(
+            table,
+            r["version"],
+            r["decided_on"],
+            r["severity"],
+            r["status"],
+            r["until"],
+            r["summary"],
+            file_line,
+            r["received_at"],
         )
-    console.print(table)
+    print_table(table)
     for e in events:
-        console.print(f"{e.at.isoformat()} {e.kind} by {e.actor}: {e.reason}", highlight=False)
+        console.print(f"{e.at.isoformat()} {e.kind} by {e.actor}: {e.reason}", highlight=False, markup=False)
 
 
 @app.command("notice")
