@@ -370,3 +370,55 @@ def test_rejections_never_leave_a_half_state_for_lists(stored, engine) -> None: 
         stored.lists.propose(
             "SAMR", USCC_A, "grave_food_drug_safety", facts=" ", decision_ref="D-4", actor="t"
         )
+
+
+def test_a_person_without_an_identifier_is_refused_on_every_path(service, engine, tmp_path: Path) -> None:
+    """Found in use: MR. KHUDA DAD, refused by the World Bank's mapping, became an organisation when the
+    same row came as an interchange file. Every row without an identifier is screened, on every path."""
+    from credence.records.readers import RawRow
+
+    def debarment(n: int, name: str) -> dict:  # type: ignore[type-arg]
+        return {
+            "source_record_id": f"WB-P-{n}",
+            "category": "development_bank_debarment",
+            "subject_name": name,
+            "subject_country": "PK",
+            "decided_on": "2024-01-01",
+            "legal_basis": "World Bank Sanctions Procedures, Section 9.01",
+            "status": "final",
+            "summary": "Fraudulent practice.",
+        }
+
+    names = {
+        "MR. KHUDA DAD": "natural_person",
+        "PIERRE SAVIGNAC": "natural_person",
+        "Mr. Peter Lee (also known as Mr. Li Yi)": "natural_person",
+        "张伟": "natural_person",
+        # Real firms the old hand list refused: a kept library's legal forms and organisation words.
+        "SOLUCIONES ENERGÉTICAS, S. A.": None,
+        "Constructora Andina S. de R.L.": None,
+        "Groupement Alpha SURL": None,
+        "Muhammad Ayub and Brothers": None,
+        "T.E. Australia": None,
+        "Dr. Reddy's Laboratories Ltd": None,
+    }
+    rows = [debarment(i, name) for i, name in enumerate(names)]
+    before = counts(engine)
+    _, from_file = collect(service, write_csv(tmp_path / "wb.csv", rows), "WB")
+    from_api: list = []
+    service.ingest_rows(
+        "WB",
+        [RawRow(i, r) for i, r in enumerate(rows, start=1)],
+        file_name="api",
+        fmt="api",
+        on_reject=from_api.append,
+    )
+    for rejections in (from_file, from_api):
+        got = {r.source_record_id: r.reason for r in rejections}
+        want = {f"WB-P-{i}": reason for i, reason in enumerate(names.values()) if reason}
+        assert got == want
+        for r in rejections:
+            assert r.field == "subject_name" and not any(
+                n in r.message for n in ("KHUDA", "SAVIGNAC", "张伟")
+            )
+    assert counts(engine)["records"] == before["records"] + 6

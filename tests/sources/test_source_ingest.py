@@ -34,7 +34,7 @@ def test_world_bank_list(service, engine) -> None:
     assert result.status == "complete"
     # Every rejection is a natural person, refused with its reason; every other row is kept.
     assert {r.reason for r in rejections} == {"natural_person"}
-    assert result.rejected == len(rejections) == 292
+    assert result.rejected == len(rejections) == 284
     assert result.accepted + result.rejected == 1285
     with engine.connect() as conn:
         orgs = repo.organisations
@@ -145,7 +145,7 @@ def test_cli_ingest_with_source(store_url, tmp_path: Path, monkeypatch) -> None:
     )
     assert result.exit_code == 1  # natural persons were refused
     summary = json.loads(result.stdout)
-    assert summary["department"] == "EBRD" and summary["rejected"] == 243
+    assert summary["department"] == "EBRD" and summary["rejected"] == 239
     reasons = {json.loads(x)["reason"] for x in Path(summary["rejects_file"]).read_text("utf-8").splitlines()}
     assert reasons == {"natural_person"}
     wrong = CliRunner().invoke(

@@ -24,6 +24,7 @@ from credence.catalog import Catalog, Category, Severity
 from credence.catalog.model import LIST_NAMES
 from credence.identity import SubjectError, SubjectId, resolve_subject
 from credence.records.interchange import FIELDS, REQUIRED, UNTIL_WORDS
+from credence.screening.persons import person_name
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _AMOUNT = re.compile(r"^\d{1,15}(\.\d{1,4})?$")
@@ -361,6 +362,17 @@ class RowValidator:
             refused = self.screen.subject_name(name, alt)
             if refused is not None:
                 reject("subject_name", refused.reason, refused.message)
+                return None
+            # No identifier: the name must be an organisation's, whatever path the row came by.
+            person = person_name(name, alt)
+            if person is not None:
+                reject(
+                    "subject_name",
+                    "natural_person",
+                    "natural persons are not subjects of this registry: a subject without an identifier "
+                    f"must be named as an organisation (with its legal form, such as Ltd, S.A. or 有限公司); "
+                    f"this name has {person}",
+                )
                 return None
             return Subject(
                 unresolved_key(name, country), "unresolved", None, name, alt, None, country, None, False
