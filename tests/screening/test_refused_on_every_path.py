@@ -422,3 +422,19 @@ def test_a_person_without_an_identifier_is_refused_on_every_path(service, engine
                 n in r.message for n in ("KHUDA", "SAVIGNAC", "张伟")
             )
     assert counts(engine)["records"] == before["records"] + 6
+
+
+def test_the_catalog_publishes_its_closed_lists_and_screening_rules(client) -> None:  # type: ignore[no-untyped-def]
+    body = client.get("/api/v1/catalog").json()
+    penalty = next(c for c in body["categories"] if c["code"] == "administrative_penalty")
+    assert {
+        "law": "Food Safety Law",
+        "law_zh": "食品安全法",
+        "articles": "122-150",
+        "aliases": [],
+    } in penalty["bases"]
+    screening = body["screening"]
+    assert "religion" in screening["grounds"] and len(screening["lexicon_sha256"]) == 64
+    assert any(d["law_zh"] == "宗教事务条例" for d in screening["denied_laws"])
+    page = client.get("/catalog").text
+    assert "Food Safety Law (食品安全法), Arts. 122-150" in page and 'id="screening"' in page

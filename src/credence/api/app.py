@@ -22,7 +22,7 @@ from credence.api.auth import LOCAL, authorise
 from credence.api.hardening import BodyLimit, SecurityHeaders
 from credence.api.names import NameIndex
 from credence.api.shapes import ERRORS, ApiError, Error, ErrorBody, Page, error_response
-from credence.catalog import Catalog, load_catalog
+from credence.catalog import Catalog, load_catalog, screen_from
 from credence.clock import Clock, SystemClock, today
 from credence.demo.divisions import DIVISIONS
 from credence.identity import SubjectError, fold, person_refusal, resolve_subject
@@ -153,7 +153,7 @@ class Registry:
         self.settings = settings
         self.clock = clock
         self.engine = make_engine(settings.database_url)
-        self.catalog = catalog or load_catalog(settings.catalog_path)
+        self.catalog = catalog or load_catalog(settings.catalog_path, screen_from(settings))
         self.policy: Policy = load_policy(self.catalog, settings.rating_policy, settings.rating_policy_path)
         self.rating = RatingService(self.engine, self.catalog, self.policy, clock, settings)
         self.ingest = IngestService(self.engine, self.catalog, clock, settings)
@@ -280,6 +280,17 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             "sha256": c.sha256,
             "departments": [d.model_dump(mode="json") for d in c.departments.values()],
             "categories": [x.model_dump(mode="json") for x in c.categories.values()],
+            # What every record is screened with (docs/catalog.md, "Screening every record").
+            "screening": {
+                "lexicon_version": c.screen.lexicon.version,
+                "lexicon_sha256": c.screen.lexicon.sha256,
+                "grounds": [g.code for g in c.screen.lexicon.grounds],
+                "denied_laws_version": c.screen.denied.version,
+                "denied_laws": [
+                    {"law": d.law, "law_zh": d.law_zh, "articles": d.articles, "ground": d.ground}
+                    for d in c.screen.denied.laws
+                ],
+            },
         }
 
     @app.get("/api/v1/policy", tags=["rules"])

@@ -102,6 +102,7 @@ def add_pages(app: FastAPI, registry: Registry) -> None:
                     "title_zh": c.title_zh,
                     "polarity": c.polarity.value,
                     "legal_basis": str(c.legal_basis),
+                    "bases": [str(b) for b in c.bases],
                     "departments": ", ".join(c.departments),
                     "publicity": c.publicity.value,
                     "periods": periods,
