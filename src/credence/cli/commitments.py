@@ -11,6 +11,7 @@ from credence.cli.context import app_context, console, fail, local, process_erro
 from credence.cli.output import FORMAT, Format, add_row, print_listing
 from credence.commitments import service as repo
 from credence.commitments.templates import load_templates
+from credence.identity import no_organisation
 from credence.rating import repository as rating_repo
 
 app = typer.Typer(help="Credit commitments: made in a template, marked kept or broken.", no_args_is_help=True)
@@ -112,7 +113,7 @@ def list_(
         if organisation:
             org = rating_repo.find_organisation(conn, organisation)
             if org is None:
-                raise fail(f"no organisation '{organisation}' in the registry", 1)
+                raise fail(no_organisation(organisation, " in the registry"), 1)
             found = repo.of_organisation(conn, org.id)
         else:
             found = repo.awaiting_department(conn, department)

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from credence.cli.context import app_context, console, fail, local, process_errors, report_grade
 from credence.cli.output import FORMAT, Format, add_row, print_listing
+from credence.identity import no_organisation
 from credence.process import notices as notice_repo
 from credence.process import repository as repo
 from credence.rating import repository as rating_repo
@@ -30,7 +31,7 @@ def _organisation(ctx: typer.Context, code: str) -> Any:
     with app_context(ctx).engine.connect() as conn:
         org = rating_repo.find_organisation(conn, code)
     if org is None:
-        raise fail(f"no organisation '{code}' in the registry", 1)
+        raise fail(no_organisation(code, " in the registry"), 1)
     return org
 
 

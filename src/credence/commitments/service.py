@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine, Table, insert, select, update
 from credence.catalog import Catalog
 from credence.clock import Clock, today
 from credence.commitments.templates import BROKEN, MADE, Template, Templates
+from credence.identity import no_organisation
 from credence.log import events as log
 from credence.process import repository as process_repo
 from credence.process.errors import NotAllowed, NotFound, needs
@@ -62,7 +63,7 @@ class CommitmentService:
         with self.engine.begin() as conn:
             org = rating_repo.find_organisation(conn, organisation)
             if org is None:
-                raise NotFound(f"no organisation '{organisation}'")
+                raise NotFound(no_organisation(organisation))
             if made_by.strip() != f"organisation:{org.code}":
                 raise NotAllowed("only the organisation itself makes its commitment (organisation:CODE)")
             if due_on is not None and due_on < self.today():

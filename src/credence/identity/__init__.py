@@ -8,7 +8,14 @@ from credence.identity.errors import IdentifierError, SubjectError, SubjectRefus
 from credence.identity.kinds import AUTHORITIES, KINDS, Authority, KindInfo, OrgKind, kind_info
 from credence.identity.lei import Lei, is_valid_lei, lei_check_digits, parse_lei
 from credence.identity.resident import find_resident_ids, fold, is_resident_id, looks_like_resident_id
-from credence.identity.subject import Scheme, SubjectId, person_refusal, refuse_kind, resolve_subject
+from credence.identity.subject import (
+    Scheme,
+    SubjectId,
+    no_organisation,
+    person_refusal,
+    refuse_kind,
+    resolve_subject,
+)
 from credence.identity.uscc import (
     ALPHABET,
     PROVINCES,
@@ -44,6 +51,7 @@ __all__ = [
     "kind_info",
     "lei_check_digits",
     "looks_like_resident_id",
+    "no_organisation",
     "org_code_check_character",
     "parse_lei",
     "parse_uscc",

@@ -118,6 +118,19 @@ def person_refusal(text: str, today: date | None = None) -> SubjectRefused | Non
     return None
 
 
+def no_organisation(text: str, where: str = "") -> str:
+    """The message for a lookup that found no organisation: it names what was asked for, unless that is
+    (or holds) a person's identity number, which is refused as such and never repeated.
+
+    >>> no_organisation("91110000600037341L", " in the registry")
+    "no organisation '91110000600037341L' in the registry"
+    >>> "natural persons are not" in no_organisation("110105194912310021")
+    True
+    """
+    refused = person_refusal(fold(text))
+    return refused.message if refused is not None else f"no organisation '{text}'{where}"
+
+
 def resolve_subject(text: str, *, today: date | None = None) -> SubjectId:
     """Decide whether the text names a subject, and which.
 

@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Engine
 from credence.catalog import Catalog
 from credence.catalog.model import LIST_NAMES, ListKind
 from credence.clock import Clock, today
+from credence.identity import no_organisation
 from credence.lists import repository as repo
 from credence.lists.config import FIELDS, Criterion, Lists
 from credence.log import events as log
@@ -366,7 +367,7 @@ class ListService:
     def _organisation(self, conn: Connection, subject: str) -> Any:
         organisation = rating_repo.find_organisation(conn, subject)
         if organisation is None:
-            raise NotFound(f"no organisation '{subject}'")
+            raise NotFound(no_organisation(subject))
         if organisation.scheme == "unresolved":
             raise NotAllowed("a list names an organisation by its USCC or LEI")
         return organisation

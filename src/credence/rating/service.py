@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Engine
 
 from credence.catalog import Catalog
 from credence.clock import Clock, today
+from credence.identity import no_organisation
 from credence.log import events as log
 from credence.measures.catalog import Measures, load_measures
 from credence.rating import repository as repo
@@ -230,7 +231,7 @@ class RatingService:
         with self.engine.connect() as conn:
             org = repo.find_organisation(conn, organisation)
         if org is None:
-            raise UnknownOrganisation(f"no organisation '{organisation}' in the registry")
+            raise UnknownOrganisation(no_organisation(organisation, " in the registry"))
         return self.explain_row(org, as_of)
 
     def explain_row(self, org: Any, as_of: date | None = None, with_history: bool = True) -> Explanation:
