@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 from credence.cli.main import app
 from credence.process.errors import NotFound
 from credence.rating.service import UnknownOrganisation
+
 from helpers import process_for
 
 ID = "110105194912310021"
