@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from credence.cli.context import app_context, console, errors
+from credence.cli.output import add_row, print_json, print_table
 
 app = typer.Typer(help="Audits of the store against the rules in force.", no_args_is_help=True)
 
@@ -16,7 +15,7 @@ app = typer.Typer(help="Audits of the store against the rules in force.", no_arg
 @app.command("grounds")
 def grounds(
     ctx: typer.Context,
-    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),
 ) -> None:
     """Screen every active record with the current catalog and screening rules; withdraw each that fails
     (prohibited ground, a person's data, a denied law or one outside its category's closed list, a body
@@ -40,26 +39,30 @@ def grounds(
         task = progress.add_task("screening", total=total)
         report = run_audit(process, lambda done: progress.update(task, completed=done))
     if as_json:
-        out = {
-            "rules": report.rules,
-            "screened": report.screened,
-            "withdrawn": [_row(w) for w in report.withdrawn],
-            "organisations_rerated": len(report.organisations),
-        }
-        console.print(json.dumps(out, ensure_ascii=False), highlight=False, soft_wrap=True)
+        print_json(
+            {
+                "rules": report.rules,
+                "screened": report.screened,
+                "withdrawn": [_row(w) for w in report.withdrawn],
+                "organisations_rerated": len(report.organisations),
+            }
+        )
         return
     console.print(
         f"screened {report.screened:,} active records with {report.rules}: "
         f"{len(report.withdrawn):,} withdrawn, {len(report.organisations):,} organisations re-rated",
         highlight=False,
     )
-    if report.withdrawn:
-        table = Table("department", "record", "field", "reason")
+    if report.withdrawn:  # a report, not a listing: a table for people, --json for programs
+        found = Table("department", "record", "field", "reason")
         for w in report.withdrawn:
             reason = f"{w.reason} ({w.ground})" if w.ground else w.reason
-            table.add_row(w.department, w.source_record_id, w.field, reason)
-        console.print(table)
+            add_row(found, w.department, w.source_record_id, w.field, reason)
+        print_table(found)
+
+
+FIELDS = ("record_id", "department", "source_record_id", "field", "reason", "ground")
 
 
 def _row(w: object) -> dict[str, object]:
-    return {name: getattr(w, name) for name in w.__slots__}  # type: ignore[attr-defined]
+    return {name: getattr(w, name) for name in FIELDS}

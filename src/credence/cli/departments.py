@@ -20,7 +20,8 @@ app = typer.Typer(
 CAPTION = (
     "published: records whose notice was delivered. Objections: pending = not yet due; in time = answered "
     "by the due day, of those answered, lapsed or overdue; corrected = corrected or withdrawn, of those "
-    "answered. Repairs: in time = decided by the decision day, of those decided or overdue."
+    "answered. Repairs: in time = decided by the decision day, of those decided or overdue. Refused: "
+    "submissions refused on a prohibited ground (each a refusal.prohibited_ground entry of the log)."
 )
 
 
@@ -52,6 +53,7 @@ def _table(found: list[DepartmentFigures], as_of: date) -> Table:
         "repairs",
         "pending",
         "in time",
+        "refused",
         title=f"Departments as decision-makers, as of {as_of.isoformat()}",
         caption=CAPTION,
     )
@@ -68,6 +70,7 @@ def _table(found: list[DepartmentFigures], as_of: date) -> Table:
             f.repairs_received,
             f.repairs_pending,
             _share(f.repairs_in_time_rate, f.repairs_decided_in_time, f.repairs_measured),
+            f.refused_prohibited_ground,
         )
     return table
 
