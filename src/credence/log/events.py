@@ -332,17 +332,17 @@ def note_rules_in(conn: Connection, catalog: Catalog, policy: Any) -> None:
         ("catalog.changed", f"catalog:{catalog.version}", catalog.version, catalog.sha256),
     )
     for kind, ref, version, sha256 in rules:
-        if _last_sha256(conn, kind) != sha256:
+        if last_field(conn, kind, "sha256") != sha256:
             note(conn, Event(kind, ref, {"version": version, "sha256": sha256}, None, True))
 
 
-def _last_sha256(conn: Connection, kind: str) -> str | None:
-    """The SHA-256 in the last logged event of this kind (a scan from the end of the log, as log_entries
-    has no index on kind: run once when a service starts)."""
+def last_field(conn: Connection, kind: str, name: str) -> str | None:
+    """A field of the last logged event of this kind (the index on kind and index finds it at once), or
+    None: which rules were logged last, which rules the last audit of grounds ran with."""
     content = conn.execute(
         select(_entries.c.content).where(_entries.c.kind == kind).order_by(_entries.c.idx.desc()).limit(1)
     ).scalar()
     if content is None:
         return None
-    found = orjson.loads(content).get("sha256")
+    found = orjson.loads(content).get(name)
     return str(found) if found is not None else None

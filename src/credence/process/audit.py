@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
 from sqlalchemy import Connection, select
 
 from credence.catalog import Catalog
@@ -23,7 +22,6 @@ from credence.process import notices
 from credence.process import repository as repo
 from credence.records.validation import basis_refusal
 from credence.screening import Refusal
-from credence.store.models import LogEntry
 
 ACTOR = "registry (audit of grounds)"
 CHANGED = "screening.changed"
@@ -138,15 +136,8 @@ def run_audit(process: Any, on_progress: Callable[[int], None] | None = None) ->
 
 
 def last_audited(conn: Connection) -> str | None:
-    """The rules the last audit ran with, from the log (its kind index)."""
-    entries = LogEntry.__table__
-    content = conn.execute(
-        select(entries.c.content).where(entries.c.kind == CHANGED).order_by(entries.c.idx.desc()).limit(1)
-    ).scalar()
-    if content is None:
-        return None
-    found = orjson.loads(content).get("rules")
-    return str(found) if found is not None else None
+    """The rules the last audit ran with, from the log."""
+    return log.last_field(conn, CHANGED, "rules")
 
 
 def _active_records(engine: Any) -> Iterator[list[tuple[Any, str]]]:
