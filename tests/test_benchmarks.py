@@ -48,7 +48,7 @@ def _last_json(stdout: str) -> Any:
 def test_ingest_benchmark_measures_the_ingest_the_baseline_and_the_floor(tmp_path: Path) -> None:
     result = _last_json(_run("bench_ingest.py", "3000", tmp_path=tmp_path))
     assert result["rows"] == 3000
-    for key in ("ingest_s", "baseline_executemany_s", "stored_rows_executemany_s"):
+    for key in ("ingest_s", "baseline_executemany_s", "stored_rows_executemany_s", "screening_s"):
         assert result[key] > 0, key
     assert set(result["stored_rows_by_table_s"]) == {
         "organisations",
