@@ -25,7 +25,7 @@ from credence.api.shapes import ERRORS, ApiError, Error, ErrorBody, Page, error_
 from credence.catalog import Catalog, load_catalog, screen_from
 from credence.clock import Clock, SystemClock, today
 from credence.demo.divisions import DIVISIONS
-from credence.identity import SubjectError, fold, person_refusal, resolve_subject
+from credence.identity import SubjectError, SubjectId, fold, person_refusal, resolve_subject
 from credence.measures.catalog import load_measures
 from credence.measures.checks import CheckService
 from credence.process import repository as process_repo
@@ -181,6 +181,15 @@ class Registry:
 
     def organisation(self, code: str) -> Any:
         return _organisation(self, code)
+
+    def own_file(self, request: Request, code: str) -> Any:
+        """The organisation of a route about an organisation's own file (its inbox, objections, repairs,
+        list entries, commitments, reads), sole proprietors included: an organisation is refused any code
+        but its own before anything is looked up, so the answer never tells whether the registry holds
+        another's code; the roles the route's rule admits besides (auditor, operator) find any."""
+        subject = _subject(self, code)
+        auth.own_organisation(request, subject.code)
+        return _organisation(self, code, never_public=True)
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
@@ -369,9 +378,12 @@ def organisation_search(reg: Registry, q: str, page: int, per_page: int) -> Page
     if control is not None:
         raise ApiError(422, "invalid_query", f"q contains a control character at character {control}")
     with reg.engine.connect() as conn:
-        found = _identified(reg, conn, text)
-        if found is not None:
-            items = [] if found.never_public else [_summary(found)]
+        code = _identified(reg, text)
+        if code is not None:
+            # A code finds its organisation or nothing: a sole proprietor (never public) answers as a code
+            # the registry does not hold.
+            found = queries.by_code(conn, code)
+            items = [] if found is None or found.never_public else [_summary(found)]
             return Page(items=items, total=len(items), page=page, per_page=per_page)
         total, rows = queries.search(conn, text, page, per_page)
         if total == 0:  # no name contains the text: offer the names close to it (typos, variants)
@@ -460,9 +472,9 @@ def _record_out(reg: Registry, r: Any, under_objection: bool) -> RecordOut:
     )
 
 
-def _identified(reg: Registry, conn: Any, text: str) -> Any | None:
-    """The organisation the query names by its code; None for a query that is no code (a name). A query
-    that is, looks like or holds a person's identity number is refused, and not searched for."""
+def _identified(reg: Registry, text: str) -> str | None:
+    """The code (USCC or LEI) the query is; None for a query that is no code (a name). A query that is,
+    looks like or holds a person's identity number is refused, and not searched for."""
     refusal = person_refusal(fold(text), reg.today())
     if refusal is not None:
         raise ApiError(422, refusal.reason, refusal.message)
@@ -470,28 +482,35 @@ def _identified(reg: Registry, conn: Any, text: str) -> Any | None:
         subject = resolve_subject(text, today=reg.today())
     except SubjectError:
         return None
-    return queries.by_code(conn, subject.code)
+    return subject.code
 
 
-def _organisation(reg: Registry, code: str) -> Any:
+def _subject(reg: Registry, code: str) -> SubjectId:
+    """The subject a route's {code} names (a USCC, an LEI, or a key such as uscc:…); 422 otherwise."""
     text = code.strip()
     if ":" in text:
         text = text.split(":", 1)[1]
     try:
-        subject = resolve_subject(text, today=reg.today())
+        return resolve_subject(text, today=reg.today())
     except SubjectError as exc:
         if exc.reason == "natural_person":  # never repeat a person's number
             raise ApiError(422, exc.reason, exc.message) from None
         raise ApiError(
             422, "invalid_identifier", f"'{code}' is not a valid identifier: {exc.message}"
         ) from None
+
+
+def _organisation(reg: Registry, code: str, never_public: bool = False) -> Any:
+    """The organisation a route's {code} names; 404 when the registry holds none, and, unless
+    `never_public` (an organisation's own file), for a sole proprietor: the same answer, word for word."""
+    subject = _subject(reg, code)
     org = reg.organisations.get(subject.code)  # identity never changes once an organisation is stored
     if org is None:
         with reg.engine.connect() as conn:
             org = queries.by_code(conn, subject.code)
         if org is not None:
             reg.organisations.put(subject.code, org)
-    if org is None or org.never_public:
+    if org is None or (org.never_public and not never_public):
         raise ApiError(404, "not_found", f"no organisation {subject.key} in the registry")
     return org
 

@@ -122,8 +122,7 @@ def own(
 ) -> Page[CommitmentOut]:
     """Every commitment of the organisation, newest first (for the organisation itself)."""
     reg = _registry(request)
-    org = reg.organisation(code)
-    auth.own_organisation(request, org.code)
+    org = reg.own_file(request, code)
     with reg.engine.connect() as conn:
         rows = repo.of_organisation(conn, org.id)
     return Page.of(rows, page, per_page, CommitmentOut.model_validate)

@@ -1,8 +1,11 @@
 """The API's lists and eligibility checks.
 
 Public: the current entries of each list (JSON pages and whole CSV/JSON exports) and the checks, which say
-only what the public lists and grades already say. For departments, as themselves: the list procedures;
-for the organisation itself: answering a proposal, and its own entries, proposals included."""
+only what the public lists and grades already say. A sole proprietor's file (USCC prefix 92) is never
+public: its check is `undisclosed`, the same whether the registry holds it or not, except to a department
+that states a purpose (each read kept and logged before the answer leaves, and shown to the organisation)
+and to the organisation itself. For departments, as themselves: the list procedures; for the organisation
+itself: answering a proposal, and its own entries, proposals included."""
 
 from __future__ import annotations
 
@@ -14,7 +17,9 @@ from fastapi import APIRouter, Body, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from credence.api import auth
+from credence.access.principal import Role
+from credence.access.reads import Read, record_reads
+from credence.api import auth, reads
 from credence.api.process import refusals
 from credence.api.shapes import ApiError, Page, Short, StrictIn, Text
 from credence.catalog.model import ListKind
@@ -22,7 +27,7 @@ from credence.identity import SubjectError
 from credence.lists import exports
 from credence.lists import repository as repo
 from credence.measures.catalog import DOMAINS
-from credence.measures.checks import UnknownDomain, read_bidders, write_rows
+from credence.measures.checks import Disclosure, UnknownDomain, read_bidders, write_rows
 
 if TYPE_CHECKING:
     from credence.api.app import Registry
@@ -124,14 +129,43 @@ class CheckOut(BaseModel):
     subject: str
     domain: str
     as_of: date
-    result: Literal["eligible", "restricted", "fast_track"]
+    result: Literal["eligible", "restricted", "fast_track", "undisclosed"] = Field(
+        description="undisclosed: a sole proprietor (USCC prefix 92), whose file is never public, checked "
+        "by someone who may not see it; the same whether the registry holds it or not."
+    )
     organisation: dict[str, str] | None
-    known: bool = Field(description="False when the registry holds nothing on this organisation.")
+    known: bool | None = Field(
+        description="False when the registry holds nothing on this organisation; null when undisclosed."
+    )
     measures: list[AppliedOut]
 
 
 def _registry(request: Request) -> Registry:
     return request.app.state.registry  # type: ignore[no-any-return]
+
+
+def disclosure_for(request: Request, purpose: str | None) -> tuple[Disclosure, bool]:
+    """Whose sole proprietors' checks (never public) the caller sees, and whether each one it sees is a
+    read to log: a department stating a purpose sees every one (logged); the organisation itself sees its
+    own (not logged); anyone else none. A purpose from anyone but a department is refused, as for records."""
+    principal = auth.principal_of(request)
+    if reads.records_view(principal, None, purpose) == reads.SHARED:
+        return Disclosure(lambda code: True), True
+    own = principal.organisation_code if principal.role is Role.ORGANISATION else None
+    return Disclosure(lambda code: own is not None and code == own), False
+
+
+def _log_reads(reg: Registry, request: Request, shown: list[Any], purpose: str | None, what: str) -> None:
+    """Keep and log a department's reads of sole proprietors' checks (one per organisation), committed
+    before the answer leaves. `what` is said of each, after its key: "eligibility check of uscc:92… in …"."""
+    principal = auth.principal_of(request)
+    once = {org.id: org for org in shown}.values()
+    batch = [Read(principal, org.id, str(purpose), f"eligibility check of {org.key} {what}") for org in once]
+    if len(batch) == 1:
+        reg.reads.record(principal, batch[0].organisation_id, batch[0].purpose, batch[0].what)
+    elif batch:
+        with reg.engine.begin() as conn:
+            record_reads(conn, batch, reg.clock.now())
 
 
 def _public_rows(reg: Registry, kind: ListKind) -> list[Any]:
@@ -171,16 +205,22 @@ def check(
     request: Request,
     subject: Annotated[str, Query(min_length=1, max_length=100, description="A USCC or LEI.")],
     domain: Annotated[str, Query(min_length=1, max_length=64, description=", ".join(DOMAINS))],
+    purpose: reads.Purpose = None,
 ) -> CheckOut:
     """Is the organisation eligible in this domain? eligible, restricted or fast_track, with every measure
-    in force, its legal basis, until when and how to remedy it. Only the organisation named counts."""
+    in force, its legal basis, until when and how to remedy it. Only the organisation named counts. A sole
+    proprietor (USCC prefix 92) is `undisclosed`, except to a department that gives a `purpose` (the read
+    is logged and the organisation sees it) and to the organisation itself."""
     reg = _registry(request)
+    disclosure, logged = disclosure_for(request, purpose)
     try:
-        found = reg.checks.check(subject, domain)
+        found = reg.checks.check(subject, domain, disclosure)
     except UnknownDomain as exc:
         raise ApiError(422, "unknown_domain", str(exc)) from None
     except SubjectError as exc:
         raise ApiError(422, exc.reason, f"subject: {exc.message}") from None
+    if logged:
+        _log_reads(reg, request, disclosure.shown, purpose, f"in {domain}")
     return CheckOut(**found.to_json())
 
 
@@ -193,19 +233,24 @@ def check_bidders(
     request: Request,
     domain: Annotated[str, Query(min_length=1, max_length=64, description=", ".join(DOMAINS))],
     bidders: Annotated[str, Body(media_type="text/csv", description="CSV with a subject_id column.")],
+    purpose: reads.Purpose = None,
 ) -> Response:
     """A procurement officer's list of bidders (CSV with a subject_id column): one line per bidder with
-    its result, the measures in force, until when, their legal basis and the remedy."""
+    its result, the measures in force, until when, their legal basis and the remedy. Sole proprietors are
+    `undisclosed` unless a department gives a `purpose` (each one's read logged), as for one check."""
     reg = _registry(request)
     if len(bidders.encode("utf-8")) > MAX_BIDDERS_BYTES:
         raise ApiError(413, "too_large", f"at most {MAX_BIDDERS_BYTES:,} bytes of bidders")
+    disclosure, logged = disclosure_for(request, purpose)
     try:
         rows = read_bidders(bidders)
-        body = write_rows(reg.checks.check_rows(rows, domain))
+        body = write_rows(reg.checks.check_rows(rows, domain, disclosure))
     except UnknownDomain as exc:
         raise ApiError(422, "unknown_domain", str(exc)) from None
     except ValueError as exc:
         raise ApiError(422, "bad_file", str(exc)) from None
+    if logged:
+        _log_reads(reg, request, disclosure.shown, purpose, f"in {domain} (a file of bidders)")
     headers = {"Content-Disposition": f'attachment; filename="checks-{domain}.csv"'}
     return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
 
@@ -316,8 +361,7 @@ def own_entries(
     """Every list entry of the organisation, proposals and ended ones included, newest first (for the
     organisation itself)."""
     reg = _registry(request)
-    org = reg.organisation(code)
-    auth.own_organisation(request, org.code)
+    org = reg.own_file(request, code)
     with reg.engine.connect() as conn:
         rows = repo.of_organisation(conn, org.id)
     return Page.of(rows, page, per_page, OwnEntryOut.model_validate)

@@ -195,15 +195,13 @@ def add_process_routes(app: FastAPI, get_registry: Callable[[], Any]) -> None:
     ) -> Page[dict[str, Any]]:
         """Every notice to the organisation, newest first (for the organisation itself)."""
         service = process(reg)
-        org = reg.organisation(code)
-        auth.own_organisation(request, org.code)
+        org = reg.own_file(request, code)
         with reg.engine.connect() as conn:
             items = [service.notice_body(conn, n) for n in notices.inbox(conn, org.id)]
         return Page.of(items, page, per_page)
 
     def of_organisation(reg: Any, request: Request, code: str, table: Any) -> list[Any]:
-        org = reg.organisation(code)
-        auth.own_organisation(request, org.code)
+        org = reg.own_file(request, code)
         with reg.engine.connect() as conn:
             return repo.of_organisation(conn, table, org.id)
 

@@ -91,8 +91,7 @@ def organisation_reads(
     """Who read the organisation's non-public records, for which purpose and when, newest first: for the
     organisation itself, the auditor and the operator."""
     reg = _registry(request)
-    org = reg.organisation(code)
-    auth.own_organisation(request, org.code)
+    org = reg.own_file(request, code)
     with reg.engine.connect() as conn:
         total, rows = queries.reads(conn, org.id, page, per_page)
     return Page(items=[read_out(r) for r in rows], total=total, page=page, per_page=per_page)

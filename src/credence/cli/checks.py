@@ -1,4 +1,9 @@
-"""`credence check` (one organisation, or a file of bidders) and `credence measures ...`."""
+"""`credence check` (one organisation, or a file of bidders) and `credence measures ...`.
+
+`credence check` answers as the public does: whoever runs it on the machine is not a public body reading
+for a stated purpose, and its answers (a bidders file above all) are handed on. So a sole proprietor (USCC
+prefix 92), whose file is never public, is `undisclosed`, whether the registry holds it or not, as on the
+API without a purpose; a department reads it through the API with its token and a purpose, logged."""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from credence.cli.context import app_context, check_rules_file, console, fail
 from credence.cli.output import FORMAT, Format, add_row, print_listing, print_table
 from credence.identity import SubjectError
 from credence.measures.catalog import load_measures
-from credence.measures.checks import UnknownDomain, read_bidders, write_rows
+from credence.measures.checks import UNDISCLOSED, UnknownDomain, read_bidders, write_rows
 
 measures_app = typer.Typer(help="The incentive and discipline measures catalog.", no_args_is_help=True)
 
@@ -26,7 +31,8 @@ def check(
     as_json: bool = typer.Option(False, "--json", help="Print one organisation's answer as JSON."),
 ) -> None:
     """Is an organisation eligible in a domain? eligible, restricted or fast_track, with each measure in
-    force, its legal basis, until when and how to remedy it. Only the organisation named is looked at."""
+    force, its legal basis, until when and how to remedy it. Only the organisation named is looked at.
+    The answer is the public's: a sole proprietor (USCC prefix 92, never public) is undisclosed."""
     if (subject is None) == (file is None):
         raise fail("give an organisation or --file, not both")
     checks = app_context(ctx).checks()
@@ -51,10 +57,17 @@ def check(
     if as_json:
         console.print(json.dumps(found.to_json(), ensure_ascii=False), highlight=False, markup=False)
         return
-    name = found.organisation.name if found.organisation is not None else "not in the registry"
+    if not found.disclosed:
+        name = "a sole proprietor"
+    else:
+        name = found.organisation.name if found.organisation is not None else "not in the registry"
     console.print(
-        f"{found.subject} ({name}) in {domain} as of {found.as_of}: {found.result}", highlight=False
+        f"{found.subject} ({name}) in {domain} as of {found.as_of}: {found.result}",
+        highlight=False,
+        markup=False,
     )
+    if not found.disclosed:
+        console.print(f"{UNDISCLOSED[0].upper()}{UNDISCLOSED[1:]}.", highlight=False, markup=False)
     if found.applied:
         table = Table("measure", "effect", "legal basis", "because", "until", "remedy")
         for a in found.applied:

@@ -2,13 +2,18 @@
 what legal basis, until when, and how to remedy them. Measures are not stored: they follow, at the moment
 of the check, from the organisation's own public list entries and its own grade, so a repair, a cure, an
 expiry or a re-rating lifts them in the same transaction that changes their trigger. Nothing is looked up
-for parents, subsidiaries, officers or anyone else: only the organisation named."""
+for parents, subsidiaries, officers or anyone else: only the organisation named.
+
+A sole proprietor's file (USCC prefix 92) is never public. A check of one is answered `undisclosed`, without
+looking it up, unless the caller's Disclosure allows its code (a public body reading for a purpose, or the
+organisation itself): so whoever may not see it gets the same answer whether the registry holds the code or
+not. The Disclosure keeps the sole proprietors it was shown, for the edge to log the reads."""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -18,7 +23,7 @@ from sqlalchemy import Connection, Engine
 from credence.catalog import Catalog
 from credence.catalog.model import ListKind
 from credence.clock import Clock, today
-from credence.identity import IdentifierError, SubjectRefused, resolve_subject
+from credence.identity import IdentifierError, SubjectId, SubjectRefused, resolve_subject
 from credence.lists import repository as lists_repo
 from credence.lists.config import Lists
 from credence.measures.catalog import DOMAINS, Measure, Measures
@@ -27,7 +32,12 @@ from credence.rating.service import RatingService
 from credence.records.validation import spreadsheet_csv
 from credence.settings import Settings
 
-RESULTS = ("eligible", "restricted", "fast_track")
+RESULTS = ("eligible", "restricted", "fast_track", "undisclosed")
+NOT_HELD = "not in the registry: no record, no measure"
+UNDISCLOSED = (
+    "not disclosed: a sole proprietor's file (USCC prefix 92) is never public, whether the registry holds "
+    "it or not; a public body reads this check through the API, with its token and a stated purpose"
+)
 CSV_COLUMNS = (
     "line",
     "subject_id",
@@ -43,6 +53,16 @@ CSV_COLUMNS = (
 
 class UnknownDomain(ValueError):
     pass
+
+
+class Disclosure:
+    """Whom a check answers: `allows(code)` says whether it may see the answer about a sole proprietor with
+    that code (whose file is never public); `shown` keeps each sole proprietor's organisations row whose
+    answer it was given, for the access log. The default allows nobody: the public answer."""
+
+    def __init__(self, allows: Callable[[str], bool] | None = None) -> None:
+        self.allows = allows or (lambda code: False)
+        self.shown: list[Any] = []
 
 
 @dataclass(frozen=True)
@@ -80,6 +100,7 @@ class Check:
     result: str = "eligible"
     organisation: Any | None = None  # the organisations row, None when the registry holds none
     applied: list[Applied] = field(default_factory=list)
+    disclosed: bool = True  # False: a sole proprietor's check for someone who may not see it (undisclosed)
 
     def to_json(self) -> dict[str, Any]:
         org = self.organisation
@@ -89,7 +110,7 @@ class Check:
             "as_of": self.as_of.isoformat(),
             "result": self.result,
             "organisation": None if org is None else {"identifier": org.code, "name": org.name},
-            "known": org is not None,
+            "known": (org is not None) if self.disclosed else None,
             "measures": [a.to_json() for a in self.applied],
         }
 
@@ -116,27 +137,30 @@ class CheckService:
     def today(self) -> date:
         return today(self.clock, self.settings.timezone)
 
-    def check(self, subject: str, domain: str) -> Check:
-        """Raises UnknownDomain, or IdentifierError / SubjectRefused for a subject that is not an
-        organisation's identifier."""
+    def check(self, subject: str, domain: str, disclosure: Disclosure | None = None) -> Check:
+        """The check as the public sees it, or as `disclosure` allows. Raises UnknownDomain, or
+        IdentifierError / SubjectRefused for a subject that is not an organisation's identifier."""
         self._domain(domain)
         on = self.today()
-        code = resolve_subject(subject, today=on).code
+        resolved = resolve_subject(subject, today=on)
         with self.engine.connect() as conn:
-            return self._check(conn, code, domain, on)
+            return self._check(conn, resolved, domain, on, disclosure or Disclosure())
 
-    def check_rows(self, rows: Iterable[dict[str, str]], domain: str) -> Iterator[dict[str, str]]:
-        """One output row per bidder row (a `subject_id` column), in order; a bad identifier is reported
-        on its line and does not stop the others."""
+    def check_rows(
+        self, rows: Iterable[dict[str, str]], domain: str, disclosure: Disclosure | None = None
+    ) -> Iterator[dict[str, str]]:
+        """One output row per bidder row (a `subject_id` column), in order, as the public sees it or as
+        `disclosure` allows; a bad identifier is reported on its line and does not stop the others."""
         self._domain(domain)
         on = self.today()
+        disclosure = disclosure or Disclosure()
         with self.engine.connect() as conn:
             for line, values in enumerate(rows, start=2):
                 given = (values.get("subject_id") or "").strip()
                 out = dict.fromkeys(CSV_COLUMNS, "")
                 out.update(line=str(line), subject_id=given)
                 try:
-                    found = self._check(conn, resolve_subject(given, today=on).code, domain, on)
+                    found = self._check(conn, resolve_subject(given, today=on), domain, on, disclosure)
                 except (IdentifierError, SubjectRefused) as exc:
                     if exc.reason == "natural_person":
                         out["subject_id"] = ""  # a person's number is not repeated in the answer
@@ -149,17 +173,30 @@ class CheckService:
                 out["until"] = "; ".join(a.until.isoformat() for a in found.applied)
                 out["legal_basis"] = "; ".join(str(a.measure.legal_basis) for a in found.applied)
                 out["remedy"] = " | ".join(a.remedy for a in found.applied)
-                if found.organisation is None:
-                    out["error"] = "not in the registry: no record, no measure"
+                if not found.disclosed:
+                    out["error"] = UNDISCLOSED
+                elif found.organisation is None:
+                    out["error"] = NOT_HELD
                 yield out
 
     def _domain(self, domain: str) -> None:
         if domain not in DOMAINS:
             raise UnknownDomain(f"domain '{domain}' is not one of {', '.join(DOMAINS)}")
 
-    def _check(self, conn: Connection, code: str, domain: str, on: date) -> Check:
-        check = Check(code, domain, on)
-        organisation = rating_repo.find_organisation(conn, code)
+    def _check(
+        self, conn: Connection, subject: SubjectId, domain: str, on: date, disclosure: Disclosure
+    ) -> Check:
+        check = Check(subject.code, domain, on)
+        if subject.never_public and not disclosure.allows(subject.code):
+            # Not looked up: the same answer whether the registry holds this sole proprietor or not.
+            check.result, check.disclosed = "undisclosed", False
+            return check
+        organisation = rating_repo.find_organisation(conn, subject.code)
+        if organisation is not None and organisation.never_public:
+            if not disclosure.allows(subject.code):
+                check.result, check.disclosed = "undisclosed", False
+                return check
+            disclosure.shown.append(organisation)
         check.organisation = organisation
         if organisation is None:
             return check

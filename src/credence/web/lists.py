@@ -1,5 +1,9 @@
 """The public list pages and the eligibility check page (one organisation, or a CSV of bidders uploaded
-by a procurement officer and returned with a line per bidder). Each page has a JSON twin in the API."""
+by a procurement officer and returned with a line per bidder). Each page has a JSON twin in the API.
+
+The page answers as the public sees it: a sole proprietor (USCC prefix 92, never public) is undisclosed,
+whoever asks, except to the organisation itself. A department reads a sole proprietor's check for a stated
+purpose through the API (GET /api/v1/checks?purpose=...), where each read is logged."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from credence.api.app import Registry
+from credence.api.lists import disclosure_for
 from credence.catalog.model import ListKind
 from credence.identity import SubjectError
 from credence.lists import exports
@@ -76,7 +81,8 @@ def add_list_pages(app: FastAPI, registry: Registry) -> None:
         found, error, twin = None, None, None
         if subject.strip():
             try:
-                found = registry.checks.check(subject.strip(), domain).to_json()
+                own, _ = disclosure_for(request, None)  # the organisation itself sees its own
+                found = registry.checks.check(subject.strip(), domain, own).to_json()
                 twin = f"/api/v1/checks?subject={quote(subject.strip())}&domain={quote(domain)}"
             except UnknownDomain as exc:
                 error = str(exc)
@@ -110,7 +116,8 @@ def add_list_pages(app: FastAPI, registry: Registry) -> None:
                 text = data.decode("utf-8-sig")
             except UnicodeDecodeError as exc:
                 raise ValueError(f"the file is not UTF-8 text (byte {exc.start + 1})") from None
-            body = write_rows(registry.checks.check_rows(read_bidders(text), domain))
+            own, _ = disclosure_for(request, None)
+            body = write_rows(registry.checks.check_rows(read_bidders(text), domain, own))
         except (UnknownDomain, ValueError) as exc:
             return page(
                 request,
