@@ -242,7 +242,8 @@ def main() -> None:
             checkpoints.make_checkpoint(conn, signer, AT)
         began = time.perf_counter()
         with engine.connect() as conn:
-            found = verify(conn, signer.verifier_key(), signer.origin)
+            # The events are synthetic (no records stored): the log alone is verified, not the records.
+            found = verify(conn, signer.verifier_key(), signer.origin, records=False)
         seconds = time.perf_counter() - began
         assert found.ok, found.problem
         results["verify"] = {

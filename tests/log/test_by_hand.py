@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+from old_leaves import append_v1
 from sqlalchemy import Engine, insert, update
 
 from credence.api.app import create_app
@@ -74,6 +75,7 @@ class Registry:
     engine: Engine
     signer: LogSigner
     script: Path
+    leaves: int  # the version of the leaves of entries 0 to 3
 
     @property
     def key(self) -> str:
@@ -103,30 +105,36 @@ class Registry:
         )
 
 
-@pytest.fixture(params=sorted(KEYS))
+@pytest.fixture(
+    params=[("key with +", 2), ("key without +", 2), ("key with +", 1)],
+    ids=["key with +", "key without +", "version-1 leaf"],
+)
 def registry(
     request: pytest.FixtureRequest, engine: Engine, settings: Settings, clock: FixedClock, tmp_path: Path
 ) -> Iterator[Registry]:
-    private_key = KEYS[request.param]
+    """The log's first four entries, entry 1 among them, have leaves of the version of the parameter (1:
+    appended before migration 0011); the rest have version-2 leaves."""
+    name, first_leaves = request.param
+    private_key = KEYS[name]
     signer = LogSigner(ORIGIN, private_key)
-    assert ("+" in signer.verifier_key().split("+", 2)[2]) == (request.param == "key with +")
+    assert ("+" in signer.verifier_key().split("+", 2)[2]) == (name == "key with +")
     pem = tmp_path / "log-key.pem"
     pem.write_bytes(private_key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()))
     n = 0
     for count in (4, SIZE - 4):
         events = [
-            store.Event("record.published", f"record:{i}", {"record": i}, public=i % 3 != 0)
+            store.Event("list.step", f"list_entry:{i}", {"step": i}, public=i % 3 != 0)
             for i in range(n, n + count)
         ]
         with engine.begin() as conn:
-            store.append(conn, events, AT)
+            (append_v1 if n == 0 and first_leaves == 1 else store.append)(conn, events, AT)
             checkpoints.make_checkpoint(conn, signer, AT)
         n += count
     served = settings.model_copy(update={"log_key_path": pem, "log_origin": ORIGIN})
     with serving(create_app(served, clock)) as url:
         script = tmp_path / "verify.py"
         script.write_text(pointed_at(published_script(), f"{url}/api/v1", signer.verifier_key()), "utf-8")
-        yield Registry(url, engine, signer, script)
+        yield Registry(url, engine, signer, script, first_leaves)
 
 
 def sign(text: str, name: str, private_key: Ed25519PrivateKey) -> str:
@@ -230,11 +238,24 @@ def test_a_forged_checkpoint_fails(registry: Registry, forgery: str) -> None:
 
 def test_an_entry_whose_content_was_changed_fails(registry: Registry) -> None:
     with registry.engine.begin() as conn:
-        conn.execute(update(LogEntry).where(LogEntry.idx == 1).values(content='{"record":100}'))
+        conn.execute(update(LogEntry).where(LogEntry.idx == 1).values(content='{"step":100}'))
     assert_fails(registry, "entry 1: its content does not match its commitment")
 
 
 def test_an_entry_whose_kind_was_changed_fails_its_inclusion_proof(registry: Registry) -> None:
     with registry.engine.begin() as conn:
-        conn.execute(update(LogEntry).where(LogEntry.idx == 1).values(kind="record.withdrawn"))
+        conn.execute(update(LogEntry).where(LogEntry.idx == 1).values(kind="list.delisted"))
+    assert_fails(registry, f"entry 1 is not in the log of {SIZE} entries that the checkpoint signs")
+
+
+def test_an_entry_whose_public_flag_or_ref_was_changed_fails(registry: Registry) -> None:
+    """What an entry is about and whether it is public are in its version-2 leaf (a version-1 leaf does
+    not commit to them: migration 0011 sealed them, which `credence log verify` checks from the store)."""
+    if registry.leaves == 1:
+        pytest.skip("a version-1 leaf does not commit to an entry's public flag or ref")
+    with registry.engine.begin() as conn:
+        conn.execute(update(LogEntry).where(LogEntry.idx == 1).values(ref="list_entry:100"))
+    assert_fails(registry, "entry 1: its content does not match its commitment")
+    with registry.engine.begin() as conn:
+        conn.execute(update(LogEntry).where(LogEntry.idx == 1).values(ref="list_entry:1", public=False))
     assert_fails(registry, f"entry 1 is not in the log of {SIZE} entries that the checkpoint signs")

@@ -1,5 +1,6 @@
 """Every decision the registry takes is appended to the transparency log, in the transaction that takes it:
-records submitted, corrected, published, withdrawn, reinstated, ended and expired; objections and repairs;
+records submitted, corrected, published, withdrawn, reinstated, ended, repaired and expired; objections and
+repairs;
 list entries and the measures they bring; commitments; grades and the measures they bring; the policy and
 catalog in force. Only what anyone may already read is public. A step that fails appends nothing."""
 
@@ -296,7 +297,7 @@ def test_withdrawal_reinstatement_and_repair(process, engine, tmp_path) -> None:
         "SAMR", "XZCF-2026-0003", evidence="fine paid", commitment="We will comply.", applied_by=ORG
     )
     process.decide_repair(repair.id, department="SAMR", approve=True, actor=SAMR, reason="paid")
-    applied, decided, *rest = logged(engine, start)
+    applied, decided, repaired, *rest = logged(engine, start)
     assert (applied.kind, applied.ref, applied.public, applied.content["decide_by"]) == (
         "repair.applied",
         f"repair:{repair.id}",
@@ -304,6 +305,14 @@ def test_withdrawal_reinstatement_and_repair(process, engine, tmp_path) -> None:
         "2026-11-30",
     )
     assert (decided.kind, decided.public, decided.content["state"]) == ("repair.decided", True, "approved")
+    # Its change of state is logged under the record too, as every other one (whoever follows the record).
+    record = stored(engine, "XZCF-2026-0003")
+    assert (repaired.kind, repaired.ref, repaired.public, repaired.content) == (
+        "record.repaired",
+        f"record:{record.id}",
+        True,
+        {"department": "SAMR", "source_record_id": "XZCF-2026-0003", "version": 1, "repair_id": repair.id},
+    )
     assert [(e.kind, e.content.get("to")) for e in rest] == [("rating.changed", "B"), ("measure.lifted", "B")]
 
 

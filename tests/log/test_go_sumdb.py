@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+from old_leaves import append_v1
 from sqlalchemy import Engine, insert, update
 
 from credence.api.app import create_app
@@ -72,18 +73,19 @@ def goverify(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def registry(engine: Engine, settings: Settings, clock: FixedClock, tmp_path: Path) -> Iterator[str]:
-    """A served log of 81 entries (a third of them not public) under six checkpoints."""
+    """A served log of 81 entries (a third of them not public) under six checkpoints; the first three have
+    version-1 leaves, as appended before migration 0011."""
     pem = tmp_path / "log-key.pem"
     pem.write_bytes(KEY.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()))
     signer = LogSigner(ORIGIN, KEY)
     n = 0
     for count in BATCHES:
         events = [
-            store.Event("record.published", f"record:{i}", {"record": i, "fine": i * 100}, public=i % 3 != 0)
+            store.Event("list.step", f"list_entry:{i}", {"step": i, "fine": i * 100}, public=i % 3 != 0)
             for i in range(n, n + count)
         ]
         with engine.begin() as conn:
-            store.append(conn, events, AT)
+            (append_v1 if n < 3 else store.append)(conn, events, AT)  # entries 0..2: version-1 leaves
             checkpoints.make_checkpoint(conn, signer, AT)
         n += count
     served = settings.model_copy(update={"log_key_path": pem, "log_origin": ORIGIN})
@@ -134,11 +136,23 @@ def test_go_sumdb_refuses_a_forged_checkpoint(
     assert done.stderr == f"goverify: checkpoint does not verify: {refusal}\n"  # note.Open's words
 
 
-def test_go_sumdb_refuses_an_entry_that_was_changed(goverify: Path, registry: str, engine: Engine) -> None:
-    with engine.begin() as conn:
-        conn.execute(update(LogEntry).where(LogEntry.idx == 30).values(kind="record.withdrawn"))
+@pytest.mark.parametrize(
+    ("values", "refusal"),
+    [
+        (
+            {"kind": "list.delisted"},
+            "its leaf hash is not that of its index, kind, time, public flag and commitment",
+        ),
+        ({"public": True}, "its leaf hash is not that of its index, kind, time, public flag and commitment"),
+        ({"ref": "list_entry:999"}, "its content does not match its commitment"),
+    ],
+    ids=["kind", "public", "ref"],
+)
+def test_go_sumdb_refuses_an_entry_that_was_changed(
+    goverify: Path, registry: str, engine: Engine, values: dict[str, object], refusal: str
+) -> None:
+    with engine.begin() as conn:  # entry 30 is not public; entry 31 is
+        conn.execute(update(LogEntry).where(LogEntry.idx == (31 if "ref" in values else 30)).values(**values))
     done = verify(goverify, registry)
     assert (done.returncode, done.stdout) == (1, "")
-    assert done.stderr == (
-        "goverify: entry 30: its leaf hash is not that of its index, kind, time and commitment\n"
-    )
+    assert done.stderr == f"goverify: entry {31 if 'ref' in values else 30}: {refusal}\n"

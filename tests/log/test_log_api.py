@@ -132,9 +132,11 @@ def test_a_public_entry_shows_its_content_and_salt_which_give_its_commitment(
     assert entry["public"] and entry["ref"] == "record:4" and entry["organisation"] == f"uscc:{USCC_A}"
     assert entry["content"] == '{"fine":"50000","record":4}' and entry["at"] == "2026-11-25T09:30:00.000000Z"
     salt, commitment = bytes.fromhex(entry["salt"]), bytes.fromhex(entry["commitment"])
-    assert hashlib.sha256(salt + entry["content"].encode()).digest() == commitment
+    about = f"record:4\nuscc:{USCC_A}\n".encode()  # what it is about is committed too (leaf version 2)
+    assert hashlib.sha256(salt + about + entry["content"].encode()).digest() == commitment
     at = datetime.strptime(entry["at"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
-    assert store.entry_leaf_hash(4, entry["kind"], at, commitment).hex() == entry["leaf_hash"]
+    assert entry["leaf_version"] == 2
+    assert store.entry_leaf_hash(4, entry["kind"], at, commitment, True).hex() == entry["leaf_hash"]
 
 
 def test_an_entry_that_is_not_public_shows_nothing_of_what_it_is_about(

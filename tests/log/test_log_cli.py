@@ -32,7 +32,7 @@ def grow(engine: Engine, count: int, start: int = 0) -> None:
         store.append(
             conn,
             [
-                store.Event("record.published", f"record:{n}", {"record": n}, public=n % 2 == 0)
+                store.Event("list.step", f"list_entry:{n}", {"step": n}, public=n % 2 == 0)
                 for n in range(start, start + count)
             ],
             AT,
@@ -106,14 +106,14 @@ def test_checkpoint_verify_and_show(cli: Cli, engine: Engine, keyed: str) -> Non
     assert as_json["ok"] is True and as_json["entries"] == 25 and as_json["problem"] is None
     shown = cli("log", "show", "4")
     assert shown.exit_code == 0
-    assert "entry 4: record.published at 2026-11-25 09:30:00.000000 UTC" in shown.stdout
-    assert 'content     {"record":4}' in shown.stdout
+    assert "entry 4: list.step at 2026-11-25 09:30:00.000000 UTC" in shown.stdout
+    assert 'content     {"step":4}' in shown.stdout
     assert (
         "in checkpoint #2 (size 20, root " in shown.stdout
         and "inclusion proof of 5 hashes verifies" in shown.stdout
     )
     hidden = cli("log", "show", "5")
-    assert "not public" in hidden.stdout and '{"record":5}' not in hidden.stdout
+    assert "not public" in hidden.stdout and '{"step":5}' not in hidden.stdout
     late = cli("log", "show", "22")
     assert late.exit_code == 0 and "not yet in a checkpoint (the latest, #2, signs 20 entries)" in late.stdout
     proof = json.loads(cli("log", "show", "4", "--json").stdout)["proof"]
@@ -126,10 +126,10 @@ def test_verify_fails_naming_the_first_bad_index(cli: Cli, engine: Engine, keyed
     grow(engine, 30)
     assert cli("log", "checkpoint").exit_code == 0
     with engine.begin() as conn:
-        conn.execute(update(LogEntry).where(LogEntry.idx == 17).values(content='{"record":1}'))
+        conn.execute(update(LogEntry).where(LogEntry.idx == 17).values(content='{"step":1}'))
     failed = cli("log", "verify")
     assert failed.exit_code == 1
-    assert "entry 17: its content does not match its commitment" in failed.output
+    assert "entry 17: its ref, organisation or content do not match its commitment" in failed.output
     as_json = json.loads(cli("log", "verify", "--json").stdout)
     assert as_json["ok"] is False and as_json["problem"].startswith("entry 17: ")
 

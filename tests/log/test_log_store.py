@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.serialization import (
     NoEncryption,
     PrivateFormat,
 )
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Engine, delete, func, insert, select
 
 from credence.clock import FixedClock
 from credence.log import checkpoint, checkpoints, feed, merkle, proofs, store
@@ -31,7 +31,7 @@ from credence.log.keys import (
     signer_for,
 )
 from credence.settings import Settings
-from credence.store.models import LogCheckpoint, LogEntry, LogHead, LogNode
+from credence.store.models import LogCheckpoint, LogEntry, LogHead, LogNode, Organisation
 
 AT = datetime(2026, 11, 25, 9, 30, 0, 123456, tzinfo=UTC)
 ORIGIN = "credence.test/log"
@@ -73,22 +73,60 @@ def test_appends_take_the_next_indices_in_order(engine: Engine) -> None:
 
 
 def test_an_entry_commits_to_its_content_with_a_salt_and_its_leaf_to_index_kind_time(engine: Engine) -> None:
+    """Version-2 leaves: the commitment covers what the entry is about (ref and organisation) and its
+    content; the leaf, its index, kind, time, public flag and commitment."""
     with engine.begin() as conn:
-        store.append(conn, [store.Event("record.published", "record:7", {"b": 2, "a": "名"})], AT)
+        store.append(
+            conn, [store.Event("record.published", "record:7", {"b": 2, "a": "名"}, public=True)], AT
+        )
     with engine.connect() as conn:
         row = conn.execute(select(LogEntry)).one()
     assert row.content == '{"a":"名","b":2}'  # canonical: sorted keys, no spaces, UTF-8
     assert len(row.salt) == 16
-    assert bytes(row.commitment) == hashlib.sha256(bytes(row.salt) + row.content.encode()).digest()
-    data = store.leaf_data(0, "record.published", AT, bytes(row.commitment))
+    assert (
+        bytes(row.commitment)
+        == hashlib.sha256(bytes(row.salt) + b"record:7\n\n" + row.content.encode()).digest()
+    )
+    data = store.leaf_data(0, "record.published", AT, bytes(row.commitment), True)
     assert data == (
-        b"credence-log-entry/v1\n0\nrecord.published\n2026-11-25T09:30:00.123456Z\n"
+        b"credence-log-entry/v2\n0\nrecord.published\n2026-11-25T09:30:00.123456Z\n1\n"
         + bytes(row.commitment).hex().encode()
         + b"\n"
     )
     assert bytes(row.leaf_hash) == hashlib.sha256(b"\x00" + data).digest()
     assert f"\n{AT.strftime(feed.LEAF_TIME)}\n".encode() in data  # the time as the API shows it
     assert row.at == AT  # the instant comes back exactly, microseconds and all
+    # A version-1 leaf (entries from before migration 0011): no public flag, the content alone committed.
+    assert store.leaf_data(0, "record.published", AT, bytes(32), True, version=1) == (
+        b"credence-log-entry/v1\n0\nrecord.published\n2026-11-25T09:30:00.123456Z\n"
+        + bytes(32).hex().encode()
+        + b"\n"
+    )
+
+
+def test_an_entry_about_an_organisation_whose_records_are_never_public_is_not_public(engine: Engine) -> None:
+    with engine.begin() as conn:
+        sole = conn.execute(
+            insert(Organisation)
+            .values(
+                key="uscc:92110100MA01X2Y3XX",
+                scheme="uscc",
+                code="92110100MA01X2Y3XX",
+                name="个体户",
+                never_public=True,
+                created_at=AT,
+            )
+            .returning(Organisation.id)
+        ).scalar_one()
+        store.append(conn, [store.Event("record.published", "record:1", {"a": 1}, sole, public=True)], AT)
+    with engine.connect() as conn:
+        row = conn.execute(select(LogEntry)).one()
+    assert row.public is False
+    about = b"record:1\nuscc:92110100MA01X2Y3XX\n"
+    assert bytes(row.commitment) == hashlib.sha256(bytes(row.salt) + about + row.content.encode()).digest()
+    assert bytes(row.leaf_hash) == store.entry_leaf_hash(
+        0, "record.published", AT, bytes(row.commitment), False
+    )
 
 
 def test_two_equal_contents_get_different_commitments(engine: Engine) -> None:

@@ -34,9 +34,9 @@ KEY = SIGNER.verifier_key()
 
 
 def event(n: int, public: bool = True) -> store.Event:
-    return store.Event(
-        "record.published", f"record:{n}", {"record": n, "summary": f"event {n}"}, public=public
-    )
+    """An event about a list entry: the log alone is verified here (events about records would need the
+    records in the store, tests/log/test_store_proved.py)."""
+    return store.Event("list.step", f"list_entry:{n}", {"step": n, "summary": f"event {n}"}, public=public)
 
 
 def grow(engine: Engine, batches: list[int], signer: LogSigner = SIGNER, start: int = 0) -> None:
@@ -90,22 +90,27 @@ def test_an_empty_log_verifies(engine: Engine) -> None:
 
 def test_a_changed_content_fails_naming_its_index(log: Engine) -> None:
     with log.begin() as conn:
-        conn.execute(update(LogEntry).where(LogEntry.idx == 41).values(content='{"record":41,"summary":"x"}'))
+        conn.execute(update(LogEntry).where(LogEntry.idx == 41).values(content='{"step":41,"summary":"x"}'))
     found = check(log)
     assert not found.ok
-    assert (
-        found.problem == "entry 41: its content does not match its commitment (SHA-256 of salt and content)"
+    assert found.problem == (
+        "entry 41: its ref, organisation or content do not match its commitment "
+        "(SHA-256 of salt, ref, organisation and content)"
     )
 
 
 def test_a_changed_kind_or_time_fails_naming_its_index(log: Engine) -> None:
     with log.begin() as conn:
-        conn.execute(update(LogEntry).where(LogEntry.idx == 7).values(kind="record.withdrawn"))
-    assert check(log).problem == "entry 7: its leaf hash does not match its index, kind, time and commitment"
+        conn.execute(update(LogEntry).where(LogEntry.idx == 7).values(kind="list.delisted"))
+    assert check(log).problem == (
+        "entry 7: its leaf hash does not match its index, kind, time, public flag and commitment"
+    )
     with log.begin() as conn:
-        conn.execute(update(LogEntry).where(LogEntry.idx == 7).values(kind="record.published"))
+        conn.execute(update(LogEntry).where(LogEntry.idx == 7).values(kind="list.step"))
         conn.execute(update(LogEntry).where(LogEntry.idx == 63).values(at=datetime(2026, 1, 1, tzinfo=UTC)))
-    assert check(log).problem == "entry 63: its leaf hash does not match its index, kind, time and commitment"
+    assert check(log).problem == (
+        "entry 63: its leaf hash does not match its index, kind, time, public flag and commitment"
+    )
 
 
 def test_the_first_problem_is_named_when_there_are_several(log: Engine) -> None:
@@ -118,10 +123,12 @@ def test_the_first_problem_is_named_when_there_are_several(log: Engine) -> None:
 def rewrite(engine: Engine, index: int, content: str) -> None:
     """Change an entry and everything stored about it consistently: its salt, commitment and leaf hash."""
     salt = bytes(16)
-    committed = store.commitment(salt, content.encode())
     with engine.begin() as conn:
-        row = conn.execute(select(LogEntry.kind, LogEntry.at).where(LogEntry.idx == index)).one()
-        leaf = store.entry_leaf_hash(index, row.kind, row.at, committed)
+        row = conn.execute(
+            select(LogEntry.kind, LogEntry.at, LogEntry.ref, LogEntry.public).where(LogEntry.idx == index)
+        ).one()
+        committed = store.commitment(salt, content.encode(), store.about(row.ref, None))
+        leaf = store.entry_leaf_hash(index, row.kind, row.at, committed, row.public)
         conn.execute(
             update(LogEntry)
             .where(LogEntry.idx == index)
@@ -130,7 +137,7 @@ def rewrite(engine: Engine, index: int, content: str) -> None:
 
 
 def test_a_consistently_rewritten_entry_fails_at_its_subtree(log: Engine) -> None:
-    rewrite(log, 41, '{"record":41,"summary":"nothing happened"}')
+    rewrite(log, 41, '{"step":41,"summary":"nothing happened"}')
     assert check(log).problem == (  # the smallest stored subtree holding entry 41
         "entries 32..47: the stored hash of their subtree (level 4) does not match these entries"
     )
@@ -139,7 +146,7 @@ def test_a_consistently_rewritten_entry_fails_at_its_subtree(log: Engine) -> Non
 def test_a_rewritten_entry_with_its_subtrees_and_head_fails_at_the_checkpoints(log: Engine) -> None:
     """Rewriting everything the store holds still leaves the signed checkpoints, which name the first
     size whose root changed."""
-    rewrite(log, 40, '{"record":40,"summary":"nothing happened"}')
+    rewrite(log, 40, '{"step":40,"summary":"nothing happened"}')
     with log.begin() as conn:
         leaves = [bytes(h) for h in conn.execute(select(LogEntry.leaf_hash).order_by(LogEntry.idx)).scalars()]
         conn.execute(delete(LogNode))
@@ -383,12 +390,13 @@ def test_a_fork_between_checkpoints_fails_naming_the_checkpoint(
 def test_a_changed_public_entry_fails_from_outside(remote: tuple[str, LogSigner], engine: Engine) -> None:
     url, signer = remote
     with engine.begin() as conn:
-        conn.execute(update(LogEntry).where(LogEntry.idx == 50).values(content='{"record":50}'))
+        conn.execute(update(LogEntry).where(LogEntry.idx == 50).values(content='{"step":50}'))
     found = verify_remote(url, signer.verifier_key(), None, sample=100)
-    assert (
-        found.problem == "entry 50: its content does not match its commitment (SHA-256 of salt and content)"
+    assert found.problem == (
+        "entry 50: its ref, organisation or content do not match its commitment "
+        "(SHA-256 of salt, ref, organisation and content)"
     )
-    rewrite(engine, 50, '{"record":50}')
+    rewrite(engine, 50, '{"step":50}')
     found = verify_remote(url, signer.verifier_key(), None, sample=100)
     # The proofs of entries 48..63 are built from their leaves (subtrees under 16 leaves are not stored),
     # so the changed leaf 50 breaks the first of them.

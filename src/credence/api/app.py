@@ -100,11 +100,18 @@ class ProfileOut(OrganisationOut):
     what_would_change: list[str]
 
 
+RecordLog = log.RecordLogOut
+
+
 class RecordOut(BaseModel):
     department: str
     source_record_id: str
     category: str
     category_title: str
+    subject: str = Field(description="The organisation's key, such as uscc:91110000600037341L.")
+    subject_name: str = Field(description="The organisation's name as the record gives it.")
+    subject_alt_name: str | None
+    subject_country: str | None = Field(description="The country the record's content hash covers.")
     severity: str | None
     decided_on: date
     status: str
@@ -112,12 +119,19 @@ class RecordOut(BaseModel):
     amount: str | None
     currency: str | None
     summary: str | None
+    effective_until: date | None
+    until_kind: str | None = Field(description="date, permanent or open_ended.")
     published_until: date
     version: int
     under_objection: bool = Field(description="An objection to the record awaits the department's answer.")
     publicity: str = Field(
         description="Who may see it: public (everyone), shared (public bodies, for a purpose), private "
         "(the organisation)."
+    )
+    log: RecordLog | None = Field(
+        description="The transparency-log entry that committed to this version's content, its salt and its "
+        "inclusion proof: the SHA-256 of the fields joined by U+001F is the entry's content_hash "
+        "(docs/log-verification.md). Null for a record stored before the log."
     )
 
 
@@ -258,10 +272,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                     conn, reg.catalog, org.id, reg.today(), page, per_page, publicities
                 )
                 contested = process_repo.under_objection(conn, [r.id for r in rows])
+                proved = queries.record_proofs(conn, rows)
             if logged:  # kept and committed before the answer leaves: no shared record without its entry
                 what = f"records of {org.key} (public and shared), page {page}"
                 reg.reads.record(principal, org.id, str(purpose), what)
-        items = [_record_out(reg, r, r.id in contested) for r in rows]
+        items = [_record_out(reg, r, r.id in contested, org, proved.get(r.id)) for r in rows]
         return Page(items=items, total=total, page=page, per_page=per_page)
 
     @app.get("/api/v1/organisations/{code}/history", response_model=Page[HistoryOut], tags=["organisations"])
@@ -447,17 +462,23 @@ def public_record(reg: Registry, department: str, source_record_id: str) -> tupl
             )
         record, org, batch = found
         contested = bool(process_repo.under_objection(conn, [record.id]))
+        proved = queries.record_proofs(conn, [record]).get(record.id)
     received = record.received_at.strftime("%Y-%m-%d %H:%M UTC")
     provenance = f"{batch.file_name}, line {record.line}, received {received}"
-    return _record_out(reg, record, contested), org, provenance
+    return _record_out(reg, record, contested, org, proved), org, provenance
 
 
-def _record_out(reg: Registry, r: Any, under_objection: bool) -> RecordOut:
+def _record_out(reg: Registry, r: Any, under_objection: bool, org: Any, proved: Any) -> RecordOut:
+    """A record as served: its fields, its subject's as its content hash covers them, and its log proof."""
     return RecordOut(
         department=r.department,
         source_record_id=r.source_record_id,
         category=r.category,
         category_title=reg.catalog.categories[r.category].title,
+        subject=org.key,
+        subject_name=r.subject_name,
+        subject_alt_name=r.subject_alt_name,
+        subject_country=queries.subject_country(r, org, proved),
         severity=r.severity,
         decided_on=r.decided_on,
         status=r.status,
@@ -465,10 +486,13 @@ def _record_out(reg: Registry, r: Any, under_objection: bool) -> RecordOut:
         amount=r.amount,
         currency=r.currency,
         summary=r.summary,
+        effective_until=r.effective_until,
+        until_kind=r.until_kind,
         published_until=queries.published_until(reg.catalog, r),
         version=r.current_version,
         under_objection=under_objection,
         publicity=reg.catalog.categories[r.category].publicity.value,
+        log=log.record_log_out(proved),
     )
 
 

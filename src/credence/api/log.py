@@ -1,11 +1,12 @@
 """The transparency log and the change feed in the API: checkpoints, entries, proofs, /changes and acks.
 
 What a verifier needs is public: the latest signed checkpoint and every earlier one, the verifier key, any
-entry (its content only when public), and inclusion and consistency proofs. Binary values (hashes, salts,
-proof nodes) are lower-case hex everywhere in JSON; only the checkpoint note itself carries the root in
-base64, as its format (C2SP tlog-checkpoint) requires. Signing a checkpoint on demand and the list of
-consumers are for the operator; any token holder acknowledges the feed, as its token's name (the rules:
-credence.api.rules).
+entry (its content only when public), the public entries about a record, and inclusion and consistency
+proofs; every record the API serves carries the entry that logged its content (RecordLogOut). Binary
+values (hashes, salts, proof nodes) are lower-case hex everywhere in JSON; only the checkpoint note itself
+carries the root in base64, as its format (C2SP tlog-checkpoint) requires. Signing a checkpoint on demand
+and the list of consumers are for the operator; any token holder acknowledges the feed, as its token's
+name (the rules: credence.api.rules).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from sqlalchemy import Connection
 
 from credence.api import auth
 from credence.api.shapes import ApiError, Page, StrictIn
-from credence.log import checkpoints, feed, proofs, store
+from credence.log import checkpoints, feed, proofs, records, store
 from credence.log.keys import LogKeyError, LogSigner, signer_for
 
 if TYPE_CHECKING:
@@ -47,11 +48,31 @@ class EntryOut(BaseModel):
     at: str = Field(description="When, in UTC with microseconds, exactly as the leaf holds it.")
     commitment: str = Field(description="SHA-256(salt || content), hex.")
     leaf_hash: str = Field(description="The RFC 9162 leaf hash of the entry, hex.")
+    leaf_version: int = Field(
+        description="The version of its leaf: 2 (index, kind, time, public flag and commitment to ref, "
+        "organisation and content), or 1 for entries from before migration 0011 (no public flag, and a "
+        "commitment to the content alone)."
+    )
     public: bool = Field(description="Whether what follows may be shown; null below when not.")
     ref: str | None = Field(description="What the event is about, such as record:123.")
     organisation: str | None = Field(description="The organisation's key, such as uscc:9111….")
     content: str | None = Field(description="The content as canonical JSON; null when not public or erased.")
     salt: str | None = Field(description="The 16-byte salt, hex; null when not public or erased.")
+
+
+class RecordLogOut(BaseModel):
+    """What proves a served record is the one logged: the entry that committed to its current version's
+    content (shown with its content and salt), and that entry's inclusion proof in the latest checkpoint."""
+
+    entry: EntryOut = Field(
+        description="The latest entry that logged this version's content hash (record.published, "
+        "record.submitted or record.corrected), with its content and salt."
+    )
+    size: int | None = Field(
+        description="The size of the latest checkpoint, which the proof is against; null while none covers "
+        "the entry (ask /log/proofs/inclusion once one does)."
+    )
+    proof: list[str] | None = Field(description="RFC 9162 inclusion proof of the entry in that tree, hex.")
 
 
 class ChangesOut(BaseModel):
@@ -115,12 +136,20 @@ def entry_out(change: feed.Change) -> EntryOut:
         at=change.at.astimezone(UTC).strftime(feed.LEAF_TIME),
         commitment=change.commitment.hex(),
         leaf_hash=change.leaf_hash.hex(),
+        leaf_version=change.leaf_version,
         public=change.public,
         ref=change.ref,
         organisation=change.organisation,
         content=change.content,
         salt=change.salt.hex() if change.salt is not None else None,
     )
+
+
+def record_log_out(proved: records.Proved | None) -> RecordLogOut | None:
+    if proved is None:
+        return None
+    proof = [p.hex() for p in proved.proof] if proved.proof is not None else None
+    return RecordLogOut(entry=entry_out(proved.entry), size=proved.size, proof=proof)
 
 
 @router.get("/api/v1/log/checkpoint", response_class=PlainTextResponse)
@@ -232,11 +261,25 @@ def changes(
     request: Request,
     after: Annotated[int, Query(ge=-1, le=MAX_INDEX, description="Read entries after this index.")] = -1,
     limit: Annotated[int, Query(ge=1, le=feed.MAX_LIMIT)] = 100,
+    ref: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=200,
+            description="Only the public entries about this, such as record:123 (what a mirror of one "
+            "record follows).",
+        ),
+    ] = None,
 ) -> ChangesOut:
     """The change feed: the log's entries after index `after`, in order. Read on from `next`; a consumer
-    that stops resumes where it left off. Public entries carry what they are about and their content."""
+    that stops resumes where it left off. Public entries carry what they are about and their content.
+    With `ref`, only the public entries about it."""
     with _registry(request).engine.connect() as conn:
-        found, size = feed.changes(conn, after, limit)
+        if ref is None:
+            found, size = feed.changes(conn, after, limit)
+        else:
+            found = feed.about(conn, [ref], after=after, limit=limit, public=True)
+            size = store.head(conn).size
     items = [entry_out(c) for c in found]
     return ChangesOut(items=items, next=items[-1].index if items else after, size=size)
 

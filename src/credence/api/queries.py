@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import date, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, func, or_, select
 
 from credence.catalog import Catalog, Severity
+from credence.log import records as logged
 from credence.store.models import AccessRead, Organisation, RatingRow, Record
 
 organisations = cast(Table, Organisation.__table__)
@@ -161,3 +162,16 @@ def reads(conn: Connection, organisation_id: int | None, page: int, per_page: in
         .offset((page - 1) * per_page)
     )
     return total, list(rows)
+
+
+def record_proofs(conn: Connection, rows: Sequence[Any]) -> dict[int, logged.Proved]:
+    """For each record served (records rows), the log entry that committed to its current content, with
+    its content, salt and inclusion proof (three queries for a page)."""
+    return logged.proved(conn, rows)
+
+
+def subject_country(record: Any, org: Any, proved: logged.Proved | None) -> str | None:
+    """The subject's country that the record's logged content hash covers (the organisation's, unless
+    the record was submitted with another: then that one, so a verifier recomputes the hash from what is
+    served)."""
+    return logged.served_country(record, org.key, org.country, proved)

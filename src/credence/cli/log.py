@@ -63,16 +63,28 @@ def verify(
         help="With --remote: remember the latest checkpoint here; next time, require the log to extend it.",
     ),
     sample: int = typer.Option(32, "--sample", min=0, help="With --remote: how many entries to prove."),
+    records: int = typer.Option(
+        8, "--records", min=0, help="With --remote: how many records to check against the log, at random."
+    ),
+    record: list[str] = typer.Option(
+        [],
+        "--record",
+        help="With --remote: also check this record (DEPARTMENT/SOURCE_ID, or its log ref, record:N).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the outcome as JSON."),
 ) -> None:
-    """Verify the log: every entry, subtree and checkpoint re-derived from the store; or with --remote, a
-    running registry's checkpoints, their consistency and a sample of entries through its API. Exit 0 when
-    it verifies, 1 at the first problem (named), 2 for unusable arguments or an unreachable server."""
+    """Verify the log: every entry, subtree and checkpoint re-derived from the store, and every stored
+    record against what the log says of it; or with --remote, a running registry's checkpoints, their
+    consistency, a sample of entries and of records through its API. Exit 0 when it verifies, 1 when it
+    does not (the first problem of the log, or every record that differs, named), 2 for unusable
+    arguments or an unreachable server."""
     if remote is not None:
-        _verify_remote(remote, key, state, sample, as_json)
+        _verify_remote(remote, key, state, sample, records, record, as_json)
         return
     if state is not None:
         raise fail("--state goes with --remote: it remembers what a remote verification accepted")
+    if record:
+        raise fail("--record goes with --remote: it checks a record as the registry serves it")
     app_ = app_context(ctx)
     engine = app_.engine  # the store first: without one there is nothing to verify
     key_text = _key_text(key) if key is not None else _signer(app_).verifier_key()
@@ -96,6 +108,8 @@ def verify(
             origin,
             progress=lambda done, total: progress.update(task, completed=done, total=total),
         )
+    sealed = f"; {found.v1:,} with version-1 leaves, {found.sealed:,} of them sealed" if found.v1 else ""
+    erased = f" ({found.records_erased:,} with content erased)" if found.records_erased else ""
     _outcome(
         found.ok,
         as_json,
@@ -106,17 +120,23 @@ def verify(
             "erased": found.erased,
             "nodes": found.nodes,
             "checkpoints": found.checkpoints,
-            "root": found.root.hex() if found.ok else None,
+            "root": found.root.hex() if found.problem is None else None,
             "problem": found.problem,
+            "v1_entries": found.v1,
+            "sealed": found.sealed,
+            "records": found.records if found.reconciled else None,
+            "record_problems": found.record_problems,
         },
         lambda: (
-            f"the log verifies: {found.entries:,} entries ({found.erased:,} with content erased), "
+            f"the log verifies: {found.entries:,} entries ({found.erased:,} with content erased{sealed}), "
             f"{found.nodes:,} stored {'subtree' if found.nodes == 1 else 'subtrees'}, "
             f"{found.checkpoints:,} checkpoints; "
-            f"root {found.root.hex()} at size {found.size:,}"
+            f"root {found.root.hex()} at size {found.size:,}; "
+            f"the store matches it: {found.records:,} records{erased}"
         ),
         "the log does not verify:",
         found.problem,
+        found.record_problems,
     )
 
 
@@ -127,31 +147,56 @@ def _outcome(
     verifies: Callable[[], str],
     fails: str,
     problem: str | None,
+    record_problems: list[str] | None = None,
 ) -> None:
     """Print a verification's outcome (JSON; or a line on stdout when it verifies, and `fails` with the
-    problem on stderr when it does not) and exit 1 when it does not."""
+    problem on stderr when it does not, then each record that differs from the log) and exit 1 when it
+    does not."""
     if as_json:
         console.print_json(json.dumps(data))
     elif ok:
         console.print(verifies(), highlight=False)
     if not ok:
         if not as_json:
-            errors.print(f"[bold red]{fails}[/] {problem}", highlight=False)
+            if problem is not None:
+                errors.print(f"[bold red]{fails}[/] {problem}", highlight=False)
+            if record_problems:
+                count = len(record_problems)
+                errors.print(
+                    f"[bold red]the store does not match the log:[/] {count:,} "
+                    f"{'record differs' if count == 1 else 'records differ'} from what the log says of them",
+                    highlight=False,
+                )
+                for line in record_problems:
+                    errors.print(f"  {line}", highlight=False, markup=False)
         raise typer.Exit(1)
 
 
-def _verify_remote(url: str, key: str | None, state: Path | None, sample: int, as_json: bool) -> None:
+def _verify_remote(
+    url: str,
+    key: str | None,
+    state: Path | None,
+    sample: int,
+    records: int,
+    named: list[str],
+    as_json: bool,
+) -> None:
     from credence.log.remote import RemoteError, verify_remote
 
     if key is None:
         raise fail("--remote needs --key: the log's verifier key, from a source you trust (not that server)")
+    for name in named:
+        if not name.startswith("record:") and "/" not in name:
+            raise fail(f"--record {name}: give DEPARTMENT/SOURCE_ID, or the record's log ref (record:N)")
     key_text = _key_text(key)
     waiting = errors.status(f"verifying {url}") if errors.is_terminal and not as_json else nullcontext()
     try:
         with waiting:
-            found = verify_remote(url, key_text, state, sample)
+            found = verify_remote(url, key_text, state, sample, records=records, named=named)
     except RemoteError as exc:
         raise fail(str(exc)) from None
+    for note in found.notes:
+        errors.print(note, highlight=False, markup=False)
     remembered = (
         f"; it extends the checkpoint remembered in {state} (size {found.remembered:,})"
         if found.remembered is not None
@@ -170,13 +215,17 @@ def _verify_remote(url: str, key: str | None, state: Path | None, sample: int, a
             "entries_proved": found.sampled,
             "public_entries_checked": found.public,
             "remembered_size": found.remembered,
+            "records_checked": found.records,
+            "records_served": found.served,
+            "notes": found.notes,
             "problem": found.problem,
         },
         lambda: (
             f"{url}: the log verifies: {found.checkpoints:,} checkpoint signatures, {found.proofs:,} "
             f"consistency proofs, {found.sampled:,} entries proved in the latest checkpoint "
             f"(size {found.size:,}, root {found.root.hex()}), {found.public:,} of them public with their "
-            f"content checked{remembered}"
+            f"content checked; {found.records:,} records checked against their public entries, "
+            f"{found.served:,} of them served with the content the log has{remembered}"
         ),
         f"{url}: the log does not verify:",
         found.problem,

@@ -2,19 +2,21 @@
 consumer acknowledged having applied.
 
 The feed is the log itself, read from an index on, so it is ordered, resumable and the same sequence
-everywhere. Every entry shows its index, kind, time, commitment and leaf hash (the leaf hash is computed
-from the other four and tells nothing more); only a public entry also shows what it is about and its
-content with the salt, so anyone can check the content against the commitment. Nothing of an entry that
-is not public leaks, nor of any organisation whose records are never public.
+everywhere. Every entry shows its index, kind, time, commitment, whether it is public, its leaf hash and
+its leaf's version (the leaf hash follows from the others and tells nothing more); only a public entry
+also shows what it is about and its content with the salt, so anyone can check them against the
+commitment. Nothing of an entry that is not public leaks, nor of any organisation whose records are never
+public.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from credence.log import store
@@ -34,6 +36,7 @@ class Change:
     commitment: bytes
     leaf_hash: bytes
     public: bool
+    leaf_version: int = store.LEAF_VERSION  # 1 for entries appended before migration 0011
     ref: str | None = None
     organisation: str | None = None  # the organisation's key, e.g. uscc:91110000600037341L
     content: str | None = None  # canonical JSON; None once erased
@@ -62,29 +65,61 @@ class AckRefused(ValueError):
         self.field = field
 
 
+_ENTRIES = select(
+    LogEntry.idx,
+    LogEntry.kind,
+    LogEntry.at,
+    LogEntry.commitment,
+    LogEntry.leaf_hash,
+    LogEntry.public,
+    LogEntry.ref,
+    LogEntry.content,
+    LogEntry.salt,
+    Organisation.key,
+    Organisation.never_public,
+).outerjoin(Organisation, Organisation.id == LogEntry.organisation_id)
+
+
 def changes(conn: Connection, after: int, limit: int) -> tuple[list[Change], int]:
     """Up to `limit` entries with an index above `after`, in order, and the log's size."""
     size = store.head(conn).size
     rows = conn.execute(
-        select(
-            LogEntry.idx,
-            LogEntry.kind,
-            LogEntry.at,
-            LogEntry.commitment,
-            LogEntry.leaf_hash,
-            LogEntry.public,
-            LogEntry.ref,
-            LogEntry.content,
-            LogEntry.salt,
-            Organisation.key,
-            Organisation.never_public,
-        )
-        .outerjoin(Organisation, Organisation.id == LogEntry.organisation_id)
-        .where(LogEntry.idx > after, LogEntry.idx < size)
+        _ENTRIES.where(LogEntry.idx > after, LogEntry.idx < size)
         .order_by(LogEntry.idx)
         .limit(min(limit, MAX_LIMIT))
     ).all()
     return [_change(r) for r in rows], size
+
+
+def about(
+    conn: Connection,
+    refs: Collection[str],
+    *,
+    kinds: Collection[str] | None = None,
+    after: int = -1,
+    limit: int | None = None,
+    reveal: bool = False,
+    public: bool = False,
+) -> list[Change]:
+    """The entries about these refs (such as record:17), in index order, of these kinds when given (by the
+    index on ref); only the public ones when `public`. As the feed shows them; with `reveal`, with what
+    they are about, their content and salt whatever their publicity, for a caller who may see the record
+    they concern."""
+    if not refs:
+        return []
+    size = store.head(conn).size
+    query = _ENTRIES.where(LogEntry.ref.in_(sorted(set(refs))), LogEntry.idx > after, LogEntry.idx < size)
+    if kinds is not None:
+        query = query.where(LogEntry.kind.in_(sorted(kinds)))
+    if public:
+        query = query.where(
+            LogEntry.public.is_(True),
+            or_(Organisation.never_public.is_(None), Organisation.never_public.is_(False)),
+        )
+    query = query.order_by(LogEntry.idx)
+    if limit is not None:
+        query = query.limit(limit)
+    return [_change(r, reveal=reveal) for r in conn.execute(query)]
 
 
 def entry(conn: Connection, index: int) -> Change | None:
@@ -93,17 +128,25 @@ def entry(conn: Connection, index: int) -> Change | None:
     return found[0] if found and found[0].index == index else None
 
 
-def _change(row: Any) -> Change:
+def _change(row: Any, *, reveal: bool = False) -> Change:
     shown = bool(row.public) and not row.never_public
+    committed, leaf = bytes(row.commitment), bytes(row.leaf_hash)
+    # The version of the leaf, as the entry's own leaf hash says. An entry changed in the store matches
+    # neither: it is given as version 1 when its commitment is a version-1 one, else as version 2 (either
+    # way a verifier finds that it does not match).
+    version = store.leaf_version(row.idx, row.kind, row.at, committed, bool(row.public), leaf)
+    if version is None and row.content is not None and row.salt is not None:
+        version = 1 if store.commitment(bytes(row.salt), row.content.encode()) == committed else None
     common: dict[str, Any] = {
         "index": row.idx,
         "kind": row.kind,
         "at": row.at,
-        "commitment": bytes(row.commitment),
-        "leaf_hash": bytes(row.leaf_hash),
+        "commitment": committed,
+        "leaf_hash": leaf,
         "public": shown,
+        "leaf_version": version or store.LEAF_VERSION,
     }
-    if not shown:
+    if not shown and not reveal:
         return Change(**common)
     erased = row.content is None or row.salt is None
     return Change(

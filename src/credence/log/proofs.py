@@ -10,7 +10,7 @@ same `merkle` computation; a stored subtree that were missing would be computed 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, MutableMapping
+from collections.abc import Callable, Collection, Iterator, MutableMapping
 from typing import Any
 
 from sqlalchemy import Connection
@@ -113,6 +113,17 @@ def inclusion_proof(conn: Connection, index: int, size: int) -> list[bytes]:
     proof = _batched(conn, lambda leaf, cache: merkle.inclusion_proof(leaf, index, size, cache=cache))
     assert isinstance(proof, list)
     return proof
+
+
+def inclusion_proofs(conn: Connection, indices: Collection[int], size: int) -> dict[int, list[bytes]]:
+    """PATH(index, D[size]) of each index below `size`, all from the same two queries (a page of records
+    served with their proofs)."""
+    wanted = sorted({i for i in indices if 0 <= i < size})
+    found = _batched(
+        conn, lambda leaf, cache: [merkle.inclusion_proof(leaf, i, size, cache=cache) for i in wanted]
+    )
+    assert isinstance(found, list)
+    return dict(zip(wanted, found, strict=True))
 
 
 def consistency_proof(conn: Connection, old_size: int, size: int) -> list[bytes]:

@@ -9,9 +9,13 @@ Only the subtrees of 2**NODE_LEVEL leaves or more are stored: a proof computes t
 most 2**NODE_LEVEL - 1 leaves, read in one range, and the log keeps an eighth of the rows it would keep
 with every subtree (each a row as wide as an entry's hashes, written as the entries are).
 
-Each entry's leaf commits to its index, kind and time and to a salted commitment to its content
-(SHA-256(salt || canonical JSON)): the content stays in the store and may later be erased (repair, expiry)
-while the leaf still proves the event happened; without the salt nobody can confirm a guess of it.
+Each entry's leaf (version 2) commits to its index, kind, time and whether it is public, and to a salted
+commitment to what it is about and its content (SHA-256(salt || ref \n organisation \n || canonical
+JSON)): the content stays in the store and may later be erased (repair, expiry) while the leaf still
+proves the event happened; without the salt nobody can confirm a guess of it. Entries appended before
+migration 0011 have version-1 leaves, which commit to the index, kind, time and SHA-256(salt || content)
+only; they verify as they always did, and the migration sealed their public flags, refs and organisations
+in one entry (kind log.sealed) with a version-2 leaf. An entry's version is the one its leaf hash matches.
 """
 
 from __future__ import annotations
@@ -29,9 +33,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from credence.log import merkle
 from credence.store.db import Same, bulk_insert, bulk_insert_columns
-from credence.store.models import LogEntry, LogHead, LogNode
+from credence.store.models import LogEntry, LogHead, LogNode, Organisation
 
-LEAF_PREFIX = b"credence-log-entry/v1\n"
+LEAF_PREFIX = b"credence-log-entry/v2\n"
+LEAF_PREFIX_V1 = b"credence-log-entry/v1\n"  # entries appended before migration 0011
+LEAF_VERSION = 2
 HEAD_ID = 1
 NODE_LEVEL = 4  # the smallest subtree stored has 2**NODE_LEVEL leaves
 
@@ -44,6 +50,7 @@ EVENT_KINDS: dict[str, str] = {
     "record.reinstated": "a withdrawn record was reinstated",
     "record.ended": "a record ended (its list entry expired, was cured or removed)",
     "record.expired": "a record left its publication period",
+    "record.repaired": "a record was repaired: its publication and use ended",
     "objection.filed": "an objection was filed",
     "objection.extended": "an objection's answer period was extended on new information",
     "objection.answered": "an objection was answered, or lapsed",
@@ -65,6 +72,8 @@ EVENT_KINDS: dict[str, str] = {
     "screening.changed": "the store was screened again under new catalog or screening rules",
     "refusal.prohibited_ground": "a department's submission was refused on a prohibited ground",
     "access.read": "a public body read an organisation's non-public data, for a stated purpose",
+    "log.sealed": "the log moved to version-2 leaves; what the version-1 entries before it do not commit to "
+    "(each one's public flag, ref and organisation) is sealed here (migration 0011)",
 }
 
 
@@ -99,14 +108,31 @@ def canonical(content: Mapping[str, Any]) -> bytes:
     return orjson.dumps(content, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str)
 
 
-def commitment(salt: bytes, content: bytes) -> bytes:
-    return hashlib.sha256(salt + content).digest()
+def about(ref: str, organisation: str | None) -> bytes:
+    """What an entry is about, as its version-2 commitment covers it: its ref and its organisation's key
+    (empty for none), each ending in a newline."""
+    return f"{ref}\n{organisation or ''}\n".encode()
 
 
-def leaf_data(index: int, kind: str, at: datetime | str, commitment_: bytes) -> bytes:
-    """What a leaf is the RFC 9162 hash of: the entry's index, kind, UTC time and commitment."""
+def commitment(salt: bytes, content: bytes, about_: bytes = b"") -> bytes:
+    """SHA-256(salt || about || content): version 2 with `about` (ref and organisation), version 1 without."""
+    return hashlib.sha256(salt + about_ + content).digest()
+
+
+def leaf_data(
+    index: int,
+    kind: str,
+    at: datetime | str,
+    commitment_: bytes,
+    public: bool = False,
+    version: int = LEAF_VERSION,
+) -> bytes:
+    """What a leaf is the RFC 9162 hash of: the entry's index, kind, UTC time, whether it is public (1 or
+    0) and commitment; a version-1 leaf has no public flag."""
     stamp = at if isinstance(at, str) else time_stamp(at)
-    return LEAF_PREFIX + f"{index}\n{kind}\n{stamp}\n{commitment_.hex()}\n".encode()
+    if version == 1:
+        return LEAF_PREFIX_V1 + f"{index}\n{kind}\n{stamp}\n{commitment_.hex()}\n".encode()
+    return LEAF_PREFIX + f"{index}\n{kind}\n{stamp}\n{int(public)}\n{commitment_.hex()}\n".encode()
 
 
 def time_stamp(at: datetime) -> str:
@@ -114,8 +140,35 @@ def time_stamp(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def entry_leaf_hash(index: int, kind: str, at: datetime | str, commitment_: bytes) -> bytes:
-    return merkle.leaf_hash(leaf_data(index, kind, at, commitment_))
+def entry_leaf_hash(
+    index: int,
+    kind: str,
+    at: datetime | str,
+    commitment_: bytes,
+    public: bool = False,
+    version: int = LEAF_VERSION,
+) -> bytes:
+    return merkle.leaf_hash(leaf_data(index, kind, at, commitment_, public, version))
+
+
+def leaf_version(
+    index: int,
+    kind: str,
+    at: datetime | str,
+    commitment_: bytes,
+    public: bool,
+    leaf: bytes,
+    first: int = LEAF_VERSION,
+) -> int | None:
+    """The version of the leaf hash `leaf`, given what the entry says: 2 or 1, or None when it is neither
+    (the entry or its public flag was changed). A version-2 leaf cannot pass for version 1, nor the other
+    way round: the prefixes differ, and the leaf is what the tree and its checkpoints commit to. `first`
+    is the version tried first (a run of entries has one version)."""
+    stamp = at if isinstance(at, str) else time_stamp(at)
+    for version in (first, 3 - first):
+        if entry_leaf_hash(index, kind, stamp, commitment_, public, version) == leaf:
+            return version
+    return None
 
 
 def fold(frontier: Sequence[bytes]) -> bytes:
@@ -176,6 +229,7 @@ def append(conn: Connection, events: Sequence[Event], at: datetime) -> range:
             raise UnknownEventKind(f"unknown log event kind '{event.kind}'")
     if not events:
         return range(0)
+    organisations = _organisations(conn, {e.organisation_id for e in events if e.organisation_id is not None})
     current = head(conn, lock=True)
     start = current.size
     frontier = current.frontier
@@ -185,6 +239,7 @@ def append(conn: Connection, events: Sequence[Event], at: datetime) -> range:
     salts = os.urandom(16 * n)
     contents: list[str] = []
     salt_column: list[bytes] = []
+    public_column: list[bool] = []
     commitments: list[bytes] = []
     leaves: list[bytes] = []
     nodes: list[tuple[int, int, bytes]] = []
@@ -192,10 +247,14 @@ def append(conn: Connection, events: Sequence[Event], at: datetime) -> range:
         index = start + offset
         content = canonical(event.content)
         salt = salts[16 * offset : 16 * offset + 16]
-        committed = commitment(salt, content)
-        leaf = entry_leaf_hash(index, event.kind, stamp, committed)
+        key, never_public = organisations.get(event.organisation_id, _NO_ORGANISATION)
+        # Nothing about an organisation whose records are never public is public, whatever the caller says.
+        public = event.public and not never_public
+        committed = commitment(salt, content, about(event.ref, key))
+        leaf = entry_leaf_hash(index, event.kind, stamp, committed, public)
         contents.append(content.decode())
         salt_column.append(salt)
+        public_column.append(public)
         commitments.append(committed)
         leaves.append(leaf)
         nodes.extend(push_stored(frontier, index, leaf))
@@ -208,7 +267,7 @@ def append(conn: Connection, events: Sequence[Event], at: datetime) -> range:
             "at": Same(at),
             "ref": [e.ref for e in events],
             "organisation_id": [e.organisation_id for e in events],
-            "public": [e.public for e in events],
+            "public": public_column,
             "content": contents,
             "salt": salt_column,
             "commitment": commitments,
@@ -219,6 +278,25 @@ def append(conn: Connection, events: Sequence[Event], at: datetime) -> range:
     bulk_insert(conn, LogNode.__table__, ("level", "idx", "hash"), nodes)  # type: ignore[arg-type]
     conn.execute(_MOVE_HEAD, {"size": start + len(events), "frontier": b"".join(frontier), "at": at})
     return range(start, start + len(events))
+
+
+_NO_ORGANISATION: tuple[str | None, bool] = (None, False)
+
+
+def _organisations(conn: Connection, ids: set[int]) -> dict[int | None, tuple[str | None, bool]]:
+    """The key and never_public of each organisation an append names (read in the caller's transaction, so
+    organisations it added are found). Plain SQL to the driver, as credence.log.proofs does: through
+    SQLAlchemy's statement and result layers this read cost a single event's append a quarter more."""
+    found: dict[int | None, tuple[str | None, bool]] = {}
+    wanted = sorted(ids)
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    table = conn.dialect.identifier_preparer.format_table(Organisation.__table__)
+    for first in range(0, len(wanted), 5000):
+        part = wanted[first : first + 5000]
+        sql = f"SELECT id, key, never_public FROM {table} WHERE id IN ({', '.join([mark] * len(part))})"  # noqa: S608
+        for id_, key, never_public in conn.exec_driver_sql(sql, tuple(part)).all():
+            found[id_] = (key, bool(never_public))
+    return found
 
 
 def _ensure_head(conn: Connection) -> None:

@@ -565,9 +565,12 @@ class DueProcess:
         state = REPAIR.next(repair.state, "be approved", f"repair {repair.id}")
         RECORD.next(record.state, "be repaired", f"record '{record.source_record_id}'")
         now = self.clock.now()
+        public = self._public(conn, record)  # as it was: a published record's repair is public
         self._decided(conn, repo.repairs, repair.id, state, actor, reason)
         self._note_repair_decided(conn, repair, record, state, reason)
         records_repo.set_state(conn, record.id, "repaired", now)
+        # Logged under the record too, as its every other change of state, for whoever follows the record.
+        log.note(conn, log.about_record("record.repaired", record, public=public, repair_id=repair.id))
         records_repo.add_event(
             conn,
             record.id,

@@ -396,11 +396,13 @@ class CreditReport(Base):
 
 class LogEntry(Base):
     """One decision event in the transparency log, at its index (from 0, without gaps). The leaf commits
-    to the kind, the time and a salted commitment to the content; the content and salt may later be erased
-    (repair, expiry) while the leaf still proves the event happened."""
+    to the kind, the time, whether it is public and a salted commitment to what it is about (ref and
+    organisation) and its content; the content and salt may later be erased (repair, expiry) while the
+    leaf still proves the event happened. (Entries from before migration 0011 have leaves of version 1,
+    without the public flag, ref and organisation.) Found by kind, and by what it is about."""
 
     __tablename__ = "log_entries"
-    __table_args__ = (Index("ix_log_entries_kind", "kind", "idx"),)
+    __table_args__ = (Index("ix_log_entries_kind", "kind", "idx"), Index("ix_log_entries_ref", "ref", "idx"))
 
     idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     kind: Mapped[str] = mapped_column(String(32))  # e.g. record.submitted, list.listed, rating.changed

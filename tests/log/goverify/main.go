@@ -4,7 +4,7 @@
 //
 // It reads every checkpoint, checks each one's signature under the verifier key and the consistency proof
 // from the one before, then checks every entry of the latest checkpoint: its commitment (when its content
-// is shown), its leaf hash, and its inclusion proof. It prints one line and exits 0, or names the first
+// is shown), its leaf hash (of leaf version 2 or 1, as the entry says), and its inclusion proof. It prints one line and exits 0, or names the first
 // problem and exits 1 (2 for unusable arguments).
 //
 // Built by tests/log/test_go_sumdb.py with GO111MODULE=off GOPATH=/usr/share/gocode (Debian's
@@ -33,13 +33,17 @@ type checkpoint struct {
 }
 
 type entry struct {
-	Index      int64   `json:"index"`
-	Kind       string  `json:"kind"`
-	At         string  `json:"at"`
-	Commitment string  `json:"commitment"`
-	LeafHash   string  `json:"leaf_hash"`
-	Content    *string `json:"content"`
-	Salt       *string `json:"salt"`
+	Index        int64   `json:"index"`
+	Kind         string  `json:"kind"`
+	At           string  `json:"at"`
+	Commitment   string  `json:"commitment"`
+	LeafHash     string  `json:"leaf_hash"`
+	LeafVersion  int     `json:"leaf_version"`
+	Public       bool    `json:"public"`
+	Ref          *string `json:"ref"`
+	Organisation *string `json:"organisation"`
+	Content      *string `json:"content"`
+	Salt         *string `json:"salt"`
 }
 
 var base string
@@ -183,12 +187,26 @@ func main() {
 			if err != nil || len(commitment) != sha256.Size {
 				fail("entry %d: the commitment is not a hex SHA-256 hash", e.Index)
 			}
+			// A version-2 leaf commits to the public flag, and its commitment to the ref and organisation
+			// too; a version-1 leaf (before Credence's migration 0011) to neither.
+			v2 := e.LeafVersion == 2
 			if e.Content != nil && e.Salt != nil {
 				salt, err := hex.DecodeString(*e.Salt)
 				if err != nil {
 					fail("entry %d: the salt is not hex", e.Index)
 				}
-				sum := sha256.Sum256(append(salt, []byte(*e.Content)...))
+				committed := salt
+				if v2 {
+					ref, organisation := "", ""
+					if e.Ref != nil {
+						ref = *e.Ref
+					}
+					if e.Organisation != nil {
+						organisation = *e.Organisation
+					}
+					committed = append(committed, []byte(ref+"\n"+organisation+"\n")...)
+				}
+				sum := sha256.Sum256(append(committed, []byte(*e.Content)...))
 				if !bytes.Equal(sum[:], commitment) {
 					fail("entry %d: its content does not match its commitment", e.Index)
 				}
@@ -196,9 +214,17 @@ func main() {
 			}
 			data := "credence-log-entry/v1\n" + strconv.FormatInt(e.Index, 10) + "\n" + e.Kind + "\n" + e.At +
 				"\n" + hex.EncodeToString(commitment) + "\n"
+			if v2 {
+				flag := "0"
+				if e.Public {
+					flag = "1"
+				}
+				data = "credence-log-entry/v2\n" + strconv.FormatInt(e.Index, 10) + "\n" + e.Kind + "\n" + e.At +
+					"\n" + flag + "\n" + hex.EncodeToString(commitment) + "\n"
+			}
 			leaf := tlog.RecordHash([]byte(data))
 			if hex.EncodeToString(leaf[:]) != e.LeafHash {
-				fail("entry %d: its leaf hash is not that of its index, kind, time and commitment", e.Index)
+				fail("entry %d: its leaf hash is not that of its index, kind, time, public flag and commitment", e.Index)
 			}
 			var body struct {
 				Proof []string `json:"proof"`
