@@ -33,7 +33,7 @@ from credence.settings import Settings
 from credence.store.models import LogEntry, Organisation, Record
 from serving import serving
 
-from helpers import USCC_A, USCC_B, row, write_csv
+from helpers import LEI_A, USCC_A, USCC_B, row, write_csv
 
 ORIGIN = "credence.test/log"
 ACTOR = "SAMR credit office"
@@ -485,3 +485,31 @@ def test_a_changed_ref_or_organisation_is_named_from_outside(
     with registry.begin() as conn:
         conn.execute(update(LogEntry).where(LogEntry.idx == published).values(ref=ref, organisation_id=other))
     assert check_remote(remote, signer, records=0).problem == expected
+
+
+def test_an_lei_record_submitted_with_another_country_than_its_organisation_s_matches(
+    process: Any, engine: Engine, tmp_path: Path, signer: LogSigner, demo: Settings, clock: FixedClock
+) -> None:
+    """The store keeps an organisation's country as first seen; an LEI's later rows may give another, or
+    none. The content hash covers the row's: the record still matches its log, and is served with the
+    country its hash covers."""
+    rows = [
+        row(11, subject_id=LEI_A, subject_name="Example Holdings Ltd", subject_country="GB"),
+        row(12, subject_id=LEI_A, subject_name="Example Holdings Ltd", subject_country="IE"),
+        row(13, subject_id=LEI_A, subject_name="Example Holdings Ltd", subject_country=None),
+    ]
+    process.ingest.ingest_file(write_csv(tmp_path / "lei.csv", rows), "SAMR")
+    for given in rows:
+        process.deliver_record_notice("SAMR", sid(given), actor="clerk", channel="registered mail")
+    sign(engine, signer)
+    found = check(engine, signer)
+    assert found.ok and found.records == 3, found.record_problems
+    with TestClient(create_app(demo, clock), client=("127.0.0.1", 50000)) as client:
+        note = client.get("/api/v1/log/checkpoint").text
+        served = [client.get(f"/api/v1/records/SAMR/{sid(given)}").json() for given in rows]
+    assert [s["subject_country"] for s in served] == ["GB", "IE", None]
+    for record in served:
+        assert_proved(record, note, signer.verifier_key())
+    edit(engine, rows[1], summary="Changed.")
+    problems = check(engine, signer).record_problems
+    assert len(problems) == 1 and problems[0].startswith(f"{label(engine, rows[1])}: its content is not")
