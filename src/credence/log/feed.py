@@ -109,17 +109,19 @@ def about(
         return []
     size = store.head(conn).size
     query = _ENTRIES.where(LogEntry.ref.in_(sorted(set(refs))), LogEntry.idx > after, LogEntry.idx < size)
-    if kinds is not None:
-        query = query.where(LogEntry.kind.in_(sorted(kinds)))
     if public:
         query = query.where(
             LogEntry.public.is_(True),
             or_(Organisation.never_public.is_(None), Organisation.never_public.is_(False)),
         )
     query = query.order_by(LogEntry.idx)
-    if limit is not None:
-        query = query.limit(limit)
-    return [_change(r, reveal=reveal) for r in conn.execute(query)]
+    if kinds is None:
+        query = query if limit is None else query.limit(limit)
+        return [_change(r, reveal=reveal) for r in conn.execute(query)]
+    # The kinds are picked here, not in the query: with them there, SQLite read the index on kind, every
+    # entry of those kinds, instead of the few about these refs (a page of records took 100 ms, not 2).
+    found = [_change(r, reveal=reveal) for r in conn.execute(query) if r.kind in kinds]
+    return found if limit is None else found[:limit]
 
 
 def entry(conn: Connection, index: int) -> Change | None:
