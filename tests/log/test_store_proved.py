@@ -25,6 +25,7 @@ from sqlalchemy import Engine, delete, insert, select, update
 
 from credence.api.app import create_app
 from credence.clock import FixedClock
+from credence.identity import build_uscc
 from credence.log import checkpoint, checkpoints, merkle
 from credence.log.keys import LogSigner, signer_for
 from credence.log.remote import verify_remote
@@ -513,3 +514,23 @@ def test_an_lei_record_submitted_with_another_country_than_its_organisation_s_ma
     edit(engine, rows[1], summary="Changed.")
     problems = check(engine, signer).record_problems
     assert len(problems) == 1 and problems[0].startswith(f"{label(engine, rows[1])}: its content is not")
+
+
+def test_a_sole_proprietor_s_organisation_no_longer_marked_never_public_is_named(
+    process: Any, engine: Engine, tmp_path: Path, signer: LogSigner
+) -> None:
+    """A sole proprietor's records are never public; its organisation's never_public follows from its
+    code (prefix 92), so a store that unmarks it, which would serve the records, does not match."""
+    sole = build_uscc("92", "110100", "MA01X2Y3")
+    given = row(21, subject_id=sole, subject_name="张三烧烤店")
+    process.ingest.ingest_file(write_csv(tmp_path / "sole.csv", [given]), "SAMR")
+    process.deliver_record_notice("SAMR", sid(given), actor="clerk", channel="registered mail")
+    sign(engine, signer)
+    assert check(engine, signer).ok
+    with engine.begin() as conn:
+        unmark = update(Organisation).where(Organisation.key == f"uscc:{sole}").values(never_public=False)
+        conn.execute(unmark)
+    assert check(engine, signer).record_problems == [
+        f"{label(engine, given)}: it is a sole proprietor's (uscc:{sole}), whose records are never public, "
+        "but its organisation is not marked never public"
+    ]

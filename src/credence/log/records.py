@@ -32,6 +32,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Table, select
 
+from credence.identity.kinds import OrgKind, kind_info
 from credence.log import checkpoints, feed, proofs
 from credence.store.models import Organisation, Record
 
@@ -289,6 +290,7 @@ def _stored(conn: Connection) -> Iterator[Any]:
                 _records.c.noticed_at.is_not(None).label("published"),
                 _organisations.c.key.label("subject"),
                 _organisations.c.country.label("country"),
+                _organisations.c.never_public.label("never_public"),
             )
             .outerjoin(_organisations, _organisations.c.id == _records.c.organisation_id)
             .where(_records.c.id > after)
@@ -305,7 +307,7 @@ def _digest(row: Any) -> bytes:
     """The content hash of a row of _stored with its organisation's country: fields_of, unrolled over the
     row's tuple (the common case, read for every record)."""
     (_, _, sid, category, _, _, name, alt, severity, decided, basis, status, amount, currency, summary, until,
-     until_kind, _, subject, country) = row  # fmt: skip
+     until_kind, _, subject, country, _) = row  # fmt: skip
     text = "\x1f".join(
         (
             sid,
@@ -354,13 +356,29 @@ def _compare(replay: Replay, record: Any) -> str | None:
         return "state"
     if bool(flags & _PUBLISHED) != bool(record.published):
         return "publication"
+    if not record.never_public and sole_proprietor(record.subject):
+        return "never public"
     return content
+
+
+def sole_proprietor(key: str | None) -> bool:
+    """Whether an organisation's key is a sole proprietor's (a USCC of kind 92), whose records are never
+    public: its organisation's never_public follows from its code."""
+    if key is None or not key.startswith("uscc:"):
+        return False
+    found = kind_info(key[5:7])
+    return found is not None and found.kind is OrgKind.SOLE_PROPRIETOR
 
 
 def _explain(conn: Connection, record: Any, what: str) -> str:
     """The message for what differs, naming the entries that say otherwise (the record's own entries,
     replayed again by the index on ref)."""
     history = History.of(feed.about(conn, [f"record:{record.id}"], kinds=KINDS, reveal=True))
+    if what == "never public":
+        return (
+            f"it is a sole proprietor's ({record.subject}), whose records are never public, but its "
+            "organisation is not marked never public"
+        )
     if what == "department":
         return f"entry {history.first} logged it from department {history.department}"
     if what == "version":
