@@ -180,3 +180,28 @@ class Settings(BaseSettings):
         ge=1024,
         description="Largest request body accepted; larger requests get 413.",
     )
+    check_rows_per_request: int = Field(
+        default=1000,
+        ge=1,
+        description="Most bidders one file may hold for a caller without a token or a sign-in (a check "
+        "costs the server about 0.7 ms of CPU a bidder); more get 413 too_many_bidders.",
+    )
+    check_rows_rate: str = Field(
+        default="3000/minute",
+        description="Bidders checked per address without a token or a sign-in, in the `limits` notation; "
+        "more get 429 bidders_per_minute with Retry-After.",
+    )
+    check_token_rows_per_request: int = Field(
+        default=20_000,
+        ge=1,
+        description="Most bidders one file may hold with a token or a sign-in.",
+    )
+    check_token_rows_rate: str = Field(
+        default="40000/minute",
+        description="Bidders checked per token or signed-in account, in the `limits` notation.",
+    )
+    report_rate_limit: str = Field(
+        default="10/minute",
+        description="Credit reports issued per token, signed-in account or address; more get 429 with "
+        "Retry-After.",
+    )

@@ -155,6 +155,110 @@ def test_without_a_token_the_limit_is_per_address(limited) -> None:
         assert bad.status_code == 429  # guessing tokens counts against the address too
 
 
+# -- the cost limit on bulk checks ---------------------------------------------------------------------
+
+
+def bidders(rows: int) -> str:
+    return "subject_id\n" + f"{USCC_A}\n" * rows
+
+
+def check_file(client: TestClient, rows: int, headers: dict[str, str] | None = None) -> Any:
+    return client.post(
+        "/api/v1/checks",
+        params={"domain": "public_procurement"},
+        content=bidders(rows),
+        headers={"content-type": "text/csv", **(headers or {})},
+    )
+
+
+def test_anonymous_bulk_checks_have_a_rows_limit_per_file_and_tokens_more(
+    secured: TestClient, credentials
+) -> None:
+    """Issue 13 §6: one anonymous bidders file of 100,000 rows (1.9 MB, under the 2 MB body limit) cost 74 s
+    of the server's CPU. Past 1,000 bidders without a token, 413 too_many_bidders, before any is checked."""
+    huge = check_file(secured, 100_000)
+    assert len(bidders(100_000).encode()) < 2_000_000
+    assert_error(huge, 413, "too_many_bidders", "the file holds 100,000 bidders: at most 1,000 a file")
+    body = huge.json()["error"]
+    assert (
+        "CREDENCE_CHECK_ROWS_PER_REQUEST" in body["message"]
+        and "with a token or a sign-in, 20,000" in (body["message"])
+    )
+    assert body["details"] == [
+        {"where": "bidders", "rows": 100_000, "limit": 1000, "setting": "CREDENCE_CHECK_ROWS_PER_REQUEST"}
+    ]
+    assert_error(check_file(secured, 1001), 413, "too_many_bidders")
+    fits = check_file(secured, 1000)
+    assert fits.status_code == 200 and fits.text.count("\n") == 1001
+    token = credentials[Role.DEPARTMENT].bearer
+    assert check_file(secured, 1001, token).status_code == 200  # a token gets more
+    assert_error(
+        check_file(secured, 20_001, token), 413, "too_many_bidders", "at most 20,000 a file for this token"
+    )
+
+
+@pytest.fixture
+def budget(secured_settings, clock, populated) -> Any:
+    return create_app(
+        secured_settings.model_copy(
+            update={
+                "check_rows_per_request": 10,
+                "check_rows_rate": "25/minute",
+                "check_token_rows_per_request": 40,
+                "check_token_rows_rate": "100/minute",
+            }
+        ),
+        clock,
+    )
+
+
+def test_bidders_checked_per_minute_are_limited_per_address_and_per_token(budget, credentials) -> None:
+    with (
+        TestClient(budget, client=("10.0.0.1", 1)) as first,
+        TestClient(budget, client=("10.0.0.2", 1)) as second,
+    ):
+        assert_error(check_file(first, 11), 413, "too_many_bidders", "at most 10 a file from this address")
+        for _ in range(2):
+            assert check_file(first, 10).status_code == 200
+        refused = check_file(first, 10)
+        assert_error(
+            refused, 429, "bidders_per_minute", "at most 25 bidders a minute checked from this address"
+        )
+        assert "CREDENCE_CHECK_ROWS_RATE" in refused.json()["error"]["message"]
+        assert int(refused.headers["retry-after"]) >= 1
+        assert check_file(first, 5).status_code == 200  # what is left of the minute
+        assert check_file(second, 10).status_code == 200  # another address, its own count
+        token = credentials[Role.ORGANISATION].bearer
+        for _ in range(2):
+            assert check_file(first, 40, token).status_code == 200  # the token's own, larger allowance
+        assert_error(check_file(first, 40, token), 429, "bidders_per_minute", "for this token")
+        assert first.get("/api/v1/health").status_code == 200  # requests are counted apart from bidders
+
+
+def test_the_checks_page_says_the_limits_and_refuses_a_file_over_them(budget) -> None:
+    with TestClient(budget, client=("10.0.0.3", 1)) as client:
+        page = client.get("/checks")
+        assert page.status_code == 200
+        assert (
+            "At most 10 bidders a file and 25 bidders a minute from one address; signed in (or with an API "
+            "token), 40 a file and 100 bidders a minute." in page.text
+        )
+
+        def upload(rows: int) -> Any:
+            files = {"bidders": ("bidders.csv", bidders(rows).encode(), "text/csv")}
+            return client.post("/checks/file", files=files, data={"domain": "public_procurement"})
+
+        over = upload(11)
+        assert (
+            over.status_code == 413
+            and "bidders.csv: the file holds 11 bidders: at most 10 a file" in over.text
+        )
+        assert upload(10).status_code == 200 and upload(10).status_code == 200
+        limited = upload(10)
+        assert limited.status_code == 429 and int(limited.headers["retry-after"]) >= 1
+        assert "at most 25 bidders a minute checked from this address" in limited.text
+
+
 # -- secrets in logs ---------------------------------------------------------------------------------
 
 

@@ -1,4 +1,5 @@
-"""The API fuzzed from its own OpenAPI document: no 5xx, and every 4xx has the error shape."""
+"""The API fuzzed from its own OpenAPI document: no 5xx, and every 4xx has the error shape; on the public
+GET routes, a request the document calls valid is never refused as invalid (400 or 422)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,53 @@ from typing import Any
 
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from credence.api.app import create_app
+from credence.api.rules import RULES
+from credence.identity import KINDS, SubjectError, resolve_subject
+from credence.identity.lei import lei_check_digits
+from credence.identity.subject import refuse_kind
+from credence.identity.uscc import PROVINCES, build_uscc
+
+from helpers import USCC_A, USCC_B
 
 EXAMPLES_PER_OPERATION = 25
+POSITIVE_EXAMPLES = 60
+# What no schema can say, a relation between two parameters: these refusals name it (log-verification.md).
+BETWEEN_PARAMETERS = {
+    ("GET /api/v1/log/proofs/inclusion", "invalid_index"),  # index < size
+    ("GET /api/v1/log/proofs/consistency", "invalid_size"),  # first <= second
+}
+
+
+def _resolves(code: str) -> bool:
+    try:
+        resolve_subject(code)
+    except SubjectError:
+        return False
+    return True
+
+
+def organisation_codes(keys: bool) -> st.SearchStrategy[str]:
+    """The API's string formats, as its descriptions say: organisation-code is a USCC or LEI whose check
+    characters are right, of a kind the registry may hold (no religious body or trade union), in any case;
+    organisation-key (keys) is one of those or a key naming it (uscc:…, lei:…). No JSON schema can say
+    what a check character is."""
+    prefixes = sorted(prefix for prefix, info in KINDS.items() if refuse_kind(info.kind) is None)
+    division = st.tuples(st.sampled_from(sorted(PROVINCES)), st.from_regex(r"\A[0-9]{4}\Z")).map("".join)
+    body = st.from_regex(r"\A[0-9A-HJ-NP-RTUW-Y]{8}\Z")
+    uscc = st.builds(build_uscc, st.sampled_from(prefixes), division, body).filter(_resolves)
+    lei = st.from_regex(r"\A[0-9A-Z]{18}\Z").map(lambda first: first + lei_check_digits(first))
+    codes = st.one_of(st.sampled_from([USCC_A, USCC_B]), uscc, lei, uscc.map(str.lower))
+    if not keys:
+        return codes
+    return st.one_of(codes, uscc.map(lambda c: f"uscc:{c}"), lei.map(lambda c: f"lei:{c}"))
+
+
+schemathesis.openapi.format("organisation-code", organisation_codes(keys=False))
+schemathesis.openapi.format("organisation-key", organisation_codes(keys=True))
 
 
 def from_localhost(app: Any) -> Any:
@@ -70,6 +114,45 @@ def test_with_access_control_no_server_errors_and_one_error_shape(
     operations = [result.ok() for result in schema.get_all_operations()]
     seen = fuzz(operations, 10, {"Authorization": f"Bearer {token}"})
     assert {403, 429} <= seen, seen  # the department is refused what is not its own, then limited
+
+
+def test_schema_valid_requests_to_public_get_routes_are_not_refused_as_invalid(
+    api_settings, clock, populated
+) -> None:
+    """schemathesis's positive data (what the document calls valid), anonymously, on every public GET
+    route: never 400 or 422 (the positive_data_acceptance check). Known organisations come up too."""
+    settings_ = api_settings.model_copy(update={"rate_limit": "1000000/minute"})
+    schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(settings_, clock))
+    operations = [
+        op
+        for op in (result.ok() for result in schema.get_all_operations())
+        if op.method.upper() == "GET" and RULES[("GET", op.path)].public
+    ]
+    assert len(operations) >= 20, [op.label for op in operations]
+    refused: dict[str, list[str]] = {}
+    for operation in operations:
+
+        @given(case=operation.as_strategy())
+        @settings(
+            max_examples=POSITIVE_EXAMPLES,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+        def check(case: schemathesis.Case) -> None:
+            response = case.call()
+            assert response.status_code < 500, f"{case.method} {case.formatted_path}: {response.text}"
+            if response.status_code == 422:
+                if (case.operation.label, response.json()["error"]["code"]) in BETWEEN_PARAMETERS:
+                    return
+            try:
+                case.validate_response(response, checks=[positive_data_acceptance])
+            except BaseExceptionGroup:  # schemathesis's FailureGroup: collected, to report every route
+                where = f"{case.formatted_path} {case.query or ''}"
+                refused.setdefault(case.operation.label, []).append(f"{where}: {response.text[:200]}")
+
+        check()
+    assert not refused, "\n".join(f"{label}: {found[:3]}" for label, found in refused.items())
 
 
 def fuzz(operations: list[Any], examples: int, headers: dict[str, str]) -> set[int]:

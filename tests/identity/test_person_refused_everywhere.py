@@ -160,7 +160,7 @@ def test_web_pages_refuse_resident_ids(client: TestClient, number: str) -> None:
         client.get("/", params={"q": number}),
         client.get("/search/results", params={"q": number}),
         client.get(f"/organisations/{number}"),
-        client.get(f"/organisations/{number}/report.pdf"),
+        client.post(f"/organisations/{number}/report.pdf"),
         client.get("/checks", params={"subject": number, "domain": "public_procurement"}),
     ]
     for page in pages:

@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 from typer.testing import CliRunner
 from weasyprint.urls import FatalURLFetchingError
 
-from credence.api.app import Registry
+from credence.api.app import Registry, create_app
 from credence.api.reports import report_service
 from credence.cli.main import app as cli_app
 from credence.identity import SubjectError
@@ -148,8 +148,8 @@ def test_sole_proprietors_and_unknown_organisations_have_no_report(
     with pytest.raises(SubjectError):
         service_.issue("91110000600037341X")
     assert client.get(f"/organisations/{SOLE_PROPRIETOR}").status_code == 404  # like its profile
-    assert client.get(f"/organisations/{SOLE_PROPRIETOR}/report.pdf").status_code == 404
-    bad = client.get("/organisations/91110000600037341X/report.pdf")
+    assert client.post(f"/organisations/{SOLE_PROPRIETOR}/report.pdf").status_code == 404
+    bad = client.post("/organisations/91110000600037341X/report.pdf")
     assert bad.status_code == 422 and "check character is X, expected L" in bad.text
     assert stored_reports(engine) == 0
 
@@ -195,9 +195,10 @@ def test_the_pdf_fetches_nothing() -> None:
 
 def test_the_site_serves_the_pdf_and_the_verify_pages(client: TestClient) -> None:
     profile = client.get(f"/organisations/{USCC_A}").text
-    assert f'href="/organisations/{USCC_A}/report.pdf"' in profile and "Credit report (PDF)" in profile
+    assert f'<form method="post" action="/organisations/{USCC_A}/report.pdf"' in profile
+    assert "Credit report (PDF)" in profile
     assert 'href="/verify">Verify a report</a>' in profile
-    pdf = client.get(f"/organisations/{USCC_A}/report.pdf")
+    pdf = client.post(f"/organisations/{USCC_A}/report.pdf")
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     assert pdf.headers["content-disposition"] == f'attachment; filename="credit-report-{USCC_A}.pdf"'
     assert pdf.content.startswith(b"%PDF") and NAME_A in pdf_text(pdf.content)
@@ -222,7 +223,7 @@ def test_the_site_serves_the_pdf_and_the_verify_pages(client: TestClient) -> Non
 def test_the_api_verifies_a_code_in_the_one_error_shape(
     client: TestClient, service, engine, tmp_path
 ) -> None:
-    code = client.get(f"/organisations/{USCC_A}/report.pdf").headers["x-verification-code"]
+    code = client.post(f"/organisations/{USCC_A}/report.pdf").headers["x-verification-code"]
     answer = client.get(f"/api/v1/reports/{code.lower()}")
     assert answer.status_code == 200
     body = answer.json()
@@ -242,6 +243,39 @@ def test_the_api_verifies_a_code_in_the_one_error_shape(
     assert error["code"] == "invalid_verification_code" and "character 4" in error["message"]
     assert set(error) == {"status", "code", "message", "details"}
     assert client.get("/api/v1/reports/" + "K" * 65).status_code == 422
+
+
+def test_a_report_is_issued_by_a_post_and_no_get_stores_one(client: TestClient, engine) -> None:
+    """Issue 13 §6: every GET of report.pdf stored a report. Issuing is a POST (the profile's button); a
+    GET or HEAD of the address is 405 naming POST, and stores nothing."""
+    for method in ("GET", "HEAD"):
+        refused = client.request(method, f"/organisations/{USCC_A}/report.pdf")
+        assert refused.status_code == 405 and refused.headers["allow"] == "POST", method
+    assert stored_reports(engine) == 0
+    first = client.post(f"/organisations/{USCC_A}/report.pdf")
+    second = client.post(f"/organisations/{USCC_A}/report.pdf")
+    assert first.status_code == second.status_code == 200 and first.content.startswith(b"%PDF")
+    assert first.headers["x-verification-code"] != second.headers["x-verification-code"]
+    assert stored_reports(engine) == 2  # one a POST
+    verified = client.get(f"/verify/{first.headers['x-verification-code']}")
+    assert verified.status_code == 200 and stored_reports(engine) == 2
+
+
+def test_issuing_reports_has_a_rate_limit_per_address(api_settings, clock, populated, engine) -> None:
+    settings = api_settings.model_copy(update={"report_rate_limit": "2/minute"})
+    app = create_app(settings, clock)
+    with (
+        TestClient(app, client=("10.0.0.5", 1)) as first,
+        TestClient(app, client=("10.0.0.6", 1)) as second,
+    ):
+        for _ in range(2):
+            assert first.post(f"/organisations/{USCC_B}/report.pdf").status_code == 200
+        refused = first.post(f"/organisations/{USCC_B}/report.pdf")
+        assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
+        assert "at most 2 credit reports a minute are issued from this address" in refused.text
+        assert "CREDENCE_REPORT_RATE_LIMIT" in refused.text
+        assert second.post(f"/organisations/{USCC_B}/report.pdf").status_code == 200
+    assert stored_reports(engine) == 3
 
 
 def test_the_command_line_issues_and_verifies(populated, store_url, tmp_path, monkeypatch) -> None:

@@ -4,6 +4,7 @@ Every error has one shape ({"error": {status, code, message, details}}) and ever
 ({items, total, page, per_page}); tests/api holds both, and fuzzes the API from its own OpenAPI document.
 """
 
+import json
 import threading
 from collections import OrderedDict
 from contextlib import nullcontext
@@ -19,9 +20,28 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from credence.access.reads import ReadRecorder
 from credence.api import auth, commitments, figures, lists, log, queries, reads, reports
 from credence.api.auth import LOCAL, authorise
-from credence.api.hardening import BodyLimit, SecurityHeaders
+from credence.api.hardening import (
+    BidderLimits,
+    BodyLimit,
+    HeadAsGet,
+    SecurityHeaders,
+    allowed_methods,
+    method_not_allowed,
+)
 from credence.api.names import NameIndex
-from credence.api.shapes import ERRORS, ApiError, Error, ErrorBody, Page, error_response
+from credence.api.shapes import (
+    CODE_DESCRIPTION,
+    ERRORS,
+    ApiError,
+    Error,
+    ErrorBody,
+    OrganisationKey,
+    Page,
+    SearchText,
+    error_response,
+    invalid_json,
+    not_utf8,
+)
 from credence.catalog import Catalog, load_catalog, screen_from
 from credence.clock import Clock, SystemClock, today
 from credence.demo.divisions import DIVISIONS
@@ -218,23 +238,27 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         dependencies=[Depends(authorise)],  # every route: who acts, and may it (credence.api.rules)
     )
     app.state.registry = registry
+    app.state.bidders = BidderLimits(registry.settings)  # the cost limit on bulk checks
     _handlers(app)
     auth.install(app, registry)
     app.add_middleware(BodyLimit, limit=registry.settings.max_request_bytes)
+    app.add_middleware(HeadAsGet)  # HEAD on every GET route
     app.add_middleware(SecurityHeaders, session_cookie=auth.SIGN_IN_COOKIE)  # outermost: every answer
 
     def get_registry() -> Registry:
         return registry
 
     Reg = Annotated[Registry, Depends(get_registry)]
-    Code = Annotated[str, Path(description="A USCC, an LEI, or a key such as uscc:91110000600037341L.")]
+    Code = Annotated[str, Path(description=CODE_DESCRIPTION), OrganisationKey]
     PageNo = Annotated[int, Query(ge=1, le=100_000)]
     PerPage = Annotated[int, Query(ge=1, le=100)]
 
     @app.get("/api/v1/organisations", response_model=Page[OrganisationOut], tags=["organisations"])
     def search(
         reg: Reg,
-        q: Annotated[str, Query(min_length=1, max_length=200)],
+        q: Annotated[
+            str, Query(min_length=1, max_length=200, description="A name, or a USCC or LEI."), SearchText
+        ],
         page: PageNo = 1,
         per_page: PerPage = 20,
     ) -> Page[OrganisationOut]:
@@ -561,6 +585,8 @@ def _handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        if isinstance(exc.__cause__, json.JSONDecodeError):  # FastAPI's "JSON decode error"
+            return error_response(invalid_json(exc.__cause__))
         details = [
             {"where": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg", "")}
             for e in exc.errors()
@@ -576,8 +602,17 @@ def _handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(
-            exc.status_code, "http_error"
-        )
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 405:  # Allow names every method the path serves, over all its routes
+            allowed = allowed_methods(request.app.router.routes, request.scope)
+            body = method_not_allowed(request.method, request.url.path, allowed)
+            return error_response(body, {"Allow": ", ".join(allowed)})
+        if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):  # a JSON body
+            return error_response(not_utf8(exc.__cause__))
+        if exc.status_code == 400:  # a body FastAPI could not parse (a form, most likely)
+            why = f": {exc.__cause__}" if exc.__cause__ is not None else ""
+            kind = request.headers.get("content-type", "no content type").split(";")[0]
+            message = f"the body could not be read as {kind}{why}"
+            return error_response(ErrorBody(status=400, code="invalid_body", message=message))
+        code = {404: "not_found", 413: "too_large"}.get(exc.status_code, "http_error")
         return error_response(ErrorBody(status=exc.status_code, code=code, message=str(exc.detail)))

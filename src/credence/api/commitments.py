@@ -11,8 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from credence.api import auth
 from credence.api.process import refusals
-from credence.api.shapes import Page, Short, StrictIn, Text
+from credence.api.shapes import Page, Short, StrictIn, Text, enum_of
 from credence.commitments import service as repo
+from credence.process.machine import COMMITMENT
 
 if TYPE_CHECKING:
     from credence.api.app import Registry
@@ -51,7 +52,7 @@ class CommitmentOut(BaseModel):
     department: str
     template: str
     text: str
-    state: str = Field(description="made, kept or broken.")
+    state: str = Field(description="made, kept or broken.", json_schema_extra=enum_of(COMMITMENT.states))
     made_at: datetime
     made_by: str
     due_on: date | None

@@ -20,14 +20,27 @@ from pydantic import BaseModel, ConfigDict, Field
 from credence.access.principal import Role
 from credence.access.reads import Read, record_reads
 from credence.api import auth, reads
+from credence.api.hardening import charge_bidders
 from credence.api.process import refusals
-from credence.api.shapes import ApiError, Page, Short, StrictIn, Text
+from credence.api.shapes import (
+    CSV_ANSWER,
+    SUBJECT_DESCRIPTION,
+    ApiError,
+    OrganisationCode,
+    Page,
+    Short,
+    StrictIn,
+    Text,
+    enum_of,
+    one_of,
+)
 from credence.catalog.model import ListKind
 from credence.identity import SubjectError
 from credence.lists import exports
 from credence.lists import repository as repo
 from credence.measures.catalog import DOMAINS
 from credence.measures.checks import Disclosure, UnknownDomain, read_bidders, write_rows
+from credence.process.machine import ABNORMAL_ENTRY, HONOUR_ENTRY, SERIOUS_ENTRY
 
 if TYPE_CHECKING:
     from credence.api.app import Registry
@@ -36,6 +49,11 @@ router = APIRouter()
 Kind = Annotated[ListKind, Path(description="serious_dishonesty, abnormal_operation or honour.")]
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 MAX_BIDDERS_BYTES = 2_000_000
+Domain = Annotated[str, Query(min_length=1, max_length=64, description=", ".join(DOMAINS)), one_of(DOMAINS)]
+ENTRY_STATES = list(dict.fromkeys(s for m in (SERIOUS_ENTRY, ABNORMAL_ENTRY, HONOUR_ENTRY) for s in m.states))
+Subject = Annotated[
+    str, Query(min_length=1, max_length=100, description=SUBJECT_DESCRIPTION), OrganisationCode
+]
 
 
 class EntryOut(BaseModel):
@@ -66,7 +84,7 @@ class OwnEntryOut(BaseModel):
     legal_basis: str
     facts: str
     decision_ref: str | None
-    state: str
+    state: str = Field(json_schema_extra=enum_of(ENTRY_STATES))
     answer_due: date | None
     answer: str | None
     hearing_requested: bool
@@ -185,7 +203,16 @@ def current(
     return Page.of(rows, page, per_page, lambda r: EntryOut(**r))
 
 
-@router.get("/api/v1/lists/{kind}/export", tags=["lists"])
+@router.get(
+    "/api/v1/lists/{kind}/export",
+    tags=["lists"],
+    responses={
+        200: {
+            "description": "The list as a file: CSV (format=csv, the default) or JSON (format=json).",
+            "content": {"text/csv": CSV_ANSWER, "application/json": {"schema": {"type": "array"}}},
+        }
+    },
+)
 def export(
     request: Request, kind: Kind, format: Annotated[Literal["csv", "json"], Query()] = "csv"
 ) -> Response:
@@ -203,8 +230,8 @@ def export(
 @router.get("/api/v1/checks", response_model=CheckOut, tags=["checks"])
 def check(
     request: Request,
-    subject: Annotated[str, Query(min_length=1, max_length=100, description="A USCC or LEI.")],
-    domain: Annotated[str, Query(min_length=1, max_length=64, description=", ".join(DOMAINS))],
+    subject: Subject,
+    domain: Domain,
     purpose: reads.Purpose = None,
 ) -> CheckOut:
     """Is the organisation eligible in this domain? eligible, restricted or fast_track, with every measure
@@ -227,11 +254,12 @@ def check(
 @router.post(
     "/api/v1/checks",
     tags=["checks"],
-    responses={200: {"content": {"text/csv": {}}, "description": "One line per bidder."}},
+    response_class=Response,  # CSV only
+    responses={200: {"content": {"text/csv": CSV_ANSWER}, "description": "One line per bidder."}},
 )
 def check_bidders(
     request: Request,
-    domain: Annotated[str, Query(min_length=1, max_length=64, description=", ".join(DOMAINS))],
+    domain: Domain,
     bidders: Annotated[str, Body(media_type="text/csv", description="CSV with a subject_id column.")],
     purpose: reads.Purpose = None,
 ) -> Response:
@@ -244,6 +272,7 @@ def check_bidders(
     disclosure, logged = disclosure_for(request, purpose)
     try:
         rows = read_bidders(bidders)
+        charge_bidders(request, len(rows))  # the cost limit: 413 or 429 before any is checked
         body = write_rows(reg.checks.check_rows(rows, domain, disclosure))
     except UnknownDomain as exc:
         raise ApiError(422, "unknown_domain", str(exc)) from None

@@ -14,12 +14,12 @@ from fastapi import Depends, FastAPI, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from credence.api import auth
-from credence.api.shapes import ApiError, Page, Short, StrictIn, Text
+from credence.api.shapes import ApiError, Page, Short, StrictIn, Text, enum_of
 from credence.lists import repository as lists_repo
 from credence.process import notices
 from credence.process import repository as repo
 from credence.process.errors import NotAllowed, NotFound
-from credence.process.machine import IllegalTransition
+from credence.process.machine import OBJECTION, REPAIR, IllegalTransition
 from credence.process.service import CORRECTABLE, DueProcess
 from credence.records.service import RecordNotFound, RowsRejected
 
@@ -88,7 +88,7 @@ class ObjectionOut(BaseModel):
     filed_on: date
     due_on: date
     new_information: str | None
-    state: str
+    state: str = Field(json_schema_extra=enum_of(OBJECTION.states))
     decided_on: date | None
     decided_by: str | None
     decision_reason: str | None
@@ -106,7 +106,7 @@ class RepairOut(BaseModel):
     applied_on: date
     decide_by: date
     complete_by: date
-    state: str
+    state: str = Field(json_schema_extra=enum_of(REPAIR.states))
     decided_on: date | None
     decided_by: str | None
     decision_reason: str | None

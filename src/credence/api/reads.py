@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from credence.access.principal import PURPOSES, Principal, Role
 from credence.api import auth, queries
-from credence.api.shapes import ApiError, Page
+from credence.api.shapes import ApiError, Page, one_of
 
 if TYPE_CHECKING:
     from credence.api.app import Registry
@@ -28,6 +28,7 @@ EVERY = ("public", "shared", "private")
 Purpose = Annotated[
     str | None,
     Query(max_length=64, description=f"Why a department reads non-public records: {', '.join(PURPOSES)}."),
+    one_of(list(PURPOSES)),
 ]
 
 

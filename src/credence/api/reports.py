@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, Field
 
-from credence.api.shapes import ApiError
+from credence.api.shapes import ApiError, VerificationCode
 from credence.reports.service import MalformedCode, ReportService, Verification
 
 if TYPE_CHECKING:
@@ -56,7 +56,15 @@ def verify(reg: Registry, code: str) -> Verification:
 @router.get("/api/v1/reports/{code}", response_model=VerificationOut, tags=["reports"])
 def verification(
     request: Request,
-    code: Annotated[str, Path(max_length=64, description="A report's verification code.")],
+    code: Annotated[
+        str,
+        Path(
+            max_length=64,
+            description="A report's verification code, as printed (K7QF-2M9X-4D8R-T1VW) or typed: any case, "
+            "with or without dashes; I, L and O are read as 1, 1 and 0.",
+        ),
+        VerificationCode,
+    ],
 ) -> VerificationOut:
     """Is the credit report with this verification code genuine, and still current? When it is not
     current, what changed since it was issued (records, list entries, measures, grade)."""

@@ -109,7 +109,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/"): _public(),
     ("GET", "/search/results"): _public(),
     ("GET", "/organisations/{code}"): _public("a department may choose a purpose to see shared records"),
-    ("GET", "/organisations/{code}/report.pdf"): _public(),
+    ("POST", "/organisations/{code}/report.pdf"): _public("issues a credit report; rate-limited"),
     ("GET", "/records/{department}/{source_record_id}"): _public(),
     ("GET", "/catalog"): _public(),
     ("GET", "/policy"): _public(),

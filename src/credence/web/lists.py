@@ -14,9 +14,12 @@ from urllib.parse import quote
 from fastapi import FastAPI, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 
 from credence.api.app import Registry
+from credence.api.hardening import TooManyRequests, charge_bidders
 from credence.api.lists import disclosure_for
+from credence.api.shapes import ApiError
 from credence.catalog.model import ListKind
 from credence.identity import SubjectError
 from credence.lists import exports
@@ -39,6 +42,7 @@ INTRO = {
 
 def add_list_pages(app: FastAPI, registry: Registry) -> None:
     templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates.env.globals["bidder_limits"] = app.state.bidders.describe()  # the cost limit, in words
 
     def page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
         return templates.TemplateResponse(request, name, context, status_code=status)
@@ -116,8 +120,26 @@ def add_list_pages(app: FastAPI, registry: Registry) -> None:
                 text = data.decode("utf-8-sig")
             except UnicodeDecodeError as exc:
                 raise ValueError(f"the file is not UTF-8 text (byte {exc.start + 1})") from None
+            rows = read_bidders(text)
+            charge_bidders(request, len(rows))  # the cost limit: 413 or 429 before any is checked
             own, _ = disclosure_for(request, None)
-            body = write_rows(registry.checks.check_rows(read_bidders(text), domain, own))
+            # Off the event loop, which a thousand bidders would hold for a second.
+            body = await run_in_threadpool(lambda: write_rows(registry.checks.check_rows(rows, domain, own)))
+        except ApiError as exc:  # over the cost limit
+            refused = page(
+                request,
+                "checks.html",
+                exc.body.status,
+                subject="",
+                domain=domain,
+                domains=DOMAINS,
+                found=None,
+                error=f"{bidders.filename or 'the file'}: {exc.body.message}",
+                json_twin=None,
+            )
+            if isinstance(exc, TooManyRequests):
+                refused.headers["Retry-After"] = str(exc.retry_after)
+            return refused
         except (UnknownDomain, ValueError) as exc:
             return page(
                 request,

@@ -1,5 +1,9 @@
 """The report pages: a profile's credit report as a PDF, and /verify, where anyone types a report's
-verification code and sees whether it is genuine and still current. JSON twin: /api/v1/reports/{code}."""
+verification code and sees whether it is genuine and still current. JSON twin: /api/v1/reports/{code}.
+
+A report is issued (stored with its verification code) by a POST, the profile page's button, which answers
+with the PDF; no GET writes. Issuing renders a PDF and stores a row, so it has a rate limit of its own
+(CREDENCE_REPORT_RATE_LIMIT) per token, account or address."""
 
 from __future__ import annotations
 
@@ -10,7 +14,9 @@ from fastapi import FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from credence.api import auth
 from credence.api.app import Registry
+from credence.api.hardening import RateLimit
 from credence.api.reports import report_service, verify
 from credence.api.shapes import ApiError
 from credence.identity import SubjectError
@@ -22,11 +28,23 @@ HERE = Path(__file__).parent
 def add_report_pages(app: FastAPI, registry: Registry) -> None:
     templates = Jinja2Templates(directory=str(HERE / "templates"))
 
+    issuing = RateLimit(registry.settings.report_rate_limit)
+
     def page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
         return templates.TemplateResponse(request, name, context, status_code=status)
 
-    @app.get("/organisations/{code}/report.pdf", include_in_schema=False)
+    @app.post("/organisations/{code}/report.pdf", include_in_schema=False)
     def report_pdf(request: Request, code: str) -> Response:
+        key, whom = request.app.state.access.rate_key(request, auth.principal_of(request))
+        wait = issuing.hit(key)
+        if wait is not None:
+            message = (
+                f"at most {issuing.words('credit reports')} are issued {whom} "
+                f"(CREDENCE_REPORT_RATE_LIMIT); try again in {wait} s"
+            )
+            response = page(request, "error.html", 429, message=message)
+            response.headers["Retry-After"] = str(wait)
+            return response
         service = report_service(registry)
         try:
             org = service.organisation(code)
