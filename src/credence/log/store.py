@@ -56,7 +56,6 @@ EVENT_KINDS: dict[str, str] = {
     "objection.answered": "an objection was answered, or lapsed",
     "repair.applied": "an organisation applied for credit repair",
     "repair.decided": "a credit repair was approved or refused",
-    "notice.produced": "a notice was produced",
     "notice.delivered": "a notice was delivered, or deemed delivered",
     "list.proposed": "an organisation was proposed for a list",
     "list.listed": "an organisation was put on a list",
