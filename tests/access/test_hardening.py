@@ -336,6 +336,7 @@ ALLOWED = {
     ("api/queries.py", "records_version"): "the driver's parameter marker (? or %s)",
     ("log/proofs.py", "_nodes"): "the quoted table name and parameter markers, one per value",
     ("log/proofs.py", "_leaves"): "the quoted table name and parameter markers, one per value",
+    ("log/store.py", "_organisations"): "the quoted table name and parameter markers, one per value",
     ("store/migrations/versions/0002_current_version_in_records.py", "upgrade"): "column names (constants)",
     ("store/migrations/versions/0002_current_version_in_records.py", "downgrade"): "column names (constants)",
 }
