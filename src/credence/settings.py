@@ -18,6 +18,12 @@ class Settings(BaseSettings):
         default="sqlite:///./credence.db",
         description="SQLAlchemy URL of the store; SQLite files run in WAL mode.",
     )
+    statement_timeout_seconds: float = Field(
+        default=30,
+        ge=0,
+        description="On PostgreSQL, the longest a statement of the server's (API and web pages) may run "
+        "before it is cancelled; 0: no limit. Batch commands and the server's tick and audit have none.",
+    )
     catalog_path: Path | None = Field(
         default=None,
         description="A catalog YAML replacing the one shipped in the package.",

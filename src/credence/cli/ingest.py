@@ -129,12 +129,9 @@ def ingest(
     except OSError as exc:
         raise fail(f"cannot read {path}: {exc}") from None
     except KeyboardInterrupt:
-        message = "every committed row is stored whole; run the same command again to finish"
-        if as_json:
-            console.print_json(json.dumps({"file": path.name, "status": "interrupted", "message": message}))
-        else:
-            console.print(f"interrupted: {message}", highlight=False)
-        raise typer.Exit(130) from None
+        raise _interrupted(
+            path, as_json, "every committed row is stored whole; run the same command again to finish"
+        ) from None
     finally:
         rejects_file.close()
     if rejects_file.count:
@@ -144,8 +141,24 @@ def ingest(
             app.rating().after_ingest(result)
         except (PolicyError, CatalogError) as exc:
             raise fail(f"records stored, but not rated: {exc}", 1) from None
+        except KeyboardInterrupt:
+            raise _interrupted(
+                path,
+                as_json,
+                "every row is stored; the rating was stopped, and the next ingest (or `credence rate`) "
+                "rates what this one changed",
+            ) from None
     _report(result, as_json)
     raise typer.Exit(0 if result.rejected == 0 else 1)
+
+
+def _interrupted(path: Path, as_json: bool, message: str) -> typer.Exit:
+    """Ctrl-C: say what is stored, and exit 130."""
+    if as_json:
+        console.print_json(json.dumps({"file": path.name, "status": "interrupted", "message": message}))
+    else:
+        console.print(f"interrupted: {message}", highlight=False)
+    return typer.Exit(130)
 
 
 def _report(result: IngestResult, as_json: bool) -> None:

@@ -15,6 +15,8 @@ from credence.cli import log
 from credence.cli.context import app_context, console, fail, make_store, require_store
 from credence.process.schedule import TickSchedule
 from credence.rating import PolicyError
+from credence.settings import Settings
+from credence.store.db import interactive_url
 
 
 def serve(
@@ -46,12 +48,15 @@ def serve(
     if problems:
         raise fail("the server does not start outside demo mode without:\n  " + "\n  ".join(problems), 1)
     try:
-        api = create_app(settings, app_.clock)
+        api = create_app(for_requests(settings), app_.clock)
+        # The audit and the schedule's tick are batch work: on the command's own engine, without the
+        # requests' statement timeout.
+        batch = app_.process()
     except (CatalogError, PolicyError) as exc:
         raise fail(str(exc), 1) from None
     listening = _listen(host, port)  # before saying that it serves
     # Under a new catalog or lexicon, records the new rules refuse are withdrawn before anyone reads them.
-    audited = audit_if_changed(api.state.registry.process)
+    audited = audit_if_changed(batch)
     if audited is not None and audited.withdrawn:
         console.print(
             f"the rules changed: {len(audited.withdrawn):,} of {audited.screened:,} records withdrawn by "
@@ -62,7 +67,7 @@ def serve(
     schedule = None
     if settings.tick_interval_seconds:
         # Deadlines run on their own: deemed deliveries, lapsed objections and expiries apply while serving.
-        schedule = TickSchedule(api.state.registry.process.tick, settings.tick_interval_seconds).start()
+        schedule = TickSchedule(batch.tick, settings.tick_interval_seconds).start()
     checkpointing = log.checkpoint_schedule(api.state.registry)  # signs the log's head when it grew
     try:
         served: Any = api
@@ -78,6 +83,13 @@ def serve(
             schedule.stop()
         if checkpointing is not None:
             checkpointing.stop()
+
+
+def for_requests(settings: Settings) -> Settings:
+    """The settings the API is built with: its store's URL bounds each statement on PostgreSQL by
+    CREDENCE_STATEMENT_TIMEOUT_SECONDS, so a request's query does not run on long after its client left."""
+    url = interactive_url(settings.database_url, settings.statement_timeout_seconds)
+    return settings.model_copy(update={"database_url": url})
 
 
 def _listen(host: str, port: int) -> socket.socket:

@@ -85,7 +85,10 @@ def _refuse_unlogged(conn: Connection) -> None:
 
 @event.listens_for(Engine, "rollback")
 def _drop_queue(conn: Connection) -> None:
-    conn.info.pop(_QUEUE, None)
+    # An invalidated connection (one that Ctrl-C or a lost server cut inside a statement) has no info to
+    # read, and asking raised PendingRollbackError over the error that ended the transaction.
+    if not conn.invalidated:
+        conn.info.pop(_QUEUE, None)
 
 
 # -- who may read what -------------------------------------------------------------------------------------

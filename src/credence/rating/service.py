@@ -19,7 +19,8 @@ from credence.rating import repository as repo
 from credence.rating.batch import BatchRating, rate_batch
 from credence.rating.engine import Change, Rating, compile_policy, rate_one, what_would_change
 from credence.rating.policy import Policy
-from credence.records.service import IngestResult
+from credence.records import repository as records_repo
+from credence.records.service import IngestResult, uninterrupted
 from credence.settings import Settings
 
 # Up to this many organisations (one submission's worth) are re-rated one by one by the Python engine;
@@ -105,10 +106,19 @@ class RatingService:
         return today(self.clock, self.settings.timezone)
 
     def rate(
-        self, organisation_ids: Sequence[int] | None = None, as_of: date | None = None, cause: str = ""
+        self,
+        organisation_ids: Sequence[int] | None = None,
+        as_of: date | None = None,
+        cause: str = "",
+        *,
+        batches: Sequence[int] = (),
     ) -> RateResult:
-        """Re-rate these organisations (all when None); store the ratings and every change of grade."""
+        """Re-rate these organisations (all when None); store the ratings and every change of grade.
+        `batches` (or, rating all, every batch left unrated) count as rated once they are stored."""
         as_of = as_of or self.today()
+        if organisation_ids is None:  # read before the facts: a batch that ends meanwhile stays unrated
+            with self.engine.connect() as conn:
+                batches = records_repo.unrated_batches(conn)
         if organisation_ids is not None and len(organisation_ids) <= ONE_BY_ONE:
             results = self._rate_each(organisation_ids, as_of)
         else:
@@ -121,8 +131,9 @@ class RatingService:
             orgs = pa.table({"organisation_id": pa.array(ids, pa.int64())})
             results = rate_batch(self.tables, facts, orgs, as_of)
         now = self.clock.now()
-        with self.engine.begin() as conn:
+        with uninterrupted(), self.engine.begin() as conn:  # Ctrl-C: after the commit
             self._note_rules(conn)
+            records_repo.mark_rated(conn, batches, now)
             changes = repo.save_ratings(
                 conn,
                 results,
@@ -140,13 +151,24 @@ class RatingService:
         return RateResult(as_of, len(results), len(changes))
 
     def after_ingest(self, result: IngestResult) -> None:
-        """Re-rate the organisations whose records an ingest added or changed; the counts go on the
-        result (the CLI and the API report them)."""
-        if result.organisation_ids:
-            rated = self.rate(
-                sorted(result.organisation_ids), cause=f"records changed in batch {result.batch_id}"
-            )
-            result.rated, result.grade_changes = rated.rated, rated.grade_changes
+        """Re-rate the organisations whose records an ingest added or changed, and those of every batch
+        before it left unrated (`--no-rate`, Ctrl-C, a process killed, a rating that failed), so that
+        every organisation is rated since its records last changed; the counts go on the result (the CLI
+        and the API report them)."""
+        with self.engine.connect() as conn:  # read before the facts: a batch that ends meanwhile waits
+            batches = records_repo.unrated_batches(conn)
+            earlier = [b for b in batches if b != result.batch_id]
+            ids = result.organisation_ids | records_repo.organisations_of_batches(conn, earlier)
+        if not ids:
+            if batches:
+                with uninterrupted(), self.engine.begin() as conn:
+                    records_repo.mark_rated(conn, batches, self.clock.now())
+            return
+        named = sorted({*earlier, *([result.batch_id] if result.batch_id is not None else [])})
+        listed = ", ".join(map(str, named[:5])) + (f" and {len(named) - 5} more" if len(named) > 5 else "")
+        cause = f"records changed in batch{'es' if len(named) > 1 else ''} {listed}"
+        rated = self.rate(sorted(ids), cause=cause, batches=batches)
+        result.rated, result.grade_changes = rated.rated, rated.grade_changes
 
     def rate_within(self, conn: Connection, organisation_ids: Sequence[int], cause: str) -> int:
         """Re-rate a few organisations inside the caller's transaction, so a decision and the grade it

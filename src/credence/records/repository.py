@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, cast
@@ -31,6 +31,8 @@ class Current:
     batch_id: int
     line: int
     published: bool = False  # noticed and active: a new version of it is visible at once
+    organisation_id: int = -1
+    stored_by: int = -1  # the batch that stored the current version
 
 
 def start_batch(
@@ -69,8 +71,57 @@ def add_batch_counts(
     )
 
 
-def finish_batch(conn: Connection, batch_id: int, status: str, now: datetime) -> None:
-    conn.execute(update(batches).where(batches.c.id == batch_id).values(status=status, finished_at=now))
+def finish_batch(conn: Connection, batch_id: int, status: str, now: datetime, *, rated: bool = False) -> None:
+    """End a batch (complete or interrupted); `rated` when what it changed needs no rating after it."""
+    values: dict[str, Any] = {"status": status, "finished_at": now}
+    if rated:
+        values["rated_at"] = now
+    conn.execute(update(batches).where(batches.c.id == batch_id).values(**values))
+
+
+def end_abandoned(conn: Connection, alive: Callable[[int], bool], now: datetime) -> list[int]:
+    """Mark `interrupted` each batch still `running` whose process is gone (killed, or lost with its
+    machine), as Ctrl-C would have; returns their ids. `alive` tells whether a batch's process lives."""
+    running = conn.execute(select(batches.c.id).where(batches.c.status == "running")).scalars()
+    gone = [batch_id for batch_id in running if not alive(batch_id)]
+    if gone:
+        conn.execute(
+            update(batches)
+            .where(batches.c.id.in_(gone), batches.c.status == "running")
+            .values(status="interrupted", finished_at=now)
+        )
+    return gone
+
+
+def unfinished(conn: Connection, batch_ids: Sequence[int]) -> set[int]:
+    """Those of these batches that did not complete: interrupted, or left running by a process that died."""
+    if not batch_ids:
+        return set()
+    query = select(batches.c.id).where(batches.c.id.in_(list(batch_ids)), batches.c.status != "complete")
+    return set(conn.execute(query).scalars())
+
+
+def unrated_batches(conn: Connection) -> list[int]:
+    """Finished batches whose organisations were not rated after them (`--no-rate`, Ctrl-C, a crash)."""
+    query = select(batches.c.id).where(batches.c.status != "running", batches.c.rated_at.is_(None))
+    return list(conn.execute(query.order_by(batches.c.id)).scalars())
+
+
+def organisations_of_batches(conn: Connection, batch_ids: Sequence[int]) -> set[int]:
+    """The organisations whose records these batches added or changed (the batch of a current version)."""
+    found: set[int] = set()
+    for start in range(0, len(batch_ids), 500):
+        part = list(batch_ids[start : start + 500])
+        query = select(records.c.organisation_id).where(records.c.batch_id.in_(part)).distinct()
+        found.update(conn.execute(query).scalars())
+    return found
+
+
+def mark_rated(conn: Connection, batch_ids: Sequence[int], now: datetime) -> None:
+    """These batches' organisations were rated (read with unrated_batches before their facts were)."""
+    for start in range(0, len(batch_ids), 500):
+        part = list(batch_ids[start : start + 500])
+        conn.execute(update(batches).where(batches.c.id.in_(part)).values(rated_at=now))
 
 
 def current_of(conn: Connection, department: str, source_record_ids: Sequence[str]) -> dict[str, Current]:
@@ -87,6 +138,8 @@ def current_of(conn: Connection, department: str, source_record_ids: Sequence[st
             records.c.last_line,
             records.c.noticed_at.is_not(None).label("noticed"),
             records.c.state,
+            records.c.organisation_id,
+            records.c.batch_id,
         )
         .select_from(source)
         .where(records.c.department == department, matches)
@@ -99,6 +152,8 @@ def current_of(conn: Connection, department: str, source_record_ids: Sequence[st
             r.last_batch_id,
             r.last_line,
             bool(r.noticed) and r.state == "active",
+            r.organisation_id,
+            r.batch_id,
         )
         for r in rows
     }
@@ -108,12 +163,17 @@ def last_record_id(conn: Connection) -> int:
     return int(conn.execute(select(func.max(records.c.id))).scalar() or 0)
 
 
+def inserted_in(batch_id: int, after: int) -> Any:
+    """The records this transaction inserted for a batch: ids above the last id before the insert, a
+    range scan of the primary key. Told apart from other transactions' by last_batch_id, which is the
+    batch on a new record and has no index: on batch_id the plan could walk ix_records_batch over every
+    record the batch stored before, which grows with the run."""
+    return and_(records.c.id > after, records.c.last_batch_id == batch_id)
+
+
 def inserted_ids(conn: Connection, batch_id: int, after: int) -> dict[str, int]:
-    """The ids of the records this transaction inserted for a batch (a range scan of the primary key,
-    from the last id before the insert): by source id."""
-    query = select(records.c.source_record_id, records.c.id).where(
-        records.c.id > after, records.c.batch_id == batch_id
-    )
+    """The ids of the records this transaction inserted for a batch (see inserted_in): by source id."""
+    query = select(records.c.source_record_id, records.c.id).where(inserted_in(batch_id, after))
     return dict(conn.execute(query).all())  # rows of two, fetched at once rather than one by one
 
 
@@ -141,7 +201,9 @@ def organisation_ids(conn: Connection, keys: Sequence[str]) -> dict[str, int]:
 
 def ensure_organisations(conn: Connection, subjects: Sequence[Subject], now: datetime) -> dict[str, int]:
     """The ids of these subjects' organisations, adding those not yet known. A known organisation keeps
-    its first-seen name: names vary by source, and each version keeps the name it was submitted with."""
+    its first-seen name: names vary by source, and each version keeps the name it was submitted with.
+    Added in the order of their keys: two ingests adding the same organisations at once (on PostgreSQL)
+    then wait for each other in one order, instead of each holding a key the other waits for."""
     unique = {s.key: s for s in subjects}
     bulk_insert(
         conn,
@@ -149,7 +211,7 @@ def ensure_organisations(conn: Connection, subjects: Sequence[Subject], now: dat
         ORG_COLUMNS,
         [
             (s.key, s.scheme, s.code, s.name, s.alt_name, s.kind, s.country, s.division, s.never_public, now)
-            for s in unique.values()
+            for s in (unique[key] for key in sorted(unique))
         ],
         ignore_conflicts=True,
     )

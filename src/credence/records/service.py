@@ -1,13 +1,18 @@
 """Ingestion: the one place where submitted rows become stored records (and corrections new versions).
 
 The CLI (`credence ingest`) and the API's submission endpoint both call IngestService. Rows are written
-in chunks, one transaction per chunk: a crash loses at most the chunk in flight, never half a row, and
-rerunning the same file stores what is missing and counts the rest as unchanged.
+in chunks, one transaction per chunk, each with its records' notices and log events: a crash loses at
+most the chunk in flight, never half a row nor a record without its notice, and rerunning the same file
+stores what is missing and counts the rest as unchanged. Ingests may run at once: a chunk that collides
+with another's is run again.
 """
 
 from __future__ import annotations
 
 import hashlib
+import random
+import signal
+import threading
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
@@ -17,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from credence.catalog import Catalog
 from credence.clock import Clock, today
@@ -29,9 +35,36 @@ from credence.records.pipeline import CheckedBlock, CheckerSpec, check_in_blocks
 from credence.records.readers import FileRejected, RawRow, RowSource, blocks_of
 from credence.records.validation import Rejection
 from credence.settings import Settings
+from credence.store import db
 
 OnReject = Callable[[Rejection], None]
 OnProgress = Callable[[int, int], None]  # (rows read, position in bytes)
+
+# Times a chunk is tried when it collides with another ingest's (a deadlock, a key stored meanwhile).
+CONFLICT_TRIES = 10
+
+
+@contextmanager
+def uninterrupted() -> Iterator[None]:
+    """Hold Ctrl-C (SIGINT) back until the block ends, then raise KeyboardInterrupt: a transaction commits
+    or rolls back whole and what follows its commit is done, instead of the interrupt landing inside the
+    database driver (where it left SQLite's write lock held by a half-closed connection, and PostgreSQL's
+    connection unusable). Only in the main thread, and only while Python's own handler is in place: a
+    server, or a caller that handles SIGINT itself, is left alone."""
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):
+        yield
+        return
+    held: list[int] = []
+    signal.signal(signal.SIGINT, lambda signum, _frame: held.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        if held:
+            raise KeyboardInterrupt
 
 
 class UnknownDepartment(ValueError):
@@ -40,6 +73,18 @@ class UnknownDepartment(ValueError):
 
 class RecordNotFound(LookupError):
     pass
+
+
+@dataclass
+class Written:
+    """What storing one block did."""
+
+    new: int
+    updated: int
+    unchanged: int
+    duplicates: list[Rejection]  # rows rejected as duplicate_in_file
+    added: dict[str, int]  # organisations this block added, by key (to remember once it commits)
+    touched: set[int]  # organisations whose records it added or changed
 
 
 @dataclass
@@ -206,59 +251,105 @@ class IngestService:
         on_progress: OnProgress | None,
         started: float | None,
     ) -> IngestResult:
-        """Store checked blocks, one transaction each, in order; report rejections in line order."""
+        """Store checked blocks, one transaction each, in order; report rejections in line order. Ctrl-C
+        is held back while a chunk commits and is reported, then ends the run as `interrupted`."""
         started = time.perf_counter() if started is None else started
         result = IngestResult(file_name, department, "running")
-        with self.engine.begin() as conn:
-            result.batch_id = repo.start_batch(
-                conn, department, file_name, fmt, file_sha256, self.clock.now()
-            )
-        batch_id = result.batch_id
+        with uninterrupted():
+            claim, batch_id = self._start_batch(department, file_name, fmt, file_sha256)
+        result.batch_id = batch_id
         read = 0
         # Organisations this run has already committed: most rows name one, so skip re-inserting it.
         known_orgs: dict[str, int] = {}
         try:
             for block in blocks:
-                read += block.rows
-                rejected = list(block.rejected)
+                with uninterrupted():
+                    written, rejected = self._commit_block(department, fmt, block, batch_id, known_orgs)
+                    # Counted and remembered only once the block is committed.
+                    read += block.rows
+                    if len(known_orgs) > 500_000:
+                        known_orgs.clear()
+                    known_orgs.update(written.added)
+                    result.organisation_ids.update(written.touched)
+                    result.new += written.new
+                    result.updated += written.updated
+                    result.unchanged += written.unchanged
+                    result.rejected += len({r.line for r in rejected})
+                    for rejection in sorted(rejected, key=lambda r: r.line):
+                        if on_reject:
+                            on_reject(rejection)
+                    if on_progress:
+                        on_progress(read, block.position)
+            with uninterrupted():
                 with self.engine.begin() as conn:
-                    new, updated, unchanged, duplicates, ensured, touched = self._write_block(
-                        conn, department, block.valid, batch_id, known_orgs
-                    )
-                    rejected.extend(duplicates)
-                    rejected_rows = len({r.line for r in rejected})
-                    repo.add_batch_counts(conn, batch_id, new, updated, unchanged, rejected_rows)
-                    log.note_all(conn, refusal_events(department, fmt, rejected, batch_id=batch_id))
-                    log.flush(conn, self.clock.now())
-                # Counted and remembered only once the block is committed.
-                if len(known_orgs) > 500_000:
-                    known_orgs.clear()
-                known_orgs.update(ensured)
-                result.organisation_ids.update(touched)
-                result.new += new
-                result.updated += updated
-                result.unchanged += unchanged
-                result.rejected += rejected_rows
-                for rejection in sorted(rejected, key=lambda r: r.line):
-                    if on_reject:
-                        on_reject(rejection)
-                if on_progress:
-                    on_progress(read, block.position)
+                    repo.finish_batch(conn, batch_id, "complete", self.clock.now())
+                result.status = "complete"  # and a Ctrl-C held back meanwhile leaves it so
         except BaseException:
             close = getattr(blocks, "close", None)
             if close:
                 close()  # stops a checking process at once
-            result.status = "interrupted"
-            with self.engine.begin() as conn:
-                repo.finish_batch(conn, batch_id, "interrupted", self.clock.now())
-                self._produce_notices(conn, batch_id)
+            if result.status != "complete":
+                result.status = "interrupted"
+                try:
+                    with uninterrupted(), self.engine.begin() as conn:
+                        repo.finish_batch(conn, batch_id, "interrupted", self.clock.now())
+                except SQLAlchemyError:
+                    pass  # the store is out of reach: the next ingest ends the batch, its claim gone
             raise
-        result.status = "complete"
-        with self.engine.begin() as conn:
-            repo.finish_batch(conn, batch_id, "complete", self.clock.now())
-            self._produce_notices(conn, batch_id)
+        finally:
+            claim.release()
         result.seconds = time.perf_counter() - started
         return result
+
+    def _start_batch(
+        self, department: str, file_name: str, fmt: str, file_sha256: str | None
+    ) -> tuple[db.Claim, int]:
+        """A new `running` batch, claimed by this process before any other can see it (so that it can
+        tell the batch's process is alive); first, batches left `running` by a process that died are
+        marked `interrupted`, as Ctrl-C would have left them."""
+        now = self.clock.now()
+        claim: db.Claim | None = None
+        try:
+            with self.engine.begin() as conn:
+                db.write_first(conn)
+                repo.end_abandoned(conn, lambda batch: db.claimed(self.engine, "batch", batch), now)
+                batch_id = repo.start_batch(conn, department, file_name, fmt, file_sha256, now)
+                claim = db.Claim(self.engine, "batch", batch_id)
+        except BaseException:
+            if claim is not None:
+                claim.release()
+            raise
+        return claim, batch_id
+
+    def _commit_block(
+        self, department: str, fmt: str, block: CheckedBlock, batch_id: int, known_orgs: dict[str, int]
+    ) -> tuple[Written, list[Rejection]]:
+        """Store one block in a transaction of its own, with the batch's counts, its records' notices and
+        its log events; a transaction that collides with another ingest's (a deadlock, a record or an
+        organisation another stored meanwhile) is run again, and then sees what the other stored.
+        Returns what was written and the block's rejections."""
+        for attempt in range(1, CONFLICT_TRIES + 1):
+            try:
+                with self.engine.begin() as conn:
+                    db.write_first(conn)
+                    written = self._write_block(conn, department, block.valid, batch_id, known_orgs)
+                    rejected = [*block.rejected, *written.duplicates]
+                    repo.add_batch_counts(
+                        conn,
+                        batch_id,
+                        written.new,
+                        written.updated,
+                        written.unchanged,
+                        len({r.line for r in rejected}),
+                    )
+                    log.note_all(conn, refusal_events(department, fmt, rejected, batch_id=batch_id))
+                    log.flush(conn, self.clock.now())
+                return written, rejected
+            except DBAPIError as exc:
+                if attempt == CONFLICT_TRIES or not db.conflicted(exc):
+                    raise
+            time.sleep(random.uniform(0.01, 0.05) * attempt)  # a back-off, so that colliding runs part
+        raise AssertionError("unreachable")
 
     def log_refusals(self, department: str, channel: str, rejections: Iterable[Rejection]) -> None:
         """Log the refusals on prohibited grounds among these rejections, in a transaction of their own:
@@ -293,12 +384,6 @@ class IngestService:
             self.log_refusals(department, channel, exc.rejections)
             raise
 
-    def _produce_notices(self, conn: Connection, batch_id: int) -> None:
-        """Every record this batch stored that awaits notice gets one, in the inbox and the outbox."""
-        now = self.clock.now()
-        deemed = notices.deemed_on(today(self.clock, self.settings.timezone), self.settings)
-        notices.produce_for_records(conn, notices.records.c.batch_id == batch_id, now, deemed)
-
     def _write_block(
         self,
         conn: Any,
@@ -307,11 +392,10 @@ class IngestService:
         batch_id: int,
         known_orgs: dict[str, int],
         changed_kind: str = "record.submitted",
-    ) -> tuple[int, int, int, list[Rejection], dict[str, int], set[int]]:
-        """Store one block in the caller's transaction and note its log events (each new record and each
-        new version, as `changed_kind`). Returns the counts, the rows rejected as duplicates, the
-        organisations this block added (to remember once it commits) and the ids of the organisations
-        whose records it added or changed."""
+    ) -> Written:
+        """Store one block in the caller's transaction, give each new record its notice (and each record
+        of the block that awaits notice without one), and note its log events (each new record and each
+        new version, as `changed_kind`)."""
         now = self.clock.now()
         sids, hashes, lines = block.source_record_id, block.content_hash, block.line
         distinct = list(dict.fromkeys(sids))
@@ -321,6 +405,8 @@ class IngestService:
         changes: list[tuple[int, int]] = []  # (record id, new version) of the changed rows
         published: list[bool] = []  # whether each changed row's record is published (noticed, active)
         seen: list[tuple[int, int]] = []  # (record id, line): unchanged rows from an earlier submission
+        unpublished: list[repo.Current] = []  # of earlier submissions, awaiting notice (or withdrawn)
+        moved: set[int] = set()  # organisations a changed record was taken from
         duplicates: list[Rejection] = []
         unchanged = 0
         if not known and len(distinct) == len(sids):  # the usual case: every row is a new record
@@ -335,6 +421,8 @@ class IngestService:
                 unchanged += 1
                 if current.batch_id != batch_id:
                     seen.append((current.id, lines[i]))
+                    if not current.published:
+                        unpublished.append(current)
                     known[sid] = repo.Current(current.id, current.version, hashes[i], batch_id, lines[i])
             elif current.batch_id == batch_id:
                 duplicates.append(
@@ -351,6 +439,9 @@ class IngestService:
                 changed.append(i)
                 changes.append((current.id, current.version + 1))
                 published.append(current.published)
+                if not current.published:
+                    unpublished.append(current)
+                moved.add(current.organisation_id)
                 known[sid] = repo.Current(current.id, current.version + 1, hashes[i], batch_id, lines[i])
 
         stored_keys = dict.fromkeys(block.subject_key[i] for i in fresh + changed)
@@ -377,10 +468,20 @@ class IngestService:
         )
         repo.mark_seen(conn, seen, batch_id)
         stored = repo.inserted_ids(conn, batch_id, last_id) if fresh else {}
+        deemed = notices.deemed_on(today(self.clock, self.settings.timezone), self.settings)
+        if fresh:
+            notices.produce_for_unnoticed(conn, repo.inserted_in(batch_id, last_id), now, deemed)
+        if unpublished:  # a record stored by a run that did not complete may lack its notice
+            unfinished = repo.unfinished(conn, list({current.stored_by for current in unpublished}))
+            suspect = [current.id for current in unpublished if current.stored_by in unfinished]
+            lacking = notices.lacking_notice(conn, suspect) if suspect else []
+            if lacking:  # what a run killed before notices came with their chunk left behind
+                notices.produce_for_unnoticed(conn, notices.records.c.id.in_(lacking), now, deemed)
         self._note_stored(
             conn, department, batch_id, new_rows, stored, changed_rows, changes, published, ids, changed_kind
         )
-        return len(fresh), len(changed), unchanged, duplicates, added, set(ids.values())
+        touched = set(ids.values()) | {org for org in moved if org >= 0}
+        return Written(len(fresh), len(changed), unchanged, duplicates, added, touched)
 
     def _note_stored(
         self,
@@ -460,14 +561,12 @@ class IngestService:
         self, conn: Connection, department: str, row: dict[str, Any], *, procedure: str
     ) -> int:
         """Store a record that a procedure decides (a list entry, a credit commitment or its breach) in the
-        caller's transaction, through the same checks as every submission, and give it its notice. Only a
+        caller's transaction, through the same checks as every submission, with its notice. Only a
         procedure may store a list's record. Returns its id."""
         new, _, _ = self._store_one(conn, department, row, procedure, "procedure", lists=True)
         record = repo.find_record(conn, department, str(row["source_record_id"]))
         if new != 1 or record is None:
             raise ValueError(f"record '{row['source_record_id']}' of {department} already exists")
-        deemed = notices.deemed_on(today(self.clock, self.settings.timezone), self.settings)
-        notices.produce_for_records(conn, notices.records.c.id == record.id, self.clock.now(), deemed)
         return int(record.id)
 
     def _store_one(
@@ -482,7 +581,7 @@ class IngestService:
         changed_kind: str = "record.submitted",
     ) -> tuple[int, int, int]:
         """Store one row in the caller's transaction, as a submission of its own; its log event is noted
-        for the caller to flush."""
+        for the caller to flush. The procedure rates what it changes, so its batch needs no rating."""
         checked = next(
             check_in_blocks(blocks_of([RawRow(1, row)], 1), self._checker(department, lists=lists))
         )
@@ -490,12 +589,10 @@ class IngestService:
             raise RowsRejected(checked.rejected)
         now = self.clock.now()
         batch_id = repo.start_batch(conn, department, file_name, fmt, None, now)
-        new, updated, unchanged, _, _, _ = self._write_block(
-            conn, department, checked.valid, batch_id, {}, changed_kind
-        )
-        repo.add_batch_counts(conn, batch_id, new, updated, unchanged, 0)
-        repo.finish_batch(conn, batch_id, "complete", now)
-        return new, updated, unchanged
+        written = self._write_block(conn, department, checked.valid, batch_id, {}, changed_kind)
+        repo.add_batch_counts(conn, batch_id, written.new, written.updated, written.unchanged, 0)
+        repo.finish_batch(conn, batch_id, "complete", now, rated=True)
+        return written.new, written.updated, written.unchanged
 
 
 class RowsRejected(ValueError):

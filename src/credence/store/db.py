@@ -6,6 +6,8 @@ The differences between the two live here and nowhere else.
 from __future__ import annotations
 
 import json
+import os
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,10 +27,12 @@ from sqlalchemy import (
     event,
     func,
     select,
+    text,
     true,
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 
 def normalise_url(url: str) -> str:
@@ -53,12 +57,48 @@ def sqlite_path(url: str) -> Path | None:
     return Path(database).absolute()
 
 
+# How often a PostgreSQL server checks, while it runs a query, that the client is still connected: the
+# query of a client that was killed or lost is cancelled within this time instead of running on to its end
+# (PostgreSQL 14 or later; earlier servers have no such check).
+CLIENT_CHECK_MS = 5000
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     url = normalise_url(url)
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    elif engine.dialect.name == "postgresql":
+        event.listen(engine, "connect", _postgres_session)
     return engine
+
+
+def interactive_url(url: str, statement_timeout_seconds: float) -> str:
+    """The store's URL for interactive work (the server's requests): on PostgreSQL each statement is
+    cancelled after `statement_timeout_seconds` (0: never), so that no request's query runs on long after
+    its client gave up. Batch commands (ingest, rate, demo, tick) use the URL as it is. Other databases
+    have no such limit: the URL is returned as it is."""
+    parsed = make_url(normalise_url(url))
+    if parsed.get_backend_name() != "postgresql" or not statement_timeout_seconds:
+        return url
+    options = parsed.query.get("options", "")
+    given = " ".join(options) if isinstance(options, tuple) else options
+    limit = f"-c statement_timeout={max(1, round(statement_timeout_seconds * 1000))}"
+    return parsed.update_query_dict({"options": f"{given} {limit}".strip()}).render_as_string(
+        hide_password=False
+    )
+
+
+def _postgres_session(dbapi_connection: Any, _record: Any) -> None:
+    """Session settings of every PostgreSQL connection, made outside a transaction so they hold."""
+    if dbapi_connection.info.server_version < 140000:
+        return
+    autocommit = dbapi_connection.autocommit
+    dbapi_connection.autocommit = True
+    with dbapi_connection.cursor() as cursor:
+        interval = f"{CLIENT_CHECK_MS}ms"
+        cursor.execute("SELECT set_config('client_connection_check_interval', %s, false)", (interval,))
+    dbapi_connection.autocommit = autocommit
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -75,6 +115,118 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # the database file during an ingest (a checkpoint is the only point where NORMAL sync flushes).
     cursor.execute("PRAGMA wal_autocheckpoint=4000")
     cursor.close()
+
+
+def write_first(conn: Connection) -> None:
+    """Call first in a transaction that reads what it is about to write (an ingest's chunk): on SQLite it
+    takes the store's write lock now (BEGIN IMMEDIATE, waiting as busy_timeout allows), so no other writer
+    can change what it read before it writes. PostgreSQL locks rows as they are written; a conflict there
+    fails the transaction instead (see `conflicted`)."""
+    if conn.dialect.name == "sqlite":
+        dbapi_connection = conn.connection.dbapi_connection
+        if dbapi_connection is not None and not dbapi_connection.in_transaction:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def conflicted(exc: BaseException) -> bool:
+    """Whether a transaction failed only because a concurrent one got there first: a deadlock, a
+    serialisation failure, a unique key another transaction took meanwhile, a busy SQLite store. Run it
+    again from the start and it sees what the other committed."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    orig = exc.orig
+    sqlstate = getattr(orig, "sqlstate", None)  # psycopg
+    if sqlstate is not None:
+        return sqlstate in ("40P01", "40001", "23505", "55P03")  # deadlock, serialisation, unique, lock
+    name = str(getattr(orig, "sqlite_errorname", ""))  # sqlite3
+    return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or name in (
+        "SQLITE_CONSTRAINT_UNIQUE",
+        "SQLITE_CONSTRAINT_PRIMARYKEY",
+    )
+
+
+class Claim:
+    """A claim by this process on (kind, key), such as a running ingest's batch, that the operating system
+    gives up when the process ends however it ends (Ctrl-C, kill -9, power loss): so another process can
+    tell a batch whose process died from one still running. On PostgreSQL, a session advisory lock on a
+    connection of its own; on a SQLite file, a lock (flock) on a file in a folder beside it."""
+
+    def __init__(self, engine: Engine, kind: str, key: int) -> None:
+        self.engine, self.kind, self.key = engine, kind, key
+        self._conn: Connection | None = None
+        self._fd: int | None = None
+        if engine.dialect.name == "postgresql":
+            self._conn = engine.connect()
+            self._conn.execute(text("SELECT pg_advisory_lock(:c, :k)"), _advisory(self._conn, kind, key))
+            self._conn.commit()
+        else:
+            path = _claim_file(engine, kind, key)
+            if path is not None:
+                import fcntl
+
+                path.parent.mkdir(exist_ok=True)
+                self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+                fcntl.flock(self._fd, fcntl.LOCK_EX)
+
+    def release(self) -> None:
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            try:
+                conn.execute(text("SELECT pg_advisory_unlock(:c, :k)"), _advisory(conn, self.kind, self.key))
+                conn.commit()
+            finally:
+                conn.close()
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            path = _claim_file(self.engine, self.kind, self.key)
+            if path is not None:
+                path.unlink(missing_ok=True)
+            os.close(fd)  # releases the lock
+
+
+def claimed(engine: Engine, kind: str, key: int) -> bool:
+    """Whether a live process holds its Claim on (kind, key). Where that cannot be told (an in-memory
+    SQLite store, which no other process sees), True."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            keys = _advisory(conn, kind, key)
+            free = conn.execute(text("SELECT pg_try_advisory_lock_shared(:c, :k)"), keys).scalar_one()
+            if free:
+                conn.execute(text("SELECT pg_advisory_unlock_shared(:c, :k)"), keys)
+            conn.commit()
+            return not free
+    path = _claim_file(engine, kind, key)
+    if path is None:
+        return True
+    try:
+        import fcntl
+    except ImportError:  # no flock here: never take a process for dead
+        return True
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    path.unlink(missing_ok=True)  # its process is gone: so is its claim
+    return False
+
+
+def _advisory(conn: Connection, kind: str, key: int) -> dict[str, int]:
+    """The two keys of an advisory lock: one for the kind of claim in this schema (several stores may
+    share a database), one for the key."""
+    schema = conn.execute(text("SELECT current_schema()")).scalar_one()
+    space = zlib.crc32(f"credence.{kind}:{schema}".encode())
+    return {"c": space - (1 << 32) if space >= 1 << 31 else space, "k": key}
+
+
+def _claim_file(engine: Engine, kind: str, key: int) -> Path | None:
+    path = sqlite_path(engine.url.render_as_string(hide_password=False))
+    return None if path is None else path.with_name(f"{path.name}-claims") / f"{kind}-{key}"
 
 
 def keyed_by(column: Any, values: Sequence[str], dialect_name: str) -> tuple[Any, Any]:

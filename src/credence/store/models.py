@@ -77,6 +77,9 @@ class IngestBatch(Base):
     updated: Mapped[int] = mapped_column(default=0)
     unchanged: Mapped[int] = mapped_column(default=0)
     rejected: Mapped[int] = mapped_column(default=0)
+    # When the organisations whose records the batch added or changed were rated (None: not yet, as after
+    # `--no-rate`, a Ctrl-C or a crash; the next ingest's rating takes them up).
+    rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Record(Base):
@@ -90,6 +93,7 @@ class Record(Base):
     __table_args__ = (
         UniqueConstraint("department", "source_record_id"),
         Index("ix_records_organisation", "organisation_id"),
+        Index("ix_records_batch", "batch_id"),  # a batch's records: to rate them, to deliver their notices
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
