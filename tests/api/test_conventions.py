@@ -225,3 +225,83 @@ def test_the_openapi_document_declares_closed_sets_formats_and_csv(client: TestC
     assert "text/csv" in bidders["requestBody"]["content"]
     for status in ("400", "405", "413", "429"):
         assert status in bidders["responses"], status
+
+
+# -- NUL characters -----------------------------------------------------------------------------------------
+
+
+def query_parameters(app: FastAPI) -> list[tuple[str, str, str]]:
+    """(method, path template, name) for every query parameter of every route, API and pages."""
+    found = []
+    for route in app.routes:
+        dependant = getattr(route, "dependant", None)
+        if dependant is None:
+            continue
+        for method in sorted(route.methods - {"HEAD"}):  # type: ignore[attr-defined]
+            for name in sorted(query_names(dependant)):
+                found.append((method, route.path, name))  # type: ignore[attr-defined]
+    return found
+
+
+def query_names(dependant: Any) -> set[str]:
+    """A route's query parameters, its dependencies' too."""
+    names = {param.alias for param in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= query_names(sub)
+    return names
+
+
+def test_a_nul_in_any_query_parameter_is_400_naming_it_and_nothing_is_read_or_written(
+    app: FastAPI, client: TestClient, engine
+) -> None:
+    """PostgreSQL refuses text with a NUL in it: GET /api/v1/changes?after=100&ref=%00 was a 500 there
+    (found by the fuzz test). A NUL is refused before any route, for every query parameter of every route,
+    naming the parameter; a parameter's name with a NUL in it too."""
+    before = counts(engine)
+    changes = client.get("/api/v1/changes", params={"after": 100, "ref": "\x00"})
+    assert_error(changes, 400, "invalid_character", "query parameter ref: a NUL character (U+0000) at 1")
+    named = query_parameters(app)
+    assert len(named) >= 25, named
+    for method, path, name in named:
+        params = {**QUERIES.get(path, {}), name: "ab\x00c"}
+        refused = client.request(method, concrete(path), params=params)
+        words = f"query parameter {name}: a NUL character (U+0000) at 3"
+        if path.startswith("/api/"):
+            assert_error(refused, 400, "invalid_character", words)
+        else:  # a page
+            assert refused.status_code == 400 and words in refused.text, (path, refused.text[:300])
+    odd = client.get("/api/v1/organisations", params={"q\x00": "x"})
+    assert_error(odd, 400, "invalid_character", "the name of query parameter 1")
+    assert counts(engine) == before
+
+
+def test_a_nul_in_a_path_or_a_text_body_is_400_saying_where(client: TestClient, engine) -> None:
+    before = counts(engine)
+    path = client.get("/api/v1/records/SAMR/A%00B")
+    assert_error(path, 400, "invalid_character", "the path: a NUL character (U+0000) at 23")
+    page = client.get("/records/SAMR/A%00B")  # a page: the same words, on a page
+    assert page.status_code == 400 and "the path: a NUL character (U+0000) at 16" in page.text
+    body = client.post(
+        "/api/v1/records",
+        params={"department": "SAMR"},
+        content=b'[{"source_record_id": "A\\u0000"}]',
+        headers={"content-type": "application/json"},
+    )
+    assert_error(
+        body, 400, "invalid_character", "the body, field [0].source_record_id: a NUL character (U+0000) at 2"
+    )
+    broken = client.post(  # not JSON either: where in the body
+        "/api/v1/objections", content=b'{"a": "\\u0000', headers={"content-type": "application/json"}
+    )
+    assert_error(broken, 400, "invalid_character", "the body: a NUL character (U+0000) at character 8")
+    escaped = client.post(  # an escaped backslash followed by "u0000" is no NUL: read on, refused later
+        "/api/v1/objections",
+        content=b'{"department": "\\\\u0000"}',
+        headers={"content-type": "application/json"},
+    )
+    assert escaped.json()["error"]["code"] != "invalid_character"
+    form = client.post(
+        "/sign-in", content=b"token=a%00b", headers={"content-type": "application/x-www-form-urlencoded"}
+    )
+    assert form.status_code == 400 and "the body, field token: a NUL character (U+0000) at 2" in form.text
+    assert counts(engine) == before

@@ -164,7 +164,7 @@ def test_due_process_routes_need_a_token_outside_demo_mode_and_from_elsewhere(
 def test_control_characters_are_refused_with_where(client: TestClient) -> None:
     body = {
         "department": "SAMR",
-        "source_record_id": "XZCF\x00",
+        "source_record_id": "XZCF\x01",
         "ground": "content",
         "statement": "x",
         "filed_by": ORG,
@@ -174,5 +174,9 @@ def test_control_characters_are_refused_with_where(client: TestClient) -> None:
         422,
         "invalid_request",
         "source_record_id contains a control character at character 5",
+    )
+    nul = client.post("/api/v1/objections", json={**body, "source_record_id": "XZCF\x00"})
+    assert_error(
+        nul, 400, "invalid_character", "the body, field source_record_id: a NUL character (U+0000) at 5"
     )
     assert client.get(f"/api/v1/organisations/{USCC_A}/objections").json()["items"] == []

@@ -296,7 +296,10 @@ def test_refused_acknowledgements_say_why_and_change_nothing(
     )
     assert_error(client.post(ack, json={"consumer": " mirror", "index": 9}), 422, "ack_refused", "consumer:")
     assert_error(
-        client.post(ack, json={"consumer": "a\x00b", "index": 9}), 422, "invalid_request", "consumer"
+        client.post(ack, json={"consumer": "a\x01b", "index": 9}), 422, "invalid_request", "consumer"
+    )
+    assert_error(
+        client.post(ack, json={"consumer": "a\x00b", "index": 9}), 400, "invalid_character", "field consumer"
     )
     assert_error(client.post(ack, json={"consumer": "", "index": 9}), 422, "invalid_request", "body.consumer")
     assert_error(client.post(ack, json={"consumer": "x", "index": -1}), 422, "invalid_request", "body.index")

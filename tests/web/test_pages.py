@@ -15,8 +15,11 @@ def test_search_page_renders_results_with_and_without_script(client: TestClient)
     assert 'rel="alternate" type="application/json" href="/api/v1/organisations?q=' in found.text
     fragment = client.get("/search/results", params={"q": "shenzhen"})
     assert "<html" not in fragment.text and "Shenzhen Example Electronics" in fragment.text
-    blank = client.get("/search/results", params={"q": "ab\x00"})
-    assert "control character" in blank.text
+    control = client.get("/search/results", params={"q": "ab\x01"})
+    assert "control character" in control.text
+    nul = client.get("/search/results", params={"q": "ab\x00"})  # a 500 on PostgreSQL before
+    assert nul.status_code == 400 and "<html" in nul.text
+    assert "query parameter q: a NUL character (U+0000) at 3" in nul.text
 
 
 def test_profile_page_shows_grade_reasons_timeline_and_chart(client: TestClient) -> None:

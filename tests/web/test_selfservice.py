@@ -217,8 +217,10 @@ def test_refusals_show_their_message_and_change_nothing(client: TestClient, engi
     assert ">fine paid</textarea>" in early.text  # what was written is kept
     empty = post(client, f"{RECORD}/objection", RECORD, ground="period", statement="  ")
     assert empty.status_code == 409 and "statement is required" in empty.text
-    control = post(client, f"{RECORD}/objection", RECORD, ground="period", statement="a\x00b")
+    control = post(client, f"{RECORD}/objection", RECORD, ground="period", statement="a\x01b")
     assert control.status_code == 422 and "control character at character 2" in control.text
+    nul = post(client, f"{RECORD}/objection", RECORD, ground="period", statement="a\x00b")
+    assert nul.status_code == 400 and "field statement: a NUL character (U+0000) at 2" in nul.text
     assert post(client, "/me/records/SAMR/NOPE/objection", "/me", statement="x").status_code == 404
     assert snapshot(engine) == before
     sign_out(client)

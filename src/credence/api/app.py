@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from credence.access.reads import ReadRecorder
 from credence.api import auth, commitments, figures, lists, log, queries, reads, reports
 from credence.api.auth import LOCAL, authorise
+from credence.api.characters import NoNul
 from credence.api.hardening import (
     BidderLimits,
     BodyLimit,
@@ -241,6 +242,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.bidders = BidderLimits(registry.settings)  # the cost limit on bulk checks
     _handlers(app)
     auth.install(app, registry)
+    app.add_middleware(NoNul)  # no NUL character reaches a route (PostgreSQL refuses it in text)
     app.add_middleware(BodyLimit, limit=registry.settings.max_request_bytes)
     app.add_middleware(HeadAsGet)  # HEAD on every GET route
     app.add_middleware(SecurityHeaders, session_cookie=auth.SIGN_IN_COOKIE)  # outermost: every answer
