@@ -18,7 +18,8 @@ from credence.api.app import Registry, create_app
 from credence.api.reports import report_service
 from credence.cli.main import app as cli_app
 from credence.identity import SubjectRefused
-from credence.measures.checks import read_bidders, write_rows
+from credence.measures.bidders import read_bidders
+from credence.measures.checks import write_rows
 from credence.records.readers import RawRow
 from credence.sources import RowMapper, load_dataset
 

@@ -48,7 +48,11 @@ def test_a_file_of_bidders_comes_back_with_a_line_each(client: TestClient) -> No
     not_utf8 = client.post(
         "/checks/file", data={"domain": "licensing"}, files={"bidders": ("b.csv", b"subject_id\n\xff\xfe\n")}
     )
-    assert not_utf8.status_code == 422 and "b.csv: the file is not UTF-8 text (byte 12)" in not_utf8.text
+    assert not_utf8.status_code == 422
+    assert (
+        "b.csv: line 2: byte 0xFF at character 1 is not valid UTF-8; it is not GB18030 either"
+        in not_utf8.text
+    )
 
 
 def test_the_profile_shows_the_entries_in_force(client: TestClient) -> None:

@@ -1,8 +1,9 @@
 """No NUL character reaches a route: PostgreSQL refuses text with one in it (a 500 where SQLite would store
 it), and no name, code, search or free text of the registry has one. A NUL in the path, in a query
-parameter's name or value, or in a text body (JSON, a form, CSV) is answered 400 invalid_character saying
-where, before any route reads or writes. JSON writes a NUL as the escape \\u0000; a file uploaded in a
-multipart form is left to its reader (an XLSX file is binary). The API answers in its error shape; a page
+parameter's name or value, or in a JSON or form body is answered 400 invalid_character saying where,
+before any route reads or writes. JSON writes a NUL as the escape \\u0000. A file (a CSV or XLSX file of
+bidders, as a body or in a multipart form) is left to its reader, which knows its encodings: a UTF-16 file
+is full of NUL bytes, and the reader says what it is. The API answers in its error shape; a page
 (any path outside /api/) answers with a short page saying the same."""
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ NUL = "\x00"
 # \u0000 after an even number of backslashes (a backslash itself escaped is no escape), or a raw NUL byte.
 JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*(\\u0000|\x00)")
 FORM_NUL = re.compile(rb"%00|\x00")
-TEXT_BODIES = ("application/json", "application/x-www-form-urlencoded", "text/")
+TEXT_BODIES = ("application/json", "application/x-www-form-urlencoded")
 
 
 def _refused(where: str, at: str) -> ErrorBody:

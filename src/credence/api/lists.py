@@ -38,8 +38,9 @@ from credence.catalog.model import ListKind
 from credence.identity import SubjectError
 from credence.lists import exports
 from credence.lists import repository as repo
+from credence.measures.bidders import read_bidders
 from credence.measures.catalog import DOMAINS
-from credence.measures.checks import Disclosure, UnknownDomain, read_bidders, write_rows
+from credence.measures.checks import Disclosure, UnknownDomain, write_rows
 from credence.process.machine import ABNORMAL_ENTRY, HONOUR_ENTRY, SERIOUS_ENTRY
 
 if TYPE_CHECKING:
@@ -49,6 +50,19 @@ router = APIRouter()
 Kind = Annotated[ListKind, Path(description="serious_dishonesty, abnormal_operation or honour.")]
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 MAX_BIDDERS_BYTES = 2_000_000
+BIDDERS_FILE = (
+    "A file of bidders with a subject_id column: CSV (UTF-8 with or without a byte-order mark, GB18030 or "
+    "GBK) or an XLSX workbook (its first sheet)."
+)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+BIDDERS_BODY = {
+    "required": True,
+    "description": BIDDERS_FILE,
+    "content": {
+        "text/csv": {"schema": {"type": "string", "format": "binary", "maxLength": MAX_BIDDERS_BYTES}},
+        XLSX: {"schema": {"type": "string", "format": "binary", "maxLength": MAX_BIDDERS_BYTES}},
+    },
+}
 Domain = Annotated[str, Query(min_length=1, max_length=64, description=", ".join(DOMAINS)), one_of(DOMAINS)]
 ENTRY_STATES = list(dict.fromkeys(s for m in (SERIOUS_ENTRY, ABNORMAL_ENTRY, HONOUR_ENTRY) for s in m.states))
 Subject = Annotated[
@@ -256,18 +270,21 @@ def check(
     tags=["checks"],
     response_class=Response,  # CSV only
     responses={200: {"content": {"text/csv": CSV_ANSWER}, "description": "One line per bidder."}},
+    openapi_extra={"requestBody": BIDDERS_BODY},
 )
 def check_bidders(
     request: Request,
     domain: Domain,
-    bidders: Annotated[str, Body(media_type="text/csv", description="CSV with a subject_id column.")],
+    bidders: Annotated[bytes, Body(media_type="text/csv", description=BIDDERS_FILE)],
     purpose: reads.Purpose = None,
 ) -> Response:
-    """A procurement officer's list of bidders (CSV with a subject_id column): one line per bidder with
-    its result, the measures in force, until when, their legal basis and the remedy. Sole proprietors are
-    `undisclosed` unless a department gives a `purpose` (each one's read logged), as for one check."""
+    """A procurement officer's list of bidders (CSV or an XLSX workbook, with a subject_id column): one line
+    per bidder with its result, the measures in force, until when, their legal basis and the remedy. The
+    file is read as ingest reads files: UTF-8 with or without a byte-order mark, GB18030 or GBK, CRLF or LF.
+    Sole proprietors are `undisclosed` unless a department gives a `purpose` (each one's read logged), as
+    for one check."""
     reg = _registry(request)
-    if len(bidders.encode("utf-8")) > MAX_BIDDERS_BYTES:
+    if len(bidders) > MAX_BIDDERS_BYTES:
         raise ApiError(413, "too_large", f"at most {MAX_BIDDERS_BYTES:,} bytes of bidders")
     disclosure, logged = disclosure_for(request, purpose)
     try:

@@ -16,8 +16,9 @@ from rich.table import Table
 from credence.cli.context import app_context, check_rules_file, console, fail
 from credence.cli.output import FORMAT, Format, add_row, print_listing, print_table
 from credence.identity import SubjectError
+from credence.measures.bidders import read_bidders
 from credence.measures.catalog import load_measures
-from credence.measures.checks import UNDISCLOSED, UnknownDomain, read_bidders, write_rows
+from credence.measures.checks import UNDISCLOSED, UnknownDomain, write_rows
 
 measures_app = typer.Typer(help="The incentive and discipline measures catalog.", no_args_is_help=True)
 
@@ -26,7 +27,11 @@ def check(
     ctx: typer.Context,
     subject: str | None = typer.Argument(None, help="The organisation's USCC or LEI."),
     domain: str = typer.Option(..., "--domain", help="public_procurement, subsidies, licensing, ..."),
-    file: Path | None = typer.Option(None, "--file", help="A CSV of bidders with a subject_id column."),
+    file: Path | None = typer.Option(
+        None,
+        "--file",
+        help="A file of bidders with a subject_id column: CSV (UTF-8, GB18030 or GBK) or XLSX.",
+    ),
     out: Path | None = typer.Option(None, "--out", help="Write the file's result here (default: print it)."),
     as_json: bool = typer.Option(False, "--json", help="Print one organisation's answer as JSON."),
 ) -> None:
@@ -39,10 +44,13 @@ def check(
     try:
         if file is not None:
             try:
-                text = file.read_text("utf-8-sig")
-            except (OSError, UnicodeDecodeError) as exc:
-                raise fail(f"{file}: cannot be read as UTF-8 text: {exc}") from None
-            rows = read_bidders(text)
+                data = file.read_bytes()
+            except OSError as exc:
+                raise fail(f"{file}: cannot be read: {exc.strerror}") from None
+            try:
+                rows = read_bidders(data)  # CSV as ingest reads it, or an XLSX workbook
+            except ValueError as exc:
+                raise fail(f"{file}: {exc}") from None
             result = write_rows(checks.check_rows(rows, domain))
             if out is not None:
                 out.write_text(result, "utf-8")

@@ -11,8 +11,6 @@ not. The Disclosure keeps the sole proprietors it was shown, for the edge to log
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -26,6 +24,7 @@ from credence.clock import Clock, today
 from credence.identity import IdentifierError, SubjectId, SubjectRefused, resolve_subject
 from credence.lists import repository as lists_repo
 from credence.lists.config import Lists
+from credence.measures.bidders import Bidder
 from credence.measures.catalog import DOMAINS, Measure, Measures
 from credence.rating import repository as rating_repo
 from credence.rating.service import RatingService
@@ -147,7 +146,7 @@ class CheckService:
             return self._check(conn, resolved, domain, on, disclosure or Disclosure())
 
     def check_rows(
-        self, rows: Iterable[dict[str, str]], domain: str, disclosure: Disclosure | None = None
+        self, rows: Iterable[Bidder], domain: str, disclosure: Disclosure | None = None
     ) -> Iterator[dict[str, str]]:
         """One output row per bidder row (a `subject_id` column), in order, as the public sees it or as
         `disclosure` allows; a bad identifier is reported on its line and does not stop the others."""
@@ -155,10 +154,10 @@ class CheckService:
         on = self.today()
         disclosure = disclosure or Disclosure()
         with self.engine.connect() as conn:
-            for line, values in enumerate(rows, start=2):
-                given = (values.get("subject_id") or "").strip()
+            for bidder in rows:
+                given = (bidder.values.get("subject_id") or "").strip()
                 out = dict.fromkeys(CSV_COLUMNS, "")
-                out.update(line=str(line), subject_id=given)
+                out.update(line=str(bidder.line), subject_id=given)
                 try:
                     found = self._check(conn, resolve_subject(given, today=on), domain, on, disclosure)
                 except (IdentifierError, SubjectRefused) as exc:
@@ -274,21 +273,6 @@ class CheckService:
         # Only what anyone may see: a check is public, so records shared with public bodies stay unnamed.
         changes = self.rating.explain_row(organisation, with_history=False).public_change_lines(self.catalog)
         return "; ".join(changes) if changes else "The grade changes when the records behind it end."
-
-
-def read_bidders(text: str) -> list[dict[str, str]]:
-    """The rows of a bidders CSV, which must have a subject_id column. Raises ValueError naming the line
-    and what is wrong."""
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    rows: list[dict[str, str]] = []
-    try:
-        if reader.fieldnames is None or "subject_id" not in [f.strip() for f in reader.fieldnames]:
-            raise ValueError("line 1: the CSV needs a subject_id column (the bidder's USCC or LEI)")
-        for row in reader:
-            rows.append({(k or "").strip(): v for k, v in row.items() if isinstance(v, str)})
-    except csv.Error as exc:
-        raise ValueError(f"line {reader.line_num}: {exc}") from None
-    return rows
 
 
 def write_rows(rows: Iterable[dict[str, str]]) -> str:

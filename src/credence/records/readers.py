@@ -13,7 +13,7 @@ import io
 import itertools
 import json
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -250,17 +250,41 @@ def detect_csv_encoding(path: Path) -> str:
     """UTF-8 (with or without BOM) or GB18030, decided by decoding the whole file; else FileRejected."""
     with path.open("rb") as f:
         head = f.read(4)
+    return _settle_encoding(
+        head, lambda encoding: _decode_all(path, encoding, fail_reason="invalid_encoding")
+    )
+
+
+def decode_text(data: bytes) -> str:
+    """A small text file held in memory (a file of bidders), decoded by the rules ingest reads files by:
+    UTF-8 with or without a byte-order mark, else GB18030 (which GBK is part of); UTF-16 is refused.
+    FileRejected names the line and character where it fails."""
+    decoded: dict[str, str] = {}
+
+    def decode(encoding: str) -> None:
+        try:
+            decoded[encoding] = data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            raise _decode_error(exc, 0, encoding, "invalid_encoding") from None
+
+    encoding = _settle_encoding(data[:4], decode)
+    return decoded[encoding]
+
+
+def _settle_encoding(head: bytes, decode: Callable[[str], object]) -> str:
+    """The encoding of a file starting with `head`, which `decode(encoding)` decodes whole or raises
+    FileRejected: UTF-16 is refused, a UTF-8 byte-order mark settles it, else UTF-8, else GB18030."""
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise FileRejected(1, "unsupported_encoding", "the file is UTF-16; save it as UTF-8 or GB18030")
     if head.startswith(codecs.BOM_UTF8):
-        _decode_all(path, "utf-8-sig", fail_reason="invalid_encoding")
+        decode("utf-8-sig")
         return "utf-8-sig"
     try:
-        _decode_all(path, "utf-8", fail_reason="invalid_encoding")
+        decode("utf-8")
         return "utf-8"
     except FileRejected as utf8_error:
         try:
-            _decode_all(path, "gb18030", fail_reason="invalid_encoding")
+            decode("gb18030")
         except FileRejected:
             raise FileRejected(
                 utf8_error.line, "invalid_encoding", f"{utf8_error.message}; it is not GB18030 either"
@@ -280,19 +304,23 @@ def _decode_all(path: Path, encoding: str, fail_reason: str) -> str:
             try:
                 decoder.decode(chunk, final=final)
             except UnicodeDecodeError as exc:
-                # exc.object is the bytes the decoder held from the last chunk plus this one.
-                joined = bytes(exc.object)
-                offset = max(exc.start, 0)
-                line = lines_before + joined[:offset].count(b"\n") + 1
-                column = offset - (joined.rfind(b"\n", 0, offset) + 1) + 1
-                byte = joined[offset : offset + 1].hex().upper()
-                raise FileRejected(
-                    line, fail_reason, f"byte 0x{byte} at character {column} is not valid {encoding.upper()}"
-                ) from None
+                raise _decode_error(exc, lines_before, encoding, fail_reason) from None
             if final:
                 return digest.hexdigest()
             digest.update(chunk)
             lines_before += chunk.count(b"\n")
+
+
+def _decode_error(exc: UnicodeDecodeError, lines_before: int, encoding: str, reason: str) -> FileRejected:
+    """Where decoding failed: exc.object is the bytes decoded (for a file read in chunks, the bytes the
+    decoder held from the last chunk plus this one, after `lines_before` lines)."""
+    joined = bytes(exc.object)
+    offset = max(exc.start, 0)
+    line = lines_before + joined[:offset].count(b"\n") + 1
+    column = offset - (joined.rfind(b"\n", 0, offset) + 1) + 1
+    byte = joined[offset : offset + 1].hex().upper()
+    encoding = "UTF-8" if encoding == "utf-8-sig" else encoding.upper()
+    return FileRejected(line, reason, f"byte 0x{byte} at character {column} is not valid {encoding}")
 
 
 def _check_csv(path: Path, encoding: str) -> list[str]:

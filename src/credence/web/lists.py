@@ -25,8 +25,9 @@ from credence.identity import SubjectError
 from credence.lists import exports
 from credence.lists.config import FIELDS
 from credence.lists.service import TITLE
+from credence.measures.bidders import read_bidders
 from credence.measures.catalog import DOMAINS
-from credence.measures.checks import UnknownDomain, read_bidders, write_rows
+from credence.measures.checks import UnknownDomain, write_rows
 
 HERE = Path(__file__).parent
 MAX_UPLOAD_BYTES = 2_000_000
@@ -116,11 +117,7 @@ def add_list_pages(app: FastAPI, registry: Registry) -> None:
         try:
             if len(data) > MAX_UPLOAD_BYTES:
                 raise ValueError(f"the file is larger than {MAX_UPLOAD_BYTES:,} bytes")
-            try:
-                text = data.decode("utf-8-sig")
-            except UnicodeDecodeError as exc:
-                raise ValueError(f"the file is not UTF-8 text (byte {exc.start + 1})") from None
-            rows = read_bidders(text)
+            rows = read_bidders(data)  # CSV as ingest reads it, or an XLSX workbook
             charge_bidders(request, len(rows))  # the cost limit: 413 or 429 before any is checked
             own, _ = disclosure_for(request, None)
             # Off the event loop, which a thousand bidders would hold for a second.
