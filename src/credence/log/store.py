@@ -71,6 +71,8 @@ EVENT_KINDS: dict[str, str] = {
     "screening.changed": "the store was screened again under new catalog or screening rules",
     "refusal.prohibited_ground": "a department's submission was refused on a prohibited ground",
     "access.read": "a public body read an organisation's non-public data, for a stated purpose",
+    "link.judged": "two subjects were judged the same organisation, not the same, or unsure (by a shared "
+    "identifier, the model or a clerk)",
     "log.sealed": "the log moved to version-2 leaves; what the version-1 entries before it do not commit to "
     "(each one's public flag, ref and organisation) is sealed here (migration 0011)",
 }

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import (
     BigInteger,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -56,6 +57,35 @@ class Organisation(Base):
     # Sole proprietors are natural persons in business: their records are never public.
     never_public: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The organisation whose file this subject's records are part of, when that is another one (links
+    # joined them): derived from subject_links by credence.subjects.files, never entered by hand. None: its
+    # own file. No foreign key: a derived column, rebuilt whole by `credence link --rebuild`.
+    file_id: Mapped[int | None] = mapped_column(Integer, index=True)
+
+
+class SubjectLink(Base):
+    """A judgement on whether two subjects are the same organisation: `same`, `not_same` or `unsure`, made
+    by a shared identifier, the model, or a named clerk. Append-only: the latest judgement on a pair is the
+    one that holds, so a split is a new judgement and both files come back as they were. Records are never
+    rewritten; the files follow from the judgements (organisations.file_id)."""
+
+    __tablename__ = "subject_links"
+    __table_args__ = (
+        Index("ix_subject_links_pair", "left_id", "right_id", "id"),
+        Index("ix_subject_links_right", "right_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    left_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))  # the smaller id of the two
+    right_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    judgement: Mapped[str] = mapped_column(String(16))  # same | not_same | unsure
+    basis: Mapped[str] = mapped_column(String(32))  # identifier:<scheme> | model | clerk
+    probability: Mapped[float | None] = mapped_column(Float)
+    weight: Mapped[float | None] = mapped_column(Float)
+    comparisons: Mapped[str | None] = mapped_column(Text)  # JSON: the model's weight per comparison
+    actor: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class IngestBatch(Base):
