@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from credence.api import queries
 from credence.lists import repository as lists_repo
 from credence.process import notices
 from credence.rating import repository as rating_repo
+from credence.records import publicity
 from credence.records import repository as repo
 
 from helpers import USCC_A, notice_all, write_csv
@@ -47,7 +47,7 @@ def grade(process: Any) -> str:
 
 def visible(process: Any, source_record_id: str, department: str = "SAMR") -> bool:
     with process.engine.connect() as conn:
-        found = queries.public_record(conn, process.catalog, department, source_record_id, process.today())
+        found = publicity.public_record(conn, process.catalog, department, source_record_id, process.today())
     return found is not None
 
 

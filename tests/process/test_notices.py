@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from credence.api import queries
 from credence.process import notices
 from credence.process.errors import NotAllowed, NotFound
 from credence.rating import repository as rating_repo
+from credence.records import publicity
 from credence.records import repository as repo
 
 from helpers import USCC_A, row, write_csv
@@ -20,7 +20,7 @@ from helpers import USCC_A, row, write_csv
 
 def visible(process, source_record_id: str) -> bool:
     with process.engine.connect() as conn:
-        found = queries.public_record(conn, process.catalog, "SAMR", source_record_id, process.today())
+        found = publicity.public_record(conn, process.catalog, "SAMR", source_record_id, process.today())
     return found is not None
 
 

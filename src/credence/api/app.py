@@ -54,6 +54,7 @@ from credence.process.service import DueProcess
 from credence.rating import Policy, load_policy
 from credence.rating import repository as rating_repo
 from credence.rating.service import RatingService
+from credence.records import publicity
 from credence.records.readers import RawRow
 from credence.records.service import IngestService, UnknownDepartment
 from credence.records.validation import control_character_at
@@ -294,7 +295,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         logged = purpose is not None and publicities == reads.SHARED
         with reg.reads.expecting() if logged else nullcontext():
             with reg.engine.connect() as conn:
-                total, rows = queries.public_records(
+                total, rows = publicity.public_records(
                     conn, reg.catalog, org.id, reg.today(), page, per_page, publicities
                 )
                 contested = process_repo.under_objection(conn, [r.id for r in rows])
@@ -481,7 +482,7 @@ def _profile(reg: Registry, org: Any, today: date) -> ProfileOut:
 def public_record(reg: Registry, department: str, source_record_id: str) -> tuple[RecordOut, Any, str]:
     """A record anyone may see (else 404, as if it did not exist), its organisation and its provenance."""
     with reg.engine.connect() as conn:
-        found = queries.public_record(conn, reg.catalog, department, source_record_id, reg.today())
+        found = publicity.public_record(conn, reg.catalog, department, source_record_id, reg.today())
         if found is None:
             raise ApiError(
                 404, "not_found", f"no public record '{source_record_id}' from department {department}"
@@ -514,7 +515,7 @@ def _record_out(reg: Registry, r: Any, under_objection: bool, org: Any, proved: 
         summary=r.summary,
         effective_until=r.effective_until,
         until_kind=r.until_kind,
-        published_until=queries.published_until(reg.catalog, r),
+        published_until=publicity.published_until(reg.catalog, r),
         version=r.current_version,
         under_objection=under_objection,
         publicity=reg.catalog.categories[r.category].publicity.value,

@@ -1,14 +1,13 @@
-"""Read-side queries of the API and the web pages: search, profiles, public records, the access log."""
+"""Read-side queries of the API and the web pages: search, profiles, the access log, the proofs served with
+records. Which records anyone may see is credence.records.publicity's."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from datetime import date, timedelta
+from collections.abc import Sequence
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, func, or_, select
 
-from credence.catalog import Catalog, Severity
 from credence.log import records as logged
 from credence.store.models import AccessRead, Organisation, RatingRow, Record
 
@@ -16,7 +15,6 @@ organisations = cast(Table, Organisation.__table__)
 records = cast(Table, Record.__table__)
 ratings = cast(Table, RatingRow.__table__)
 access_reads = cast(Table, AccessRead.__table__)
-PUBLIC = ("public",)
 
 
 def search(conn: Connection, text: str, page: int, per_page: int) -> tuple[int, list[Any]]:
@@ -82,70 +80,8 @@ def by_code(conn: Connection, code: str) -> Any | None:
     ).first()
 
 
-def public_records(
-    conn: Connection,
-    catalog: Catalog,
-    organisation_id: int,
-    today: date,
-    page: int,
-    per_page: int,
-    publicities: Collection[str] = PUBLIC,
-) -> tuple[int, list[Any]]:
-    """The records anyone may see: active, noticed, of a public category, inside their publication period.
-    With more `publicities` (shared, private), the same records of those categories too: what a department
-    reading for a purpose, or the organisation itself, may see."""
-    public = [c.code for c in catalog.categories.values() if c.publicity.value in publicities]
-    rows = conn.execute(
-        select(records)
-        .where(
-            records.c.organisation_id == organisation_id,
-            records.c.state == "active",
-            records.c.noticed_at.is_not(None),
-            records.c.category.in_(public),
-            records.c.decided_on <= today,
-        )
-        .order_by(records.c.decided_on.desc(), records.c.id)
-    ).all()
-    visible = [r for r in rows if today < published_until(catalog, r)]
-    start = (page - 1) * per_page
-    return len(visible), visible[start : start + per_page]
-
-
-def published_until(catalog: Catalog, record: Any) -> date:
-    category = catalog.categories[record.category]
-    severity = Severity(record.severity) if category.severity_applies and record.severity else None
-    period = category.period(severity)
-    return cast(date, record.decided_on) + timedelta(days=period.max_days)
-
-
 def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def public_record(
-    conn: Connection, catalog: Catalog, department: str, source_record_id: str, today: date
-) -> tuple[Any, Any, Any] | None:
-    """(record, organisation, batch) of a record anyone may see, or None."""
-    from credence.store.models import IngestBatch
-
-    batches = cast(Table, IngestBatch.__table__)
-    record = conn.execute(
-        select(records).where(
-            records.c.department == department, records.c.source_record_id == source_record_id
-        )
-    ).first()
-    if record is None or record.state != "active" or record.noticed_at is None:
-        return None
-    category = catalog.categories.get(record.category)
-    if category is None or category.publicity.value != "public":
-        return None
-    if not record.decided_on <= today < published_until(catalog, record):
-        return None
-    org = conn.execute(select(organisations).where(organisations.c.id == record.organisation_id)).first()
-    if org is None or org.never_public:
-        return None
-    batch = conn.execute(select(batches).where(batches.c.id == record.batch_id)).first()
-    return record, org, batch
 
 
 def reads(conn: Connection, organisation_id: int | None, page: int, per_page: int) -> tuple[int, list[Any]]:

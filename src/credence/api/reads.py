@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from credence.access.principal import PURPOSES, Principal, Role
 from credence.api import auth, queries
 from credence.api.shapes import ApiError, Page, one_of
+from credence.records import publicity
 
 if TYPE_CHECKING:
     from credence.api.app import Registry
@@ -52,7 +53,7 @@ def records_view(principal: Principal, organisation_code: str | None, purpose: s
     if principal.role is Role.ORGANISATION and principal.organisation_code == organisation_code:
         return EVERY  # its own file: no purpose needed, nothing to log
     if purpose is None:
-        return queries.PUBLIC
+        return publicity.PUBLIC
     if principal.role is Role.DEPARTMENT:
         return SHARED
     if principal.role is Role.PUBLIC:

@@ -33,6 +33,8 @@ from credence.process.errors import NotAllowed, NotFound, needs
 from credence.process.machine import ABNORMAL_ENTRY, HONOUR_ENTRY, RECORD, SERIOUS_ENTRY, Machine
 from credence.rating import repository as rating_repo
 from credence.rating.service import RatingService
+from credence.records import notices as record_notices
+from credence.records import publicity
 from credence.records import repository as records_repo
 from credence.records.service import IngestService
 from credence.settings import Settings
@@ -299,7 +301,7 @@ class ListService:
             if entry.state != "listed":
                 continue
             record = by_record[entry.record_id]
-            public = log.entry_public(conn, self.catalog, record, never_public=record.never_public)
+            public = publicity.entry_public(conn, self.catalog, record, never_public=record.never_public)
             self._note_measures(conn, "measure.applied", entry, public, since=self.today())
 
     def tick_in(self, conn: Connection, result: ListTick) -> None:
@@ -483,7 +485,7 @@ class ListService:
             if record.state == "active":
                 RECORD.next(record.state, "end", f"record '{record.source_record_id}'")
                 now = self.clock.now()
-                public = log.entry_public(conn, self.catalog, record)
+                public = publicity.entry_public(conn, self.catalog, record)
                 log.note(
                     conn,
                     log.about_record(
@@ -549,7 +551,7 @@ class ListService:
         if record is None and entry.record_id is not None:
             record = process_repo.record(conn, entry.record_id)
         in_force = record is not None and record.noticed_at is not None and record.state == "active"
-        public = log.entry_public(conn, self.catalog, record)
+        public = publicity.entry_public(conn, self.catalog, record)
         log.note(conn, log.about_entry("list.delisted", entry, public=public, **content))
         if in_force:
             self._note_measures(conn, "measure.lifted", entry, public, reason=reason.strip())
@@ -571,6 +573,5 @@ class ListService:
             )
 
     def _notice(self, conn: Connection, kind: str, entry: Any, message: str) -> int:
-        return notices.produce_about_entry(
-            conn, kind, entry, self.clock.now(), notices.deemed_on(self.today(), self.settings), message
-        )
+        deemed = record_notices.deemed_on(self.today(), self.settings)
+        return notices.produce_about_entry(conn, kind, entry, self.clock.now(), deemed, message)

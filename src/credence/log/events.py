@@ -17,14 +17,13 @@ catalog and policy. Everything else is False.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 import orjson
 from sqlalchemy import Connection, Engine, Table, event, select
 from sqlalchemy.engine import Transaction
 
-from credence.catalog import Catalog, Severity
 from credence.log.store import Event, append, head
 from credence.store.models import LogEntry, Organisation
 
@@ -89,55 +88,6 @@ def _drop_queue(conn: Connection) -> None:
     # read, and asking raised PendingRollbackError over the error that ended the transaction.
     if not conn.invalidated:
         conn.info.pop(_QUEUE, None)
-
-
-# -- who may read what -------------------------------------------------------------------------------------
-
-
-def in_period(catalog: Catalog, category: str, severity: str | None, decided_on: date, today: date) -> bool:
-    """Whether a record of a public category is inside its publication period today (as the public
-    record pages decide)."""
-    found = catalog.categories.get(category)
-    if found is None or found.publicity.value != "public":
-        return False
-    level = Severity(severity) if found.severity_applies and severity else None
-    until = decided_on + timedelta(days=found.period(level).max_days)
-    return decided_on <= today < until
-
-
-def record_public(
-    conn: Connection, catalog: Catalog, record: Any, today: date, *, never_public: bool | None = None
-) -> bool:
-    """Whether anyone may see this record (a records row) today: published (its notice delivered),
-    active, of a public category, in its publication period, not a sole proprietor's."""
-    if record.noticed_at is None or record.state != "active":
-        return False
-    if not in_period(catalog, record.category, record.severity, record.decided_on, today):
-        return False
-    return not (_never_public(conn, record.organisation_id) if never_public is None else never_public)
-
-
-def entry_public(
-    conn: Connection, catalog: Catalog, record: Any | None, *, never_public: bool | None = None
-) -> bool:
-    """Whether anyone may see a listed entry, by its record (as it stands before the step): on the list's
-    public page while its record is published and active, of a public category, not a sole proprietor's.
-    The entry's own end date, not its record's period, decides until when: so an entry that expires was
-    public until the step that ends it, and the mirrors that copied it learn that it ended."""
-    if record is None or record.noticed_at is None or record.state != "active":
-        return False
-    category = catalog.categories.get(record.category)
-    if category is None or category.publicity.value != "public":
-        return False
-    return not (_never_public(conn, record.organisation_id) if never_public is None else never_public)
-
-
-def _never_public(conn: Connection, organisation_id: int) -> bool:
-    return bool(
-        conn.execute(
-            select(_organisations.c.never_public).where(_organisations.c.id == organisation_id)
-        ).scalar_one()
-    )
 
 
 def public_organisations(conn: Connection, organisation_ids: Sequence[int]) -> set[int]:
@@ -318,7 +268,17 @@ def grade_changed(change: Mapping[str, Any], public: bool) -> Event:
 # -- the rules in force --------------------------------------------------------------------------------------
 
 
-def note_rules(engine: Engine, catalog: Catalog, policy: Any, at: datetime) -> range:
+class Versioned(Protocol):
+    """Rules logged when they change (the catalog): a version and the SHA-256 of their file."""
+
+    @property
+    def version(self) -> str: ...
+
+    @property
+    def sha256(self) -> str: ...
+
+
+def note_rules(engine: Engine, catalog: Versioned, policy: Any, at: datetime) -> range:
     """Append policy.changed and catalog.changed when the rating policy's or the catalog's SHA-256 differs
     from the last one logged (the first time, both). Returns the indices appended."""
     with engine.begin() as conn:
@@ -326,7 +286,7 @@ def note_rules(engine: Engine, catalog: Catalog, policy: Any, at: datetime) -> r
         return flush(conn, at)
 
 
-def note_rules_in(conn: Connection, catalog: Catalog, policy: Any) -> None:
+def note_rules_in(conn: Connection, catalog: Versioned, policy: Any) -> None:
     """note_rules in the caller's transaction: queue what changed, for its owner to flush. The log's head
     is locked first, so two processes starting with the same new policy log it once."""
     head(conn, lock=True)  # the lock every append takes, taken early

@@ -26,6 +26,8 @@ from credence.process import repository as repo
 from credence.process.errors import NotAllowed, NotFound, needs
 from credence.process.machine import NOTICE, OBJECTION, RECORD, REPAIR
 from credence.rating.service import RatingService
+from credence.records import notices as record_notices
+from credence.records import publicity
 from credence.records import repository as records_repo
 from credence.records.service import IngestService, RecordNotFound
 from credence.settings import Settings
@@ -624,11 +626,11 @@ class DueProcess:
         result = TickResult(self.today())
         now = self.clock.now()
         with self.engine.begin() as conn:
-            result.notices_produced = notices.produce_for_records(conn, true(), now, self._deemed())
+            result.notices_produced = record_notices.produce_for_records(conn, true(), now, self._deemed())
             deemed, published = notices.deem_due(conn, result.today, now)
             self._note_delivered(conn, deemed, published, "deemed")
             result.notices_deemed = len(deemed)
-            result.organisation_ids |= {n.organisation_id for n in deemed if n.kind in notices.GATING}
+            result.organisation_ids |= {n.organisation_id for n in deemed if n.kind in record_notices.GATING}
             self.lists.opened(conn, deemed)
             for objection in repo.overdue_objections(conn, result.today):
                 state = OBJECTION.next(objection.state, "lapse", f"objection {objection.id}")
@@ -690,7 +692,7 @@ class DueProcess:
             why = f"publication period ended on {until.isoformat()}"
             records_repo.add_event(conn, record.id, record.current_version, "expired", "registry", why, now)
             # Public when anyone could see it until then (and so may have copied it).
-            public = not record.never_public and log.in_period(
+            public = not record.never_public and publicity.in_period(
                 self.catalog, record.category, record.severity, record.decided_on, until - timedelta(days=1)
             )
             log.note(conn, log.about_record("record.expired", record, public=public, ended_on=until))
@@ -700,7 +702,7 @@ class DueProcess:
 
     def _public(self, conn: Connection, record: Any) -> bool:
         """Whether anyone may see this record (a records row, as it stands before the step) today."""
-        return log.record_public(conn, self.catalog, record, self.today())
+        return publicity.record_public(conn, self.catalog, record, self.today())
 
     def _note_answered(self, conn: Connection, objection: Any, state: str, reason: str) -> Any:
         """Log an objection answered (or lapsed) in its new state; the record it concerns."""
@@ -729,11 +731,11 @@ class DueProcess:
         by_record = {r.id: r for r in published}
         events = []
         for notice in delivered:
-            record = by_record.pop(notice.record_id, None) if notice.kind in notices.GATING else None
+            record = by_record.pop(notice.record_id, None) if notice.kind in record_notices.GATING else None
             if record is None:
                 events.append(log.about_notice("notice.delivered", notice, delivery=how))
                 continue
-            public = log.record_public(conn, self.catalog, record, on, never_public=record.never_public)
+            public = publicity.record_public(conn, self.catalog, record, on, never_public=record.never_public)
             events.append(
                 log.about_record(
                     "record.published",
@@ -751,7 +753,7 @@ class DueProcess:
     # -- helpers ---------------------------------------------------------------------------------------
 
     def _deemed(self) -> date:
-        return notices.deemed_on(self.today(), self.settings)
+        return record_notices.deemed_on(self.today(), self.settings)
 
     def _rerate(self, conn: Connection, organisation_id: int, cause: str) -> None:
         self.rating.rate_within(conn, [organisation_id], cause)

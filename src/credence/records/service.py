@@ -28,7 +28,7 @@ from credence.catalog import Catalog
 from credence.clock import Clock, today
 from credence.log import events as log
 from credence.log.store import Event
-from credence.process import notices
+from credence.records import notices, publicity
 from credence.records import repository as repo
 from credence.records.block import BlockChecker, ValidBlock
 from credence.records.pipeline import CheckedBlock, CheckerSpec, check_in_blocks, check_in_child
@@ -535,7 +535,7 @@ class IngestService:
     def _visible(self, rows: ValidBlock, k: int, on: date) -> bool:
         """Whether row k of a block, stored as a published record's version, may be seen by anyone."""
         subject = rows.subjects[rows.subject_key[k]]
-        return not subject.never_public and log.in_period(
+        return not subject.never_public and publicity.in_period(
             self.catalog, rows.category[k], rows.severity[k], date.fromisoformat(rows.decided_on[k]), on
         )
 

@@ -14,7 +14,6 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from credence.api import queries
 from credence.catalog import Catalog
 from credence.catalog.model import ListKind
 from credence.lists import repository as lists_repo
@@ -23,6 +22,7 @@ from credence.measures.catalog import DOMAINS
 from credence.measures.checks import CheckService
 from credence.process import repository as process_repo
 from credence.rating.service import RatingService
+from credence.records import publicity
 
 # Fields that say when a report was made, not what it says: left out when two reports are compared.
 VOLATILE = ("as_of", "issued_at", "code")
@@ -38,7 +38,7 @@ def build(
     reasons = found.public_reason_lines(catalog)
     changes = found.public_change_lines(catalog)
     with engine.connect() as conn:
-        _, records = queries.public_records(conn, catalog, org.id, today, 1, MAX_RECORDS)
+        _, records = publicity.public_records(conn, catalog, org.id, today, 1, MAX_RECORDS)
         contested = process_repo.under_objection(conn, [x.id for x in records])
         entries = lists_repo.current_of(conn, org.id, today)
     eligibility: dict[str, str] = {}
@@ -75,7 +75,7 @@ def build(
                 "status": x.status,
                 "decided_on": x.decided_on.isoformat(),
                 "legal_basis": x.legal_basis,
-                "published_until": queries.published_until(catalog, x).isoformat(),
+                "published_until": publicity.published_until(catalog, x).isoformat(),
                 "under_objection": x.id in contested,
             }
             for x in records

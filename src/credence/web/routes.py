@@ -16,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from credence.access.principal import PURPOSES, Role
-from credence.api import auth, queries
+from credence.api import auth
 from credence.api.app import Registry, organisation_profile, organisation_search, public_record
 from credence.api.shapes import ApiError
 from credence.lists import repository as lists_repo
@@ -24,6 +24,7 @@ from credence.lists.exports import public_row
 from credence.process import repository as process_repo
 from credence.process.figures import department_figures, percent
 from credence.rating import repository as rating_repo
+from credence.records import publicity
 
 HERE = Path(__file__).parent
 
@@ -158,13 +159,13 @@ def add_pages(app: FastAPI, registry: Registry) -> None:
 
 
 def profile_context(
-    registry: Registry, profile: Any, org: Any, publicities: Collection[str] = queries.PUBLIC
+    registry: Registry, profile: Any, org: Any, publicities: Collection[str] = publicity.PUBLIC
 ) -> dict[str, Any]:
     """What the profile page shows: the public profile, and the records of these publicities (public; a
     department reading for a purpose: public and shared)."""
     today = registry.today()
     with registry.engine.connect() as conn:
-        _, records = queries.public_records(conn, registry.catalog, org.id, today, 1, 500, publicities)
+        _, records = publicity.public_records(conn, registry.catalog, org.id, today, 1, 500, publicities)
         history = rating_repo.history_of(conn, org.id)
         contested = process_repo.under_objection(conn, [r.id for r in records])
         entries = [public_row(e, registry.catalog) for e in lists_repo.current_of(conn, org.id, today)]
@@ -172,7 +173,7 @@ def profile_context(
         {
             **r._mapping,
             "category_title": registry.catalog.categories[r.category].title,
-            "published_until": queries.published_until(registry.catalog, r),
+            "published_until": publicity.published_until(registry.catalog, r),
             "under_objection": r.id in contested,
             "shared": registry.catalog.categories[r.category].publicity.value != "public",
         }

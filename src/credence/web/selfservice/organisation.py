@@ -18,6 +18,7 @@ from credence.lists import repository as lists_repo
 from credence.process import notices
 from credence.process import repository as process_repo
 from credence.rating.service import describe, describe_change
+from credence.records import publicity
 from credence.records import repository as records_repo
 from credence.web.selfservice import queries as own
 from credence.web.selfservice.common import (
@@ -66,7 +67,7 @@ def add_organisation_routes(app: FastAPI, pages: Pages) -> None:
                 "title": catalog.categories[r.category].title,
                 "state": own.record_state(catalog, r, r.id in contested, today),
                 "audience": own.audience(catalog, r, org.never_public),
-                "until": queries.published_until(catalog, r),
+                "until": publicity.published_until(catalog, r),
             }
             for r in rows
         ]
@@ -141,7 +142,7 @@ def add_organisation_routes(app: FastAPI, pages: Pages) -> None:
             title=category.title,
             state=own.record_state(catalog, r, open_objection is not None, today),
             audience=own.audience(catalog, r, org.never_public),
-            until=queries.published_until(catalog, r),
+            until=publicity.published_until(catalog, r),
             adverse=category.polarity is Polarity.adverse,
             repair_from=r.decided_on + timedelta(days=category.period(severity).min_days),
             needs_commitment=severity is not Severity.minor,

@@ -8,8 +8,9 @@ from typing import Any
 
 from sqlalchemy import Connection, exists, select
 
-from credence.api.queries import organisations, published_until, records
+from credence.api.queries import organisations, records
 from credence.catalog import Catalog
+from credence.records.publicity import published_until
 
 
 def own_records(conn: Connection, organisation_id: int) -> list[Any]:

@@ -1,0 +1,124 @@
+"""Who may see a record: its publication period, whether it is public today, and the reads of what anyone
+may see (an organisation's public records, one public record). The services ask it before they log a
+step as public; the API, the pages and the credit reports read through it."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import date, timedelta
+from typing import Any, cast
+
+from sqlalchemy import Connection, Table, select
+
+from credence.catalog import Catalog, Severity
+from credence.store.models import IngestBatch, Organisation, Record
+
+organisations = cast(Table, Organisation.__table__)
+records = cast(Table, Record.__table__)
+batches = cast(Table, IngestBatch.__table__)
+PUBLIC = ("public",)
+
+
+def in_period(catalog: Catalog, category: str, severity: str | None, decided_on: date, today: date) -> bool:
+    """Whether a record of a public category is inside its publication period today (as the public
+    record pages decide)."""
+    found = catalog.categories.get(category)
+    if found is None or found.publicity.value != "public":
+        return False
+    level = Severity(severity) if found.severity_applies and severity else None
+    until = decided_on + timedelta(days=found.period(level).max_days)
+    return decided_on <= today < until
+
+
+def published_until(catalog: Catalog, record: Any) -> date:
+    category = catalog.categories[record.category]
+    severity = Severity(record.severity) if category.severity_applies and record.severity else None
+    period = category.period(severity)
+    return cast(date, record.decided_on) + timedelta(days=period.max_days)
+
+
+def record_public(
+    conn: Connection, catalog: Catalog, record: Any, today: date, *, never_public: bool | None = None
+) -> bool:
+    """Whether anyone may see this record (a records row) today: published (its notice delivered),
+    active, of a public category, in its publication period, not a sole proprietor's."""
+    if record.noticed_at is None or record.state != "active":
+        return False
+    if not in_period(catalog, record.category, record.severity, record.decided_on, today):
+        return False
+    return not (_never_public(conn, record.organisation_id) if never_public is None else never_public)
+
+
+def entry_public(
+    conn: Connection, catalog: Catalog, record: Any | None, *, never_public: bool | None = None
+) -> bool:
+    """Whether anyone may see a listed entry, by its record (as it stands before the step): on the list's
+    public page while its record is published and active, of a public category, not a sole proprietor's.
+    The entry's own end date, not its record's period, decides until when: so an entry that expires was
+    public until the step that ends it, and the mirrors that copied it learn that it ended."""
+    if record is None or record.noticed_at is None or record.state != "active":
+        return False
+    category = catalog.categories.get(record.category)
+    if category is None or category.publicity.value != "public":
+        return False
+    return not (_never_public(conn, record.organisation_id) if never_public is None else never_public)
+
+
+def _never_public(conn: Connection, organisation_id: int) -> bool:
+    return bool(
+        conn.execute(
+            select(organisations.c.never_public).where(organisations.c.id == organisation_id)
+        ).scalar_one()
+    )
+
+
+def public_records(
+    conn: Connection,
+    catalog: Catalog,
+    organisation_id: int,
+    today: date,
+    page: int,
+    per_page: int,
+    publicities: Collection[str] = PUBLIC,
+) -> tuple[int, list[Any]]:
+    """The records anyone may see: active, noticed, of a public category, inside their publication period.
+    With more `publicities` (shared, private), the same records of those categories too: what a department
+    reading for a purpose, or the organisation itself, may see."""
+    public = [c.code for c in catalog.categories.values() if c.publicity.value in publicities]
+    rows = conn.execute(
+        select(records)
+        .where(
+            records.c.organisation_id == organisation_id,
+            records.c.state == "active",
+            records.c.noticed_at.is_not(None),
+            records.c.category.in_(public),
+            records.c.decided_on <= today,
+        )
+        .order_by(records.c.decided_on.desc(), records.c.id)
+    ).all()
+    visible = [r for r in rows if today < published_until(catalog, r)]
+    start = (page - 1) * per_page
+    return len(visible), visible[start : start + per_page]
+
+
+def public_record(
+    conn: Connection, catalog: Catalog, department: str, source_record_id: str, today: date
+) -> tuple[Any, Any, Any] | None:
+    """(record, organisation, batch) of a record anyone may see, or None."""
+    record = conn.execute(
+        select(records).where(
+            records.c.department == department, records.c.source_record_id == source_record_id
+        )
+    ).first()
+    if record is None or record.state != "active" or record.noticed_at is None:
+        return None
+    category = catalog.categories.get(record.category)
+    if category is None or category.publicity.value != "public":
+        return None
+    if not record.decided_on <= today < published_until(catalog, record):
+        return None
+    org = conn.execute(select(organisations).where(organisations.c.id == record.organisation_id)).first()
+    if org is None or org.never_public:
+        return None
+    batch = conn.execute(select(batches).where(batches.c.id == record.batch_id)).first()
+    return record, org, batch
