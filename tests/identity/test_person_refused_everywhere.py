@@ -16,10 +16,10 @@ from typer.testing import CliRunner
 from credence.access.subjects import check_subject
 from credence.api.app import Registry, create_app
 from credence.api.reports import report_service
+from credence.checks.bidders import read_bidders
+from credence.checks.service import write_rows
 from credence.cli.main import app as cli_app
 from credence.identity import SubjectRefused
-from credence.measures.bidders import read_bidders
-from credence.measures.checks import write_rows
 from credence.records.readers import RawRow
 from credence.sources import RowMapper, load_dataset
 
@@ -132,8 +132,8 @@ def test_api_bidders_file_refuses_resident_ids_on_their_line(client: TestClient)
 
 def test_checks_service_bidders_rows(process, catalog) -> None:
     # The same through the service that the CLI and the web page use.
+    from credence.checks.service import CheckService
     from credence.measures.catalog import load_measures
-    from credence.measures.checks import CheckService
 
     checks = CheckService(
         process.engine,

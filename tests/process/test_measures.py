@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
+from credence.checks.bidders import read_bidders
+from credence.checks.service import CheckService, UnknownDomain, write_rows
 from credence.identity import IdentifierError, SubjectRefused
-from credence.measures.bidders import read_bidders
 from credence.measures.catalog import MeasuresError, load_measures, parse_measures
-from credence.measures.checks import CheckService, UnknownDomain, write_rows
 
 from helpers import USCC_A, USCC_B, row
 from process_steps import ORG, SAMR, deliver_pending, published

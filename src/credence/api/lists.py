@@ -35,12 +35,12 @@ from credence.api.shapes import (
     one_of,
 )
 from credence.catalog.model import ListKind
+from credence.checks.bidders import read_bidders
+from credence.checks.service import Disclosure, UnknownDomain, write_rows
 from credence.identity import SubjectError
 from credence.lists import exports
 from credence.lists import repository as repo
-from credence.measures.bidders import read_bidders
 from credence.measures.catalog import DOMAINS
-from credence.measures.checks import Disclosure, UnknownDomain, write_rows
 from credence.process.machine import ABNORMAL_ENTRY, HONOUR_ENTRY, SERIOUS_ENTRY
 
 if TYPE_CHECKING:

@@ -54,6 +54,10 @@ class ListKind(StrEnum):
     honour = "honour"
 
 
+# The grades a rating gives, best first: the rating policy's grades (credence.rating.policy) and the grade
+# triggers of the measures catalog (credence.measures) are checked against this one list.
+GRADES = ("A", "B", "C", "D")
+
 # What each list is called in a sentence ("the honours list").
 LIST_NAMES = {
     ListKind.serious_dishonesty: "serious-dishonesty",

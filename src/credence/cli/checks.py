@@ -13,12 +13,12 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from credence.checks.bidders import read_bidders
+from credence.checks.service import UNDISCLOSED, UnknownDomain, write_rows
 from credence.cli.context import app_context, check_rules_file, console, fail
 from credence.cli.output import FORMAT, Format, add_row, print_listing, print_table
 from credence.identity import SubjectError
-from credence.measures.bidders import read_bidders
 from credence.measures.catalog import load_measures
-from credence.measures.checks import UNDISCLOSED, UnknownDomain, write_rows
 
 measures_app = typer.Typer(help="The incentive and discipline measures catalog.", no_args_is_help=True)
 

@@ -14,9 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from credence.catalog import Catalog, LegalBasis
 from credence.catalog.loader import Problem, Refused, explain_items
-from credence.catalog.model import ListKind
+from credence.catalog.model import GRADES, ListKind
 from credence.catalog.prohibited import rule_refusals
-from credence.rating.policy import GRADES
 
 DEFAULT_MEASURES = "default_measures.yaml"
 

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from credence.catalog.model import GRADES
 from credence.rating.engine import MAX_REASONS, PolicyTables, RuleRow
-from credence.rating.policy import GRADES, MAX_POINTS
+from credence.rating.policy import MAX_POINTS
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from credence.catalog import Catalog
-from credence.rating.policy import GRADES, Policy
+from credence.catalog.model import GRADES
+from credence.rating.policy import Policy
 
 MAX_REASONS = 4
 

@@ -18,9 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from credence.catalog import Catalog
 from credence.catalog.loader import Problem, Refused
+from credence.catalog.model import GRADES
 from credence.catalog.prohibited import rule_refusals
 
-GRADES = ("A", "B", "C", "D")
 MAX_POINTS = 10_000  # a rule's points, in absolute value: ten times a whole base score is plenty
 SEVERITY_KEYS = ("minor", "general", "serious")
 

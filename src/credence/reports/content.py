@@ -16,10 +16,10 @@ from sqlalchemy import Engine
 
 from credence.catalog import Catalog
 from credence.catalog.model import ListKind
+from credence.checks.service import CheckService
 from credence.lists import repository as lists_repo
 from credence.lists.exports import public_row
 from credence.measures.catalog import DOMAINS
-from credence.measures.checks import CheckService
 from credence.process import repository as process_repo
 from credence.rating.service import RatingService
 from credence.records import publicity

@@ -17,9 +17,9 @@ from typing import Any, cast
 from sqlalchemy import Engine, Table, insert, select
 
 from credence.catalog import Catalog
+from credence.checks.service import CheckService
 from credence.clock import Clock, today
 from credence.identity import resolve_subject
-from credence.measures.checks import CheckService
 from credence.rating.service import RatingService
 from credence.reports import content as report_content
 from credence.settings import Settings

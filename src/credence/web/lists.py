@@ -21,13 +21,13 @@ from credence.api.hardening import TooManyRequests, charge_bidders
 from credence.api.lists import disclosure_for
 from credence.api.shapes import ApiError
 from credence.catalog.model import ListKind
+from credence.checks.bidders import read_bidders
+from credence.checks.service import UnknownDomain, write_rows
 from credence.identity import SubjectError
 from credence.lists import exports
 from credence.lists.config import FIELDS
 from credence.lists.service import TITLE
-from credence.measures.bidders import read_bidders
 from credence.measures.catalog import DOMAINS
-from credence.measures.checks import UnknownDomain, write_rows
 
 HERE = Path(__file__).parent
 MAX_UPLOAD_BYTES = 2_000_000

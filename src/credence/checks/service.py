@@ -20,11 +20,11 @@ from sqlalchemy import Connection, Engine
 
 from credence.catalog import Catalog
 from credence.catalog.model import ListKind
+from credence.checks.bidders import Bidder
 from credence.clock import Clock, today
 from credence.identity import IdentifierError, SubjectId, SubjectRefused, resolve_subject
 from credence.lists import repository as lists_repo
 from credence.lists.config import Lists
-from credence.measures.bidders import Bidder
 from credence.measures.catalog import DOMAINS, Measure, Measures
 from credence.rating import repository as rating_repo
 from credence.rating.service import RatingService
