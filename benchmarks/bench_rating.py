@@ -141,7 +141,7 @@ def _store(work: Path, orgs: int, records: int) -> tuple[str, dict[str, str]]:
 def incremental(n: int = 1000, store: tuple[int, int] = (12_000, 120_000)) -> dict[str, object]:
     from credence.catalog import load_catalog
     from credence.clock import SystemClock
-    from credence.process.service import DueProcess
+    from credence.dueprocess.service import DueProcess
     from credence.rating import load_policy
     from credence.rating import repository as rrepo
     from credence.rating.service import RatingService

@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 
 from credence.catalog import Catalog, load_catalog
 from credence.clock import FixedClock
-from credence.process.service import DueProcess
+from credence.dueprocess.service import DueProcess
 from credence.records.service import IngestService
 from credence.settings import Settings
 from credence.store import migrate

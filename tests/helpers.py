@@ -85,7 +85,7 @@ def collect(service: Any, path: Path, department: str = "SAMR", **kwargs: Any) -
 
 def process_for(service: Any) -> Any:
     """The due-process service over the same store, catalog, clock and settings as an ingest service."""
-    from credence.process.service import DueProcess
+    from credence.dueprocess.service import DueProcess
     from credence.rating import load_policy
     from credence.rating.service import RatingService
 

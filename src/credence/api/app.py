@@ -47,10 +47,10 @@ from credence.catalog import Catalog, load_catalog, screen_from
 from credence.checks.service import CheckService
 from credence.clock import Clock, SystemClock, today
 from credence.demo.divisions import DIVISIONS
+from credence.dueprocess.service import DueProcess
 from credence.identity import SubjectError, SubjectId, fold, person_refusal, resolve_subject
 from credence.measures.catalog import load_measures
 from credence.process import repository as process_repo
-from credence.process.service import DueProcess
 from credence.rating import Policy, load_policy
 from credence.rating import repository as rating_repo
 from credence.rating.service import RatingService

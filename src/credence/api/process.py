@@ -15,12 +15,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from credence.api import auth
 from credence.api.shapes import ApiError, Page, Short, StrictIn, Text, enum_of
+from credence.dueprocess.service import CORRECTABLE, DueProcess
 from credence.lists import repository as lists_repo
 from credence.process import notices
 from credence.process import repository as repo
 from credence.process.errors import NotAllowed, NotFound
 from credence.process.machine import OBJECTION, REPAIR, IllegalTransition
-from credence.process.service import CORRECTABLE, DueProcess
 from credence.records.service import RecordNotFound, RowsRejected
 
 

@@ -21,9 +21,9 @@ from credence.catalog import Catalog, load_catalog, screen_from
 from credence.catalog.loader import Refused
 from credence.checks.service import CheckService
 from credence.clock import Clock, SystemClock
+from credence.dueprocess.service import DueProcess
 from credence.lists.config import Lists, load_lists
 from credence.measures.catalog import Measures, load_measures
-from credence.process.service import DueProcess
 from credence.rating import Policy, load_policy
 from credence.rating.service import RatingService
 from credence.records.service import IngestService

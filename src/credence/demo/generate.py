@@ -19,8 +19,8 @@ import yaml
 from credence.catalog import Catalog, Category
 from credence.demo.divisions import DIVISIONS
 from credence.demo.procedures import ProcedureCounts, Procedures
+from credence.dueprocess.service import DueProcess
 from credence.identity import build_uscc
-from credence.process.service import DueProcess
 from credence.records.readers import RawRow
 from credence.records.service import IngestService
 

@@ -18,10 +18,10 @@ from sqlalchemy import select
 
 from credence.catalog.model import Polarity
 from credence.clock import Clock
+from credence.dueprocess.service import DueProcess
 from credence.process import notices
 from credence.process.errors import NotAllowed
 from credence.process.machine import IllegalTransition
-from credence.process.service import DueProcess
 from credence.rating.service import RatingService
 from credence.records import repository as records_repo
 from credence.records.service import IngestService, RowsRejected

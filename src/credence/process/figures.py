@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, Connection, case, func, select
 
 from credence.catalog import Catalog
 from credence.process import repository as repo
-from credence.process.service import OUTCOMES
+from credence.process.machine import OUTCOMES
 from credence.store.models import LogEntry
 
 REFUSAL = "refusal.prohibited_ground"

@@ -54,6 +54,9 @@ RECORD = Machine(
     },
 )
 
+# How a department answers an objection: each is the state its answer leaves the objection in.
+OUTCOMES = ("corrected", "upheld", "withdrawn")
+
 OBJECTION = Machine(
     "objection",
     {

@@ -9,11 +9,11 @@ from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from credence.api.process import awaiting
+from credence.dueprocess.service import CORRECTABLE, interchange_row
 from credence.lists import repository as lists_repo
 from credence.process import notices
 from credence.process import repository as process_repo
 from credence.process.errors import NotFound
-from credence.process.service import CORRECTABLE, interchange_row
 from credence.web.selfservice.common import (
     NOTICE_KINDS,
     REFUSALS,

@@ -24,7 +24,7 @@ from credence.log import events as log
 from credence.process import notices
 from credence.process import repository as repo
 from credence.process.errors import NotAllowed, NotFound, needs
-from credence.process.machine import NOTICE, OBJECTION, RECORD, REPAIR
+from credence.process.machine import NOTICE, OBJECTION, OUTCOMES, RECORD, REPAIR
 from credence.rating.service import RatingService
 from credence.records import notices as record_notices
 from credence.records import publicity
@@ -33,7 +33,6 @@ from credence.records.service import IngestService, RecordNotFound
 from credence.settings import Settings
 
 GROUNDS = ("content", "period", "repair_decision")
-OUTCOMES = ("corrected", "upheld", "withdrawn")
 # What a department may change when it answers an objection "corrected": the decision's content, never
 # the record's identity, category or subject.
 CORRECTABLE = (
