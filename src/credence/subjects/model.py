@@ -1,0 +1,311 @@
+"""Which subjects are the same organisation: a shared identifier decides outright, Splink's model weighs
+the rest.
+
+The model is a Splink 5 model on DuckDB, trained offline (credence.subjects.train) and shipped as
+Splink's saved-model JSON beside this module. Nothing is trained or downloaded at run time. Names are
+compared in the forms of credence.subjects.names. Term frequencies are computed from every subject the
+call sees, new and existing alike, so linking a batch against the registry gives the same pairs, with the
+same weights, as resolving the whole registry again (docs/linkage.md).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from itertools import combinations
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
+from splink import Linker
+from splink.internals.duckdb.database_api import DuckDBAPI
+from splink.internals.splink_dataframe import SplinkDataFrame
+
+from credence.subjects.names import address_form, country_code, identifier, name_forms, phone_digits, postcode
+
+__all__ = ["IDENTIFIER_SCHEMES", "Candidate", "Comparison", "Model", "Pair", "clusters", "identifier_pairs"]
+
+IDENTIFIER_SCHEMES = ("uscc", "lei", "org_code", "registration")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A subject as the model sees it: its names, where it is, and whatever identifiers it carries."""
+
+    id: int
+    names: tuple[str, ...]
+    country: str | None  # ISO 3166-1 alpha-2, any case on input
+    city: str | None = None  # or an address line
+    uscc: str | None = None
+    lei: str | None = None
+    org_code: str | None = None  # the old 9-character organisation code; a USCC carries it in uscc[8:17]
+    registration: str | None = None  # an old 15-digit registration number: a secondary identifier
+    postcode: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One comparison of a pair: its name, the level the pair fell in, and that level's log2 Bayes factor."""
+
+    name: str
+    level: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class Pair:
+    """Two subjects judged possibly the same. An identifier pair has weight inf and probability 1."""
+
+    left: int
+    right: int
+    weight: float
+    probability: float
+    basis: str  # "identifier:uscc" (or lei, org_code, registration) or "model"
+    comparisons: tuple[Comparison, ...]
+
+
+def _identifiers(subject: Candidate) -> dict[str, str]:
+    uscc = identifier(subject.uscc)
+    found = {
+        "uscc": uscc,
+        "lei": identifier(subject.lei),
+        "org_code": identifier(subject.org_code) or (uscc[8:17] if uscc and len(uscc) == 18 else None),
+        "registration": identifier(subject.registration),
+    }
+    return {scheme: code for scheme, code in found.items() if code}
+
+
+def identifier_pairs(subjects: Sequence[Candidate]) -> list[Pair]:
+    """Every pair of subjects that share a USCC, LEI, organisation code (also the one inside a USCC) or
+    15-digit registration number: the same organisation, without a model. Sorted by (left, right)."""
+    holders: dict[tuple[str, str], set[int]] = defaultdict(set)
+    for subject in subjects:
+        for scheme, code in _identifiers(subject).items():
+            holders[(scheme, code)].add(subject.id)
+    found: dict[tuple[int, int], str] = {}
+    for (scheme, _code), ids in holders.items():
+        for left, right in combinations(sorted(ids), 2):
+            basis = found.get((left, right))
+            if basis is None or IDENTIFIER_SCHEMES.index(scheme) < IDENTIFIER_SCHEMES.index(basis):
+                found[(left, right)] = scheme
+    return [
+        Pair(
+            left,
+            right,
+            math.inf,
+            1.0,
+            f"identifier:{scheme}",
+            (Comparison(scheme, "same identifier", math.inf),),
+        )
+        for (left, right), scheme in sorted(found.items())
+    ]
+
+
+_SCHEMA = pa.schema(
+    [
+        ("unique_id", pa.int64()),
+        ("name", pa.string()),
+        ("names", pa.list_(pa.string())),
+        ("tokens", pa.list_(pa.string())),
+        ("chinese", pa.string()),
+        ("chinese_names", pa.list_(pa.string())),
+        ("country", pa.string()),
+        ("city", pa.string()),
+        ("street_number", pa.string()),
+        ("postcode", pa.string()),
+        ("phone", pa.string()),
+        ("uscc", pa.string()),
+        ("lei", pa.string()),
+        ("org_code", pa.string()),
+        ("registration", pa.string()),
+    ]
+)
+
+
+def _row(subject: Candidate) -> dict[str, Any]:
+    forms = [name_forms(n) for n in subject.names]
+    cores = sorted({f.core for f in forms if f.core})
+    chinese = sorted({f.chinese for f in forms if f.chinese})
+    first = next((f for f in forms if f.core), None)
+    first_chinese = next((f.chinese for f in forms if f.chinese), None)
+    city = address_form(subject.city) if subject.city else None
+    number = next((w for w in city.split() if w.isdigit()), None) if city else None
+    ids = _identifiers(subject)
+    return {
+        "unique_id": subject.id,
+        "name": first.core if first else None,
+        "names": cores,
+        "tokens": list(first.tokens) if first else [],
+        "chinese": first_chinese,
+        "chinese_names": chinese,
+        "country": country_code(subject.country),
+        "city": city or None,
+        "street_number": number,
+        "postcode": postcode(subject.postcode),
+        "phone": phone_digits(subject.phone),
+        **{scheme: ids.get(scheme) for scheme in IDENTIFIER_SCHEMES},
+    }
+
+
+def table(subjects: Sequence[Candidate]) -> pa.Table:
+    """The subjects as the model's input table, one row each, in the forms it compares."""
+    seen: set[int] = set()
+    for subject in subjects:
+        if subject.id in seen:
+            raise ValueError(f"subject id {subject.id} appears twice")
+        seen.add(subject.id)
+    return pa.Table.from_pylist([_row(s) for s in subjects], schema=_SCHEMA)
+
+
+MODEL_FILE = "model.json"
+
+
+class Model:
+    """The shipped linkage model: `pairs` resolves a whole set, `match` links new subjects to the others."""
+
+    def __init__(self, settings: dict[str, Any]) -> None:
+        self.settings = settings
+        # Splink reports each level's label by its comparison vector value
+        self._labels: dict[str, dict[int, str]] = {}
+        for comparison in settings["comparisons"]:
+            name = comparison["output_column_name"]
+            levels = comparison["comparison_levels"]
+            labels = {}
+            value = len([lv for lv in levels if not lv.get("is_null_level")]) - 1
+            for level in levels:
+                if level.get("is_null_level"):
+                    labels[-1] = level.get("label_for_charts", "null")
+                else:
+                    labels[value] = level.get("label_for_charts", level["sql_condition"])
+                    value -= 1
+            self._labels[name] = labels
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Model:
+        """The model shipped with the package, or one saved by Splink at `path`."""
+        if path is None:
+            text = resources.files("credence.subjects").joinpath(MODEL_FILE).read_text(encoding="utf-8")
+        else:
+            text = path.read_text(encoding="utf-8")
+        settings: dict[str, Any] = json.loads(text)
+        return cls(settings)
+
+    def _linker(self, data: SplinkDataFrame) -> Linker:
+        settings = dict(self.settings)
+        settings["retain_intermediate_calculation_columns"] = True
+        settings["retain_matching_columns"] = True  # Splink keeps the levels (gamma_) only with them
+        return Linker(data, settings, log_level=logging.WARNING)
+
+    def pairs(self, subjects: Sequence[Candidate], floor: float) -> list[Pair]:
+        """Every pair of `subjects` the model gives a probability of at least `floor`, sorted."""
+        if len(subjects) < 2:
+            return []
+        db_api = DuckDBAPI()
+        data = db_api.register(table(subjects))
+        linker = self._linker(data)
+        predictions = linker.inference.predict(threshold_match_probability=floor, warning_mode="never")
+        return self._collect(db_api, [predictions], floor)
+
+    def match(self, new: Sequence[Candidate], existing: Sequence[Candidate], floor: float) -> list[Pair]:
+        """Pairs of a new subject with an existing one or with another new one, probability at least `floor`.
+
+        The same as the pairs of `pairs(existing + new, floor)` that involve a new subject: term
+        frequencies come from both sets together, and blocking and scoring are Splink's own
+        predict_between and predict_within."""
+        if not new:
+            return []
+        db_api = DuckDBAPI()
+        new_data = db_api.register(table(new))
+        existing_data = db_api.register(table(existing)) if existing else None
+        both = db_api.register(table([*existing, *new]))
+        linker = self._linker(both)
+        for column in self._tf_columns():
+            linker.table_management.compute_tf_table(column)
+        results = []
+        if len(new) > 1:
+            results.append(
+                linker.inference.predict_within(
+                    new_data, threshold_match_probability=floor, warning_mode="never"
+                )
+            )
+        if existing_data is not None:
+            results.append(
+                linker.inference.predict_between(
+                    new_data, existing_data, threshold_match_probability=floor, warning_mode="never"
+                )
+            )
+        return self._collect(db_api, results, floor)
+
+    def _tf_columns(self) -> list[str]:
+        columns = set()
+        for comparison in self.settings["comparisons"]:
+            for level in comparison["comparison_levels"]:
+                if level.get("tf_adjustment_column"):
+                    columns.add(level["tf_adjustment_column"])
+        return sorted(columns)
+
+    def _collect(self, db_api: DuckDBAPI, results: Iterable[SplinkDataFrame], floor: float) -> list[Pair]:
+        names = list(self._labels)
+        out: list[Pair] = []
+        for result in results:
+            columns = ["unique_id_l", "unique_id_r", "match_weight", "match_probability"]
+            for name in names:
+                columns.append(f"gamma_{name}")
+                columns.append(f"mw_{name}")
+                columns.append(f"mw_tf_adj_{name}" if self._has_tf(name) else "0.0")
+            # the columns are the model's own comparison names, the table Splink's
+            selected = ", ".join(columns)
+            query = f"select {selected} from {result.physical_name}"  # noqa: S608
+            rows = db_api.duckdb_con.execute(query).fetchall()
+            for row in rows:
+                left, right, weight, probability = int(row[0]), int(row[1]), float(row[2]), float(row[3])
+                if probability < floor:
+                    continue
+                comparisons = []
+                for i, name in enumerate(names):
+                    gamma, level_weight, tf_weight = row[4 + 3 * i], row[5 + 3 * i], row[6 + 3 * i]
+                    label = self._labels[name].get(int(gamma), str(gamma))
+                    comparisons.append(Comparison(name, label, float(level_weight) + float(tf_weight or 0.0)))
+                if left > right:
+                    left, right = right, left
+                out.append(Pair(left, right, weight, probability, "model", tuple(comparisons)))
+            result.drop_table_from_database_and_remove_from_cache()
+        out.sort(key=lambda p: (p.left, p.right))
+        return out
+
+    def _has_tf(self, name: str) -> bool:
+        for comparison in self.settings["comparisons"]:
+            if comparison["output_column_name"] == name:
+                return any(level.get("tf_adjustment_column") for level in comparison["comparison_levels"])
+        return False
+
+
+def clusters(ids: Iterable[int], pairs: Iterable[Pair], threshold: float) -> list[frozenset[int]]:
+    """Connected components of the pairs with probability at least `threshold` (identifier pairs always
+    count), over `ids`; a subject in no pair is a cluster of its own. Sorted by smallest id."""
+    parent: dict[int, int] = {i: i for i in ids}
+
+    def find(x: int) -> int:
+        parent.setdefault(x, x)
+        root = x
+        while parent[root] != root:
+            root = parent[root]
+        while parent[x] != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    for pair in pairs:
+        if pair.basis.startswith("identifier") or pair.probability >= threshold:
+            a, b = find(pair.left), find(pair.right)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    groups: dict[int, set[int]] = defaultdict(set)
+    for i in list(parent):
+        groups[find(i)].add(i)
+    return sorted((frozenset(g) for g in groups.values()), key=min)

@@ -1,0 +1,145 @@
+"""The linkage model: identifier pairs, determinism, small registries, and incremental equal to whole."""
+
+from __future__ import annotations
+
+import math
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from credence.identity import build_uscc
+from credence.subjects.model import Candidate, Model, Pair, clusters, identifier_pairs
+
+USCC = build_uscc("91", "110000", "60003734")  # 91110000600037341L
+MODEL = Model.load()
+
+
+def _keys(pairs: list[Pair]) -> set[tuple[int, int]]:
+    return {(p.left, p.right) for p in pairs}
+
+
+def test_same_uscc_lei_org_code_or_registration_is_the_same_organisation() -> None:
+    subjects = [
+        Candidate(1, ("Acme Construction Ltd",), "CN", uscc=USCC),
+        Candidate(2, ("Something Else Entirely",), "KE", uscc=USCC.lower()),
+        Candidate(3, ("Third",), "CN", org_code="60003734-1"),  # the code inside the USCC, written apart
+        Candidate(4, ("Fourth",), "GB", lei="5493001KJTIIGC8Y1R12"),
+        Candidate(5, ("Fifth",), "US", lei="5493 001K JTII GC8Y 1R12"),
+        Candidate(6, ("Sixth",), "CN", registration="110000000123456"),
+        Candidate(7, ("Seventh",), "CN", registration="110000000123456"),
+        Candidate(8, ("Eighth",), "CN", registration="110000000999999"),
+    ]
+    pairs = identifier_pairs(subjects)
+    assert [(p.left, p.right, p.basis) for p in pairs] == [
+        (1, 2, "identifier:uscc"),
+        (1, 3, "identifier:org_code"),
+        (2, 3, "identifier:org_code"),
+        (4, 5, "identifier:lei"),
+        (6, 7, "identifier:registration"),
+    ]
+    assert all(p.probability == 1.0 and math.isinf(p.weight) for p in pairs)
+    assert clusters(range(1, 9), pairs, threshold=1.1) == [
+        frozenset({1, 2, 3}),
+        frozenset({4, 5}),
+        frozenset({6, 7}),
+        frozenset({8}),
+    ]
+
+
+def test_a_small_registry_resolves() -> None:
+    subjects = [
+        Candidate(1, ("ACME Construction Co., Ltd. (北京某某建设有限公司)",), "CN", "Beijing"),
+        Candidate(2, ("北京某某建设有限公司",), "cn"),
+        Candidate(3, ('"ACME" CONSTRUCTION COMPANY LIMITED',), "CN", "Beijing"),
+        Candidate(4, ("Kilimanjaro Roads Limited",), "KE", "Nairobi"),
+        Candidate(5, ("Kilimanjaro Roads Ltd",), "KE", "Nairobi"),
+        Candidate(6, ("Andes Ingenieria S.A.",), "CO"),
+        Candidate(7, ("Adriatic Consulting GmbH",), "DE"),
+        Candidate(8, ("Balkan Builders L.L.C.",), "XK"),
+        Candidate(9, ("Balkan Builders LLC",), "xk"),
+        Candidate(10, ("Mekong Trading Company Limited",), "VN"),
+    ]
+    pairs = MODEL.pairs(subjects, floor=0.5)
+    assert {(1, 2), (1, 3), (4, 5), (8, 9)} <= _keys(pairs)
+    assert all(p.left < p.right and p.basis == "model" for p in pairs)
+    assert not {(4, 6), (6, 7), (7, 10)} & _keys(pairs)
+    found = {frozenset({p.left, p.right}) for p in pairs if p.probability >= 0.5}
+    assert frozenset({1, 2}) in found
+    by_name = {c.name: c for c in pairs[0].comparisons}
+    assert set(by_name) >= {"name", "chinese", "country", "city", "uscc", "lei", "org_code", "registration"}
+    assert math.isclose(
+        sum(c.weight for c in pairs[0].comparisons), pairs[0].weight - _prior_weight(), abs_tol=1e-6
+    )
+
+
+def _prior_weight() -> float:
+    prior = MODEL.settings["probability_two_random_records_match"]
+    return math.log2(prior / (1 - prior))
+
+
+def test_no_subjects_or_one_give_no_pairs() -> None:
+    one = [Candidate(1, ("Acme Ltd",), "GB")]
+    assert MODEL.pairs([], 0.5) == [] == MODEL.pairs(one, 0.5)
+    assert MODEL.match([], one, 0.5) == []
+    assert MODEL.match(one, [], 0.5) == []
+
+
+def test_same_input_same_output() -> None:
+    subjects = [
+        Candidate(i, (name,), country)
+        for i, (name, country) in enumerate(
+            [("Acme Ltd", "GB"), ("ACME LIMITED", "gb"), ("Acme Limited", "UK"), ("Acme GmbH", "DE")] * 3,
+            start=1,
+        )
+    ]
+    first = MODEL.pairs(subjects, 0.01)
+    assert first == MODEL.pairs(subjects, 0.01)
+    assert first == MODEL.pairs(list(reversed(subjects)), 0.01)
+    assert first == sorted(first, key=lambda p: (p.left, p.right))
+    assert first
+
+
+NAMES = [
+    "ACME Construction Co., Ltd.",
+    "Acme Construction Company Limited",
+    "ACME CONSTRUCTION LTD (北京某某建设有限公司)",
+    "北京某某建设有限公司",
+    "Acme Constructoin Ltd",
+    "Kilimanjaro Roads Limited",
+    "Kilimanjaro Road Ltd",
+    "Balkan Builders L.L.C.",
+    "Balkan Builders LLC",
+    "Mekong Trading Co Ltd",
+    "Mekong Trading and Investment Company Limited Vietnam Branch Office Number One Hanoi",
+    "Mekong Trading and Investment Company Limited Vietnam Branch Office Number One Ha",
+]
+candidates = st.builds(
+    lambda names, country, city, phone, code: (names, country, city, phone, code),
+    st.lists(st.sampled_from(NAMES), min_size=1, max_size=2),
+    st.sampled_from(["CN", "cn", "GB", "UK", "KE", "XK", None]),
+    st.sampled_from([None, "Beijing", "221 E. 51st Street", "221 East 51st St.", "Nairobi"]),
+    st.sampled_from([None, "773 285 9902", "2859902", "555 0101"]),
+    st.sampled_from([None, None, None, "60615", "60616"]),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(candidates, min_size=1, max_size=14), st.integers(min_value=0, max_value=14))
+def test_incremental_is_whole(
+    rows: list[tuple[list[str], str | None, str | None, str | None, str | None]], cut: int
+) -> None:
+    subjects = [
+        Candidate(i, tuple(names), country, city, phone=phone, postcode=code)
+        for i, (names, country, city, phone, code) in enumerate(rows, start=1)
+    ]
+    existing, new = subjects[: min(cut, len(subjects))], subjects[min(cut, len(subjects)) :]
+    floor = 0.2
+    new_ids = {s.id for s in new}
+    whole = [p for p in MODEL.pairs(subjects, floor) if p.left in new_ids or p.right in new_ids]
+    incremental = MODEL.match(new, existing, floor)
+    assert _keys(whole) == _keys(incremental)
+    by_key = {(p.left, p.right): p for p in incremental}
+    for pair in whole:
+        other = by_key[(pair.left, pair.right)]
+        assert math.isclose(pair.weight, other.weight, abs_tol=1e-6)
+        assert [c.level for c in pair.comparisons] == [c.level for c in other.comparisons]
