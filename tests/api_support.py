@@ -7,9 +7,9 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from credence.api.app import create_app
 from credence.rating import load_policy
 from credence.rating.service import RatingService
+from credence.server import create_app
 
 from helpers import USCC_A, USCC_B, grant_honour, notice_all, row, write_csv
 

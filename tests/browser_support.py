@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from credence.api.app import create_app
 from credence.clock import Clock
+from credence.server import create_app
 from credence.settings import Settings
 from serving import serving
 

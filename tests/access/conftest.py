@@ -14,8 +14,8 @@ from pydantic import SecretStr
 
 from credence.access import accounts, tokens
 from credence.access.principal import Role
-from credence.api.app import create_app
 from credence.log.keys import keygen
+from credence.server import create_app
 
 from .access_support import PASSWORD, SECRET, Credential
 from helpers import USCC_A

@@ -16,8 +16,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 
 from credence.access.principal import Role
-from credence.api.app import create_app
 from credence.api.hardening import CONTENT_SECURITY_POLICY
+from credence.server import create_app
 from credence.store.models import Base
 
 from .access_support import PASSWORD, csrf_of, sign_in

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from credence.access import tokens
 from credence.access.principal import PURPOSES, Role
-from credence.api.app import create_app
+from credence.server import create_app
 from credence.store.models import AccessRead, LogEntry
 
 from .access_support import csrf_of, sign_in

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from credence.access import tokens
 from credence.access.principal import Role
-from credence.api.app import create_app
+from credence.server import create_app
 from credence.store.models import WebSession
 
 from .access_support import PASSWORD, csrf_of, sign_in

@@ -6,8 +6,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from credence.api.app import create_app
 from credence.records import repository as repo
+from credence.server import create_app
 
 from helpers import USCC_A, USCC_B, assert_error, counts, process_for, row
 

@@ -13,8 +13,8 @@ from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 
-from credence.api.app import create_app
 from credence.api.rules import RULES
+from credence.server import create_app
 
 from helpers import USCC_A, assert_error, counts
 

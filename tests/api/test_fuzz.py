@@ -10,12 +10,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from credence.api.app import create_app
 from credence.api.rules import RULES
 from credence.identity import KINDS, SubjectError, resolve_subject
 from credence.identity.lei import lei_check_digits
 from credence.identity.subject import refuse_kind
 from credence.identity.uscc import PROVINCES, build_uscc
+from credence.server import create_app
 
 from helpers import USCC_A, USCC_B
 

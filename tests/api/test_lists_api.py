@@ -8,7 +8,7 @@ import json
 from fastapi.testclient import TestClient
 from test_api import assert_error, assert_page
 
-from credence.api.app import create_app
+from credence.server import create_app
 
 from helpers import USCC_A, USCC_B
 

@@ -29,7 +29,6 @@ from typer.testing import CliRunner
 
 from credence.access import tokens
 from credence.access.principal import Role
-from credence.api.app import create_app
 from credence.api.rules import rule_for
 from credence.cli.main import app as cli_app
 from credence.identity import build_uscc
@@ -38,6 +37,7 @@ from credence.log.keys import keygen
 from credence.measures.catalog import DOMAINS
 from credence.process import notices
 from credence.rating import repository as rating_repo
+from credence.server import create_app
 from credence.store.models import AccessRead, LogEntry
 
 from helpers import USCC_A, process_for, row, write_csv

@@ -14,13 +14,14 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from credence.access.subjects import check_subject
-from credence.api.app import Registry, create_app
+from credence.api.app import Registry
 from credence.api.reports import report_service
 from credence.checks.bidders import read_bidders
 from credence.checks.service import write_rows
 from credence.cli.main import app as cli_app
 from credence.identity import SubjectRefused
 from credence.records.readers import RawRow
+from credence.server import create_app
 from credence.sources import RowMapper, load_dataset
 
 from helpers import USCC_A, assert_error, collect, counts, row, stored_ids, write_csv, write_ndjson

@@ -22,10 +22,10 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 from old_leaves import append_v1
 from sqlalchemy import Engine, insert, update
 
-from credence.api.app import create_app
 from credence.clock import FixedClock
 from credence.log import checkpoint, checkpoints, store
 from credence.log.keys import LogSigner
+from credence.server import create_app
 from credence.settings import Settings
 from credence.store.models import LogCheckpoint, LogEntry
 from serving import serving

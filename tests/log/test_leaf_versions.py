@@ -14,12 +14,12 @@ from fastapi.testclient import TestClient
 from old_leaves import append_v1
 from sqlalchemy import Engine, insert, select, update
 
-from credence.api.app import create_app
 from credence.clock import FixedClock
 from credence.log import checkpoints, store
 from credence.log.keys import LogSigner, signer_for
 from credence.log.remote import verify_remote
 from credence.log.verify import Verification, verify
+from credence.server import create_app
 from credence.settings import Settings
 from credence.store import migrate
 from credence.store.models import LogEntry, Organisation

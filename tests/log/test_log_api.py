@@ -12,9 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, insert, select
 
-from credence.api.app import create_app
 from credence.api.log import EntryOut
 from credence.log import checkpoint, merkle, store
+from credence.server import create_app
 from credence.store.models import FeedConsumer, LogCheckpoint, Organisation
 
 from helpers import USCC_A, USCC_B, assert_error

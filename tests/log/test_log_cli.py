@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import Engine, update
 from typer.testing import CliRunner
 
-from credence.api.app import create_app
 from credence.log import checkpoint, store
+from credence.server import create_app
 from credence.settings import Settings
 from credence.store.models import LogEntry
 from serving import serving

@@ -23,13 +23,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, delete, insert, select, update
 
-from credence.api.app import create_app
 from credence.clock import FixedClock
 from credence.identity import build_uscc
 from credence.log import checkpoint, checkpoints, merkle
 from credence.log.keys import LogSigner, signer_for
 from credence.log.remote import verify_remote
 from credence.log.verify import Verification, verify
+from credence.server import create_app
 from credence.settings import Settings
 from credence.store.models import LogEntry, Organisation, Record
 from serving import serving

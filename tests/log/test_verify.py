@@ -16,13 +16,13 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine, delete, func, insert, select, update
 
-from credence.api.app import create_app
 from credence.clock import FixedClock
 from credence.log import checkpoint, checkpoints, merkle, store
 from credence.log import verify as verify_module
 from credence.log.keys import LogSigner, signer_for
 from credence.log.remote import RemoteError, verify_remote
 from credence.log.verify import verify
+from credence.server import create_app
 from credence.settings import Settings
 from credence.store.models import LogCheckpoint, LogEntry, LogHead, LogNode
 from serving import serving

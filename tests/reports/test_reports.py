@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 from typer.testing import CliRunner
 from weasyprint.urls import FatalURLFetchingError
 
-from credence.api.app import Registry, create_app
+from credence.api.app import Registry
 from credence.api.reports import report_service
 from credence.cli.main import app as cli_app
 from credence.identity import SubjectError
@@ -22,6 +22,7 @@ from credence.reports import MalformedCode, ReportNotFound, ReportService
 from credence.reports.content import canonical, differences
 from credence.reports.pdf import to_pdf
 from credence.reports.service import normalise_code, reports
+from credence.server import create_app
 
 from helpers import USCC_A, USCC_B, notice_all, process_for, row, write_csv
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from credence.api.app import create_app
+from credence.server import create_app
 
 from helpers import USCC_A, USCC_B, notice_all, process_for, row, write_csv
 

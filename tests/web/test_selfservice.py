@@ -13,9 +13,9 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from credence.api.app import create_app
 from credence.process import notices
 from credence.rating import repository as rating_repo
+from credence.server import create_app
 from credence.store.models import Base
 from credence.web.selfservice import SESSION_COOKIE, Signer
 

@@ -71,7 +71,7 @@ ACCESS_ERRORS: dict[int | str, dict[str, Any]] = {
     )
 }
 MAX_SUBMISSION_ROWS = 10_000
-__all__ = ["LOCAL", "Registry", "create_app"]
+__all__ = ["LOCAL", "Registry", "create_api"]
 
 
 K = TypeVar("K")
@@ -228,7 +228,9 @@ class Registry:
         return _organisation(self, code, never_public=True)
 
 
-def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
+def create_api(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
+    """The API's app: its routes, handlers and middleware over one Registry (app.state.registry). The
+    server adds the web pages to it (credence.server.create_app); nothing here imports them."""
     registry = Registry(settings or Settings(), clock or SystemClock())
     app = FastAPI(
         title="Credence",
@@ -390,11 +392,6 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         return public_record(reg, department, source_record_id)[0]
 
     from credence.api.process import add_process_routes
-    from credence.web.consumers import add_consumer_pages
-    from credence.web.lists import add_list_pages
-    from credence.web.reports import add_report_pages
-    from credence.web.routes import add_pages  # the pages are an edge over this module
-    from credence.web.selfservice import add_selfservice_pages
 
     add_process_routes(app, get_registry)
     app.include_router(figures.router)
@@ -403,12 +400,6 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(reports.router)
     app.include_router(log.router)
     app.include_router(reads.router)
-
-    add_pages(app, registry)
-    add_report_pages(app, registry)
-    add_list_pages(app, registry)
-    add_selfservice_pages(app, registry)
-    add_consumer_pages(app, registry)
     return app
 
 

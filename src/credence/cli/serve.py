@@ -36,8 +36,8 @@ def serve(
     import uvicorn
 
     from credence.api.access_log import AccessLog, log_to_stream
-    from credence.api.app import create_app
     from credence.process.audit import audit_if_changed
+    from credence.server import create_app
 
     app_ = app_context(ctx)
     # A store that exists and was migrated before is brought to the newest revision; none is made here.
