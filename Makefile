@@ -36,9 +36,11 @@ run: $(STAMP) system-packages
 	$(BIN)/credence demo --if-empty
 	$(BIN)/credence serve --demo --host 127.0.0.1 --port 8000
 
+# lint-imports holds the layers contract in pyproject.toml: imports go down only (docs/architecture.md).
 check: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache --no-logo
 
 test: check test-sqlite test-postgres
 
