@@ -1,0 +1,263 @@
+"""The linkage model measured: accuracy on labelled real organisations, the debarment lists' overlap, speed.
+
+    .venv/bin/python benchmarks/bench_linkage.py            # chicago, debarment, speed 100k
+    .venv/bin/python benchmarks/bench_linkage.py chicago    # or debarment, speed, train, sample
+    .venv/bin/python benchmarks/bench_linkage.py speed 300000
+
+`train` writes src/credence/subjects/model.json from generated records (never from real data). The real
+data is read from ../shared/data beside the repository and never copied.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import json
+import random
+import resource
+import subprocess
+import sys
+import time
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from linkage_data import records
+
+from credence.subjects.model import Candidate, Model, Pair, clusters, identifier_pairs, table
+from credence.subjects.train import train, write
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+CHICAGO = SHARED / "linkage" / "chicago_early_childhood_with_true_ids.csv"
+DEBARMENT = {
+    "world_bank": SHARED / "debarment" / "world_bank_listing_of_ineligible_firms_and_individuals.xlsx",
+    "idb": SHARED / "debarment" / "Inter-American_Development_Bank-Sanctioned_Firms_and_Individuals.xlsx",
+    "ebrd": SHARED / "debarment" / "european_bank_for_reconstruction_and_development_ineligible_firms.csv",
+}
+THRESHOLDS = [0.5, 0.8, 0.9, 0.95, 0.99, 0.995, 0.999, 0.9995, 0.9999]
+FLOOR = 0.01
+
+
+def chicago_subjects() -> tuple[list[Candidate], dict[int, str]]:
+    """The labelled Chicago records as candidates (site name, address, ZIP, telephone; all in the US)."""
+    with CHICAGO.open(encoding="latin-1", newline="") as f:
+        rows = list(csv.DictReader(f))
+    subjects = []
+    truth = {}
+    for i, row in enumerate(rows, start=1):
+        subjects.append(
+            Candidate(
+                i,
+                (row["Site name"],),
+                "US",
+                row["Address"] or None,
+                postcode=row["Zip"] or None,
+                phone=row["Phone"] or None,
+            )
+        )
+        truth[i] = row["True Id"]
+    return subjects, truth
+
+
+def _pairs_of(groups: Iterable[Iterable[int]]) -> set[tuple[int, int]]:
+    return {(a, b) for g in groups for a, b in itertools.combinations(sorted(g), 2)}
+
+
+def _prf(found: set[tuple[int, int]], true: set[tuple[int, int]]) -> tuple[float, float, float]:
+    hits = len(found & true)
+    precision = hits / len(found) if found else 1.0
+    recall = hits / len(true) if true else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+def curve(
+    ids: Sequence[int], pairs: Sequence[Pair], truth: dict[int, str]
+) -> list[tuple[float, tuple[float, float, float], tuple[float, float, float]]]:
+    """(threshold, pair P/R/F1, cluster P/R/F1) for each threshold."""
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, t in truth.items():
+        groups[t].append(i)
+    true = _pairs_of(groups.values())
+    out = []
+    for threshold in THRESHOLDS:
+        found = {(p.left, p.right) for p in pairs if p.probability >= threshold}
+        clustered = _pairs_of(clusters(ids, pairs, threshold))
+        out.append((threshold, _prf(found, true), _prf(clustered, true)))
+    return out
+
+
+def choose(
+    rows: list[tuple[float, tuple[float, float, float], tuple[float, float, float]]],
+) -> tuple[float, float]:
+    """auto: the threshold with the best cluster F1; review: the lowest with pair precision of at least 0.5."""
+    auto = max(rows, key=lambda r: (r[2][2], r[0]))[0]
+    review = min((r[0] for r in rows if r[1][0] >= 0.5 and r[0] <= auto), default=auto)
+    return auto, review
+
+
+def bench_chicago() -> dict[str, object]:
+    subjects, truth = chicago_subjects()
+    model = Model.load()
+    start = time.perf_counter()
+    pairs = model.pairs(subjects, FLOOR)
+    seconds = time.perf_counter() - start
+    rows = curve([s.id for s in subjects], pairs, truth)
+    auto, review = choose(rows)
+    print(f"Chicago: {len(subjects)} records, {len(set(truth.values()))} organisations, {seconds:.1f} s")
+    print(
+        "| threshold | pair precision | pair recall | pair F1 | cluster precision | cluster recall | cluster F1 |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for threshold, (pp, pr, pf), (cp, cr, cf) in rows:
+        print(f"| {threshold} | {pp:.3f} | {pr:.3f} | {pf:.3f} | {cp:.3f} | {cr:.3f} | {cf:.3f} |")
+    print(f"chosen: auto {auto}, review {review}")
+    return {"auto": auto, "review": review}
+
+
+def debarment_subjects() -> tuple[list[Candidate], dict[int, tuple[str, str]]]:
+    """One candidate per organisation row of each list, as ingest keys it (name and country), with the
+    reference (source, source_record_id) of its first row."""
+    from credence.identity import SubjectError, resolve_subject
+    from credence.sources.mapping import load_dataset
+    from credence.sources.readers import read_source
+
+    subjects: list[Candidate] = []
+    refs: dict[int, tuple[str, str]] = {}
+    for source, path in DEBARMENT.items():
+        seen: set[tuple[str, str | None]] = set()
+        for _line, row in read_source(path, load_dataset(source)):
+            if row.get("subject_type") != "organisation":
+                continue
+            name = str(row.get("subject_name") or "")
+            country = row.get("subject_country")
+            key = (" ".join(unicodedata.normalize("NFKC", name).casefold().split()), country)
+            if key in seen:
+                continue
+            seen.add(key)
+            uscc = lei = None
+            if row.get("subject_id"):
+                try:
+                    found = resolve_subject(str(row["subject_id"]))
+                    uscc, lei = (found.code, None) if found.scheme == "uscc" else (None, found.code)
+                except SubjectError:
+                    pass
+            names = tuple(str(n) for n in (name, row.get("subject_alt_name")) if n)
+            subject = Candidate(
+                len(subjects) + 1, names, str(country) if country else None, uscc=uscc, lei=lei
+            )
+            subjects.append(subject)
+            refs[subject.id] = (source, str(row["source_record_id"]))
+    return subjects, refs
+
+
+def _cross_list(groups: Iterable[Iterable[int]], refs: dict[int, tuple[str, str]]) -> int:
+    return sum(1 for g in groups if len({refs[i][0] for i in g}) > 1)
+
+
+def bench_debarment(auto: float, review: float) -> None:
+    subjects, refs = debarment_subjects()
+    ids = [s.id for s in subjects]
+    exact: dict[tuple[str, str | None], list[int]] = defaultdict(list)
+    for s in subjects:
+        exact[(" ".join(unicodedata.normalize("NFKC", s.names[0]).casefold().split()), s.country)].append(
+            s.id
+        )
+    model = Model.load()
+    start = time.perf_counter()
+    pairs = identifier_pairs(subjects) + model.pairs(subjects, review)
+    seconds = time.perf_counter() - start
+    print(f"debarment: {len(subjects)} organisation subjects from three lists, resolved in {seconds:.1f} s")
+    print(f"on more than one list, today's exact name and country: {_cross_list(exact.values(), refs)}")
+    for threshold in sorted({auto, review}, reverse=True):
+        print(
+            f"on more than one list, model at {threshold}: {_cross_list(clusters(ids, pairs, threshold), refs)}"
+        )
+    by_id = {s.id: s for s in subjects}
+    uscc_ids = [s.id for s in subjects if s.uscc]
+    joined = {i for c in clusters(ids, pairs, auto) if len(c) > 1 for i in c}
+    print(f"subjects with a USCC: {len(uscc_ids)}, joined to another subject: {len(set(uscc_ids) & joined)}")
+    del by_id
+
+
+def sample(review: float, n: int = 120, seed: int = 14) -> None:
+    """Print a random sample of cross-list model pairs at or above `review`, to label by hand."""
+    subjects, refs = debarment_subjects()
+    by_id = {s.id: s for s in subjects}
+    pairs = [p for p in Model.load().pairs(subjects, review) if refs[p.left][0] != refs[p.right][0]]
+    rng = random.Random(seed)
+    for p in sorted(rng.sample(pairs, min(n, len(pairs))), key=lambda p: (p.left, p.right)):
+        a, b = by_id[p.left], by_id[p.right]
+        print(
+            f"{refs[p.left][0]},{refs[p.left][1]},{refs[p.right][0]},{refs[p.right][1]},{p.probability:.4f}"
+            f"\t{a.names} {a.country} || {b.names} {b.country}"
+        )
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def speed_one(kind: str, n: int) -> None:
+    """One measurement in this process: 'model' (Candidates to Pairs) or 'splink' (the prepared table to
+    Splink's predictions, the same settings), printed as JSON."""
+    from splink import Linker
+    from splink.internals.duckdb.database_api import DuckDBAPI
+
+    subjects = [c for c, _ in records(n, seed=2026)]
+    model = Model.load()
+    if kind == "model":
+        start = time.perf_counter()
+        found = len(model.pairs(subjects, 0.5))
+    else:
+        prepared = table(subjects)  # the names already in their forms: plain Splink gets them for free
+        start = time.perf_counter()
+        db_api = DuckDBAPI()
+        linker = Linker(db_api.register(prepared), model.settings)
+        predictions = linker.inference.predict(threshold_match_probability=0.5, warning_mode="never")
+        found = len(predictions.as_duckdbpyrelation().fetchall())
+    seconds = time.perf_counter() - start
+    print(json.dumps({"kind": kind, "n": n, "seconds": seconds, "pairs": found, "peak_mb": _peak_mb()}))
+
+
+def bench_speed(n: int) -> None:
+    results = {}
+    for kind in ("splink", "model"):
+        out = subprocess.run(
+            [sys.executable, __file__, "speed-one", kind, str(n)], capture_output=True, text=True, check=True
+        )
+        results[kind] = json.loads(out.stdout.strip().splitlines()[-1])
+    s, m = results["splink"], results["model"]
+    print(
+        f"speed, {n:,} generated records: plain Splink {s['seconds']:.1f} s ({s['pairs']:,} pairs, peak "
+        f"{s['peak_mb']:.0f} MB), Model.pairs {m['seconds']:.1f} s ({m['pairs']:,} pairs, peak "
+        f"{m['peak_mb']:.0f} MB); ratio {s['seconds'] / m['seconds']:.2f} of Splink's speed"
+    )
+
+
+def main(argv: list[str]) -> None:
+    command = argv[0] if argv else "all"
+    if command == "train":
+        model = train(list(records(20000)))
+        write(model, ROOT / "src" / "credence" / "subjects" / "model.json")
+    elif command == "chicago":
+        bench_chicago()
+    elif command == "debarment":
+        chosen = bench_chicago()
+        bench_debarment(float(chosen["auto"]), float(chosen["review"]))  # type: ignore[arg-type]
+    elif command == "sample":
+        sample(float(argv[1]))
+    elif command == "speed":
+        bench_speed(int(argv[1]) if len(argv) > 1 else 100_000)
+    elif command == "speed-one":
+        speed_one(argv[1], int(argv[2]))
+    else:
+        chosen = bench_chicago()
+        bench_debarment(float(chosen["auto"]), float(chosen["review"]))  # type: ignore[arg-type]
+        bench_speed(100_000)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
