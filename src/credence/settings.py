@@ -33,6 +33,20 @@ class Settings(BaseSettings):
         description="A prohibited-grounds lexicon YAML replacing the one shipped in the package "
         "(credence/screening/lexicon.yaml); the server screens the whole store again when it changes.",
     )
+    link_auto_threshold: float = Field(
+        default=0.99,
+        gt=0,
+        le=1,
+        description="Match probability from which the linkage model joins two subjects without an "
+        "identifier into one file by itself (docs/linkage.md shows the precision and recall it gives).",
+    )
+    link_review_threshold: float = Field(
+        default=0.8,
+        gt=0,
+        le=1,
+        description="Match probability from which a pair goes to the clerks' review queue; below it the "
+        "model leaves the pair alone.",
+    )
     timezone: str = Field(
         default="Asia/Shanghai",
         description="Time zone whose calendar date is 'today' when checking that decisions are not "

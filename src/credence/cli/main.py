@@ -18,6 +18,7 @@ from credence.cli import (
     demo,
     departments,
     ingest,
+    links,
     lists,
     log,
     process,
@@ -53,6 +54,7 @@ app.add_typer(log.app, name="log")
 app.add_typer(access.tokens_app, name="token")
 app.add_typer(access.users_app, name="user")
 app.add_typer(audit.app, name="audit")
+app.add_typer(links.app, name="link")
 app.command("check")(checks.check)
 app.command("tick")(process.tick)
 app.command("rate")(rating.rate)

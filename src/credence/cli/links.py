@@ -1,0 +1,175 @@
+"""`credence link`: resolve the registry's subjects with the linkage model, and the clerks' judgements on
+pairs (docs/linkage.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from credence.cli.context import app_context, console, errors, fail
+from credence.cli.output import FORMAT, Format, add_row, print_json, print_listing, print_table
+from credence.subjects.links import LinkRefused
+from credence.subjects.service import LinkReport, LinkService
+
+app = typer.Typer(
+    help="Which subjects are one organisation: the linkage model's judgements and the clerks'.",
+    invoke_without_command=True,
+)
+
+
+def service(ctx: typer.Context) -> LinkService:
+    app_ = app_context(ctx)
+    s = app_.settings
+    return LinkService(app_.engine, app_.clock, s.link_auto_threshold, s.link_review_threshold)
+
+
+@app.callback()
+def link(
+    ctx: typer.Context,
+    as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),
+) -> None:
+    """Re-resolve the whole registry: every subject compared with the model, each pair judged (joined
+    above link_auto_threshold when neither has an identifier, queued for a clerk from
+    link_review_threshold), and the model's judgements it no longer supports taken back. Prints what
+    changed."""
+    if ctx.invoked_subcommand is not None:
+        return
+    links = service(ctx)
+    with errors.status("resolving subjects") as status:
+        report = links.resolve(progress=lambda step: status.update(step))
+    _report(report, as_json)
+
+
+def _report(report: LinkReport, as_json: bool) -> None:
+    figures = {
+        "subjects": report.subjects,
+        "pairs": report.pairs,
+        "joined": report.joined,
+        "queued": report.queued,
+        "withdrawn": report.withdrawn,
+        "subjects_whose_file_changed": report.files_changed,
+    }
+    if as_json:
+        print_json(figures)
+        return
+    console.print(
+        f"{report.subjects:,} subjects, {report.pairs:,} pairs found: {report.joined:,} joined, "
+        f"{report.queued:,} queued for review, {report.withdrawn:,} taken back; "
+        f"{report.files_changed:,} subjects changed file",
+        highlight=False,
+    )
+
+
+QUEUE_FIELDS = ("link", "left", "right", "probability", "weight", "judgement", "at")
+
+
+@app.command("queue")
+def queue(
+    ctx: typer.Context,
+    limit: int = typer.Option(50, "--limit", min=1, help="How many pairs."),
+    output: Format = FORMAT,
+) -> None:
+    """The pairs waiting for a clerk, likeliest first."""
+    links = service(ctx)
+    rows = [
+        {
+            "link": w.link.id,
+            "left": w.left_key,
+            "right": w.right_key,
+            "probability": f"{w.link.probability:.4f}" if w.link.probability is not None else "",
+            "weight": f"{w.link.weight:.2f}" if w.link.weight is not None else "",
+            "judgement": w.link.judgement,
+            "at": w.link.at,
+        }
+        for w in links.queue(limit)
+    ]
+
+    def table() -> Table:
+        found = Table(*QUEUE_FIELDS)
+        for r in rows:
+            add_row(found, *(r[f] for f in QUEUE_FIELDS))
+        return found
+
+    if not rows and output is Format.table:
+        console.print("no pair waits for review", highlight=False)
+        return
+    print_listing(output, QUEUE_FIELDS, rows, table)
+
+
+@app.command("judge")
+def judge(
+    ctx: typer.Context,
+    left: str = typer.Argument(..., help="A subject: its key (uscc:…, lei:…, unresolved:…), USCC or LEI."),
+    right: str = typer.Argument(..., help="The other subject."),
+    judgement: str = typer.Option(..., "--judgement", help="same, not_same or unsure."),
+    actor: str = typer.Option(..., "--actor", help="The clerk who judges."),
+    reason: str = typer.Option(..., "--reason", help="Why: what the clerk checked."),
+) -> None:
+    """A clerk's judgement on two subjects: same (one file), not_same (a split: both files as they were)
+    or unsure. Appended and logged; no record is rewritten."""
+    links = service(ctx)
+    try:
+        a, b = links.subject(left), links.subject(right)
+        judged = links.judge(a.id, b.id, judgement, actor, reason)
+    except (LookupError, LinkRefused) as exc:
+        raise fail(str(exc)) from None
+    console.print(
+        f"link {judged.id}: {judged.left_key} and {judged.right_key} judged {judged.judgement}; "
+        f"{len(judged.changed):,} subjects changed file",
+        highlight=False,
+        markup=False,
+    )
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    subject: str = typer.Argument(..., help="A subject: its key, USCC or LEI."),
+    as_json: bool = typer.Option(False, "--json", help="Print the file as one JSON object."),
+) -> None:
+    """The file a subject is in: its subjects (the head first) and every judgement on them."""
+    links = service(ctx)
+    try:
+        found = links.subject(subject)
+    except LookupError as exc:
+        raise fail(str(exc)) from None
+    members, judged = links.file(found.id)
+    keys = {m.id: m.key for m in members}
+    document: dict[str, Any] = {
+        "head": members[0].key,
+        "subjects": [{"key": m.key, "name": m.name, "country": m.country} for m in members],
+        "judgements": [
+            {
+                "link": j.id,
+                "left": keys.get(j.left_id, j.left_id),
+                "right": keys.get(j.right_id, j.right_id),
+                "judgement": j.judgement,
+                "basis": j.basis,
+                "probability": j.probability,
+                "actor": j.actor,
+                "reason": j.reason,
+                "at": j.at,
+            }
+            for j in judged
+        ],
+    }
+    if as_json:
+        print_json(document)
+        return
+    console.print(f"the file of {members[0].key} ({members[0].name})", highlight=False, markup=False)
+    subjects = Table("key", "name", "country")
+    for m in members:
+        add_row(subjects, m.key, m.name, m.country)
+    print_table(subjects)
+    history = Table("link", "left", "right", "judgement", "basis", "probability", "actor", "reason", "at")
+    for j in document["judgements"]:
+        add_row(
+            history,
+            *(j[k] for k in ("link", "left", "right", "judgement", "basis", "probability")),
+            j["actor"],
+            j["reason"],
+            j["at"],
+        )
+    print_table(history)
