@@ -8,7 +8,7 @@ import json
 import threading
 from collections import OrderedDict
 from contextlib import nullcontext
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Body, Depends, FastAPI, Path, Query, Request
@@ -60,6 +60,8 @@ from credence.records.service import IngestService, UnknownDepartment
 from credence.records.validation import control_character_at
 from credence.settings import Settings
 from credence.store.db import make_engine
+from credence.subjects import clusters
+from credence.subjects.service import LinkService
 
 REGIONS = {code: (zh, en) for code, zh, en in DIVISIONS}
 ACCESS_ERRORS: dict[int | str, dict[str, Any]] = {
@@ -113,7 +115,29 @@ class OrganisationOut(BaseModel):
     score: int | None
 
 
+class LinkOut(BaseModel):
+    judgement: str = Field(description="same: the judgement that joins the two subjects.")
+    basis: str = Field(description="identifier:<scheme> (a shared identifier), clerk or model.")
+    probability: float | None = Field(description="The model's match probability, for a model link.")
+    actor: str
+    reason: str
+    at: datetime
+
+
+class AlsoListedOut(BaseModel):
+    key: str = Field(description="The subject joined into this file: its key (unresolved:… without one).")
+    name: str
+    country: str | None
+    sources: list[str] = Field(description="The departments whose records name it.")
+    links: list[LinkOut] = Field(description="The judgements that join it to the file, with their basis.")
+
+
 class ProfileOut(OrganisationOut):
+    also_listed_as: list[AlsoListedOut] = Field(
+        default_factory=list,
+        description="Every subject links joined into this organisation's file (docs/linkage.md): its "
+        "records count here, in the grade and the checks.",
+    )
     as_of: date
     policy_version: str
     policy_sha256: str
@@ -192,6 +216,9 @@ class Registry:
         self.catalog = catalog or load_catalog(settings.catalog_path, screen_from(settings))
         self.policy: Policy = load_policy(self.catalog, settings.rating_policy, settings.rating_policy_path)
         self.rating = RatingService(self.engine, self.catalog, self.policy, clock, settings)
+        self.links = LinkService(
+            self.engine, clock, settings.link_auto_threshold, settings.link_review_threshold
+        )
         self.ingest = IngestService(self.engine, self.catalog, clock, settings)
         self.process = DueProcess(self.engine, self.catalog, clock, settings, self.rating, self.ingest)
         self.lists = self.process.lists  # the list procedures and the lists' criteria (lists.lists)
@@ -379,6 +406,7 @@ def create_api(settings: Settings | None = None, clock: Clock | None = None) -> 
             fmt="api",
             on_reject=lambda r: rejections.append(r.to_json()),
         )
+        result.organisation_ids |= reg.links.after_ingest(result.organisation_ids)  # linked, then rated
         reg.rating.after_ingest(result)
         return SubmissionOut(**result.to_json(), rejections=rejections)
 
@@ -442,6 +470,8 @@ def _cached_profile(reg: Registry, code: str) -> tuple[ProfileOut, bytes, Any]:
     org = _organisation(reg, code)
     today = reg.today()
     with reg.engine.connect() as conn:
+        if org.file_id is not None:  # links joined it into another's file: that file is its profile
+            org = queries.organisation_by_id(conn, org.file_id)
         key = (org.id, today, queries.records_version(conn, org.id))
     cached = reg.profiles.get(key)
     if cached is None:
@@ -456,8 +486,12 @@ def _profile(reg: Registry, org: Any, today: date) -> ProfileOut:
     r = found.rating
     reasons = found.public_reason_lines(reg.catalog)
     changes = found.public_change_lines(reg.catalog)
+    with reg.engine.connect() as conn:
+        joined = clusters.joined(conn, org.id)
+        sources = queries.departments_of(conn, [j.subject.id for j in joined])
     profile = ProfileOut(
         **_summary(org).model_dump(exclude={"grade", "score"}),
+        also_listed_as=[_also(j, sources.get(j.subject.id, [])) for j in joined],
         grade=r.grade,
         score=r.score,
         as_of=r.as_of,
@@ -555,6 +589,22 @@ def _organisation(reg: Registry, code: str, never_public: bool = False) -> Any:
     if org is None or (org.never_public and not never_public):
         raise ApiError(404, "not_found", f"no organisation {subject.key} in the registry")
     return org
+
+
+def _also(j: clusters.Joined, sources: list[str]) -> AlsoListedOut:
+    links = [
+        LinkOut(
+            judgement=r.judgement,
+            basis=r.basis,
+            probability=r.probability,
+            actor=r.actor,
+            reason=r.reason,
+            at=r.at,
+        )
+        for r in j.links
+    ]
+    s = j.subject
+    return AlsoListedOut(key=s.key, name=s.name, country=s.country, sources=sources, links=links)
 
 
 def _summary(row: Any) -> OrganisationOut:

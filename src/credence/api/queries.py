@@ -13,6 +13,8 @@ from credence.store.models import AccessRead, Organisation, RatingRow, Record
 
 organisations = cast(Table, Organisation.__table__)
 records = cast(Table, Record.__table__)
+# The grade shown with a subject is its file's: a subject links joined to another's file is rated there.
+_file_of = func.coalesce(organisations.c.file_id, organisations.c.id)
 ratings = cast(Table, RatingRow.__table__)
 access_reads = cast(Table, AccessRead.__table__)
 
@@ -32,7 +34,7 @@ def search(conn: Connection, text: str, page: int, per_page: int) -> tuple[int, 
     )
     rows = conn.execute(
         select(organisations, ratings.c.grade, ratings.c.score)
-        .outerjoin(ratings, ratings.c.organisation_id == organisations.c.id)
+        .outerjoin(ratings, ratings.c.organisation_id == _file_of)
         .where(*where)
         .order_by(starts.desc(), organisations.c.name, organisations.c.id)
         .limit(per_page)
@@ -47,7 +49,7 @@ def by_ids(conn: Connection, ids: list[int]) -> list[Any]:
         return []
     rows = conn.execute(
         select(organisations, ratings.c.grade, ratings.c.score)
-        .outerjoin(ratings, ratings.c.organisation_id == organisations.c.id)
+        .outerjoin(ratings, ratings.c.organisation_id == _file_of)
         .where(organisations.c.id.in_(ids))
     )
     found = {r.id: r for r in rows}
@@ -56,26 +58,55 @@ def by_ids(conn: Connection, ids: list[int]) -> list[Any]:
 
 # Asked on every profile request, so sent as plain SQL: through SQLAlchemy's statement and result layers
 # it cost five times the query itself. Constant text; the id is a bound parameter.
+# The subjects of a file are those with id = {p} OR file_id = {p} (the head's id, a bound parameter).
 _VERSION_SQL = (
     "SELECT count(*), sum(current_version), (SELECT max(e.id) FROM record_events e "
-    "JOIN records r ON r.id = e.record_id WHERE r.organisation_id = {p}) "
-    "FROM records WHERE organisation_id = {p}"
+    "JOIN records r ON r.id = e.record_id WHERE r.organisation_id IN "
+    "(SELECT id FROM organisations WHERE id = {p} OR file_id = {p})), "
+    "(SELECT sum(id) FROM organisations WHERE file_id = {p}) "
+    "FROM records WHERE organisation_id IN (SELECT id FROM organisations WHERE id = {p} OR file_id = {p})"
 )
 
 
 def records_version(conn: Connection, organisation_id: int) -> tuple[Any, ...]:
-    """What changes whenever an organisation's records change in a way a rating can see: a new record
-    (the count), a correction (the sum of versions), and any state change or notice (each is an event,
-    with a new id). Not times: two changes can share a timestamp."""
+    """What changes whenever the records of the file headed by this organisation change in a way a rating
+    can see: a new record (the count), a correction (the sum of versions), and any state change or notice
+    (each is an event, with a new id); or its subjects do (the sum of the ids joined into it). Not times:
+    two changes can share a timestamp."""
     marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    row = conn.exec_driver_sql(_VERSION_SQL.format(p=marker), (organisation_id, organisation_id)).one()
+    row = conn.exec_driver_sql(_VERSION_SQL.format(p=marker), (organisation_id,) * 5).one()
     return tuple(row)
+
+
+def organisation_by_id(conn: Connection, organisation_id: int) -> Any:
+    """An organisation with its grade and score, as by_code finds one."""
+    return conn.execute(
+        select(organisations, ratings.c.grade, ratings.c.score)
+        .outerjoin(ratings, ratings.c.organisation_id == _file_of)
+        .where(organisations.c.id == organisation_id)
+    ).one()
+
+
+def departments_of(conn: Connection, organisation_ids: list[int]) -> dict[int, list[str]]:
+    """The departments whose records name each of these subjects, in order."""
+    if not organisation_ids:
+        return {}
+    rows = conn.execute(
+        select(records.c.organisation_id, records.c.department)
+        .where(records.c.organisation_id.in_(organisation_ids))
+        .distinct()
+        .order_by(records.c.organisation_id, records.c.department)
+    )
+    found: dict[int, list[str]] = {}
+    for organisation_id, department in rows:
+        found.setdefault(organisation_id, []).append(department)
+    return found
 
 
 def by_code(conn: Connection, code: str) -> Any | None:
     return conn.execute(
         select(organisations, ratings.c.grade, ratings.c.score)
-        .outerjoin(ratings, ratings.c.organisation_id == organisations.c.id)
+        .outerjoin(ratings, ratings.c.organisation_id == _file_of)
         .where(organisations.c.code == code)
     ).first()
 

@@ -15,6 +15,7 @@ from credence.rating import PolicyError
 from credence.records.readers import FORMATS
 from credence.records.service import IngestResult, IngestService, UnknownDepartment
 from credence.records.validation import Rejection
+from credence.subjects.service import LinkService
 
 
 class RejectsFile:
@@ -138,6 +139,10 @@ def ingest(
         result.rejects_path = str(rejects_file.path)
     if rate:
         try:
+            # The subjects it added or changed are linked against the registry before they are rated.
+            s = app.settings
+            linking = LinkService(app.engine, app.clock, s.link_auto_threshold, s.link_review_threshold)
+            result.organisation_ids |= linking.after_ingest(result.organisation_ids)
             app.rating().after_ingest(result)
         except (PolicyError, CatalogError) as exc:
             raise fail(f"records stored, but not rated: {exc}", 1) from None

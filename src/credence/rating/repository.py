@@ -8,17 +8,19 @@ from datetime import date, datetime
 from typing import Any, cast
 
 import pyarrow as pa
-from sqlalchemy import Connection, Table, insert, select
+from sqlalchemy import Connection, Table, func, insert, select
 
 from credence.rating.batch import BatchRating
 from credence.rating.engine import RecordFacts
 from credence.store.db import upsert
 from credence.store.models import Organisation, RatingChange, RatingRow, Record
+from credence.subjects.clusters import file_head, members_query
 
 records = cast(Table, Record.__table__)
 organisations = cast(Table, Organisation.__table__)
 ratings = cast(Table, RatingRow.__table__)
 history = cast(Table, RatingChange.__table__)
+file_of = func.coalesce(organisations.c.file_id, organisations.c.id)  # the head of a subject's file
 
 _FACTS = (
     records.c.organisation_id,
@@ -48,7 +50,10 @@ _NOTICED = records.c.noticed_at.is_not(None)
 
 
 def facts_of(conn: Connection, organisation_id: int) -> list[RecordFacts]:
-    rows = conn.execute(select(*_FACTS).where(records.c.organisation_id == organisation_id, _NOTICED))
+    """The facts of the records of the file this organisation is in (its own, and those of the subjects
+    links joined to it: credence.subjects.clusters)."""
+    members = members_query(file_head(conn, organisation_id))
+    rows = conn.execute(select(*_FACTS).where(records.c.organisation_id.in_(members), _NOTICED))
     return [
         RecordFacts(r.record_id, r.source_record_id, r.category, r.severity, r.status, r.decided_on, r.state)
         for r in rows
@@ -56,10 +61,19 @@ def facts_of(conn: Connection, organisation_id: int) -> list[RecordFacts]:
 
 
 def facts_table(conn: Connection, organisation_ids: Sequence[int] | None) -> pa.Table:
-    """The facts of these organisations' records (all when None), as an Arrow table for the SQL engine."""
-    query = select(*(c for c in _FACTS if c.name != "source_record_id")).where(_NOTICED)
-    if organisation_ids is not None:
-        query = query.where(records.c.organisation_id.in_(list(organisation_ids)))
+    """The facts of these files' records (all when None), as an Arrow table for the SQL engine: each
+    record under the head of its organisation's file (organisation_ids are heads). Without any link in
+    the store, every organisation is its own file and the records are read without the join."""
+    read: list[Any] = [c for c in _FACTS if c.name != "source_record_id"]
+    if any_files(conn):
+        read[0] = file_of.label("organisation_id")
+        query = select(*read).select_from(records.join(organisations)).where(_NOTICED)
+        if organisation_ids is not None:
+            query = query.where(file_of.in_(list(organisation_ids)))
+    else:
+        query = select(*read).where(_NOTICED)
+        if organisation_ids is not None:
+            query = query.where(records.c.organisation_id.in_(list(organisation_ids)))
     batches = []
     for part in conn.execution_options(yield_per=50_000).execute(query).partitions():
         columns: list[Any] = list(zip(*part, strict=True))
@@ -70,7 +84,28 @@ def facts_table(conn: Connection, organisation_ids: Sequence[int] | None) -> pa.
 
 
 def organisation_ids(conn: Connection) -> list[int]:
-    return list(conn.execute(select(organisations.c.id).order_by(organisations.c.id)).scalars())
+    """Every organisation rated: the head of each file (a subject joined to another's file is rated in
+    it)."""
+    query = select(organisations.c.id).where(organisations.c.file_id.is_(None)).order_by(organisations.c.id)
+    return list(conn.execute(query).scalars())
+
+
+def heads(conn: Connection, organisation_ids: Sequence[int]) -> list[int]:
+    """The heads of the files these organisations are in, each once, in order."""
+    found: set[int] = set()
+    ids = sorted(set(organisation_ids))
+    for start in range(0, len(ids), 1000):
+        query = select(file_of).where(organisations.c.id.in_(ids[start : start + 1000]))
+        found.update(conn.execute(query).scalars())
+    return sorted(found)
+
+
+def any_files(conn: Connection) -> bool:
+    """Whether any subject is in another's file (the index on file_id answers at once)."""
+    return (
+        conn.execute(select(organisations.c.id).where(organisations.c.file_id.is_not(None)).limit(1)).first()
+        is not None
+    )
 
 
 def current_grades(conn: Connection, organisation_ids: Sequence[int]) -> dict[int, str]:

@@ -119,6 +119,9 @@ class RatingService:
         if organisation_ids is None:  # read before the facts: a batch that ends meanwhile stays unrated
             with self.engine.connect() as conn:
                 batches = records_repo.unrated_batches(conn)
+        if organisation_ids is not None:  # a subject in another's file is rated in that file
+            with self.engine.connect() as conn:
+                organisation_ids = repo.heads(conn, organisation_ids)
         if organisation_ids is not None and len(organisation_ids) <= ONE_BY_ONE:
             results = self._rate_each(organisation_ids, as_of)
         else:
@@ -174,6 +177,7 @@ class RatingService:
         """Re-rate a few organisations inside the caller's transaction, so a decision and the grade it
         changes commit together (a repair, an answered objection). Returns the number of grade changes."""
         as_of = self.today()
+        organisation_ids = repo.heads(conn, organisation_ids)
         results = [self._rate_one(conn, organisation_id, as_of) for organisation_id in organisation_ids]
         self._note_rules(conn)
         changes = repo.save_ratings(

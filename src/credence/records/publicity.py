@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Table, select
 
 from credence.catalog import Catalog, Severity
 from credence.store.models import IngestBatch, Organisation, Record
+from credence.subjects.clusters import file_head, members_query
 
 organisations = cast(Table, Organisation.__table__)
 records = cast(Table, Record.__table__)
@@ -81,14 +82,16 @@ def public_records(
     per_page: int,
     publicities: Collection[str] = PUBLIC,
 ) -> tuple[int, list[Any]]:
-    """The records anyone may see: active, noticed, of a public category, inside their publication period.
+    """The records anyone may see in the file of this organisation (its own and those of the subjects
+    links joined to it): active, noticed, of a public category, inside their publication period.
     With more `publicities` (shared, private), the same records of those categories too: what a department
     reading for a purpose, or the organisation itself, may see."""
     public = [c.code for c in catalog.categories.values() if c.publicity.value in publicities]
+    file = members_query(file_head(conn, organisation_id))  # the subjects links joined into its file
     rows = conn.execute(
         select(records)
         .where(
-            records.c.organisation_id == organisation_id,
+            records.c.organisation_id.in_(file),
             records.c.state == "active",
             records.c.noticed_at.is_not(None),
             records.c.category.in_(public),

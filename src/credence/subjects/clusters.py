@@ -15,8 +15,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, or_, select, update
+from sqlalchemy import Connection, Select, Table, bindparam, or_, select, update
 
 from credence.store.models import Organisation, SubjectLink
 
@@ -163,6 +165,39 @@ def file_head(conn: Connection, organisation_id: int) -> int:
     """The head of the file a subject is in (itself when it is the head or alone)."""
     file_id = conn.execute(select(_orgs.c.file_id).where(_orgs.c.id == organisation_id)).scalar_one()
     return int(file_id) if file_id is not None else organisation_id
+
+
+def members_query(head: int) -> Select[tuple[int]]:
+    """The subjects of the file with this head, as a subquery (the primary key and ix file_id answer it)."""
+    return select(_orgs.c.id).where(or_(_orgs.c.id == head, _orgs.c.file_id == head))
+
+
+@dataclass(frozen=True)
+class Joined:
+    """A subject in a file other than its head, and the judgements that hold on its pairs in the file."""
+
+    subject: Any  # the organisations row
+    links: tuple[Any, ...]  # subject_links rows: the latest judgement on each pair that joins it
+
+
+def joined(conn: Connection, head: int) -> list[Joined]:
+    """Every subject joined into the file with this head, by id, with the links that join it."""
+    others = list(conn.execute(select(_orgs).where(_orgs.c.file_id == head).order_by(_orgs.c.id)))
+    if not others:
+        return []
+    ids = [head, *(o.id for o in others)]
+    schemes = {head: _schemes(conn, [head])[head], **{o.id: o.scheme for o in others}}
+    c = _links.c
+    rows = list(conn.execute(select(_links).where(c.left_id.in_(ids), c.right_id.in_(ids)).order_by(c.id)))
+    last: dict[tuple[int, int], Any] = {}
+    for row in rows:
+        last[(row.left_id, row.right_id)] = row
+    holding = [
+        row
+        for row in last.values()
+        if holds(row.judgement, row.basis, schemes[row.left_id], schemes[row.right_id])
+    ]
+    return [Joined(o, tuple(r for r in holding if o.id in (r.left_id, r.right_id))) for o in others]
 
 
 def members(conn: Connection, organisation_id: int) -> list[int]:

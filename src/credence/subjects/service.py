@@ -13,7 +13,7 @@ no longer finds (`not_same` by the model), so after it every pair stands as the 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -100,8 +100,24 @@ class LinkService:
         report.files_changed = len({i for j in report.judgements for i in j.changed})
         return report
 
+    def after_ingest(self, touched: Collection[int]) -> set[int]:
+        """Link the subjects an ingest added or changed against the registry, before their records are
+        rated; the subjects whose file changed, and the heads of their files (to rate). Nothing is compared
+        when no judgement could come of it: every subject has an identifier, and two identifiers are two
+        organisations (a registry of USCCs alone is never read for this)."""
+        if not touched:
+            return set()
+        with self.engine.connect() as conn:
+            if not _any_unresolved(conn):
+                return set()
+        report = self.resolve(sorted(touched))
+        changed = {i for j in report.judgements for i in j.changed}
+        return changed | {f for j in report.judgements for f in j.changed.values() if f is not None}
+
     def _propose(self, conn: Connection, pair: Pair, report: LinkReport) -> None:
         held = links.current(conn, pair.left, pair.right)
+        if pair.basis == "model" and _same_scheme_identified(conn, pair.left, pair.right):
+            return  # two USCCs (or two LEIs) are two organisations, however alike their names
         if held is not None and held.basis == "clerk":
             return  # a clerk's judgement stands until a clerk changes it
         identifier = pair.basis.startswith("identifier")
@@ -212,6 +228,16 @@ def _best(pairs: Sequence[Pair]) -> dict[tuple[int, int], Pair]:
     for pair in sorted(pairs, key=lambda p: (p.left, p.right, not p.basis.startswith("identifier"))):
         found.setdefault((pair.left, pair.right), pair)
     return found
+
+
+def _same_scheme_identified(conn: Connection, left: int, right: int) -> bool:
+    schemes = conn.execute(select(_orgs.c.scheme).where(_orgs.c.id.in_([left, right]))).scalars().all()
+    return len(schemes) == 2 and schemes[0] == schemes[1] != "unresolved"
+
+
+def _any_unresolved(conn: Connection) -> bool:
+    query = select(_orgs.c.id).where(_orgs.c.scheme == "unresolved").limit(1)
+    return conn.execute(query).first() is not None
 
 
 def _both_unidentified(conn: Connection, left: int, right: int) -> bool:

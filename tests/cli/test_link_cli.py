@@ -1,0 +1,89 @@
+"""`credence link` as a clerk uses it: an ingest links its subjects, the queue lists what waits, a
+judgement joins or splits two files, `link show` says who is in a file and why; bad input is named."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from credence.cli.main import app
+
+from helpers import USCC_A, row, write_csv
+
+
+def listing(n: int, name: str, country: str) -> dict:
+    return row(
+        f"D-{n}",
+        category="development_bank_debarment",
+        severity=None,
+        amount=None,
+        currency=None,
+        subject_id=None,
+        subject_country=country,
+        subject_name=name,
+        effective_until="2029-01-01",
+        legal_basis="World Bank Sanctions Procedures, Section 9.01",
+    )
+
+
+@pytest.fixture
+def cli(store_url, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+
+    def invoke(*args: str):
+        return runner.invoke(
+            app, list(args), env={"CREDENCE_DATABASE_URL": store_url, "CREDENCE_LINK_REVIEW_THRESHOLD": "0.3"}
+        )
+
+    return invoke
+
+
+def test_an_ingest_links_its_subjects_and_a_clerk_joins_and_splits(cli, tmp_path: Path) -> None:
+    samr = write_csv(tmp_path / "samr.csv", [row(1, subject_name="Beijing Example Food Co., Ltd.")])
+    assert cli("ingest", str(samr), "--department", "SAMR").exit_code == 0
+    wb = write_csv(tmp_path / "wb.csv", [listing(1, "Beijing Example Food Company Limited", "CN")])
+    ingested = cli("ingest", str(wb), "--department", "WB")
+    assert ingested.exit_code == 0, ingested.output
+    queue = json.loads(cli("link", "queue", "--format", "json").stdout)
+    (waiting,) = [w for w in queue if f"uscc:{USCC_A}" in (w["left"], w["right"])]  # linked at ingest
+    other = waiting["left"] if waiting["right"] == f"uscc:{USCC_A}" else waiting["right"]
+    assert other.startswith("unresolved:") and float(waiting["probability"]) >= 0.3
+    shown = json.loads(cli("link", "show", USCC_A, "--json").stdout)
+    assert [s["key"] for s in shown["subjects"]] == [f"uscc:{USCC_A}"]  # the model alone never joins it
+    joined = cli(
+        "link",
+        "judge",
+        USCC_A,
+        other,
+        "--judgement",
+        "same",
+        "--actor",
+        "SAMR clerk Li",
+        "--reason",
+        "same USCC in the notice",
+    )
+    assert joined.exit_code == 0 and "judged same; 1 subjects changed file" in joined.output, joined.output
+    shown = json.loads(cli("link", "show", other, "--json").stdout)
+    assert shown["head"] == f"uscc:{USCC_A}" and len(shown["subjects"]) == 2
+    assert [j["basis"] for j in shown["judgements"]] == ["model", "clerk"]
+    assert json.loads(cli("link", "queue", "--format", "json").stdout) == []
+    split = cli(
+        "link", "judge", USCC_A, other, "--judgement", "not_same", "--actor", "Li", "--reason", "another firm"
+    )
+    assert split.exit_code == 0 and "judged not_same" in split.output
+    assert len(json.loads(cli("link", "show", USCC_A, "--json").stdout)["subjects"]) == 1
+    again = json.loads(cli("link", "--json").stdout)  # a whole run leaves the clerks' word as it is
+    assert again["joined"] == 0 and again["subjects_whose_file_changed"] == 0
+
+
+def test_bad_input_is_named(cli, tmp_path: Path) -> None:
+    samr = write_csv(tmp_path / "samr.csv", [row(1)])
+    assert cli("ingest", str(samr), "--department", "SAMR").exit_code == 0
+    missing = cli("link", "show", "unresolved:nope")
+    assert missing.exit_code == 2 and "no subject 'unresolved:nope'" in missing.output
+    bad = cli("link", "judge", USCC_A, USCC_A, "--judgement", "same", "--actor", "a", "--reason", "r")
+    assert bad.exit_code == 2 and "cannot be linked to itself" in bad.output
