@@ -110,6 +110,9 @@ CALLS: dict[tuple[str, str], Callable[[Who], dict[str, Any]]] = {
     ("POST", "/api/v1/commitments/{commitment_id}/outcome"): lambda w: body(
         department="SAMR", kept=True, actor=CLERK, reason="Kept."
     ),
+    ("POST", "/api/v1/links/judgements"): lambda w: body(
+        left=USCC_A, right="91440300192203821X", judgement="not_same", actor=CLERK, reason="Checked."
+    ),
     ("GET", "/search/results"): lambda w: {"params": {"q": "北京"}},
     ("POST", "/checks/file"): lambda w: {
         "files": {"bidders": ("bidders.csv", f"subject_id\n{USCC_A}\n".encode(), "text/csv")},
@@ -142,6 +145,7 @@ PATH_VALUES = {
     "entry_id": "1",
     "notice_id": "1",
     "commitment_id": "1",
+    "link_id": "1",
 }
 LAST = ("POST", "/sign-out")  # it ends the caller's sign-in
 

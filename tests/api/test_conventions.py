@@ -29,6 +29,7 @@ PATH_VALUES = {
     "entry_id": "1",
     "notice_id": "1",
     "commitment_id": "1",
+    "link_id": "1",
 }
 QUERIES: dict[str, dict[str, Any]] = {
     "/api/v1/organisations": {"q": "北京"},

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from credence.access.reads import ReadRecorder
-from credence.api import auth, commitments, figures, lists, log, queries, reads, reports
+from credence.api import auth, commitments, figures, links, lists, log, queries, reads, reports
 from credence.api.auth import LOCAL, authorise
 from credence.api.characters import NoNul
 from credence.api.hardening import (
@@ -428,6 +428,7 @@ def create_api(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(reports.router)
     app.include_router(log.router)
     app.include_router(reads.router)
+    app.include_router(links.router)
     return app
 
 

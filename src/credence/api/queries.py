@@ -9,10 +9,11 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table, func, or_, select
 
 from credence.log import records as logged
-from credence.store.models import AccessRead, Organisation, RatingRow, Record
+from credence.store.models import AccessRead, Organisation, RatingRow, Record, SubjectLink
 
 organisations = cast(Table, Organisation.__table__)
 records = cast(Table, Record.__table__)
+subject_links = cast(Table, SubjectLink.__table__)
 # The grade shown with a subject is its file's: a subject links joined to another's file is rated there.
 _file_of = func.coalesce(organisations.c.file_id, organisations.c.id)
 ratings = cast(Table, RatingRow.__table__)
@@ -85,6 +86,16 @@ def organisation_by_id(conn: Connection, organisation_id: int) -> Any:
         .outerjoin(ratings, ratings.c.organisation_id == _file_of)
         .where(organisations.c.id == organisation_id)
     ).one()
+
+
+def subjects(conn: Connection, organisation_ids: list[int]) -> list[Any]:
+    """Subjects (organisations rows) in id order."""
+    query = select(organisations).where(organisations.c.id.in_(organisation_ids)).order_by(organisations.c.id)
+    return list(conn.execute(query))
+
+
+def link(conn: Connection, link_id: int) -> Any | None:
+    return conn.execute(select(subject_links).where(subject_links.c.id == link_id)).first()
 
 
 def departments_of(conn: Connection, organisation_ids: list[int]) -> dict[int, list[str]]:

@@ -62,6 +62,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/lists/{kind}/export"): _public(),
     ("GET", "/api/v1/checks"): _public(),
     ("POST", "/api/v1/checks"): _public(),
+    ("GET", "/api/v1/checks/by-name"): _public("sole proprietors never among the candidates"),
+    ("POST", "/api/v1/match"): _public("sole proprietors never among the candidates"),
     ("GET", "/api/v1/commitment-templates"): _public(),
     ("GET", "/api/v1/reports/{code}"): _public(),
     # -- the API: the transparency log and the change feed ------------------------------------------------
@@ -101,6 +103,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/objections/{objection_id}/answer"): Rule(DEPARTMENT, "objections to its records"),
     ("POST", "/api/v1/repairs/{repair_id}/decision"): Rule(DEPARTMENT, "repairs of its records"),
     ("POST", "/api/v1/lists/{kind}/entries"): Rule(DEPARTMENT, OWN_DEPARTMENT),
+    ("GET", "/api/v1/links/queue"): Rule(DEPARTMENT),
+    ("GET", "/api/v1/links/{link_id}"): Rule(DEPARTMENT),
+    ("POST", "/api/v1/links/judgements"): Rule(DEPARTMENT, "actor begins with its own department"),
     ("POST", "/api/v1/list-entries/{entry_id}/decision"): Rule(DEPARTMENT, "its own entries"),
     ("POST", "/api/v1/list-entries/{entry_id}/cure"): Rule(DEPARTMENT, "its own entries"),
     ("POST", "/api/v1/list-entries/{entry_id}/revocation"): Rule(DEPARTMENT, "its own entries"),

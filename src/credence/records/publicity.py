@@ -81,13 +81,16 @@ def public_records(
     page: int,
     per_page: int,
     publicities: Collection[str] = PUBLIC,
+    *,
+    own_only: bool = False,
 ) -> tuple[int, list[Any]]:
     """The records anyone may see in the file of this organisation (its own and those of the subjects
     links joined to it): active, noticed, of a public category, inside their publication period.
     With more `publicities` (shared, private), the same records of those categories too: what a department
     reading for a purpose, or the organisation itself, may see."""
     public = [c.code for c in catalog.categories.values() if c.publicity.value in publicities]
-    file = members_query(file_head(conn, organisation_id))  # the subjects links joined into its file
+    # The subjects links joined into its file; `own_only`: this subject's alone (a pair under review).
+    file = [organisation_id] if own_only else members_query(file_head(conn, organisation_id))
     rows = conn.execute(
         select(records)
         .where(

@@ -1,0 +1,170 @@
+"""The clerks' review queue of links between subjects (docs/linkage.md): the pairs the linkage model was
+unsure of, or would join to an identified organisation, likeliest first; each pair side by side with the
+two subjects' names, sources and published records and the model's weight per comparison; and a
+department clerk's judgement (same, not_same or unsure, with a reason), after which the files it changes
+are rated again. Departments only: a judgement decides whose file a record is in."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Query, Request
+from pydantic import BaseModel, Field
+
+from credence.api import auth, queries
+from credence.api.shapes import ApiError, Page, Short, StrictIn, Text
+from credence.records import publicity
+from credence.subjects import clusters
+from credence.subjects.links import LinkRefused
+
+if TYPE_CHECKING:
+    from credence.api.app import Registry
+
+router = APIRouter()
+LinkId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+class ComparisonOut(BaseModel):
+    name: str = Field(description="What was compared: name, chinese, country, city, an identifier ...")
+    level: str = Field(description="How alike they were, in the model's words.")
+    weight: float = Field(description="The match weight this comparison added (log2 of its Bayes factor).")
+
+
+class SubjectOut(BaseModel):
+    key: str
+    name: str
+    country: str | None
+    sources: list[str] = Field(description="The departments whose records name it.")
+    records: list[dict[str, Any]] = Field(description="Its published records: the evidence to compare.")
+
+
+class PairOut(BaseModel):
+    link: int = Field(description="The model's judgement on the pair, which the queue shows.")
+    judgement: str = Field(description="unsure, or same (the model would join it to an identified file).")
+    probability: float | None
+    weight: float | None = Field(description="The match weight: the prior's and every comparison's, summed.")
+    comparisons: list[ComparisonOut]
+    left: SubjectOut
+    right: SubjectOut
+    at: datetime
+
+
+class JudgementIn(StrictIn):
+    left: Short = Field(description="A subject's key (uscc:…, lei:…, unresolved:…), USCC or LEI.")
+    right: Short
+    judgement: Literal["same", "not_same", "unsure"]
+    actor: Short = Field(description="Who judges, beginning with the department ('SAMR clerk Li').")
+    reason: Text = Field(description="What the clerk checked.")
+
+
+class JudgedOut(BaseModel):
+    link: int
+    left: str
+    right: str
+    judgement: str
+    file: str = Field(description="The key of the head of the file the left subject is in now.")
+    subjects_whose_file_changed: int
+    rated: int
+
+
+def _registry(request: Request) -> Registry:
+    found: Registry = request.app.state.registry
+    return found
+
+
+def pair_out(reg: Registry, link: Any) -> PairOut:
+    today = reg.today()
+    with reg.engine.connect() as conn:
+        subjects = {o.id: o for o in queries.subjects(conn, [link.left_id, link.right_id])}
+        sources = queries.departments_of(conn, list(subjects))
+        evidence = {
+            i: publicity.public_records(conn, reg.catalog, i, today, 1, 20, own_only=True)[1]
+            for i in subjects
+        }
+
+    def side(i: int) -> SubjectOut:
+        o = subjects[i]
+        rows = [
+            {
+                "department": r.department,
+                "source_record_id": r.source_record_id,
+                "category": r.category,
+                "decided_on": r.decided_on.isoformat(),
+                "subject_name": r.subject_name,
+                "summary": r.summary,
+            }
+            for r in evidence[i]
+        ]
+        return SubjectOut(key=o.key, name=o.name, country=o.country, sources=sources.get(i, []), records=rows)
+
+    comparisons = [ComparisonOut(**c) for c in json.loads(link.comparisons or "[]")]
+    return PairOut(
+        link=link.id,
+        judgement=link.judgement,
+        probability=link.probability,
+        weight=link.weight,
+        comparisons=sorted(comparisons, key=lambda c: -abs(c.weight)),
+        left=side(link.left_id),
+        right=side(link.right_id),
+        at=link.at,
+    )
+
+
+@router.get("/api/v1/links/queue", response_model=Page[PairOut], tags=["links"])
+def queue(
+    request: Request,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> Page[PairOut]:
+    """The pairs waiting for a clerk, likeliest first."""
+    reg = _registry(request)
+    waiting = reg.links.queue(limit=100_000)
+    return Page[PairOut].of(waiting, page, per_page, lambda w: pair_out(reg, w.link))
+
+
+@router.get("/api/v1/links/{link_id}", response_model=PairOut, tags=["links"])
+def pair(request: Request, link_id: LinkId) -> PairOut:
+    """A judgement's pair side by side, with the model's weight per comparison when it made it."""
+    reg = _registry(request)
+    with reg.engine.connect() as conn:
+        link = queries.link(conn, link_id)
+    if link is None:
+        raise ApiError(404, "not_found", f"no link {link_id}")
+    return pair_out(reg, link)
+
+
+@router.post("/api/v1/links/judgements", response_model=JudgedOut, status_code=201, tags=["links"])
+def judge(request: Request, body: JudgementIn) -> JudgedOut:
+    """A clerk's judgement on two subjects: same (one file), not_same (a split: both files exactly as they
+    were before the join) or unsure. Appended and logged; the files it changes are rated again."""
+    reg = _registry(request)
+    actor = auth.actor(request, "actor", body.actor)
+    return judge_pair(reg, body.left, body.right, body.judgement, actor, body.reason)
+
+
+def judge_pair(reg: Registry, left: str, right: str, judgement: str, actor: str, reason: str) -> JudgedOut:
+    """Judge, then rate the files it changed: the one service call the API and the review page share."""
+    try:
+        a, b = reg.links.subject(left), reg.links.subject(right)
+    except LookupError as exc:
+        raise ApiError(404, "not_found", str(exc)) from None
+    try:
+        judged = reg.links.judge(a.id, b.id, judgement, actor, reason)
+    except LinkRefused as exc:
+        raise ApiError(422, exc.reason, str(exc)) from None
+    touched = {a.id, b.id, *judged.changed, *(f for f in judged.changed.values() if f is not None)}
+    rated = reg.rating.rate(sorted(touched), cause=f"link {judged.id}: judged {judgement}")
+    with reg.engine.connect() as conn:
+        head = clusters.file_head(conn, a.id)
+        (head_row,) = queries.subjects(conn, [head])
+    return JudgedOut(
+        link=judged.id,
+        left=a.key,
+        right=b.key,
+        judgement=judgement,
+        file=head_row.key,
+        subjects_whose_file_changed=len(judged.changed),
+        rated=rated.rated,
+    )
