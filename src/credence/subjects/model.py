@@ -196,6 +196,21 @@ class Model:
         settings: dict[str, Any] = json.loads(text)
         return cls(settings)
 
+    def calibrated(self, subjects: Sequence[Candidate], seed: int = 14, max_pairs: float = 5e6) -> Model:
+        """This model with its u-probabilities estimated again, by Splink's random sampling, over a registry's
+        own subjects: how often two different organisations share a postcode, a telephone or a name's words
+        depends on where and how many they are. No label is needed; the m-probabilities and the prior stay.
+        Meant to be run offline, like training: a calibrated model is saved and then used as it is."""
+        db_api = DuckDBAPI()
+        linker = Linker(db_api.register(table(subjects)), dict(self.settings), log_level=logging.WARNING)
+        linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
+        settings: dict[str, Any] = linker.misc.save_model_to_json()
+        return Model(settings)
+
+    def save(self, path: Path) -> None:
+        """Write the model in Splink's saved-model format."""
+        path.write_text(json.dumps(self.settings, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
     def _linker(self, data: SplinkDataFrame) -> Linker:
         settings = dict(self.settings)
         settings["retain_intermediate_calculation_columns"] = True

@@ -71,7 +71,10 @@ def comparisons() -> list[cl.CustomComparison]:
             ),
             cll.CustomLevel(_token_overlap("tokens", 0.7), "most words shared"),
             cll.CustomLevel(_token_contained("tokens"), "one name's words all in the other"),
-            cll.JaroWinklerLevel("name", 0.92).configure(label_for_charts="Latin names alike"),
+            cll.CustomLevel(
+                f"jaro_winkler_similarity(name_l, name_r) >= 0.92 and {_token_overlap('tokens', 0.5)}",
+                "Latin names alike",
+            ),
             cll.CustomLevel(_token_overlap("tokens", 0.4), "some words shared"),
             cll.ElseLevel().configure(label_for_charts="different Latin names"),
         ],
@@ -147,6 +150,7 @@ def blocking_rules() -> list[BlockingRuleCreator]:
         block_on("postcode", "substr(name, 1, 3)"),
         block_on("postcode", "street_number"),
         block_on("city", "substr(name, 1, 3)"),
+        block_on("street_number", "substr(city, 1, 10)"),
     ]
 
 
