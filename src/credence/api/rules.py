@@ -150,6 +150,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/inbox/repairs/{repair_id}/decision"): Rule(DEPARTMENT, OWN_DEPARTMENT),
     ("GET", "/inbox/listings/{entry_id}"): Rule(DEPARTMENT, OWN_DEPARTMENT),
     ("POST", "/inbox/listings/{entry_id}/decision"): Rule(DEPARTMENT, OWN_DEPARTMENT),
+    ("GET", "/review"): Rule(DEPARTMENT),
+    ("GET", "/review/{link_id}"): Rule(DEPARTMENT),
+    ("POST", "/review/{link_id}"): Rule(DEPARTMENT),
     ("GET", "/outbox"): Rule(DEPARTMENT, OWN_DEPARTMENT),
     ("POST", "/outbox/{notice_id}/delivery"): Rule(DEPARTMENT, OWN_DEPARTMENT),
     # -- web pages: the operator -------------------------------------------------------------------------
