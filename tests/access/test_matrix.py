@@ -111,7 +111,12 @@ CALLS: dict[tuple[str, str], Callable[[Who], dict[str, Any]]] = {
         department="SAMR", kept=True, actor=CLERK, reason="Kept."
     ),
     ("POST", "/api/v1/links/judgements"): lambda w: body(
-        left=USCC_A, right="91440300192203821X", judgement="not_same", actor=CLERK, reason="Checked."
+        department="SAMR",
+        left=USCC_A,
+        right="91440300192203821X",
+        judgement="not_same",
+        actor=CLERK,
+        reason="Checked.",
     ),
     ("GET", "/search/results"): lambda w: {"params": {"q": "北京"}},
     ("POST", "/checks/file"): lambda w: {

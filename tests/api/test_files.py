@@ -40,7 +40,9 @@ def test_a_clerks_join_brings_a_listing_into_the_profile_and_a_split_takes_it_ou
         ids = dict(conn.execute(select(Organisation.key, Organisation.id)).all())
     listing = next(k for k in ids if k.startswith("unresolved:"))
     links = LinkService(engine, clock, auto=0.99, review=0.5)
-    links.judge(ids[f"uscc:{USCC_A}"], ids[listing], "same", "SAMR clerk Li", "the notice gives this USCC")
+    links.judge(
+        ids[f"uscc:{USCC_A}"], ids[listing], "same", "SAMR", "SAMR clerk Li", "the notice gives this USCC"
+    )
     from credence.rating.policy import load_policy
     from credence.rating.service import RatingService
 
@@ -56,7 +58,7 @@ def test_a_clerks_join_brings_a_listing_into_the_profile_and_a_split_takes_it_ou
     assert "WB-1" in [r["source_record_id"] for r in records["items"]]
     page = client.get(f"/organisations/{USCC_A}").text
     assert "Also listed as" in page and listing in page
-    links.judge(ids[f"uscc:{USCC_A}"], ids[listing], "not_same", "SAMR clerk Li", "another firm")
+    links.judge(ids[f"uscc:{USCC_A}"], ids[listing], "not_same", "SAMR", "SAMR clerk Li", "another firm")
     RatingService(engine, service.catalog, load_policy(service.catalog), clock, service.settings).rate()
     split = client.get(f"/api/v1/organisations/{USCC_A}").json()
     assert split["also_listed_as"] == [] and split["score"] == before["score"]

@@ -49,6 +49,7 @@ def test_queue_pair_and_judgement(client: TestClient, service, engine, clock, tm
     judged = client.post(
         "/api/v1/links/judgements",
         json={
+            "department": "SAMR",
             "left": USCC_A,
             "right": listing,
             "judgement": "same",
@@ -69,7 +70,14 @@ def test_queue_pair_and_judgement(client: TestClient, service, engine, clock, tm
 
 def test_refusals_are_named_and_change_nothing(client: TestClient, engine) -> None:
     before = counts(engine)
-    body = {"left": USCC_A, "right": USCC_B, "judgement": "same", "actor": "SAMR clerk", "reason": "Alike."}
+    body = {
+        "department": "SAMR",
+        "left": USCC_A,
+        "right": USCC_B,
+        "judgement": "same",
+        "actor": "SAMR clerk",
+        "reason": "Alike.",
+    }
     assert_error(
         client.post("/api/v1/links/judgements", json=body), 422, "two_identified", "are two organisations"
     )

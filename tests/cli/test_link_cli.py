@@ -61,6 +61,8 @@ def test_an_ingest_links_its_subjects_and_a_clerk_joins_and_splits(cli, tmp_path
         other,
         "--judgement",
         "same",
+        "--department",
+        "SAMR",
         "--actor",
         "SAMR clerk Li",
         "--reason",
@@ -72,7 +74,18 @@ def test_an_ingest_links_its_subjects_and_a_clerk_joins_and_splits(cli, tmp_path
     assert [j["basis"] for j in shown["judgements"]] == ["model", "clerk"]
     assert json.loads(cli("link", "queue", "--format", "json").stdout) == []
     split = cli(
-        "link", "judge", USCC_A, other, "--judgement", "not_same", "--actor", "Li", "--reason", "another firm"
+        "link",
+        "judge",
+        USCC_A,
+        other,
+        "--judgement",
+        "not_same",
+        "--department",
+        "SAMR",
+        "--actor",
+        "Li",
+        "--reason",
+        "another firm",
     )
     assert split.exit_code == 0 and "judged not_same" in split.output
     assert len(json.loads(cli("link", "show", USCC_A, "--json").stdout)["subjects"]) == 1
@@ -85,5 +98,18 @@ def test_bad_input_is_named(cli, tmp_path: Path) -> None:
     assert cli("ingest", str(samr), "--department", "SAMR").exit_code == 0
     missing = cli("link", "show", "unresolved:nope")
     assert missing.exit_code == 2 and "no subject 'unresolved:nope'" in missing.output
-    bad = cli("link", "judge", USCC_A, USCC_A, "--judgement", "same", "--actor", "a", "--reason", "r")
+    bad = cli(
+        "link",
+        "judge",
+        USCC_A,
+        USCC_A,
+        "--judgement",
+        "same",
+        "--department",
+        "SAMR",
+        "--actor",
+        "a",
+        "--reason",
+        "r",
+    )
     assert bad.exit_code == 2 and "cannot be linked to itself" in bad.output

@@ -64,6 +64,7 @@ LISTINGS: dict[tuple[str, ...], tuple[list[str], list[str]]] = {
     ("lists", "current"): (["abnormal_operation"], [NAME_B, "<unreachable>"]),
     ("token", "list"): ([], [TOKEN_NAME]),
     ("user", "list"): ([], [USERNAME]),
+    ("link", "queue"): ([], [f"uscc:{USCC_B}", "unresolved:"]),
 }
 
 
@@ -89,7 +90,13 @@ def cli(module_store: str, tmp_path_factory: pytest.TempPathFactory) -> Any:
 
     def invoke(*args: str) -> Any:
         result = runner.invoke(
-            app, list(args), env={"CREDENCE_DATABASE_URL": module_store, "CREDENCE_NEW_PASSWORD": "x" * 16}
+            app,
+            list(args),
+            env={
+                "CREDENCE_DATABASE_URL": module_store,
+                "CREDENCE_NEW_PASSWORD": "x" * 16,
+                "CREDENCE_LINK_REVIEW_THRESHOLD": "0.3",  # B's bank listing below waits in the queue
+            },
         )
         assert result.exit_code == 0, (args, result.output)
         return result
@@ -97,6 +104,19 @@ def cli(module_store: str, tmp_path_factory: pytest.TempPathFactory) -> Any:
     rows = [row(SRID, summary=SUMMARY), row(2, subject_id=USCC_B, subject_name=NAME_B)]
     invoke("ingest", str(write_csv(folder / "p.csv", rows)), "--department", "SAMR")
     invoke("records", "notice", "SAMR", SRID, "--actor", "clerk", "--channel", "post")
+    listing = row(
+        "WB-1",
+        category="development_bank_debarment",
+        severity=None,
+        amount=None,
+        currency=None,
+        subject_id=None,
+        subject_country="CN",
+        subject_name=NAME_B,
+        effective_until="2029-01-01",
+        legal_basis="World Bank Sanctions Procedures, Section 9.01",
+    )
+    invoke("ingest", str(write_csv(folder / "wb.csv", [listing])), "--department", "WB")
     invoke(
         "objections",
         "file",

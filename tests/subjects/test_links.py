@@ -62,7 +62,7 @@ def model(a: int, b: int, judgement: str = "same") -> Judgement:
 
 
 def clerk(a: int, b: int, judgement: str, reason: str = "checked the registration documents") -> Judgement:
-    return Judgement(a, b, judgement, "clerk", "SAMR clerk Li", reason)
+    return Judgement(a, b, judgement, "clerk", "SAMR clerk Li", reason, department="SAMR")
 
 
 def test_the_model_joins_two_subjects_without_identifiers_and_a_split_restores_both(
@@ -113,15 +113,16 @@ def test_two_identifiers_of_one_scheme_are_never_one_file(engine: Engine, subjec
 @pytest.mark.parametrize(
     ("judgement", "words"),
     [
-        (Judgement(1, 1, "same", "clerk", "x", "y"), "cannot be linked to itself"),
+        (Judgement(1, 1, "same", "clerk", "x", "y", department="SAMR"), "cannot be linked to itself"),
         (
-            Judgement(1, 2, "maybe", "clerk", "x", "y"),
+            Judgement(1, 2, "maybe", "clerk", "x", "y", department="SAMR"),
             "judgement 'maybe' is not one of same, not_same, unsure",
         ),
-        (Judgement(1, 2, "same", "guess", "x", "y"), "basis 'guess' is not one of"),
-        (Judgement(1, 2, "same", "clerk", " ", "y"), "names who made it"),
-        (Judgement(1, 2, "same", "clerk", "x", " "), "a clerk's judgement gives a reason"),
-        (Judgement(1, 999, "same", "clerk", "x", "y"), "no subject 999"),
+        (Judgement(1, 2, "same", "guess", "x", "y", department="SAMR"), "basis 'guess' is not one of"),
+        (Judgement(1, 2, "same", "clerk", " ", "y", department="SAMR"), "names who made it"),
+        (Judgement(1, 2, "same", "clerk", "x", " ", department="SAMR"), "a clerk's judgement gives a reason"),
+        (Judgement(1, 999, "same", "clerk", "x", "y", department="SAMR"), "no subject 999"),
+        (Judgement(1, 2, "same", "clerk", "x", "y"), "names the clerk's department"),
     ],
 )
 def test_bad_judgements_are_refused_saying_why_and_change_nothing(
@@ -169,7 +170,9 @@ def split_and_rebuild(
             continue
         try:
             with conn.begin_nested():
-                judge(conn, Judgement(ids[left], ids[right], judgement, basis, "a", "r"), AT)
+                judge(
+                    conn, Judgement(ids[left], ids[right], judgement, basis, "a", "r", department="SAMR"), AT
+                )
         except LinkRefused:
             pass
     as_went = files(conn)
@@ -181,11 +184,11 @@ def split_and_rebuild(
     held = _holds(conn, left, right)
     try:
         with conn.begin_nested():
-            judge(conn, Judgement(left, right, "same", "clerk", "a", "join"), AT)
+            judge(conn, Judgement(left, right, "same", "clerk", "a", "join", department="SAMR"), AT)
     except LinkRefused:
         return  # two identifiers of one scheme: nothing to split
     assert clusters.file_head(conn, left) == clusters.file_head(conn, right)
-    judge(conn, Judgement(left, right, "not_same", "clerk", "a", "split"), AT)
+    judge(conn, Judgement(left, right, "not_same", "clerk", "a", "split", department="SAMR"), AT)
     if not held:  # the pair joined nothing before: every file is back as it was
         assert files(conn) == as_went
     assert clusters.rebuild(conn) == {}

@@ -108,7 +108,9 @@ def test_the_model_never_joins_an_identified_organisation_alone_a_clerk_does(
     waiting = links.queue()
     assert any(uscc in (w.link.left_id, w.link.right_id) for w in waiting), waiting
     pair = next(w.link for w in waiting if uscc in (w.link.left_id, w.link.right_id))
-    links.judge(pair.left_id, pair.right_id, "same", "SAMR clerk Li", "the bank's notice gives this USCC")
+    links.judge(
+        pair.left_id, pair.right_id, "same", "SAMR", "SAMR clerk Li", "the bank's notice gives this USCC"
+    )
     with engine.connect() as conn:
         assert len(clusters.members(conn, uscc)) == 2
     assert all(uscc not in (w.link.left_id, w.link.right_id) for w in links.queue())
@@ -135,6 +137,7 @@ def test_a_file_is_rated_whole_and_a_split_restores_each_rating(
     once a clerk joins them, and leaves it when the clerk splits them: each grade is what it was."""
     from credence.rating.policy import load_policy
     from credence.rating.service import RatingService
+
     from helpers import notice_all
 
     identified = row(1, subject_name="Beijing Example Food Co., Ltd.", severity="minor", subject_country="CN")
@@ -155,11 +158,11 @@ def test_a_file_is_rated_whole_and_a_split_restores_each_rating(
         return found.score, sorted(c.record_id for c in found.reasons)
 
     alone = explained(uscc)
-    judged = links.judge(uscc, other, "same", "SAMR clerk Li", "the bank's notice gives this USCC")
+    judged = links.judge(uscc, other, "same", "SAMR", "SAMR clerk Li", "the bank's notice gives this USCC")
     rating.rate(sorted({uscc, other, *judged.changed}))
     together = explained(uscc)
     assert together[0] < alone[0] and len(together[1]) == len(alone[1]) + 1
     assert explained(other) == together  # a member's file is its head's
-    links.judge(uscc, other, "not_same", "SAMR clerk Li", "another firm of that name")
+    links.judge(uscc, other, "not_same", "SAMR", "SAMR clerk Li", "another firm of that name")
     rating.rate(sorted({uscc, other}))
     assert explained(uscc) == alone

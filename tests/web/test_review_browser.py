@@ -8,12 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from test_selfservice_browser import browser_page, sign_in_as_department
 
 from credence.subjects.service import LinkService
 
 from browser_support import ARTEFACTS, served
 from helpers import USCC_A, notice_all, row, write_csv
-from test_selfservice_browser import browser_page, sign_in_as_department
 
 NAME = "北京某某食品有限公司"
 

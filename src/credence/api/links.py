@@ -52,6 +52,7 @@ class PairOut(BaseModel):
 
 
 class JudgementIn(StrictIn):
+    department: Short = Field(description="The clerk's department: it answers an objection to the link.")
     left: Short = Field(description="A subject's key (uscc:…, lei:…, unresolved:…), USCC or LEI.")
     right: Short
     judgement: Literal["same", "not_same", "unsure"]
@@ -140,18 +141,23 @@ def judge(request: Request, body: JudgementIn) -> JudgedOut:
     """A clerk's judgement on two subjects: same (one file), not_same (a split: both files exactly as they
     were before the join) or unsure. Appended and logged; the files it changes are rated again."""
     reg = _registry(request)
+    auth.own_department(request, "department", body.department)
     actor = auth.actor(request, "actor", body.actor)
-    return judge_pair(reg, body.left, body.right, body.judgement, actor, body.reason)
+    return judge_pair(reg, body.left, body.right, body.judgement, body.department, actor, body.reason)
 
 
-def judge_pair(reg: Registry, left: str, right: str, judgement: str, actor: str, reason: str) -> JudgedOut:
+def judge_pair(
+    reg: Registry, left: str, right: str, judgement: str, department: str, actor: str, reason: str
+) -> JudgedOut:
     """Judge, then rate the files it changed: the one service call the API and the review page share."""
     try:
         a, b = reg.links.subject(left), reg.links.subject(right)
     except LookupError as exc:
         raise ApiError(404, "not_found", str(exc)) from None
     try:
-        judged = reg.links.judge(a.id, b.id, judgement, actor, reason)
+        if department not in reg.catalog.departments:
+            raise LinkRefused("unknown_department", f"unknown department '{department}'")
+        judged = reg.links.judge(a.id, b.id, judgement, department, actor, reason)
     except LinkRefused as exc:
         raise ApiError(422, exc.reason, str(exc)) from None
     touched = {a.id, b.id, *judged.changed, *(f for f in judged.changed.values() if f is not None)}

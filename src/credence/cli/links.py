@@ -104,6 +104,7 @@ def judge(
     left: str = typer.Argument(..., help="A subject: its key (uscc:…, lei:…, unresolved:…), USCC or LEI."),
     right: str = typer.Argument(..., help="The other subject."),
     judgement: str = typer.Option(..., "--judgement", help="same, not_same or unsure."),
+    department: str = typer.Option(..., "--department", help="The clerk's department."),
     actor: str = typer.Option(..., "--actor", help="The clerk who judges."),
     reason: str = typer.Option(..., "--reason", help="Why: what the clerk checked."),
 ) -> None:
@@ -112,7 +113,7 @@ def judge(
     links = service(ctx)
     try:
         a, b = links.subject(left), links.subject(right)
-        judged = links.judge(a.id, b.id, judgement, actor, reason)
+        judged = links.judge(a.id, b.id, judgement, department, actor, reason)
     except (LookupError, LinkRefused) as exc:
         raise fail(str(exc)) from None
     console.print(

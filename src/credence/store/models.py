@@ -84,6 +84,7 @@ class SubjectLink(Base):
     weight: Mapped[float | None] = mapped_column(Float)
     comparisons: Mapped[str | None] = mapped_column(Text)  # JSON: the model's weight per comparison
     actor: Mapped[str] = mapped_column(Text)
+    department: Mapped[str | None] = mapped_column(String(32))  # a clerk's department; None for the model
     reason: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
 

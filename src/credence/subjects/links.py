@@ -51,6 +51,7 @@ class Judgement:
     probability: float | None = None
     weight: float | None = None
     comparisons: Sequence[Any] = field(default_factory=tuple)  # the model's (name, level, weight) each
+    department: str | None = None  # the clerk's department (it answers an objection to the link)
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,7 @@ def judge(conn: Connection, j: Judgement, at: datetime) -> Judged:
             weight=j.weight,
             comparisons=json.dumps(comparisons, ensure_ascii=False) if comparisons else None,
             actor=j.actor,
+            department=j.department,
             reason=j.reason,
             at=at,
         )
@@ -108,6 +110,8 @@ def judge(conn: Connection, j: Judgement, at: datetime) -> Judged:
         "actor": j.actor,
         "reason": j.reason,
     }
+    if j.department is not None:
+        content["department"] = j.department
     if j.probability is not None:
         content["probability"] = round(j.probability, 6)
     # Public when both subjects have public files: the join is what "also listed as" shows.
@@ -129,6 +133,8 @@ def _check(j: Judgement) -> None:
         raise LinkRefused("actor_required", "a judgement names who made it (actor)")
     if j.basis == "clerk" and not j.reason.strip():
         raise LinkRefused("reason_required", "a clerk's judgement gives a reason")
+    if j.basis == "clerk" and not (j.department or "").strip():
+        raise LinkRefused("department_required", "a clerk's judgement names the clerk's department")
 
 
 def _comparison(c: Any) -> dict[str, Any]:

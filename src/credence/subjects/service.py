@@ -164,12 +164,13 @@ class LinkService:
             report.judgements.append(judged)
             report.withdrawn += 1
 
-    def judge(self, left: int, right: int, judgement: str, actor: str, reason: str) -> Judged:
-        """A clerk's judgement on two subjects."""
+    def judge(
+        self, left: int, right: int, judgement: str, department: str, actor: str, reason: str
+    ) -> Judged:
+        """A clerk's judgement on two subjects; the clerk's department answers an objection to it."""
         with self.engine.begin() as conn:
-            judged = links.judge(
-                conn, Judgement(left, right, judgement, "clerk", actor, reason), self.clock.now()
-            )
+            j = Judgement(left, right, judgement, "clerk", actor, reason, department=department)
+            judged = links.judge(conn, j, self.clock.now())
             flush(conn, self.clock.now())
         return judged
 

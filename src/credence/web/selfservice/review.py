@@ -81,6 +81,7 @@ def add_review_routes(app: FastAPI, pages: Pages) -> None:
                 pair.left.key,
                 pair.right.key,
                 form.judgement,
+                visit.session.code,
                 visit.session.actor,
                 form.reason.strip(),
             )

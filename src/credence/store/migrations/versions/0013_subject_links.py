@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.Column("weight", sa.Float(), nullable=True),
         sa.Column("comparisons", sa.Text(), nullable=True),
         sa.Column("actor", sa.Text(), nullable=False),
+        sa.Column("department", sa.String(32), nullable=True),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
