@@ -6,7 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
+from credence.store.models import Notice
 from credence.subjects.service import LinkService
 
 from helpers import USCC_A, USCC_B, assert_error, counts, notice_all, row, write_csv
@@ -61,6 +63,11 @@ def test_queue_pair_and_judgement(client: TestClient, service, engine, clock, tm
     assert judged.json()["file"] == f"uscc:{USCC_A}" and judged.json()["subjects_whose_file_changed"] == 1
     after = client.get(f"/api/v1/organisations/{USCC_A}").json()
     assert [a["key"] for a in after["also_listed_as"]] == [listing]
+    with engine.connect() as conn:  # the organisation is told, by the department whose clerk judged
+        (told,) = conn.execute(select(Notice).where(Notice.kind == "link")).all()
+    assert told.department == "SAMR" and told.record_id is None
+    assert f"the records listed under «{NAME}» ({listing}) now count in it" in told.message
+    assert "SAMR clerk Li" in told.message and "tell SAMR" in told.message
     assert after["score"] < before["score"]  # rated by the judgement
     assert all(
         f"uscc:{USCC_A}" not in (p["left"]["key"], p["right"]["key"])

@@ -29,6 +29,7 @@ from credence.api.hardening import (
     allowed_methods,
     method_not_allowed,
 )
+from credence.api.match import router as match_router
 from credence.api.names import NameIndex
 from credence.api.shapes import (
     CODE_DESCRIPTION,
@@ -47,6 +48,7 @@ from credence.catalog import Catalog, load_catalog, screen_from
 from credence.checks.service import CheckService
 from credence.clock import Clock, SystemClock, today
 from credence.demo.divisions import DIVISIONS
+from credence.dueprocess.links import LinkDecisions
 from credence.dueprocess.service import DueProcess
 from credence.identity import SubjectError, SubjectId, fold, person_refusal, resolve_subject
 from credence.measures.catalog import load_measures
@@ -219,6 +221,7 @@ class Registry:
         self.links = LinkService(
             self.engine, clock, settings.link_auto_threshold, settings.link_review_threshold
         )
+        self.link_decisions = LinkDecisions(self.engine, clock, settings, self.rating)
         self.ingest = IngestService(self.engine, self.catalog, clock, settings)
         self.process = DueProcess(self.engine, self.catalog, clock, settings, self.rating, self.ingest)
         self.lists = self.process.lists  # the list procedures and the lists' criteria (lists.lists)
@@ -428,6 +431,7 @@ def create_api(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(reports.router)
     app.include_router(log.router)
     app.include_router(reads.router)
+    app.include_router(match_router)
     app.include_router(links.router)
     return app
 

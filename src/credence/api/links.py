@@ -67,7 +67,6 @@ class JudgedOut(BaseModel):
     judgement: str
     file: str = Field(description="The key of the head of the file the left subject is in now.")
     subjects_whose_file_changed: int
-    rated: int
 
 
 def _registry(request: Request) -> Registry:
@@ -157,11 +156,11 @@ def judge_pair(
     try:
         if department not in reg.catalog.departments:
             raise LinkRefused("unknown_department", f"unknown department '{department}'")
-        judged = reg.links.judge(a.id, b.id, judgement, department, actor, reason)
+        judged = reg.link_decisions.judge(
+            a.id, b.id, judgement, department=department, actor=actor, reason=reason
+        )
     except LinkRefused as exc:
         raise ApiError(422, exc.reason, str(exc)) from None
-    touched = {a.id, b.id, *judged.changed, *(f for f in judged.changed.values() if f is not None)}
-    rated = reg.rating.rate(sorted(touched), cause=f"link {judged.id}: judged {judgement}")
     with reg.engine.connect() as conn:
         head = clusters.file_head(conn, a.id)
         (head_row,) = queries.subjects(conn, [head])
@@ -172,5 +171,4 @@ def judge_pair(
         judgement=judgement,
         file=head_row.key,
         subjects_whose_file_changed=len(judged.changed),
-        rated=rated.rated,
     )

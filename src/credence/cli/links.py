@@ -10,6 +10,7 @@ from rich.table import Table
 
 from credence.cli.context import app_context, console, errors, fail
 from credence.cli.output import FORMAT, Format, add_row, print_json, print_listing, print_table
+from credence.dueprocess.links import LinkDecisions
 from credence.subjects.links import LinkRefused
 from credence.subjects.service import LinkReport, LinkService
 
@@ -113,7 +114,9 @@ def judge(
     links = service(ctx)
     try:
         a, b = links.subject(left), links.subject(right)
-        judged = links.judge(a.id, b.id, judgement, department, actor, reason)
+        app_ = app_context(ctx)
+        decisions = LinkDecisions(app_.engine, app_.clock, app_.settings, app_.rating())
+        judged = decisions.judge(a.id, b.id, judgement, department=department, actor=actor, reason=reason)
     except (LookupError, LinkRefused) as exc:
         raise fail(str(exc)) from None
     console.print(

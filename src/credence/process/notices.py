@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, insert, select, update
@@ -35,6 +36,20 @@ def produce(
     return _insert(
         conn, kind, record, now, deemed, message, record_id=record.id, version=record.current_version
     )
+
+
+def produce_for_organisation(
+    conn: Connection,
+    kind: str,
+    organisation_id: int,
+    department: str,
+    now: datetime,
+    deemed: date,
+    message: str,
+) -> int:
+    """One notice to an organisation about no single record (a link that joins listings to its file)."""
+    about = SimpleNamespace(organisation_id=organisation_id, department=department)
+    return _insert(conn, kind, about, now, deemed, message)
 
 
 def produce_about_entry(

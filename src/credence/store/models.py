@@ -253,7 +253,7 @@ class Notice(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     # record and reinstatement notices gate publication; the others tell of a decision already taken.
-    # record | reinstatement | objection | repair | list_proposal | list_warning | list
+    # record | reinstatement | objection | repair | list_proposal | list_warning | list | link
     kind: Mapped[str] = mapped_column(String(32))
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     department: Mapped[str] = mapped_column(String(32))

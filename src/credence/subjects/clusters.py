@@ -161,6 +161,16 @@ def _write(conn: Connection, changed: Mapping[int, int | None]) -> None:
         conn.execute(statement, [{"subject": i, "file": f} for i, f in sorted(changed.items())])
 
 
+def file_ids(conn: Connection, ids: Iterable[int]) -> dict[int, int | None]:
+    """The file_id of each of these subjects."""
+    ordered = sorted(set(ids))
+    found: dict[int, int | None] = {}
+    for start in range(0, len(ordered), _CHUNK):
+        chunk = ordered[start : start + _CHUNK]
+        found.update(conn.execute(select(_orgs.c.id, _orgs.c.file_id).where(_orgs.c.id.in_(chunk))).all())
+    return found
+
+
 def file_head(conn: Connection, organisation_id: int) -> int:
     """The head of the file a subject is in (itself when it is the head or alone)."""
     file_id = conn.execute(select(_orgs.c.file_id).where(_orgs.c.id == organisation_id)).scalar_one()

@@ -62,6 +62,7 @@ class Judged:
     judgement: str
     basis: str
     changed: dict[int, int | None]  # the subjects whose file changed: their file_id now
+    before: dict[int, int | None] = field(default_factory=dict)  # and what it was
 
 
 def judge(conn: Connection, j: Judgement, at: datetime) -> Judged:
@@ -101,6 +102,8 @@ def judge(conn: Connection, j: Judgement, at: datetime) -> Judged:
         )
         .returning(_links.c.id)
     ).scalar_one()
+    was, _ = clusters.component(conn, [left, right])
+    files_before = clusters.file_ids(conn, was)
     changed = clusters.refresh(conn, [left, right])
     content: dict[str, Any] = {
         "left": a.key,
@@ -117,7 +120,8 @@ def judge(conn: Connection, j: Judgement, at: datetime) -> Judged:
     # Public when both subjects have public files: the join is what "also listed as" shows.
     public = not (a.never_public or b.never_public)
     note(conn, Event("link.judged", f"link:{link_id}", content, organisation_id=right, public=public))
-    return Judged(link_id, a.key, b.key, j.judgement, j.basis, changed)
+    before = {i: files_before.get(i) for i in changed}
+    return Judged(link_id, a.key, b.key, j.judgement, j.basis, changed, before)
 
 
 def _check(j: Judgement) -> None:

@@ -38,6 +38,7 @@ NOTICE_KINDS = {
     "list_proposal": "Proposed listing",
     "list": "Decision on a listing",
     "list_warning": "Warning of escalation",
+    "link": "Notice of listings joined to your file, or split from it",
 }
 
 
