@@ -188,6 +188,18 @@ def bidders(subject: Subject, domain: str) -> Call:
     }
 
 
+def by_name_bidders(subject: Subject, domain: str) -> Call:
+    """Bidders without a code: the subject's name, and a name close to it."""
+    content = f"subject_id,name,country\n{USCC_A},,\n,{subject.name},CN\n,{subject.fragment}建材经营部,cn\n"
+    return {
+        "method": "POST",
+        "path": "/api/v1/checks",
+        "params": {"domain": domain},
+        "content": content.encode(),
+        "headers": {"content-type": "text/csv"},
+    }
+
+
 def bidders_page(subject: Subject, domain: str) -> Call:
     content = f"subject_id\n{subject.code}\n{USCC_A}\n"
     return {
@@ -231,7 +243,25 @@ CALLS: dict[tuple[str, str], Callable[[Subject, int], list[Call]]] = {
         *(get("/api/v1/checks", subject=c, domain=d) for c in (s.code, s.code.lower()) for d in CHECKED),
         get("/api/v1/checks", subject=s.code, domain="inspection", purpose="supervision"),  # 401, no token
     ],
-    ("POST", "/api/v1/checks"): lambda s, n: [bidders(s, d) for d in CHECKED],
+    ("POST", "/api/v1/checks"): lambda s, n: [
+        *(bidders(s, d) for d in CHECKED),
+        *(by_name_bidders(s, d) for d in CHECKED),
+    ],
+    ("GET", "/api/v1/checks/by-name"): lambda s, n: [
+        get("/api/v1/checks/by-name", name=q, country=c, domain=d)
+        for q in (s.name, s.fragment + "建材经营部")
+        for c in ("CN", "cn")
+        for d in CHECKED
+    ],
+    ("POST", "/api/v1/match"): lambda s, n: [
+        {"method": "POST", "path": "/api/v1/match", "json": body}
+        for body in (
+            {"names": [s.name], "country": "CN"},
+            {"names": [s.name, s.fragment + "建材经营部"], "country": "cn"},
+            {"names": [s.name], "country": "CN", "identifiers": {"uscc": s.code}},
+            {"names": [s.name], "cutoff": 0.0, "limit": 50},
+        )
+    ],
     ("GET", "/api/v1/commitment-templates"): lambda s, n: [get("/api/v1/commitment-templates")],
     ("GET", "/api/v1/reports/{code}"): lambda s, n: [get("/api/v1/reports/K7QF-2M9X-4D8R-T1VW")],
     ("GET", "/api/v1/log/checkpoint"): lambda s, n: [get("/api/v1/log/checkpoint")],
@@ -261,7 +291,10 @@ CALLS: dict[tuple[str, str], Callable[[Subject, int], list[Call]]] = {
     ("GET", "/departments"): lambda s, n: [get("/departments")],
     ("GET", "/lists"): lambda s, n: [get("/lists")],
     ("GET", "/lists/{kind}"): lambda s, n: [get(f"/lists/{k}") for k in LISTS],
-    ("GET", "/checks"): lambda s, n: [get("/checks", subject=s.code, domain=d) for d in CHECKED],
+    ("GET", "/checks"): lambda s, n: [
+        *(get("/checks", subject=s.code, domain=d) for d in CHECKED),
+        *(get("/checks", name=s.name, country="CN", domain=d) for d in CHECKED),
+    ],
     ("POST", "/checks/file"): lambda s, n: [bidders_page(s, d) for d in CHECKED],
     ("GET", "/verify"): lambda s, n: [get("/verify"), get("/verify", code="K7QF-2M9X-4D8R-T1VW")],
     ("GET", "/verify/{code}"): lambda s, n: [get("/verify/K7QF-2M9X-4D8R-T1VW")],

@@ -3,7 +3,9 @@
 A CSV file is decoded by the rules ingest reads files by (credence.records.readers.decode_text): Excel's
 "CSV UTF-8" with its byte-order mark, plain UTF-8, GB18030 and GBK (Excel's default on Chinese Windows);
 CRLF or LF line ends. A workbook (a file starting as a ZIP archive does) is read from its first sheet with
-openpyxl. Either needs a subject_id column in its first row (its first non-blank row, in a workbook). Each
+openpyxl. Either needs a subject_id column in its first row (its first non-blank row, in a workbook), or a
+name column (with a country column) for bidders without a code; a row with an empty subject_id and a name is
+screened by name (credence.checks.names). Each
 bidder keeps the line (the row, in a workbook) it came from, which the answer repeats. A file that cannot
 be read raises ValueError naming the line and character, or the row."""
 
@@ -17,7 +19,8 @@ from dataclasses import dataclass
 from credence.records.readers import FileRejected, decode_text
 
 XLSX_MAGIC = b"PK\x03\x04"  # a ZIP archive, which every XLSX workbook is
-NEEDS = "the bidder's USCC or LEI"
+NEEDS = "the bidder's USCC or LEI; or a name column, with country, for bidders without a code"
+COLUMNS = ("subject_id", "name")  # a file needs one of them
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +49,7 @@ def _csv(text: str) -> list[Bidder]:
     reader = csv.DictReader(io.StringIO(text, newline=""))
     bidders: list[Bidder] = []
     try:
-        if reader.fieldnames is None or "subject_id" not in [f.strip() for f in reader.fieldnames]:
+        if reader.fieldnames is None or not set(COLUMNS) & {f.strip() for f in reader.fieldnames}:
             raise ValueError(f"line 1: the CSV needs a subject_id column ({NEEDS})")
         line = reader.line_num + 1
         for row in reader:
@@ -76,7 +79,7 @@ def _workbook(data: bytes) -> list[Bidder]:
                 continue
             if header is None:
                 header = [value.strip() for value in values]
-                if "subject_id" not in header:
+                if not set(COLUMNS) & set(header):
                     where = f"row {number} of sheet '{sheet.title}'"
                     raise ValueError(f"{where}: the sheet needs a subject_id column ({NEEDS})")
                 continue

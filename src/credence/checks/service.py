@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Engine
 from credence.catalog import Catalog
 from credence.catalog.model import ListKind
 from credence.checks.bidders import Bidder
+from credence.checks.names import Found, NameQuery, NameRefused, NameScreening
 from credence.clock import Clock, today
 from credence.identity import IdentifierError, SubjectId, SubjectRefused, resolve_subject
 from credence.lists import repository as lists_repo
@@ -32,6 +33,15 @@ from credence.records.validation import spreadsheet_csv
 from credence.settings import Settings
 
 RESULTS = ("eligible", "restricted", "fast_track", "undisclosed")
+# The answers of a check by name besides those: no file at or above the review threshold; or a possible
+# match, for a person to review (below the auto threshold, or more than one file at or above it).
+NAME_RESULTS = (*RESULTS[:3], "possible_match", "no_match")
+POSSIBLE_MATCH = (
+    "possible match, review: the name resembles the candidates below, but not closely enough to be taken "
+    "for one of them; a fuzzy match alone never restricts"
+)
+NO_MATCH = "no organisation of the registry resembles this name closely enough to be a candidate"
+CANDIDATES_SHOWN = 5
 NOT_HELD = "not in the registry: no record, no measure"
 UNDISCLOSED = (
     "not disclosed: a sole proprietor's file (USCC prefix 92) is never public, whether the registry holds "
@@ -48,6 +58,9 @@ CSV_COLUMNS = (
     "remedy",
     "error",
 )
+# Added to the answer of a file that has bidders without a code (the answer of a file with codes alone
+# keeps the columns above, unchanged).
+NAME_COLUMNS = ("name", "country", "matched_by", "probability", "candidates")
 
 
 class UnknownDomain(ValueError):
@@ -114,6 +127,43 @@ class Check:
         }
 
 
+@dataclass
+class NameCheck:
+    """A check of a bidder known by name: the candidates, and, when one file matches at or above the auto
+    threshold, that file's check as if its code had been given."""
+
+    name: str
+    country: str | None
+    domain: str
+    as_of: date
+    result: str
+    candidates: list[Found]
+    check: Check | None = None  # the matched file's check; None below the auto threshold
+
+    @property
+    def probability(self) -> float | None:
+        return self.candidates[0].probability if self.candidates else None
+
+    def to_json(self) -> dict[str, Any]:
+        check = self.check
+        org = check.organisation if check is not None else None
+        return {
+            "name": self.name,
+            "country": self.country,
+            "domain": self.domain,
+            "as_of": self.as_of.isoformat(),
+            "result": self.result,
+            "matched_by": "name" if check is not None else None,
+            "probability": None if self.probability is None else round(self.probability, 6),
+            "organisation": None
+            if org is None
+            else {"key": org.key, "identifier": org.code, "name": org.name},
+            "known": check is not None,
+            "measures": [a.to_json() for a in check.applied] if check is not None else [],
+            "candidates": [c.to_json() for c in self.candidates],
+        }
+
+
 class CheckService:
     def __init__(
         self,
@@ -132,6 +182,19 @@ class CheckService:
         self.clock = clock
         self.settings = settings
         self.rating = rating
+        self._names: NameScreening | None = None
+
+    @property
+    def names(self) -> NameScreening:
+        """Screening by name, over the registry's subjects kept in memory (built on first use)."""
+        if self._names is None:
+            self._names = NameScreening(
+                self.engine,
+                self.catalog.screen,
+                self.settings.link_auto_threshold,
+                self.settings.link_review_threshold,
+            )
+        return self._names
 
     def today(self) -> date:
         return today(self.clock, self.settings.timezone)
@@ -145,19 +208,53 @@ class CheckService:
         with self.engine.connect() as conn:
             return self._check(conn, resolved, domain, on, disclosure or Disclosure())
 
+    def check_name(self, name: str, country: str | None, domain: str) -> NameCheck:
+        """A bidder without a code, by its name and country: its best candidates; at or above the auto
+        threshold, the matched file's check. Raises UnknownDomain, or NameRefused (a person's name, a
+        religious body, a trade union), which never repeats the name."""
+        self._domain(domain)
+        on = self.today()
+        query = self.names.refuse(NameQuery((name,), country), on, where="name")
+        (screened,) = self.names.screen_many([query], limit=CANDIDATES_SHOWN)
+        with self.engine.connect() as conn:
+            return self._by_name(conn, name.strip(), query, screened.found, domain, on)
+
+    def _by_name(
+        self, conn: Connection, given: str, query: NameQuery, found: list[Found], domain: str, on: date
+    ) -> NameCheck:
+        matches = [f for f in found if f.match]
+        answer = NameCheck(given, query.country, domain, on, "no_match", found)
+        if len(matches) == 1:
+            # One file at or above the auto threshold: checked as if its code had been given.
+            org = matches[0].organisation
+            check = Check(org.code or org.key, domain, on, organisation=org)
+            self._measures(conn, check, org, domain, on)
+            answer.check, answer.result = check, check.result
+            answer.candidates = [matches[0], *(f for f in found if f is not matches[0])]
+        elif found:
+            answer.result = "possible_match"  # never restricted on a fuzzy match alone
+        return answer
+
     def check_rows(
         self, rows: Iterable[Bidder], domain: str, disclosure: Disclosure | None = None
     ) -> Iterator[dict[str, str]]:
-        """One output row per bidder row (a `subject_id` column), in order, as the public sees it or as
-        `disclosure` allows; a bad identifier is reported on its line and does not stop the others."""
+        """One output row per bidder row, in order, as the public sees it or as `disclosure` allows: by its
+        `subject_id`, or, when that is empty and the row has a `name` (and a `country`), by name. A bad
+        identifier or a refused name is reported on its line and does not stop the others. The bidders
+        known by name are screened together, in one pass over the registry."""
         self._domain(domain)
         on = self.today()
         disclosure = disclosure or Disclosure()
+        rows = list(rows)
+        by_name = self._screen_rows(rows, on)
         with self.engine.connect() as conn:
             for bidder in rows:
                 given = (bidder.values.get("subject_id") or "").strip()
                 out = dict.fromkeys(CSV_COLUMNS, "")
                 out.update(line=str(bidder.line), subject_id=given)
+                if bidder.line in by_name:
+                    yield self._name_row(conn, out, bidder, by_name[bidder.line], domain, on)
+                    continue
                 try:
                     found = self._check(conn, resolve_subject(given, today=on), domain, on, disclosure)
                 except (IdentifierError, SubjectRefused) as exc:
@@ -166,17 +263,64 @@ class CheckService:
                     out["error"] = f"subject_id: {exc}"
                     yield out
                     continue
-                out["result"] = found.result
-                out["organisation"] = found.organisation.name if found.organisation is not None else ""
-                out["measures"] = "; ".join(a.measure.code for a in found.applied)
-                out["until"] = "; ".join(a.until.isoformat() for a in found.applied)
-                out["legal_basis"] = "; ".join(str(a.measure.legal_basis) for a in found.applied)
-                out["remedy"] = " | ".join(a.remedy for a in found.applied)
+                _fill(out, found)
                 if not found.disclosed:
                     out["error"] = UNDISCLOSED
                 elif found.organisation is None:
                     out["error"] = NOT_HELD
                 yield out
+
+    def _screen_rows(
+        self, rows: list[Bidder], on: date
+    ) -> dict[int, NameQuery | NameRefused | tuple[NameQuery, list[Found]]]:
+        """The bidders without a code but with a name, by line: screened together, or refused."""
+        queries: dict[int, NameQuery | NameRefused | tuple[NameQuery, list[Found]]] = {}
+        for bidder in rows:
+            values = bidder.values
+            name = (values.get("name") or "").strip()
+            if (values.get("subject_id") or "").strip() or not name:
+                continue
+            try:
+                queries[bidder.line] = self.names.refuse(
+                    NameQuery((name,), (values.get("country") or "").strip() or None), on, where="name"
+                )
+            except NameRefused as exc:
+                queries[bidder.line] = exc
+        asked = [(line, q) for line, q in queries.items() if isinstance(q, NameQuery)]
+        screened = self.names.screen_many([q for _, q in asked], limit=CANDIDATES_SHOWN)
+        for (line, query), result in zip(asked, screened, strict=True):
+            queries[line] = (query, result.found)
+        return queries
+
+    def _name_row(
+        self,
+        conn: Connection,
+        out: dict[str, str],
+        bidder: Bidder,
+        screened: NameQuery | NameRefused | tuple[NameQuery, list[Found]],
+        domain: str,
+        on: date,
+    ) -> dict[str, str]:
+        out.update(dict.fromkeys(NAME_COLUMNS, ""))
+        if isinstance(screened, NameRefused):
+            out["error"] = str(screened)  # the name is not repeated: it may be a person's
+            return out
+        assert not isinstance(screened, NameQuery)
+        query, found = screened
+        given = (bidder.values.get("name") or "").strip()
+        answer = self._by_name(conn, given, query, found, domain, on)
+        out.update(name=given, country=query.country or "", result=answer.result)
+        out["candidates"] = " | ".join(f.line() for f in answer.candidates)
+        if answer.probability is not None:
+            out["probability"] = f"{answer.probability:.4f}"
+        if answer.check is not None:
+            _fill(out, answer.check)
+            out["matched_by"] = "name"
+        elif answer.result == "possible_match":
+            out["error"] = POSSIBLE_MATCH
+        else:
+            out["error"] = NO_MATCH
+        return out
 
     def _domain(self, domain: str) -> None:
         if domain not in DOMAINS:
@@ -199,6 +343,11 @@ class CheckService:
         check.organisation = organisation
         if organisation is None:
             return check
+        self._measures(conn, check, organisation, domain, on)
+        return check
+
+    def _measures(self, conn: Connection, check: Check, organisation: Any, domain: str, on: date) -> None:
+        """The measures in force on the organisation in the domain, and the check's result from them."""
         entries = lists_repo.current_of(conn, organisation.id, on)
         rating = rating_repo.rating_of(conn, organisation.id)
         grade_since = self._grade_since(conn, organisation.id, rating.grade) if rating is not None else None
@@ -228,7 +377,6 @@ class CheckService:
             check.result = "restricted"
         elif check.applied:
             check.result = "fast_track"
-        return check
 
     def _apply(
         self, check: Check, measure: Measure, since: date, ends: date | None, because: str, remedy: str
@@ -275,5 +423,18 @@ class CheckService:
         return "; ".join(changes) if changes else "The grade changes when the records behind it end."
 
 
+def _fill(out: dict[str, str], found: Check) -> None:
+    out["result"] = found.result
+    out["organisation"] = found.organisation.name if found.organisation is not None else ""
+    out["measures"] = "; ".join(a.measure.code for a in found.applied)
+    out["until"] = "; ".join(a.until.isoformat() for a in found.applied)
+    out["legal_basis"] = "; ".join(str(a.measure.legal_basis) for a in found.applied)
+    out["remedy"] = " | ".join(a.remedy for a in found.applied)
+
+
 def write_rows(rows: Iterable[dict[str, str]]) -> str:
-    return spreadsheet_csv(CSV_COLUMNS, rows)
+    """The answer as CSV: the columns of a check by code, and, when any bidder was known by name, the
+    columns of a check by name after them."""
+    rows = list(rows)
+    columns = CSV_COLUMNS + NAME_COLUMNS if any("matched_by" in r for r in rows) else CSV_COLUMNS
+    return spreadsheet_csv(columns, ({c: r.get(c, "") for c in columns} for r in rows))

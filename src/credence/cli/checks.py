@@ -9,12 +9,21 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
 
 from credence.checks.bidders import read_bidders
-from credence.checks.service import UNDISCLOSED, UnknownDomain, write_rows
+from credence.checks.names import NameRefused
+from credence.checks.service import (
+    NO_MATCH,
+    POSSIBLE_MATCH,
+    UNDISCLOSED,
+    NameCheck,
+    UnknownDomain,
+    write_rows,
+)
 from credence.cli.context import app_context, check_rules_file, console, fail
 from credence.cli.output import FORMAT, Format, add_row, print_listing, print_table
 from credence.identity import SubjectError
@@ -30,17 +39,33 @@ def check(
     file: Path | None = typer.Option(
         None,
         "--file",
-        help="A file of bidders with a subject_id column: CSV (UTF-8, GB18030 or GBK) or XLSX.",
+        help="A file of bidders with a subject_id column (or name and country columns for bidders without "
+        "a code): CSV (UTF-8, GB18030 or GBK) or XLSX.",
     ),
     out: Path | None = typer.Option(None, "--out", help="Write the file's result here (default: print it)."),
     as_json: bool = typer.Option(False, "--json", help="Print one organisation's answer as JSON."),
+    name: str | None = typer.Option(
+        None, "--name", help="A bidder without a code: its name (with --country)."
+    ),
+    country: str | None = typer.Option(None, "--country", help="With --name: ISO 3166-1 alpha-2, any case."),
 ) -> None:
     """Is an organisation eligible in a domain? eligible, restricted or fast_track, with each measure in
     force, its legal basis, until when and how to remedy it. Only the organisation named is looked at.
-    The answer is the public's: a sole proprietor (USCC prefix 92, never public) is undisclosed."""
-    if (subject is None) == (file is None):
-        raise fail("give an organisation or --file, not both")
+    The answer is the public's: a sole proprietor (USCC prefix 92, never public) is undisclosed. A bidder
+    without a code is checked by --name and --country: its file's check when one file matches at the auto
+    threshold, else possible_match (review) or no_match; a fuzzy match alone never restricts."""
+    if sum(given is not None for given in (subject, file, name)) != 1:
+        raise fail("give one of: an organisation's code, --file, or --name (with --country)")
+    if country is not None and name is None:
+        raise fail("--country goes with --name")
     checks = app_context(ctx).checks()
+    if name is not None:
+        try:
+            by_name = checks.check_name(name, country, domain)
+        except (UnknownDomain, NameRefused) as exc:
+            raise fail(str(exc)) from None  # a refused name is not repeated
+        _print_name_check(by_name, as_json)
+        return
     try:
         if file is not None:
             try:
@@ -77,12 +102,49 @@ def check(
     if not found.disclosed:
         console.print(f"{UNDISCLOSED[0].upper()}{UNDISCLOSED[1:]}.", highlight=False, markup=False)
     if found.applied:
-        table = Table("measure", "effect", "legal basis", "because", "until", "remedy")
-        for a in found.applied:
+        _print_measures(found.applied)
+
+
+def _print_name_check(found: NameCheck, as_json: bool) -> None:
+    if as_json:
+        console.print(json.dumps(found.to_json(), ensure_ascii=False), highlight=False, markup=False)
+        return
+    where = f", {found.country}" if found.country else ""
+    if found.check is not None and found.check.organisation is not None:
+        org = found.check.organisation
+        console.print(
+            f"{found.name}{where}: matched by name to {org.key} ({org.name}), probability "
+            f"{found.probability:.4f}",
+            highlight=False,
+            markup=False,
+        )
+    console.print(
+        f"{found.name}{where} in {found.domain} as of {found.as_of}: {found.result}",
+        highlight=False,
+        markup=False,
+    )
+    if found.result == "possible_match":
+        console.print(f"{POSSIBLE_MATCH[0].upper()}{POSSIBLE_MATCH[1:]}.", highlight=False, markup=False)
+    elif found.result == "no_match":
+        console.print(f"{NO_MATCH[0].upper()}{NO_MATCH[1:]}.", highlight=False, markup=False)
+    if found.candidates:
+        candidates = Table("candidate", "name", "country", "probability", "match weight", "basis")
+        for c in found.candidates:
+            weight = "" if c.weight is None else f"{c.weight:.2f}"
+            org = c.organisation
             add_row(
-                table, a.measure.title, a.measure.effect, a.measure.legal_basis, a.because, a.until, a.remedy
+                candidates, org.key, org.name, org.country or "", f"{c.probability:.4f}", weight, c.pair.basis
             )
-        print_table(table)
+        print_table(candidates)
+    if found.check is not None and found.check.applied:
+        _print_measures(found.check.applied)
+
+
+def _print_measures(applied: list[Any]) -> None:
+    table = Table("measure", "effect", "legal basis", "because", "until", "remedy")
+    for a in applied:
+        add_row(table, a.measure.title, a.measure.effect, a.measure.legal_basis, a.because, a.until, a.remedy)
+    print_table(table)
 
 
 MEASURE_FIELDS = ("code", "domain", "effect", "trigger", "max_days", "department", "legal_basis")

@@ -1,5 +1,6 @@
-"""The public list pages and the eligibility check page (one organisation, or a CSV of bidders uploaded
-by a procurement officer and returned with a line per bidder). Each page has a JSON twin in the API.
+"""The public list pages and the eligibility check page (one organisation by its code or, without a code,
+by its name and country; or a CSV of bidders uploaded by a procurement officer and returned with a line per
+bidder). Each page has a JSON twin in the API.
 
 The page answers as the public sees it: a sole proprietor (USCC prefix 92, never public) is undisclosed,
 whoever asks, except to the organisation itself. A department reads a sole proprietor's check for a stated
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import FastAPI, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
@@ -22,6 +23,7 @@ from credence.api.lists import disclosure_for
 from credence.api.shapes import ApiError
 from credence.catalog.model import ListKind
 from credence.checks.bidders import read_bidders
+from credence.checks.names import MAX_NAME_LENGTH, NameRefused
 from credence.checks.service import UnknownDomain, write_rows
 from credence.identity import SubjectError
 from credence.lists import exports
@@ -82,9 +84,24 @@ def add_list_pages(app: FastAPI, registry: Registry) -> None:
         request: Request,
         subject: Annotated[str, Query(max_length=100)] = "",
         domain: Annotated[str, Query(max_length=64)] = "public_procurement",
+        name: Annotated[str, Query(max_length=MAX_NAME_LENGTH)] = "",
+        country: Annotated[str, Query(max_length=8)] = "",
     ) -> HTMLResponse:
-        found, error, twin = None, None, None
-        if subject.strip():
+        found, by_name, error, twin = None, None, None, None
+        if name.strip() and not subject.strip():
+            # A bidder without a code: its candidates, and its file's check when one matches.
+            try:
+                by_name = registry.checks.check_name(name.strip(), country.strip() or None, domain).to_json()
+                query = {"name": name.strip(), "domain": domain} | (
+                    {"country": country.strip()} if country.strip() else {}
+                )
+                twin = f"/api/v1/checks/by-name?{urlencode(query)}"
+            except UnknownDomain as exc:
+                error = str(exc)
+            except NameRefused as exc:
+                error = str(exc)
+                name = ""  # a refused name (a person's, perhaps) is not put back in the form
+        elif subject.strip():
             try:
                 own, _ = disclosure_for(request, None)  # the organisation itself sees its own
                 found = registry.checks.check(subject.strip(), domain, own).to_json()
@@ -103,6 +120,9 @@ def add_list_pages(app: FastAPI, registry: Registry) -> None:
             domain=domain,
             domains=DOMAINS,
             found=found,
+            by_name=by_name,
+            bidder_name=name,
+            country=country,
             error=error,
             json_twin=twin,
         )
