@@ -96,3 +96,18 @@ def test_access_benchmark_runs(tmp_path: Path) -> None:
     )
     result = json.loads(out.splitlines()[0])
     assert result["ratio"] > 0
+
+
+def test_screening_benchmark_screens_bidders_by_name_and_by_code(tmp_path: Path) -> None:
+    result = _last_json(
+        _run(
+            "bench_screening.py",
+            *("--orgs", "60", "--records", "200", "--bidders", "120", "--file-rows", "50", "--matches", "10"),
+            tmp_path=tmp_path,
+        )
+    )
+    assert result["bidders"] == 120 and sum(result["outcomes"].values()) == 120
+    matched = result["outcomes"].get("restricted", 0) + result["outcomes"].get("eligible", 0)
+    assert matched > 0  # some names were matched to their file
+    for key in ("by_name_per_s", "by_code_per_s", "name_to_code_ratio", "match_per_s", "health_per_s"):
+        assert result[key] > 0, key

@@ -167,3 +167,8 @@ def test_the_index_follows_the_store_and_equals_the_models_match(
     direct = [p for p in Model.load().match(asked, registry, 0.01) if p.left < 0 <= p.right]
     assert [(p.left, p.right) for p in kept] == [(p.left, p.right) for p in direct] and kept
     assert [p.weight for p in kept] == pytest.approx([p.weight for p in direct], abs=1e-9)
+    # One query at a time (scored against every subject it blocked) gives the same pairs again.
+    alone = [p for q in asked for p in names.index.match([q], 0.01)[0]]
+    assert sorted((p.left, p.right, round(p.weight, 9)) for p in alone) == sorted(
+        (p.left, p.right, round(p.weight, 9)) for p in kept
+    )
