@@ -110,7 +110,7 @@ CALLS: dict[tuple[str, str], Callable[[Who], dict[str, Any]]] = {
     ("POST", "/api/v1/commitments/{commitment_id}/outcome"): lambda w: body(
         department="SAMR", kept=True, actor=CLERK, reason="Kept."
     ),
-    ("POST", "/api/v1/links/judgements"): lambda w: body(
+    ("POST", "/api/v1/links"): lambda w: body(
         department="SAMR",
         left=USCC_A,
         right="91440300192203821X",

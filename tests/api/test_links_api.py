@@ -49,7 +49,7 @@ def test_queue_pair_and_judgement(client: TestClient, service, engine, clock, tm
     assert client.get(f"/api/v1/links/{pair['link']}").json() == pair
     before = client.get(f"/api/v1/organisations/{USCC_A}").json()
     judged = client.post(
-        "/api/v1/links/judgements",
+        "/api/v1/links",
         json={
             "department": "SAMR",
             "left": USCC_A,
@@ -86,14 +86,79 @@ def test_refusals_are_named_and_change_nothing(client: TestClient, engine) -> No
         "reason": "Alike.",
     }
     assert_error(
-        client.post("/api/v1/links/judgements", json=body), 422, "two_identified", "are two organisations"
+        client.post("/api/v1/links", json=body), 422, "two_identified", "are two organisations"
     )
     missing = {**body, "right": "unresolved:nope"}
     assert_error(
-        client.post("/api/v1/links/judgements", json=missing),
+        client.post("/api/v1/links", json=missing),
         404,
         "not_found",
         "no subject 'unresolved:nope'",
     )
     assert_error(client.get("/api/v1/links/99"), 404, "not_found", "no link 99")
     assert counts(engine) == before
+
+
+ORG = f"organisation:{USCC_A}"
+
+
+def joined(client: TestClient, service, engine, clock, tmp_path: Path) -> str:
+    """Organisation A's file joined by SAMR's clerk to the bank's listing of its name; the listing's key."""
+    listed(service, engine, clock, tmp_path)
+    (pair,) = [
+        p
+        for p in client.get("/api/v1/links/queue").json()["items"]
+        if f"uscc:{USCC_A}" in (p["left"]["key"], p["right"]["key"])
+    ]
+    listing = pair["left"]["key"] if pair["right"]["key"] == f"uscc:{USCC_A}" else pair["right"]["key"]
+    body = {"department": "SAMR", "left": USCC_A, "right": listing, "judgement": "same"}
+    made = client.post("/api/v1/links", json={**body, "actor": "SAMR clerk Li", "reason": "Same."})
+    assert made.status_code == 201, made.text
+    return listing
+
+
+def test_not_us_is_the_usual_objection_answered_by_the_linking_department(
+    client: TestClient, service, engine, clock, tmp_path: Path
+) -> None:
+    before = client.get(f"/api/v1/organisations/{USCC_A}").json()
+    joined(client, service, engine, clock, tmp_path)
+    own = {"department": "SAMR", "source_record_id": "XZCF-2026-0001", "ground": "not_us", "filed_by": ORG}
+    refused = client.post("/api/v1/objections", json={**own, "statement": "Not ours."})
+    assert_error(refused, 409, "not_allowed", "is listed under your own identifier: object to its content")
+    objection = {"department": "WB", "source_record_id": "WB-1", "ground": "not_us", "filed_by": ORG}
+    filed = client.post("/api/v1/objections", json={**objection, "statement": "We were never debarred."})
+    assert filed.status_code == 201, filed.text
+    assert filed.json()["department"] == "SAMR"  # whose clerk made the link, not the bank
+    inbox = client.get("/api/v1/departments/SAMR/inbox").json()
+    assert ("objection", filed.json()["id"]) in [(i["kind"], i["id"]) for i in inbox["items"]]
+    answer = {"department": "SAMR", "actor": "SAMR reviewer", "reason": "Another firm of that name."}
+    wrong = client.post(
+        f"/api/v1/objections/{filed.json()['id']}/answer", json={**answer, "outcome": "withdrawn"}
+    )
+    assert_error(wrong, 409, "not_allowed", "answer corrected (the link is split) or upheld")
+    done = client.post(
+        f"/api/v1/objections/{filed.json()['id']}/answer", json={**answer, "outcome": "corrected"}
+    )
+    assert done.status_code == 200 and done.json()["state"] == "corrected", done.text
+    after = client.get(f"/api/v1/organisations/{USCC_A}").json()
+    assert after["also_listed_as"] == [] and after["score"] == before["score"]
+    assert client.get("/api/v1/records/WB/WB-1").status_code == 200  # the bank's listing stays, as it was
+    with engine.connect() as conn:
+        told = conn.execute(select(Notice.message).where(Notice.kind == "objection")).scalars().all()
+    assert any("no longer count in your file" in m for m in told), told
+
+
+def test_an_unanswered_not_us_objection_splits_the_link(
+    client: TestClient, service, engine, clock, tmp_path: Path, process
+) -> None:
+    from datetime import timedelta
+
+    listing = joined(client, service, engine, clock, tmp_path)
+    objection = {"department": "WB", "source_record_id": "WB-1", "ground": "not_us", "filed_by": ORG}
+    assert client.post("/api/v1/objections", json={**objection, "statement": "Not us."}).status_code == 201
+    clock.advance(timedelta(days=45))
+    process.tick()
+    profile = client.get(f"/api/v1/organisations/{USCC_A}").json()
+    assert profile["also_listed_as"] == [], profile["also_listed_as"]
+    assert client.get("/api/v1/records/WB/WB-1").status_code == 200
+    assert listing.startswith("unresolved:")

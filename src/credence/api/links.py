@@ -135,7 +135,7 @@ def pair(request: Request, link_id: LinkId) -> PairOut:
     return pair_out(reg, link)
 
 
-@router.post("/api/v1/links/judgements", response_model=JudgedOut, status_code=201, tags=["links"])
+@router.post("/api/v1/links", response_model=JudgedOut, status_code=201, tags=["links"])
 def judge(request: Request, body: JudgementIn) -> JudgedOut:
     """A clerk's judgement on two subjects: same (one file), not_same (a split: both files exactly as they
     were before the join) or unsure. Appended and logged; the files it changes are rated again."""

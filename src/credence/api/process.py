@@ -32,7 +32,7 @@ class DeliveryIn(StrictIn):
 class ObjectionIn(StrictIn):
     department: Short
     source_record_id: Short
-    ground: Literal["content", "period", "repair_decision"]
+    ground: Literal["content", "period", "repair_decision", "not_us"]
     statement: Text
     filed_by: Short = Field(
         description="organisation:CODE (the record's own organisation) or department:CODE."

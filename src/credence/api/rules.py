@@ -105,7 +105,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/lists/{kind}/entries"): Rule(DEPARTMENT, OWN_DEPARTMENT),
     ("GET", "/api/v1/links/queue"): Rule(DEPARTMENT),
     ("GET", "/api/v1/links/{link_id}"): Rule(DEPARTMENT),
-    ("POST", "/api/v1/links/judgements"): Rule(DEPARTMENT, "actor begins with its own department"),
+    ("POST", "/api/v1/links"): Rule(DEPARTMENT, "actor begins with its own department"),
     ("POST", "/api/v1/list-entries/{entry_id}/decision"): Rule(DEPARTMENT, "its own entries"),
     ("POST", "/api/v1/list-entries/{entry_id}/cure"): Rule(DEPARTMENT, "its own entries"),
     ("POST", "/api/v1/list-entries/{entry_id}/revocation"): Rule(DEPARTMENT, "its own entries"),

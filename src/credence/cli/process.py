@@ -135,7 +135,7 @@ def object_(
     ctx: typer.Context,
     department: str,
     source_record_id: str,
-    ground: str = typer.Option(..., help="content, period or repair_decision."),
+    ground: str = typer.Option(..., help="content, period, repair_decision or not_us."),
     statement: str = typer.Option(..., help="What is wrong, in the objector's words."),
     organisation: str = typer.Option(None, "--organisation", help="Filed by this organisation (its code)."),
     by_department: str = typer.Option(None, "--by-department", help="Filed by this department instead."),

@@ -17,6 +17,8 @@ from credence.catalog.model import Polarity, Severity
 from credence.clock import Clock, today
 from credence.commitments.service import CommitmentService
 from credence.commitments.templates import Templates, load_templates
+from credence.dueprocess import links as not_us
+from credence.dueprocess.links import NOT_US
 from credence.lists import repository as lists_repo
 from credence.lists.config import Lists, load_lists
 from credence.lists.service import ListService, ListTick
@@ -25,6 +27,7 @@ from credence.process import notices
 from credence.process import repository as repo
 from credence.process.errors import NotAllowed, NotFound, needs
 from credence.process.machine import NOTICE, OBJECTION, OUTCOMES, RECORD, REPAIR
+from credence.rating import repository as rating_repo
 from credence.rating.service import RatingService
 from credence.records import notices as record_notices
 from credence.records import publicity
@@ -32,7 +35,7 @@ from credence.records import repository as records_repo
 from credence.records.service import IngestService, RecordNotFound
 from credence.settings import Settings
 
-GROUNDS = ("content", "period", "repair_decision")
+GROUNDS = ("content", "period", "repair_decision", NOT_US)
 # What a department may change when it answers an objection "corrected": the decision's content, never
 # the record's identity, category or subject.
 CORRECTABLE = (
@@ -264,6 +267,11 @@ class DueProcess:
         with self.engine.begin() as conn:
             record = self._record(conn, department, source_record_id)
             organisation = repo.organisation(conn, record.organisation_id)
+            due = on + timedelta(days=self.settings.objection_answer_days)
+            if ground == NOT_US:  # to the department whose clerk joined the record's listing to the file
+                objector = rating_repo.find_organisation(conn, filed_by.strip().partition(":")[2])
+                objection_id = not_us.object_not_us(conn, record, filed_by, objector, statement, now, on, due)
+                return self._filed(conn, objection_id, record, ground, None, filed_by, due, now)
             self._check_filer(filed_by, organisation)
             if record.state != "active" and ground != "repair_decision":
                 raise NotAllowed(
@@ -276,7 +284,6 @@ class DueProcess:
                 raise NotAllowed("repair_id goes only with the ground repair_decision")
             if repo.open_objection(conn, record.id) is not None:
                 raise NotAllowed(f"record '{source_record_id}' already has an open objection")
-            due = on + timedelta(days=self.settings.objection_answer_days)
             objection_id = repo.add(
                 conn,
                 repo.objections,
@@ -293,32 +300,47 @@ class DueProcess:
                 due_on=due,
                 state="open",
             )
-            records_repo.add_event(
-                conn,
-                record.id,
-                record.current_version,
-                "objection_filed",
-                filed_by.strip(),
-                f"objection {objection_id} ({ground}): {statement.strip()}",
-                now,
-            )
-            objection = repo.find(conn, repo.objections, objection_id)
-            log.note(
-                conn,
-                log.about_row(
-                    "objection.filed",
-                    "objection",
-                    objection,
-                    record,
-                    public=self._public(conn, record),  # a published record shows "under objection"
-                    ground=ground,
-                    repair_id=repair_id,
-                    filed_by=filed_by.strip(),
-                    due_on=due,
-                ),
-            )
-            log.flush(conn, now)
-            return objection
+            return self._filed(conn, objection_id, record, ground, repair_id, filed_by, due, now)
+
+    def _filed(
+        self,
+        conn: Connection,
+        objection_id: int,
+        record: Any,
+        ground: str,
+        repair_id: int | None,
+        filed_by: str,
+        due: date,
+        now: Any,
+    ) -> Any:
+        """An objection stored: the record's history and the log say so."""
+        objection = repo.find(conn, repo.objections, objection_id)
+        assert objection is not None, f"objection {objection_id} was just stored"
+        records_repo.add_event(
+            conn,
+            record.id,
+            record.current_version,
+            "objection_filed",
+            filed_by.strip(),
+            f"objection {objection_id} ({ground}): {objection.statement}",
+            now,
+        )
+        log.note(
+            conn,
+            log.about_row(
+                "objection.filed",
+                "objection",
+                objection,
+                record,
+                public=self._public(conn, record),  # a published record shows "under objection"
+                ground=ground,
+                repair_id=repair_id,
+                filed_by=filed_by.strip(),
+                due_on=due,
+            ),
+        )
+        log.flush(conn, now)
+        return objection
 
     def extend_objection(self, objection_id: int, *, new_information: str, filed_by: str) -> Any:
         """The organisation brings new information: the deadline moves once, by the extension days."""
@@ -381,6 +403,8 @@ class DueProcess:
                     f"objection {objection_id} is for {objection.department} to answer, not {department}"
                 )
             state = OBJECTION.next(objection.state, f"be answered {outcome}", f"objection {objection_id}")
+            if objection.ground == NOT_US:
+                return self._answer_not_us(conn, objection, state, outcome, actor, reason, corrections)
             record = self._note_answered(conn, objection, state, reason.strip())
             if outcome == "corrected" and objection.ground != "repair_decision":
                 if not corrections:
@@ -419,6 +443,42 @@ class DueProcess:
             self._rerate(conn, record.organisation_id, f"objection {objection_id} answered {state}")
             log.flush(conn, now)
             return repo.find(conn, repo.objections, objection_id)
+
+    def _answer_not_us(
+        self,
+        conn: Connection,
+        objection: Any,
+        state: str,
+        outcome: str,
+        actor: str,
+        reason: str,
+        corrections: dict[str, Any] | None,
+    ) -> Any:
+        """ "Not about us", answered: corrected splits the link, upheld keeps it; withdrawing the listing's
+        record is not the answer (it is the publisher's, and about someone)."""
+        if outcome == "withdrawn" or corrections:
+            raise NotAllowed(
+                f"objection {objection.id} says a record is not about the organisation: answer corrected "
+                "(the link is split) or upheld (it stands)"
+            )
+        now = self.clock.now()
+        record = self._note_answered(conn, objection, state, reason.strip())
+        self._decided(conn, repo.objections, objection.id, state, actor, reason)
+        records_repo.add_event(
+            conn,
+            record.id,
+            record.current_version,
+            f"objection_{state}",
+            actor.strip(),
+            f"objection {objection.id}: {reason.strip()}",
+            now,
+        )
+        touched = not_us.settle_not_us(
+            conn, objection, outcome == "corrected", actor.strip(), reason.strip(), now, self._deemed()
+        )
+        self.rating.rate_within(conn, touched, f"objection {objection.id} answered {state}")
+        log.flush(conn, now)
+        return repo.find(conn, repo.objections, objection.id)
 
     def _correct(self, conn: Connection, record: Any, corrections: dict[str, Any], objection_id: int) -> None:
         unknown = sorted(set(corrections) - set(CORRECTABLE))
@@ -644,7 +704,13 @@ class DueProcess:
                     "registry",
                     f"not answered by {objection.due_on.isoformat()}",
                 )
-                if record.state == "active":
+                if objection.ground == NOT_US:  # unanswered: the link is split, the listing stays
+                    reason = f"objection {objection.id} not answered by {objection.due_on.isoformat()}"
+                    split = not_us.settle_not_us(
+                        conn, objection, True, "registry", reason, now, self._deemed()
+                    )
+                    result.organisation_ids |= set(split)
+                elif record.state == "active":
                     self._withdraw(
                         conn,
                         record,
