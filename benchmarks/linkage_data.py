@@ -185,12 +185,12 @@ class Organisation:
     registration: str | None
 
 
-def _organisation(rng: random.Random, truth: int) -> Organisation:
+def _organisation(rng: random.Random, truth: int, postcodes: int = 40) -> Organisation:
     country = rng.choices([c for c, _ in COUNTRY_WEIGHTS], [w for _, w in COUNTRY_WEIGHTS])[0]
     uscc = lei = registration = chinese = None
     if country == "CN":
         city, city_han, city_post = rng.choice(CN_CITIES)
-        post = f"{city_post[:3]}{rng.randrange(40):03d}"
+        post = f"{city_post[:3]}{rng.randrange(postcodes):03d}"
         syl = rng.sample(SYLLABLES, 2)
         trade = (syl[0][0] + syl[1][0]).capitalize()
         industry, industry_han = rng.choice(CN_INDUSTRIES)
@@ -208,7 +208,7 @@ def _organisation(rng: random.Random, truth: int) -> Organisation:
     else:
         city_index = rng.randrange(len(CITIES))
         city = CITIES[city_index]
-        post = f"{10000 + city_index * 100 + rng.randrange(40)}"
+        post = f"{city_index:02d}{rng.randrange(postcodes):03d}"
         words = [rng.choice(SURNAMES if rng.random() < 0.4 else WORDS).capitalize()]
         if rng.random() < 0.6:
             words.append(rng.choice(WORDS).capitalize())
@@ -230,9 +230,9 @@ BRANCHES = ["North", "South", "East", "West", "Central", "Harbour", "Airport", "
 CN_BRANCHES = [("No. 1", "第一"), ("No. 2", "第二"), ("No. 3", "第三"), ("No. 5", "第五"), ("No. 8", "第八")]
 
 
-def _branch(rng: random.Random, org: Organisation, truth: int) -> Organisation:
+def _branch(rng: random.Random, org: Organisation, truth: int, postcodes: int = 40) -> Organisation:
     """Another organisation of the same group: a branch or site, with a name of its own after the group's."""
-    other = _organisation(rng, truth)
+    other = _organisation(rng, truth, postcodes)
     if org.chinese is not None:
         number, han = rng.choice(CN_BRANCHES)
         parts = (*org.latin_parts, f"{number} Branch")
@@ -358,8 +358,12 @@ def _publish(rng: random.Random, org: Organisation, record_id: int) -> Candidate
     )
 
 
-def records(n: int, seed: int = 14, duplicate_rate: float = 0.4) -> Iterator[tuple[Candidate, int]]:
-    """`n` published records with the id of the organisation each is about; ids run from 1."""
+def records(
+    n: int, seed: int = 14, duplicate_rate: float = 0.4, postcodes: int = 40
+) -> Iterator[tuple[Candidate, int]]:
+    """`n` published records with the id of the organisation each is about; ids run from 1. A city has
+    `postcodes` postcodes: 40 makes neighbours share them as in a dense city (training), 1,000 keeps a
+    million records' postcodes as sparse as a country's."""
     rng = random.Random(seed)
     made = 0
     truth = 0
@@ -367,9 +371,9 @@ def records(n: int, seed: int = 14, duplicate_rate: float = 0.4) -> Iterator[tup
     while made < n:
         truth += 1
         if org is not None and rng.random() < 0.15:
-            org = _branch(rng, org, truth)
+            org = _branch(rng, org, truth, postcodes)
         else:
-            org = _organisation(rng, truth)
+            org = _organisation(rng, truth, postcodes)
         copies = 1
         while rng.random() < duplicate_rate and copies < 6:
             copies += 1

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
-from splink import Linker
+from splink import Linker, SettingsCreator
 from splink.internals.duckdb.database_api import DuckDBAPI
 from splink.internals.splink_dataframe import SplinkDataFrame
 
@@ -113,6 +113,7 @@ _SCHEMA = pa.schema(
         ("name", pa.string()),
         ("names", pa.list_(pa.string())),
         ("tokens", pa.list_(pa.string())),
+        ("name_tail", pa.string()),
         ("chinese", pa.string()),
         ("chinese_names", pa.list_(pa.string())),
         ("country", pa.string()),
@@ -142,6 +143,10 @@ def _row(subject: Candidate) -> dict[str, Any]:
         "name": first.core if first else None,
         "names": cores,
         "tokens": list(first.tokens) if first else [],
+        # for blocking: a name whose first word has a typo still meets its other spellings
+        "name_tail": (" ".join(first.tokens[1:]) + "|" + first.tokens[0][:1])
+        if first and len(first.tokens) > 2
+        else None,
         "chinese": first_chinese,
         "chinese_names": chinese,
         "country": country_code(subject.country),
@@ -171,20 +176,16 @@ class Model:
 
     def __init__(self, settings: dict[str, Any]) -> None:
         self.settings = settings
-        # Splink reports each level's label by its comparison vector value
-        self._labels: dict[str, dict[int, str]] = {}
-        for comparison in settings["comparisons"]:
-            name = comparison["output_column_name"]
-            levels = comparison["comparison_levels"]
-            labels = {}
-            value = len([lv for lv in levels if not lv.get("is_null_level")]) - 1
-            for level in levels:
-                if level.get("is_null_level"):
-                    labels[-1] = level.get("label_for_charts", "null")
-                else:
-                    labels[value] = level.get("label_for_charts", level["sql_condition"])
-                    value -= 1
-            self._labels[name] = labels
+        # Splink's output gives each comparison's weight, not its level; the level is found by its
+        # weight, which Splink writes into the SQL as the same float (log2 of m/u, clamped as Splink does).
+        self._levels: dict[str, dict[float, str]] = {}
+        for comparison in SettingsCreator.from_path_or_dict(settings).get_settings("duckdb").comparisons:
+            levels: dict[float, str] = {}
+            for level in comparison.comparison_levels:
+                weight = level._match_weight
+                if weight is not None:
+                    levels.setdefault(float(weight), level.label_for_charts)
+            self._levels[comparison.output_column_name] = levels
 
     @classmethod
     def load(cls, path: Path | None = None) -> Model:
@@ -212,10 +213,14 @@ class Model:
         path.write_text(json.dumps(self.settings, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
     def _linker(self, data: SplinkDataFrame) -> Linker:
+        return Linker(data, self.splink_settings(), log_level=logging.WARNING)
+
+    def splink_settings(self) -> dict[str, Any]:
+        """The settings Splink runs with: the model, keeping each comparison's weight in the output."""
         settings = dict(self.settings)
         settings["retain_intermediate_calculation_columns"] = True
-        settings["retain_matching_columns"] = True  # Splink keeps the levels (gamma_) only with them
-        return Linker(data, settings, log_level=logging.WARNING)
+        settings["retain_matching_columns"] = False
+        return settings
 
     def pairs(self, subjects: Sequence[Candidate], floor: float) -> list[Pair]:
         """Every pair of `subjects` the model gives a probability of at least `floor`, sorted."""
@@ -266,27 +271,30 @@ class Model:
         return sorted(columns)
 
     def _collect(self, db_api: DuckDBAPI, results: Iterable[SplinkDataFrame], floor: float) -> list[Pair]:
-        names = list(self._labels)
+        names = list(self._levels)
+        made: dict[tuple[int, float, float], Comparison] = {}  # most pairs share their comparisons
         out: list[Pair] = []
         for result in results:
             columns = ["unique_id_l", "unique_id_r", "match_weight", "match_probability"]
             for name in names:
-                columns.append(f"gamma_{name}")
                 columns.append(f"mw_{name}")
                 columns.append(f"mw_tf_adj_{name}" if self._has_tf(name) else "0.0")
             # the columns are the model's own comparison names, the table Splink's
             selected = ", ".join(columns)
             query = f"select {selected} from {result.physical_name}"  # noqa: S608
-            rows = db_api.duckdb_con.execute(query).fetchall()
-            for row in rows:
+            for row in db_api.duckdb_con.execute(query).fetchall():
                 left, right, weight, probability = int(row[0]), int(row[1]), float(row[2]), float(row[3])
                 if probability < floor:
                     continue
                 comparisons = []
                 for i, name in enumerate(names):
-                    gamma, level_weight, tf_weight = row[4 + 3 * i], row[5 + 3 * i], row[6 + 3 * i]
-                    label = self._labels[name].get(int(gamma), str(gamma))
-                    comparisons.append(Comparison(name, label, float(level_weight) + float(tf_weight or 0.0)))
+                    level_weight, tf_weight = float(row[4 + 2 * i]), float(row[5 + 2 * i] or 0.0)
+                    comparison = made.get((i, level_weight, tf_weight))
+                    if comparison is None:
+                        label = self._levels[name].get(level_weight, f"weight {level_weight:.2f}")
+                        comparison = Comparison(name, label, level_weight + tf_weight)
+                        made[(i, level_weight, tf_weight)] = comparison
+                    comparisons.append(comparison)
                 if left > right:
                     left, right = right, left
                 out.append(Pair(left, right, weight, probability, "model", tuple(comparisons)))

@@ -46,15 +46,8 @@ _RESIDUAL_FORM_WORDS = frozenset(
 _BRACKETS = re.compile(r"[()\[\]{}<>《》【】〈〉「」『』]")
 
 
-def _is_han(ch: str) -> bool:
-    code = ord(ch)
-    return (
-        0x4E00 <= code <= 0x9FFF
-        or 0x3400 <= code <= 0x4DBF
-        or 0x20000 <= code <= 0x2A6DF
-        or 0xF900 <= code <= 0xFAFF
-        or code == 0x3007  # 〇
-    )
+# Han characters: the unified ideographs, extension A, extension B, compatibility ideographs and 〇
+_HAN = re.compile("[\u4e00-\u9fff\u3400-\u4dbf\U00020000-\U0002a6df\uf900-\ufaff\u3007]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +91,7 @@ def _split_scripts(text: str) -> tuple[str, str]:
     latin: list[str] = []
     chinese: list[str] = []
     for word in _BRACKETS.sub(" ", text).split():
-        (chinese if any(_is_han(ch) for ch in word) else latin).append(word)
+        (chinese if _HAN.search(word) else latin).append(word)
     return " ".join(latin), "".join(chinese)
 
 

@@ -141,7 +141,7 @@ def blocking_rules() -> list[BlockingRuleCreator]:
         block_on("name"),
         block_on("chinese"),
         block_on("substr(name, 1, 20)"),
-        block_on("right(name, 16)"),
+        block_on("name_tail"),
         block_on("uscc"),
         block_on("lei"),
         block_on("org_code"),
@@ -150,7 +150,7 @@ def blocking_rules() -> list[BlockingRuleCreator]:
         block_on("postcode", "substr(name, 1, 3)"),
         block_on("postcode", "street_number"),
         block_on("city", "substr(name, 1, 3)"),
-        block_on("street_number", "substr(city, 1, 10)"),
+        block_on("city", "street_number"),
     ]
 
 
@@ -163,6 +163,24 @@ def settings(probability_two_random_records_match: float = 0.0001) -> SettingsCr
         retain_matching_columns=False,
         retain_intermediate_calculation_columns=False,
     )
+
+
+MIN_M = 1e-4  # the m of a level no generated match reached
+MIN_U = 1e-6  # the u of a level no random pair reached
+
+
+def _floor_unobserved(model: dict[str, Any]) -> None:
+    """A level the generated matches never reach (another of two names the same, when the first names
+    already differ) gets m = 0 or none, which Splink turns into a weight of about -30 or leaves
+    untrained: it is given a small m instead, so it counts as evidence for, never as proof against."""
+    for comparison in model["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            if level.get("is_null_level"):
+                continue
+            if not level.get("m_probability") or level["m_probability"] < MIN_M:
+                level["m_probability"] = MIN_M
+            if not level.get("u_probability"):
+                level["u_probability"] = MIN_U
 
 
 def train(records: Sequence[tuple[Candidate, int]], seed: int = 14) -> dict[str, Any]:
@@ -180,6 +198,7 @@ def train(records: Sequence[tuple[Candidate, int]], seed: int = 14) -> dict[str,
     linker.training.estimate_u_using_random_sampling(max_pairs=5e6, seed=seed)
     linker.training.estimate_m_from_label_column("truth")
     model: dict[str, Any] = linker.misc.save_model_to_json()
+    _floor_unobserved(model)
     return model
 
 
