@@ -85,9 +85,7 @@ def test_refusals_are_named_and_change_nothing(client: TestClient, engine) -> No
         "actor": "SAMR clerk",
         "reason": "Alike.",
     }
-    assert_error(
-        client.post("/api/v1/links", json=body), 422, "two_identified", "are two organisations"
-    )
+    assert_error(client.post("/api/v1/links", json=body), 422, "two_identified", "are two organisations")
     missing = {**body, "right": "unresolved:nope"}
     assert_error(
         client.post("/api/v1/links", json=missing),
@@ -162,3 +160,22 @@ def test_an_unanswered_not_us_objection_splits_the_link(
     assert profile["also_listed_as"] == [], profile["also_listed_as"]
     assert client.get("/api/v1/records/WB/WB-1").status_code == 200
     assert listing.startswith("unresolved:")
+
+
+def test_the_organisation_sees_the_linked_listing_in_its_own_file_and_objects_not_us_on_the_page(
+    client: TestClient, service, engine, clock, tmp_path: Path
+) -> None:
+    from test_selfservice import post, sign_in_organisation
+
+    joined(client, service, engine, clock, tmp_path)
+    sign_in_organisation(client)
+    me = client.get("/me").text
+    assert 'data-record="WB/WB-1"' in me and f"listed as {NAME}, joined to your file by a clerk" in me
+    page = client.get("/me/records/WB/WB-1")
+    assert page.status_code == 200 and 'id="linked"' in page.text
+    assert 'value="not_us" checked' in page.text and 'value="content"' not in page.text
+    assert 'id="repair"' not in page.text  # a listing that is not about it is not its to repair
+    filed = post(
+        client, "/me/records/WB/WB-1/objection", "/me/records/WB/WB-1", ground="not_us", statement="Not us."
+    )
+    assert filed.status_code == 200 and "SAMR must answer by" in filed.text, filed.text[-800:]

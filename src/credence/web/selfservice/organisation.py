@@ -143,7 +143,7 @@ def add_organisation_routes(app: FastAPI, pages: Pages) -> None:
             state=own.record_state(catalog, r, open_objection is not None, today),
             audience=own.audience(catalog, r, org.never_public),
             until=publicity.published_until(catalog, r),
-            adverse=category.polarity is Polarity.adverse,
+            adverse=category.polarity is Polarity.adverse and not r.linked,  # a linked listing: not us
             repair_from=r.decided_on + timedelta(days=category.period(severity).min_days),
             needs_commitment=severity is not Severity.minor,
             versions=versions,

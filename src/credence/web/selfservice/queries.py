@@ -11,29 +11,35 @@ from sqlalchemy import Connection, exists, select
 from credence.api.queries import organisations, records
 from credence.catalog import Catalog
 from credence.records.publicity import published_until
+from credence.subjects.clusters import file_head, members_query
 
 
 def own_records(conn: Connection, organisation_id: int) -> list[Any]:
-    """Every record of the organisation, newest decision first: awaiting notice, withdrawn, repaired,
-    ended and shared or private ones included."""
+    """Every record of the organisation's file, newest decision first: awaiting notice, withdrawn,
+    repaired, ended and shared or private ones included, and those of the listings a clerk's link joined
+    to it (`linked`: they count in its grade, and it may object that they are not about it)."""
     return list(
         conn.execute(
-            select(records)
-            .where(records.c.organisation_id == organisation_id)
+            select(records, (records.c.organisation_id != organisation_id).label("linked"))
+            .where(records.c.organisation_id.in_(_file(conn, organisation_id)))
             .order_by(records.c.decided_on.desc(), records.c.id.desc())
         )
     )
 
 
 def own_record(conn: Connection, organisation_id: int, department: str, source_record_id: str) -> Any | None:
-    """One record of the organisation's own file, or None when there is none or it is another's."""
+    """One record of the organisation's file, or None when there is none or it is another's."""
     return conn.execute(
-        select(records).where(
+        select(records, (records.c.organisation_id != organisation_id).label("linked")).where(
             records.c.department == department,
             records.c.source_record_id == source_record_id,
-            records.c.organisation_id == organisation_id,
+            records.c.organisation_id.in_(_file(conn, organisation_id)),
         )
     ).first()
+
+
+def _file(conn: Connection, organisation_id: int) -> Any:
+    return members_query(file_head(conn, organisation_id))
 
 
 def examples(conn: Connection, limit: int = 6) -> list[Any]:
