@@ -52,6 +52,25 @@ def organisation_codes(keys: bool) -> st.SearchStrategy[str]:
     return st.one_of(codes, uscc.map(lambda c: f"uscc:{c}"), lei.map(lambda c: f"lei:{c}"))
 
 
+def organisation_names() -> st.SearchStrategy[str]:
+    """Format organisation-name: a name with a sign of an organisation (its legal form), in Latin or Chinese
+    script, some of them the populated registry's."""
+    words = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=2, max_size=10)
+    latin = st.builds(
+        lambda a, b, form: f"{a.title()} {b.title()} {form}",
+        words,
+        words,
+        st.sampled_from(["Co., Ltd.", "Ltd", "Company Limited", "S.A.", "GmbH", "Trading LLC"]),
+    )
+    chinese = st.builds(
+        lambda a: f"{a}有限公司", st.text(alphabet="北京深圳示例电子食品建设", min_size=2, max_size=6)
+    )
+    return st.one_of(
+        st.sampled_from(["Shenzhen Example Electronics Co. Ltd.", "北京某某食品有限公司"]), latin, chinese
+    )
+
+
+schemathesis.openapi.format("organisation-name", organisation_names())
 schemathesis.openapi.format("organisation-code", organisation_codes(keys=False))
 schemathesis.openapi.format("organisation-key", organisation_codes(keys=True))
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, WithJsonSchema
 
 from credence.api.lists import AppliedOut, Domain
 from credence.api.shapes import ApiError, StrictIn
@@ -22,6 +22,15 @@ if TYPE_CHECKING:
     from credence.api.app import Registry
 
 router = APIRouter()
+# What no JSON schema can say of a name: that it is an organisation's (a legal form, a field of business, a
+# Chinese organisation suffix...), not a person's, a religious body's or a trade union's. The format says so.
+ORGANISATION_NAME = (
+    "An organisation's name (format organisation-name): one with a sign of an organisation, such as its "
+    "legal form (Ltd, S.A., 有限公司); a person's name, a religious body's or a trade union's is refused."
+)
+NameFormat = WithJsonSchema(
+    {"type": "string", "minLength": 1, "maxLength": MAX_NAME_LENGTH, "format": "organisation-name"}
+)
 Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME_LENGTH)]
 Country = Annotated[str, Field(min_length=2, max_length=2, pattern="^[A-Za-z]{2}$")]
 
@@ -135,7 +144,9 @@ def match(request: Request, body: MatchIn) -> MatchOut:
 @router.get("/api/v1/checks/by-name", response_model=NameCheckOut, tags=["checks"])
 def check_by_name(
     request: Request,
-    name: Annotated[str, Query(min_length=1, max_length=MAX_NAME_LENGTH, description="The bidder's name.")],
+    name: Annotated[
+        str, Query(min_length=1, max_length=MAX_NAME_LENGTH, description=ORGANISATION_NAME), NameFormat
+    ],
     domain: Domain,
     country: Annotated[str | None, Query(max_length=2, pattern="^[A-Za-z]{2}$")] = None,
 ) -> NameCheckOut:
