@@ -210,12 +210,12 @@ def main() -> None:
     parser.add_argument("--matches", type=int, default=500, help="single-name match requests")
     args = parser.parse_args()
     result = measure(args.orgs, args.records, args.bidders, args.file_rows, args.matches)
-    print(json.dumps(result, ensure_ascii=False))
     print(
         f"screening: {result['by_name_per_s']} bidders/s by name, {result['by_code_per_s']} by code "
         f"(ratio {result['name_to_code_ratio']}); match API {result['match_per_s']} requests/s, health "
         f"{result['health_per_s']} (ratio {result['match_to_health_ratio']})"
     )
+    print(json.dumps(result, ensure_ascii=False))  # last: the summary a test reads
 
 
 if __name__ == "__main__":
