@@ -129,10 +129,6 @@ class Screened:
     query: NameQuery
     found: list[Found] = field(default_factory=list)
 
-    @property
-    def best(self) -> Found | None:
-        return self.found[0] if self.found else None
-
 
 class NameScreening:
     """Names against the registry, with the thresholds of the link settings: at or above `auto` a

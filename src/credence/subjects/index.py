@@ -219,11 +219,6 @@ class ScreeningIndex:
             heads = {p.right: built.heads.get(p.right, p.right) for p in pairs}
         return pairs, heads
 
-    def subject(self, subject_id: int) -> Candidate | None:
-        """A registered subject as the model saw it (None when it is not registered)."""
-        built = self._built
-        return built.subjects.get(subject_id) if built is not None else None
-
     def close(self) -> None:
         with self._lock:
             if self._built is not None:
