@@ -10,11 +10,16 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from credence.checks.names import NameQuery
 from credence.checks.service import CheckService
+from credence.log.events import flush
 from credence.measures.catalog import load_measures
+from credence.store.models import Organisation
+from credence.subjects import links
 from credence.subjects.candidates import candidates
+from credence.subjects.links import Judgement
 from credence.subjects.model import Candidate, Model
 
 from conftest import A_CHINESE, A_LATIN, AUTO, B_NAME, KENYA, REVIEW, SOLE, SOLE_NAME
@@ -172,3 +177,32 @@ def test_the_index_follows_the_store_and_equals_the_models_match(
     assert sorted((p.left, p.right, round(p.weight, 9)) for p in alone) == sorted(
         (p.left, p.right, round(p.weight, 9)) for p in kept
     )
+
+
+def test_a_file_is_answered_by_its_head_and_a_split_answers_each_again(
+    client: TestClient, screened, engine, clock
+) -> None:
+    """A clerk joins the Kenyan listing to B's file: its name now answers B, the head, saying which of the
+    file's subjects it matched; a split answers the listing itself again."""
+    with engine.connect() as conn:
+        ids = dict(conn.execute(select(Organisation.id, Organisation.name)).all())
+    listing = next(i for i, name in ids.items() if name == KENYA)
+    b = next(i for i, name in ids.items() if name == B_NAME)
+
+    def judge(judgement: str) -> None:
+        with engine.begin() as conn:
+            links.judge(
+                conn,
+                Judgement(listing, b, judgement, "clerk", "SAMR clerk", "checked", department="SAMR"),
+                clock.now(),
+            )
+            flush(conn, clock.now())
+
+    before = match(client, "NAIROBI ROADS BUILDERS LTD", country="KE")["results"][0]
+    assert before["key"].startswith("unresolved:") and before["matched_subject"] == before["key"]
+    judge("same")
+    joined = match(client, "NAIROBI ROADS BUILDERS LTD", country="KE")["results"]
+    assert [r["key"] for r in joined] == [f"uscc:{USCC_B}"]
+    assert joined[0]["matched_subject"] == before["key"] and joined[0]["score"] == before["score"]
+    judge("not_same")
+    assert match(client, "NAIROBI ROADS BUILDERS LTD", country="KE")["results"][0]["key"] == before["key"]
