@@ -3,8 +3,8 @@ store per query: the screening by name of the match API and of the eligibility c
 
 The subjects (credence.subjects.candidates: every name each was submitted under; sole proprietors never)
 are written once into a DuckDB table in the model's input form, and read again only when the store's
-subjects change: `current` compares a small fingerprint of the store (the largest organisation and
-record ids, the number of record versions and of judgements on links) on each call, and rebuilds when it
+subjects change: each `match` first reads a small fingerprint of the store (the largest organisation and
+record ids, the number of record versions, the last judgement on links), and the index is rebuilt when it
 moved. A query is scored in two steps: the model's own blocking rules pick the subjects it could be
 compared with (equality joins on the registered table, some 13 ms for 20,000 subjects), then Splink's
 predict_between scores the query against those alone. With no term-frequency adjustments in the model
@@ -76,7 +76,7 @@ class _Registered:
         con.unregister("screening_input")
         rules = [r["blocking_rule"] for r in model.settings["blocking_rules_to_generate_predictions"]]
         # The model's blocking rules as one query: each an equality join of the queries on the registry.
-        self._statements: dict[tuple[float, bool], _Statements] = {}
+        self._statements: dict[bool, _Statements] = {}
         self._blocking = " UNION ".join(
             f"SELECT r.unique_id FROM {QUERIES} AS l JOIN {REGISTRY} AS r ON {rule}"  # noqa: S608
             for rule in rules
@@ -106,7 +106,7 @@ class _Registered:
             ]
             # One query: every blocked subject was blocked by it, so the pairs to score are all of them
             # (a cross join, far cheaper for DuckDB to plan than the rules again). Several: the rules.
-            scored = self.model._collect(self.db, [self._predict(floor, len(queries) == 1)], floor)
+            scored = self.model._collect(self.db, [self._predict(len(queries) == 1)], floor)
             decided = {(p.left, p.right) for p in shared}
             return sorted(
                 [*shared, *(p for p in scored if (p.left, p.right) not in decided)],
@@ -115,15 +115,15 @@ class _Registered:
         finally:
             con.unregister(QUERIES)
 
-    def _predict(self, floor: float, single: bool) -> SplinkDataFrame:
+    def _predict(self, single: bool) -> SplinkDataFrame:
         """Splink's predict_between of the queries against the blocked subjects (for a single query, all
-        of them: a cross join). The SQL Splink generates depends only on the model, the floor, the
-        blocking and the two tables' names, which are always the same here; generating it costs some
-        0.2 s of Python per call, more than running it on a few rows. So the first call for a floor runs
-        Splink and keeps the statements it executed, and later calls execute those statements again;
-        should they fail, Splink runs again and they are kept anew."""
-        key = (floor, single)
-        statements = self._statements.get(key)
+        of them: a cross join), every pair scored whatever its probability: the floor is applied after, so
+        a caller's choice of floor costs nothing. The SQL Splink generates depends only on the model, the
+        blocking and the two tables' names, which are always the same here; generating it costs some 0.2 s
+        of Python per call, more than running it on a few rows. So the first call of each kind runs Splink
+        and keeps the statements it executed, and later calls execute those statements again; should they
+        fail, Splink runs again and they are kept anew."""
+        statements = self._statements.get(single)
         if statements is not None:
             try:
                 for statement in statements:
@@ -134,7 +134,7 @@ class _Registered:
                 found.created_by_splink = True  # it was: _collect drops it once read
                 return found
             except duckdb.Error:
-                del self._statements[key]
+                del self._statements[single]
         run = self.db._execute_sql_against_backend
         seen: list[str] = []
 
@@ -150,13 +150,13 @@ class _Registered:
                 left,
                 right,
                 blocking_rules_to_generate_predictions=["1=1"] if single else None,
-                threshold_match_probability=floor,
+                threshold_match_probability=None,
                 warning_mode="never",
             )
         finally:
             del self.db._execute_sql_against_backend
         kept = [sql for sql in seen if not sql.lstrip().upper().startswith("SELECT")]  # schema reads
-        self._statements[key] = _Statements(kept, found.physical_name)
+        self._statements[single] = _Statements(kept, found.physical_name)
         return found
 
     def close(self) -> None:
