@@ -155,8 +155,10 @@ def debarment_subjects() -> tuple[list[Candidate], dict[int, tuple[str, str]]]:
     return subjects, refs
 
 
-def _cross_list(groups: Iterable[Iterable[int]], refs: dict[int, tuple[str, str]]) -> int:
-    return sum(1 for g in groups if len({refs[i][0] for i in g}) > 1)
+def _cross_list(groups: Iterable[Iterable[int]], refs: dict[int, tuple[str, str]]) -> tuple[int, int]:
+    """(groups with subjects from more than one list, subjects in such groups)."""
+    crossing = [list(g) for g in groups if len({refs[i][0] for i in g}) > 1]
+    return len(crossing), sum(len(g) for g in crossing)
 
 
 def bench_debarment(auto: float, review: float) -> None:
@@ -172,15 +174,17 @@ def bench_debarment(auto: float, review: float) -> None:
     pairs = identifier_pairs(subjects) + model.pairs(subjects, review)
     seconds = time.perf_counter() - start
     print(f"debarment: {len(subjects)} organisation subjects from three lists, resolved in {seconds:.1f} s")
-    print(f"on more than one list, today's exact name and country: {_cross_list(exact.values(), refs)}")
+    groups, members = _cross_list(exact.values(), refs)
+    print(
+        f"on more than one list, today's exact name and country: {groups} organisations ({members} subjects)"
+    )
+    for threshold in sorted({auto, 0.9, review}, reverse=True):
+        groups, members = _cross_list(clusters(ids, pairs, threshold), refs)
+        print(f"on more than one list, model at {threshold}: {groups} clusters ({members} subjects)")
+    uscc_ids = {s.id for s in subjects if s.uscc}
     for threshold in sorted({auto, review}, reverse=True):
-        joined = _cross_list(clusters(ids, pairs, threshold), refs)
-        print(f"on more than one list, model at {threshold}: {joined}")
-    by_id = {s.id: s for s in subjects}
-    uscc_ids = [s.id for s in subjects if s.uscc]
-    joined = {i for c in clusters(ids, pairs, auto) if len(c) > 1 for i in c}
-    print(f"subjects with a USCC: {len(uscc_ids)}, joined to another subject: {len(set(uscc_ids) & joined)}")
-    del by_id
+        joined = {i for c in clusters(ids, pairs, threshold) if len(c) > 1 for i in c}
+        print(f"subjects with a USCC: {len(uscc_ids)}, joined at {threshold}: {len(uscc_ids & joined)}")
 
 
 def sample(review: float, n: int = 120, seed: int = 14) -> None:
