@@ -34,14 +34,14 @@ class Settings(BaseSettings):
         "(credence/screening/lexicon.yaml); the server screens the whole store again when it changes.",
     )
     link_auto_threshold: float = Field(
-        default=0.99,
+        default=0.999,
         gt=0,
         le=1,
         description="Match probability from which the linkage model joins two subjects without an "
         "identifier into one file by itself (docs/linkage.md shows the precision and recall it gives).",
     )
     link_review_threshold: float = Field(
-        default=0.8,
+        default=0.3,
         gt=0,
         le=1,
         description="Match probability from which a pair goes to the clerks' review queue; below it the "

@@ -4,6 +4,7 @@ comparison; a clerk's judgement joins the files and rates them; refusals are nam
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -165,17 +166,21 @@ def test_an_unanswered_not_us_objection_splits_the_link(
 def test_the_organisation_sees_the_linked_listing_in_its_own_file_and_objects_not_us_on_the_page(
     client: TestClient, service, engine, clock, tmp_path: Path
 ) -> None:
-    from test_selfservice import post, sign_in_organisation
+    import re
+
+    def post(url: str, page: str, **fields: str) -> Any:
+        """A form sent as a browser sends it, with the CSRF token of a page just served."""
+        found = re.search(r'name="csrf" value="([^"]+)"', client.get(page).text)
+        assert found, f"no form on {page}"
+        return client.post(url, data={"csrf": found.group(1), **fields})
 
     joined(client, service, engine, clock, tmp_path)
-    sign_in_organisation(client)
+    post("/sign-in", "/sign-in", kind="organisation", organisation=USCC_A)
     me = client.get("/me").text
     assert 'data-record="WB/WB-1"' in me and f"listed as {NAME}, joined to your file by a clerk" in me
     page = client.get("/me/records/WB/WB-1")
     assert page.status_code == 200 and 'id="linked"' in page.text
     assert 'value="not_us" checked' in page.text and 'value="content"' not in page.text
     assert 'id="repair"' not in page.text  # a listing that is not about it is not its to repair
-    filed = post(
-        client, "/me/records/WB/WB-1/objection", "/me/records/WB/WB-1", ground="not_us", statement="Not us."
-    )
+    filed = post("/me/records/WB/WB-1/objection", "/me/records/WB/WB-1", ground="not_us", statement="Not us.")
     assert filed.status_code == 200 and "SAMR must answer by" in filed.text, filed.text[-800:]
