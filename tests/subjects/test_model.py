@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -65,6 +66,8 @@ def test_a_small_registry_resolves() -> None:
     assert not {(4, 6), (6, 7), (7, 10)} & _keys(pairs)
     found = {frozenset({p.left, p.right}) for p in pairs if p.probability >= 0.5}
     assert frozenset({1, 2}) in found
+    # every comparison names its level, as Splink's charts label it
+    assert all(not c.level.startswith("weight") for p in pairs for c in p.comparisons)
     by_name = {c.name: c for c in pairs[0].comparisons}
     assert set(by_name) >= {"name", "chinese", "country", "city", "uscc", "lei", "org_code", "registration"}
     assert math.isclose(
@@ -143,3 +146,16 @@ def test_incremental_is_whole(
         other = by_key[(pair.left, pair.right)]
         assert math.isclose(pair.weight, other.weight, abs_tol=1e-6)
         assert [c.level for c in pair.comparisons] == [c.level for c in other.comparisons]
+
+
+def test_a_calibrated_model_is_saved_and_loaded_as_it_is(tmp_path: Path) -> None:
+    subjects = [
+        Candidate(i, (f"{word} Construction Ltd",), "KE", f"{i} Main Street", phone=f"0722{i:06d}")
+        for i, word in enumerate(["Acacia", "Baobab", "Condor", "Dune", "Ember", "Fjord"] * 4, start=1)
+    ]
+    calibrated = MODEL.calibrated(subjects, seed=1, max_pairs=1e4)
+    assert calibrated.settings["comparisons"] != MODEL.settings["comparisons"]
+    calibrated.save(tmp_path / "model.json")
+    again = Model.load(tmp_path / "model.json")
+    assert again.pairs(subjects, 0.0) == calibrated.pairs(subjects, 0.0)
+    assert MODEL.calibrated(subjects, seed=1, max_pairs=1e4).settings == calibrated.settings
