@@ -165,7 +165,13 @@ def table(subjects: Sequence[Candidate]) -> pa.Table:
         if subject.id in seen:
             raise ValueError(f"subject id {subject.id} appears twice")
         seen.add(subject.id)
-    return pa.Table.from_pylist([_row(s) for s in subjects], schema=_SCHEMA)
+    columns: dict[str, list[Any]] = {name: [] for name in _SCHEMA.names}
+    appenders = [(name, columns[name].append) for name in _SCHEMA.names]
+    for subject in subjects:
+        row = _row(subject)
+        for name, append in appenders:
+            append(row[name])
+    return pa.table(columns, schema=_SCHEMA)
 
 
 MODEL_FILE = "model.json"

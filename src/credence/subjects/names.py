@@ -116,6 +116,7 @@ def name_forms(name: str) -> NameForms:
 _COUNTRY_ALIASES = {"UK": "GB", "EL": "GR"}
 
 
+@lru_cache(maxsize=1024)
 def country_code(value: str | None) -> str | None:
     """An ISO 3166-1 alpha-2 code in capitals, whatever case or alias a publisher used; XK stays XK."""
     if value is None:
