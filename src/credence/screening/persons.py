@@ -7,7 +7,8 @@ without saying which is which. A name is taken for an organisation when it carri
   legal form (Ltd, S.A., GmbH, S. de R.L. de C.V., 有限公司 …), an organisation word (Group, Brothers,
   Trading, Federation …), a field of business (Construction, Engineering, Consulting …) or a place;
 - or one of the few forms rigour does not know, listed below (SURL, S. de R.L., "& Sons" …), or a Chinese
-  organisation suffix (公司, 集团, 厂, 院, 局, 所, 中心, 社, 会, 店, 部).
+  organisation suffix (公司, 集团, 厂, 院, 局, 所, 中心, 社, 会, 店, 部), or, at the end of a name of four
+  characters or more, an institution's (学校, 中学, 大学, 幼儿园, 银行, 农场, 博物馆 …).
 
 A name with none of them, or one that starts with a personal title and has none of them, is a person's
 name, and the row is refused as `natural_person`. The registry refuses a firm it cannot tell from a
@@ -282,6 +283,9 @@ _MORE_FORMS = re.compile(
     re.IGNORECASE,
 )
 _CHINESE_ORGANISATION = re.compile("公司|集团|厂|院|局|所|中心|社|会|店|部")
+# Institutions named without a legal form (found screening bidders by name: schools were refused as people).
+# At the end of a name of four characters or more: a person's name is two to four, and 王大学 is one.
+_CHINESE_INSTITUTION = re.compile("(?:学校|中学|小学|大学|幼儿园|银行|农场|林场|博物馆|图书馆|体育馆)$")
 # Personal titles at the start of a name (as the lists write them); "MS" in capitals without a dot is
 # M/S, Messrs, a firm, so it is not among them.
 _TITLE = re.compile(
@@ -292,7 +296,13 @@ _TITLE = re.compile(
 
 def _signs(text: str) -> tuple[bool, bool]:
     """(a legal form, any sign of an organisation) in one name."""
-    form = bool(_CHINESE_ORGANISATION.search(text) or _MORE_FORMS.search(text) or _LIST_FORMS.search(text))
+    institution = len(text.strip()) >= 4 and bool(_CHINESE_INSTITUTION.search(text.strip()))
+    form = bool(
+        _CHINESE_ORGANISATION.search(text)
+        or institution
+        or _MORE_FORMS.search(text)
+        or _LIST_FORMS.search(text)
+    )
     sign = form
     for analysed in analyze_names(NameTypeTag.ORG, [text]):
         for span in analysed.spans:
