@@ -256,8 +256,8 @@ def test_a_screen_travels_to_the_checking_process() -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["天津市第一中学", "北京市海淀区实验小学", "北京大学", "上海市虹口区某某幼儿园", "某某职业技术学校", "中国某某银行",
-     "某某国营农场", "某某市博物馆", "某某市图书馆"],
+    ["天津市第一中学", "北京市海淀区实验小学", "北京大学", "上海市虹口区某某幼儿园", "某某职业技术学校",
+     "中国某某银行", "某某国营农场", "某某市博物馆", "某某市图书馆"],
 )  # fmt: skip
 def test_a_chinese_institution_without_a_code_is_no_person(name: str) -> None:
     """Schools, banks, farms and museums without a legal form in their names were refused as people (found
