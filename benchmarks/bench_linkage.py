@@ -92,8 +92,10 @@ def curve(
 def choose(
     rows: list[tuple[float, tuple[float, float, float], tuple[float, float, float]]],
 ) -> tuple[float, float]:
-    """auto: the threshold with the best cluster F1; review: the lowest with pair precision of 0.8 or more."""
-    auto = max(rows, key=lambda r: (r[2][2], r[0]))[0]
+    """auto: the lowest threshold whose cluster F1 is within 0.005 of the best; review: the lowest with pair
+    precision of 0.8 or more."""
+    best = max(r[2][2] for r in rows)
+    auto = min(r[0] for r in rows if r[2][2] >= best - 0.005)
     review = min((r[0] for r in rows if r[1][0] >= 0.8 and r[0] <= auto), default=auto)
     return auto, review
 

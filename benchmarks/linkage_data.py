@@ -324,7 +324,7 @@ def _publish(rng: random.Random, org: Organisation, record_id: int) -> Candidate
         if rng.random() < 0.5:
             for full, short in (("Street", "St."), ("Road", "Rd"), ("Avenue", "Ave"), ("No. ", "")):
                 street = street.replace(full, short)
-        if rng.random() < 0.05:  # moved
+        if rng.random() < 0.02:  # moved
             street = f"{rng.randrange(1, 2000)} {rng.choice(STREETS)} Street"
         city = f"{street}, {org.city}" if rng.random() < 0.8 else street
         if rng.random() < 0.1:

@@ -158,7 +158,7 @@ def address_form(value: str) -> str:
     """An address line as compared: ASCII, case-folded tokens, common street words in one spelling."""
     text = normalize(ascii_text(unicodedata.normalize("NFKC", value)), Normalize.CASEFOLD | Normalize.ADDRESS)
     words = [_STREET_WORDS.get(w, w) for w in (text or "").replace(".", " ").split()]
-    return " ".join(words)
+    return " ".join(w for w in words if w)
 
 
 _STREET_WORDS = {
@@ -174,4 +174,5 @@ _STREET_WORDS = {
     "south": "s",
     "east": "e",
     "west": "w",
+    "no": "",  # No. 260 Jianshe Road: the number says it is a number
 }
