@@ -14,7 +14,7 @@ import json
 import logging
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from itertools import combinations
@@ -288,25 +288,36 @@ class Model:
             # the columns are the model's own comparison names, the table Splink's
             selected = ", ".join(columns)
             query = f"select {selected} from {result.physical_name}"  # noqa: S608
-            for row in db_api.duckdb_con.execute(query).fetchall():
-                left, right, weight, probability = int(row[0]), int(row[1]), float(row[2]), float(row[3])
-                if probability < floor:
-                    continue
-                comparisons = []
-                for i, name in enumerate(names):
-                    level_weight, tf_weight = float(row[4 + 2 * i]), float(row[5 + 2 * i] or 0.0)
-                    comparison = made.get((i, level_weight, tf_weight))
-                    if comparison is None:
-                        label = self._levels[name].get(level_weight, f"weight {level_weight:.2f}")
-                        comparison = Comparison(name, label, level_weight + tf_weight)
-                        made[(i, level_weight, tf_weight)] = comparison
-                    comparisons.append(comparison)
-                if left > right:
-                    left, right = right, left
-                out.append(Pair(left, right, weight, probability, "model", tuple(comparisons)))
+            cursor = db_api.duckdb_con.execute(query)
+            while rows := cursor.fetchmany(65536):  # in slices: a million pairs' rows at once are 600 MB
+                out.extend(self._pairs_of(rows, names, made, floor))
             result.drop_table_from_database_and_remove_from_cache()
         out.sort(key=lambda p: (p.left, p.right))
         return out
+
+    def _pairs_of(
+        self,
+        rows: list[tuple[Any, ...]],
+        names: list[str],
+        made: dict[tuple[int, float, float], Comparison],
+        floor: float,
+    ) -> Iterator[Pair]:
+        for row in rows:
+            left, right, weight, probability = int(row[0]), int(row[1]), float(row[2]), float(row[3])
+            if probability < floor:
+                continue
+            comparisons = []
+            for i, name in enumerate(names):
+                level_weight, tf_weight = float(row[4 + 2 * i]), float(row[5 + 2 * i] or 0.0)
+                comparison = made.get((i, level_weight, tf_weight))
+                if comparison is None:
+                    label = self._levels[name].get(level_weight, f"weight {level_weight:.2f}")
+                    comparison = Comparison(name, label, level_weight + tf_weight)
+                    made[(i, level_weight, tf_weight)] = comparison
+                comparisons.append(comparison)
+            if left > right:
+                left, right = right, left
+            yield Pair(left, right, weight, probability, "model", tuple(comparisons))
 
     def _has_tf(self, name: str) -> bool:
         for comparison in self.settings["comparisons"]:
