@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from credence.cli.main import app as cli_app
 
-from conftest import A_CHINESE, AUTO, REVIEW, SOLE_NAME
+from .conftest import A_CHINESE, AUTO, REVIEW, SOLE_NAME
 from helpers import USCC_A, USCC_B
 
 MATCHED = f"Beijing Example Foods Co., Ltd. ({A_CHINESE})"  # both of A's names, in one field

@@ -22,7 +22,7 @@ from credence.subjects.candidates import candidates
 from credence.subjects.links import Judgement
 from credence.subjects.model import Candidate, Model
 
-from conftest import A_CHINESE, A_LATIN, AUTO, B_NAME, KENYA, REVIEW, SOLE, SOLE_NAME
+from .conftest import A_CHINESE, A_LATIN, AUTO, B_NAME, KENYA, REVIEW, SOLE, SOLE_NAME
 from helpers import USCC_A, USCC_B, assert_error, row, write_csv
 
 
