@@ -3,9 +3,11 @@ the rest.
 
 The model is a Splink 5 model on DuckDB, trained offline (credence.subjects.train) and shipped as
 Splink's saved-model JSON beside this module. Nothing is trained or downloaded at run time. Names are
-compared in the forms of credence.subjects.names. Term frequencies are computed from every subject the
-call sees, new and existing alike, so linking a batch against the registry gives the same pairs, with the
-same weights, as resolving the whole registry again (docs/linkage.md).
+compared in the forms of credence.subjects.names. Blocking rules look at the two subjects of a pair
+alone, and no weight depends on the rest of the set (the model has no term-frequency adjustments; were
+any added, `match` computes their tables from new and existing together), so linking a batch against the
+registry gives the same pairs, with the same weights, as resolving the whole registry again
+(docs/linkage.md).
 """
 
 from __future__ import annotations
