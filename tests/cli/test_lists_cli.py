@@ -95,7 +95,10 @@ def test_bad_arguments_are_named(cli) -> None:
     )
     unknown = cli("check", USCC_A, "--domain", "procurement")
     assert unknown.exit_code == 2 and "domain 'procurement' is not one of" in unknown.output
-    assert "give an organisation or --file, not both" in cli("check", "--domain", "subsidies").output
+    assert (
+        "give one of: an organisation's code, --file, or --name"
+        in cli("check", "--domain", "subsidies").output
+    )
     proposed = cli(
         "lists",
         "propose",
