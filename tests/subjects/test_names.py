@@ -106,3 +106,12 @@ def test_identifiers_phones_postcodes_and_addresses() -> None:
     assert phone_digits("12") is None
     assert postcode("60615-1234") == postcode("60615") == "60615"
     assert address_form("221 E. 51st Street") == address_form("221 East 51st St.")
+
+
+def test_a_number_in_brackets_after_a_chinese_name_is_no_latin_name() -> None:
+    """天津润泽食品股份有限公司（152）took "152" as its Latin form, which then stood for the subject's Latin
+    name and kept its English names from ever being compared (found screening 10,000 bidders by name)."""
+    forms = name_forms("天津润泽食品股份有限公司（152）")
+    assert (forms.latin, forms.core, forms.tokens) == ("", "", ())
+    assert forms.chinese.startswith("天津润泽食品")
+    assert name_forms("ACME 2000 Construction Ltd").core == "acme 2000 construction"  # a number inside stays

@@ -101,6 +101,8 @@ def name_forms(name: str) -> NameForms:
     text = unicodedata.normalize("NFKC", name)
     latin_text, chinese_text = _split_scripts(text)
     latin = normalize(ascii_text(latin_text), _FLAGS) or ""
+    if not any(ch.isalpha() for ch in latin):  # digits alone (a number in brackets) name nothing
+        latin = ""
     generic = replace_org_types_compare(latin, normalize_flags=_FLAGS, generic=True) if latin else ""
     generic = " ".join(generic.split())
     stripped = remove_org_types(latin, normalize_flags=_FLAGS) if latin else ""
