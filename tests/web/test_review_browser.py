@@ -46,7 +46,8 @@ def test_from_the_queue_to_a_judgement_to_the_profile(server: str) -> None:
     ARTEFACTS.mkdir(exist_ok=True)
     with browser_page() as page:
         sign_in_as_department(page, server, "SAMR")
-        page.goto(server + "/review")
+        page.locator("#review-link").click()  # from the inbox
+        page.wait_for_url("**/review")
         pair = page.locator("#queue tbody tr").filter(has_text=f"uscc:{USCC_A}")
         expect(pair).to_have_count(1)
         pair.get_by_role("link").click()
