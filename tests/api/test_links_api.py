@@ -9,7 +9,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from credence.store.models import Notice
+from credence.store.models import Notice, Organisation
 from credence.subjects.service import LinkService
 
 from helpers import USCC_A, USCC_B, assert_error, counts, notice_all, row, write_csv
@@ -184,3 +184,56 @@ def test_the_organisation_sees_the_linked_listing_in_its_own_file_and_objects_no
     assert 'id="repair"' not in page.text  # a listing that is not about it is not its to repair
     filed = post("/me/records/WB/WB-1/objection", "/me/records/WB/WB-1", ground="not_us", statement="Not us.")
     assert filed.status_code == 200 and "SAMR must answer by" in filed.text, filed.text[-800:]
+
+
+def test_nothing_about_a_listing_is_shown_before_its_notice_and_a_clerks_reason_is_screened(
+    client: TestClient, service, engine, clock, tmp_path: Path
+) -> None:
+    """A listing whose record still awaits its notice may be joined to a file (it is the clerk's to
+    judge), but the profile names nothing of it until the record is published; the link's log entry is not
+    public; a clerk's reason goes to the organisation and the profile, so it is screened as a record's
+    text is, and a refusal stores nothing but its logged refusal."""
+    from credence.records.service import IngestService  # noqa: F401  (the service screens the reason)
+    from credence.store.models import LogEntry, SubjectLink
+
+    wb = row(
+        "WB-2",
+        category="development_bank_debarment",
+        severity=None,
+        amount=None,
+        currency=None,
+        subject_id=None,
+        subject_country="CN",
+        subject_name=NAME,
+        effective_until="2029-01-01",
+        legal_basis="World Bank Sanctions Procedures, Section 9.01",
+    )
+    service.ingest_file(write_csv(tmp_path / "wb.csv", [wb]), "WB")  # no notice delivered
+    with engine.connect() as conn:
+        listing = conn.execute(
+            select(Organisation.key).where(Organisation.scheme == "unresolved")
+        ).scalar_one()
+    body = {
+        "department": "SAMR",
+        "left": USCC_A,
+        "right": listing,
+        "judgement": "same",
+        "actor": "SAMR clerk",
+    }
+    refused = client.post(
+        "/api/v1/links", json={**body, "reason": "The manager is a Communist Party member."}
+    )
+    assert_error(refused, 422, "rejected", "reason")
+    with engine.connect() as conn:
+        assert conn.execute(select(SubjectLink)).first() is None
+    made = client.post("/api/v1/links", json={**body, "reason": "The bank's notice gives this USCC."})
+    assert made.status_code == 201, made.text
+    profile = client.get(f"/api/v1/organisations/{USCC_A}").json()
+    assert profile["also_listed_as"] == []  # its only record awaits notice
+    assert listing not in client.get(f"/organisations/{USCC_A}").text
+    with engine.connect() as conn:
+        public = conn.execute(select(LogEntry.public).where(LogEntry.kind == "link.judged")).scalars().all()
+    assert public == [False]
+    notice_all(engine, service)
+    shown = client.get(f"/api/v1/organisations/{USCC_A}").json()["also_listed_as"]
+    assert [(a["key"], a["sources"]) for a in shown] == [(listing, ["WB"])]

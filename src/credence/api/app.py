@@ -221,8 +221,8 @@ class Registry:
         self.links = LinkService(
             self.engine, clock, settings.link_auto_threshold, settings.link_review_threshold
         )
-        self.link_decisions = LinkDecisions(self.engine, clock, settings, self.rating)
         self.ingest = IngestService(self.engine, self.catalog, clock, settings)
+        self.link_decisions = LinkDecisions(self.engine, clock, settings, self.rating, self.ingest)
         self.process = DueProcess(self.engine, self.catalog, clock, settings, self.rating, self.ingest)
         self.lists = self.process.lists  # the list procedures and the lists' criteria (lists.lists)
         self.measures = load_measures(self.catalog, settings.measures_path)
@@ -492,11 +492,19 @@ def _profile(reg: Registry, org: Any, today: date) -> ProfileOut:
     reasons = found.public_reason_lines(reg.catalog)
     changes = found.public_change_lines(reg.catalog)
     with reg.engine.connect() as conn:
-        joined = clusters.joined(conn, org.id)
-        sources = queries.departments_of(conn, [j.subject.id for j in joined])
+        # Only a subject with a published record is named: nothing about it is shown before its notice.
+        sources = {
+            j: sorted({r.department for r in published})
+            for j in clusters.joined(conn, org.id)
+            if (
+                published := publicity.public_records(
+                    conn, reg.catalog, j.subject.id, today, 1, 500, own_only=True
+                )[1]
+            )
+        }
     profile = ProfileOut(
         **_summary(org).model_dump(exclude={"grade", "score"}),
-        also_listed_as=[_also(j, sources.get(j.subject.id, [])) for j in joined],
+        also_listed_as=[_also(j, found) for j, found in sources.items()],
         grade=r.grade,
         score=r.score,
         as_of=r.as_of,

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from credence.api import auth, queries
 from credence.api.shapes import ApiError, Page, Short, StrictIn, Text
 from credence.records import publicity
+from credence.records.service import RowsRejected
 from credence.subjects import clusters
 from credence.subjects.links import LinkRefused
 
@@ -161,6 +162,8 @@ def judge_pair(
         )
     except LinkRefused as exc:
         raise ApiError(422, exc.reason, str(exc)) from None
+    except RowsRejected as exc:  # the reason, on a prohibited ground or with a person's data
+        raise ApiError(422, "rejected", str(exc), [r.to_json() for r in exc.rejections]) from None
     with reg.engine.connect() as conn:
         head = clusters.file_head(conn, a.id)
         (head_row,) = queries.subjects(conn, [head])

@@ -11,6 +11,7 @@ from rich.table import Table
 from credence.cli.context import app_context, console, errors, fail
 from credence.cli.output import FORMAT, Format, add_row, print_json, print_listing, print_table
 from credence.dueprocess.links import LinkDecisions
+from credence.records.service import RowsRejected
 from credence.subjects.links import LinkRefused
 from credence.subjects.service import LinkReport, LinkService
 
@@ -115,9 +116,9 @@ def judge(
     try:
         a, b = links.subject(left), links.subject(right)
         app_ = app_context(ctx)
-        decisions = LinkDecisions(app_.engine, app_.clock, app_.settings, app_.rating())
+        decisions = LinkDecisions(app_.engine, app_.clock, app_.settings, app_.rating(), app_.ingest())
         judged = decisions.judge(a.id, b.id, judgement, department=department, actor=actor, reason=reason)
-    except (LookupError, LinkRefused) as exc:
+    except (LookupError, LinkRefused, RowsRejected) as exc:
         raise fail(str(exc)) from None
     console.print(
         f"link {judged.id}: {judged.left_key} and {judged.right_key} judged {judged.judgement}; "

@@ -19,6 +19,7 @@ from credence.process import repository as repo
 from credence.process.errors import NotAllowed
 from credence.rating.service import RatingService
 from credence.records import notices as record_notices
+from credence.records.service import IngestService
 from credence.settings import Settings
 from credence.store.models import Organisation
 from credence.subjects import clusters, links
@@ -28,7 +29,10 @@ _orgs = Organisation.__table__
 
 
 class LinkDecisions:
-    def __init__(self, engine: Engine, clock: Clock, settings: Settings, rating: RatingService) -> None:
+    def __init__(
+        self, engine: Engine, clock: Clock, settings: Settings, rating: RatingService, ingest: IngestService
+    ) -> None:
+        self.ingest = ingest
         self.engine = engine
         self.clock = clock
         self.settings = settings
@@ -37,6 +41,8 @@ class LinkDecisions:
     def judge(
         self, left: int, right: int, judgement: str, *, department: str, actor: str, reason: str
     ) -> Judged:
+        # The reason reaches the organisation's notice and the profile: screened as a record's text is.
+        self.ingest.screen_texts(department, "link judgement", {"reason": reason})
         now = self.clock.now()
         deemed = record_notices.deemed_on(today(self.clock, self.settings.timezone), self.settings)
         with self.engine.begin() as conn:

@@ -117,9 +117,9 @@ def judge(conn: Connection, j: Judgement, at: datetime) -> Judged:
         content["department"] = j.department
     if j.probability is not None:
         content["probability"] = round(j.probability, 6)
-    # Public when both subjects have public files: the join is what "also listed as" shows.
-    public = not (a.never_public or b.never_public)
-    note(conn, Event("link.judged", f"link:{link_id}", content, organisation_id=right, public=public))
+    # Never public: a subject may be joined before any of its records is published, and nothing about it
+    # is shown before its notice; the profile shows the joins of published listings.
+    note(conn, Event("link.judged", f"link:{link_id}", content, organisation_id=right, public=False))
     before = {i: files_before.get(i) for i in changed}
     return Judged(link_id, a.key, b.key, j.judgement, j.basis, changed, before)
 
