@@ -119,3 +119,21 @@ def assert_error(response: Any, status: int, code: str, words: str = "") -> None
     assert set(body) == {"error"} and set(body["error"]) == {"status", "code", "message", "details"}
     assert body["error"]["status"] == status and body["error"]["code"] == code
     assert words in body["error"]["message"], body["error"]["message"]
+
+
+def listing(source_record_id: str, name: str, country: str, **overrides: Any) -> dict[str, Any]:
+    """A development bank's debarment of a firm without an identifier (a subject the linkage model
+    compares by name and country)."""
+    return row(
+        source_record_id,
+        category="development_bank_debarment",
+        severity=None,
+        amount=None,
+        currency=None,
+        subject_id=None,
+        subject_country=country,
+        subject_name=name,
+        effective_until="2029-01-01",
+        legal_basis="World Bank Sanctions Procedures, Section 9.01",
+        **overrides,
+    )

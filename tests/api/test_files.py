@@ -12,20 +12,9 @@ from sqlalchemy import select
 from credence.store.models import Organisation
 from credence.subjects.service import LinkService
 
-from helpers import USCC_A, notice_all, row, write_csv
+from helpers import USCC_A, listing, notice_all, write_csv
 
-WB_ROW = row(
-    "WB-1",
-    category="development_bank_debarment",
-    severity=None,
-    amount=None,
-    currency=None,
-    subject_id=None,
-    subject_country="CN",
-    subject_name="Beijing Example Food Co., Ltd.",
-    effective_until="2029-01-01",
-    legal_basis="World Bank Sanctions Procedures, Section 9.01",
-)
+WB_ROW = listing("WB-1", "Beijing Example Food Co., Ltd.", "CN")
 
 
 def test_a_clerks_join_brings_a_listing_into_the_profile_and_a_split_takes_it_out(

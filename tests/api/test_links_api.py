@@ -12,24 +12,14 @@ from sqlalchemy import select
 from credence.store.models import Notice, Organisation
 from credence.subjects.service import LinkService
 
-from helpers import USCC_A, USCC_B, assert_error, counts, notice_all, row, write_csv
+from helpers import USCC_A, USCC_B, assert_error, counts, notice_all, write_csv
+from helpers import listing as debarment
 
 NAME = "北京某某食品有限公司"  # organisation A's name, as a bank lists it without its code
 
 
 def listed(service, engine, clock, tmp_path: Path) -> None:
-    wb = row(
-        "WB-1",
-        category="development_bank_debarment",
-        severity=None,
-        amount=None,
-        currency=None,
-        subject_id=None,
-        subject_country="CN",
-        subject_name=NAME,
-        effective_until="2029-01-01",
-        legal_basis="World Bank Sanctions Procedures, Section 9.01",
-    )
+    wb = debarment("WB-1", NAME, "CN")
     service.ingest_file(write_csv(tmp_path / "wb.csv", [wb]), "WB")
     notice_all(engine, service)
     LinkService(engine, clock, auto=0.99, review=0.3).resolve()
@@ -196,18 +186,7 @@ def test_nothing_about_a_listing_is_shown_before_its_notice_and_a_clerks_reason_
     from credence.records.service import IngestService  # noqa: F401  (the service screens the reason)
     from credence.store.models import LogEntry, SubjectLink
 
-    wb = row(
-        "WB-2",
-        category="development_bank_debarment",
-        severity=None,
-        amount=None,
-        currency=None,
-        subject_id=None,
-        subject_country="CN",
-        subject_name=NAME,
-        effective_until="2029-01-01",
-        legal_basis="World Bank Sanctions Procedures, Section 9.01",
-    )
+    wb = debarment("WB-2", NAME, "CN")
     service.ingest_file(write_csv(tmp_path / "wb.csv", [wb]), "WB")  # no notice delivered
     with engine.connect() as conn:
         listing = conn.execute(

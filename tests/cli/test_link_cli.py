@@ -11,22 +11,7 @@ from typer.testing import CliRunner
 
 from credence.cli.main import app
 
-from helpers import USCC_A, row, write_csv
-
-
-def listing(n: int, name: str, country: str) -> dict:
-    return row(
-        f"D-{n}",
-        category="development_bank_debarment",
-        severity=None,
-        amount=None,
-        currency=None,
-        subject_id=None,
-        subject_country=country,
-        subject_name=name,
-        effective_until="2029-01-01",
-        legal_basis="World Bank Sanctions Procedures, Section 9.01",
-    )
+from helpers import USCC_A, listing, row, write_csv
 
 
 @pytest.fixture
@@ -45,7 +30,7 @@ def cli(store_url, tmp_path, monkeypatch):
 def test_an_ingest_links_its_subjects_and_a_clerk_joins_and_splits(cli, tmp_path: Path) -> None:
     samr = write_csv(tmp_path / "samr.csv", [row(1, subject_name="Beijing Example Food Co., Ltd.")])
     assert cli("ingest", str(samr), "--department", "SAMR").exit_code == 0
-    wb = write_csv(tmp_path / "wb.csv", [listing(1, "Beijing Example Food Company Limited", "CN")])
+    wb = write_csv(tmp_path / "wb.csv", [listing("D-1", "Beijing Example Food Company Limited", "CN")])
     ingested = cli("ingest", str(wb), "--department", "WB")
     assert ingested.exit_code == 0, ingested.output
     queue = json.loads(cli("link", "queue", "--format", "json").stdout)

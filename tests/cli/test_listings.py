@@ -28,7 +28,7 @@ from credence.store import migrate
 from credence.store.db import make_engine
 
 from conftest import BACKEND, postgres_schema
-from helpers import USCC_A, USCC_B, row, write_csv
+from helpers import USCC_A, USCC_B, listing, row, write_csv
 
 SRID = "SAMR-" + "LONG-REF-" * 12 + "1"
 SUMMARY = "a long summary that runs on and on " * 6 + "END"
@@ -104,19 +104,8 @@ def cli(module_store: str, tmp_path_factory: pytest.TempPathFactory) -> Any:
     rows = [row(SRID, summary=SUMMARY), row(2, subject_id=USCC_B, subject_name=NAME_B)]
     invoke("ingest", str(write_csv(folder / "p.csv", rows)), "--department", "SAMR")
     invoke("records", "notice", "SAMR", SRID, "--actor", "clerk", "--channel", "post")
-    listing = row(
-        "WB-1",
-        category="development_bank_debarment",
-        severity=None,
-        amount=None,
-        currency=None,
-        subject_id=None,
-        subject_country="CN",
-        subject_name=NAME_B,
-        effective_until="2029-01-01",
-        legal_basis="World Bank Sanctions Procedures, Section 9.01",
-    )
-    invoke("ingest", str(write_csv(folder / "wb.csv", [listing])), "--department", "WB")
+    bank = listing("WB-1", NAME_B, "CN")
+    invoke("ingest", str(write_csv(folder / "wb.csv", [bank])), "--department", "WB")
     invoke(
         "objections",
         "file",

@@ -16,26 +16,14 @@ from credence.store.models import Organisation, SubjectLink
 from credence.subjects import clusters
 from credence.subjects.service import LinkService
 
-from helpers import USCC_A, collect, row, write_csv
+from helpers import USCC_A, collect, listing, row, write_csv
 
 SETTINGS = Settings()
 AUTO, REVIEW = SETTINGS.link_auto_threshold, SETTINGS.link_review_threshold  # the defaults
 
 
 def debarment(n: int, name: str, country: str, **extra: Any) -> dict[str, Any]:
-    return row(
-        f"D-{n}",
-        category="development_bank_debarment",
-        severity=None,
-        amount=None,
-        currency=None,
-        subject_id=None,
-        subject_country=country,
-        subject_name=name,
-        effective_until="2029-01-01",
-        legal_basis="World Bank Sanctions Procedures, Section 9.01",
-        **extra,
-    )
+    return listing(f"D-{n}", name, country, **extra)
 
 
 BILINGUAL = "Beijing Example Food Co., Ltd. (北京某某食品有限公司)"

@@ -13,7 +13,7 @@ from test_selfservice_browser import browser_page, sign_in_as_department
 from credence.subjects.service import LinkService
 
 from browser_support import ARTEFACTS, served
-from helpers import USCC_A, notice_all, row, write_csv
+from helpers import USCC_A, listing, notice_all, write_csv
 
 NAME = "北京某某食品有限公司"
 
@@ -21,18 +21,7 @@ NAME = "北京某某食品有限公司"
 @pytest.fixture
 def server(api_settings, clock, populated, service, engine, tmp_path: Path) -> Iterator[str]:
     """Organisation A, and a World Bank listing of its name without its code, which the model queues."""
-    wb = row(
-        "WB-1",
-        category="development_bank_debarment",
-        severity=None,
-        amount=None,
-        currency=None,
-        subject_id=None,
-        subject_country="CN",
-        subject_name=NAME,
-        effective_until="2029-01-01",
-        legal_basis="World Bank Sanctions Procedures, Section 9.01",
-    )
+    wb = listing("WB-1", NAME, "CN")
     service.ingest_file(write_csv(tmp_path / "wb.csv", [wb]), "WB")
     notice_all(engine, service)
     LinkService(engine, clock, auto=0.99, review=0.3).resolve()
