@@ -216,3 +216,66 @@ def test_nothing_about_a_listing_is_shown_before_its_notice_and_a_clerks_reason_
     notice_all(engine, service)
     shown = client.get(f"/api/v1/organisations/{USCC_A}").json()["also_listed_as"]
     assert [(a["key"], a["sources"]) for a in shown] == [(listing, ["WB"])]
+
+
+def test_a_pairs_history_and_the_judgements_made_to_find_a_mistake_and_reverse_it(
+    client: TestClient, service, engine, clock, tmp_path: Path
+) -> None:
+    """A pair answers with every judgement on it, oldest first (the model's, then each clerk's with its
+    department and reason); GET /api/v1/links lists the judgements newest first, by who made them and by
+    department, each saying whether it still holds; a clerk finds a mistaken join there and splits it."""
+    from datetime import timedelta
+
+    listing = joined(client, service, engine, clock, tmp_path)
+    made = client.get("/api/v1/links", params={"judged_by": "clerk"}).json()
+    assert made["total"] == 1 and made["page"] == 1
+    (mine,) = made["items"]
+    assert (mine["judgement"], mine["basis"], mine["actor"], mine["department"], mine["reason"]) == (
+        "same",
+        "clerk",
+        "SAMR clerk Li",
+        "SAMR",
+        "Same.",
+    )
+    assert {mine["left"]["key"], mine["right"]["key"]} == {f"uscc:{USCC_A}", listing} and mine["holds"]
+    pair = client.get(f"/api/v1/links/{mine['link']}").json()
+    assert (pair["basis"], pair["actor"], pair["department"]) == ("clerk", "SAMR clerk Li", "SAMR")
+    assert [(h["basis"], h["judgement"]) for h in pair["history"]] == [("model", "unsure"), ("clerk", "same")]
+    model = pair["history"][0]
+    assert (
+        model["probability"] >= 0.3 and model["actor"] == "the linkage model" and model["department"] is None
+    )
+    assert model["reason"].startswith("match probability") and pair["history"][-1]["link"] == mine["link"]
+    assert set(pair["history"][0]) == {
+        "link", "judgement", "basis", "probability", "actor", "department", "reason", "at"
+    }  # fmt: skip
+    # The model's judgement shows the same history (the queue's pair id leads to it too).
+    assert client.get(f"/api/v1/links/{model['link']}").json()["history"] == pair["history"]
+    clock.advance(timedelta(hours=1))
+    split = client.post(
+        "/api/v1/links",
+        json={
+            "department": "SAMR",
+            "left": listing,
+            "right": USCC_A,
+            "judgement": "not_same",
+            "actor": "SAMR clerk Wang",
+            "reason": "Mistaken: the bank's firm is registered in another province.",
+        },
+    )
+    assert split.status_code == 201, split.text
+    assert client.get(f"/api/v1/organisations/{USCC_A}").json()["also_listed_as"] == []
+    now = client.get("/api/v1/links", params={"judged_by": "clerk", "department": "SAMR"}).json()
+    assert [(j["judgement"], j["holds"]) for j in now["items"]] == [("not_same", True), ("same", False)]
+    history = client.get(f"/api/v1/links/{mine['link']}").json()["history"]
+    assert [h["judgement"] for h in history] == ["unsure", "same", "not_same"]
+    assert [h["at"] for h in history] == sorted(h["at"] for h in history)
+    assert (
+        client.get("/api/v1/links", params={"judged_by": "clerk", "department": "MEE"}).json()["total"] == 0
+    )
+    everything = client.get("/api/v1/links", params={"per_page": 1, "page": 2}).json()
+    assert everything["total"] == 3 and len(everything["items"]) == 1
+    assert everything["items"][0]["link"] == mine["link"]
+    models = client.get("/api/v1/links", params={"judged_by": "model"}).json()["items"]
+    assert [m["basis"] for m in models] == ["model"]
+    assert_error(client.get("/api/v1/links", params={"judged_by": "someone"}), 422, "invalid_request", "")

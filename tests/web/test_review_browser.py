@@ -1,6 +1,6 @@
 """A clerk in a real browser (Debian's chromium, driven by Playwright) works the review queue: from the
 queue to a pair side by side with the model's weights, to a judgement with a reason, to the profile that
-now shows both listings."""
+now shows both listings; then from the clerks' recent judgements to the pair's history."""
 
 from __future__ import annotations
 
@@ -56,3 +56,12 @@ def test_from_the_queue_to_a_judgement_to_the_profile(server: str) -> None:
         page.screenshot(path=str(ARTEFACTS / "review-profile.png"), full_page=True)
         page.goto(server + "/review")
         expect(page.locator("#queue")).not_to_contain_text(f"uscc:{USCC_A}")
+        judged = page.locator("#judged tbody tr").filter(has_text=f"uscc:{USCC_A}")  # recently judged
+        expect(judged).to_contain_text("Same organisation")
+        judged.get_by_role("link").click()
+        history = page.locator("#history tbody tr")
+        expect(history).to_have_count(2)  # the model's judgement, then the clerk's, which holds
+        expect(history.nth(0)).to_contain_text("the linkage model")
+        expect(history.nth(1)).to_contain_text("The bank's notice gives this USCC.")
+        expect(history.nth(1)).to_contain_text("(holds)")
+        page.screenshot(path=str(ARTEFACTS / "review-history.png"), full_page=True)

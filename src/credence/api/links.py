@@ -2,7 +2,10 @@
 unsure of, or would join to an identified organisation, likeliest first; each pair side by side with the
 two subjects' names, sources and published records and the model's weight per comparison; and a
 department clerk's judgement (same, not_same or unsure, with a reason), after which the files it changes
-are rated again. Departments only: a judgement decides whose file a record is in."""
+are rated again. Every judgement on a pair is kept (its history, with each clerk's reason), and the
+judgements already made can be listed newest first, so that a mistaken one is found and reversed.
+Departments only: a judgement decides whose file a record is in, and a link may join a subject before
+anything of it is published."""
 
 from __future__ import annotations
 
@@ -41,15 +44,44 @@ class SubjectOut(BaseModel):
     records: list[dict[str, Any]] = Field(description="Its published records: the evidence to compare.")
 
 
+class JudgementOut(BaseModel):
+    link: int = Field(description="The judgement's id: GET /api/v1/links/{link} shows its pair.")
+    judgement: str = Field(description="same, not_same or unsure.")
+    basis: str = Field(description="identifier:<scheme>, model or clerk.")
+    probability: float | None = Field(description="The model's match probability; null otherwise.")
+    actor: str = Field(description="Who judged: the clerk, the linkage model or a shared identifier.")
+    department: str | None = Field(description="The clerk's department; null for the model and identifiers.")
+    reason: str = Field(description="Why: what the clerk checked, or the model's probability.")
+    at: datetime
+
+
 class PairOut(BaseModel):
-    link: int = Field(description="The model's judgement on the pair, which the queue shows.")
+    link: int = Field(description="This judgement on the pair (the queue shows the model's).")
     judgement: str = Field(description="unsure, or same (the model would join it to an identified file).")
+    basis: str = Field(description="Who made this judgement: identifier:<scheme>, model or clerk.")
+    actor: str = Field(description="The clerk, the linkage model or a shared identifier.")
+    department: str | None = Field(description="The clerk's department; null for the model and identifiers.")
     probability: float | None
     weight: float | None = Field(description="The match weight: the prior's and every comparison's, summed.")
     comparisons: list[ComparisonOut]
     left: SubjectOut
     right: SubjectOut
     at: datetime
+    history: list[JudgementOut] = Field(
+        description="Every judgement on the pair, oldest first: the last one holds."
+    )
+
+
+class SubjectRef(BaseModel):
+    key: str
+    name: str
+    country: str | None
+
+
+class JudgedPairOut(JudgementOut):
+    left: SubjectRef
+    right: SubjectRef
+    holds: bool = Field(description="Whether it is the latest judgement on its pair, the one in force.")
 
 
 class JudgementIn(StrictIn):
@@ -75,10 +107,24 @@ def _registry(request: Request) -> Registry:
     return found
 
 
+def judgement_out(row: Any) -> JudgementOut:
+    return JudgementOut(
+        link=row.id,
+        judgement=row.judgement,
+        basis=row.basis,
+        probability=row.probability,
+        actor=row.actor,
+        department=row.department,
+        reason=row.reason,
+        at=row.at,
+    )
+
+
 def pair_out(reg: Registry, link: Any) -> PairOut:
     today = reg.today()
     with reg.engine.connect() as conn:
         subjects = {o.id: o for o in queries.subjects(conn, [link.left_id, link.right_id])}
+        history = queries.pair_history(conn, link.left_id, link.right_id)
         sources = queries.departments_of(conn, list(subjects))
         evidence = {
             i: publicity.public_records(conn, reg.catalog, i, today, 1, 20, own_only=True)[1]
@@ -104,13 +150,53 @@ def pair_out(reg: Registry, link: Any) -> PairOut:
     return PairOut(
         link=link.id,
         judgement=link.judgement,
+        basis=link.basis,
+        actor=link.actor,
+        department=link.department,
         probability=link.probability,
         weight=link.weight,
         comparisons=sorted(comparisons, key=lambda c: -abs(c.weight)),
         left=side(link.left_id),
         right=side(link.right_id),
         at=link.at,
+        history=[judgement_out(row) for row in history],
     )
+
+
+def judged_pairs(
+    reg: Registry, judged_by: str | None, department: str | None, page: int, per_page: int
+) -> Page[JudgedPairOut]:
+    """Judgements newest first, each with its two subjects and whether it still holds."""
+    with reg.engine.connect() as conn:
+        total, rows, holding = queries.judgements(conn, judged_by, department, page, per_page)
+        ids = sorted({i for r in rows for i in (r.left_id, r.right_id)})
+        subjects = {
+            o.id: SubjectRef(key=o.key, name=o.name, country=o.country) for o in queries.subjects(conn, ids)
+        }
+    items = [
+        JudgedPairOut(
+            **judgement_out(r).model_dump(),
+            left=subjects[r.left_id],
+            right=subjects[r.right_id],
+            holds=r.id in holding,
+        )
+        for r in rows
+    ]
+    return Page[JudgedPairOut](items=items, total=total, page=page, per_page=per_page)
+
+
+@router.get("/api/v1/links", response_model=Page[JudgedPairOut], tags=["links"])
+def judged(
+    request: Request,
+    judged_by: Annotated[Literal["clerk", "model", "identifier"] | None, Query()] = None,
+    department: Annotated[str | None, Query(min_length=1, max_length=32)] = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> Page[JudgedPairOut]:
+    """Judgements already made, newest first: by a clerk, the model or a shared identifier (`judged_by`),
+    of one department's clerks (`department`); each says whether it still holds. To find a mistaken
+    judgement and judge its pair again."""
+    return judged_pairs(_registry(request), judged_by, department, page, per_page)
 
 
 @router.get("/api/v1/links/queue", response_model=Page[PairOut], tags=["links"])
@@ -127,7 +213,8 @@ def queue(
 
 @router.get("/api/v1/links/{link_id}", response_model=PairOut, tags=["links"])
 def pair(request: Request, link_id: LinkId) -> PairOut:
-    """A judgement's pair side by side, with the model's weight per comparison when it made it."""
+    """A judgement's pair side by side, with the model's weight per comparison when it made it, and every
+    judgement on the pair, oldest first."""
     reg = _registry(request)
     with reg.engine.connect() as conn:
         link = queries.link(conn, link_id)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Table, func, or_, select
 
 from credence.log import records as logged
 from credence.store.models import AccessRead, Organisation, RatingRow, Record, SubjectLink
@@ -96,6 +96,51 @@ def subjects(conn: Connection, organisation_ids: list[int]) -> list[Any]:
 
 def link(conn: Connection, link_id: int) -> Any | None:
     return conn.execute(select(subject_links).where(subject_links.c.id == link_id)).first()
+
+
+def pair_history(conn: Connection, left_id: int, right_id: int) -> list[Any]:
+    """Every judgement on a pair of subjects, oldest first (the last one holds)."""
+    c = subject_links.c
+    left_id, right_id = sorted((left_id, right_id))
+    return list(
+        conn.execute(select(subject_links).where(c.left_id == left_id, c.right_id == right_id).order_by(c.id))
+    )
+
+
+def judgements(
+    conn: Connection, judged_by: str | None, department: str | None, page: int, per_page: int
+) -> tuple[int, list[Any], set[int]]:
+    """Judgements newest first, made by a clerk, the model or a shared identifier (`judged_by`; None: all),
+    of one department's clerks when `department` is given: the total, one page, and which of its
+    judgements still hold (the latest on their pair)."""
+    c = subject_links.c
+    where: list[ColumnElement[bool]] = []
+    if judged_by == "identifier":
+        where.append(c.basis.like("identifier:%"))
+    elif judged_by is not None:
+        where.append(c.basis == judged_by)
+    if department is not None:
+        where.append(c.department == department)
+    total = conn.execute(select(func.count()).select_from(subject_links).where(*where)).scalar_one()
+    rows = list(
+        conn.execute(
+            select(subject_links)
+            .where(*where)
+            .order_by(c.id.desc())
+            .offset((page - 1) * per_page)
+            .limit(per_page)
+        )
+    )
+    holding: set[int] = set()
+    pairs = {(r.left_id, r.right_id) for r in rows}
+    if pairs:
+        latest = (
+            select(func.max(c.id))
+            .where(or_(*[(c.left_id == a) & (c.right_id == b) for a, b in sorted(pairs)]))
+            .group_by(c.left_id, c.right_id)
+        )
+        holding = set(conn.execute(latest).scalars())
+    return total, rows, holding
 
 
 def departments_of(conn: Connection, organisation_ids: list[int]) -> dict[int, list[str]]:

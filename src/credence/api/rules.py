@@ -103,6 +103,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/objections/{objection_id}/answer"): Rule(DEPARTMENT, "objections to its records"),
     ("POST", "/api/v1/repairs/{repair_id}/decision"): Rule(DEPARTMENT, "repairs of its records"),
     ("POST", "/api/v1/lists/{kind}/entries"): Rule(DEPARTMENT, OWN_DEPARTMENT),
+    ("GET", "/api/v1/links"): Rule(DEPARTMENT),
     ("GET", "/api/v1/links/queue"): Rule(DEPARTMENT),
     ("GET", "/api/v1/links/{link_id}"): Rule(DEPARTMENT),
     ("POST", "/api/v1/links"): Rule(DEPARTMENT, "actor begins with its own department"),

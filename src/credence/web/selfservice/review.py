@@ -1,7 +1,9 @@
 """The clerks' review queue (/review): the pairs of subjects the linkage model could not settle, likeliest
 first; each pair side by side (/review/{link}) with the two subjects' names, sources and published
 records, and the model's weights per comparison as a waterfall (as Splink charts it); and the judgement,
-same, not same or unsure, each with a reason, after which the files it changes are rated again."""
+same, not same or unsure, each with a reason, after which the files it changes are rated again. Each pair
+shows its history (every judgement on it, oldest first), and /review lists the clerks' latest judgements,
+so that a mistaken one is found and its pair judged again."""
 
 from __future__ import annotations
 
@@ -13,11 +15,12 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
 from credence.api import queries
-from credence.api.links import PairOut, judge_pair, pair_out
+from credence.api.links import PairOut, judge_pair, judged_pairs, pair_out
 from credence.api.shapes import ApiError
 from credence.web.selfservice.common import Id, Pages, Problem, Visit
 
 JUDGEMENTS = {"same": "Same organisation", "not_same": "Not the same", "unsure": "Unsure"}
+RECENT = 20  # the clerks' judgements /review lists, newest first (GET /api/v1/links pages through all)
 
 
 class JudgementForm(BaseModel):
@@ -34,7 +37,10 @@ def add_review_routes(app: FastAPI, pages: Pages) -> None:
         visit = pages.need(request, "department")
         waiting = registry.links.queue(limit=200)
         pairs = [pair_out(registry, w.link) for w in waiting]
-        return pages.page(request, visit, "selfservice_review.html", pairs=pairs)
+        judged = judged_pairs(registry, "clerk", None, 1, RECENT).items
+        return pages.page(
+            request, visit, "selfservice_review.html", pairs=pairs, judged=judged, judgements=JUDGEMENTS
+        )
 
     def pair_page(
         request: Request, visit: Visit, link_id: int, problem: Problem | None = None, reason: str = ""
