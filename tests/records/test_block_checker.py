@@ -40,6 +40,10 @@ POOLS: dict[str, list[Any]] = {
     "subject_alt_name": ["Acme Trading Co., Ltd.", "", "\x07bell"],
     "subject_country": ["CN", "cn", "US", "ZZ", " cn", "", "XK"],
     "subject_type": ["organisation", "natural_person", "company", ""],
+    # Matching data: every row that carries any goes to the reference check.
+    "subject_address": ["No. 1 Example Road, Beijing", " Beijing ", "=cmd", "Tel 13800138000", "", "a\nb"],
+    "subject_org_code": ["600037341", "60003734-1", "600037342", "60003734", "", "110105194912310021"],
+    "subject_registration": ["110105000000004", "110105000000005", "11010500000000", "", "110105491231002"],
     "severity": ["minor", "general", "serious", "SERIOUS", " general", "", "huge"],
     "decided_on": [
         "2026-01-05",

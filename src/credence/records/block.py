@@ -23,7 +23,7 @@ from typing import Any
 
 from credence.catalog import Severity
 from credence.identity import SubjectError, SubjectId, resolve_subject
-from credence.records.interchange import FIELDS, UNTIL_WORDS
+from credence.records.interchange import FIELDS, MATCHING_FIELDS, UNTIL_WORDS
 from credence.records.readers import RawBlock, RawRow
 from credence.records.validation import (
     FIELD_SET,
@@ -68,6 +68,9 @@ class ValidBlock:
     effective_until: list[str | None] = field(default_factory=list)
     until_kind: list[str | None] = field(default_factory=list)
     content_hash: list[str] = field(default_factory=list)
+    subject_address: list[str | None] = field(default_factory=list)
+    subject_org_code: list[str | None] = field(default_factory=list)
+    subject_registration: list[str | None] = field(default_factory=list)
     subjects: dict[str, Subject] = field(default_factory=dict)
 
     COLUMNS = (
@@ -87,6 +90,7 @@ class ValidBlock:
         "effective_until",
         "until_kind",
         "content_hash",
+        *MATCHING_FIELDS,
     )
 
     def __len__(self) -> int:
@@ -111,6 +115,9 @@ class ValidBlock:
             row.effective_until.isoformat() if row.effective_until else None,
             row.until_kind,
             row.content_hash,
+            row.subject_address,
+            row.subject_org_code,
+            row.subject_registration,
         )
 
     def _append(self, *values: Any) -> None:
@@ -184,6 +191,12 @@ class BlockChecker:
             ok = [True] * n
         else:
             ok = [o.keys() <= FIELD_SET for o in objs]
+        # A row with matching data (an address, an organisation code, a registration number) is left to
+        # the reference check: few rows carry it, and its checks are the reference's own.
+        ok = [
+            good and all(o.get(name) is None for name in MATCHING_FIELDS)
+            for good, o in zip(ok, objs, strict=True)
+        ]
         # Values that are not text are looked up like text (each verdict rejects them); only an
         # unhashable one (a JSON list or object) stops the lean path, with TypeError.
         columns: dict[str, list[Any]] = {name: [o.get(name) for o in objs] for name in FIELDS}
@@ -285,6 +298,8 @@ class BlockChecker:
         ends = take(until)
         block.effective_until = [e[0] and e[2] for e in ends]
         block.until_kind = [e[1] for e in ends]
+        for name in MATCHING_FIELDS:  # a plain row has none
+            setattr(block, name, [None] * len(plain))
         block.content_hash = [
             _digest(
                 "\x1f".join(

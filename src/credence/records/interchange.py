@@ -49,6 +49,25 @@ class InterchangeRow(BaseModel):
         pattern=r"^[A-Z]{2}$",
         description="ISO 3166-1 alpha-2 country of the organisation; CN for USCC subjects.",
     )
+    subject_address: str | None = Field(
+        default=None,
+        max_length=500,
+        description="The organisation's city or address line, for telling organisations apart; never a "
+        "person's. Not published.",
+    )
+    subject_org_code: str | None = Field(
+        default=None,
+        pattern=r"^[0-9A-Z]{8}-?[0-9X]$",
+        description="The old 9-character organisation code (GB 11714): 8 characters and a check "
+        "character, optionally written with a hyphen before it. With a USCC it must be the USCC's "
+        "positions 9-17.",
+    )
+    subject_registration: str | None = Field(
+        default=None,
+        pattern=r"^[0-9]{15}$",
+        description="The old 15-digit registration number, a secondary identifier; its last digit is an "
+        "ISO 7064 MOD 11,10 check digit.",
+    )
     subject_type: Literal["organisation", "natural_person"] = Field(
         default="organisation",
         description="Natural persons are never subjects: rows that say natural_person are refused.",
@@ -81,7 +100,17 @@ FIELDS: tuple[str, ...] = tuple(InterchangeRow.model_fields)
 REQUIRED: frozenset[str] = frozenset(
     name for name, info in InterchangeRow.model_fields.items() if info.is_required()
 )
-TEXT_FIELDS = ("source_record_id", "subject_name", "subject_alt_name", "legal_basis", "summary")
+TEXT_FIELDS = (
+    "source_record_id",
+    "subject_name",
+    "subject_alt_name",
+    "subject_address",
+    "legal_basis",
+    "summary",
+)
+# What tells an organisation apart without being part of the decision: stored with the record, used to
+# match subjects, never published, and not covered by the content hash (docs/interchange.md).
+MATCHING_FIELDS = ("subject_address", "subject_org_code", "subject_registration")
 
 
 def build_schema() -> dict[str, Any]:

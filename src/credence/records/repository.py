@@ -10,6 +10,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table, and_, bindparam, exists, func, insert, or_, select, update
 
 from credence.records.block import ValidBlock
+from credence.records.interchange import MATCHING_FIELDS
 from credence.records.validation import Subject
 from credence.store.db import Same, bulk_insert, bulk_insert_columns, keyed_by
 from credence.store.models import IngestBatch, Organisation, Record, RecordEvent, RecordVersion
@@ -33,6 +34,7 @@ class Current:
     published: bool = False  # noticed and active: a new version of it is visible at once
     organisation_id: int = -1
     stored_by: int = -1  # the batch that stored the current version
+    matching: tuple[str | None, ...] = (None, None, None)  # address, organisation code, registration
 
 
 def start_batch(
@@ -140,6 +142,7 @@ def current_of(conn: Connection, department: str, source_record_ids: Sequence[st
             records.c.state,
             records.c.organisation_id,
             records.c.batch_id,
+            *(records.c[name] for name in MATCHING_FIELDS),
         )
         .select_from(source)
         .where(records.c.department == department, matches)
@@ -154,6 +157,7 @@ def current_of(conn: Connection, department: str, source_record_ids: Sequence[st
             bool(r.noticed) and r.state == "active",
             r.organisation_id,
             r.batch_id,
+            tuple(r._mapping[name] for name in MATCHING_FIELDS),
         )
         for r in rows
     }
@@ -323,6 +327,26 @@ def update_records(
                 "t": now,
             }
             for i, (rid, version, org) in enumerate(changes)
+        ],
+    )
+
+
+def refresh_matching(conn: Connection, rows: Sequence[tuple[int, tuple[str | None, ...]]]) -> None:
+    """Replace records' matching data (address, organisation code, registration) in place: a submission
+    whose content is unchanged may still say where the organisation is now. It is not content, so no new
+    version is made."""
+    if not rows:
+        return
+    conn.execute(
+        update(records)
+        .where(records.c.id == bindparam("rid"))
+        .values(**{name: bindparam(f"m_{name}") for name in MATCHING_FIELDS}),
+        [
+            {
+                "rid": rid,
+                **{f"m_{name}": value for name, value in zip(MATCHING_FIELDS, matching, strict=True)},
+            }
+            for rid, matching in rows
         ],
     )
 

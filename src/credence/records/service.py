@@ -31,6 +31,7 @@ from credence.log.store import Event
 from credence.records import notices, publicity
 from credence.records import repository as repo
 from credence.records.block import BlockChecker, ValidBlock
+from credence.records.interchange import MATCHING_FIELDS
 from credence.records.pipeline import CheckedBlock, CheckerSpec, check_in_blocks, check_in_child
 from credence.records.readers import FileRejected, RawRow, RowSource, blocks_of
 from credence.records.validation import Rejection
@@ -405,6 +406,7 @@ class IngestService:
         changes: list[tuple[int, int]] = []  # (record id, new version) of the changed rows
         published: list[bool] = []  # whether each changed row's record is published (noticed, active)
         seen: list[tuple[int, int]] = []  # (record id, line): unchanged rows from an earlier submission
+        refreshed: list[tuple[int, tuple[str | None, ...]]] = []  # unchanged, with other matching data
         unpublished: list[repo.Current] = []  # of earlier submissions, awaiting notice (or withdrawn)
         moved: set[int] = set()  # organisations a changed record was taken from
         duplicates: list[Rejection] = []
@@ -421,6 +423,10 @@ class IngestService:
                 unchanged += 1
                 if current.batch_id != batch_id:
                     seen.append((current.id, lines[i]))
+                    matching = tuple(getattr(block, name)[i] for name in MATCHING_FIELDS)
+                    if matching != current.matching:
+                        refreshed.append((current.id, matching))
+                        moved.add(current.organisation_id)
                     if not current.published:
                         unpublished.append(current)
                     known[sid] = repo.Current(current.id, current.version, hashes[i], batch_id, lines[i])
@@ -467,6 +473,7 @@ class IngestService:
             now,
         )
         repo.mark_seen(conn, seen, batch_id)
+        repo.refresh_matching(conn, refreshed)
         stored = repo.inserted_ids(conn, batch_id, last_id) if fresh else {}
         deemed = notices.deemed_on(today(self.clock, self.settings.timezone), self.settings)
         if fresh:

@@ -19,10 +19,18 @@ from decimal import Decimal
 from typing import Any
 
 import pycountry
+from stdnum.iso7064 import mod_11_10
 
 from credence.catalog import Catalog, Category, Severity
 from credence.catalog.model import LIST_NAMES
-from credence.identity import SubjectError, SubjectId, resolve_subject
+from credence.identity import (
+    SubjectError,
+    SubjectId,
+    fold,
+    org_code_check_character,
+    person_refusal,
+    resolve_subject,
+)
 from credence.records.interchange import FIELDS, REQUIRED, UNTIL_WORDS
 from credence.screening.persons import person_name
 
@@ -74,13 +82,21 @@ def basis_refusal(category: Category) -> str:
     )
 
 
-_SHORT_LIMITS = {"source_record_id": 200, "subject_name": 500, "subject_alt_name": 500, "legal_basis": 2000}
+_SHORT_LIMITS = {
+    "source_record_id": 200,
+    "subject_name": 500,
+    "subject_alt_name": 500,
+    "subject_address": 500,
+    "legal_basis": 2000,
+}
 _EARLIEST = date(1900, 1, 1)
 FIELD_SET = frozenset(FIELDS)
 _REQUIRED_IN_ORDER = tuple(name for name in FIELDS if name in REQUIRED)
 _FORMULA_FIELDS = frozenset(
-    {"source_record_id", "subject_name", "subject_alt_name", "legal_basis", "summary"}
+    {"source_record_id", "subject_name", "subject_alt_name", "subject_address", "legal_basis", "summary"}
 )
+_ORG_CODE = re.compile(r"^[0-9A-Z]{8}-?[0-9A-Z]$")
+_REGISTRATION = re.compile(r"^[0-9]{15}$")
 # Codes in use but user-assigned in ISO 3166 (Kosovo), hence missing from pycountry.
 _EXTRA_COUNTRIES = frozenset({"XK"})
 
@@ -136,6 +152,19 @@ class ValidRow:
     effective_until: date | None
     until_kind: str | None
     content_hash: str
+    # Matching data (credence.records.interchange.MATCHING_FIELDS): stored, not in the content hash.
+    subject_address: str | None = None
+    subject_org_code: str | None = None
+    subject_registration: str | None = None
+
+
+def registration_check_digit(first14: str) -> str:
+    """The ISO 7064 MOD 11,10 check digit of an old registration number's first 14 digits (python-stdnum).
+
+    >>> registration_check_digit("11010500000000")
+    '4'
+    """
+    return str(mod_11_10.calc_check_digit(first14))
 
 
 def normalise_amount(text: str) -> str | None:
@@ -214,6 +243,7 @@ class RowValidator:
             )
 
         subject = self._subject(values, category is None or category.requires_identifier, reject)
+        address, org_code, registration = self._matching(values, subject, reject)
         basis = values["legal_basis"]
         if (
             category is not None
@@ -288,6 +318,9 @@ class RowValidator:
             effective_until=until,
             until_kind=until_kind,
             content_hash=content_hash,
+            subject_address=address,
+            subject_org_code=org_code,
+            subject_registration=registration,
         )
 
     def _text(self, name: str, value: Any, reject: Any) -> str | None:
@@ -416,6 +449,88 @@ class RowValidator:
             division=resolved.code[2:8] if resolved.scheme == "uscc" else None,
             never_public=resolved.never_public,
         )
+
+    def _matching(
+        self, values: dict[str, str | None], subject: Subject | None, reject: Any
+    ) -> tuple[str | None, str | None, str | None]:
+        """The address, organisation code and registration number, checked: a person's identity number in
+        any of them is refused as natural_person, the address is screened as free text, and the codes'
+        check characters must hold. An organisation code that a USCC subject contradicts is refused."""
+        address, org_code, registration = (
+            values["subject_address"],
+            values["subject_org_code"],
+            values["subject_registration"],
+        )
+        for name, text in (
+            ("subject_address", address),
+            ("subject_org_code", org_code),
+            ("subject_registration", registration),
+        ):
+            refused = person_refusal(fold(text), self.today) if text is not None else None
+            if refused is not None:
+                reject(name, "natural_person", f"{name}: {refused.message}")
+                return None, None, None
+        if address is not None:
+            screened = self.screen.text("subject_address", address)
+            if screened is not None:
+                reject("subject_address", screened.reason, screened.message, screened.ground)
+                address = None
+        if org_code is not None:
+            org_code = self._org_code(org_code, subject, reject)
+        if registration is not None:
+            registration = self._registration(registration, reject)
+        return address, org_code, registration
+
+    @staticmethod
+    def _org_code(text: str, subject: Subject | None, reject: Any) -> str | None:
+        code = fold(text).upper()
+        if not _ORG_CODE.match(code) or (len(code) == 10 and code[8] != "-"):
+            reject(
+                "subject_org_code",
+                "invalid_org_code",
+                "subject_org_code must be an organisation code of 8 digits or capital letters and a check "
+                "character (GB 11714), optionally with a hyphen before the check character, like 60003734-1",
+            )
+            return None
+        code = code.replace("-", "")
+        expected = org_code_check_character(code[:8])
+        if code[8] != expected:
+            reject(
+                "subject_org_code",
+                "org_code_check",
+                f"subject_org_code check character (position 9) is {code[8]}, expected {expected}",
+            )
+            return None
+        if subject is not None and subject.scheme == "uscc" and subject.code and subject.code[8:17] != code:
+            reject(
+                "subject_org_code",
+                "org_code_mismatch",
+                f"subject_org_code {code} is not the organisation code the USCC carries in positions 9-17 "
+                f"({subject.code[8:17]}); give the USCC alone, or correct one of them",
+            )
+            return None
+        return code
+
+    @staticmethod
+    def _registration(text: str, reject: Any) -> str | None:
+        number = fold(text)
+        if not _REGISTRATION.match(number):
+            reject(
+                "subject_registration",
+                "invalid_registration",
+                "subject_registration must be an old registration number of 15 digits",
+            )
+            return None
+        expected = registration_check_digit(number[:14])
+        if number[14] != expected:
+            reject(
+                "subject_registration",
+                "registration_check",
+                f"subject_registration check digit (position 15, ISO 7064 MOD 11,10) is {number[14]}, "
+                f"expected {expected}",
+            )
+            return None
+        return number
 
     def _date(self, name: str, raw: Any, text: str | None, reject: Any) -> date | None:
         if text is None:

@@ -27,6 +27,7 @@ class Role(StrEnum):
     SUBJECT_NAME = "subject_name"
     SUBJECT_ALT_NAME = "subject_alt_name"
     SUBJECT_COUNTRY = "subject_country"
+    SUBJECT_ADDRESS = "subject_address"  # the firm's address or city: matching data, never published
     ENTITY_TYPE = "entity_type"  # says whether the row is a firm or an individual
     DECIDED_ON = "decided_on"
     DECIDED_ON_FALLBACK = "decided_on_fallback"  # read only when the decided_on column is empty

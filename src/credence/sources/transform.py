@@ -15,7 +15,9 @@ from functools import lru_cache
 
 import pycountry
 
+from credence.identity import fold, person_refusal
 from credence.records.interchange import FIELDS
+from credence.screening import Screen
 from credence.screening.persons import has_organisation_sign
 from credence.sources.mapping import DatasetMapping, NaturalPersonRules, Role
 
@@ -31,6 +33,7 @@ RECORD_ID_HEX_CHARS = 24
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _HAN_CHAR = re.compile(f"[{_HAN}]")
 # Chinese writes no spaces between characters: the ones in the lists are line-wrap artefacts ("有 限公司").
+ADDRESS_LIMIT = 500  # subject_address's limit in the interchange format
 _SPACE_BETWEEN_HAN = re.compile(f"(?<=[{_HAN}])\\s+(?=[{_HAN}])")
 _HAN_RUN = re.compile(f"[{_HAN}()（）·]+")
 _OPENERS = {"(": ")", "（": "）"}
@@ -189,8 +192,9 @@ def record_id(prefix: str, values: Iterable[RawValue]) -> str:
 class RowMapper:
     """Maps raw rows of one source; built once per file so the lookups are prepared once."""
 
-    def __init__(self, dataset: DatasetMapping) -> None:
+    def __init__(self, dataset: DatasetMapping, screen: Screen | None = None) -> None:
         self.dataset = dataset
+        self._screen = screen or Screen.default()
         self._col = {role: dataset.column_for(role) for role in Role}
         self._aliases = {key_text(text): code for text, code in dataset.country_aliases.items()}
         self._sentinels = {key_text(text): word for text, word in dataset.sentinels.items()}
@@ -210,6 +214,15 @@ class RowMapper:
             return word
         parsed = parse_date(value, self.dataset.date_formats)
         return self._sentinels.get(key_text(parsed), parsed)
+
+    def _address(self, raw: RawRow) -> str | None:
+        """The firm's address, or None when the ingest would refuse it: a bank's address that holds a
+        person's data, touches the lexicon (place names do: "... Autonomous Prefecture", "Temple Village")
+        or runs over 500 characters is left out, and the listing itself is kept."""
+        text = clean_text(self._get(raw, Role.SUBJECT_ADDRESS))
+        if text is None or len(text) > ADDRESS_LIMIT or text[0] in "=+-@" or person_refusal(fold(text)):
+            return None
+        return None if self._screen.text("subject_address", text) is not None else text
 
     def _summary(self, raw: RawRow, fell_back: bool) -> str | None:
         sentences: list[str] = []
@@ -261,6 +274,9 @@ class RowMapper:
             "subject_name": name,
             "subject_alt_name": alt_name,
             "subject_country": country_code(self._get(raw, Role.SUBJECT_COUNTRY), self._aliases),
+            "subject_address": self._address(raw),
+            "subject_org_code": None,
+            "subject_registration": None,
             "subject_type": "natural_person" if natural else "organisation",
             "severity": None,
             "decided_on": parse_date(decided_raw, dataset.date_formats),

@@ -147,6 +147,11 @@ class Record(Base):
     effective_until: Mapped[date | None] = mapped_column(Date)
     until_kind: Mapped[str | None] = mapped_column(String(16))  # date | permanent | open_ended
     content_hash: Mapped[str] = mapped_column(String(64))
+    # Matching data as the current submission gives it: an address, the old organisation code and the old
+    # registration number. Used to tell subjects apart, never published, not in the content hash.
+    subject_address: Mapped[str | None] = mapped_column(Text)
+    subject_org_code: Mapped[str | None] = mapped_column(String(9))
+    subject_registration: Mapped[str | None] = mapped_column(String(15))
     # Provenance of the current version: the submission (its file is the batch's), its line, when.
     batch_id: Mapped[int] = mapped_column(ForeignKey("ingest_batches.id"))
     line: Mapped[int] = mapped_column(Integer)
@@ -183,6 +188,9 @@ class RecordVersion(Base):
     effective_until: Mapped[date | None] = mapped_column(Date)
     until_kind: Mapped[str | None] = mapped_column(String(16))
     content_hash: Mapped[str] = mapped_column(String(64))
+    subject_address: Mapped[str | None] = mapped_column(Text)
+    subject_org_code: Mapped[str | None] = mapped_column(String(9))
+    subject_registration: Mapped[str | None] = mapped_column(String(15))
     batch_id: Mapped[int] = mapped_column(ForeignKey("ingest_batches.id"))
     file_name: Mapped[str] = mapped_column(Text)
     line: Mapped[int] = mapped_column(Integer)

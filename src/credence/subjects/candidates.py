@@ -1,13 +1,15 @@
 """The registry's subjects as the model sees them: every name a subject was submitted under (the
-organisation's first-seen name and alternative name, and each record's names), its country and its
-identifier (a USCC carries the old organisation code in positions 9-17, which the model compares too)."""
+organisation's first-seen name and alternative name, and each record's names), its country, its
+identifier (a USCC carries the old organisation code in positions 9-17, which the model compares too), and
+the matching data its records carry: an address (the model's city or address line), an old organisation
+code and an old registration number, each the one of its latest record that gives one."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, Table, or_, select
 
 from credence.store.models import Organisation, Record
 from credence.subjects.model import Candidate
@@ -46,6 +48,27 @@ def _chunks(conn: Connection, ids: Sequence[int] | None) -> Iterator[list[Candid
             .order_by(r.organisation_id, r.subject_name, r.subject_alt_name)
         ):
             names[organisation_id] += [n for n in (name, alt_name) if n]
+        matching: dict[int, dict[str, str]] = defaultdict(dict)
+        for given in conn.execute(
+            select(r.organisation_id, r.subject_address, r.subject_org_code, r.subject_registration)
+            .where(
+                r.organisation_id.in_(chunk),
+                or_(
+                    r.subject_address.is_not(None),
+                    r.subject_org_code.is_not(None),
+                    r.subject_registration.is_not(None),
+                ),
+            )
+            .order_by(r.id)
+        ):
+            found = matching[given.organisation_id]
+            for field, value in (
+                ("city", given.subject_address),
+                ("org_code", given.subject_org_code),
+                ("registration", given.subject_registration),
+            ):
+                if value:
+                    found[field] = value  # the latest record's wins
         yield [
             Candidate(
                 id=row.id,
@@ -53,6 +76,7 @@ def _chunks(conn: Connection, ids: Sequence[int] | None) -> Iterator[list[Candid
                 country=row.country,
                 uscc=row.code if row.scheme == "uscc" else None,
                 lei=row.code if row.scheme == "lei" else None,
+                **matching.get(row.id, {}),
             )
             for row in rows
         ]
