@@ -55,6 +55,7 @@ def demo(
         signed = make_checkpoint(conn, signer, app_.clock.now())
     departments = ", ".join(f"{d} {n:,}" for d, n in result.by_department.items())
     procedures = f"; due process: {result.procedures.line()}" if result.procedures else ""
+    procedures += f"; {result.listings.line()}" if result.listings else ""
     console.print(
         f"demo registry: {result.organisations:,} organisations, {result.records:,} records ({departments})"
         f"{procedures}; {rated.rated:,} rated as of {rated.as_of}; the transparency log holds "

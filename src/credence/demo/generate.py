@@ -18,6 +18,7 @@ import yaml
 
 from credence.catalog import Catalog, Category
 from credence.demo.divisions import DIVISIONS
+from credence.demo.listings import ListingCounts, add_listings
 from credence.demo.procedures import ProcedureCounts, Procedures
 from credence.dueprocess.service import DueProcess
 from credence.identity import build_uscc
@@ -182,6 +183,7 @@ class DemoResult:
     rejected: int
     by_department: dict[str, int]
     procedures: ProcedureCounts | None = None
+    listings: ListingCounts | None = None
 
 
 def build(
@@ -218,4 +220,6 @@ def build(
     # commitments, each step on its own day.
     businesses = [o.code for o in orgs if o.prefix == "91"]
     counts = Procedures(process, today, seed).run(businesses, [o.code for o in orgs])
-    return DemoResult(len(orgs), stored, rejected, by_department, counts)
+    # Last, the development banks' listings without an identifier, which the linkage model links.
+    listed = add_listings(service, process, orgs, today)
+    return DemoResult(len(orgs), stored, rejected, by_department, counts, listed)
