@@ -67,9 +67,11 @@ class ListingCounts:
         )
 
 
-def rows(orgs: list[DemoOrganisation], today: date) -> dict[str, list[dict[str, Any]]]:
-    """The banks' listings, by bank; the two demo firms they list are its first two enterprises."""
-    firms = listed_firms(orgs)
+def rows(
+    orgs: list[DemoOrganisation], today: date, firms: list[DemoOrganisation] | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """The banks' listings, by bank; the two demo firms they list are `listed_firms(orgs)`."""
+    firms = listed_firms(orgs) if firms is None else firms
     out: dict[str, list[dict[str, Any]]] = {}
 
     def add(bank: str, name: str, alt: str | None, country: str, days_ago: int, summary: str) -> None:
@@ -112,8 +114,9 @@ def add_listings(
     """Ingest the banks' listings, deliver their notices, link them as every ingest does, and have a clerk
     confirm the listing of the first demo firm."""
     settings = process.settings
+    listed = listed_firms(orgs)
     batches, touched, listings = [], set(), 0
-    for bank, found in sorted(rows(orgs, today).items()):
+    for bank, found in sorted(rows(orgs, today, listed).items()):
         raw = (RawRow(line, {k: v for k, v in r.items() if v is not None}) for line, r in enumerate(found, 1))
         result = service.ingest_rows(bank, raw, file_name=f"demo-{bank}.ndjson", fmt="demo")
         if result.batch_id is not None:
@@ -125,7 +128,7 @@ def add_listings(
         process.engine, process.clock, settings.link_auto_threshold, settings.link_review_threshold
     )
     links.after_ingest(touched)
-    firms = listed_firms(orgs)[:1]
+    firms = listed[:1]
     confirmed = 0
     with process.engine.connect() as conn:
         ids = dict(
