@@ -58,6 +58,17 @@ def test_an_ingest_links_its_subjects_and_a_clerk_joins_and_splits(cli, tmp_path
     assert shown["head"] == f"uscc:{USCC_A}" and len(shown["subjects"]) == 2
     assert [j["basis"] for j in shown["judgements"]] == ["model", "clerk"]
     assert json.loads(cli("link", "queue", "--format", "json").stdout) == []
+    # the organisation's inbox says what its link notice is about, not "list entry None"
+    inbox = cli("notices", "inbox", USCC_A)
+    assert inbox.exit_code == 0, inbox.output
+    (line,) = [line for line in inbox.output.splitlines() if " link " in line]
+    assert "None" not in line and "SAMR / listings linked to the file" in line, inbox.output
+    (notice,) = [
+        n
+        for n in json.loads(cli("notices", "inbox", USCC_A, "--format", "json").stdout)
+        if n["kind"] == "link"
+    ]
+    assert notice["list_entry"] is None and notice["about"] == "listings linked to the file"
     split = cli(
         "link",
         "judge",

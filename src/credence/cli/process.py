@@ -56,11 +56,25 @@ INBOX_FIELDS = (
     "department",
     "source_record_id",
     "list_entry",
+    "about",
     "produced",
     "deemed_on",
     "delivered",
     "delivery",
 )
+
+
+# What a notice about no record and no list entry is about, by its kind.
+_ABOUT_KIND = {"link": "listings linked to the file"}
+
+
+def _about(notice: Any, record: Any | None) -> str:
+    """What the notice is about, in a few words: its record, its list entry, or its kind."""
+    if record is not None:
+        return str(record.source_record_id)
+    if notice.list_entry_id is not None:
+        return f"list entry {notice.list_entry_id}"
+    return _ABOUT_KIND.get(notice.kind, notice.kind)
 
 
 @notices_app.command("inbox")
@@ -83,6 +97,7 @@ def inbox(
                     "department": record.department if record is not None else n.department,
                     "source_record_id": record.source_record_id if record is not None else None,
                     "list_entry": n.list_entry_id if record is None else None,
+                    "about": _about(n, record),
                     "produced": local(ctx, n.produced_at),
                     "deemed_on": n.deemed_on,
                     "delivered": local(ctx, n.delivered_at) if n.delivered_at else None,
@@ -93,11 +108,7 @@ def inbox(
     def table() -> Table:
         shown = Table("notice", "kind", "about", "produced", "deemed on", "delivered")
         for r in rows:
-            about = (
-                f"{r['department']} / {r['source_record_id']}"
-                if r["source_record_id"] is not None
-                else f"{r['department']} / list entry {r['list_entry']}"
-            )
+            about = f"{r['department']} / {r['about']}"
             delivered = f"{r['delivered']} ({r['delivery']})" if r["delivered"] else "awaiting"
             add_row(shown, r["notice"], r["kind"], about, r["produced"], r["deemed_on"], delivered)
         return shown
