@@ -106,3 +106,22 @@ def test_credence_audit_grounds_from_the_command_line(service, engine, settings,
     again = runner.invoke(app, ["audit", "grounds", "--json"], env=env)
     assert again.exit_code == 0, again.output
     assert orjson.loads(again.output)["withdrawn"] == []
+
+
+def test_the_audit_screens_a_stored_address_too(service, engine, settings, clock, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The address a record carries for matching is free text screened at ingest: new rules screen it
+    again, and a record whose address they refuse is withdrawn like one whose summary they refuse."""
+    rows = [row(1, subject_address="8 Rosary Lane, Chaoyang District, Beijing"), row(2, subject_id=USCC_B)]
+    service.ingest_file(write_csv(tmp_path / "p.csv", rows), "SAMR")
+    notice_all(engine, service)
+    assert run_audit(process_for(service)).withdrawn == []  # the shipped rules refuse nothing here
+
+    lexicon = stricter_lexicon(tmp_path)
+    catalog = load_catalog(None, Screen(parse_lexicon(lexicon.read_text("utf-8")), default_denied_laws()))
+    process = process_for(IngestService(engine, catalog, clock, settings))
+    process.rating = RatingService(engine, catalog, load_policy(catalog), clock, settings)
+    report = audit_if_changed(process)
+    assert report is not None and report.screened == 2
+    assert [(w.source_record_id, w.reason, w.ground, w.field) for w in report.withdrawn] == [
+        ("XZCF-2026-0001", "prohibited_ground", "religion", "subject_address")
+    ]

@@ -62,6 +62,10 @@ def verdict(catalog: Catalog, record: Any, scheme: str) -> Refusal | None:
         refused = screen.text("summary", record.summary)
         if refused is not None:
             return refused
+    if record.subject_address:  # matching data, never published, but free text all the same
+        refused = screen.text("subject_address", record.subject_address)
+        if refused is not None:
+            return refused
     refused = screen.legal_basis(record.legal_basis)
     if refused is not None:
         return refused
