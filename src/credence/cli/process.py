@@ -74,7 +74,7 @@ def _about(notice: Any, record: Any | None) -> str:
         return str(record.source_record_id)
     if notice.list_entry_id is not None:
         return f"list entry {notice.list_entry_id}"
-    return _ABOUT_KIND.get(notice.kind, notice.kind)
+    return _ABOUT_KIND.get(notice.kind, str(notice.kind))
 
 
 @notices_app.command("inbox")
