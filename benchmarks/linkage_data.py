@@ -236,7 +236,7 @@ def _branch(rng: random.Random, org: Organisation, truth: int, postcodes: int = 
     if org.chinese is not None:
         number, han = rng.choice(CN_BRANCHES)
         parts = (*org.latin_parts, f"{number} Branch")
-        chinese: str | None = org.chinese + han + "分"
+        chinese: str | None = org.chinese + "有限公司" + han + "分"  # ...有限公司第一分公司
     else:
         parts = (*org.latin_parts, "-", rng.choice(BRANCHES + WORDS).capitalize())
         chinese = None
@@ -283,7 +283,7 @@ def _publish(rng: random.Random, org: Organisation, record_id: int) -> Candidate
     if rng.random() < 0.2:
         latin = latin.upper()
     if org.country == "CN" and rng.random() < 0.1:  # a long English name cut at 80 characters
-        latin = (latin.replace(" Co", " International Group Holding Co") + " and Subsidiaries Branch")[:80]
+        latin = (latin.replace(" Co", " International Group Holding Co") + " and Subsidiaries Holdings")[:80]
     names: list[str] = []
     if org.chinese is not None:
         chinese = org.chinese
@@ -292,7 +292,10 @@ def _publish(rng: random.Random, org: Organisation, record_id: int) -> Candidate
         elif rng.random() < 0.04:  # a character mistyped
             i = rng.randrange(len(chinese))
             chinese = chinese[:i] + rng.choice(SYLLABLES)[1] + chinese[i + 1 :]
-        han = chinese + rng.choice(["有限公司", "有限公司", "有限责任公司", "股份有限公司"])
+        if chinese.endswith("分"):  # a branch: 分公司
+            han = chinese + "公司"
+        else:
+            han = chinese + rng.choice(["有限公司", "有限公司", "有限责任公司", "股份有限公司"])
         roll = rng.random()
         if roll < 0.25:
             names.append(f"{latin} ({han})")

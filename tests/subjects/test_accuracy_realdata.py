@@ -18,8 +18,10 @@ from conftest import shared_data
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 FIXTURE = Path(__file__).with_name("fixtures") / "debarment_pairs.csv"
-# measured on the hand-labelled sample at the review threshold (0.3): 85 of 120 pairs are one organisation
-SAMPLE_PRECISION = 85 / 120
+# measured on the hand-labelled sample at the review threshold (0.3): 85 of the 111 pairs the model still
+# finds are one organisation, and it finds all 85 labelled "same"
+SAMPLE_PRECISION = 85 / 111
+SAMPLE_RECALL = 1.0
 MARGIN = 0.03
 REVIEW = 0.3
 
@@ -43,8 +45,8 @@ def test_chicago_pairs_and_clusters_stay_as_measured() -> None:
     rows = {t: (p, c) for t, p, c in bench.curve([s.id for s in subjects], pairs, truth)}  # type: ignore[attr-defined]
     pair_at_99, _ = rows[0.99]
     _, cluster_at_999 = rows[0.999]
-    assert pair_at_99[2] >= 0.902 - MARGIN  # pair F1 at 0.99
-    assert cluster_at_999[2] >= 0.885 - MARGIN  # cluster F1 at 0.999
+    assert pair_at_99[2] >= 0.928 - MARGIN  # pair F1 at 0.99
+    assert cluster_at_999[2] >= 0.901 - MARGIN  # cluster F1 at 0.999
 
 
 def test_debarment_sample_precision_stays_as_measured() -> None:
@@ -57,10 +59,12 @@ def test_debarment_sample_precision_stays_as_measured() -> None:
     assert len(labels) >= 100
     found = {(p.left, p.right) for p in Model.load().pairs(subjects, REVIEW)}
     kept = []
+    same = 0
     for row in labels:
         left = by_ref[(row["source_left"], row["ref_left"])]
         right = by_ref[(row["source_right"], row["ref_right"])]
+        same += row["label"] == "same"
         if (min(left, right), max(left, right)) in found:
             kept.append(row["label"] == "same")
-    assert len(kept) >= 100, "most labelled pairs should still be found at the review threshold"
-    assert sum(kept) / len(kept) >= SAMPLE_PRECISION - MARGIN
+    assert sum(kept) / len(kept) >= SAMPLE_PRECISION - MARGIN  # of the pairs found, how many are one
+    assert sum(kept) / same >= SAMPLE_RECALL - MARGIN  # of the pairs labelled one, how many are found

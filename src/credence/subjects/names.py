@@ -29,7 +29,16 @@ from rigour.names import remove_org_types, replace_org_types_compare
 from rigour.text import ascii_text
 from rigour.text.normalize import Normalize, normalize
 
-__all__ = ["NameForms", "country_code", "identifier", "name_forms", "phone_digits", "postcode"]
+__all__ = [
+    "NameForms",
+    "address_form",
+    "country_code",
+    "identifier",
+    "name_forms",
+    "phone_digits",
+    "postcode",
+    "street_parts",
+]
 
 _FLAGS = Normalize.CASEFOLD | Normalize.NAME
 
@@ -58,6 +67,7 @@ class NameForms:
     core: str  # the Latin form without legal forms: what names are blocked and compared on
     chinese: str  # Han characters (and letters or digits among them), without the legal form
     tokens: tuple[str, ...]  # the core's tokens
+    branch: bool = False  # the name is a branch's: its own registered unit, not the organisation it is of
 
 
 # Chinese forms rigour 2.6 does not list (it has 有限公司 and 有限责任公司): a joint-stock company, a bare
@@ -110,8 +120,16 @@ def name_forms(name: str) -> NameForms:
     if not tokens:  # a name that is nothing but a form ("Company Limited") keeps its words
         tokens = tuple(latin.split())
     chinese = "".join(ch for ch in chinese_text.casefold() if ch.isalnum())
+    branch = bool(_BRANCH_LATIN.search(" ".join(tokens)) or _BRANCH_CHINESE.search(chinese))
     chinese = _strip_chinese_form(chinese)
-    return NameForms(latin=generic, core=" ".join(tokens), chinese=chinese, tokens=tokens)
+    return NameForms(latin=generic, core=" ".join(tokens), chinese=chinese, tokens=tokens, branch=branch)
+
+
+# A branch (分公司, 分厂, 分行, 办事处; Branch, Branch Office, Sucursal, Succursale, Filiale, Niederlassung)
+# is registered as its own unit with its own code: never the same organisation as its head office, nor as
+# another branch of it. A name that starts with the word (Branch Line Trading) is not a branch's.
+_BRANCH_LATIN = re.compile(r"\s(?:branch|sucursal|succursale|filiale|niederlassung|zweigniederlassung)\b")
+_BRANCH_CHINESE = re.compile(r"(?<=.)(?:分公司|分厂|分店|分行|分部|分所|分院|分中心|办事处)")
 
 
 # Codes some publishers use for a country instead of ISO 3166-1 alpha-2: the EU's UK and EL.
@@ -178,3 +196,38 @@ _STREET_WORDS = {
     "west": "w",
     "no": "",  # No. 260 Jianshe Road: the number says it is a number
 }
+
+
+# Words after which a number is not the building's number on its street (Room 501, Building 3, P.O. Box
+# 123, 2nd Floor), and the directions a street name may start with.
+_NOT_STREET_NUMBER = frozenset(
+    {"room", "rm", "building", "bldg", "block", "unit", "suite", "ste", "box", "floor", "fl", "apt", "flat"}
+    | {"level", "lot", "km", "kilometre", "kilometer", "zone", "sector", "district", "po", "pobox"}
+)
+_DIRECTIONS = frozenset({"n", "s", "e", "w", "ne", "nw", "se", "sw"})
+
+
+@lru_cache(maxsize=262144)
+def street_parts(address: str) -> tuple[str | None, str | None]:
+    """(number, street) of an address in `address_form`: the first number that is a building's number on
+    its street, and the first word of the street's name after it (directions and further numbers
+    skipped). Either may be None.
+
+    >>> street_parts("744 n monticello ave 1st floor")
+    ('744', 'monticello')
+    >>> street_parts("room 501 building 3 88 zhongshan rd")
+    ('88', 'zhongshan')
+    >>> street_parts("3450 54 w 79th st")
+    ('3450', '79th')
+    >>> street_parts("p o box 123 nairobi")
+    (None, None)
+    """
+    words = address.split()
+    for i, word in enumerate(words):
+        if not word.isdigit():
+            continue
+        if i and words[i - 1] in _NOT_STREET_NUMBER:
+            continue
+        street = next((w for w in words[i + 1 :] if not w.isdigit() and w not in _DIRECTIONS), None)
+        return word, street
+    return None, None
