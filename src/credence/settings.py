@@ -34,11 +34,16 @@ class Settings(BaseSettings):
         "(credence/screening/lexicon.yaml); the server screens the whole store again when it changes.",
     )
     link_auto_threshold: float = Field(
-        default=0.999,
+        default=0.9999,
         gt=0,
         le=1,
         description="Match probability from which the linkage model joins two subjects without an "
         "identifier into one file by itself (docs/linkage.md shows the precision and recall it gives).",
+    )
+    link_model_path: Path | None = Field(
+        default=None,
+        description="A linkage model in Splink's saved-model JSON replacing the one shipped in the package "
+        "(credence/subjects/model.json), such as one `credence link calibrate` made on this registry.",
     )
     link_review_threshold: float = Field(
         default=0.3,

@@ -109,3 +109,44 @@ def test_bad_input_is_named(cli, tmp_path: Path) -> None:
         "r",
     )
     assert bad.exit_code == 2 and "cannot be linked to itself" in bad.output
+
+
+def test_calibrate_writes_a_model_and_the_registry_resolves_with_it(cli, store_url, tmp_path: Path) -> None:
+    """`link calibrate` writes the model calibrated on the registry; CREDENCE_LINK_MODEL_PATH makes ingest
+    and `link` use a model other than the shipped one."""
+    from credence.subjects.model import Model
+
+    assert cli("link", "calibrate", "--out", str(tmp_path / "m.json")).exit_code == 1  # no subjects yet
+    wb = write_csv(
+        tmp_path / "wb.csv",
+        [
+            listing("D-1", "Example Roads Limited", "KE"),
+            listing("D-2", "Kilimanjaro Bridges Ltd", "KE"),
+            listing("D-3", "Andes Ingenieria S.A.", "CO"),
+        ],
+    )
+    assert cli("ingest", str(wb), "--department", "WB").exit_code == 0
+    made = cli("link", "calibrate", "--out", str(tmp_path / "calibrated.json"), "--json")
+    assert made.exit_code == 0, made.output
+    figures = json.loads(made.stdout)
+    assert figures["subjects"] == 3 and 0 < figures["prior"] < 1
+    calibrated = Model.load(tmp_path / "calibrated.json")
+    assert calibrated.settings["probability_two_random_records_match"] == figures["prior"]
+
+    # the same firm listed again, its legal form written another way: the shipped model is sure enough
+    # only for the review queue; a model whose prior is one pair in two joins them by itself
+    eager = dict(Model.load().settings, probability_two_random_records_match=0.5)
+    (tmp_path / "eager.json").write_text(json.dumps(eager), encoding="utf-8")
+    again = write_csv(tmp_path / "idb.csv", [listing("I-1", "EXAMPLE ROADS LTD.", "KE")])
+    env = {"CREDENCE_LINK_MODEL_PATH": str(tmp_path / "eager.json")}
+    ingested = CliRunner().invoke(
+        app,
+        ["ingest", str(again), "--department", "IDB"],
+        env={"CREDENCE_DATABASE_URL": store_url, "CREDENCE_LINK_REVIEW_THRESHOLD": "0.3", **env},
+    )
+    assert ingested.exit_code == 0, ingested.output
+    assert json.loads(cli("link", "queue", "--format", "json").stdout) == []  # joined by the eager model
+    report = json.loads(cli("link", "--json").stdout)  # the shipped model again: back to the queue
+    assert report["queued"] == 1 and report["subjects_whose_file_changed"] == 1
+    (waiting,) = json.loads(cli("link", "queue", "--format", "json").stdout)
+    assert 0.3 <= float(waiting["probability"]) < 0.9999

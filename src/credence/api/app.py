@@ -219,7 +219,11 @@ class Registry:
         self.policy: Policy = load_policy(self.catalog, settings.rating_policy, settings.rating_policy_path)
         self.rating = RatingService(self.engine, self.catalog, self.policy, clock, settings)
         self.links = LinkService(
-            self.engine, clock, settings.link_auto_threshold, settings.link_review_threshold
+            self.engine,
+            clock,
+            settings.link_auto_threshold,
+            settings.link_review_threshold,
+            model_path=settings.link_model_path,
         )
         self.ingest = IngestService(self.engine, self.catalog, clock, settings)
         self.link_decisions = LinkDecisions(self.engine, clock, settings, self.rating, self.ingest)

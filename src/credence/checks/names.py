@@ -17,6 +17,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, Table, select
@@ -134,14 +135,16 @@ class NameScreening:
     """Names against the registry, with the thresholds of the link settings: at or above `auto` a
     candidate is a match; from `review` it is a possible match for a person to review."""
 
-    def __init__(self, engine: Engine, screen: Screen, auto: float, review: float) -> None:
+    def __init__(
+        self, engine: Engine, screen: Screen, auto: float, review: float, model_path: Path | None = None
+    ) -> None:
         if not 0 < review <= auto <= 1:
             raise ValueError(f"the thresholds need 0 < review ({review}) <= auto ({auto}) <= 1")
         self.engine = engine
         self.screen = screen
         self.auto = auto
         self.review = review
-        self.index = ScreeningIndex(engine)
+        self.index = ScreeningIndex(engine, model_path=model_path)
 
     def refuse(self, query: NameQuery, today: date | None = None, where: str = "names") -> NameQuery:
         """The query as screened (identifiers made canonical), or NameRefused."""

@@ -193,6 +193,7 @@ class CheckService:
                 self.catalog.screen,
                 self.settings.link_auto_threshold,
                 self.settings.link_review_threshold,
+                self.settings.link_model_path,
             )
         return self._names
 

@@ -3,6 +3,7 @@ pairs (docs/linkage.md)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -12,7 +13,9 @@ from credence.cli.context import app_context, console, errors, fail
 from credence.cli.output import FORMAT, Format, add_row, print_json, print_listing, print_table
 from credence.dueprocess.links import LinkDecisions
 from credence.records.service import RowsRejected
+from credence.subjects.candidates import candidates
 from credence.subjects.links import LinkRefused
+from credence.subjects.model import Model
 from credence.subjects.service import LinkReport, LinkService
 
 app = typer.Typer(
@@ -24,7 +27,9 @@ app = typer.Typer(
 def service(ctx: typer.Context) -> LinkService:
     app_ = app_context(ctx)
     s = app_.settings
-    return LinkService(app_.engine, app_.clock, s.link_auto_threshold, s.link_review_threshold)
+    return LinkService(
+        app_.engine, app_.clock, s.link_auto_threshold, s.link_review_threshold, model_path=s.link_model_path
+    )
 
 
 @app.callback()
@@ -60,6 +65,42 @@ def _report(report: LinkReport, as_json: bool) -> None:
         f"{report.subjects:,} subjects, {report.pairs:,} pairs found: {report.joined:,} joined, "
         f"{report.queued:,} queued for review, {report.withdrawn:,} taken back; "
         f"{report.files_changed:,} subjects changed file",
+        highlight=False,
+    )
+
+
+@app.command("calibrate")
+def calibrate(
+    ctx: typer.Context,
+    out: Path = typer.Option(..., "--out", help="Where to write the calibrated model (Splink's JSON)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as one JSON object."),
+) -> None:
+    """Calibrate the linkage model on this registry's own subjects, without labels: how often two
+    different organisations agree on each comparison (Splink's random sampling), then the share of pairs
+    that are one organisation. Writes the model to --out; set CREDENCE_LINK_MODEL_PATH to it and run
+    `credence link` to resolve the registry with it (docs/linkage.md, "Calibrating on the registry")."""
+    app_ = app_context(ctx)
+    model = Model.load(app_.settings.link_model_path)
+    with app_.engine.connect() as conn:
+        subjects = candidates(conn)
+    if len(subjects) < 2:
+        raise fail(f"the registry holds {len(subjects)} subject(s): nothing to calibrate on", 1)
+    with errors.status(f"calibrating on {len(subjects):,} subjects"):
+        calibrated = model.calibrated(subjects)
+    try:
+        calibrated.save(out)
+    except OSError as exc:
+        raise fail(f"cannot write {out}: {exc.strerror}", 2) from None
+    before = float(model.settings["probability_two_random_records_match"])
+    after = float(calibrated.settings["probability_two_random_records_match"])
+    figures = {"subjects": len(subjects), "prior_before": before, "prior": after, "model": str(out)}
+    if as_json:
+        print_json(figures)
+        return
+    console.print(
+        f"calibrated on {len(subjects):,} subjects: one pair in {1 / after:,.0f} is one organisation "
+        f"(the model said one in {1 / before:,.0f}); written to {out}. "
+        f"Set CREDENCE_LINK_MODEL_PATH={out} and run `credence link` to resolve the registry with it.",
         highlight=False,
     )
 

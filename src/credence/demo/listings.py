@@ -125,7 +125,11 @@ def add_listings(
         listings += result.accepted
     process.deliver_batch_notices(batches, actor="development banks (demo)", channel=CHANNEL, rate=False)
     links = LinkService(
-        process.engine, process.clock, settings.link_auto_threshold, settings.link_review_threshold
+        process.engine,
+        process.clock,
+        settings.link_auto_threshold,
+        settings.link_review_threshold,
+        model_path=settings.link_model_path,
     )
     links.after_ingest(touched)
     firms = listed[:1]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -175,9 +176,10 @@ class ScreeningIndex:
     """The registry's subjects, registered once and rebuilt when the store's subjects change. Safe to
     share between threads: one query at a time runs on the DuckDB connection."""
 
-    def __init__(self, engine: Engine, model: Model | None = None) -> None:
+    def __init__(self, engine: Engine, model: Model | None = None, model_path: Path | None = None) -> None:
         self.engine = engine
         self._model = model
+        self._model_path = model_path  # the model to load on first use (None: the shipped one)
         self._lock = threading.Lock()
         self._built: _Registered | None = None
         self._fingerprint: Fingerprint | None = None
@@ -186,7 +188,7 @@ class ScreeningIndex:
     @property
     def model(self) -> Model:
         if self._model is None:
-            self._model = Model.load()
+            self._model = Model.load(self._model_path)
         return self._model
 
     def _current(self) -> _Registered:

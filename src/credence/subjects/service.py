@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, select
@@ -54,7 +55,15 @@ class Waiting:
 
 
 class LinkService:
-    def __init__(self, engine: Engine, clock: Clock, auto: float, review: float, model: Model | None = None):
+    def __init__(
+        self,
+        engine: Engine,
+        clock: Clock,
+        auto: float,
+        review: float,
+        model: Model | None = None,
+        model_path: Path | None = None,
+    ):
         if not 0 < review <= auto <= 1:
             raise ValueError(f"the thresholds need 0 < review ({review}) <= auto ({auto}) <= 1")
         self.engine = engine
@@ -62,11 +71,12 @@ class LinkService:
         self.auto = auto
         self.review = review
         self._model = model
+        self._model_path = model_path  # the model to load on first use (None: the shipped one)
 
     @property
     def model(self) -> Model:
         if self._model is None:
-            self._model = Model.load()
+            self._model = Model.load(self._model_path)
         return self._model
 
     def resolve(
