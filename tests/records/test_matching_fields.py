@@ -151,3 +151,37 @@ def test_matching_data_is_not_published(service: Any, engine: Engine, tmp_path: 
     from credence.api.app import RecordOut
 
     assert not set(RecordOut.model_fields) & {"subject_address", "subject_org_code", "subject_registration"}
+
+
+def test_a_refresh_of_matching_data_is_logged_privately(service: Any, engine: Engine, tmp_path: Path) -> None:
+    """Every change is provable in the log: matching data replaced in place gets a private log event,
+    which names the submission and a digest of the new values, never the values themselves."""
+    import orjson
+
+    from credence.store.models import LogEntry
+
+    address = "No. 1 Example Road, Dongcheng, Beijing"
+    collect(service, write_csv(tmp_path / "a.csv", [row(1)]))
+    entries = LogEntry.__table__
+    with engine.connect() as conn:
+        before = conn.execute(select(func.coalesce(func.max(entries.c.idx), -1))).scalar_one()
+    collect(service, write_csv(tmp_path / "b.csv", [row(1, subject_address=address)]))
+    with engine.connect() as conn:
+        record_id = conn.execute(select(Record.__table__.c.id)).scalar_one()
+        logged = conn.execute(
+            select(entries.c.kind, entries.c.ref, entries.c.public, entries.c.content).where(
+                entries.c.idx > before
+            )
+        ).all()
+    (event,) = [e for e in logged if e.kind == "record.matching_refreshed"]
+    assert event.ref == f"record:{record_id}" and not event.public
+    content = orjson.loads(event.content)
+    assert content["department"] == "SAMR" and len(content["matching_hash"]) == 64
+    assert "Example Road" not in event.content
+    # the same again: nothing changed, nothing logged
+    with engine.connect() as conn:
+        size = conn.execute(select(func.coalesce(func.max(entries.c.idx), -1))).scalar_one()
+    collect(service, write_csv(tmp_path / "c.csv", [row(1, subject_address=address)]))
+    with engine.connect() as conn:
+        kinds = conn.execute(select(entries.c.kind).where(entries.c.idx > size)).scalars().all()
+    assert "record.matching_refreshed" not in kinds

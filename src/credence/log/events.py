@@ -16,6 +16,7 @@ catalog and policy. Everything else is False.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
@@ -154,6 +155,21 @@ def submitted(
         },
         organisation_id,
         public,
+    )
+
+
+def matching_refreshed(
+    record_id: int, department: str, batch_id: int, organisation_id: int, matching: tuple[str | None, ...]
+) -> Event:
+    """A record's matching data replaced in place by a later submission (not content: no new version).
+    Private, and a digest only: the values are never published, nor kept in the log."""
+    digest = hashlib.sha256(orjson.dumps(list(matching))).hexdigest()
+    return Event(
+        "record.matching_refreshed",
+        f"record:{record_id}",
+        {"department": department, "batch_id": batch_id, "matching_hash": digest},
+        organisation_id,
+        False,
     )
 
 

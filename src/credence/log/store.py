@@ -44,6 +44,7 @@ NODE_LEVEL = 4  # the smallest subtree stored has 2**NODE_LEVEL leaves
 # Every kind of decision event the log takes; an append of any other kind is refused.
 EVENT_KINDS: dict[str, str] = {
     "record.submitted": "a department submitted a record (new, or a new version)",
+    "record.matching_refreshed": "a record's matching data (address, old codes) was replaced: a digest",
     "record.published": "a record's notice was delivered, so it is published and counts",
     "record.corrected": "a record was corrected (after an objection)",
     "record.withdrawn": "a record was withdrawn",

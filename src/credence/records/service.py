@@ -407,6 +407,7 @@ class IngestService:
         published: list[bool] = []  # whether each changed row's record is published (noticed, active)
         seen: list[tuple[int, int]] = []  # (record id, line): unchanged rows from an earlier submission
         refreshed: list[tuple[int, tuple[str | None, ...]]] = []  # unchanged, with other matching data
+        refreshed_of: list[int] = []  # the organisation of each refreshed record
         unpublished: list[repo.Current] = []  # of earlier submissions, awaiting notice (or withdrawn)
         moved: set[int] = set()  # organisations a changed record was taken from
         duplicates: list[Rejection] = []
@@ -426,6 +427,7 @@ class IngestService:
                     matching = tuple(getattr(block, name)[i] for name in MATCHING_FIELDS)
                     if matching != current.matching:
                         refreshed.append((current.id, matching))
+                        refreshed_of.append(current.organisation_id)
                         moved.add(current.organisation_id)
                     if not current.published:
                         unpublished.append(current)
@@ -474,6 +476,13 @@ class IngestService:
         )
         repo.mark_seen(conn, seen, batch_id)
         repo.refresh_matching(conn, refreshed)
+        log.note_all(
+            conn,
+            [
+                log.matching_refreshed(rid, department, batch_id, organisation_id, matching)
+                for (rid, matching), organisation_id in zip(refreshed, refreshed_of, strict=True)
+            ],
+        )
         stored = repo.inserted_ids(conn, batch_id, last_id) if fresh else {}
         deemed = notices.deemed_on(today(self.clock, self.settings.timezone), self.settings)
         if fresh:
