@@ -231,4 +231,17 @@ def test_the_prior_is_estimated_without_labels() -> None:
     true_prior = sum(k * (k - 1) / 2 for k in sizes.values()) / (n * (n - 1) / 2)
     estimate = MODEL.estimated_prior([c for c, _ in made])
     assert abs(estimate - true_prior) <= 0.2 * true_prior, (estimate, true_prior)
+    # calibrated, u and the prior estimated together from the same records: the prior stays as near,
+    # and an exact name's u is what is left once the pairs of one organisation are taken out
+    calibrated = MODEL.calibrated([c for c, _ in made], max_pairs=3e5)
+    prior = calibrated.settings["probability_two_random_records_match"]
+    assert abs(prior - true_prior) <= 0.2 * true_prior, (prior, true_prior)
+    (exact,) = [
+        level
+        for comparison in calibrated.settings["comparisons"]
+        if comparison["output_column_name"] == "name"
+        for level in comparison["comparison_levels"]
+        if level.get("label_for_charts") == "same Latin name"
+    ]
+    assert exact["u_probability"] < 0.2 * prior * exact["m_probability"] / (1 - prior) + 1e-5
     assert MODEL.estimated_prior(made[0][:1]) == MODEL.settings["probability_two_random_records_match"]

@@ -12,6 +12,7 @@ registry gives the same pairs, with the same weights, as resolving the whole reg
 
 from __future__ import annotations
 
+import copy
 import gc
 import json
 import logging
@@ -185,6 +186,20 @@ def _row(subject: Candidate) -> dict[str, Any]:
     }
 
 
+def _without_matches(sampled: dict[str, Any], prior: float) -> dict[str, Any]:
+    """The model whose u-probabilities are the sampled shares of random pairs with the matches among
+    them taken out, u = (P - prior * m) / (1 - prior), never below the smaller of P and 10^-6."""
+    settings = copy.deepcopy(sampled)
+    settings["probability_two_random_records_match"] = prior
+    for comparison in settings["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            if level.get("is_null_level") or level.get("u_probability") is None:
+                continue
+            share, m = float(level["u_probability"]), float(level["m_probability"])
+            level["u_probability"] = max((share - prior * m) / (1 - prior), min(share, 1e-6))
+    return settings
+
+
 @contextmanager
 def _no_collection() -> Iterator[None]:
     """Python's cyclic garbage collector paused while many small acyclic objects are made (a table's
@@ -249,18 +264,28 @@ class Model:
         settings: dict[str, Any] = json.loads(text)
         return cls(settings)
 
-    def calibrated(self, subjects: Sequence[Candidate], seed: int = 14, max_pairs: float = 5e6) -> Model:
-        """This model calibrated on a registry's own subjects, without labels: its u-probabilities
-        estimated again by Splink's random sampling (how often two different organisations share a
-        postcode, a telephone or a name's words depends on where and how many they are), then its prior
-        by `estimated_prior`. The m-probabilities stay. Meant to be run offline, like training
-        (`credence link calibrate`): a calibrated model is saved and then used as it is."""
+    def calibrated(
+        self, subjects: Sequence[Candidate], seed: int = 14, max_pairs: float = 5e6, rounds: int = 3
+    ) -> Model:
+        """This model calibrated on a registry's own subjects, without labels (`credence link
+        calibrate`). The m-probabilities stay; the u-probabilities and the prior are estimated together:
+
+        - Splink's random sampling gives, for each level, how often a random pair of the subjects falls
+          in it: P = prior * m + (1 - prior) * u, since some random pairs are one organisation;
+        - the prior is `estimated_prior` under the current u;
+        - u = (P - prior * m) / (1 - prior), and the two steps again (`rounds` times).
+
+        Meant to be run offline, like training: a calibrated model is saved and then used as it is."""
         db_api = DuckDBAPI()
         linker = Linker(db_api.register(table(subjects)), dict(self.settings), log_level=logging.WARNING)
         linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
-        settings: dict[str, Any] = linker.misc.save_model_to_json()
-        settings["probability_two_random_records_match"] = Model(settings).estimated_prior(subjects)
-        return Model(settings)
+        sampled: dict[str, Any] = linker.misc.save_model_to_json()
+        prior = float(sampled["probability_two_random_records_match"])
+        model = Model(sampled)
+        for _ in range(rounds):
+            prior = model.estimated_prior(subjects)
+            model = Model(_without_matches(sampled, prior))
+        return model
 
     def estimated_prior(self, subjects: Sequence[Candidate], rounds: int = 100) -> float:
         """The share of all pairs of `subjects` that are one organisation, as this model sees them: the
