@@ -55,6 +55,9 @@ _RESIDUAL_FORM_WORDS = frozenset(
 _BRACKETS = re.compile(r"[()\[\]{}<>《》【】〈〉「」『』]")
 
 
+_LETTER = re.compile(r"[^\W\d_]")
+_NOT_DIGIT = re.compile(r"\D")
+
 # Han characters: the unified ideographs, extension A, extension B, compatibility ideographs and 〇
 _HAN = re.compile("[\u4e00-\u9fff\u3400-\u4dbf\U00020000-\U0002a6df\uf900-\ufaff\u3007]")
 
@@ -108,10 +111,13 @@ def _split_scripts(text: str) -> tuple[str, str]:
 @lru_cache(maxsize=262144)
 def name_forms(name: str) -> NameForms:
     """The comparison forms of one published name."""
-    text = unicodedata.normalize("NFKC", name)
-    latin_text, chinese_text = _split_scripts(text)
-    latin = normalize(ascii_text(latin_text), _FLAGS) or ""
-    if not any(ch.isalpha() for ch in latin):  # digits alone (a number in brackets) name nothing
+    if name.isascii():  # most names: NFKC and transliteration leave them as they are, no Han to split off
+        latin_text, chinese_text = " ".join(_BRACKETS.sub(" ", name).split()), ""
+        latin = normalize(latin_text, _FLAGS) or ""
+    else:
+        latin_text, chinese_text = _split_scripts(unicodedata.normalize("NFKC", name))
+        latin = normalize(ascii_text(latin_text), _FLAGS) or ""
+    if latin and not _LETTER.search(latin):  # digits alone (a number in brackets) name nothing
         latin = ""
     generic = replace_org_types_compare(latin, normalize_flags=_FLAGS, generic=True) if latin else ""
     generic = " ".join(generic.split())
@@ -119,10 +125,11 @@ def name_forms(name: str) -> NameForms:
     tokens = tuple(t for t in stripped.split() if t not in _RESIDUAL_FORM_WORDS)
     if not tokens:  # a name that is nothing but a form ("Company Limited") keeps its words
         tokens = tuple(latin.split())
-    chinese = "".join(ch for ch in chinese_text.casefold() if ch.isalnum())
-    branch = bool(_BRANCH_LATIN.search(" ".join(tokens)) or _BRANCH_CHINESE.search(chinese))
-    chinese = _strip_chinese_form(chinese)
-    return NameForms(latin=generic, core=" ".join(tokens), chinese=chinese, tokens=tokens, branch=branch)
+    chinese = "".join(ch for ch in chinese_text.casefold() if ch.isalnum()) if chinese_text else ""
+    core = " ".join(tokens)
+    branch = bool(_BRANCH_LATIN.search(core) or (chinese and _BRANCH_CHINESE.search(chinese)))
+    chinese = _strip_chinese_form(chinese) if chinese else ""
+    return NameForms(latin=generic, core=core, chinese=chinese, tokens=tokens, branch=branch)
 
 
 # A branch (分公司, 分厂, 分行, 办事处; Branch, Branch Office, Sucursal, Succursale, Filiale, Niederlassung)
@@ -159,7 +166,7 @@ def phone_digits(value: str | None) -> str | None:
     """The last seven digits of a telephone number: enough to compare, free of prefixes written or not."""
     if value is None:
         return None
-    digits = "".join(ch for ch in unicodedata.normalize("NFKC", value) if ch.isdigit())
+    digits = _NOT_DIGIT.sub("", value if value.isascii() else unicodedata.normalize("NFKC", value))
     return digits[-7:] if len(digits) >= 7 else None
 
 
