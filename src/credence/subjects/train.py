@@ -19,7 +19,6 @@ import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import Linker, SettingsCreator, block_on
-from splink.blocking_rule_library import CustomRule
 from splink.internals.blocking_rule_creator import BlockingRuleCreator
 from splink.internals.duckdb.database_api import DuckDBAPI
 
@@ -227,11 +226,10 @@ def blocking_rules() -> list[BlockingRuleCreator]:
         block_on("postcode", "street_number"),
         block_on("city", "substr(name, 1, 3)"),
         block_on("city", "street_number"),
-        # the same site written two ways (744 N Monticello Ave, 744 North Monticello Ave. 1st Floor) under
-        # names that share a word: a street number and street alone recur in every city
-        CustomRule(
-            "l.street_number = r.street_number and l.street = r.street and list_has_any(l.tokens, r.tokens)"
-        ),
+        # the same site written two ways (744 N Monticello Ave, 744 North Monticello Ave. 1st Floor), with
+        # the name's first letter: a street number and street alone recur in every city, and joining on
+        # them before a filter (a word of the names in common) tripled a million records' time
+        block_on("street_number", "street", "substr(name, 1, 1)"),
     ]
 
 
