@@ -80,7 +80,7 @@ def measure(orgs: int, records: int, seconds: float, rounds: int, clients: int) 
                     raise SystemExit(f"the server did not start: {server.stderr.read().decode()}") from None
                 time.sleep(0.1)
         found = httpx.get(base + "/api/v1/organisations", params={"q": "有限公司", "per_page": 100}).json()
-        paths = [f"/api/v1/organisations/{o['code']}/records" for o in found["items"]]
+        paths = [f"/api/v1/organisations/{o['code']}/records" for o in found["items"] if o["code"]]
 
         def rate(headers: dict[str, str], params: dict[str, str]) -> float:
             done = [0]

@@ -215,7 +215,7 @@ def api(seconds: float = 10.0, store: tuple[int, int] = (12_000, 120_000)) -> di
             except httpx.HTTPError:
                 time.sleep(0.1)
         codes = httpx.get(base + "/api/v1/organisations", params={"q": "有限公司", "per_page": 100}).json()
-        paths = [f"/api/v1/organisations/{o['code']}" for o in codes["items"]]
+        paths = [f"/api/v1/organisations/{o['code']}" for o in codes["items"] if o["code"]]
 
         def rate(targets: list[str]) -> float:
             done = [0]

@@ -338,6 +338,7 @@ ALLOWED = {
     ("log/proofs.py", "_leaves"): "the quoted table name and parameter markers, one per value",
     ("log/store.py", "_organisations"): "the quoted table name and parameter markers, one per value",
     ("subjects/model.py", "_collect"): "in-memory DuckDB: the model's own comparison names, Splink's table",
+    ("subjects/model.py", "estimated_prior"): "in-memory DuckDB: a float the model computed, Splink's table",
     ("subjects/index.py", "__init__"): "in-memory DuckDB: constant table names, the model's blocking rules",
     ("subjects/index.py", "match"): "in-memory DuckDB: constant table names, the model's blocking rules",
     ("store/migrations/versions/0002_current_version_in_records.py", "upgrade"): "column names (constants)",
