@@ -70,3 +70,20 @@ def test_a_record_under_objection_is_marked_on_its_page_and_the_profile(client: 
     )
     assert "<strong>Under objection:</strong>" in client.get("/records/SAMR/XZCF-2026-0001").text
     assert '<strong class="objection">under objection</strong>' in client.get(f"/organisations/{USCC_A}").text
+
+
+def test_a_listing_without_an_identifier_is_found_but_never_linked_to_a_missing_profile(
+    client: TestClient, service, engine, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """A development bank's published listing of a firm without a code is found by name; its row names it
+    without an identifier instead of linking to /organisations/None (found in use, on the demo)."""
+    from helpers import listing, notice_all, write_csv
+
+    service.ingest_file(
+        write_csv(tmp_path / "wb.csv", [listing("WB-9", "Kilimanjaro Roads Limited", "KE")]), "WB"
+    )
+    notice_all(engine, service)
+    for path in ("/", "/search/results"):
+        found = client.get(path, params={"q": "Kilimanjaro"})
+        assert found.status_code == 200 and "Kilimanjaro Roads Limited" in found.text
+        assert "/organisations/None" not in found.text and "no identifier" in found.text
