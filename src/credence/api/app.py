@@ -218,13 +218,7 @@ class Registry:
         self.catalog = catalog or load_catalog(settings.catalog_path, screen_from(settings))
         self.policy: Policy = load_policy(self.catalog, settings.rating_policy, settings.rating_policy_path)
         self.rating = RatingService(self.engine, self.catalog, self.policy, clock, settings)
-        self.links = LinkService(
-            self.engine,
-            clock,
-            settings.link_auto_threshold,
-            settings.link_review_threshold,
-            model_path=settings.link_model_path,
-        )
+        self.links = LinkService.from_settings(self.engine, clock, settings)
         self.ingest = IngestService(self.engine, self.catalog, clock, settings)
         self.link_decisions = LinkDecisions(self.engine, clock, settings, self.rating, self.ingest)
         self.process = DueProcess(self.engine, self.catalog, clock, settings, self.rating, self.ingest)

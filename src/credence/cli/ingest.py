@@ -140,14 +140,7 @@ def ingest(
     if rate:
         try:
             # The subjects it added or changed are linked against the registry before they are rated.
-            s = app.settings
-            linking = LinkService(
-                app.engine,
-                app.clock,
-                s.link_auto_threshold,
-                s.link_review_threshold,
-                model_path=s.link_model_path,
-            )
+            linking = LinkService.from_settings(app.engine, app.clock, app.settings)
             result.organisation_ids |= linking.after_ingest(result.organisation_ids)
             app.rating().after_ingest(result)
         except (PolicyError, CatalogError) as exc:

@@ -26,10 +26,7 @@ app = typer.Typer(
 
 def service(ctx: typer.Context) -> LinkService:
     app_ = app_context(ctx)
-    s = app_.settings
-    return LinkService(
-        app_.engine, app_.clock, s.link_auto_threshold, s.link_review_threshold, model_path=s.link_model_path
-    )
+    return LinkService.from_settings(app_.engine, app_.clock, app_.settings)
 
 
 @app.callback()

@@ -124,13 +124,7 @@ def add_listings(
         touched |= result.organisation_ids
         listings += result.accepted
     process.deliver_batch_notices(batches, actor="development banks (demo)", channel=CHANNEL, rate=False)
-    links = LinkService(
-        process.engine,
-        process.clock,
-        settings.link_auto_threshold,
-        settings.link_review_threshold,
-        model_path=settings.link_model_path,
-    )
+    links = LinkService.from_settings(process.engine, process.clock, settings)
     links.after_ingest(touched)
     firms = listed[:1]
     confirmed = 0

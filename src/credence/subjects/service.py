@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Engine, Table, select
 
 from credence.clock import Clock
 from credence.log.events import flush
+from credence.settings import Settings
 from credence.store.models import Organisation, SubjectLink
 from credence.subjects import clusters, links
 from credence.subjects.candidates import candidates
@@ -72,6 +73,17 @@ class LinkService:
         self.review = review
         self._model = model
         self._model_path = model_path  # the model to load on first use (None: the shipped one)
+
+    @classmethod
+    def from_settings(cls, engine: Engine, clock: Clock, settings: Settings) -> LinkService:
+        """The service with the settings' thresholds and model (the shipped one unless link_model_path)."""
+        return cls(
+            engine,
+            clock,
+            settings.link_auto_threshold,
+            settings.link_review_threshold,
+            model_path=settings.link_model_path,
+        )
 
     @property
     def model(self) -> Model:
