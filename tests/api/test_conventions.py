@@ -197,9 +197,11 @@ def test_the_openapi_document_declares_closed_sets_formats_and_csv(client: TestC
         "/api/v1/organisations/{code}/history",
     ):
         code = parameter(schema, path, "get", "code")
-        assert code["format"] == "organisation-key" and code["maxLength"] == 24, path
+        assert code["format"] == "organisation-key" and code["maxLength"] == 35, path
         assert re.fullmatch(code["pattern"], USCC_A) and re.fullmatch(code["pattern"], f"uscc:{USCC_A}")
         assert re.fullmatch(code["pattern"], "5493001KJTIIGC8Y1R12")
+        assert re.fullmatch(code["pattern"], "unresolved:10a77b1b5858030543a039de")  # no identifier
+        assert not re.fullmatch(code["pattern"], "unresolved:10a77b1b")
         assert not re.fullmatch(code["pattern"], "schema")
     subject = parameter(schema, "/api/v1/checks", "get", "subject")
     assert subject["format"] == "organisation-code" and subject["maxLength"] == 20

@@ -39,8 +39,9 @@ def _resolves(code: str) -> bool:
 def organisation_codes(keys: bool) -> st.SearchStrategy[str]:
     """The API's string formats, as its descriptions say: organisation-code is a USCC or LEI whose check
     characters are right, of a kind the registry may hold (no religious body or trade union), in any case;
-    organisation-key (keys) is one of those or a key naming it (uscc:…, lei:…). No JSON schema can say
-    what a check character is."""
+    organisation-key (keys) is one of those or a key naming it (uscc:…, lei:…), or the key of a subject
+    without an identifier (unresolved: and 24 hexadecimal digits). No JSON schema can say what a check
+    character is."""
     prefixes = sorted(prefix for prefix, info in KINDS.items() if refuse_kind(info.kind) is None)
     division = st.tuples(st.sampled_from(sorted(PROVINCES)), st.from_regex(r"\A[0-9]{4}\Z")).map("".join)
     body = st.from_regex(r"\A[0-9A-HJ-NP-RTUW-Y]{8}\Z")
@@ -49,7 +50,8 @@ def organisation_codes(keys: bool) -> st.SearchStrategy[str]:
     codes = st.one_of(st.sampled_from([USCC_A, USCC_B]), uscc, lei, uscc.map(str.lower))
     if not keys:
         return codes
-    return st.one_of(codes, uscc.map(lambda c: f"uscc:{c}"), lei.map(lambda c: f"lei:{c}"))
+    unresolved = st.from_regex(r"\Aunresolved:[0-9a-f]{24}\Z")
+    return st.one_of(codes, uscc.map(lambda c: f"uscc:{c}"), lei.map(lambda c: f"lei:{c}"), unresolved)
 
 
 def organisation_names() -> st.SearchStrategy[str]:

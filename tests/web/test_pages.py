@@ -72,11 +72,14 @@ def test_a_record_under_objection_is_marked_on_its_page_and_the_profile(client: 
     assert '<strong class="objection">under objection</strong>' in client.get(f"/organisations/{USCC_A}").text
 
 
-def test_a_listing_without_an_identifier_is_found_but_never_linked_to_a_missing_profile(
+def test_a_listing_without_an_identifier_links_to_its_profile_by_its_key(
     client: TestClient, service, engine, tmp_path
 ) -> None:  # type: ignore[no-untyped-def]
-    """A development bank's published listing of a firm without a code is found by name; its row names it
-    without an identifier instead of linking to /organisations/None (found in use, on the demo)."""
+    """A development bank's published listing of a firm without a code is found by name, and its row links
+    to its profile by its key (unresolved:…), which says plainly that it is listed without an identifier.
+    Found in use on the demo: the row named the firm without a link, and the key's page was 422."""
+    import re
+
     from helpers import listing, notice_all, write_csv
 
     service.ingest_file(
@@ -86,4 +89,11 @@ def test_a_listing_without_an_identifier_is_found_but_never_linked_to_a_missing_
     for path in ("/", "/search/results"):
         found = client.get(path, params={"q": "Kilimanjaro"})
         assert found.status_code == 200 and "Kilimanjaro Roads Limited" in found.text
-        assert "/organisations/None" not in found.text and "no identifier" in found.text
+        assert "/organisations/None" not in found.text
+        (key,) = re.findall(r'<a class="result" href="/organisations/(unresolved:[0-9a-f]{24})">', found.text)
+    page = client.get(f"/organisations/{key}")
+    assert page.status_code == 200 and "<h1>Kilimanjaro Roads Limited</h1>" in page.text
+    assert "Listed without an identifier." in page.text and "its country (KE)" in page.text
+    assert '<a href="/records/WB/WB-9">' in page.text
+    assert f'href="/api/v1/organisations/{key}"' in page.text  # its JSON twin
+    assert "None" not in page.text and 'id="report"' not in page.text  # no report without an identifier

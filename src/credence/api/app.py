@@ -5,6 +5,7 @@ Every error has one shape ({"error": {status, code, message, details}}) and ever
 """
 
 import json
+import re
 import threading
 from collections import OrderedDict
 from contextlib import nullcontext
@@ -15,6 +16,7 @@ from fastapi import Body, Depends, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Connection
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from credence.access.reads import ReadRecorder
@@ -34,6 +36,8 @@ from credence.api.names import NameIndex
 from credence.api.shapes import (
     CODE_DESCRIPTION,
     ERRORS,
+    UNRESOLVED_EXPECTED,
+    UNRESOLVED_KEY,
     ApiError,
     Error,
     ErrorBody,
@@ -106,8 +110,14 @@ class Lru(Generic[K, V]):
 
 
 class OrganisationOut(BaseModel):
-    key: str
-    code: str | None
+    key: str = Field(
+        description="The key that names it in /api/v1/organisations/{code} and its other routes: uscc:…, "
+        "lei:…, or unresolved:… (24 hexadecimal digits) for a subject listed without an identifier, such "
+        "as a development bank's listing of a firm without a code."
+    )
+    code: str | None = Field(
+        description="Its USCC or LEI; null for a subject listed without an identifier (name it by its key)."
+    )
     name: str
     alt_name: str | None
     kind: str | None
@@ -297,12 +307,14 @@ def create_api(settings: Settings | None = None, clock: Clock | None = None) -> 
     ) -> Page[OrganisationOut]:
         """Search by name (Chinese or Latin script; names starting with the text first, then names
         containing it; if none contains it, names close to it) or by identifier (a USCC or LEI finds
-        that organisation)."""
+        that organisation). Each result's `key` opens its profile, also for a subject listed without an
+        identifier (`code` null, `key` unresolved:…)."""
         return organisation_search(reg, q, page, per_page)
 
     @app.get("/api/v1/organisations/{code}", response_model=ProfileOut, tags=["organisations"])
     def profile(reg: Reg, code: Code) -> Response:
-        """An organisation's identity, grade, score, reasons and what would change the grade."""
+        """An organisation's identity, grade, score, reasons and what would change the grade. A subject
+        joined into another's file answers with that file's profile (its head's key)."""
         # The body is serialised once per change of the profile (see organisation_profile), not per request.
         return Response(profile_json(reg, code), media_type="application/json")
 
@@ -447,11 +459,11 @@ def organisation_search(reg: Registry, q: str, page: int, per_page: int) -> Page
             # A code finds its organisation or nothing: a sole proprietor (never public) answers as a code
             # the registry does not hold.
             found = queries.by_code(conn, code)
-            items = [] if found is None or found.never_public else [_summary(found)]
+            items = [] if found is None or _hidden(conn, found) else [_summary(found)]
             return Page(items=items, total=len(items), page=page, per_page=per_page)
         total, rows = queries.search(conn, text, page, per_page)
         if total == 0:  # no name contains the text: offer the names close to it (typos, variants)
-            close = reg.names.search(conn, text)
+            close = queries.without_hidden_files(conn, reg.names.search(conn, text))
             total = len(close)
             rows = queries.by_ids(conn, close[(page - 1) * per_page : page * per_page])
     return Page(items=[_summary(r) for r in rows], total=total, page=page, per_page=per_page)
@@ -589,7 +601,10 @@ def _subject(reg: Registry, code: str) -> SubjectId:
 
 def _organisation(reg: Registry, code: str, never_public: bool = False) -> Any:
     """The organisation a route's {code} names; 404 when the registry holds none, and, unless
-    `never_public` (an organisation's own file), for a sole proprietor: the same answer, word for word."""
+    `never_public` (an organisation's own file), for a sole proprietor or a subject in its file: the same
+    answer, word for word. A subject without an identifier is named by its key (unresolved:…)."""
+    if _names_unresolved(code):
+        return _unresolved(reg, code)
     subject = _subject(reg, code)
     org = reg.organisations.get(subject.code)  # identity never changes once an organisation is stored
     if org is None:
@@ -597,9 +612,56 @@ def _organisation(reg: Registry, code: str, never_public: bool = False) -> Any:
             org = queries.by_code(conn, subject.code)
         if org is not None:
             reg.organisations.put(subject.code, org)
-    if org is None or (org.never_public and not never_public):
-        raise ApiError(404, "not_found", f"no organisation {subject.key} in the registry")
+    if org is None:
+        raise _not_found(subject.key)
+    if not never_public and (org.never_public or org.file_id is not None):
+        with reg.engine.connect() as conn:
+            if _hidden(conn, org):
+                raise _not_found(subject.key)
     return org
+
+
+def _names_unresolved(code: str) -> bool:
+    return fold(code).strip().lower().startswith("unresolved:")
+
+
+def _unresolved(reg: Registry, code: str) -> Any:
+    """The subject without an identifier a route's {code} names by its key (found as the links API finds
+    a subject), with its grade. 422 for a malformed key, which is never repeated (it may hold a name); 404,
+    as for a key the registry does not hold, for a subject nobody may see: never public, in a never-public
+    file, or without a published record of its own (nothing about a listing shows before its notice, nor
+    the file a link joined it to)."""
+    text = fold(code).strip()
+    refusal = person_refusal(text, reg.today())
+    if refusal is not None:
+        raise ApiError(422, refusal.reason, refusal.message)
+    key = text.lower()
+    if re.fullmatch(UNRESOLVED_KEY, key) is None:
+        raise ApiError(422, "invalid_key", f"this is not a key: {UNRESOLVED_EXPECTED}")
+    try:
+        subject = reg.links.subject(key)
+    except LookupError:
+        raise _not_found(key) from None
+    today = reg.today()
+    with reg.engine.connect() as conn:
+        org = queries.organisation_by_id(conn, subject.id)
+        published, _ = publicity.public_records(conn, reg.catalog, org.id, today, 1, 1, own_only=True)
+        if _hidden(conn, org) or not published:
+            raise _not_found(key)
+    return org
+
+
+def _hidden(conn: Connection, org: Any) -> bool:
+    """Whether nothing public may say anything of this subject: it is never public (a sole proprietor),
+    or links joined it into a file whose head is."""
+    if org.never_public:
+        return True
+    return org.file_id is not None and queries.never_public(conn, org.file_id)
+
+
+def _not_found(key: str) -> ApiError:
+    """The answer about a key the registry holds nothing anyone may see on (the key is well formed)."""
+    return ApiError(404, "not_found", f"no organisation {key} in the registry")
 
 
 def _also(j: clusters.Joined, sources: list[str]) -> AlsoListedOut:

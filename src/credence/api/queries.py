@@ -18,17 +18,25 @@ subject_links = cast(Table, SubjectLink.__table__)
 _file_of = func.coalesce(organisations.c.file_id, organisations.c.id)
 ratings = cast(Table, RatingRow.__table__)
 access_reads = cast(Table, AccessRead.__table__)
+# A subject links joined into a never-public file (a clerk's join to a sole proprietor) is never listed.
+_heads = organisations.alias("heads")
+_in_hidden_file = (
+    select(_heads.c.id)
+    .where(_heads.c.id == organisations.c.file_id, _heads.c.never_public.is_(True))
+    .exists()
+)
 
 
 def search(conn: Connection, text: str, page: int, per_page: int) -> tuple[int, list[Any]]:
     """Organisations whose name (Chinese or Latin) contains the text, names starting with it first; never
-    a sole proprietor (their records are never public, and their names are often a person's)."""
+    a sole proprietor (their records are never public, and their names are often a person's), nor a
+    subject joined into a sole proprietor's file."""
     pattern = f"%{_escape(text)}%"
     prefix = f"{_escape(text)}%"
     name_matches = or_(
         organisations.c.name.ilike(pattern, escape="\\"), organisations.c.alt_name.ilike(pattern, escape="\\")
     )
-    where = [name_matches, organisations.c.never_public.is_(False)]
+    where = [name_matches, organisations.c.never_public.is_(False), ~_in_hidden_file]
     total = int(conn.execute(select(func.count()).select_from(organisations).where(*where)).scalar_one())
     starts = or_(
         organisations.c.name.ilike(prefix, escape="\\"), organisations.c.alt_name.ilike(prefix, escape="\\")
@@ -55,6 +63,22 @@ def by_ids(conn: Connection, ids: list[int]) -> list[Any]:
     )
     found = {r.id: r for r in rows}
     return [found[i] for i in ids if i in found]
+
+
+def without_hidden_files(conn: Connection, ids: list[int]) -> list[int]:
+    """The ids, in order, less the subjects joined into a file whose head is never public."""
+    if not ids:
+        return []
+    hidden = set(
+        conn.execute(select(organisations.c.id).where(organisations.c.id.in_(ids), _in_hidden_file)).scalars()
+    )
+    return [i for i in ids if i not in hidden]
+
+
+def never_public(conn: Connection, organisation_id: int) -> bool:
+    """Whether the organisation is never public (a sole proprietor)."""
+    query = select(organisations.c.never_public).where(organisations.c.id == organisation_id)
+    return bool(conn.execute(query).scalar_one())
 
 
 # Asked on every profile request, so sent as plain SQL: through SQLAlchemy's statement and result layers

@@ -116,19 +116,27 @@ OrganisationCode = WithJsonSchema(
     }
 )
 SUBJECT_DESCRIPTION = f"A USCC (18 characters) or an LEI (20), in format organisation-code: {CHECKED}."
-# Format organisation-key: the same, or a key naming it (uscc:…, lei:…).
+# The key of a subject without an identifier (docs/sources.md, "Unresolved subjects"): its only name.
+UNRESOLVED_KEY = r"unresolved:[0-9a-f]{24}"
+UNRESOLVED_EXPECTED = (
+    "a subject without an identifier is named by its key as search gives it: unresolved: and 24 "
+    "hexadecimal digits (0-9, a-f)"
+)
+# Format organisation-key: the same, or a key naming it (uscc:…, lei:…), or a subject's without one.
 OrganisationKey = WithJsonSchema(
     {
         "type": "string",
         "format": "organisation-key",
-        "pattern": rf"^(?:(?:uscc|lei):)?{CODE}$",
+        "pattern": rf"^(?:(?:(?:uscc|lei):)?{CODE}|{UNRESOLVED_KEY})$",
         "minLength": 18,
-        "maxLength": 24,
+        "maxLength": 35,
     }
 )
 CODE_DESCRIPTION = (
     "A USCC (18 characters) or an LEI (20), or a key such as uscc:91110000600037341L, in format "
-    f"organisation-key: {CHECKED}."
+    f"organisation-key: {CHECKED}. A subject without an identifier (a development bank's listing of a firm "
+    "without a code) is named by its key, unresolved: and 24 hexadecimal digits, as search gives it "
+    "(else 422 invalid_key)."
 )
 VERIFICATION_CHAR = "0-9A-TV-Za-tv-z"  # Crockford's base32, any case; I, L and O are read as 1, 1 and 0
 VerificationCode = WithJsonSchema(

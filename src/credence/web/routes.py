@@ -185,7 +185,8 @@ def profile_context(
         "entries": entries,
         "history": history,
         "chart": history_chart(history, registry.policy.doc.floor, registry.policy.doc.ceiling, today),
-        "json_twin": f"/api/v1/organisations/{org.code}",
+        "json_twin": f"/api/v1/organisations/{org.code or org.key}",
+        "country": org.country,
         "lang": "zh",
     }
 
