@@ -21,6 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from itertools import combinations
 from pathlib import Path
@@ -84,6 +85,8 @@ class Pair:
 
 
 def _identifiers(subject: Candidate) -> dict[str, str]:
+    if not (subject.uscc or subject.lei or subject.org_code or subject.registration):
+        return {}  # most subjects of a list
     uscc = identifier(subject.uscc)
     found = {
         "uscc": uscc,
@@ -147,43 +150,68 @@ _SCHEMA = pa.schema(
 )
 
 
-def _row(subject: Candidate) -> dict[str, Any]:
-    forms = [name_forms(n) for n in subject.names]
-    cores = sorted({f.core for f in forms if f.core})
-    chinese = sorted({f.chinese for f in forms if f.chinese})
-    first = next((f for f in forms if f.core), None)
-    first_chinese = next((f.chinese for f in forms if f.chinese), None)
-    # a branch's own name in each script (its first), compared with the other's; None when no name of it
-    # is a branch's
-    branch = next((f.core for f in forms if f.branch and f.core), None)
-    branch_chinese = next((f.chinese for f in forms if f.branch and f.chinese), None)
-    city = address_form(subject.city) if subject.city else None
-    number, street = street_parts(city) if city else (None, None)
-    ids = _identifiers(subject)
-    return {
-        "unique_id": subject.id,
-        "name": first.core if first else None,
-        "names": cores,
-        "tokens": list(first.tokens) if first else [],
+def _name_columns(names: tuple[str, ...]) -> tuple[Any, ...]:
+    """The name columns of a subject known by `names`: its first name's forms, all of its forms, and its
+    branch's name when one of them is a branch's (in each script, its first)."""
+    if len(names) == 1:  # most subjects
+        f = name_forms(names[0])
+        first = f if f.core else None
+        cores = [f.core] if f.core else []
+        chinese_names = [f.chinese] if f.chinese else []
+        first_chinese = f.chinese or None
+        branch = f.core if f.branch and f.core else None
+        branch_chinese = f.chinese if f.branch and f.chinese else None
+    else:
+        forms = [name_forms(n) for n in names]
+        cores = sorted({f.core for f in forms if f.core})
+        chinese_names = sorted({f.chinese for f in forms if f.chinese})
+        first = next((f for f in forms if f.core), None)
+        first_chinese = next((f.chinese for f in forms if f.chinese), None)
+        branch = next((f.core for f in forms if f.branch and f.core), None)
+        branch_chinese = next((f.chinese for f in forms if f.branch and f.chinese), None)
+    tokens = first.tokens if first else ()
+    branch_tokens = branch.split() if branch else None
+    return (
+        first.core if first else None,
+        cores,
+        list(tokens),
         # for blocking: a name whose first word has a typo still meets its other spellings
-        "name_tail": (" ".join(first.tokens[1:]) + "|" + first.tokens[0][:1])
-        if first and len(first.tokens) > 2
-        else None,
-        "chinese": first_chinese,
-        "chinese_names": chinese,
-        "branch": branch,
-        "branch_chinese": branch_chinese,
+        " ".join(tokens[1:]) + "|" + tokens[0][:1] if len(tokens) > 2 else None,
+        first_chinese,
+        chinese_names,
+        branch,
+        branch_chinese,
         # the numbers in a branch's name (No. 6 Branch): two branches of different numbers are two
-        "branch_tokens": branch.split() if branch else None,
-        "branch_number": " ".join(w for w in branch.split() if w.isdigit()) or None if branch else None,
-        "country": country_code(subject.country),
-        "city": city or None,
-        "street_number": number,
-        "street": street,
-        "postcode": postcode(subject.postcode),
-        "phone": phone_digits(subject.phone),
-        **{scheme: ids.get(scheme) for scheme in IDENTIFIER_SCHEMES},
-    }
+        " ".join(w for w in branch_tokens if w.isdigit()) or None if branch_tokens else None,
+        branch_tokens,
+    )
+
+
+@lru_cache(maxsize=262144)
+def _address_columns(address: str) -> tuple[str | None, str | None, str | None]:
+    """(city or address line, street number, street) as compared."""
+    city = address_form(address)
+    if not city:
+        return None, None, None
+    number, street = street_parts(city)
+    return city, number, street
+
+
+_NO_ADDRESS = (None, None, None)
+
+
+def _row(subject: Candidate) -> tuple[Any, ...]:
+    """The subject's row of the input table, in the order of _SCHEMA."""
+    ids = _identifiers(subject)
+    return (
+        subject.id,
+        *_name_columns(subject.names),
+        country_code(subject.country),
+        *(_address_columns(subject.city) if subject.city else _NO_ADDRESS),
+        postcode(subject.postcode),
+        phone_digits(subject.phone),
+        *[ids.get(scheme) for scheme in IDENTIFIER_SCHEMES],
+    )
 
 
 def _without_matches(sampled: dict[str, Any], prior: float) -> dict[str, Any]:
@@ -226,13 +254,12 @@ def _table(subjects: Sequence[Candidate]) -> pa.Table:
         if subject.id in seen:
             raise ValueError(f"subject id {subject.id} appears twice")
         seen.add(subject.id)
-    columns: dict[str, list[Any]] = {name: [] for name in _SCHEMA.names}
-    appenders = [(name, columns[name].append) for name in _SCHEMA.names]
-    for subject in subjects:
-        row = _row(subject)
-        for name, append in appenders:
-            append(row[name])
-    return pa.table(columns, schema=_SCHEMA)
+    rows = [_row(subject) for subject in subjects]
+    columns = zip(*rows, strict=True) if rows else ([] for _ in _SCHEMA)
+    return pa.Table.from_arrays(
+        [pa.array(column, type=field.type) for column, field in zip(columns, _SCHEMA, strict=True)],
+        schema=_SCHEMA,
+    )
 
 
 MODEL_FILE = "model.json"
@@ -385,45 +412,52 @@ class Model:
         return sorted(columns)
 
     def _collect(self, db_api: DuckDBAPI, results: Iterable[SplinkDataFrame], floor: float) -> list[Pair]:
-        names = list(self._levels)
-        made: dict[tuple[Any, ...], tuple[Comparison, ...]] = {}  # most pairs share their comparisons
-        out: list[Pair] = []
-        for result in results:
-            columns = ["unique_id_l", "unique_id_r", "match_weight", "match_probability"]
-            for name in names:
-                columns.append(f"mw_{name}")
-                columns.append(f"mw_tf_adj_{name}" if self._has_tf(name) else "0.0")
-            # the columns are the model's own comparison names, the table Splink's
-            selected = ", ".join(columns)
-            query = f"select {selected} from {result.physical_name}"  # noqa: S608
-            cursor = db_api.duckdb_con.execute(query)
-            with _no_collection():
-                while rows := cursor.fetchmany(65536):  # in slices: a million pairs' rows at once are 600 MB
-                    out.extend(self._pairs_of(rows, names, made, floor))
-            result.drop_table_from_database_and_remove_from_cache()
-        out.sort(key=lambda p: (p.left, p.right))
-        return out
+        """The pairs of Splink's prediction tables with probability at least `floor`, sorted.
 
-    def _pairs_of(
-        self,
-        rows: list[tuple[Any, ...]],
-        names: list[str],
-        made: dict[tuple[Any, ...], tuple[Comparison, ...]],
-        floor: float,
-    ) -> Iterator[Pair]:
-        # Most pairs fall in the same few combinations of levels: each combination's comparisons are
-        # made once and shared.
-        for row in rows:
-            left, right, weight, probability = int(row[0]), int(row[1]), float(row[2]), float(row[3])
-            if probability < floor:
-                continue
-            levels = row[4:]
-            comparisons = made.get(levels)
-            if comparisons is None:
-                comparisons = made[levels] = self._comparisons(levels, names)
-            if left > right:
-                left, right = right, left
-            yield Pair(left, right, weight, probability, "model", comparisons)
+        Most pairs fall in the same few combinations of levels (some thousands in a million pairs), so
+        DuckDB numbers the combinations, each combination's comparisons are made once, and only the ids,
+        weight, probability and combination of a pair cross into Python: reading every comparison's
+        weight of every pair was most of the time once Splink had predicted."""
+        tables = list(results)
+        if not tables:
+            return []
+        names = list(self._levels)
+        weights = []
+        for name in names:
+            weights.append(f"mw_{name}")
+            weights.append(f"mw_tf_adj_{name}" if self._has_tf(name) else "0.0")
+        levels = ", ".join(f"{w} AS w{i}" for i, w in enumerate(weights))
+        numbered = ", ".join(f"w{i}" for i in range(len(weights)))
+        # the columns are the model's own comparison names, the tables Splink's; the floor is a parameter
+        scored = " UNION ALL ".join(
+            "SELECT least(unique_id_l, unique_id_r) AS l, greatest(unique_id_l, unique_id_r) AS r, "  # noqa: S608
+            f"match_weight, match_probability, {levels} FROM {t.physical_name} WHERE match_probability >= ?"
+            for t in tables
+        )
+        con = db_api.duckdb_con
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE __credence_pairs AS SELECT l, r, match_weight, match_probability, "  # noqa: S608
+            f"{numbered}, dense_rank() OVER (ORDER BY {numbered}) AS combination FROM ({scored})",
+            [floor] * len(tables),
+        )
+        for t in tables:
+            t.drop_table_from_database_and_remove_from_cache()
+        combinations_sql = f"SELECT DISTINCT combination, {numbered} FROM __credence_pairs"  # noqa: S608
+        made = {
+            int(row[0]): self._comparisons(row[1:], names) for row in con.execute(combinations_sql).fetchall()
+        }
+        out: list[Pair] = []
+        cursor = con.execute(
+            "SELECT l, r, match_weight, match_probability, combination FROM __credence_pairs ORDER BY l, r"
+        )
+        with _no_collection():
+            while rows := cursor.fetchmany(65536):  # in slices: a million pairs' rows at once are large
+                out.extend(
+                    Pair(int(left), int(right), float(weight), float(probability), "model", made[combination])
+                    for left, right, weight, probability, combination in rows
+                )
+        con.execute("DROP TABLE __credence_pairs")
+        return out
 
     def _comparisons(self, levels: tuple[Any, ...], names: list[str]) -> tuple[Comparison, ...]:
         out = []
