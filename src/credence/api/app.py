@@ -166,7 +166,11 @@ class RecordOut(BaseModel):
     source_record_id: str
     category: str
     category_title: str
-    subject: str = Field(description="The organisation's key, such as uscc:91110000600037341L.")
+    subject: str = Field(
+        description="The key of the subject the record was submitted about, such as "
+        "uscc:91110000600037341L: in an organisation's file each record keeps its own (docs/linkage.md), as "
+        "its content hash covers it."
+    )
     subject_name: str = Field(description="The organisation's name as the record gives it.")
     subject_alt_name: str | None
     subject_country: str | None = Field(description="The country the record's content hash covers.")
@@ -330,7 +334,8 @@ def create_api(settings: Settings | None = None, clock: Clock | None = None) -> 
         """The organisation's public records inside their publication period, newest first. A department
         that gives a `purpose` also sees the records the catalog shares with public bodies, and the read is
         logged (the organisation sees who read its file and why); the organisation itself (its own token)
-        sees its records of every publicity."""
+        sees its records of every publicity. The records are its file's (docs/linkage.md), each with the
+        subject it was submitted about, as its logged content hash covers it."""
         org = _organisation(reg, code)
         principal = auth.principal_of(request)
         publicities = reads.records_view(principal, org.code, purpose)
@@ -342,16 +347,21 @@ def create_api(settings: Settings | None = None, clock: Clock | None = None) -> 
                 )
                 contested = process_repo.under_objection(conn, [r.id for r in rows])
                 proved = queries.record_proofs(conn, rows)
+                about = {s.id: s for s in queries.subjects(conn, sorted({r.organisation_id for r in rows}))}
             if logged:  # kept and committed before the answer leaves: no shared record without its entry
-                what = f"records of {org.key} (public and shared), page {page}"
-                reg.reads.record(principal, org.id, str(purpose), what)
-        items = [_record_out(reg, r, r.id in contested, org, proved.get(r.id)) for r in rows]
+                file = _file(reg, org)  # the organisation whose file was read sees the read
+                what = f"records of {file.key} (public and shared), page {page}"
+                reg.reads.record(principal, file.id, str(purpose), what)
+        items = [
+            _record_out(reg, r, r.id in contested, about[r.organisation_id], proved.get(r.id)) for r in rows
+        ]
         return Page(items=items, total=total, page=page, per_page=per_page)
 
     @app.get("/api/v1/organisations/{code}/history", response_model=Page[HistoryOut], tags=["organisations"])
     def history(reg: Reg, code: Code, page: PageNo = 1, per_page: PerPage = 20) -> Page[HistoryOut]:
-        """Every change of the organisation's grade, oldest first, with its cause."""
-        org = _organisation(reg, code)
+        """Every change of the organisation's grade, oldest first, with its cause: its file's, as the
+        profile's grade is."""
+        org = _file(reg, _organisation(reg, code))
         with reg.engine.connect() as conn:
             rows = rating_repo.history_of(conn, org.id)
         start = (page - 1) * per_page
@@ -482,11 +492,9 @@ def organisation_profile(reg: Registry, code: str) -> tuple[ProfileOut, Any]:
 def _cached_profile(reg: Registry, code: str) -> tuple[ProfileOut, bytes, Any]:
     """A profile (and its JSON) is kept until anything about the organisation's records changes (a new
     record, a version, a state, a notice) or the day does."""
-    org = _organisation(reg, code)
+    org = _file(reg, _organisation(reg, code))  # links joined it into another's file: that file's profile
     today = reg.today()
     with reg.engine.connect() as conn:
-        if org.file_id is not None:  # links joined it into another's file: that file is its profile
-            org = queries.organisation_by_id(conn, org.file_id)
         key = (org.id, today, queries.records_version(conn, org.id))
     cached = reg.profiles.get(key)
     if cached is None:
@@ -649,6 +657,15 @@ def _unresolved(reg: Registry, code: str) -> Any:
         if _hidden(conn, org) or not published:
             raise _not_found(key)
     return org
+
+
+def _file(reg: Registry, org: Any) -> Any:
+    """The head of the file a subject is in, with its grade: the organisation its routes read (the subject
+    itself when no link joined it into another's file)."""
+    if org.file_id is None:
+        return org
+    with reg.engine.connect() as conn:
+        return queries.organisation_by_id(conn, org.file_id)
 
 
 def _hidden(conn: Connection, org: Any) -> bool:
