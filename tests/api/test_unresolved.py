@@ -307,3 +307,61 @@ def test_a_listing_whose_records_all_await_notice_answers_as_an_unknown_key(
         assert USCC_A not in held.text
     process_for(service).deliver_record_notice("WB", "WB-9", actor="WB clerk", channel="e-mail")
     assert client.get(f"/api/v1/organisations/{key}").json()["key"] == f"uscc:{USCC_A}"
+
+
+SEARCHES = ("Kilimanjaro", "Roads Limited", "Kilimanjaro Raods Limted")  # prefix, contains, misspelled
+
+
+def found_by_search(client: TestClient, key: str) -> list[str]:
+    """Where search shows the listing (its name or key), over the API and the web page and fragment, by
+    name, by part of it and misspelled."""
+    shown = []
+    for q in SEARCHES:
+        api = client.get("/api/v1/organisations", params={"q": q})
+        assert api.status_code == 200, api.text
+        if api.json()["total"] or NAME in api.text or key in api.text:
+            shown.append(f"api {q}")
+        for path in ("/", "/search/results"):
+            page = client.get(path, params={"q": q})
+            assert page.status_code == 200, page.text
+            if NAME in page.text or key in page.text:
+                shown.append(f"{path} {q}")
+    return shown
+
+
+def test_search_does_not_list_a_listing_whose_records_all_await_notice(
+    client: TestClient, service, engine, clock, tmp_path: Path
+) -> None:
+    """Found in use: search listed a listing before its notice, by name and misspelled, on the API and
+    the web page, with a row linking to a page that answered 404. Search shows it by the rule its key
+    follows: once a record of its own is published (not before, even when a clerk joined it into a file
+    whose head has published records)."""
+    service.ingest_file(write_csv(tmp_path / "wb.csv", [listing("WB-9", NAME, "KE")]), "WB")
+    rate(service)
+    key = keys(engine)[NAME]
+    assert found_by_search(client, key) == []
+    found = ids(engine)
+    LinkService(engine, clock, auto=0.99, review=0.5).judge(
+        found[f"uscc:{USCC_A}"], found[key], "same", "SAMR", "SAMR clerk Li", "the notice gives the USCC"
+    )
+    rate(service)
+    assert client.get(f"/api/v1/organisations/{USCC_A}").status_code == 200  # the head is published
+    assert found_by_search(client, key) == []
+    process_for(service).deliver_record_notice("WB", "WB-9", actor="WB clerk", channel="e-mail")
+    assert len(found_by_search(client, key)) == 3 * len(SEARCHES)
+    (item,) = client.get("/api/v1/organisations", params={"q": "Kilimanjaro"}).json()["items"]
+    assert item["key"] == key and client.get(f"/api/v1/organisations/{key}").status_code == 200
+
+
+def test_search_does_not_list_a_listing_whose_records_left_publication(
+    client: TestClient, service, engine, tmp_path: Path
+) -> None:
+    """A debarment decided more than its category's 1,095 days ago is no longer published: the key
+    answers as an unknown key, and search does not list the listing either."""
+    old = listing("WB-1", NAME, "KE", decided_on="2023-01-02")
+    service.ingest_file(write_csv(tmp_path / "wb.csv", [old]), "WB")
+    notice_all(engine, service)
+    rate(service)
+    key = keys(engine)[NAME]
+    assert client.get(f"/api/v1/organisations/{key}").status_code == 404
+    assert found_by_search(client, key) == []

@@ -463,6 +463,7 @@ def organisation_search(reg: Registry, q: str, page: int, per_page: int) -> Page
     control = control_character_at(q)
     if control is not None:
         raise ApiError(422, "invalid_query", f"q contains a control character at character {control}")
+    today = reg.today()
     with reg.engine.connect() as conn:
         code = _identified(reg, text)
         if code is not None:
@@ -471,9 +472,11 @@ def organisation_search(reg: Registry, q: str, page: int, per_page: int) -> Page
             found = queries.by_code(conn, code)
             items = [] if found is None or _hidden(conn, found) else [_summary(found)]
             return Page(items=items, total=len(items), page=page, per_page=per_page)
-        total, rows = queries.search(conn, text, page, per_page)
+        # Only the subjects anything public may name: a listing without an identifier once a record of its
+        # own is published, by the rule its key follows (queries.listed).
+        total, rows = queries.search(conn, reg.catalog, today, text, page, per_page)
         if total == 0:  # no name contains the text: offer the names close to it (typos, variants)
-            close = queries.without_hidden_files(conn, reg.names.search(conn, text))
+            close = queries.listed_ids(conn, reg.catalog, today, reg.names.search(conn, text))
             total = len(close)
             rows = queries.by_ids(conn, close[(page - 1) * per_page : page * per_page])
     return Page(items=[_summary(r) for r in rows], total=total, page=page, per_page=per_page)
@@ -650,13 +653,10 @@ def _unresolved(reg: Registry, code: str) -> Any:
         subject = reg.links.subject(key)
     except LookupError:
         raise _not_found(key) from None
-    today = reg.today()
     with reg.engine.connect() as conn:
-        org = queries.organisation_by_id(conn, subject.id)
-        published, _ = publicity.public_records(conn, reg.catalog, org.id, today, 1, 1, own_only=True)
-        if _hidden(conn, org) or not published:
+        if not queries.listed_ids(conn, reg.catalog, reg.today(), [subject.id]):  # as search lists it
             raise _not_found(key)
-    return org
+        return queries.organisation_by_id(conn, subject.id)
 
 
 def _file(reg: Registry, org: Any) -> Any:

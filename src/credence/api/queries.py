@@ -4,11 +4,14 @@ records. Which records anyone may see is credence.records.publicity's."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Connection, Table, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Table, and_, func, or_, select
 
+from credence.catalog import Catalog
 from credence.log import records as logged
+from credence.records import publicity
 from credence.store.models import AccessRead, Organisation, RatingRow, Record, SubjectLink
 
 organisations = cast(Table, Organisation.__table__)
@@ -27,16 +30,30 @@ _in_hidden_file = (
 )
 
 
-def search(conn: Connection, text: str, page: int, per_page: int) -> tuple[int, list[Any]]:
-    """Organisations whose name (Chinese or Latin) contains the text, names starting with it first; never
+def listed(catalog: Catalog, today: date) -> ColumnElement[bool]:
+    """The subjects anything public may name (search, and the key of a subject without an identifier): never
     a sole proprietor (their records are never public, and their names are often a person's), nor a
-    subject joined into a sole proprietor's file."""
+    subject joined into a sole proprietor's file; and a subject without an identifier, which exists only
+    by its records, once a record of its own is published (nothing shows of a listing before its notice,
+    nor of the file a link joined it to)."""
+    return and_(
+        organisations.c.never_public.is_(False),
+        ~_in_hidden_file,
+        or_(organisations.c.code.is_not(None), publicity.has_published(catalog, today, organisations.c.id)),
+    )
+
+
+def search(
+    conn: Connection, catalog: Catalog, today: date, text: str, page: int, per_page: int
+) -> tuple[int, list[Any]]:
+    """Organisations whose name (Chinese or Latin) contains the text, names starting with it first: those
+    anything public may name (`listed`)."""
     pattern = f"%{_escape(text)}%"
     prefix = f"{_escape(text)}%"
     name_matches = or_(
         organisations.c.name.ilike(pattern, escape="\\"), organisations.c.alt_name.ilike(pattern, escape="\\")
     )
-    where = [name_matches, organisations.c.never_public.is_(False), ~_in_hidden_file]
+    where = [name_matches, listed(catalog, today)]
     total = int(conn.execute(select(func.count()).select_from(organisations).where(*where)).scalar_one())
     starts = or_(
         organisations.c.name.ilike(prefix, escape="\\"), organisations.c.alt_name.ilike(prefix, escape="\\")
@@ -65,14 +82,16 @@ def by_ids(conn: Connection, ids: list[int]) -> list[Any]:
     return [found[i] for i in ids if i in found]
 
 
-def without_hidden_files(conn: Connection, ids: list[int]) -> list[int]:
-    """The ids, in order, less the subjects joined into a file whose head is never public."""
+def listed_ids(conn: Connection, catalog: Catalog, today: date, ids: list[int]) -> list[int]:
+    """The ids, in order, of the subjects among them anything public may name (`listed`)."""
     if not ids:
         return []
-    hidden = set(
-        conn.execute(select(organisations.c.id).where(organisations.c.id.in_(ids), _in_hidden_file)).scalars()
+    shown = set(
+        conn.execute(
+            select(organisations.c.id).where(organisations.c.id.in_(ids), listed(catalog, today))
+        ).scalars()
     )
-    return [i for i in ids if i not in hidden]
+    return [i for i in ids if i in shown]
 
 
 def never_public(conn: Connection, organisation_id: int) -> bool:

@@ -8,7 +8,7 @@ from collections.abc import Collection
 from datetime import date, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import ColumnElement, Connection, Table, and_, exists, false, or_, select
 
 from credence.catalog import Catalog, Severity
 from credence.store.models import IngestBatch, Organisation, Record
@@ -73,6 +73,42 @@ def _never_public(conn: Connection, organisation_id: int) -> bool:
     )
 
 
+def published(catalog: Catalog, today: date, publicities: Collection[str] = PUBLIC) -> ColumnElement[bool]:
+    """The records (rows of `records`) anyone may see today, as SQL: active, noticed, of a category of these
+    publicities, decided by today and inside their publication period (`published_until` after today, the
+    period counted by category and severity as `published_until` counts it). Whether the organisation is
+    never public is the caller's to ask."""
+    # decided_on + max_days > today  <=>  decided_on > today - max_days, grouped by the period's length.
+    by_days: dict[int, list[ColumnElement[bool]]] = {}
+    for c in catalog.categories.values():
+        if c.publicity.value not in publicities:
+            continue
+        if not c.severity_applies:
+            by_days.setdefault(c.period(None).max_days, []).append(records.c.category == c.code)
+            continue
+        for level in Severity:
+            if getattr(c.publication, level.value) is not None:
+                match = and_(records.c.category == c.code, records.c.severity == level.value)
+                by_days.setdefault(c.period(level).max_days, []).append(match)
+    periods = [
+        and_(records.c.decided_on > today - timedelta(days=days), or_(*matches))
+        for days, matches in sorted(by_days.items())
+    ]
+    return and_(
+        records.c.state == "active",
+        records.c.noticed_at.is_not(None),
+        records.c.decided_on <= today,
+        or_(*periods) if periods else false(),
+    )
+
+
+def has_published(catalog: Catalog, today: date, subject: ColumnElement[int]) -> ColumnElement[bool]:
+    """Whether the subject (a column or value of an organisation's id) has a record of its own anyone may
+    see today (`published`): what a subject without an identifier, which exists only by its records, needs
+    before anything public names it."""
+    return exists().where(records.c.organisation_id == subject, published(catalog, today))
+
+
 def public_records(
     conn: Connection,
     catalog: Catalog,
@@ -88,21 +124,15 @@ def public_records(
     links joined to it): active, noticed, of a public category, inside their publication period.
     With more `publicities` (shared, private), the same records of those categories too: what a department
     reading for a purpose, or the organisation itself, may see."""
-    public = [c.code for c in catalog.categories.values() if c.publicity.value in publicities]
     # The subjects links joined into its file; `own_only`: this subject's alone (a pair under review).
     file = [organisation_id] if own_only else members_query(file_head(conn, organisation_id))
-    rows = conn.execute(
-        select(records)
-        .where(
-            records.c.organisation_id.in_(file),
-            records.c.state == "active",
-            records.c.noticed_at.is_not(None),
-            records.c.category.in_(public),
-            records.c.decided_on <= today,
+    visible = list(
+        conn.execute(
+            select(records)
+            .where(records.c.organisation_id.in_(file), published(catalog, today, publicities))
+            .order_by(records.c.decided_on.desc(), records.c.id)
         )
-        .order_by(records.c.decided_on.desc(), records.c.id)
-    ).all()
-    visible = [r for r in rows if today < published_until(catalog, r)]
+    )
     start = (page - 1) * per_page
     return len(visible), visible[start : start + per_page]
 
