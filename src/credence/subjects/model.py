@@ -13,15 +13,12 @@ registry gives the same pairs, with the same weights, as resolving the whole reg
 from __future__ import annotations
 
 import copy
-import gc
 import json
 import logging
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from importlib import resources
 from itertools import combinations
 from pathlib import Path
@@ -32,35 +29,18 @@ from splink import Linker, SettingsCreator
 from splink.internals.duckdb.database_api import DuckDBAPI
 from splink.internals.splink_dataframe import SplinkDataFrame
 
-from credence.subjects.names import (
-    address_form,
-    country_code,
-    identifier,
-    name_forms,
-    phone_digits,
-    postcode,
-    street_parts,
-)
+from credence.subjects.forms import IDENTIFIER_SCHEMES, Candidate, identifiers, paused_collection, table
 
-__all__ = ["IDENTIFIER_SCHEMES", "Candidate", "Comparison", "Model", "Pair", "clusters", "identifier_pairs"]
-
-IDENTIFIER_SCHEMES = ("uscc", "lei", "org_code", "registration")
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """A subject as the model sees it: its names, where it is, and whatever identifiers it carries."""
-
-    id: int
-    names: tuple[str, ...]
-    country: str | None  # ISO 3166-1 alpha-2, any case on input
-    city: str | None = None  # or an address line
-    uscc: str | None = None
-    lei: str | None = None
-    org_code: str | None = None  # the old 9-character organisation code; a USCC carries it in uscc[8:17]
-    registration: str | None = None  # an old 15-digit registration number: a secondary identifier
-    postcode: str | None = None
-    phone: str | None = None
+__all__ = [
+    "IDENTIFIER_SCHEMES",
+    "Candidate",
+    "Comparison",
+    "Model",
+    "Pair",
+    "clusters",
+    "identifier_pairs",
+    "table",
+]
 
 
 @dataclass(frozen=True)
@@ -84,25 +64,12 @@ class Pair:
     comparisons: tuple[Comparison, ...]
 
 
-def _identifiers(subject: Candidate) -> dict[str, str]:
-    if not (subject.uscc or subject.lei or subject.org_code or subject.registration):
-        return {}  # most subjects of a list
-    uscc = identifier(subject.uscc)
-    found = {
-        "uscc": uscc,
-        "lei": identifier(subject.lei),
-        "org_code": identifier(subject.org_code) or (uscc[8:17] if uscc and len(uscc) == 18 else None),
-        "registration": identifier(subject.registration),
-    }
-    return {scheme: code for scheme, code in found.items() if code}
-
-
 def identifier_pairs(subjects: Sequence[Candidate]) -> list[Pair]:
     """Every pair of subjects that share a USCC, LEI, organisation code (also the one inside a USCC) or
     15-digit registration number: the same organisation, without a model. Sorted by (left, right)."""
     holders: dict[tuple[str, str], set[int]] = defaultdict(set)
     for subject in subjects:
-        for scheme, code in _identifiers(subject).items():
+        for scheme, code in identifiers(subject).items():
             holders[(scheme, code)].add(subject.id)
     found: dict[tuple[int, int], str] = {}
     for (scheme, _code), ids in holders.items():
@@ -123,97 +90,6 @@ def identifier_pairs(subjects: Sequence[Candidate]) -> list[Pair]:
     ]
 
 
-_SCHEMA = pa.schema(
-    [
-        ("unique_id", pa.int64()),
-        ("name", pa.string()),
-        ("names", pa.list_(pa.string())),
-        ("tokens", pa.list_(pa.string())),
-        ("name_tail", pa.string()),
-        ("chinese", pa.string()),
-        ("chinese_names", pa.list_(pa.string())),
-        ("branch", pa.string()),
-        ("branch_chinese", pa.string()),
-        ("branch_number", pa.string()),
-        ("branch_tokens", pa.list_(pa.string())),
-        ("country", pa.string()),
-        ("city", pa.string()),
-        ("street_number", pa.string()),
-        ("street", pa.string()),
-        ("postcode", pa.string()),
-        ("phone", pa.string()),
-        ("uscc", pa.string()),
-        ("lei", pa.string()),
-        ("org_code", pa.string()),
-        ("registration", pa.string()),
-    ]
-)
-
-
-def _name_columns(names: tuple[str, ...]) -> tuple[Any, ...]:
-    """The name columns of a subject known by `names`: its first name's forms, all of its forms, and its
-    branch's name when one of them is a branch's (in each script, its first)."""
-    if len(names) == 1:  # most subjects
-        f = name_forms(names[0])
-        first = f if f.core else None
-        cores = [f.core] if f.core else []
-        chinese_names = [f.chinese] if f.chinese else []
-        first_chinese = f.chinese or None
-        branch = f.core if f.branch and f.core else None
-        branch_chinese = f.chinese if f.branch and f.chinese else None
-    else:
-        forms = [name_forms(n) for n in names]
-        cores = sorted({f.core for f in forms if f.core})
-        chinese_names = sorted({f.chinese for f in forms if f.chinese})
-        first = next((f for f in forms if f.core), None)
-        first_chinese = next((f.chinese for f in forms if f.chinese), None)
-        branch = next((f.core for f in forms if f.branch and f.core), None)
-        branch_chinese = next((f.chinese for f in forms if f.branch and f.chinese), None)
-    tokens = first.tokens if first else ()
-    branch_tokens = branch.split() if branch else None
-    return (
-        first.core if first else None,
-        cores,
-        list(tokens),
-        # for blocking: a name whose first word has a typo still meets its other spellings
-        " ".join(tokens[1:]) + "|" + tokens[0][:1] if len(tokens) > 2 else None,
-        first_chinese,
-        chinese_names,
-        branch,
-        branch_chinese,
-        # the numbers in a branch's name (No. 6 Branch): two branches of different numbers are two
-        " ".join(w for w in branch_tokens if w.isdigit()) or None if branch_tokens else None,
-        branch_tokens,
-    )
-
-
-@lru_cache(maxsize=262144)
-def _address_columns(address: str) -> tuple[str | None, str | None, str | None]:
-    """(city or address line, street number, street) as compared."""
-    city = address_form(address)
-    if not city:
-        return None, None, None
-    number, street = street_parts(city)
-    return city, number, street
-
-
-_NO_ADDRESS = (None, None, None)
-
-
-def _row(subject: Candidate) -> tuple[Any, ...]:
-    """The subject's row of the input table, in the order of _SCHEMA."""
-    ids = _identifiers(subject)
-    return (
-        subject.id,
-        *_name_columns(subject.names),
-        country_code(subject.country),
-        *(_address_columns(subject.city) if subject.city else _NO_ADDRESS),
-        postcode(subject.postcode),
-        phone_digits(subject.phone),
-        *[ids.get(scheme) for scheme in IDENTIFIER_SCHEMES],
-    )
-
-
 def _without_matches(sampled: dict[str, Any], prior: float) -> dict[str, Any]:
     """The model whose u-probabilities are the sampled shares of random pairs with the matches among
     them taken out, u = (P - prior * m) / (1 - prior), never below the smaller of P and 10^-6."""
@@ -226,40 +102,6 @@ def _without_matches(sampled: dict[str, Any], prior: float) -> dict[str, Any]:
             share, m = float(level["u_probability"]), float(level["m_probability"])
             level["u_probability"] = max((share - prior * m) / (1 - prior), min(share, 1e-6))
     return settings
-
-
-@contextmanager
-def _no_collection() -> Iterator[None]:
-    """Python's cyclic garbage collector paused while many small acyclic objects are made (a table's
-    forms, a run's pairs): it would scan them again and again, a third of the preparation's time
-    (docs/benchmarks.md). Reference counting still frees them; the collector resumes after."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
-def table(subjects: Sequence[Candidate]) -> pa.Table:
-    """The subjects as the model's input table, one row each, in the forms it compares."""
-    with _no_collection():
-        return _table(subjects)
-
-
-def _table(subjects: Sequence[Candidate]) -> pa.Table:
-    seen: set[int] = set()
-    for subject in subjects:
-        if subject.id in seen:
-            raise ValueError(f"subject id {subject.id} appears twice")
-        seen.add(subject.id)
-    rows = [_row(subject) for subject in subjects]
-    columns = zip(*rows, strict=True) if rows else ([] for _ in _SCHEMA)
-    return pa.Table.from_arrays(
-        [pa.array(column, type=field.type) for column, field in zip(columns, _SCHEMA, strict=True)],
-        schema=_SCHEMA,
-    )
 
 
 MODEL_FILE = "model.json"
@@ -382,9 +224,17 @@ class Model:
         if not new:
             return []
         db_api = DuckDBAPI()
-        new_data = db_api.register(table(new))
-        existing_data = db_api.register(table(existing)) if existing else None
-        both = db_api.register(table([*existing, *new]))
+        # each subject prepared once: the new, the existing, and both together for the term frequencies
+        shared = {s.id for s in new} & {s.id for s in existing}
+        if shared:
+            raise ValueError(f"subject id {min(shared)} appears twice")
+        new_table = table(new)
+        existing_table = table(existing) if existing else None
+        new_data = db_api.register(new_table)
+        existing_data = db_api.register(existing_table) if existing_table is not None else None
+        both = db_api.register(
+            pa.concat_tables([existing_table, new_table]) if existing_table is not None else new_table
+        )
         linker = self._linker(both)
         for column in self._tf_columns():
             linker.table_management.compute_tf_table(column)
@@ -450,7 +300,7 @@ class Model:
         cursor = con.execute(
             "SELECT l, r, match_weight, match_probability, combination FROM __credence_pairs ORDER BY l, r"
         )
-        with _no_collection():
+        with paused_collection():
             while rows := cursor.fetchmany(65536):  # in slices: a million pairs' rows at once are large
                 out.extend(
                     Pair(int(left), int(right), float(weight), float(probability), "model", made[combination])
