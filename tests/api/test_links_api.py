@@ -82,7 +82,7 @@ def test_refusals_are_named_and_change_nothing(client: TestClient, engine) -> No
         client.post("/api/v1/links", json=missing),
         404,
         "not_found",
-        "no subject 'unresolved:nope'",
+        "right: no subject by this key",
     )
     assert_error(client.get("/api/v1/links/99"), 404, "not_found", "no link 99")
     assert counts(engine) == before

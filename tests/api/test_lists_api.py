@@ -90,7 +90,7 @@ def test_checks_answer_for_one_organisation_and_for_a_file_of_bidders(client: Te
     assert result.status_code == 200 and result.headers["content-type"].startswith("text/csv")
     lines = result.text.splitlines()
     assert lines[1].startswith(f"2,{USCC_A},") and ",restricted,procurement_declaration," in lines[1]
-    assert ",eligible," in lines[2] and lines[3].startswith("4,123,,,,,,,subject_id: ")
+    assert ",eligible," in lines[2] and lines[3].startswith("4,,,,,,,,subject_id: ")
     assert_error(
         client.get("/api/v1/checks", params={"subject": USCC_A, "domain": "procurement"}),
         422,

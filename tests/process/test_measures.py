@@ -167,7 +167,7 @@ def test_a_bidders_file_gets_one_line_per_bidder(process, checks, clock, tmp_pat
     assert out[0] == "line,subject_id,organisation,result,measures,until,legal_basis,remedy,error"
     assert out[1].startswith(f"2,{USCC_A},北京某某食品有限公司,restricted,procurement_exclusion,")
     assert out[2].startswith(f"3,{USCC_B},") and ",eligible,,,,," in out[2]
-    assert out[3].startswith("4,not-a-code,,,,,,,subject_id: ")
+    assert out[3].startswith("4,,,,,,,,subject_id: ")  # what is no identifier is not repeated
     with pytest.raises(ValueError, match="line 1: the CSV needs a subject_id column"):
         read_bidders("code\nX\n")
 

@@ -20,7 +20,8 @@ def test_the_lists_page_and_a_list_with_its_criteria_and_exports(client: TestCli
     assert 'id="empty"' in serious
     assert "published for comment on 2026-01-15" in serious
     missing = client.get("/lists/red")
-    assert missing.status_code == 404 and "no list &#39;red&#39;" in missing.text
+    assert missing.status_code == 404 and "no such list" in missing.text
+    assert "&#39;red&#39;" not in missing.text  # what was typed is not repeated
 
 
 def test_the_checks_page_answers_for_one_organisation(client: TestClient) -> None:

@@ -54,7 +54,15 @@ from credence.clock import Clock, SystemClock, today
 from credence.demo.divisions import DIVISIONS
 from credence.dueprocess.links import LinkDecisions
 from credence.dueprocess.service import DueProcess
-from credence.identity import SubjectError, SubjectId, fold, person_refusal, resolve_subject
+from credence.identity import (
+    IDENTIFIER_EXPECTED,
+    SubjectError,
+    SubjectId,
+    fold,
+    not_an_identifier,
+    person_refusal,
+    resolve_subject,
+)
 from credence.measures.catalog import load_measures
 from credence.process import repository as process_repo
 from credence.rating import Policy, load_policy
@@ -79,6 +87,8 @@ ACCESS_ERRORS: dict[int | str, dict[str, Any]] = {
     )
 }
 MAX_SUBMISSION_ROWS = 10_000
+# What an organisation route's {code} must be, as its errors say (without repeating what was typed).
+KEY_EXPECTED = f"{IDENTIFIER_EXPECTED}, or a key such as uscc:91110000600037341L"
 __all__ = ["LOCAL", "Registry", "create_api"]
 
 
@@ -543,9 +553,8 @@ def public_record(reg: Registry, department: str, source_record_id: str) -> tupl
     with reg.engine.connect() as conn:
         found = publicity.public_record(conn, reg.catalog, department, source_record_id, reg.today())
         if found is None:
-            raise ApiError(
-                404, "not_found", f"no public record '{source_record_id}' from department {department}"
-            )
+            # The department and id typed are not repeated (they may hold anything, a person's data too).
+            raise ApiError(404, "not_found", "no public record with this id from this department")
         record, org, batch = found
         contested = bool(process_repo.under_objection(conn, [record.id]))
         proved = queries.record_proofs(conn, [record]).get(record.id)
@@ -603,11 +612,9 @@ def _subject(reg: Registry, code: str) -> SubjectId:
     try:
         return resolve_subject(text, today=reg.today())
     except SubjectError as exc:
-        if exc.reason == "natural_person":  # never repeat a person's number
-            raise ApiError(422, exc.reason, exc.message) from None
-        raise ApiError(
-            422, "invalid_identifier", f"'{code}' is not a valid identifier: {exc.message}"
-        ) from None
+        # Never repeated: what was typed may be a person's identity number or telephone.
+        reason = exc.reason if exc.reason == "natural_person" else "invalid_identifier"
+        raise ApiError(422, reason, not_an_identifier(exc, KEY_EXPECTED)) from None
 
 
 def _organisation(reg: Registry, code: str, never_public: bool = False) -> Any:
@@ -738,8 +745,8 @@ def _handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if exc.status_code == 405:  # Allow names every method the path serves, over all its routes
-            allowed = allowed_methods(request.app.router.routes, request.scope)
-            body = method_not_allowed(request.method, request.url.path, allowed)
+            allowed, route = allowed_methods(request.app.router.routes, request.scope)
+            body = method_not_allowed(request.method, route or "this path", allowed)
             return error_response(body, {"Allow": ", ".join(allowed)})
         if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):  # a JSON body
             return error_response(not_utf8(exc.__cause__))

@@ -227,7 +227,8 @@ def own_department(request: Request, field: str, department: str | None) -> None
     """A department acts only as itself."""
     principal = principal_of(request)
     if principal.role is Role.DEPARTMENT and department != principal.department:
-        raise Denied(403, "not_yours", f"{field}: you act for {principal.department}, not '{department}'")
+        # What was typed is not repeated: the field may hold anything, a person's data too.
+        raise Denied(403, "not_yours", f"{field}: you act for {principal.department}, not another department")
 
 
 def filer(request: Request, field: str, value: str) -> None:
@@ -240,7 +241,7 @@ def filer(request: Request, field: str, value: str) -> None:
     else:
         return  # the demo principal acts as the body says
     if value.strip() != expected:
-        raise Denied(403, "not_yours", f"{field}: you are {expected}, not '{value.strip()}'")
+        raise Denied(403, "not_yours", f"{field}: you are {expected}; give that (what was given is not you)")
 
 
 def actor(request: Request, field: str, value: str) -> str:

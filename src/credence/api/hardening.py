@@ -317,20 +317,28 @@ class HeadAsGet:
         await self.app({**scope, "method": "GET"}, receive, bodiless)
 
 
-def allowed_methods(routes: Iterable[Any], scope: Scope) -> list[str]:
+def allowed_methods(routes: Iterable[Any], scope: Scope) -> tuple[list[str], str | None]:
     """Every method some route serves at the request's path, in the usual order, HEAD wherever GET is
-    (a mount, the static files, serves GET): what a 405's Allow header lists."""
+    (a mount, the static files, serves GET): what a 405's Allow header lists; and the path as the first
+    such route writes it (/api/v1/organisations/{code}), which a 405 names instead of the path asked for
+    (a parameter may hold anything typed, a person's data too)."""
     methods: set[str] = set()
+    template: str | None = None
     for route in iter_route_contexts(list(routes)):  # the routes of included routers too
         match, _ = route.matches(scope)
         if match is Match.NONE:
             continue
-        if isinstance(route.original_route, Mount):
+        mount = isinstance(route.original_route, Mount)
+        if mount:
             methods.add("GET")
+        if template is None:
+            path = getattr(route.original_route, "path", None)
+            template = f"{path}/{{path}}" if mount and path is not None else path
         methods.update(route.methods or ())
     if "GET" in methods:
         methods.add("HEAD")
-    return sorted(methods, key=lambda m: (METHOD_ORDER.index(m) if m in METHOD_ORDER else 99, m))
+    ordered = sorted(methods, key=lambda m: (METHOD_ORDER.index(m) if m in METHOD_ORDER else 99, m))
+    return ordered, template
 
 
 def method_not_allowed(method: str, path: str, allowed: list[str]) -> ErrorBody:

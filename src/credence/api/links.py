@@ -84,6 +84,9 @@ class JudgedPairOut(JudgementOut):
     holds: bool = Field(description="Whether it is the latest judgement on its pair, the one in force.")
 
 
+NO_SUBJECT = "no subject by this key: give its key (uscc:…, lei:…, unresolved:…), USCC or LEI"
+
+
 class JudgementIn(StrictIn):
     department: Short = Field(description="The clerk's department: it answers an objection to the link.")
     left: Short = Field(description="A subject's key (uscc:…, lei:…, unresolved:…), USCC or LEI.")
@@ -237,10 +240,13 @@ def judge_pair(
     reg: Registry, left: str, right: str, judgement: str, department: str, actor: str, reason: str
 ) -> JudgedOut:
     """Judge, then rate the files it changed: the one service call the API and the review page share."""
-    try:
-        a, b = reg.links.subject(left), reg.links.subject(right)
-    except LookupError as exc:
-        raise ApiError(404, "not_found", str(exc)) from None
+    found = []
+    for field, text in (("left", left), ("right", right)):
+        try:
+            found.append(reg.links.subject(text))
+        except LookupError:  # what was typed is not repeated: it may hold a person's data
+            raise ApiError(404, "not_found", f"{field}: {NO_SUBJECT}") from None
+    a, b = found
     try:
         if department not in reg.catalog.departments:
             raise LinkRefused("unknown_department", f"unknown department '{department}'")

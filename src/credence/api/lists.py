@@ -37,7 +37,7 @@ from credence.api.shapes import (
 from credence.catalog.model import ListKind
 from credence.checks.bidders import read_bidders
 from credence.checks.service import Disclosure, UnknownDomain, write_rows
-from credence.identity import SubjectError
+from credence.identity import SubjectError, not_an_identifier
 from credence.lists import exports
 from credence.lists import repository as repo
 from credence.measures.catalog import DOMAINS
@@ -259,7 +259,7 @@ def check(
     except UnknownDomain as exc:
         raise ApiError(422, "unknown_domain", str(exc)) from None
     except SubjectError as exc:
-        raise ApiError(422, exc.reason, f"subject: {exc.message}") from None
+        raise ApiError(422, exc.reason, f"subject: {not_an_identifier(exc)}") from None  # never repeated
     if logged:
         _log_reads(reg, request, disclosure.shown, purpose, f"in {domain}")
     return CheckOut(**found.to_json())

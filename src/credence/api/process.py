@@ -165,7 +165,7 @@ def add_process_routes(app: FastAPI, get_registry: Callable[[], Any]) -> None:
             department = principal.department
         auth.own_department(request, "department", department)
         if department is not None and department not in reg.catalog.departments:
-            raise ApiError(404, "not_found", f"no department {department!r} in the catalog")
+            raise ApiError(404, "not_found", no_department(reg))
         with reg.engine.connect() as conn:
             items = [service.notice_body(conn, n) for n in notices.outbox(conn, department, after, per_page)]
         return Page(items=items, total=len(items), page=1, per_page=per_page)
@@ -243,7 +243,7 @@ def add_process_routes(app: FastAPI, get_registry: Callable[[], Any]) -> None:
         service = process(reg)
         auth.own_department(request, "department", department)
         if department not in reg.catalog.departments:
-            raise ApiError(404, "not_found", f"no department {department!r} in the catalog")
+            raise ApiError(404, "not_found", no_department(reg))
         return Page.of(awaiting(service, department), page, per_page)
 
     @app.post("/api/v1/objections", response_model=ObjectionOut, status_code=201, tags=["due process"])
@@ -360,3 +360,8 @@ def awaiting(service: DueProcess, department: str) -> list[AwaitingOut]:
                 )
             )
     return sorted(items, key=lambda a: (a.due_on, a.kind, a.id))
+
+
+def no_department(reg: Any) -> str:
+    """The 404 of a department code the catalog lacks, naming the codes it has, never the one typed."""
+    return f"no such department in the catalog: the departments are {', '.join(reg.catalog.departments)}"

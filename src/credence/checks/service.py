@@ -23,7 +23,7 @@ from credence.catalog.model import ListKind
 from credence.checks.bidders import Bidder
 from credence.checks.names import Found, NameQuery, NameRefused, NameScreening
 from credence.clock import Clock, today
-from credence.identity import IdentifierError, SubjectId, SubjectRefused, resolve_subject
+from credence.identity import IdentifierError, SubjectId, SubjectRefused, not_an_identifier, resolve_subject
 from credence.lists import repository as lists_repo
 from credence.lists.config import Lists
 from credence.measures.catalog import DOMAINS, Measure, Measures
@@ -259,9 +259,10 @@ class CheckService:
                 try:
                     found = self._check(conn, resolve_subject(given, today=on), domain, on, disclosure)
                 except (IdentifierError, SubjectRefused) as exc:
-                    if exc.reason == "natural_person":
-                        out["subject_id"] = ""  # a person's number is not repeated in the answer
-                    out["error"] = f"subject_id: {exc}"
+                    # What is no identifier is not repeated in the answer: it may be a person's number or
+                    # telephone (its line names the row).
+                    out["subject_id"] = "" if isinstance(exc, IdentifierError) or _person(exc) else given
+                    out["error"] = f"subject_id: {not_an_identifier(exc)}"
                     yield out
                     continue
                 _fill(out, found)
@@ -439,3 +440,7 @@ def write_rows(rows: Iterable[dict[str, str]]) -> str:
     rows = list(rows)
     columns = CSV_COLUMNS + NAME_COLUMNS if any("matched_by" in r for r in rows) else CSV_COLUMNS
     return spreadsheet_csv(columns, ({c: r.get(c, "") for c in columns} for r in rows))
+
+
+def _person(exc: SubjectRefused) -> bool:
+    return exc.reason == "natural_person"

@@ -9,9 +9,11 @@ from credence.identity.kinds import AUTHORITIES, KINDS, Authority, KindInfo, Org
 from credence.identity.lei import Lei, is_valid_lei, lei_check_digits, parse_lei
 from credence.identity.resident import find_resident_ids, fold, is_resident_id, looks_like_resident_id
 from credence.identity.subject import (
+    IDENTIFIER_EXPECTED,
     Scheme,
     SubjectId,
     no_organisation,
+    not_an_identifier,
     person_refusal,
     refuse_kind,
     resolve_subject,
@@ -30,6 +32,7 @@ from credence.identity.uscc import (
 __all__ = [
     "ALPHABET",
     "AUTHORITIES",
+    "IDENTIFIER_EXPECTED",
     "KINDS",
     "PROVINCES",
     "Authority",
@@ -52,6 +55,7 @@ __all__ = [
     "lei_check_digits",
     "looks_like_resident_id",
     "no_organisation",
+    "not_an_identifier",
     "org_code_check_character",
     "parse_lei",
     "parse_uscc",

@@ -32,13 +32,21 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from credence.identity.errors import IdentifierError, SubjectRefused
+from credence.identity.errors import IdentifierError, SubjectError, SubjectRefused
 from credence.identity.kinds import OrgKind
 from credence.identity.lei import parse_lei
 from credence.identity.resident import find_resident_ids, fold, is_resident_id, looks_like_resident_id
 from credence.identity.uscc import parse_uscc
 
-__all__ = ["Scheme", "SubjectId", "person_refusal", "refuse_kind", "resolve_subject"]
+__all__ = [
+    "IDENTIFIER_EXPECTED",
+    "Scheme",
+    "SubjectId",
+    "not_an_identifier",
+    "person_refusal",
+    "refuse_kind",
+    "resolve_subject",
+]
 
 Scheme = Literal["uscc", "lei"]
 
@@ -129,6 +137,23 @@ def no_organisation(text: str, where: str = "") -> str:
     """
     refused = person_refusal(fold(text))
     return refused.message if refused is not None else f"no organisation '{text}'{where}"
+
+
+IDENTIFIER_EXPECTED = "a USCC (18 characters) or an LEI (20)"
+
+
+def not_an_identifier(error: SubjectError, expected: str = IDENTIFIER_EXPECTED) -> str:
+    """The message for a text that names no subject (`resolve_subject`'s error), which never repeats the
+    text: it may be a person's identity number or telephone. A refused subject (a person's number, a
+    religious body, a trade union) is refused in its own words; otherwise the message says what is wrong,
+    by position, and what was expected.
+
+    >>> not_an_identifier(IdentifierError("length", "11 characters is neither a USCC nor an LEI"), "a USCC")
+    'this is not a valid identifier (11 characters is neither a USCC nor an LEI): expected a USCC'
+    """
+    if isinstance(error, SubjectRefused):
+        return error.message
+    return f"this is not a valid identifier ({error.message}): expected {expected}"
 
 
 def resolve_subject(text: str, *, today: date | None = None) -> SubjectId:

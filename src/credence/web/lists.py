@@ -25,7 +25,7 @@ from credence.catalog.model import ListKind
 from credence.checks.bidders import read_bidders
 from credence.checks.names import MAX_NAME_LENGTH, NameRefused
 from credence.checks.service import UnknownDomain, write_rows
-from credence.identity import SubjectError
+from credence.identity import SubjectError, not_an_identifier
 from credence.lists import exports
 from credence.lists.config import FIELDS
 from credence.lists.service import TITLE
@@ -63,7 +63,7 @@ def add_list_pages(app: FastAPI, registry: Registry) -> None:
     def list_page(request: Request, kind: str) -> HTMLResponse:
         if kind not in ListKind.__members__:
             known = ", ".join(ListKind)
-            return page(request, "error.html", 404, message=f"no list '{kind}'; the lists are {known}")
+            return page(request, "error.html", 404, message=f"no such list; the lists are {known}")
         chosen = ListKind(kind)
         criteria = registry.lists.lists.criteria[chosen]
         return page(
@@ -109,9 +109,8 @@ def add_list_pages(app: FastAPI, registry: Registry) -> None:
             except UnknownDomain as exc:
                 error = str(exc)
             except SubjectError as exc:
-                error = f"subject: {exc.message}"
-                if exc.reason == "natural_person":  # a person's number is not put back in the form
-                    subject = ""
+                error = f"subject: {not_an_identifier(exc)}"
+                subject = ""  # not put back in the form: it may be a person's number or telephone
         return page(
             request,
             "checks.html",

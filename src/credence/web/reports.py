@@ -19,7 +19,7 @@ from credence.api.app import Registry
 from credence.api.hardening import RateLimit
 from credence.api.reports import report_service, verify
 from credence.api.shapes import ApiError
-from credence.identity import SubjectError
+from credence.identity import SubjectError, not_an_identifier
 from credence.reports.service import MalformedCode, ReportNotFound, normalise_code
 
 HERE = Path(__file__).parent
@@ -48,11 +48,8 @@ def add_report_pages(app: FastAPI, registry: Registry) -> None:
         service = report_service(registry)
         try:
             org = service.organisation(code)
-        except SubjectError as exc:
-            message = exc.message  # a person's number is never repeated
-            if exc.reason != "natural_person":
-                message = f"'{code}' is not a valid identifier: {exc.message}"
-            return page(request, "error.html", 422, message=message)
+        except SubjectError as exc:  # what was typed is never repeated (a person's number or telephone)
+            return page(request, "error.html", 422, message=not_an_identifier(exc))
         except ReportNotFound as exc:
             return page(request, "error.html", 404, message=str(exc))
         issued = service.issue_for(org, verify_url=f"{request.base_url}verify")

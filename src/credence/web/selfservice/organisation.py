@@ -35,6 +35,9 @@ from credence.web.selfservice.common import (
 )
 from credence.web.selfservice.forms import ObjectionForm, RepairForm, TextForm
 
+# The department and record id of the path are not repeated: they may hold anything typed.
+NO_RECORD = "no record with this id from this department in your file"
+
 
 def add_organisation_routes(app: FastAPI, pages: Pages) -> None:
     registry, catalog, engine, service = pages.registry, pages.catalog, pages.engine, pages.service
@@ -119,7 +122,7 @@ def add_organisation_routes(app: FastAPI, pages: Pages) -> None:
         with engine.connect() as conn:
             r = own.own_record(conn, org.id, department, source_record_id)
             if r is None:
-                message = f"no record '{source_record_id}' from {department} in your file"
+                message = NO_RECORD
                 return pages.problem_page(request, visit, 404, message)
             versions = records_repo.record_versions(conn, r.id)
             events = records_repo.record_events(conn, r.id)
@@ -170,7 +173,7 @@ def add_organisation_routes(app: FastAPI, pages: Pages) -> None:
         with engine.connect() as conn:
             found = own.own_record(conn, org.id, department, source_record_id)
         if found is None:
-            message = f"no record '{source_record_id}' from {department} in your file"
+            message = NO_RECORD
             raise Stop(pages.problem_page(request, visit, 404, message))
 
     @app.post("/me/records/{department}/{source_record_id}/objection", include_in_schema=False)

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from credence.access import accounts
 from credence.api import auth, queries
 from credence.api.hardening import TooManyRequests
-from credence.identity import SubjectError, resolve_subject
+from credence.identity import SubjectError, not_an_identifier, resolve_subject
 from credence.web.selfservice import queries as own
 from credence.web.selfservice.common import Pages, Problem, Visit
 from credence.web.selfservice.forms import PasswordForm, SignInForm
@@ -136,11 +136,8 @@ def add_demo_sign_in(app: FastAPI, pages: Pages) -> None:
             text = (form.example or form.organisation).strip()
             try:
                 subject = resolve_subject(text)
-            except SubjectError as exc:
-                if exc.reason == "natural_person":  # neither repeated nor put back in the form
-                    return sign_in_page(request, visit, Problem(422, exc.message))
-                problem = Problem(422, f"'{text}' is not a valid USCC or LEI: {exc.message}")
-                return sign_in_page(request, visit, problem, text)
+            except SubjectError as exc:  # neither repeated nor put back in the form (a person's number?)
+                return sign_in_page(request, visit, Problem(422, not_an_identifier(exc)))
             with engine.connect() as conn:
                 org = queries.by_code(conn, subject.code)
             if org is None:
