@@ -280,3 +280,41 @@ def test_a_pairs_history_and_the_judgements_made_to_find_a_mistake_and_reverse_i
     models = client.get("/api/v1/links", params={"judged_by": "model"}).json()["items"]
     assert [m["basis"] for m in models] == ["model"]
     assert_error(client.get("/api/v1/links", params={"judged_by": "someone"}), 422, "invalid_request", "")
+
+
+def test_a_judgement_shows_in_a_profile_at_once(
+    client: TestClient, service, engine, clock, tmp_path: Path
+) -> None:
+    """Found in use: the app kept each organisation's row, its file included, for as long as it ran, so
+    after a clerk joined an LEI subject into organisation A's file its profile went on showing its own file
+    until the server restarted. The same app, across the judgements: joined at once, and split at once."""
+    from helpers import LEI_A, row
+
+    penalty = row("LEI-1", subject_id=LEI_A, subject_name="Example Holdings Ltd.", decided_on="2026-05-01")
+    service.ingest_file(write_csv(tmp_path / "lei.csv", [penalty]), "SAMR")
+    notice_all(engine, service)
+    lei = f"lei:{LEI_A}"
+
+    def profile() -> tuple[str, list[str]]:
+        found = client.get(f"/api/v1/organisations/{LEI_A}")
+        assert found.status_code == 200, found.text
+        records = client.get(f"/api/v1/organisations/{lei}/records").json()["items"]
+        return found.json()["key"], sorted(r["source_record_id"] for r in records)
+
+    assert profile() == (lei, ["LEI-1"])  # read once: the app has its row
+    body = {
+        "department": "SAMR",
+        "left": f"uscc:{USCC_A}",
+        "right": lei,
+        "actor": "SAMR clerk Li",
+        "reason": "The LEI record names the USCC.",
+    }
+    joined = client.post("/api/v1/links", json={**body, "judgement": "same"})
+    assert joined.status_code == 201, joined.text
+    assert profile() == (f"uscc:{USCC_A}", ["LEI-1", "XZCF-2026-0001"])
+    assert client.get(f"/api/v1/organisations/{LEI_A}").json() == client.get(
+        f"/api/v1/organisations/{USCC_A}"
+    ).json()
+    split = client.post("/api/v1/links", json={**body, "judgement": "not_same"})
+    assert split.status_code == 201, split.text
+    assert profile() == (lei, ["LEI-1"])

@@ -254,6 +254,7 @@ class Registry:
         self.reads = ReadRecorder(self.engine, clock)  # purpose-bound reads, committed in groups
         self.names = NameIndex()
         self.profiles: Lru[Any, tuple[ProfileOut, bytes]] = Lru(10_000)
+        # Organisations rows by code, kept for their identity; their file_id is checked on each read.
         self.organisations: Lru[str, Any] = Lru(100_000)
 
     def today(self) -> date:
@@ -624,18 +625,19 @@ def _organisation(reg: Registry, code: str, never_public: bool = False) -> Any:
     if _names_unresolved(code):
         return _unresolved(reg, code)
     subject = _subject(reg, code)
-    org = reg.organisations.get(subject.code)  # identity never changes once an organisation is stored
-    if org is None:
-        with reg.engine.connect() as conn:
+    # Its identity never changes once an organisation is stored, and is kept; the file it is in is what a
+    # clerk's judgement (or linkage at an ingest, here or in another process) changes, and is read each time.
+    org = reg.organisations.get(subject.code)
+    with reg.engine.connect() as conn:
+        if org is not None and queries.file_id(conn, org.id) != org.file_id:
+            org = None  # joined into another's file, or split from one, since it was kept
+        if org is None:
             org = queries.by_code(conn, subject.code)
-        if org is not None:
-            reg.organisations.put(subject.code, org)
-    if org is None:
-        raise _not_found(subject.key)
-    if not never_public and (org.never_public or org.file_id is not None):
-        with reg.engine.connect() as conn:
-            if _hidden(conn, org):
+            if org is None:
                 raise _not_found(subject.key)
+            reg.organisations.put(subject.code, org)
+        if not never_public and (org.never_public or org.file_id is not None) and _hidden(conn, org):
+            raise _not_found(subject.key)
     return org
 
 

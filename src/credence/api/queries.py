@@ -122,6 +122,21 @@ def records_version(conn: Connection, organisation_id: int) -> tuple[Any, ...]:
     return tuple(row)
 
 
+# Constant text, one per driver's parameter style (SQLite's ?, psycopg's %s); the id is a bound parameter.
+_FILE_ID_SQL = {
+    "qmark": "SELECT file_id FROM organisations WHERE id = ?",
+    "pyformat": "SELECT file_id FROM organisations WHERE id = %s",
+    "format": "SELECT file_id FROM organisations WHERE id = %s",
+}
+
+
+def file_id(conn: Connection, organisation_id: int) -> int | None:
+    """The file a subject is in now (organisations.file_id: None for its own), which links change. Plain
+    SQL, as records_version: asked on every request about an organisation."""
+    found = conn.exec_driver_sql(_FILE_ID_SQL[conn.dialect.paramstyle], (organisation_id,)).scalar()
+    return None if found is None else int(found)
+
+
 def organisation_by_id(conn: Connection, organisation_id: int) -> Any:
     """An organisation with its grade and score, as by_code finds one."""
     return conn.execute(
