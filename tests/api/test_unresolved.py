@@ -9,7 +9,9 @@ a key the registry does not hold; records awaiting notice never show; errors nev
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import re
 from pathlib import Path
@@ -365,3 +367,66 @@ def test_search_does_not_list_a_listing_whose_records_left_publication(
     key = keys(engine)[NAME]
     assert client.get(f"/api/v1/organisations/{key}").status_code == 404
     assert found_by_search(client, key) == []
+
+
+SCREENED = (NAME, "Kilimanjaro Roads Ltd", "Kilimanjaro Road Limited")  # as listed, its form, a typo
+
+
+def found_by_screening(client: TestClient, key: str) -> list[str]:
+    """Where screening by name shows the listing (its name or key) in an answer, the question as asked
+    aside: the match API's results, a check by name's candidates and organisation, and a bidders file's
+    line (its organisation and candidates) for the name without a code."""
+    shown = []
+    for q in SCREENED:
+        match = client.post("/api/v1/match", json={"names": [q], "country": "KE"})
+        by_name = client.get(
+            "/api/v1/checks/by-name", params={"name": q, "country": "KE", "domain": "public_procurement"}
+        )
+        bidders = client.post(
+            "/api/v1/checks",
+            params={"domain": "public_procurement"},
+            content=f"subject_id,name,country\n,{q},KE\n".encode(),
+            headers={"content-type": "text/csv"},
+        )
+        for answer in (match, by_name, bidders):
+            assert answer.status_code == 200, answer.text
+        (line,) = csv.DictReader(io.StringIO(bidders.text))
+        answers = {
+            "match": json.dumps(match.json()["results"], ensure_ascii=False),
+            "by-name": json.dumps(
+                [by_name.json()[k] for k in ("candidates", "organisation")], ensure_ascii=False
+            ),
+            "bidders": f"{line['organisation']} {line['candidates']}",
+        }
+        for where, text in answers.items():
+            if NAME in text or key in text:
+                shown.append(f"{where} {q}")
+    return shown
+
+
+def test_screening_by_name_does_not_show_a_listing_whose_records_all_await_notice(
+    client: TestClient, service, engine, clock, tmp_path: Path
+) -> None:
+    """Found in use: the match API and the checks by name answered a listing awaiting notice with its name
+    and key, which search and its key no longer show. Screening follows the same rule (a subject without
+    an identifier once a record of its own is published), also when a clerk joined it into a file."""
+    service.ingest_file(write_csv(tmp_path / "wb.csv", [listing("WB-9", NAME, "KE")]), "WB")
+    rate(service)
+    key = keys(engine)[NAME]
+    assert found_by_screening(client, key) == []
+    found = ids(engine)
+    LinkService(engine, clock, auto=0.99, review=0.5).judge(
+        found[f"uscc:{USCC_A}"], found[key], "same", "SAMR", "SAMR clerk Li", "the notice gives the USCC"
+    )
+    rate(service)
+    assert found_by_screening(client, key) == []
+    process_for(service).deliver_record_notice("WB", "WB-9", actor="WB clerk", channel="e-mail")
+    shown = found_by_screening(client, key)
+    assert {s.split()[0] for s in shown} == {"match", "by-name"}, shown  # the listing, as matched
+    bidders = client.post(  # a bidders line names the file the listing is in: the organisation's
+        "/api/v1/checks",
+        params={"domain": "public_procurement"},
+        content=f"subject_id,name,country\n,{NAME},KE\n".encode(),
+        headers={"content-type": "text/csv"},
+    )
+    assert USCC_A in bidders.text

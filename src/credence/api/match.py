@@ -124,11 +124,12 @@ def match(request: Request, body: MatchIn) -> MatchOut:
     reg = _registry(request)
     names = reg.checks.names
     asked = NameQuery(tuple(body.names), body.country, body.identifiers.uscc, body.identifiers.lei)
+    today = reg.today()
     try:
-        query = names.refuse(asked, reg.today())
+        query = names.refuse(asked, today)
     except NameRefused as exc:
         raise _refused(exc) from None
-    (screened,) = names.screen_many([query], limit=body.limit, floor=body.cutoff)
+    (screened,) = names.screen_many([query], today, limit=body.limit, floor=body.cutoff)
     results = [CandidateOut(**f.to_json()) for f in screened.found]
     identifiers = {k: v for k, v in (("uscc", query.uscc), ("lei", query.lei)) if v}
     shown = {"names": body.names, "country": query.country, "identifiers": identifiers}  # as given

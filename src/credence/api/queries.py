@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Connection, Table, and_, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Table, func, or_, select
 
 from credence.catalog import Catalog
 from credence.log import records as logged
@@ -21,26 +21,12 @@ subject_links = cast(Table, SubjectLink.__table__)
 _file_of = func.coalesce(organisations.c.file_id, organisations.c.id)
 ratings = cast(Table, RatingRow.__table__)
 access_reads = cast(Table, AccessRead.__table__)
-# A subject links joined into a never-public file (a clerk's join to a sole proprietor) is never listed.
-_heads = organisations.alias("heads")
-_in_hidden_file = (
-    select(_heads.c.id)
-    .where(_heads.c.id == organisations.c.file_id, _heads.c.never_public.is_(True))
-    .exists()
-)
 
 
 def listed(catalog: Catalog, today: date) -> ColumnElement[bool]:
-    """The subjects anything public may name (search, and the key of a subject without an identifier): never
-    a sole proprietor (their records are never public, and their names are often a person's), nor a
-    subject joined into a sole proprietor's file; and a subject without an identifier, which exists only
-    by its records, once a record of its own is published (nothing shows of a listing before its notice,
-    nor of the file a link joined it to)."""
-    return and_(
-        organisations.c.never_public.is_(False),
-        ~_in_hidden_file,
-        or_(organisations.c.code.is_not(None), publicity.has_published(catalog, today, organisations.c.id)),
-    )
+    """The subjects anything public may name: `publicity.listed`, the one rule search, screening by name
+    and a subject's key follow."""
+    return publicity.listed(catalog, today)
 
 
 def search(
@@ -84,13 +70,7 @@ def by_ids(conn: Connection, ids: list[int]) -> list[Any]:
 
 def listed_ids(conn: Connection, catalog: Catalog, today: date, ids: list[int]) -> list[int]:
     """The ids, in order, of the subjects among them anything public may name (`listed`)."""
-    if not ids:
-        return []
-    shown = set(
-        conn.execute(
-            select(organisations.c.id).where(organisations.c.id.in_(ids), listed(catalog, today))
-        ).scalars()
-    )
+    shown = publicity.listed_ids(conn, catalog, today, ids)
     return [i for i in ids if i in shown]
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import Engine, Table, select
 
+from credence.catalog import Catalog
 from credence.identity import (
     IdentifierError,
     SubjectError,
@@ -31,6 +32,7 @@ from credence.identity import (
     resolve_subject,
 )
 from credence.identity.kinds import OrgKind
+from credence.records import publicity
 from credence.screening import Screen
 from credence.screening.persons import person_name
 from credence.store.models import Organisation
@@ -136,12 +138,13 @@ class NameScreening:
     candidate is a match; from `review` it is a possible match for a person to review."""
 
     def __init__(
-        self, engine: Engine, screen: Screen, auto: float, review: float, model_path: Path | None = None
+        self, engine: Engine, catalog: Catalog, auto: float, review: float, model_path: Path | None = None
     ) -> None:
         if not 0 < review <= auto <= 1:
             raise ValueError(f"the thresholds need 0 < review ({review}) <= auto ({auto}) <= 1")
         self.engine = engine
-        self.screen = screen
+        self.catalog = catalog
+        self.screen: Screen = catalog.screen
         self.auto = auto
         self.review = review
         self.index = ScreeningIndex(engine, model_path=model_path)
@@ -190,10 +193,11 @@ class NameScreening:
         return NameQuery(tuple(fold(n) for n in query.names), country, codes.get("uscc"), codes.get("lei"))
 
     def screen_many(
-        self, queries: Sequence[NameQuery], limit: int = 5, floor: float | None = None
+        self, queries: Sequence[NameQuery], today: date, limit: int = 5, floor: float | None = None
     ) -> list[Screened]:
         """The candidates of each (already screened) query, in one pass over the registry: probability at
-        least `floor` (default: the review threshold), best first, at most `limit` files each."""
+        least `floor` (default: the review threshold), best first, at most `limit` files each. Only what
+        anything public may name today (`publicity.listed`): a file, and the subject of it that matched."""
         floor = self.review if floor is None else floor
         asked = [
             Candidate(-(i + 1), q.names, q.country, uscc=q.uscc, lei=q.lei) for i, q in enumerate(queries)
@@ -205,12 +209,17 @@ class NameScreening:
             held = best.get(slot)
             if held is None or _rank(pair) < _rank(held[0]):
                 best[slot] = (pair, pair.right)
-        rows = self._organisations({head for _, head in best} | {member for _, member in best.values()})
+        asked_about = {head for _, head in best} | {member for _, member in best.values()}
+        rows = self._organisations(asked_about)
+        with self.engine.connect() as conn:
+            shown = publicity.listed_ids(conn, self.catalog, today, asked_about)
         out = [Screened(q) for q in queries]
         for (query_id, head), (pair, member) in best.items():
             org = rows.get(head)
             if org is None or org.never_public or org.kind in _OUT_OF_SCOPE:
                 continue  # never answered: sole proprietors, and bodies out of scope by design
+            if head not in shown or member not in shown:
+                continue  # a listing before its notice: neither it nor the file it was joined to shows
             if self.screen.subject_name(org.name, org.alt_name) is not None:
                 continue
             matched = rows[member].key if member in rows else org.key

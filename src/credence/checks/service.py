@@ -190,7 +190,7 @@ class CheckService:
         if self._names is None:
             self._names = NameScreening(
                 self.engine,
-                self.catalog.screen,
+                self.catalog,
                 self.settings.link_auto_threshold,
                 self.settings.link_review_threshold,
                 self.settings.link_model_path,
@@ -216,7 +216,7 @@ class CheckService:
         self._domain(domain)
         on = self.today()
         query = self.names.refuse(NameQuery((name,), country), on, where="name")
-        (screened,) = self.names.screen_many([query], limit=CANDIDATES_SHOWN)
+        (screened,) = self.names.screen_many([query], on, limit=CANDIDATES_SHOWN)
         with self.engine.connect() as conn:
             return self._by_name(conn, name.strip(), query, screened.found, domain, on)
 
@@ -289,7 +289,7 @@ class CheckService:
             except NameRefused as exc:
                 queries[bidder.line] = exc
         asked = [(line, q) for line, q in queries.items() if isinstance(q, NameQuery)]
-        screened = self.names.screen_many([q for _, q in asked], limit=CANDIDATES_SHOWN)
+        screened = self.names.screen_many([q for _, q in asked], on, limit=CANDIDATES_SHOWN)
         for (line, query), result in zip(asked, screened, strict=True):
             queries[line] = (query, result.found)
         return queries

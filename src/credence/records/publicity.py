@@ -109,6 +109,39 @@ def has_published(catalog: Catalog, today: date, subject: ColumnElement[int]) ->
     return exists().where(records.c.organisation_id == subject, published(catalog, today))
 
 
+# A subject links joined into a never-public file (a clerk's join to a sole proprietor) is never listed.
+_heads = organisations.alias("heads")
+_in_hidden_file = (
+    select(_heads.c.id)
+    .where(_heads.c.id == organisations.c.file_id, _heads.c.never_public.is_(True))
+    .exists()
+)
+
+
+def listed(catalog: Catalog, today: date) -> ColumnElement[bool]:
+    """The subjects (rows of `organisations`) anything public may name (search, screening by name, and the
+    key of a subject without an identifier): never a sole proprietor (their records are never public, and
+    their names are often a person's), nor a subject joined into a sole proprietor's file; and a subject
+    without an identifier, which exists only by its records, once a record of its own is published
+    (nothing shows of a listing before its notice, nor of the file a link joined it to)."""
+    return and_(
+        organisations.c.never_public.is_(False),
+        ~_in_hidden_file,
+        or_(organisations.c.code.is_not(None), has_published(catalog, today, organisations.c.id)),
+    )
+
+
+def listed_ids(conn: Connection, catalog: Catalog, today: date, ids: Collection[int]) -> set[int]:
+    """Those of the subjects with these ids anything public may name (`listed`)."""
+    shown: set[int] = set()
+    ordered = sorted(set(ids))
+    for start in range(0, len(ordered), 500):
+        chunk = ordered[start : start + 500]
+        query = select(organisations.c.id).where(organisations.c.id.in_(chunk), listed(catalog, today))
+        shown.update(conn.execute(query).scalars())
+    return shown
+
+
 def public_records(
     conn: Connection,
     catalog: Catalog,
