@@ -93,7 +93,7 @@ def test_bad_input_is_named(cli, tmp_path: Path) -> None:
     samr = write_csv(tmp_path / "samr.csv", [row(1)])
     assert cli("ingest", str(samr), "--department", "SAMR").exit_code == 0
     missing = cli("link", "show", "unresolved:nope")
-    assert missing.exit_code == 2 and "no subject 'unresolved:nope'" in missing.output
+    assert missing.exit_code == 2 and "no such subject: give its key" in missing.output
     bad = cli(
         "link",
         "judge",
@@ -150,3 +150,23 @@ def test_calibrate_writes_a_model_and_the_registry_resolves_with_it(cli, store_u
     assert report["queued"] == 1 and report["subjects_whose_file_changed"] == 1
     (waiting,) = json.loads(cli("link", "queue", "--format", "json").stdout)
     assert 0.3 <= float(waiting["probability"]) < 0.9999
+
+
+TYPED = ("11010519491231002X", "110105 19491231 002X", "+86 138 0013 8000")  # a person's number, a mobile
+
+
+@pytest.mark.parametrize("typed", TYPED)
+def test_what_was_typed_is_never_repeated(cli, tmp_path: Path, typed: str) -> None:
+    """Found in use: `credence link show` and `credence report issue` repeated whatever was typed where a
+    subject belongs, a resident identity number or a telephone among them. They say what is expected."""
+    samr = write_csv(tmp_path / "samr.csv", [row(1)])
+    assert cli("ingest", str(samr), "--department", "SAMR").exit_code == 0
+    shown = cli("link", "show", typed)
+    issued = cli("report", "issue", typed, "--out", str(tmp_path / "r.pdf"))
+    for answer in (shown, issued):
+        assert answer.exit_code == 2, answer.output
+        flat = answer.output.replace(" ", "").replace("-", "").replace("+", "")
+        assert typed.replace(" ", "").replace("+", "") not in flat, answer.output
+        assert "19491231" not in flat and "13800138000" not in flat
+    assert "give its key (uscc:…, lei:…, unresolved:…), USCC or LEI" in shown.output
+    assert not (tmp_path / "r.pdf").exists()

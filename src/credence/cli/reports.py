@@ -11,6 +11,7 @@ from typer.core import TyperGroup
 
 from credence.cli.context import AppContext, app_context, console, fail
 from credence.identity import SubjectError
+from credence.identity.subject import not_an_identifier
 from credence.reports.service import MalformedCode, ReportNotFound, ReportService
 
 
@@ -48,10 +49,10 @@ def issue(
     reports = service(app_context(ctx))
     try:
         issued = reports.issue(code)
-    except SubjectError as exc:
-        if exc.reason == "natural_person":  # a person's number is never repeated
+    except SubjectError as exc:  # what was typed is never repeated: it may be a person's number
+        if exc.reason == "natural_person":
             raise fail(f"{exc.reason}: {exc.message}") from None
-        raise fail(f"'{code}' is not a valid identifier: {exc.message}") from None
+        raise fail(not_an_identifier(exc)) from None
     except ReportNotFound as exc:
         raise fail(str(exc), 1) from None
     try:

@@ -205,7 +205,8 @@ class LinkService:
                 select(_orgs).where((o.key == text) | (o.code == text.upper())).order_by(o.id).limit(1)
             ).first()
         if found is None:
-            raise LookupError(f"no subject '{text}': give its key (uscc:…, lei:…, unresolved:…), USCC or LEI")
+            # what was typed is not repeated: it may be a person's identity number or telephone
+            raise LookupError("no such subject: give its key (uscc:…, lei:…, unresolved:…), USCC or LEI")
         return found
 
     def file(self, organisation_id: int) -> tuple[list[Any], list[Any]]:
