@@ -312,9 +312,43 @@ def test_a_judgement_shows_in_a_profile_at_once(
     joined = client.post("/api/v1/links", json={**body, "judgement": "same"})
     assert joined.status_code == 201, joined.text
     assert profile() == (f"uscc:{USCC_A}", ["LEI-1", "XZCF-2026-0001"])
-    assert client.get(f"/api/v1/organisations/{LEI_A}").json() == client.get(
-        f"/api/v1/organisations/{USCC_A}"
-    ).json()
+    assert (
+        client.get(f"/api/v1/organisations/{LEI_A}").json()
+        == client.get(f"/api/v1/organisations/{USCC_A}").json()
+    )
     split = client.post("/api/v1/links", json={**body, "judgement": "not_same"})
     assert split.status_code == 201, split.text
     assert profile() == (lei, ["LEI-1"])
+
+
+def test_a_profile_shows_the_judgement_that_joins_now_after_a_join_a_split_and_a_join(
+    client: TestClient, service, engine, clock, tmp_path: Path
+) -> None:
+    """Found in use: a profile was kept by its file's records and the sum of the subjects joined into it,
+    which a join, a split and a join again give twice over; the second join showed the first's clerk and
+    reason under "also listed as". The judgement shown is the one that joins the subject now."""
+    from helpers import LEI_A, row
+
+    penalty = row("LEI-1", subject_id=LEI_A, subject_name="Example Holdings Ltd.", decided_on="2026-05-01")
+    service.ingest_file(write_csv(tmp_path / "lei.csv", [penalty]), "SAMR")
+    notice_all(engine, service)
+    body = {"department": "SAMR", "left": f"uscc:{USCC_A}", "right": f"lei:{LEI_A}"}
+
+    def judge(judgement: str, actor: str, reason: str) -> None:
+        made = client.post(
+            "/api/v1/links", json={**body, "judgement": judgement, "actor": actor, "reason": reason}
+        )
+        assert made.status_code == 201, made.text
+
+    def joined_by() -> list[tuple[str, str]]:
+        profile = client.get(f"/api/v1/organisations/{USCC_A}").json()
+        return [
+            (link["actor"], link["reason"]) for also in profile["also_listed_as"] for link in also["links"]
+        ]
+
+    judge("same", "SAMR clerk Li", "The LEI record names the USCC.")
+    assert joined_by() == [("SAMR clerk Li", "The LEI record names the USCC.")]
+    judge("not_same", "SAMR clerk Wang", "Another company of the same name.")
+    assert joined_by() == []
+    judge("same", "SAMR clerk Zhao", "The register confirms it after all.")
+    assert joined_by() == [("SAMR clerk Zhao", "The register confirms it after all.")]

@@ -87,7 +87,9 @@ _VERSION_SQL = (
     "SELECT count(*), sum(current_version), (SELECT max(e.id) FROM record_events e "
     "JOIN records r ON r.id = e.record_id WHERE r.organisation_id IN "
     "(SELECT id FROM organisations WHERE id = {p} OR file_id = {p})), "
-    "(SELECT sum(id) FROM organisations WHERE file_id = {p}) "
+    "(SELECT sum(id) FROM organisations WHERE file_id = {p}), "
+    "(SELECT max(l.id) FROM subject_links l WHERE l.left_id IN (SELECT id FROM organisations WHERE id = {p} "
+    "OR file_id = {p}) OR l.right_id IN (SELECT id FROM organisations WHERE id = {p} OR file_id = {p})) "
     "FROM records WHERE organisation_id IN (SELECT id FROM organisations WHERE id = {p} OR file_id = {p})"
 )
 
@@ -95,10 +97,11 @@ _VERSION_SQL = (
 def records_version(conn: Connection, organisation_id: int) -> tuple[Any, ...]:
     """What changes whenever the records of the file headed by this organisation change in a way a rating
     can see: a new record (the count), a correction (the sum of versions), and any state change or notice
-    (each is an event, with a new id); or its subjects do (the sum of the ids joined into it). Not times:
-    two changes can share a timestamp."""
+    (each is an event, with a new id); or its subjects do (the sum of the ids joined into it, and the latest
+    judgement on any of them: a join, a split and a join again give the same sum, not the same judgement).
+    Not times: two changes can share a timestamp."""
     marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    row = conn.exec_driver_sql(_VERSION_SQL.format(p=marker), (organisation_id,) * 5).one()
+    row = conn.exec_driver_sql(_VERSION_SQL.format(p=marker), (organisation_id,) * 9).one()
     return tuple(row)
 
 
