@@ -152,7 +152,9 @@ def test_a_read_is_kept_and_logged_and_an_unknown_purpose_stores_nothing(
         principal = Principal(Role.DEPARTMENT, department="SAMR", via="token 'sys' (#1)", token_id=1)
         size = log.head(conn).size
     with (
-        pytest.raises(reads.UnknownPurpose, match="purpose: 'curiosity' is not one of licensing_review"),
+        pytest.raises(
+            reads.UnknownPurpose, match="purpose: this is not a purpose; choose one of licensing_review"
+        ),
         engine.begin() as conn,
     ):
         reads.record_read(conn, principal, org_id, "curiosity", "records", clock.now())

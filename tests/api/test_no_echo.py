@@ -128,6 +128,20 @@ ROUTES: dict[str, tuple[Ask, Callable[[str], tuple[int, str | None]]]] = {
         ),
         lambda t: (404, "not_found"),
     ),
+    "POST /api/v1/links (department)": (
+        lambda c, t: c.post(
+            "/api/v1/links",
+            json={
+                "department": t,
+                "left": f"uscc:{USCC_A}",
+                "right": f"uscc:{USCC_A}",
+                "judgement": "same",
+                "actor": "SAMR clerk Li",
+                "reason": "The same firm.",
+            },
+        ),
+        lambda t: (422, "unknown_department"),
+    ),
     "GET /api/v1/records/{department}/{source_record_id}": (
         lambda c, t: c.get(f"/api/v1/records/SAMR/{t}"),
         lambda t: (404, "not_found"),
@@ -180,3 +194,14 @@ def test_what_was_typed_is_never_repeated(client: TestClient, route: str) -> Non
         if code == "invalid_identifier":  # it says what was expected instead
             message = response.json()["error"]["message"]
             assert "expected a USCC (18 characters) or an LEI (20)" in message, message
+
+
+@pytest.mark.parametrize("typed", sorted(TYPED.values()))
+def test_a_purpose_that_is_none_is_refused_without_repeating_it(typed: str) -> None:
+    """A department's purpose is one of the fixed purposes; what was typed instead is not repeated."""
+    from credence.access.reads import PURPOSES, UnknownPurpose, check_purpose
+
+    with pytest.raises(UnknownPurpose) as refused:
+        check_purpose(typed)
+    assert typed not in str(refused.value) and typed.replace(" ", "") not in str(refused.value)
+    assert ", ".join(PURPOSES) in str(refused.value)

@@ -28,7 +28,8 @@ class UnknownPurpose(ValueError):
 
 def check_purpose(purpose: str) -> str:
     if purpose not in PURPOSES:
-        raise UnknownPurpose(f"purpose: '{purpose}' is not one of {', '.join(PURPOSES)}")
+        # what was typed is not repeated: it may be a person's data
+        raise UnknownPurpose(f"purpose: this is not a purpose; choose one of {', '.join(PURPOSES)}")
     return purpose
 
 

@@ -249,7 +249,8 @@ def judge_pair(
     a, b = found
     try:
         if department not in reg.catalog.departments:
-            raise LinkRefused("unknown_department", f"unknown department '{department}'")
+            # what was typed is not repeated: it may be a person's data
+            raise LinkRefused("unknown_department", "department: not a department of the registry's catalog")
         judged = reg.link_decisions.judge(
             a.id, b.id, judgement, department=department, actor=actor, reason=reason
         )

@@ -186,7 +186,7 @@ def add_organisation_routes(app: FastAPI, pages: Pages) -> None:
             texts(statement=form.statement)
             chosen = form.repair_id.strip() if form.ground == "repair_decision" else ""
             if chosen and not (chosen.isascii() and chosen.isdigit() and len(chosen) <= 9):
-                raise FormInvalid(f"repair_id '{chosen}' is not a number")
+                raise FormInvalid("repair_id: give the repair's number (digits only)")  # not repeated
             repair_id = int(chosen) if chosen else None
             row = service.object(
                 department,

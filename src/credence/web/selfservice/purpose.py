@@ -32,7 +32,7 @@ def add_purpose_routes(app: FastAPI, pages: Pages) -> None:
         context = profile_context(registry, profile, org)
         chosen = form.purpose.strip()
         if chosen not in PURPOSES:
-            message = f"purpose: '{chosen[:64]}' is not a purpose; choose one of {', '.join(PURPOSES)}"
+            message = f"purpose: this is not a purpose; choose one of {', '.join(PURPOSES)}"  # not repeated
             return pages.page(
                 request,
                 visit,
