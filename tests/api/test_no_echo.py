@@ -169,6 +169,12 @@ ROUTES: dict[str, tuple[Ask, Callable[[str], tuple[int, str | None]]]] = {
         ),
         lambda t: (422, None),
     ),
+    "page POST /sign-in (department)": (
+        lambda c, t: c.post(
+            "/sign-in", data={"csrf": csrf(c.get("/sign-in")), "kind": "department", "department": t}
+        ),
+        lambda t: (422, None),
+    ),
     "page GET /records/{department}/{source_record_id}": (
         lambda c, t: c.get(f"/records/SAMR/{t}"),
         lambda t: (404, None),

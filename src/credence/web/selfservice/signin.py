@@ -129,7 +129,8 @@ def add_demo_sign_in(app: FastAPI, pages: Pages) -> None:
             department = catalog.departments.get(form.department.strip())
             if department is None:
                 known = ", ".join(catalog.departments)
-                problem = Problem(422, f"no department '{form.department.strip()}' in the catalog ({known})")
+                # what was typed is not repeated: it may be a person's data
+                problem = Problem(422, f"no such department in the catalog: choose one of {known}")
                 return sign_in_page(request, visit, problem)
             session = Session(nonce, "department", department.code, department.name)
         else:
