@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 from collections.abc import Iterable
 from pathlib import Path
@@ -137,3 +138,24 @@ def listing(source_record_id: str, name: str, country: str, **overrides: Any) ->
         legal_basis="World Bank Sanctions Procedures, Section 9.01",
         **overrides,
     )
+
+
+def served_content_hash(served: dict[str, Any]) -> str:
+    """A record's content hash from what the API serves, by hand (docs/log-verification.md)."""
+    fields = [
+        served["source_record_id"],
+        served["category"],
+        served["subject"],
+        served["subject_country"] or "",
+        served["subject_name"],
+        served["subject_alt_name"] or "",
+        served["severity"] or "",
+        served["decided_on"],
+        served["legal_basis"],
+        served["status"],
+        served["amount"] or "",
+        served["currency"] or "",
+        served["summary"] or "",
+        served["effective_until"] or served["until_kind"] or "",
+    ]
+    return hashlib.sha256("\x1f".join(fields).encode()).hexdigest()

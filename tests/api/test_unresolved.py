@@ -10,7 +10,6 @@ a key the registry does not hold; records awaiting notice never show; errors nev
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import re
@@ -29,7 +28,16 @@ from credence.rating.service import RatingService
 from credence.store.models import AccessRead, Organisation
 from credence.subjects.service import LinkService
 
-from helpers import USCC_A, assert_error, listing, notice_all, process_for, row, write_csv
+from helpers import (
+    USCC_A,
+    assert_error,
+    listing,
+    notice_all,
+    process_for,
+    row,
+    served_content_hash,
+    write_csv,
+)
 
 NAME = "Kilimanjaro Roads Limited"
 KEY_SHAPE = re.compile(r"unresolved:[0-9a-f]{24}")
@@ -42,6 +50,18 @@ def rate(service: Any) -> None:
     RatingService(
         service.engine, service.catalog, load_policy(service.catalog), service.clock, service.settings
     ).rate()
+
+
+def join(
+    engine: Any, clock: Any, head: str, member: str, reason: str = "the notice gives the USCC"
+) -> dict[str, int]:
+    """A SAMR clerk judges the subject `member` the same organisation as `head` (both keys); every
+    subject's id by its key."""
+    found = ids(engine)
+    LinkService(engine, clock, auto=0.99, review=0.5).judge(
+        found[head], found[member], "same", "SAMR", "SAMR clerk Li", reason
+    )
+    return found
 
 
 def keys(engine: Any) -> dict[str, str]:
@@ -110,10 +130,7 @@ def test_a_listing_joined_into_an_organisations_file_answers_with_that_file(
     client: TestClient, listed: str, service, engine, clock
 ) -> None:
     """As for any subject that is not the head of its file: the head's profile and the file's records."""
-    found = ids(engine)
-    LinkService(engine, clock, auto=0.99, review=0.5).judge(
-        found[f"uscc:{USCC_A}"], found[listed], "same", "SAMR", "SAMR clerk Li", "the notice gives the USCC"
-    )
+    join(engine, clock, f"uscc:{USCC_A}", listed)
     rate(service)
     head = client.get(f"/api/v1/organisations/{USCC_A}").json()
     assert [a["key"] for a in head["also_listed_as"]] == [listed]
@@ -132,10 +149,7 @@ def test_a_files_records_and_history_are_the_same_through_any_of_its_subjects(
     the Kenyan listing, and neither record checked out through the other's key); the history is the file's,
     as the profile's grade is (before, a joined subject's own, from before the join); and a department's
     read for a purpose through the listing's key is the organisation's to see."""
-    found = ids(engine)
-    LinkService(engine, clock, auto=0.99, review=0.5).judge(
-        found[f"uscc:{USCC_A}"], found[listed], "same", "SAMR", "SAMR clerk Li", "the notice gives the USCC"
-    )
+    found = join(engine, clock, f"uscc:{USCC_A}", listed)
     rate(service)
     for route in ROUTES[1:]:
         assert client.get(route.format(listed)).json() == client.get(route.format(USCC_A)).json(), route
@@ -145,7 +159,7 @@ def test_a_files_records_and_history_are_the_same_through_any_of_its_subjects(
         ("WB-9", listed, "KE"),
     ]
     for r in records:
-        assert served_hash(r) == logged_hash(r), r["source_record_id"]
+        assert served_content_hash(r) == logged_hash(r), r["source_record_id"]
     history = client.get(f"/api/v1/organisations/{listed}/history").json()["items"]
     assert history[-1]["new_grade"] == client.get(f"/api/v1/organisations/{USCC_A}").json()["grade"]
     with engine.begin() as conn:
@@ -161,27 +175,6 @@ def test_a_files_records_and_history_are_the_same_through_any_of_its_subjects(
     with engine.connect() as conn:
         kept = conn.execute(select(AccessRead.organisation_id, AccessRead.what)).all()
     assert kept == [(found[f"uscc:{USCC_A}"], f"records of uscc:{USCC_A} (public and shared), page 1")]
-
-
-def served_hash(served: dict[str, Any]) -> str:
-    """A record's content hash from what the API serves, by hand (docs/log-verification.md)."""
-    fields = [
-        served["source_record_id"],
-        served["category"],
-        served["subject"],
-        served["subject_country"] or "",
-        served["subject_name"],
-        served["subject_alt_name"] or "",
-        served["severity"] or "",
-        served["decided_on"],
-        served["legal_basis"],
-        served["status"],
-        served["amount"] or "",
-        served["currency"] or "",
-        served["summary"] or "",
-        served["effective_until"] or served["until_kind"] or "",
-    ]
-    return hashlib.sha256("\x1f".join(fields).encode()).hexdigest()
 
 
 def logged_hash(served: dict[str, Any]) -> str:
@@ -256,10 +249,7 @@ def test_a_listing_joined_into_a_sole_proprietors_file_answers_as_an_unknown_key
     penalty = row("STA-1", subject_id=SOLE, subject_name="昆明佳和建材经营部", severity="serious")
     service.ingest_file(write_csv(tmp_path / "sole.csv", [penalty]), "SAMR")
     notice_all(engine, service)
-    found = ids(engine)
-    LinkService(engine, clock, auto=0.99, review=0.5).judge(
-        found[f"uscc:{SOLE}"], found[listed], "same", "SAMR", "SAMR clerk Li", "the same shop"
-    )
+    join(engine, clock, f"uscc:{SOLE}", listed, "the same shop")
     rate(service)
     for route in (*ROUTES, "/organisations/{}"):
         held, unknown = client.get(route.format(listed)), client.get(route.format(UNKNOWN))
@@ -299,10 +289,7 @@ def test_a_listing_whose_records_all_await_notice_answers_as_an_unknown_key(
     for route in (*ROUTES, "/organisations/{}"):
         held, unknown = client.get(route.format(key)), client.get(route.format(UNKNOWN))
         assert as_unknown(held, key) == as_unknown(unknown, UNKNOWN), route
-    found = ids(engine)
-    LinkService(engine, clock, auto=0.99, review=0.5).judge(
-        found[f"uscc:{USCC_A}"], found[key], "same", "SAMR", "SAMR clerk Li", "the notice gives the USCC"
-    )
+    join(engine, clock, f"uscc:{USCC_A}", key)
     for route in (*ROUTES, "/organisations/{}"):
         held, unknown = client.get(route.format(key)), client.get(route.format(UNKNOWN))
         assert as_unknown(held, key) == as_unknown(unknown, UNKNOWN), route
@@ -342,10 +329,7 @@ def test_search_does_not_list_a_listing_whose_records_all_await_notice(
     rate(service)
     key = keys(engine)[NAME]
     assert found_by_search(client, key) == []
-    found = ids(engine)
-    LinkService(engine, clock, auto=0.99, review=0.5).judge(
-        found[f"uscc:{USCC_A}"], found[key], "same", "SAMR", "SAMR clerk Li", "the notice gives the USCC"
-    )
+    join(engine, clock, f"uscc:{USCC_A}", key)
     rate(service)
     assert client.get(f"/api/v1/organisations/{USCC_A}").status_code == 200  # the head is published
     assert found_by_search(client, key) == []
@@ -414,10 +398,7 @@ def test_screening_by_name_does_not_show_a_listing_whose_records_all_await_notic
     rate(service)
     key = keys(engine)[NAME]
     assert found_by_screening(client, key) == []
-    found = ids(engine)
-    LinkService(engine, clock, auto=0.99, review=0.5).judge(
-        found[f"uscc:{USCC_A}"], found[key], "same", "SAMR", "SAMR clerk Li", "the notice gives the USCC"
-    )
+    join(engine, clock, f"uscc:{USCC_A}", key)
     rate(service)
     assert found_by_screening(client, key) == []
     process_for(service).deliver_record_notice("WB", "WB-9", actor="WB clerk", channel="e-mail")

@@ -34,7 +34,7 @@ from credence.settings import Settings
 from credence.store.models import LogEntry, Organisation, Record
 from serving import serving
 
-from helpers import LEI_A, USCC_A, USCC_B, row, write_csv
+from helpers import LEI_A, USCC_A, USCC_B, row, served_content_hash, write_csv
 
 ORIGIN = "credence.test/log"
 ACTOR = "SAMR credit office"
@@ -277,27 +277,6 @@ def test_a_changed_ref_or_organisation_is_named(registry: Engine, signer: LogSig
 # --- The API serves each record with what proves it ----------------------------------------------------
 
 
-def content_hash(served: dict[str, Any]) -> str:
-    """A record's content hash from what the API serves, by hand (docs/log-verification.md)."""
-    fields = [
-        served["source_record_id"],
-        served["category"],
-        served["subject"],
-        served["subject_country"] or "",
-        served["subject_name"],
-        served["subject_alt_name"] or "",
-        served["severity"] or "",
-        served["decided_on"],
-        served["legal_basis"],
-        served["status"],
-        served["amount"] or "",
-        served["currency"] or "",
-        served["summary"] or "",
-        served["effective_until"] or served["until_kind"] or "",
-    ]
-    return hashlib.sha256("\x1f".join(fields).encode()).hexdigest()
-
-
 def assert_proved(served: dict[str, Any], note: str, key: str) -> None:
     """What an outside verifier checks: the content hash, the commitment, the leaf and its inclusion."""
     proved = served["log"]
@@ -308,7 +287,7 @@ def assert_proved(served: dict[str, Any], note: str, key: str) -> None:
         served["source_record_id"],
         served["version"],
     )
-    assert logged["content_hash"] == content_hash(served)
+    assert logged["content_hash"] == served_content_hash(served)
     assert entry["leaf_version"] == 2
     about = f"{entry['ref']}\n{entry['organisation'] or ''}\n".encode()
     commitment = hashlib.sha256(bytes.fromhex(entry["salt"]) + about + entry["content"].encode()).digest()
@@ -347,7 +326,7 @@ def test_a_served_record_carries_its_entry_salt_and_inclusion_proof(
     edit(registry, PENALTY, amount="1")
     changed = client.get(f"/api/v1/records/SAMR/{sid(PENALTY)}").json()
     assert changed["amount"] == "1"
-    assert json.loads(changed["log"]["entry"]["content"])["content_hash"] != content_hash(changed)
+    assert json.loads(changed["log"]["entry"]["content"])["content_hash"] != served_content_hash(changed)
 
 
 def test_the_feed_lists_the_public_entries_about_a_record(

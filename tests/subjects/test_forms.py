@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import sys
 
+import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
 import pytest
 
 from credence.subjects import forms
@@ -35,14 +36,28 @@ def _subjects(n: int) -> list[Candidate]:
     ]
 
 
+def _both(
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    n: int,
+    processes: int,
+    executable: str | None = None,
+) -> tuple[pa.Table, pa.Table]:
+    """The table of n subjects prepared by `processes` processes (workers started with `executable`, or
+    this interpreter), and by this process alone."""
+    subjects = _subjects(n)
+    alone = table(subjects, processes=1)
+    monkeypatch.setattr(forms, "PARALLEL_FROM", 100)
+    if executable is not None:
+        monkeypatch.setattr(sys, "executable", executable)
+    with caplog.at_level(logging.WARNING, logger="credence.subjects.forms"):
+        return table(subjects, processes=processes), alone
+
+
 def test_several_processes_prepare_the_same_table(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    subjects = _subjects(300)
-    alone = table(subjects, processes=1)
-    monkeypatch.setattr(forms, "PARALLEL_FROM", 100)
-    with caplog.at_level(logging.WARNING, logger="credence.subjects.forms"):
-        shared = table(subjects, processes=3)  # this process and two workers, a third of the subjects each
+    shared, alone = _both(monkeypatch, caplog, 300, 3)  # this process and two workers, a third each
     assert "preparing subjects in this process" not in caplog.text  # both workers gave their part
     assert shared.equals(alone)
     assert shared.column("unique_id").to_pylist() == list(range(300))
@@ -52,12 +67,7 @@ def test_several_processes_prepare_the_same_table(
 def test_a_failed_worker_leaves_its_part_to_this_process(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    subjects = _subjects(120)
-    alone = table(subjects, processes=1)
-    monkeypatch.setattr(forms, "PARALLEL_FROM", 100)
-    monkeypatch.setattr(sys, "executable", "/bin/false")  # the worker exits at once, reading nothing
-    with caplog.at_level(logging.WARNING, logger="credence.subjects.forms"):
-        shared = table(subjects, processes=2)
+    shared, alone = _both(monkeypatch, caplog, 120, 2, "/bin/false")  # exits at once, reading nothing
     assert shared.equals(alone)
     assert "the worker failed" in caplog.text
 
@@ -65,12 +75,7 @@ def test_a_failed_worker_leaves_its_part_to_this_process(
 def test_a_worker_that_cannot_start_leaves_its_part_to_this_process(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    subjects = _subjects(120)
-    alone = table(subjects, processes=1)
-    monkeypatch.setattr(forms, "PARALLEL_FROM", 100)
-    monkeypatch.setattr(sys, "executable", "/nonexistent/python")
-    with caplog.at_level(logging.WARNING, logger="credence.subjects.forms"):
-        shared = table(subjects, processes=2)
+    shared, alone = _both(monkeypatch, caplog, 120, 2, "/nonexistent/python")
     assert shared.equals(alone)
     assert "no worker" in caplog.text
 

@@ -484,7 +484,7 @@ def organisation_search(reg: Registry, q: str, page: int, per_page: int) -> Page
             items = [] if found is None or _hidden(conn, found) else [_summary(found)]
             return Page(items=items, total=len(items), page=page, per_page=per_page)
         # Only the subjects anything public may name: a listing without an identifier once a record of its
-        # own is published, by the rule its key follows (queries.listed).
+        # own is published, by the rule its key follows (publicity.listed).
         total, rows = queries.search(conn, reg.catalog, today, text, page, per_page)
         if total == 0:  # no name contains the text: offer the names close to it (typos, variants)
             close = queries.listed_ids(conn, reg.catalog, today, reg.names.search(conn, text))

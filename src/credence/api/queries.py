@@ -23,23 +23,17 @@ ratings = cast(Table, RatingRow.__table__)
 access_reads = cast(Table, AccessRead.__table__)
 
 
-def listed(catalog: Catalog, today: date) -> ColumnElement[bool]:
-    """The subjects anything public may name: `publicity.listed`, the one rule search, screening by name
-    and a subject's key follow."""
-    return publicity.listed(catalog, today)
-
-
 def search(
     conn: Connection, catalog: Catalog, today: date, text: str, page: int, per_page: int
 ) -> tuple[int, list[Any]]:
     """Organisations whose name (Chinese or Latin) contains the text, names starting with it first: those
-    anything public may name (`listed`)."""
+    anything public may name (`publicity.listed`)."""
     pattern = f"%{_escape(text)}%"
     prefix = f"{_escape(text)}%"
     name_matches = or_(
         organisations.c.name.ilike(pattern, escape="\\"), organisations.c.alt_name.ilike(pattern, escape="\\")
     )
-    where = [name_matches, listed(catalog, today)]
+    where = [name_matches, publicity.listed(catalog, today)]
     total = int(conn.execute(select(func.count()).select_from(organisations).where(*where)).scalar_one())
     starts = or_(
         organisations.c.name.ilike(prefix, escape="\\"), organisations.c.alt_name.ilike(prefix, escape="\\")
@@ -69,7 +63,7 @@ def by_ids(conn: Connection, ids: list[int]) -> list[Any]:
 
 
 def listed_ids(conn: Connection, catalog: Catalog, today: date, ids: list[int]) -> list[int]:
-    """The ids, in order, of the subjects among them anything public may name (`listed`)."""
+    """The ids, in order, of the subjects among them anything public may name (`publicity.listed`)."""
     shown = publicity.listed_ids(conn, catalog, today, ids)
     return [i for i in ids if i in shown]
 
