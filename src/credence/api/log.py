@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Connection
 
 from credence.api import auth
-from credence.api.shapes import ApiError, Page, StrictIn
+from credence.api.shapes import NO_CONTROL, ApiError, Page, StrictIn
 from credence.log import checkpoints, feed, proofs, records, store
 from credence.log.keys import LogKeyError, LogSigner, signer_for
 
@@ -266,6 +266,7 @@ def changes(
         Query(
             min_length=1,
             max_length=200,
+            pattern=rf"^[^{NO_CONTROL}]+$",  # a NUL is refused in any query parameter: the document says so
             description="Only the public entries about this, such as record:123 (what a mirror of one "
             "record follows).",
         ),
