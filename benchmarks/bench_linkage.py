@@ -18,11 +18,15 @@ import random
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
+
+from sqlalchemy import Engine
 
 from credence.subjects.model import Candidate, Model, Pair, clusters, identifier_pairs, table
 from credence.subjects.train import train, write
@@ -208,11 +212,45 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _store_with_forms(subjects: Sequence[Candidate], url: str | None) -> Engine:
+    """A store holding the subjects as organisations, with their forms kept as linkage keeps them (the
+    ingest that stored them linked them): SQLite in a temporary folder, or the PostgreSQL at `url`,
+    emptied first."""
+    from credence.store import migrate
+    from credence.store.db import bulk_insert, make_engine
+    from credence.store.models import Organisation
+    from credence.subjects.prepared import prepared
+
+    if url is None:
+        url = f"sqlite:///{tempfile.mkdtemp(prefix='bench-linkage-')}/store.db"
+    engine = make_engine(url)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    migrate.upgrade(engine)
+    now = datetime.now(UTC)
+    columns = ("id", "key", "scheme", "name", "country", "never_public", "created_at")
+    rows = [
+        (s.id, f"unresolved:{s.id:024x}", "unresolved", s.names[0], s.country, False, now) for s in subjects
+    ]
+    with engine.begin() as conn:
+        bulk_insert(conn, Organisation.__table__, columns, rows)  # type: ignore[arg-type]
+        prepared(conn, subjects)
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.exec_driver_sql("ANALYZE")
+    return engine
+
+
 def speed_one(kind: str, n: int) -> None:
-    """One measurement in this process: 'model' (Candidates to Pairs) or 'splink' (the prepared table to
-    Splink's predictions, the same settings), printed as JSON."""
+    """One measurement in this process, printed as JSON: 'splink' (the prepared table to Splink's
+    predictions, the same settings), 'model' (Candidates to Pairs: names prepared, then Splink), or
+    'stored' and 'stored-postgres' (Candidates to Pairs with their forms read from a store, kept there by
+    the linkage of the ingest that stored them: as `credence link` and each ingest's linkage run)."""
     from splink import Linker
     from splink.internals.duckdb.database_api import DuckDBAPI
+
+    from credence.subjects.prepared import prepared
 
     subjects = [c for c, _ in records(n, seed=2026, postcodes=1000)]
     model = Model.load()
@@ -220,13 +258,24 @@ def speed_one(kind: str, n: int) -> None:
     if kind == "model":
         start = time.perf_counter()
         found = len(model.pairs(subjects, 0.5))
+    elif kind.startswith("stored"):
+        engine = _store_with_forms(
+            subjects, os.environ["CREDENCE_BENCH_POSTGRES_URL"] if kind == "stored-postgres" else None
+        )
+        start = time.perf_counter()
+        with engine.connect() as conn:
+            inputs = prepared(conn, subjects, keep=False)
+        preparing = time.perf_counter() - start  # here: reading the kept forms
+        found = len(model.pairs(inputs, 0.5))
     else:
         start = time.perf_counter()
-        prepared = table(subjects)  # names in their forms: plain Splink is handed them, and they are timed
+        prepared_table = table(
+            subjects
+        )  # names in their forms: plain Splink is handed them, and they are timed
         preparing = time.perf_counter() - start
         start = time.perf_counter()
         db_api = DuckDBAPI()
-        linker = Linker(db_api.register(prepared), model.splink_settings())
+        linker = Linker(db_api.register(prepared_table), model.splink_settings())
         predictions = linker.inference.predict(threshold_match_probability=0.5, warning_mode="never")
         predicting = time.perf_counter() - start
         found = len(predictions.as_duckdbpyrelation().fetchall())
@@ -246,13 +295,17 @@ def speed_one(kind: str, n: int) -> None:
     )
 
 
-def bench_speed(n: int, rounds: int = 3) -> None:
-    """Plain Splink and Model.pairs, each in a process of its own, taken in turns `rounds` times: the
-    machines are shared, so each is timed at its best of the rounds (as timeit does), the ratio of the
-    two bests."""
-    runs: dict[str, list[dict[str, float]]] = {"splink": [], "model": []}
+def bench_speed(n: int, rounds: int = 3) -> dict[str, object]:
+    """Plain Splink and Model.pairs (from Candidates, and from forms kept in a store), each in a process
+    of its own, taken in turns `rounds` times: the machines are shared, so each is timed at its best of
+    the rounds (as timeit does), the ratio of the two bests. The store is SQLite, and also PostgreSQL when
+    CREDENCE_BENCH_POSTGRES_URL names a database the benchmark may empty."""
+    kinds = ["splink", "model", "stored"]
+    if os.environ.get("CREDENCE_BENCH_POSTGRES_URL"):
+        kinds.append("stored-postgres")
+    runs: dict[str, list[dict[str, float]]] = {kind: [] for kind in kinds}
     for _ in range(rounds):
-        for kind in ("splink", "model"):
+        for kind in kinds:
             out = subprocess.run(
                 [sys.executable, __file__, "speed-one", kind, str(n)],
                 capture_output=True,
@@ -261,24 +314,45 @@ def bench_speed(n: int, rounds: int = 3) -> None:
             )
             runs[kind].append(json.loads(out.stdout.strip().splitlines()[-1]))
             print(f"  {kind}: {runs[kind][-1]['seconds']:.1f} s (load {os.getloadavg()[0]:.1f})")
-    s = min(runs["splink"], key=lambda r: r["seconds"])
-    m = min(runs["model"], key=lambda r: r["seconds"])
+    best = {kind: min(r["seconds"] for r in runs[kind]) for kind in kinds}
+    peak = {kind: max(r["peak_mb"] for r in runs[kind]) for kind in kinds}
+    pairs = {kind: runs[kind][0]["pairs"] for kind in kinds}
+    assert len(set(pairs.values())) == 1, pairs  # every way finds the same pairs
+    s, m = best["splink"], best["model"]
     preparing = min(r["preparing"] for r in runs["splink"])
-    wrapper = m["seconds"] - preparing
+    wrapper = m - preparing
     print(
-        f"speed, {n:,} generated records, best of {rounds}: plain Splink {s['seconds']:.1f} s "
-        f"({s['pairs']:,} pairs, peak {max(r['peak_mb'] for r in runs['splink']):.0f} MB); Model.pairs "
-        f"{m['seconds']:.1f} s ({m['pairs']:,} pairs, "
-        f"peak {max(r['peak_mb'] for r in runs['model']):.0f} MB), "
-        f"of which about {preparing:.1f} s preparing names and addresses; ratio "
-        f"{s['seconds'] / m['seconds']:.2f} of Splink's speed, {s['seconds'] / wrapper:.2f} without the "
-        "preparation plain Splink was given"
+        f"speed, {n:,} generated records, best of {rounds}: plain Splink {s:.1f} s "
+        f"({pairs['splink']:,} pairs, peak {peak['splink']:.0f} MB); "
+        f"Model.pairs {m:.1f} s (peak {peak['model']:.0f} MB), of which about "
+        f"{preparing:.1f} s preparing names and addresses; ratio {s / m:.2f} of Splink's speed, "
+        f"{s / wrapper:.2f} without the preparation plain Splink was given"
     )
     predicting = min(r["predicting"] for r in runs["splink"])
     print(
         f"  plain Splink's predict alone {predicting:.1f} s (reading its rows into Python the rest): ratio "
         f"{predicting / wrapper:.2f} of Splink's speed without the preparation, counting its predict alone"
     )
+    summary: dict[str, object] = {
+        "records": n,
+        "pairs": pairs["splink"],
+        "splink_s": s,
+        "model_s": m,
+        "preparing_s": preparing,
+        "ratio": s / m,
+        "peak_mb": peak,
+    }
+    for kind in kinds[2:]:
+        reading = min(r["preparing"] for r in runs[kind])
+        print(
+            f"  from forms kept in the store ({kind}): {best[kind]:.1f} s "
+            f"(of which {reading:.2f} s reading them, peak {peak[kind]:.0f} MB): "
+            f"ratio {s / best[kind]:.2f} of Splink's speed"
+        )
+        summary[f"{kind.replace('-', '_')}_s"] = best[kind]
+        summary[f"{kind.replace('-', '_')}_ratio"] = s / best[kind]
+    print(json.dumps(summary))
+    return summary
 
 
 def main(argv: list[str]) -> None:

@@ -89,6 +89,19 @@ class SubjectLink(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class SubjectForms(Base):
+    """A subject's names, address and identifiers in the forms the linkage model compares, kept so that
+    each subject is prepared once rather than at every run (credence.subjects.prepared). Derived, never
+    entered: `digest` covers the subject's fields and the preparation's code, and forms whose digest no
+    longer matches are prepared again and replaced."""
+
+    __tablename__ = "subject_forms"
+
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
+    digest: Mapped[bytes] = mapped_column(LargeBinary(16))
+    forms: Mapped[str] = mapped_column(Text)  # JSON: one object, credence.subjects.forms.lines
+
+
 class IngestBatch(Base):
     """One submission: a file through `credence ingest` or a body through the API."""
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
 from splink.internals.duckdb.database_api import DuckDBAPI
 from splink.internals.splink_dataframe import SplinkDataFrame
 from sqlalchemy import Connection, Engine, Table, func, select
@@ -27,6 +28,7 @@ from sqlalchemy import Connection, Engine, Table, func, select
 from credence.store.models import Organisation, Record, RecordVersion, SubjectLink
 from credence.subjects.candidates import candidates
 from credence.subjects.model import Candidate, Model, Pair, identifier_pairs, table
+from credence.subjects.prepared import prepared
 
 __all__ = ["Fingerprint", "ScreeningIndex"]
 
@@ -66,13 +68,15 @@ class Fingerprint:
 class _Registered:
     """One build of the index: a DuckDB connection holding the subjects, and each subject's file head."""
 
-    def __init__(self, model: Model, subjects: Sequence[Candidate], heads: dict[int, int]) -> None:
+    def __init__(
+        self, model: Model, subjects: Sequence[Candidate], inputs: pa.Table, heads: dict[int, int]
+    ) -> None:
         self.model = model
         self.subjects = {s.id: s for s in subjects}
         self.heads = heads  # a member's file head; a subject alone or the head of its file is absent
         self.db = DuckDBAPI()
         con = self.db._con  # Splink's own connection: the tables it scores must live in it
-        con.register("screening_input", table(subjects))
+        con.register("screening_input", inputs)
         con.execute(f"CREATE TABLE {REGISTRY} AS SELECT * FROM screening_input")  # noqa: S608
         con.unregister("screening_input")
         rules = [r["blocking_rule"] for r in model.settings["blocking_rules_to_generate_predictions"]]
@@ -197,6 +201,8 @@ class ScreeningIndex:
             if self._built is not None and fingerprint == self._fingerprint:
                 return self._built
             subjects = candidates(conn)
+            # the forms kept by linkage where current; the index only reads the store
+            inputs = prepared(conn, subjects, keep=False)
             heads = {
                 int(i): int(head)
                 for i, head in conn.execute(
@@ -205,7 +211,7 @@ class ScreeningIndex:
             }
         if self._built is not None:
             self._built.close()
-        self._built = _Registered(self.model, subjects, heads)
+        self._built = _Registered(self.model, subjects, inputs, heads)
         self._fingerprint = fingerprint
         self.builds += 1
         return self._built

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from importlib import resources
 from itertools import combinations
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
 from splink import Linker, SettingsCreator
@@ -52,9 +52,11 @@ class Comparison:
     weight: float
 
 
-@dataclass(frozen=True)
-class Pair:
-    """Two subjects judged possibly the same. An identifier pair has weight inf and probability 1."""
+class Pair(NamedTuple):
+    """Two subjects judged possibly the same. An identifier pair has weight inf and probability 1.
+
+    A named tuple rather than a frozen dataclass: a run makes a million of them, and a tuple is made in a
+    fifth of the time (docs/benchmarks.md, "Linkage")."""
 
     left: int
     right: int
@@ -122,6 +124,10 @@ class Model:
                 if weight is not None:
                     levels.setdefault(float(weight), level.label_for_charts)
             self._levels[comparison.output_column_name] = levels
+        # Splink checks the settings against the input's columns each time a Linker is made, a tenth of a
+        # second that grows with the input; they are checked once here, on an empty input table, and the
+        # linkers of each run skip it.
+        Linker(DuckDBAPI().register(table([])), self.splink_settings(), log_level=logging.WARNING)
 
     @classmethod
     def load(cls, path: Path | None = None) -> Model:
@@ -196,7 +202,7 @@ class Model:
         path.write_text(json.dumps(self.settings, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
     def _linker(self, data: SplinkDataFrame) -> Linker:
-        return Linker(data, self.splink_settings(), log_level=logging.WARNING)
+        return Linker(data, self.splink_settings(), log_level=logging.WARNING, validate_settings=False)
 
     def splink_settings(self) -> dict[str, Any]:
         """The settings Splink runs with: the model, keeping each comparison's weight in the output."""
@@ -205,41 +211,47 @@ class Model:
         settings["retain_matching_columns"] = False
         return settings
 
-    def pairs(self, subjects: Sequence[Candidate], floor: float) -> list[Pair]:
-        """Every pair of `subjects` the model gives a probability of at least `floor`, sorted."""
-        if len(subjects) < 2:
+    def pairs(self, subjects: Sequence[Candidate] | pa.Table, floor: float) -> list[Pair]:
+        """Every pair of `subjects` the model gives a probability of at least `floor`, sorted. The subjects
+        are Candidates, or already their input table (forms.table, or credence.subjects.prepared)."""
+        data_table = _input(subjects)
+        if data_table.num_rows < 2:
             return []
         db_api = DuckDBAPI()
-        data = db_api.register(table(subjects))
-        linker = self._linker(data)
+        linker = self._linker(db_api.register(data_table))
         predictions = linker.inference.predict(threshold_match_probability=floor, warning_mode="never")
         return self._collect(db_api, [predictions], floor)
 
-    def match(self, new: Sequence[Candidate], existing: Sequence[Candidate], floor: float) -> list[Pair]:
-        """Pairs of a new subject with an existing one or with another new one, probability at least `floor`.
+    def match(
+        self,
+        new: Sequence[Candidate] | pa.Table,
+        existing: Sequence[Candidate] | pa.Table,
+        floor: float,
+    ) -> list[Pair]:
+        """Pairs of a new subject with an existing one or with another new one, probability at least `floor`
+        (Candidates, or their input tables).
 
         The same as the pairs of `pairs(existing + new, floor)` that involve a new subject: term
         frequencies come from both sets together, and blocking and scoring are Splink's own
         predict_between and predict_within."""
-        if not new:
-            return []
-        db_api = DuckDBAPI()
         # each subject prepared once: the new, the existing, and both together for the term frequencies
-        shared = {s.id for s in new} & {s.id for s in existing}
+        new_table, existing_table = _input(new), _input(existing)
+        if not new_table.num_rows:
+            return []
+        shared = set(new_table.column("unique_id").to_pylist()) & set(
+            existing_table.column("unique_id").to_pylist()
+        )
         if shared:
             raise ValueError(f"subject id {min(shared)} appears twice")
-        new_table = table(new)
-        existing_table = table(existing) if existing else None
+        db_api = DuckDBAPI()
         new_data = db_api.register(new_table)
-        existing_data = db_api.register(existing_table) if existing_table is not None else None
-        both = db_api.register(
-            pa.concat_tables([existing_table, new_table]) if existing_table is not None else new_table
-        )
+        existing_data = db_api.register(existing_table) if existing_table.num_rows else None
+        both = db_api.register(pa.concat_tables([existing_table, new_table]) if existing_data else new_table)
         linker = self._linker(both)
         for column in self._tf_columns():
             linker.table_management.compute_tf_table(column)
         results = []
-        if len(new) > 1:
+        if new_table.num_rows > 1:
             results.append(
                 linker.inference.predict_within(
                     new_data, threshold_match_probability=floor, warning_mode="never"
@@ -322,6 +334,10 @@ class Model:
             if comparison["output_column_name"] == name:
                 return any(level.get("tf_adjustment_column") for level in comparison["comparison_levels"])
         return False
+
+
+def _input(subjects: Sequence[Candidate] | pa.Table) -> pa.Table:
+    return subjects if isinstance(subjects, pa.Table) else table(subjects)
 
 
 def clusters(ids: Iterable[int], pairs: Iterable[Pair], threshold: float) -> list[frozenset[int]]:

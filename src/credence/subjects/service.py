@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
+import pyarrow.compute as pc  # type: ignore[import-untyped,unused-ignore]
 from sqlalchemy import Connection, Engine, Table, select
 
 from credence.clock import Clock
@@ -28,6 +30,7 @@ from credence.subjects import clusters, links
 from credence.subjects.candidates import candidates
 from credence.subjects.links import Judged, Judgement
 from credence.subjects.model import Model, Pair, identifier_pairs
+from credence.subjects.prepared import prepared
 
 _orgs: Table = Organisation.__table__  # type: ignore[assignment]
 _links: Table = SubjectLink.__table__  # type: ignore[assignment]
@@ -101,16 +104,19 @@ class LinkService:
             say("reading the subjects")
             everyone = candidates(conn)
             report.subjects = len(everyone)
+            say("preparing their names and addresses")
+            inputs = prepared(conn, everyone)  # kept forms; only new or changed subjects are prepared
             if new is None:
                 say(f"comparing {len(everyone):,} subjects")
-                pairs = identifier_pairs(everyone) + self.model.pairs(everyone, self.review)
+                pairs = identifier_pairs(everyone) + self.model.pairs(inputs, self.review)
             else:
                 added = set(new)
-                fresh = [c for c in everyone if c.id in added]
-                existing = [c for c in everyone if c.id not in added]
-                say(f"comparing {len(fresh):,} new subjects with {len(existing):,}")
+                is_new = pc.is_in(inputs.column("unique_id"), pa.array(sorted(added), pa.int64()))
+                fresh = inputs.filter(is_new)
+                existing = inputs.filter(pc.invert(is_new))
+                say(f"comparing {fresh.num_rows:,} new subjects with {existing.num_rows:,}")
                 pairs = [p for p in identifier_pairs(everyone) if p.left in added or p.right in added]
-                pairs += self.model.match(fresh, existing, self.review) if fresh else []
+                pairs += self.model.match(fresh, existing, self.review) if fresh.num_rows else []
             found = _best(pairs)
             report.pairs = len(found)
             say(f"judging {len(found):,} pairs")
