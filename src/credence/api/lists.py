@@ -236,7 +236,7 @@ def export(
     if format == "json":
         body, media = json.dumps(rows, ensure_ascii=False, default=str), "application/json"
     else:
-        body, media = exports.to_csv(rows), "text/csv; charset=utf-8"
+        body, media = exports.to_csv_download(rows), "text/csv; charset=utf-8"
     headers = {"Content-Disposition": f'attachment; filename="{name}.{format}"'}
     return Response(body, media_type=media, headers=headers)
 

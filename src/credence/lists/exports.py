@@ -47,5 +47,15 @@ def public_row(entry: Any, catalog: Catalog) -> dict[str, Any]:
     }
 
 
+# A UTF-8 byte-order mark starts a downloaded file, so a spreadsheet program reads it as UTF-8 and shows
+# Chinese names (Excel reads a CSV without one in the system's code page).
+BOM = "\ufeff"
+
+
 def to_csv(rows: Sequence[dict[str, Any]]) -> str:
     return spreadsheet_csv(COLUMNS, rows)
+
+
+def to_csv_download(rows: Sequence[dict[str, Any]]) -> str:
+    """The list as a CSV file to download: the same text as `to_csv`, after a byte-order mark."""
+    return BOM + to_csv(rows)
