@@ -111,3 +111,11 @@ def test_screening_benchmark_screens_bidders_by_name_and_by_code(tmp_path: Path)
     assert matched > 0  # some names were matched to their file
     for key in ("by_name_per_s", "by_code_per_s", "name_to_code_ratio", "match_per_s", "health_per_s"):
         assert result[key] > 0, key
+
+
+def test_export_benchmark_writes_every_format_with_its_seconds_and_bytes(tmp_path: Path) -> None:
+    result = _last_json(_run("bench_export.py", "--orgs", "60", "--records", "300", tmp_path=tmp_path))
+    assert result["subjects"] > 0 and result["records"] > 0
+    assert set(result["formats"]) == {"ftm", "targets", "ndjson", "parquet", "csv"}
+    for fmt in result["formats"].values():
+        assert fmt["bytes"] > 0 and fmt["seconds"] >= 0

@@ -175,6 +175,11 @@ class Settings(BaseSettings):
         description="The Ed25519 private key (PEM) that signs the transparency log's checkpoints; "
         "`credence log keygen` makes one. Required outside demo mode (a demo makes one beside its store).",
     )
+    exports_dir: Path = Field(
+        default=Path("./exports"),
+        description="The folder `credence export` writes the dated export files to (with their SHA-256 and "
+        "latest links), and the API serves them from (docs/exports.md).",
+    )
     log_origin: str = Field(
         default="credence.localhost/log",
         min_length=1,

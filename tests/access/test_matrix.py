@@ -152,6 +152,8 @@ PATH_VALUES = {
     "notice_id": "1",
     "commitment_id": "1",
     "link_id": "1",
+    "format": "csv",
+    "name": "credence-2026-11-25.csv",
 }
 LAST = ("POST", "/sign-out")  # it ends the caller's sign-in
 

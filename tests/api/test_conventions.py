@@ -30,6 +30,8 @@ PATH_VALUES = {
     "notice_id": "1",
     "commitment_id": "1",
     "link_id": "1",
+    "format": "csv",
+    "name": "credence-2026-11-25.csv",
 }
 QUERIES: dict[str, dict[str, Any]] = {
     "/api/v1/organisations": {"q": "北京"},

@@ -31,10 +31,12 @@ from credence.access import tokens
 from credence.access.principal import Role
 from credence.api.rules import rule_for
 from credence.cli.main import app as cli_app
+from credence.exports.files import EXTENSIONS, ExportFormat
+from credence.exports.service import ExportService
 from credence.identity import build_uscc
 from credence.lists import repository as lists_repo
 from credence.log.keys import keygen
-from credence.measures.catalog import DOMAINS
+from credence.measures.catalog import DOMAINS, load_measures
 from credence.process import notices
 from credence.rating import repository as rating_repo
 from credence.server import create_app
@@ -128,8 +130,8 @@ def pending(engine) -> list[Any]:
 
 
 @pytest.fixture
-def app(settings, clock, sole, tmp_path) -> FastAPI:
-    """Demo mode off, as a real registry runs."""
+def app(settings, clock, sole, tmp_path, engine, catalog) -> FastAPI:
+    """Demo mode off, as a real registry runs; with the day's exports written."""
     key = tmp_path / "log-key.pem"
     keygen(key)
     secured = settings.model_copy(
@@ -138,8 +140,10 @@ def app(settings, clock, sole, tmp_path) -> FastAPI:
             "secret_key": SecretStr(SECRET_KEY),
             "log_key_path": key,
             "rate_limit": "100000/minute",
+            "exports_dir": tmp_path / "exports",
         }
     )
+    ExportService(engine, catalog, load_measures(catalog), clock, secured).export()
     return create_app(secured, clock)
 
 
@@ -238,6 +242,13 @@ CALLS: dict[tuple[str, str], Callable[[Subject, int], list[Call]]] = {
     ("GET", "/api/v1/lists/{kind}"): lambda s, n: [get(f"/api/v1/lists/{k}") for k in LISTS],
     ("GET", "/api/v1/lists/{kind}/export"): lambda s, n: [
         get(f"/api/v1/lists/{k}/export", format=f) for k in LISTS for f in ("csv", "json")
+    ],
+    ("GET", "/api/v1/exports"): lambda s, n: [get("/api/v1/exports")],
+    ("GET", "/api/v1/exports/latest/{format}"): lambda s, n: [
+        get(f"/api/v1/exports/latest/{f.value}") for f in ExportFormat
+    ],
+    ("GET", "/api/v1/exports/files/{name}"): lambda s, n: [
+        get(f"/api/v1/exports/files/credence-2026-11-25.{e}") for e in EXTENSIONS.values()
     ],
     ("GET", "/api/v1/checks"): lambda s, n: [
         *(get("/api/v1/checks", subject=c, domain=d) for c in (s.code, s.code.lower()) for d in CHECKED),

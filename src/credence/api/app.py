@@ -20,7 +20,7 @@ from sqlalchemy import Connection
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from credence.access.reads import ReadRecorder
-from credence.api import auth, commitments, figures, links, lists, log, queries, reads, reports
+from credence.api import auth, commitments, exports, figures, links, lists, log, queries, reads, reports
 from credence.api.auth import LOCAL, authorise
 from credence.api.characters import NoNul
 from credence.api.hardening import (
@@ -457,6 +457,7 @@ def create_api(settings: Settings | None = None, clock: Clock | None = None) -> 
 
     add_process_routes(app, get_registry)
     app.include_router(figures.router)
+    app.include_router(exports.router)
     app.include_router(lists.router)
     app.include_router(commitments.router)
     app.include_router(reports.router)

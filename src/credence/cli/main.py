@@ -17,6 +17,7 @@ from credence.cli import (
     db,
     demo,
     departments,
+    exports,
     ingest,
     links,
     lists,
@@ -63,6 +64,7 @@ app.command("demo")(demo.demo)
 app.command("serve")(serve.serve)
 app.command("ingest")(ingest.ingest)
 app.command("status")(records.status)
+app.command("export")(exports.export)
 
 
 @app.callback()

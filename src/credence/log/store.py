@@ -74,6 +74,7 @@ EVENT_KINDS: dict[str, str] = {
     "access.read": "a public body read an organisation's non-public data, for a stated purpose",
     "link.judged": "two subjects were judged the same organisation, not the same, or unsure (by a shared "
     "identifier, the model or a clerk)",
+    "export.published": "a dated export of the registry's public data was written: its file name and SHA-256",
     "log.sealed": "the log moved to version-2 leaves; what the version-1 entries before it do not commit to "
     "(each one's public flag, ref and organisation) is sealed here (migration 0011)",
 }

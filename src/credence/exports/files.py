@@ -1,0 +1,105 @@
+"""Dated export files in a folder: `credence-YYYY-MM-DD.<ext>`, each with its SHA-256 beside it
+(`<file>.sha256`, in `sha256sum`'s format) and a `credence-latest.<ext>` link to the newest."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+
+
+class ExportFormat(StrEnum):
+    ftm = "ftm"
+    targets = "targets"
+    ndjson = "ndjson"
+    parquet = "parquet"
+    csv = "csv"
+
+
+EXTENSIONS = {
+    ExportFormat.ftm: "ftm.json",
+    ExportFormat.targets: "targets.simple.csv",
+    ExportFormat.ndjson: "ndjson",
+    ExportFormat.parquet: "parquet",
+    ExportFormat.csv: "csv",
+}
+MEDIA_TYPES = {
+    ExportFormat.ftm: "application/x-ndjson",
+    ExportFormat.targets: "text/csv; charset=utf-8",
+    ExportFormat.ndjson: "application/x-ndjson",
+    ExportFormat.parquet: "application/vnd.apache.parquet",
+    ExportFormat.csv: "text/csv; charset=utf-8",
+}
+_BY_EXTENSION = {ext: fmt for fmt, ext in EXTENSIONS.items()}
+# The longest extensions first, so `targets.simple.csv` is not read as `csv`.
+_ALTERNATIVES = "|".join(re.escape(e) for e in sorted(_BY_EXTENSION, key=len, reverse=True))
+DATED = re.compile(rf"^credence-(\d{{4}}-\d{{2}}-\d{{2}})\.({_ALTERNATIVES})$")
+NAME_PATTERN = DATED.pattern
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    name: str
+    format: ExportFormat
+    on: date
+    bytes: int
+    sha256: str
+
+
+def dated_name(fmt: ExportFormat, on: date) -> str:
+    return f"credence-{on.isoformat()}.{EXTENSIONS[fmt]}"
+
+
+def latest_name(fmt: ExportFormat) -> str:
+    return f"credence-latest.{EXTENSIONS[fmt]}"
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def publish(folder: Path, fmt: ExportFormat, on: date, written: Path) -> ExportFile:
+    """Move a finished file (written beside its final place) to its dated name, write its checksum, and
+    point the latest link at it. Each step replaces atomically: a reader sees the old file or the new."""
+    name = dated_name(fmt, on)
+    target = folder / name
+    os.replace(written, target)
+    checksum = sha256_of(target)
+    sidecar = folder / f".{name}.sha256.tmp"
+    sidecar.write_text(f"{checksum}  {name}\n", encoding="ascii")
+    os.replace(sidecar, folder / f"{name}.sha256")
+    for link, to in ((latest_name(fmt), name), (f"{latest_name(fmt)}.sha256", f"{name}.sha256")):
+        temporary = folder / f".{link}.tmp"
+        temporary.unlink(missing_ok=True)
+        temporary.symlink_to(to)
+        os.replace(temporary, folder / link)
+    return ExportFile(name, fmt, on, target.stat().st_size, checksum)
+
+
+def dated_files(folder: Path) -> list[ExportFile]:
+    """The dated files in the folder, newest first, each with the checksum written beside it."""
+    found: list[ExportFile] = []
+    if not folder.is_dir():
+        return found
+    for path in folder.iterdir():
+        match = DATED.match(path.name)
+        if match is None or not path.is_file():
+            continue
+        sidecar = folder / f"{path.name}.sha256"
+        checksum = sidecar.read_text(encoding="ascii").split()[0] if sidecar.is_file() else ""
+        on = date.fromisoformat(match.group(1))
+        found.append(ExportFile(path.name, _BY_EXTENSION[match.group(2)], on, path.stat().st_size, checksum))
+    return sorted(found, key=lambda f: (f.on, f.name), reverse=True)
+
+
+def latest(folder: Path, fmt: ExportFormat) -> ExportFile | None:
+    """The newest dated file of a format (the one the latest link points at)."""
+    return next((f for f in dated_files(folder) if f.format is fmt), None)
