@@ -33,6 +33,11 @@ class Settings(BaseSettings):
         description="A prohibited-grounds lexicon YAML replacing the one shipped in the package "
         "(credence/screening/lexicon.yaml); the server screens the whole store again when it changes.",
     )
+    sources_dir: Path | None = Field(
+        default=None,
+        description="A folder of dataset YAMLs (NAME.yml) that `credence ingest --source NAME` reads; one "
+        "named like a shipped source replaces it (docs/sources.md).",
+    )
     link_auto_threshold: float = Field(
         default=0.9999,
         gt=0,

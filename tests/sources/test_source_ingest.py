@@ -122,15 +122,34 @@ def test_reingesting_a_source_changes_nothing(service, engine) -> None:
     assert after["records"] == before["records"] and after["record_versions"] == before["record_versions"]
 
 
-def test_a_truncated_source_file_is_rejected_whole(service, engine, tmp_path: Path) -> None:
+def test_a_truncated_source_file_stops_and_asks_for_accept_row_count(service, engine, tmp_path: Path) -> None:
     original = shared_data("debarment", FILES["ebrd"]).read_text("utf-8-sig").splitlines(keepends=True)
     short = tmp_path / "ebrd.csv"
     short.write_text("".join(original[:200]), encoding="utf-8")
     rejections = []
     result = ingest_dataset(service, short, "ebrd", on_reject=rejections.append)
     assert result.status == "rejected"
-    assert rejections[0].reason == "row_count" and "expected between" in rejections[0].message
+    assert rejections[0].reason == "row_count"
+    assert rejections[0].message == (
+        "ebrd: 199 data rows, outside the 1,190 to 1,455 that ebrd.yml expects (expected_rows): a truncated "
+        "download or another list? If the list really has that many rows, run the same command again with "
+        "--accept-row-count"
+    )
     assert counts(engine)["records"] == 0 and counts(engine)["ingest_batches"] == 0
+    accepted = ingest_dataset(service, short, "ebrd", accept_row_count=True)
+    assert accepted.status == "complete" and accepted.row_count_accepted and accepted.data_rows == 199
+    assert accepted.accepted + accepted.rejected == 199
+
+
+def test_world_bank_cross_debarments_name_the_first_bank(service, engine) -> None:
+    """The World Bank has no originating-institution column: its Grounds say "Cross Debarment: ADB", with
+    the publisher's spellings, and the decision rule in world_bank.yml reads the bank from them."""
+    ingest(service, "world_bank")
+    with engine.connect() as conn:
+        summaries = conn.execute(select(repo.records.c.summary)).scalars().all()
+    crossed = [s for s in summaries if s.startswith(("Grounds: Cross Debarment", "Grounds: Cross-"))]
+    named = [s for s in crossed if "Cross-debarment: first sanctioned by" in s]
+    assert len(crossed) > 300 and named == crossed
 
 
 def test_cli_ingest_with_source(store_url, tmp_path: Path, monkeypatch) -> None:

@@ -145,7 +145,8 @@ def test_row_count_outside_the_band_raises_before_any_row(tmp_path: Path) -> Non
     error = caught.value
     assert error.reason == "row_count"
     assert error.line is None
-    assert "4 data rows" in error.message and "between 1150 and 1420" in error.message
+    assert "4 data rows, outside the 1,150 to 1,420 that world_bank.yml expects" in error.message
+    assert "--accept-row-count" in error.message
 
 
 def test_idb_export_footer_is_not_data(tmp_path: Path) -> None:
@@ -279,7 +280,9 @@ def test_ebrd_header_without_the_leading_space_still_reads(tmp_path: Path) -> No
 
 def test_ebrd_wrong_row_count(tmp_path: Path) -> None:
     path = _ebrd_synthetic(tmp_path)
-    with pytest.raises(SourceFileError, match=r"5 data rows, expected between 1190 and 1455") as caught:
+    with pytest.raises(
+        SourceFileError, match=r"5 data rows, outside the 1,190 to 1,455 that ebrd.yml"
+    ) as caught:
         list(read_source(path, load_dataset("ebrd")))
     assert caught.value.reason == "row_count"
 

@@ -44,7 +44,16 @@ def ingest(
     department: str | None = typer.Option(
         None, "--department", "-d", help="Code of the submitting department."
     ),
-    source: str | None = typer.Option(None, "--source", help="A known public source (see docs/sources.md)."),
+    source: str | None = typer.Option(
+        None,
+        "--source",
+        help="A published source: a dataset mapping's name, or the path of its YAML (see docs/sources.md).",
+    ),
+    accept_row_count: bool = typer.Option(
+        False,
+        "--accept-row-count",
+        help="With --source: ingest the file although its row count is outside the mapping's expected_rows.",
+    ),
     fmt: str | None = typer.Option(
         None, "--format", help=f"One of {', '.join(FORMATS)}; default from the suffix."
     ),
@@ -72,6 +81,8 @@ def ingest(
         raise fail(f"cannot read {path}: {exc.strerror}") from None
     if department is None and source is None:
         raise fail("give --department CODE (or --source NAME for a known public source)")
+    if accept_row_count and source is None:
+        raise fail("--accept-row-count goes with --source: an interchange file has no expected row count")
     try:
         catalog = app.catalog
     except CatalogError as exc:
@@ -79,12 +90,12 @@ def ingest(
     service = IngestService(app.engine, catalog, app.clock, app.settings)
     try:  # refuse unusable arguments before touching an earlier run's rejects file
         if source is not None:
-            from credence.sources.mapping import load_dataset
+            from credence.sources.service import prepare_dataset
 
-            load_dataset(source)
-        if department is not None:
+            prepare_dataset(service, source, department)
+        elif department is not None:
             service.check_department(department)
-    except (UnknownDepartment, LookupError) as exc:
+    except (UnknownDepartment, ValueError, LookupError) as exc:
         raise fail(str(exc)) from None
     rejects_file = RejectsFile(rejects or Path.cwd() / f"{path.name}.rejects.ndjson")
     progress = Progress(
@@ -104,6 +115,7 @@ def ingest(
             def on_progress(rows: int, position: int) -> None:
                 progress.update(task, completed=position, rows=f"{rows:,}")
 
+            result: IngestResult
             if source is not None:
                 from credence.sources.service import ingest_dataset
 
@@ -112,6 +124,7 @@ def ingest(
                     path,
                     source,
                     department=department,
+                    accept_row_count=accept_row_count,
                     on_reject=rejects_file.write,
                     on_progress=on_progress,
                 )
@@ -152,7 +165,7 @@ def ingest(
                 "every row is stored; the rating was stopped, and the next ingest (or `credence rate`) "
                 "rates what this one changed",
             ) from None
-    _report(result, as_json)
+    _report(result, as_json, source is not None)
     raise typer.Exit(0 if result.rejected == 0 else 1)
 
 
@@ -165,11 +178,17 @@ def _interrupted(path: Path, as_json: bool, message: str) -> typer.Exit:
     return typer.Exit(130)
 
 
-def _report(result: IngestResult, as_json: bool) -> None:
+def _report(result: IngestResult, as_json: bool, from_source: bool = False) -> None:
     if as_json:
         console.print_json(json.dumps(result.to_json(), ensure_ascii=False))
         return
-    if result.file_error is not None:
+    if result.file_error is not None and result.file_error.reason == "row_count":
+        # Not a fault of the file's content: a question to the operator, with the way to answer it.
+        console.print(
+            f"[bold yellow]stopped[/]: {result.file_name}: {result.file_error.message}. Nothing was stored.",
+            highlight=False,
+        )
+    elif result.file_error is not None:
         err = result.file_error
         at = f", line {err.line}" if err.line else ""
         console.print(
@@ -184,6 +203,16 @@ def _report(result: IngestResult, as_json: bool) -> None:
             f"{result.rejected:,} rejected — batch {result.batch_id}, {result.seconds:.1f} s",
             highlight=False,
         )
+    if from_source:
+        from credence.sources.service import SourceIngestResult
+
+        if isinstance(result, SourceIngestResult) and result.row_count_accepted and result.expected_rows:
+            low, high = result.expected_rows
+            console.print(
+                f"row count accepted: {result.data_rows or 0:,} data rows, outside the {low:,} to {high:,} "
+                f"that {result.source}.yml expects (--accept-row-count)",
+                highlight=False,
+            )
     if result.rated:
         console.print(
             f"re-rated {result.rated:,} organisation{'' if result.rated == 1 else 's'}; "

@@ -14,11 +14,13 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 DATASETS_PACKAGE = "credence.sources"
 DATASETS_FOLDER = "datasets"
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+# What a decision rule's pattern may capture: the groups that fill the decision.
+DECISION_GROUPS = frozenset({"originator", "decided_on", "effective_until"})
 
 
 class Role(StrEnum):
@@ -147,8 +149,52 @@ class RowCount(_Strict):
         return self
 
 
+class DecisionRule(_Strict):
+    """Reads a decision packed in free text, such as `CROSS-DEBARMENT: WBG - 2023-05-02 - 2026-05-01`.
+
+    A cell of `column` whose start matches `prefix` must match `pattern` whole, or its row is rejected:
+    text that looks like a decision and cannot be read is the publisher's to fix, not ours to guess.
+    Both are regular expressions compared without regard to case, against the cell with its whitespace
+    tidied. The pattern's named groups fill the decision: `originator` (looked up in `originators`),
+    `decided_on` and `effective_until` (read with `date_formats` and `sentinels`).
+    """
+
+    column: str = Field(min_length=1)
+    prefix: str = Field(min_length=1, description="a cell starting with this is a decision to read")
+    pattern: str = Field(
+        min_length=1, description="the whole cell, with named groups originator, decided_on, effective_until"
+    )
+
+    @field_validator("prefix", "pattern")
+    @classmethod
+    def _compiles(cls, pattern: str) -> str:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"not a regular expression: {exc}") from exc
+        return pattern
+
+    @model_validator(mode="after")
+    def _groups(self) -> DecisionRule:
+        groups = set(re.compile(self.pattern).groupindex)
+        if not groups:
+            raise ValueError(f"pattern has no named group; give one or more of {sorted(DECISION_GROUPS)}")
+        unknown = groups - DECISION_GROUPS
+        if unknown:
+            raise ValueError(f"pattern names groups {sorted(unknown)}; known: {sorted(DECISION_GROUPS)}")
+        return self
+
+    @property
+    def prefix_re(self) -> re.Pattern[str]:
+        return re.compile(self.prefix, re.IGNORECASE)
+
+    @property
+    def pattern_re(self) -> re.Pattern[str]:
+        return re.compile(self.pattern, re.IGNORECASE)
+
+
 _SINGLE_ROLES = frozenset(Role) - {Role.IGNORE}
-_REQUIRED_ROLES = (Role.SUBJECT_NAME, Role.DECIDED_ON)
+_REQUIRED_ROLES = (Role.SUBJECT_NAME,)
 
 
 class DatasetMapping(_Strict):
@@ -173,7 +219,11 @@ class DatasetMapping(_Strict):
     country_aliases: dict[str, str] = Field(
         default_factory=dict, description="spellings pycountry does not resolve -> ISO 3166-1 alpha-2"
     )
-    expected_rows: RowCount
+    decision_rules: list[DecisionRule] = Field(
+        default_factory=list,
+        description="decisions packed in free text: a column's prefix and the pattern that reads it",
+    )
+    expected_rows: RowCount = Field(description="the band of data rows a sound file has")
 
     @field_validator("country_aliases")
     @classmethod
@@ -192,6 +242,12 @@ class DatasetMapping(_Strict):
         for role in _REQUIRED_ROLES:
             if role not in self.columns.values():
                 raise ValueError(f"no column has the role {role.value}")
+        dated = any("decided_on" in re.compile(rule.pattern).groupindex for rule in self.decision_rules)
+        if Role.DECIDED_ON not in self.columns.values() and not dated:
+            raise ValueError("no column has the role decided_on, and no decision rule reads a decided_on")
+        outside = [rule.column for rule in self.decision_rules if rule.column not in self.columns]
+        if outside:
+            raise ValueError(f"decision_rules name columns that are not in columns: {outside}")
         if Role.DECIDED_ON_FALLBACK in self.columns.values() and Role.DECIDED_ON not in self.columns.values():
             raise ValueError("decided_on_fallback needs a decided_on column")
         unknown = [column for column in self.record_id.key if column not in self.columns]
@@ -208,6 +264,10 @@ def _datasets_dir() -> Traversable:
     return resources.files(DATASETS_PACKAGE).joinpath(DATASETS_FOLDER)
 
 
+class DatasetError(ValueError):
+    """A dataset mapping that does not load: the message names the file and the key."""
+
+
 def list_datasets() -> list[str]:
     """Names of the mappings shipped with the package, sorted."""
     return sorted(
@@ -215,26 +275,88 @@ def list_datasets() -> list[str]:
     )
 
 
+def _where(loc: tuple[int | str, ...]) -> str:
+    """A pydantic location as a key path: decision_rules[0].pattern."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
 def parse_dataset(text: str, origin: str) -> DatasetMapping:
-    """A mapping from YAML text; origin names it in error messages."""
-    data = yaml.safe_load(text)
+    """A mapping from YAML text; origin (the file) names it in error messages, with the key at fault."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}" if mark is not None else ""
+        raise DatasetError(f"{origin}: not valid YAML{at}: {getattr(exc, 'problem', None) or exc}") from None
     if not isinstance(data, dict):
-        raise ValueError(f"{origin}: a dataset mapping must be a YAML mapping")
-    return DatasetMapping.model_validate(data)
+        raise DatasetError(f"{origin}: a dataset mapping must be a YAML mapping")
+    try:
+        return DatasetMapping.model_validate(data)
+    except ValidationError as exc:
+        # The message, never the input: a value may be anything the file holds.
+        problems = "; ".join(
+            f"{_where(error['loc'])}: {error['msg'].removeprefix('Value error, ')}" for error in exc.errors()
+        )
+        raise DatasetError(f"{origin}: {problems}") from None
 
 
-def load_dataset(name: str) -> DatasetMapping:
-    """The shipped mapping called `name` (e.g. "world_bank")."""
-    known = list_datasets()
-    if not _NAME.match(name) or name not in known:
-        raise LookupError(f"no dataset mapping called {name!r}; known: {', '.join(known)}")
-    text = _datasets_dir().joinpath(f"{name}.yml").read_text(encoding="utf-8")
-    mapping = parse_dataset(text, f"{name}.yml")
-    if mapping.name != name:
-        raise ValueError(f"{name}.yml: its name field says {mapping.name!r}")
+def _check_name(mapping: DatasetMapping, file_name: str, origin: str) -> DatasetMapping:
+    stem = file_name.rsplit(".", 1)[0]
+    if mapping.name != stem:
+        raise DatasetError(f"{origin}: name: must be the file's name without its suffix, {stem!r}")
     return mapping
 
 
+def load_dataset(name: str, sources_dir: Path | None = None) -> DatasetMapping:
+    """The mapping called `name` (e.g. "world_bank"): NAME.yml in the operator's `sources_dir` if there is
+    one, else the one shipped in the package. An unknown name is not repeated in the error."""
+    local = sources_dir / f"{name}.yml" if sources_dir is not None and _NAME.match(name) else None
+    if local is not None and local.is_file():
+        return load_dataset_file(local)
+    known = list_datasets()
+    if not _NAME.match(name) or name not in known:
+        extra = (
+            f"; in {sources_dir}: {', '.join(local_datasets(sources_dir)) or 'none'}" if sources_dir else ""
+        )
+        raise LookupError(
+            f"no dataset mapping by that name; shipped: {', '.join(known)}{extra} "
+            "(or give the path of a NAME.yml file)"
+        )
+    text = _datasets_dir().joinpath(f"{name}.yml").read_text(encoding="utf-8")
+    return _check_name(parse_dataset(text, f"{name}.yml"), f"{name}.yml", f"{name}.yml")
+
+
+def local_datasets(sources_dir: Path) -> list[str]:
+    """Names of the mappings in an operator's sources folder, sorted."""
+    if not sources_dir.is_dir():
+        return []
+    return sorted(path.stem for path in sources_dir.glob("*.yml") if _NAME.match(path.stem))
+
+
 def load_dataset_file(path: Path) -> DatasetMapping:
-    """A mapping from a YAML file outside the package (for trying a new source)."""
-    return parse_dataset(path.read_text(encoding="utf-8"), str(path))
+    """A mapping from a YAML file outside the package, named like the file (mylist.yml: name mylist)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise DatasetError(f"cannot read the dataset mapping {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise DatasetError(f"{path}: a dataset mapping must be UTF-8 text") from None
+    return _check_name(parse_dataset(text, str(path)), path.name, str(path))
+
+
+def is_dataset_path(source: str) -> bool:
+    """Whether --source names a file (a path, or a name ending in .yml or .yaml) rather than a source."""
+    return source.endswith((".yml", ".yaml")) or "/" in source or "\\" in source
+
+
+def find_dataset(source: str, sources_dir: Path | None = None) -> tuple[DatasetMapping, str]:
+    """The mapping --source names, a YAML file's path or a source's name (see load_dataset), and the
+    file it came from, for messages."""
+    if is_dataset_path(source):
+        return load_dataset_file(Path(source)), source
+    mapping = load_dataset(source, sources_dir)
+    local = sources_dir / f"{source}.yml" if sources_dir is not None else None
+    return mapping, str(local) if local is not None and local.is_file() else f"{source}.yml (shipped)"

@@ -19,7 +19,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from credence.sources.mapping import DatasetMapping
-from credence.sources.transform import InterchangeDict, RawValue, RowMapper, clean_text
+from credence.sources.transform import InterchangeDict, RawValue, RowMapper, UnreadableDecision, clean_text
 
 RawRow = dict[str, RawValue]
 
@@ -239,13 +239,15 @@ def count_rows(path: Path, dataset: DatasetMapping) -> int:
 
 
 def check_row_count(count: int, dataset: DatasetMapping) -> None:
-    """Raises when the count is outside the band the mapping expects."""
+    """Raises when the count is outside the band the mapping expects (its expected_rows)."""
     band = dataset.expected_rows
     if not band.min <= count <= band.max:
         raise SourceFileError(
             None,
             "row_count",
-            f"{dataset.name}: {count} data rows, expected between {band.min} and {band.max}",
+            f"{dataset.name}: {count:,} data rows, outside the {band.min:,} to {band.max:,} that "
+            f"{dataset.name}.yml expects (expected_rows): a truncated download or another list? If the list "
+            "really has that many rows, run the same command again with --accept-row-count",
         )
 
 
@@ -256,9 +258,14 @@ def read_source(
 
     With check_count (the default) the rows are counted in a first pass and a count outside the expected
     band raises before any row is yielded, so nothing from a truncated or wrong file reaches the store.
+    A cell a decision rule cannot read raises SourceFileError (`unreadable_decision`) with its line; the
+    ingest rejects that row alone instead.
     """
     if check_count:
         check_row_count(count_rows(path, dataset), dataset)
     mapper = RowMapper(dataset)
     for line, raw in read_raw(path, dataset):
-        yield line, mapper(raw)
+        try:
+            yield line, mapper(raw)
+        except UnreadableDecision as exc:
+            raise SourceFileError(line, "unreadable_decision", exc.message) from None

@@ -19,7 +19,7 @@ from credence.identity import fold, person_refusal
 from credence.records.interchange import FIELDS
 from credence.screening import Screen
 from credence.screening.persons import has_organisation_sign
-from credence.sources.mapping import DatasetMapping, NaturalPersonRules, Role
+from credence.sources.mapping import DatasetMapping, DecisionRule, NaturalPersonRules, Role
 
 RawValue = str | date | None
 RawRow = Mapping[str, RawValue]
@@ -45,6 +45,16 @@ _IDENTIFIER_PATTERNS = {
     "uscc": re.compile(f"(?<![0-9A-Za-z])[{USCC_ALPHABET}]{{18}}(?![0-9A-Za-z])"),
     "lei": re.compile("(?<![0-9A-Za-z])[0-9A-Z]{18}[0-9]{2}(?![0-9A-Za-z])"),
 }
+
+
+class UnreadableDecision(ValueError):
+    """A cell that starts like a decision rule's prefix but does not match its pattern. The message
+    names the column and the rule, never the cell's text."""
+
+    def __init__(self, column: str, message: str) -> None:
+        super().__init__(message)
+        self.column = column
+        self.message = message
 
 
 def clean_text(value: RawValue) -> str | None:
@@ -200,6 +210,16 @@ class RowMapper:
         self._sentinels = {key_text(text): word for text, word in dataset.sentinels.items()}
         self._own = {key_text(text) for text in dataset.originators.own}
         self._originators = {key_text(text): name for text, name in dataset.originators.names.items()}
+        self._rules = [
+            (index, rule, rule.prefix_re, rule.pattern_re)
+            for index, rule in enumerate(dataset.decision_rules)
+        ]
+
+    def record_id(self, raw: RawRow) -> str:
+        """The row's source_record_id, from its key columns."""
+        return record_id(
+            self.dataset.record_id.prefix, (raw.get(column) for column in self.dataset.record_id.key)
+        )
 
     def _get(self, raw: RawRow, role: Role) -> RawValue:
         column = self._col[role]
@@ -224,12 +244,41 @@ class RowMapper:
             return None
         return None if self._screen.text("subject_address", text) is not None else text
 
-    def _summary(self, raw: RawRow, fell_back: bool) -> str | None:
+    def _decision(self, raw: RawRow) -> dict[str, str]:
+        """What the decision rules read from the row's free text: originator, decided_on, effective_until.
+
+        For each column the first rule whose prefix the cell starts with decides; a value already read
+        by an earlier rule is kept. Raises UnreadableDecision when a cell starts like a rule but does
+        not match it."""
+        found: dict[str, str] = {}
+        decided: set[str] = set()
+        for index, rule, prefix, pattern in self._rules:
+            if rule.column in decided:
+                continue
+            text = clean_text(raw.get(rule.column))
+            if text is None or not prefix.match(text):
+                continue
+            decided.add(rule.column)
+            match = pattern.fullmatch(text)
+            if match is None:
+                raise UnreadableDecision(rule.column, self._unreadable(index, rule))
+            for group, value in match.groupdict().items():
+                if value is not None and value.strip() and group not in found:
+                    found[group] = value.strip()
+        return found
+
+    def _unreadable(self, index: int, rule: DecisionRule) -> str:
+        return (
+            f"column {rule.column!r} starts like decision rule {index + 1} of {self.dataset.name} "
+            f"(prefix {rule.prefix!r}) but does not match its pattern; the text is not guessed at: "
+            "correct the cell, or widen the rule's pattern"
+        )
+
+    def _summary(self, raw: RawRow, fell_back: bool, originator: str | None) -> str | None:
         sentences: list[str] = []
         grounds = clean_text(self._get(raw, Role.GROUNDS))
         if grounds:
             sentences.append(f"Grounds: {grounds}.")
-        originator = clean_text(self._get(raw, Role.ORIGINATING_INSTITUTION))
         if originator and key_text(originator) not in self._own:
             name = self._originators.get(key_text(originator), originator)
             sentences.append(f"Cross-debarment: first sanctioned by {name}.")
@@ -255,20 +304,27 @@ class RowMapper:
         if alt_name is not None and name is not None and key_text(alt_name) == key_text(name):
             alt_name = None
 
+        # A column says it first; what a rule reads from free text fills what the columns leave empty.
+        decision = self._decision(raw)
         decided_raw = self._get(raw, Role.DECIDED_ON)
+        if clean_text(decided_raw) is None:
+            decided_raw = decision.get("decided_on")
         fallback_raw = self._get(raw, Role.DECIDED_ON_FALLBACK)
         fell_back = clean_text(decided_raw) is None and clean_text(fallback_raw) is not None
         if fell_back:
             decided_raw = fallback_raw
+        originator = clean_text(self._get(raw, Role.ORIGINATING_INSTITUTION)) or decision.get("originator")
+        until_raw = self._get(raw, Role.EFFECTIVE_UNTIL)
+        if clean_text(until_raw) is None:
+            until_raw = decision.get("effective_until")
 
         entity = clean_text(self._get(raw, Role.ENTITY_TYPE))
         natural = is_natural_person(name, entity, dataset.natural_person)
         subject_id = find_identifier(info, rules.identifiers)
         if dataset.natural_person.require_organisation_form and subject_id is None:
             natural = natural or not has_organisation_form(name, alt_name)
-        key_values = (raw.get(column) for column in dataset.record_id.key)
         row: InterchangeDict = {
-            "source_record_id": record_id(dataset.record_id.prefix, key_values),
+            "source_record_id": self.record_id(raw),
             "category": dataset.category,
             "subject_id": subject_id,
             "subject_name": name,
@@ -284,7 +340,7 @@ class RowMapper:
             "status": "final",
             "amount": None,
             "currency": None,
-            "summary": self._summary(raw, fell_back),
-            "effective_until": self._until(self._get(raw, Role.EFFECTIVE_UNTIL)),
+            "summary": self._summary(raw, fell_back, originator),
+            "effective_until": self._until(until_raw),
         }
         return row
