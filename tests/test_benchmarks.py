@@ -119,3 +119,10 @@ def test_export_benchmark_writes_every_format_with_its_seconds_and_bytes(tmp_pat
     assert set(result["formats"]) == {"ftm", "targets", "ndjson", "parquet", "csv"}
     for fmt in result["formats"].values():
         assert fmt["bytes"] > 0 and fmt["seconds"] >= 0
+
+
+def test_linkage_speed_benchmark_finds_the_same_pairs_every_way(tmp_path: Path) -> None:
+    result = _last_json(_run("bench_linkage.py", "speed", "1500", "1", tmp_path=tmp_path))
+    assert result["records"] == 1500 and result["pairs"] > 0  # the benchmark asserts every way found them
+    for key in ("splink_s", "model_s", "stored_s", "ratio", "stored_ratio"):
+        assert result[key] > 0, key

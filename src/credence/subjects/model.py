@@ -305,28 +305,40 @@ class Model:
         for t in tables:
             t.drop_table_from_database_and_remove_from_cache()
         combinations_sql = f"SELECT DISTINCT combination, {numbered} FROM __credence_pairs"  # noqa: S608
+        seen: dict[tuple[int, float, float], Comparison] = {}  # a comparison at one level, made once
         made = {
-            int(row[0]): self._comparisons(row[1:], names) for row in con.execute(combinations_sql).fetchall()
+            int(row[0]): self._comparisons(row[1:], names, seen)
+            for row in con.execute(combinations_sql).fetchall()
         }
         out: list[Pair] = []
+        # typed by DuckDB: the ids come as int, the weight and probability as float
         cursor = con.execute(
-            "SELECT l, r, match_weight, match_probability, combination FROM __credence_pairs ORDER BY l, r"
+            "SELECT CAST(l AS BIGINT), CAST(r AS BIGINT), CAST(match_weight AS DOUBLE), "
+            "CAST(match_probability AS DOUBLE), combination FROM __credence_pairs ORDER BY l, r"
         )
         with paused_collection():
             while rows := cursor.fetchmany(65536):  # in slices: a million pairs' rows at once are large
                 out.extend(
-                    Pair(int(left), int(right), float(weight), float(probability), "model", made[combination])
-                    for left, right, weight, probability, combination in rows
+                    [
+                        Pair(left, right, weight, probability, "model", made[combination])
+                        for left, right, weight, probability, combination in rows
+                    ]
                 )
         con.execute("DROP TABLE __credence_pairs")
         return out
 
-    def _comparisons(self, levels: tuple[Any, ...], names: list[str]) -> tuple[Comparison, ...]:
+    def _comparisons(
+        self, levels: tuple[Any, ...], names: list[str], seen: dict[tuple[int, float, float], Comparison]
+    ) -> tuple[Comparison, ...]:
         out = []
         for i, name in enumerate(names):
             level_weight, tf_weight = float(levels[2 * i]), float(levels[2 * i + 1] or 0.0)
-            label = self._levels[name].get(level_weight, f"weight {level_weight:.2f}")
-            out.append(Comparison(name, label, level_weight + tf_weight))
+            comparison = seen.get((i, level_weight, tf_weight))
+            if comparison is None:
+                label = self._levels[name].get(level_weight, f"weight {level_weight:.2f}")
+                comparison = Comparison(name, label, level_weight + tf_weight)
+                seen[i, level_weight, tf_weight] = comparison
+            out.append(comparison)
         return tuple(out)
 
     def _has_tf(self, name: str) -> bool:
