@@ -10,22 +10,27 @@ import csv
 import hashlib
 import io
 import json
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pyarrow.parquet as pq
 import pytest
+from fastapi.testclient import TestClient
 from followthemoney import ValueEntity, model
 from sqlalchemy import select
 
-from credence.exports.files import ExportFormat
+from credence.catalog import parse_catalog
+from credence.exports.files import EXTENSIONS, ExportFormat
 from credence.exports.flat import BOM, COLUMNS
 from credence.exports.ftm import TARGETS_COLUMNS
 from credence.exports.service import ExportService
 from credence.identity import build_uscc
 from credence.measures.catalog import load_measures
-from credence.store.models import LogEntry
+from credence.server import create_app
+from credence.store.models import LogEntry, Organisation
+from credence.subjects.service import LinkService
 
 from helpers import USCC_A, USCC_B, USCC_C, listing, process_for, row, write_csv
 
@@ -70,8 +75,6 @@ def written(exporter: ExportService) -> dict[ExportFormat, bytes]:
 
 
 def _extensions() -> dict[ExportFormat, str]:
-    from credence.exports.files import EXTENSIONS
-
     return dict(EXTENSIONS)
 
 
@@ -211,10 +214,6 @@ def test_an_empty_registry_exports_empty_files(exporter) -> None:
 
 
 def test_the_api_lists_the_dated_files_and_serves_the_latest(registry, exporter, clock) -> None:
-    from fastapi.testclient import TestClient
-
-    from credence.server import create_app
-
     with TestClient(create_app(exporter.settings, clock), client=("127.0.0.1", 50000)) as client:
         assert client.get("/api/v1/exports").json()["total"] == 0
         assert client.get("/api/v1/exports/latest/ftm").status_code == 404
@@ -232,3 +231,41 @@ def test_the_api_lists_the_dated_files_and_serves_the_latest(registry, exporter,
         assert hashlib.sha256(by_name.content).hexdigest() == done[ExportFormat.parquet].sha256
         assert client.get("/api/v1/exports/files/credence-2001-01-01.csv").status_code == 404
         assert client.get("/api/v1/exports/files/passwd").status_code == 422
+
+
+def test_no_subject_a_clerk_joined_into_a_sole_proprietors_file(
+    registry, exporter, service, engine, clock, tmp_path
+) -> None:
+    """A published listing is exported; once a clerk joins it into a sole proprietor's file, it is not:
+    the file stays never public, through any of its subjects."""
+    name = "Kunming Example Building Materials Trading"
+    service.ingest_file(write_csv(tmp_path / "wb2.csv", [listing("WB-77", name, "CN")]), "WB")
+    registry.deliver_record_notice("WB", "WB-77", actor="WB clerk", channel="e-mail")
+    assert name in as_text(written(exporter))
+    with engine.connect() as conn:
+        found = dict(conn.execute(select(Organisation.key, Organisation.id)).all())
+        listed_key = conn.execute(select(Organisation.key).where(Organisation.name == name)).scalar_one()
+    LinkService(engine, clock, auto=0.99, review=0.5).judge(
+        found[f"uscc:{SOLE}"], found[listed_key], "same", "SAMR", "SAMR clerk Li", "the same shop"
+    )
+    text = as_text(written(exporter))
+    for secret in (name, "WB-77", listed_key.split(":")[1], SOLE):
+        assert secret not in text
+
+
+def test_an_entry_is_exported_only_while_its_list_is_public(
+    registry, engine, clock, settings, tmp_path
+) -> None:
+    """Under a catalog that shares honours with public bodies only, B's honour, in force and noticed, is
+    not exported (records.publicity.entry_public, as the list pages ask it)."""
+    text = resources.files("credence.catalog").joinpath("default_catalog.yaml").read_text("utf-8")
+    marker = "    list: honour  # entries through the list procedure (credence lists), never submitted\n"
+    assert marker + "    publicity: public\n" in text
+    shared = parse_catalog(
+        text.replace(marker + "    publicity: public\n", marker + "    publicity: shared\n")
+    )
+    configured = settings.model_copy(update={"exports_dir": tmp_path / "shared-honours"})
+    files = written(ExportService(engine, shared, load_measures(shared), clock, configured))
+    rows = flat_rows(files)
+    assert {r["category"] for r in rows if r["type"] == "list_entry"} == {"abnormal_operation"}
+    assert not [r for r in rows if r["category"] == "honour"]
