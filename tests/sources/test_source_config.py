@@ -458,3 +458,44 @@ def test_the_guide_shows_the_mapping_this_test_adds() -> None:
     shown = doc[start : doc.index("```", start)]
     assert parse_dataset(shown, "docs/sources.md") == northwind()
     assert all(row in doc for row in ROWS) and HEADER in doc
+
+
+def test_a_mapping_in_sources_dir_replaces_the_shipped_one(cli, engine, tmp_path) -> None:
+    """An operator moves a shipped list's band (or adds a rule) without waiting for a release."""
+    from test_source_readers import _ebrd_synthetic
+
+    write_catalog(tmp_path)
+    data = _ebrd_synthetic(tmp_path)
+    shipped = cli("ingest", str(data), "--source", "ebrd")
+    assert shipped.exit_code == 1 and "5 data rows, outside the 1,190 to 1,455" in shipped.output
+    text = resources.files("credence.sources").joinpath("datasets/ebrd.yml").read_text("utf-8")
+    local = write_mapping(tmp_path / "mine", text.replace("  min: 1190\n", "  min: 5\n"), "ebrd.yml")
+    replaced = cli("ingest", str(data), "--source", "ebrd", env={"CREDENCE_SOURCES_DIR": str(local.parent)})
+    assert "4 accepted (4 new" in replaced.output, replaced.output  # the fifth is a person
+    missing = cli(
+        "ingest", str(data), "--source", "asian_bank", env={"CREDENCE_SOURCES_DIR": str(tmp_path / "no")}
+    )
+    assert missing.exit_code == 2 and "none, it is not a folder" in " ".join(missing.output.split())
+
+
+def test_a_mapping_that_is_not_yaml_names_the_line(tmp_path) -> None:
+    path = write_mapping(tmp_path, MAPPING.replace("  format: csv\n", "  format: [csv\n"))
+    with pytest.raises(DatasetError, match=r"northwind.yml: not valid YAML at line \d+"):
+        find_dataset(str(path))
+
+
+def test_a_mapping_without_person_rules_still_records_no_person(cli, engine, tmp_path) -> None:
+    """The hard line holds whatever the operator's YAML says: the ingestion service refuses a subject
+    without an identifier whose name carries no sign of an organisation, on every path."""
+    write_catalog(tmp_path)
+    text = MAPPING.replace(
+        "natural_person:\n  require_organisation_form: true\n  name_prefixes: [Mr., Ms., Dr.]\n", ""
+    )
+    assert "natural_person" not in text
+    mapping = write_mapping(tmp_path / "sources", text)
+    bare = "Example Person,,Kenya,2024-03-04,2027-03-03,NWDB,Fraudulent Practice,"
+    result = cli("ingest", str(write_list(tmp_path, [*ROWS, bare])), "--source", str(mapping), "--json")
+    summary = json.loads(result.stdout)
+    rejects = [json.loads(x) for x in Path(summary["rejects_file"]).read_text("utf-8").splitlines()]
+    assert [(r["line"], r["reason"]) for r in rejects] == [(7, "natural_person"), (8, "natural_person")]
+    assert not {"Mr. Example Person", "Example Person"} & set(stored(engine))

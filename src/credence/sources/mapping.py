@@ -318,9 +318,10 @@ def load_dataset(name: str, sources_dir: Path | None = None) -> DatasetMapping:
         return load_dataset_file(local)
     known = list_datasets()
     if not _NAME.match(name) or name not in known:
-        extra = (
-            f"; in {sources_dir}: {', '.join(local_datasets(sources_dir)) or 'none'}" if sources_dir else ""
-        )
+        extra = ""
+        if sources_dir is not None:
+            found = ", ".join(local_datasets(sources_dir)) or "none"
+            extra = f"; in {sources_dir}: {found if sources_dir.is_dir() else 'none, it is not a folder'}"
         raise LookupError(
             f"no dataset mapping by that name; shipped: {', '.join(known)}{extra} "
             "(or give the path of a NAME.yml file)"
