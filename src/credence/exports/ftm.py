@@ -119,61 +119,80 @@ def entities(shown: Snapshot, catalog: Catalog, measures: Measures) -> Iterator[
         grade = shown.grades.get(s.id)
         if grade is not None:
             _add(subject, "classification", f"Credence grade {grade.grade}")
+        seen = (first_seen, last_seen, last_change)
         sanctions: list[ValueEntity] = []
         for r in own_records:
             category = catalog.categories[r.category]
             if category.polarity is not Polarity.adverse or category.list is not None:
                 continue  # a list's own records are its entries, below
-            sanction = _entity("Sanction", entity_id("record", str(r.id)), first_seen, last_seen, last_change)
-            _add(sanction, "entity", subject_id)
-            _add(sanction, "program", category.title)
-            _add(sanction, "authority", _department(catalog, r.department))
-            _add(sanction, "authorityId", r.source_record_id)
-            _add(sanction, "reason", r.summary)
-            _add(sanction, "summary", r.legal_basis)
-            _add(sanction, "status", r.status)
-            _add(sanction, "startDate", r.decided_on)
-            _add(sanction, "endDate", published_until(catalog, r))
-            _add(sanction, "listingDate", r.noticed_at.date() if r.noticed_at else None)
-            _add(sanction, "country", "cn")
-            sanctions.append(sanction)
+            sanctions.append(
+                _sanction(
+                    entity_id("record", str(r.id)),
+                    subject_id,
+                    seen,
+                    program=category.title,
+                    authority=_department(catalog, r.department),
+                    authorityId=r.source_record_id,
+                    reason=r.summary,
+                    summary=r.legal_basis,
+                    status=r.status,
+                    startDate=r.decided_on,
+                    endDate=published_until(catalog, r),
+                    listingDate=r.noticed_at.date() if r.noticed_at else None,
+                )
+            )
         for e in own_entries:
             if e.list not in _ADVERSE_LISTS:
                 continue
             list_category = catalog.list_category(ListKind(e.list))
-            sanction = _entity("Sanction", entity_id("entry", str(e.id)), first_seen, last_seen, last_change)
-            _add(sanction, "entity", subject_id)
-            _add(sanction, "program", list_category.title if list_category else e.list)
-            _add(sanction, "authority", _department(catalog, e.department))
-            _add(sanction, "authorityId", f"{e.list} entry {e.id}")
-            _add(sanction, "reason", e.criterion)
-            _add(sanction, "summary", e.legal_basis)
-            _add(sanction, "status", e.state)
-            _add(sanction, "startDate", e.starts_on)
-            _add(sanction, "endDate", e.ends_on)
-            for provision in list_measures.get(e.list, []):
-                _add(sanction, "provisions", provision)
-            _add(sanction, "country", "cn")
-            sanctions.append(sanction)
-        for m in grade_measures.get(grade.grade, []) if grade is not None else []:
-            sanction = _entity(
-                "Sanction", entity_id("measure", m.code, s.key), first_seen, last_seen, last_change
+            sanctions.append(
+                _sanction(
+                    entity_id("entry", str(e.id)),
+                    subject_id,
+                    seen,
+                    program=list_category.title if list_category else e.list,
+                    authority=_department(catalog, e.department),
+                    authorityId=f"{e.list} entry {e.id}",
+                    reason=e.criterion,
+                    summary=e.legal_basis,
+                    status=e.state,
+                    startDate=e.starts_on,
+                    endDate=e.ends_on,
+                    provisions=list_measures.get(e.list, []),
+                )
             )
-            _add(sanction, "entity", subject_id)
-            _add(sanction, "program", m.title)
-            _add(sanction, "authority", _department(catalog, m.department))
-            _add(sanction, "reason", f"Credence grade {grade.grade}")  # type: ignore[union-attr]
-            _add(sanction, "summary", str(m.legal_basis))
-            _add(sanction, "provisions", f"{m.title} ({m.domain})")
-            _add(sanction, "startDate", grade.as_of)  # type: ignore[union-attr]
-            _add(sanction, "country", "cn")
-            sanctions.append(sanction)
+        graded = [] if grade is None else [(grade, m) for m in grade_measures.get(grade.grade, [])]
+        for rating, m in graded:
+            sanctions.append(
+                _sanction(
+                    entity_id("measure", m.code, s.key),
+                    subject_id,
+                    seen,
+                    program=m.title,
+                    authority=_department(catalog, m.department),
+                    reason=f"Credence grade {rating.grade}",
+                    summary=str(m.legal_basis),
+                    provisions=[f"{m.title} ({m.domain})"],
+                    startDate=rating.as_of,
+                )
+            )
         if sanctions:
             _add(subject, "topics", "reg.action")
         if any(e.list == ListKind.serious_dishonesty.value for e in own_entries):
             _add(subject, "topics", "debarment")
         yield subject
         yield from sanctions
+
+
+def _sanction(id_: str, subject_id: str, seen: tuple[str, str, str], **values: Any) -> ValueEntity:
+    """A Sanction on the subject, in China, with these properties (a list: each value)."""
+    sanction = _entity("Sanction", id_, *seen)
+    _add(sanction, "entity", subject_id)
+    for prop, value in values.items():
+        for one in value if isinstance(value, list) else [value]:
+            _add(sanction, prop, one)
+    _add(sanction, "country", "cn")
+    return sanction
 
 
 def _department(catalog: Catalog, code: str) -> str:
