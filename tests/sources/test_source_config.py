@@ -499,3 +499,28 @@ def test_a_mapping_without_person_rules_still_records_no_person(cli, engine, tmp
     rejects = [json.loads(x) for x in Path(summary["rejects_file"]).read_text("utf-8").splitlines()]
     assert [(r["line"], r["reason"]) for r in rejects] == [(7, "natural_person"), (8, "natural_person")]
     assert not {"Mr. Example Person", "Example Person"} & set(stored(engine))
+
+
+def test_several_rules_on_one_column_the_first_whose_prefix_matches_decides() -> None:
+    """OpenSanctions' sanctions column holds the publisher's own debarments too: `DEBARMENT - start - end`."""
+    data = yaml.safe_load(MAPPING)
+    data["decision_rules"].append(
+        {
+            "column": "Sanction",
+            "prefix": "debarment",
+            "pattern": r"debarment\s*-\s*(?P<decided_on>\d{4}-\d{2}-\d{2})"
+            r"\s*-\s*(?P<effective_until>\d{4}-\d{2}-\d{2})",
+        }
+    )
+    mapper = RowMapper(parse_dataset(yaml.safe_dump(data), "northwind.yml"))
+    raw = {"Firm Name": "Example Works Ltd.", "Nationality": "Kenya", "Prohibited Practice": "Fraud"}
+    own = mapper({**raw, "Sanction": "DEBARMENT - 2021-03-04 - 2024-03-03"})
+    assert (own["decided_on"], own["effective_until"], own["summary"]) == (
+        "2021-03-04",
+        "2024-03-03",
+        "Grounds: Fraud.",
+    )
+    crossed = mapper({**raw, "Sanction": "CROSS-DEBARMENT: WBG - 2023-05-02 - 2026-05-01"})
+    assert crossed["decided_on"] == "2023-05-02" and "World Bank Group" in (crossed["summary"] or "")
+    with pytest.raises(UnreadableDecision, match="decision rule 2 of northwind"):
+        mapper({**raw, "Sanction": "DEBARMENT - 2021-03-04"})
