@@ -11,6 +11,7 @@ from helpers import USCC_A, USCC_B
 def test_the_lists_page_and_a_list_with_its_criteria_and_exports(client: TestClient) -> None:
     index = client.get("/lists").text
     assert 'id="count-honour">1<' in index and 'id="count-serious_dishonesty">0<' in index
+    assert '<a href="/api/v1/exports">the exports</a>' in index  # the whole registry as files
     honours = client.get("/lists/honour")
     assert honours.status_code == 200
     assert f'href="/organisations/{USCC_B}"' in honours.text and "2028-11-24" in honours.text
