@@ -20,8 +20,10 @@ import pytest
 from fastapi.testclient import TestClient
 from followthemoney import ValueEntity, model
 from sqlalchemy import select
+from typer.testing import CliRunner
 
 from credence.catalog import parse_catalog
+from credence.cli.main import app as cli_app
 from credence.exports.files import EXTENSIONS, ExportFormat
 from credence.exports.flat import BOM, COLUMNS
 from credence.exports.ftm import TARGETS_COLUMNS
@@ -269,3 +271,28 @@ def test_an_entry_is_exported_only_while_its_list_is_public(
     rows = flat_rows(files)
     assert {r["category"] for r in rows if r["type"] == "list_entry"} == {"abnormal_operation"}
     assert not [r for r in rows if r["category"] == "honour"]
+
+
+def test_credence_export_writes_the_files_it_names(registry, store_url, tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "out"
+    env = {"CREDENCE_DATABASE_URL": store_url}
+    done = CliRunner().invoke(cli_app, ["export", "--out", str(out), "--format", "targets"], env=env)
+    assert done.exit_code == 0, done.output
+    (line,) = done.output.splitlines()
+    name = line.split(":")[0]
+    assert Path(name).parent == out and Path(name).name.endswith(".targets.simple.csv")
+    checksum = hashlib.sha256(Path(name).read_bytes()).hexdigest()
+    assert f"sha256 {checksum}" in line
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [
+            Path(name).name,
+            f"{Path(name).name}.sha256",
+            "credence-latest.targets.simple.csv",
+            "credence-latest.targets.simple.csv.sha256",
+        ]
+    )
+    # Without --out, the folder CREDENCE_EXPORTS_DIR names (default ./exports).
+    env["CREDENCE_EXPORTS_DIR"] = str(tmp_path / "configured")
+    assert CliRunner().invoke(cli_app, ["export", "--format", "csv"], env=env).exit_code == 0
+    assert (tmp_path / "configured" / "credence-latest.csv").is_file()
