@@ -26,8 +26,6 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine
-
 from credence.subjects.model import Candidate, Model, Pair, clusters, identifier_pairs, table
 from credence.subjects.train import train, write
 from linkage_data import records
@@ -212,17 +210,16 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _store_with_forms(subjects: Sequence[Candidate], url: str | None) -> Engine:
-    """A store holding the subjects as organisations, with their forms kept as linkage keeps them (the
-    ingest that stored them linked them): SQLite in a temporary folder, or the PostgreSQL at `url`,
-    emptied first."""
+def store_with_forms(n: int, url: str) -> None:
+    """A store holding the n generated subjects as organisations, with their forms kept as linkage keeps
+    them (the ingest that stored them linked them): the database at `url`, emptied first. Made in a process
+    of its own, so that its work counts in no measured process's time or memory."""
     from credence.store import migrate
     from credence.store.db import bulk_insert, make_engine
     from credence.store.models import Organisation
     from credence.subjects.prepared import prepared
 
-    if url is None:
-        url = f"sqlite:///{tempfile.mkdtemp(prefix='bench-linkage-')}/store.db"
+    subjects = [c for c, _ in records(n, seed=2026, postcodes=1000)]
     engine = make_engine(url)
     if engine.dialect.name == "postgresql":
         with engine.begin() as conn:
@@ -237,12 +234,13 @@ def _store_with_forms(subjects: Sequence[Candidate], url: str | None) -> Engine:
         bulk_insert(conn, Organisation.__table__, columns, rows)  # type: ignore[arg-type]
         prepared(conn, subjects)
     if engine.dialect.name == "postgresql":
-        with engine.connect() as conn:
-            conn.exec_driver_sql("ANALYZE")
-    return engine
+        # done now rather than by autovacuum in the middle of a measured run
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE")
+    engine.dispose()
 
 
-def speed_one(kind: str, n: int) -> None:
+def speed_one(kind: str, n: int, url: str | None = None) -> None:
     """One measurement in this process, printed as JSON: 'splink' (the prepared table to Splink's
     predictions, the same settings), 'model' (Candidates to Pairs: names prepared, then Splink), or
     'stored' and 'stored-postgres' (Candidates to Pairs with their forms read from a store, kept there by
@@ -250,6 +248,7 @@ def speed_one(kind: str, n: int) -> None:
     from splink import Linker
     from splink.internals.duckdb.database_api import DuckDBAPI
 
+    from credence.store.db import make_engine
     from credence.subjects.prepared import prepared
 
     subjects = [c for c, _ in records(n, seed=2026, postcodes=1000)]
@@ -259,9 +258,8 @@ def speed_one(kind: str, n: int) -> None:
         start = time.perf_counter()
         found = len(model.pairs(subjects, 0.5))
     elif kind.startswith("stored"):
-        engine = _store_with_forms(
-            subjects, os.environ["CREDENCE_BENCH_POSTGRES_URL"] if kind == "stored-postgres" else None
-        )
+        assert url is not None, "a stored run reads the store bench_speed made"
+        engine = make_engine(url)
         start = time.perf_counter()
         with engine.connect() as conn:
             inputs = prepared(conn, subjects, keep=False)
@@ -304,10 +302,22 @@ def bench_speed(n: int, rounds: int = 3) -> dict[str, object]:
     if os.environ.get("CREDENCE_BENCH_POSTGRES_URL"):
         kinds.append("stored-postgres")
     runs: dict[str, list[dict[str, float]]] = {kind: [] for kind in kinds}
+    urls = {"stored": f"sqlite:///{tempfile.mkdtemp(prefix='bench-linkage-')}/store.db"}
+    if "stored-postgres" in kinds:
+        urls["stored-postgres"] = os.environ["CREDENCE_BENCH_POSTGRES_URL"]
+    for url in urls.values():
+        subprocess.run([sys.executable, __file__, "speed-store", str(n), url], check=True)
     for _ in range(rounds):
         for kind in kinds:
             out = subprocess.run(
-                [sys.executable, __file__, "speed-one", kind, str(n)],
+                [
+                    sys.executable,
+                    __file__,
+                    "speed-one",
+                    kind,
+                    str(n),
+                    *([urls[kind]] if kind in urls else []),
+                ],
                 capture_output=True,
                 text=True,
                 check=True,
@@ -371,7 +381,9 @@ def main(argv: list[str]) -> None:
     elif command == "speed":
         bench_speed(int(argv[1]) if len(argv) > 1 else 100_000, int(argv[2]) if len(argv) > 2 else 3)
     elif command == "speed-one":
-        speed_one(argv[1], int(argv[2]))
+        speed_one(argv[1], int(argv[2]), argv[3] if len(argv) > 3 else None)
+    elif command == "speed-store":
+        store_with_forms(int(argv[1]), argv[2])
     else:
         chosen = bench_chicago()
         bench_chicago(calibrated=True)
