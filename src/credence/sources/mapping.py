@@ -19,8 +19,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 DATASETS_PACKAGE = "credence.sources"
 DATASETS_FOLDER = "datasets"
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-# What a decision rule's pattern may capture: the groups that fill the decision.
-DECISION_GROUPS = frozenset({"originator", "decided_on", "effective_until"})
+# What a decision rule's pattern may capture: the groups that fill the decision (program and grounds go
+# into the summary, as the sanction_type and grounds columns do).
+DECISION_GROUPS = frozenset({"originator", "decided_on", "effective_until", "program", "grounds"})
+# OpenSanctions' two formats: their layout is fixed, so a mapping of one names no columns (sources.md).
+OPENSANCTIONS_FORMATS = frozenset({"opensanctions_targets", "ftm"})
 
 
 class Role(StrEnum):
@@ -54,20 +57,23 @@ class Publisher(_Strict):
 
 
 class RecordIdRule(_Strict):
-    """The banks publish no record ids: a digest of these columns, normalised, stands in for one."""
+    """The banks publish no record ids: a digest of these columns, normalised, stands in for one. In
+    OpenSanctions' formats the key is fixed (the entity's id and its sanction) and is left out."""
 
     prefix: str = Field(pattern=r"^[a-z][a-z0-9]*$")
-    key: list[str] = Field(min_length=1)
+    key: list[str] = Field(default_factory=list)
 
 
 class FileLayout(_Strict):
-    format: Literal["xlsx", "csv"]
+    format: Literal["xlsx", "csv", "opensanctions_targets", "ftm"]
     sheet: str | None = Field(default=None, description="xlsx only; the first sheet when empty")
     encoding: str = Field(default="utf-8-sig", description="csv only")
     delimiter: str = Field(default=",", min_length=1, max_length=1, description="csv only")
     header_rows: list[int] = Field(
+        default_factory=lambda: [1],
         min_length=1,
-        description="1-based line or row numbers holding the header, consecutive; data starts after them. "
+        description="xlsx and csv only, and required there: 1-based line or row numbers holding the "
+        "header, consecutive; data starts after them. "
         "Several rows are joined per column with ' / ' (a merged cell above stands over the cells below).",
     )
     skip_rows_matching: list[str] = Field(
@@ -95,9 +101,23 @@ class FileLayout(_Strict):
 
     @model_validator(mode="after")
     def _csv_single_header(self) -> FileLayout:
+        if self.format in OPENSANCTIONS_FORMATS:
+            fixed = sorted(
+                {"sheet", "header_rows", "skip_rows_matching", "delimiter"} & self.model_fields_set
+            )
+            if fixed:
+                raise ValueError(f"the layout of {self.format} is fixed; leave out {', '.join(fixed)}")
+            return self
+        if "header_rows" not in self.model_fields_set:
+            raise ValueError(f"header_rows is required for {self.format}")
         if self.format == "csv" and len(self.header_rows) != 1:
             raise ValueError("a csv file has exactly one header line")
         return self
+
+    @property
+    def opensanctions(self) -> bool:
+        """Whether the file is in one of OpenSanctions' formats, whose columns are fixed."""
+        return self.format in OPENSANCTIONS_FORMATS
 
     @property
     def data_starts_at(self) -> int:
@@ -208,7 +228,10 @@ class DatasetMapping(_Strict):
     legal_basis: str = Field(min_length=1)
     record_id: RecordIdRule
     file: FileLayout
-    columns: dict[str, Role] = Field(min_length=1, description="source column -> role; all are required")
+    columns: dict[str, Role] = Field(
+        default_factory=dict,
+        description="source column -> role; all are required. Left out in OpenSanctions' formats.",
+    )
     additional_info: AdditionalInfoRule = Field(default_factory=AdditionalInfoRule)
     originators: Originators = Field(default_factory=Originators)
     date_formats: list[str] = Field(min_length=1, description="strptime formats, tried in order")
@@ -235,6 +258,12 @@ class DatasetMapping(_Strict):
 
     @model_validator(mode="after")
     def _roles(self) -> DatasetMapping:
+        if self.file.opensanctions:
+            return self._opensanctions()
+        if not self.columns:
+            raise ValueError("columns: a file in xlsx or csv needs its columns mapped")
+        if not self.record_id.key:
+            raise ValueError("record_id.key: name the columns whose values make a row's id")
         for role in _SINGLE_ROLES:
             found = [column for column, r in self.columns.items() if r is role]
             if len(found) > 1:
@@ -253,6 +282,31 @@ class DatasetMapping(_Strict):
         unknown = [column for column in self.record_id.key if column not in self.columns]
         if unknown:
             raise ValueError(f"record_id.key names columns that are not in columns: {unknown}")
+        return self
+
+    def _opensanctions(self) -> DatasetMapping:
+        fmt = self.file.format
+        if self.columns:
+            raise ValueError(f"columns: the columns of {fmt} are fixed; leave columns out")
+        if self.record_id.key:
+            raise ValueError(
+                f"record_id.key: in {fmt} the id is the entity's and its sanction's; leave key out"
+            )
+        if self.additional_info != AdditionalInfoRule():
+            raise ValueError(f"additional_info: {fmt} has no additional_info column; leave it out")
+        if fmt == "ftm" and self.decision_rules:
+            raise ValueError(
+                "decision_rules: an FtM Sanction's dates are properties, not free text; leave them out"
+            )
+        if fmt == "opensanctions_targets":
+            outside = [rule.column for rule in self.decision_rules if rule.column != "sanctions"]
+            if outside:
+                raise ValueError(f"decision_rules read the column sanctions only, not {outside}")
+            if not any("decided_on" in re.compile(rule.pattern).groupindex for rule in self.decision_rules):
+                raise ValueError(
+                    "decision_rules: the sanctions column is free text; give a rule whose pattern reads "
+                    "decided_on (docs/sources.md#opensanctions-formats)"
+                )
         return self
 
     def column_for(self, role: Role) -> str | None:

@@ -37,7 +37,7 @@ class SourceFileError(Exception):
         return self.message if self.line is None else f"line {self.line}: {self.message}"
 
 
-def _header_key(name: str) -> str:
+def header_key(name: str) -> str:
     # A byte-order mark read with the wrong encoding, or a stray space (EBRD's " Ineligible Until"), must
     # not hide a column.
     return (clean_text(name.lstrip("\ufeff")) or "").casefold()
@@ -76,11 +76,11 @@ def _column_index(header: Sequence[str], dataset: DatasetMapping, line: int) -> 
     where = f"line {lines[0]}" if len(lines) == 1 else f"lines {lines[0]}-{lines[-1]}"
     positions: dict[str, list[int]] = {}
     for index, name in enumerate(header):
-        positions.setdefault(_header_key(name), []).append(index)
+        positions.setdefault(header_key(name), []).append(index)
     found = ", ".join(repr(name) for name in header if name)
     index_of: dict[str, int] = {}
     for column in dataset.columns:
-        matches = positions.get(_header_key(column), [])
+        matches = positions.get(header_key(column), [])
         if not matches:
             raise SourceFileError(
                 line,
@@ -226,15 +226,23 @@ def _csv_rows(path: Path, dataset: DatasetMapping) -> Iterator[tuple[int, RawRow
 def read_raw(path: Path, dataset: DatasetMapping) -> Iterator[tuple[int, RawRow]]:
     """(line, {mapped column: cell}) for every data row; blank rows and note rows are skipped.
 
-    line is the spreadsheet row number, or the csv line on which the record starts.
+    line is the spreadsheet row number, or the csv line on which the record starts. OpenSanctions'
+    formats are read by `credence.sources.opensanctions.entries` instead.
     """
+    if dataset.file.opensanctions:
+        raise ValueError(f"{dataset.name}: {dataset.file.format} is read by opensanctions.entries()")
     if dataset.file.format == "xlsx":
         return _xlsx_rows(path, dataset)
     return _csv_rows(path, dataset)
 
 
 def count_rows(path: Path, dataset: DatasetMapping) -> int:
-    """Number of data rows in the file (its header is checked too)."""
+    """Number of data rows in the file (its header is checked too); in OpenSanctions' formats, of
+    entities (every line is read, so a malformed one is found before anything is stored)."""
+    if dataset.file.opensanctions:
+        from credence.sources.opensanctions import entries
+
+        return sum(1 for _ in entries(path, dataset))
     return sum(1 for _ in read_raw(path, dataset))
 
 
@@ -259,10 +267,22 @@ def read_source(
     With check_count (the default) the rows are counted in a first pass and a count outside the expected
     band raises before any row is yielded, so nothing from a truncated or wrong file reaches the store.
     A cell a decision rule cannot read raises SourceFileError (`unreadable_decision`) with its line; the
-    ingest rejects that row alone instead.
+    ingest rejects that row alone instead. In OpenSanctions' formats an entity gives a row per sanction,
+    and an entity refused whole (a Person, one without a sanction) gives none: the ingest reports it.
     """
     if check_count:
         check_row_count(count_rows(path, dataset), dataset)
+    if dataset.file.opensanctions:
+        from credence.sources.opensanctions import effective_mapping, entries
+
+        mapper = RowMapper(effective_mapping(dataset))
+        for entry in entries(path, dataset):
+            for raw in entry.raws:
+                try:
+                    yield entry.line, mapper(raw)
+                except UnreadableDecision as exc:
+                    raise SourceFileError(entry.line, "unreadable_decision", exc.message) from None
+        return
     mapper = RowMapper(dataset)
     for line, raw in read_raw(path, dataset):
         try:

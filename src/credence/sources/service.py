@@ -17,8 +17,9 @@ from credence.records.readers import RawRow
 from credence.records.service import IngestResult, IngestService, OnProgress, OnReject, file_sha256
 from credence.records.validation import Rejection, basis_refusal
 from credence.sources.mapping import DatasetError, DatasetMapping, find_dataset
+from credence.sources.opensanctions import Entry, effective_mapping, entries
 from credence.sources.readers import SourceFileError, check_row_count, count_rows, read_raw
-from credence.sources.transform import RowMapper, UnreadableDecision
+from credence.sources.transform import RowMapper, UnreadableDecision, record_id
 
 GUIDE = "docs/sources.md#adding-a-list"
 
@@ -96,6 +97,15 @@ def prepare_dataset(service: IngestService, source: str, department: str | None 
     return dataset
 
 
+def _entries(path: Path, dataset: DatasetMapping) -> Iterator[Entry]:
+    """The file's entries: an OpenSanctions entity with one raw row per sanction, or a bank's row."""
+    if dataset.file.opensanctions:
+        yield from entries(path, dataset)
+        return
+    for line, raw in read_raw(path, dataset):
+        yield Entry(line, [dict(raw)])
+
+
 def ingest_dataset(
     service: IngestService,
     path: Path,
@@ -127,17 +137,29 @@ def ingest_dataset(
         rejection = Rejection(exc.line or 0, None, exc.reason, exc.message)
         whole = IngestResult.rejected_whole(path.name, department, rejection, started, on_reject)
         return SourceIngestResult.of(whole, **about)
-    mapper = RowMapper(dataset, service.catalog.screen)
+    mapper = RowMapper(effective_mapping(dataset), service.catalog.screen)
 
     def rows() -> Iterator[RawRow]:
-        for line, raw in read_raw(path, dataset):
-            try:
-                yield RawRow(line, dict(mapper(raw)))
-            except UnreadableDecision as exc:
-                rejection = Rejection(
-                    line, exc.column, "unreadable_decision", exc.message, mapper.record_id(raw)
-                )
+        for entry in _entries(path, dataset):
+            line = entry.line
+            if entry.reason is not None:
+                # The entity's id is hashed like a record id: it may name a person.
+                key = entry.record_id_key and record_id(dataset.record_id.prefix, [entry.record_id_key])
+                rejection = Rejection(line, entry.field, entry.reason, entry.message or "", key)
                 yield RawRow(line, None, rejection)
+                continue
+            for raw in entry.raws:  # one per sanction
+                try:
+                    row = mapper(raw)
+                except UnreadableDecision as exc:
+                    rejection = Rejection(
+                        line, exc.column, "unreadable_decision", exc.message, mapper.record_id(raw)
+                    )
+                    yield RawRow(line, None, rejection)
+                    continue
+                yield RawRow(line, dict(row))
+                if row["subject_type"] == "natural_person":
+                    break  # a person is refused once, whatever the sanctions
 
     size = path.stat().st_size
 

@@ -32,6 +32,7 @@ RECORD_ID_HEX_CHARS = 24
 # CJK unified ideographs, extension A and compatibility ideographs.
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _HAN_CHAR = re.compile(f"[{_HAN}]")
+HAN_CHAR = _HAN_CHAR  # a Chinese character: how other readers tell a Chinese name
 # Chinese writes no spaces between characters: the ones in the lists are line-wrap artefacts ("有 限公司").
 ADDRESS_LIMIT = 500  # subject_address's limit in the interchange format
 _SPACE_BETWEEN_HAN = re.compile(f"(?<=[{_HAN}])\\s+(?=[{_HAN}])")
@@ -274,15 +275,17 @@ class RowMapper:
             "correct the cell, or widen the rule's pattern"
         )
 
-    def _summary(self, raw: RawRow, fell_back: bool, originator: str | None) -> str | None:
+    def _summary(
+        self, raw: RawRow, fell_back: bool, originator: str | None, decision: Mapping[str, str]
+    ) -> str | None:
         sentences: list[str] = []
-        grounds = clean_text(self._get(raw, Role.GROUNDS))
+        grounds = clean_text(self._get(raw, Role.GROUNDS)) or clean_text(decision.get("grounds"))
         if grounds:
             sentences.append(f"Grounds: {grounds}.")
         if originator and key_text(originator) not in self._own:
             name = self._originators.get(key_text(originator), originator)
             sentences.append(f"Cross-debarment: first sanctioned by {name}.")
-        sanction_type = clean_text(self._get(raw, Role.SANCTION_TYPE))
+        sanction_type = clean_text(self._get(raw, Role.SANCTION_TYPE)) or clean_text(decision.get("program"))
         if sanction_type:
             sentences.append(f"Sanction type: {sanction_type}.")
         if fell_back:
@@ -321,7 +324,8 @@ class RowMapper:
         entity = clean_text(self._get(raw, Role.ENTITY_TYPE))
         natural = is_natural_person(name, entity, dataset.natural_person)
         subject_id = find_identifier(info, rules.identifiers)
-        if dataset.natural_person.require_organisation_form and subject_id is None:
+        # A row without a name is refused for the missing name, not taken for a person's.
+        if dataset.natural_person.require_organisation_form and subject_id is None and name is not None:
             natural = natural or not has_organisation_form(name, alt_name)
         row: InterchangeDict = {
             "source_record_id": self.record_id(raw),
@@ -340,7 +344,7 @@ class RowMapper:
             "status": "final",
             "amount": None,
             "currency": None,
-            "summary": self._summary(raw, fell_back, originator),
+            "summary": self._summary(raw, fell_back, originator, decision),
             "effective_until": self._until(until_raw),
         }
         return row
