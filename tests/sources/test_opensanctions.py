@@ -217,7 +217,15 @@ TARGETS: list[dict[str, str]] = [
         countries="us",
         sanctions="Suspension",
     ),
-    # 15 to 38: two dozen firms more, each with one sanction.
+    # 15: a "company" with a birth date: a person mislabelled.
+    targets_row(
+        id="wb-born",
+        schema="Company",
+        name="Example Trading Ltd.",
+        birth_date="1980-05-06",
+        sanctions="Debarment - Fraudulent Practice - 2023-09-01 - 2025-08-31",
+    ),
+    # 16 to 39: two dozen firms more, each with one sanction.
     *(
         targets_row(
             id=f"wb-firm-{n}",
@@ -229,7 +237,7 @@ TARGETS: list[dict[str, str]] = [
         for n in range(24)
     ),
 ]
-ACCEPTED_LINES = {2, 3, 4, 5, 9, *range(15, 39)}
+ACCEPTED_LINES = {2, 3, 4, 5, 9, *range(16, 40)}
 
 
 def write_targets(
@@ -279,7 +287,7 @@ def test_a_targets_file_is_read_as_the_yaml_says(service, engine, tmp_path: Path
     mapping = write_mapping(tmp_path, TARGETS_MAPPING)
     result, rejections = ingest(service, write_targets(tmp_path), mapping)
     assert result.status == "complete" and result.department == "WB"
-    assert result.data_rows == len(TARGETS) == 37
+    assert result.data_rows == len(TARGETS) == 38
     assert result.new == len(ACCEPTED_LINES) + 1  # Delta Roads has two sanctions: two records
     rejected = {(r.line, r.field, r.reason) for r in rejections}
     assert rejected == {
@@ -291,9 +299,10 @@ def test_a_targets_file_is_read_as_the_yaml_says(service, engine, tmp_path: Path
         (12, "schema", "not_an_organisation"),
         (13, "sanctions", "unreadable_decision"),
         (14, "decided_on", "missing"),
+        (15, "birth_date", "natural_person"),
     }
-    assert len(rejections) == 8  # the person with two sanctions is refused once
-    assert result.rejected == 8
+    assert len(rejections) == 9  # the person with two sanctions is refused once
+    assert result.rejected == 9
     # No message repeats a name, a birth date, a telephone, an e-mail or an identifier.
     said = json.dumps([r.to_json() for r in rejections], ensure_ascii=False)
     for secret in (
@@ -459,7 +468,12 @@ FTM: list[dict[str, Any]] = [
     entity("os-own", "Ownership", owner=["os-owner"], asset=["os-harbour"]),  # 16
     # 17: a sanction whose entity is not in the file.
     sanction("s-orphan", "os-missing", startDate=["2024-03-04"]),
-    # 18, 19: a company without a name.
+    # 18, 19: a legal entity with a nationality and a passport: a person mislabelled.
+    entity(
+        "os-le-passport", "LegalEntity", name=["Example Holdings"], nationality=["ke"], passportNumber=["X1"]
+    ),
+    sanction("s-le-passport", "os-le-passport", startDate=["2024-03-04"]),
+    # 20, 21: a company without a name.
     entity("os-noname", "Company", country=["fr"]),
     sanction("s-noname", "os-noname", startDate=["2023-09-01"]),
 ]
@@ -480,7 +494,8 @@ def test_an_ftm_file_is_read_entity_by_entity(service, engine, tmp_path: Path) -
         (10, "subject_type", "natural_person"),
         (15, "sanctions", "no_sanction"),
         (17, "entity", "missing_entity"),
-        (18, "subject_name", "missing"),
+        (18, "properties", "natural_person"),
+        (20, "subject_name", "missing"),
     }
     said = json.dumps([r.to_json() for r in rejections], ensure_ascii=False)
     for secret in ("Example Person", "1970", "254700", "Adviser", "os-person", "Owner Holdings"):
@@ -550,12 +565,8 @@ def test_the_cli_reads_a_targets_file_by_the_yaml_path(
     )
     assert result.exit_code == 1, result.output  # some rows are refused
     summary = json.loads(result.stdout)
-    assert (summary["source"], summary["data_rows"], summary["new"], summary["rejected"]) == (
-        "wb_targets",
-        37,
-        30,
-        8,
-    )
+    counted = (summary["source"], summary["data_rows"], summary["new"], summary["rejected"])
+    assert counted == ("wb_targets", len(TARGETS), len(ACCEPTED_LINES) + 1, 9)
     broken = write_ftm(tmp_path, extra=b"{oops\n")
     before = counts(engine)
     stopped = CliRunner().invoke(

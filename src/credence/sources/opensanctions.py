@@ -46,6 +46,13 @@ TARGETS_COLUMNS = (
 )
 SUBJECT_SCHEMATA = frozenset({"Company", "Organization", "PublicBody", "LegalEntity"})
 PERSON = "Person"
+# What only a Person has (birthDate, nationality, firstName, passportNumber ...): an entity of another
+# schema that carries one is a person mislabelled, and is refused as one.
+PERSON_PROPERTIES = frozenset(
+    name
+    for name, prop in model["Person"].properties.items()
+    if name not in model["LegalEntity"].properties and not prop.stub
+)
 # FtM properties that hold a USCC or an LEI as such; other identifier properties are searched for a
 # valid one (a foreign registration number shaped like a USCC is not taken for one).
 _USCC_PROPS = ("uscCode",)
@@ -162,11 +169,15 @@ def _base(
     }
 
 
-def _refused(entry: Entry, schema: str | None) -> Entry | None:
-    """An entity refused for its schema alone: a Person, or anything that is not an organisation."""
-    if schema == PERSON:
-        entry.field, entry.reason = "schema", "natural_person"
-        entry.message = "natural persons are not subjects of this registry; only organisations are recorded"
+_PERSON_MESSAGE = "natural persons are not subjects of this registry; only organisations are recorded"
+
+
+def _refused(entry: Entry, schema: str | None, personal: str | None = None) -> Entry | None:
+    """An entity refused for its schema alone: a Person, an entity that carries what only a person has
+    (`personal` names the field), or anything that is not an organisation."""
+    if schema == PERSON or personal is not None:
+        entry.field = "schema" if schema == PERSON else personal
+        entry.reason, entry.message = "natural_person", _PERSON_MESSAGE
         return entry
     if schema not in SUBJECT_SCHEMATA:
         entry.field, entry.reason = "schema", "not_an_organisation"
@@ -254,7 +265,7 @@ def _target(line: int, cells: dict[str, str]) -> Entry:
     entity_id = clean_text(cells["id"])
     schema = clean_text(cells["schema"])
     entry = Entry(line, record_id_key=entity_id)
-    if _refused(entry, schema) is not None:
+    if _refused(entry, schema, "birth_date" if clean_text(cells["birth_date"]) else None) is not None:
         return entry
     if entity_id is None:
         return _missing_id(entry)
@@ -278,8 +289,16 @@ def _target(line: int, cells: dict[str, str]) -> Entry:
 # --- FollowTheMoney entities --------------------------------------------------------------------------
 
 
-def _entities(path: Path, dataset: DatasetMapping) -> Iterator[tuple[int, ValueEntity]]:
-    """(line, entity) for each line; a line that is not an FtM entity refuses the whole file."""
+def _personal(obj: dict[str, Any]) -> str | None:
+    """`properties` when the entity carries a property only a Person has (read before the schema drops
+    it)."""
+    properties = obj.get("properties")
+    return "properties" if isinstance(properties, dict) and PERSON_PROPERTIES & properties.keys() else None
+
+
+def _entities(path: Path, dataset: DatasetMapping) -> Iterator[tuple[int, ValueEntity, str | None]]:
+    """(line, entity, personal) for each line; a line that is not an FtM entity refuses the whole
+    file."""
     name = dataset.name
     try:
         handle = path.open("rb")
@@ -297,7 +316,7 @@ def _entities(path: Path, dataset: DatasetMapping) -> Iterator[tuple[int, ValueE
                 got = type(obj).__name__
                 message = f"{name}: each line must be a JSON object, got {got}"
                 raise SourceFileError(line, "not_an_object", message)
-            yield line, _entity(obj, line, name)
+            yield line, _entity(obj, line, name), _personal(obj)
 
 
 def _entity(obj: dict[str, Any], line: int, name: str) -> ValueEntity:
@@ -324,12 +343,12 @@ def ftm_entries(path: Path, dataset: DatasetMapping) -> Iterator[Entry]:
 
     The file is read twice, so that a Sanction may come before or after its entity."""
     sanctions: dict[str, list[tuple[int, ValueEntity]]] = {}
-    for line, entity in _entities(path, dataset):
+    for line, entity, _ in _entities(path, dataset):
         if entity.schema.is_a("Sanction"):
             for target in entity.get("entity"):
                 sanctions.setdefault(target, []).append((line, entity))
     named: set[str] = set()
-    for line, entity in _entities(path, dataset):
+    for line, entity, personal in _entities(path, dataset):
         schema = entity.schema
         if schema.is_a("Sanction") or entity.id is None and not schema.is_a("LegalEntity"):
             continue
@@ -339,7 +358,7 @@ def ftm_entries(path: Path, dataset: DatasetMapping) -> Iterator[Entry]:
         if entity.id is not None:
             named.add(entity.id)
         entry = Entry(line, record_id_key=entity.id)
-        if _refused(entry, schema.name) is not None:
+        if _refused(entry, schema.name, personal) is not None:
             yield entry
             continue
         if entity.id is None:
