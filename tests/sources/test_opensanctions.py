@@ -505,8 +505,8 @@ def test_an_ftm_file_is_read_entity_by_entity(service, engine, tmp_path: Path) -
     (harbour,) = stored["Harbour Dredging Ltd."]
     assert (str(harbour.decided_on), str(harbour.effective_until)) == ("2024-03-04", "2027-03-03")
     assert harbour.summary == (
-        "Grounds: Fraudulent Practice. Cross-debarment: first sanctioned by World Bank Group. "
-        "Sanction type: World Bank debarment."
+        # An authority the YAML does not name among its originators decided; no cross-debarment is made up.
+        "Grounds: Fraudulent Practice. Decided by: World Bank Group. Sanction type: World Bank debarment."
     )
     (ganzhou,) = stored["Ganzhou Example Construction Co. Ltd."]
     assert (ganzhou.scheme, ganzhou.code, str(ganzhou.decided_on)) == ("uscc", USCC_B, "2023-05-02")
@@ -567,6 +567,12 @@ def test_the_cli_reads_a_targets_file_by_the_yaml_path(
     summary = json.loads(result.stdout)
     counted = (summary["source"], summary["data_rows"], summary["new"], summary["rejected"])
     assert counted == ("wb_targets", len(TARGETS), len(ACCEPTED_LINES) + 1, 9)
+    by_name = CliRunner().invoke(
+        app,
+        ["ingest", str(write_targets(tmp_path)), "--source", "wb_targets"],
+        env={"CREDENCE_DATABASE_URL": store_url, "CREDENCE_SOURCES_DIR": str(tmp_path)},
+    )
+    assert by_name.exit_code == 1 and "0 new, 0 updated, 30 unchanged" in by_name.output, by_name.output
     broken = write_ftm(tmp_path, extra=b"{oops\n")
     before = counts(engine)
     stopped = CliRunner().invoke(

@@ -40,6 +40,7 @@ class Role(StrEnum):
     GROUNDS = "grounds"  # the grounds or prohibited practice: goes into summary
     ORIGINATING_INSTITUTION = "originating_institution"  # the bank that sanctioned first
     SANCTION_TYPE = "sanction_type"  # goes into summary
+    AUTHORITY = "authority"  # the body that decided, when it is not the publisher: goes into summary
     ADDITIONAL_INFO = "additional_info"  # free text searched for identifiers and another name
     IGNORE = "ignore"  # expected in the file, not mapped
 

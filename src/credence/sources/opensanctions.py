@@ -24,7 +24,7 @@ from followthemoney import ValueEntity, model
 from credence.identity import is_valid_lei, is_valid_uscc
 from credence.sources.mapping import AdditionalInfoRule, DatasetMapping, RecordIdRule, Role
 from credence.sources.readers import SourceFileError, header_key
-from credence.sources.transform import HAN_CHAR, RawValue, clean_text
+from credence.sources.transform import HAN_CHAR, RawValue, clean_text, key_text
 
 # The documented header of targets.simple.csv; later exports add columns (program_ids), which are read past.
 TARGETS_COLUMNS = (
@@ -74,7 +74,8 @@ _FTM_COLUMNS: dict[str, Role] = {
     "startDate": Role.DECIDED_ON,
     "listingDate": Role.DECIDED_ON_FALLBACK,
     "endDate": Role.EFFECTIVE_UNTIL,
-    "authority": Role.ORIGINATING_INSTITUTION,
+    "originator": Role.ORIGINATING_INSTITUTION,
+    "authority": Role.AUTHORITY,
     "reason": Role.GROUNDS,
     "program": Role.SANCTION_TYPE,
 }
@@ -342,6 +343,10 @@ def ftm_entries(path: Path, dataset: DatasetMapping) -> Iterator[Entry]:
     is an Entry of its own, refused. Contextual entities (addresses, relationships) are read past.
 
     The file is read twice, so that a Sanction may come before or after its entity."""
+    # An authority the YAML names among its originators is read as one (the publisher itself, or the
+    # bank that sanctioned first); any other is the body that decided, and the summary says so plainly
+    # rather than calling a sanctions committee's decision a cross-debarment.
+    originators = {key_text(t) for t in (*dataset.originators.own, *dataset.originators.names)}
     sanctions: dict[str, list[tuple[int, ValueEntity]]] = {}
     for line, entity, _ in _entities(path, dataset):
         if entity.schema.is_a("Sanction"):
@@ -386,7 +391,7 @@ def ftm_entries(path: Path, dataset: DatasetMapping) -> Iterator[Entry]:
             entity.get("address", quiet=True),
             identifier,
         )
-        entry.raws = [{**base, **_sanction(sanction)} for _, sanction in own]
+        entry.raws = [{**base, **_sanction(sanction, originators)} for _, sanction in own]
         yield entry
     for target, own in sanctions.items():
         if target in named:
@@ -401,17 +406,20 @@ def ftm_entries(path: Path, dataset: DatasetMapping) -> Iterator[Entry]:
             )
 
 
-def _sanction(sanction: ValueEntity) -> dict[str, RawValue]:
+def _sanction(sanction: ValueEntity, originators: set[str]) -> dict[str, RawValue]:
     def first(prop: str) -> str | None:
         values = sorted(sanction.get(prop, quiet=True))
         return clean_text(values[0]) if values else None
 
+    authority = first("authority")
+    known = authority is not None and key_text(authority) in originators
     return {
         "sanction": sanction.id or "",
         "startDate": first("startDate"),
         "listingDate": first("listingDate"),
         "endDate": first("endDate"),
-        "authority": first("authority"),
+        "originator": authority if known else None,
+        "authority": None if known else authority,
         "reason": "; ".join(sanction.get("reason", quiet=True)) or None,
         "program": first("program"),
     }

@@ -285,6 +285,9 @@ class RowMapper:
         if originator and key_text(originator) not in self._own:
             name = self._originators.get(key_text(originator), originator)
             sentences.append(f"Cross-debarment: first sanctioned by {name}.")
+        authority = clean_text(self._get(raw, Role.AUTHORITY))
+        if authority:
+            sentences.append(f"Decided by: {authority}.")
         sanction_type = clean_text(self._get(raw, Role.SANCTION_TYPE)) or clean_text(decision.get("program"))
         if sanction_type:
             sentences.append(f"Sanction type: {sanction_type}.")
