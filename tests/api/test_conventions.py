@@ -184,6 +184,7 @@ def parameter(schema: dict[str, Any], path: str, method: str, name: str) -> dict
 def test_the_openapi_document_declares_closed_sets_formats_and_csv(client: TestClient) -> None:
     schema = client.get("/openapi.json").json()
     domains = ["public_procurement", "subsidies", "licensing", "awards", "pilot_programmes", "inspection"]
+    domains.append("mdb_financed_procurement")  # procurement financed by a development bank
     assert parameter(schema, "/api/v1/checks", "get", "domain")["enum"] == domains
     assert parameter(schema, "/api/v1/checks", "post", "domain")["enum"] == domains
     purpose = parameter(schema, "/api/v1/organisations/{code}/records", "get", "purpose")

@@ -155,6 +155,15 @@ class AppliedOut(BaseModel):
     since: date
     until: date
     remedy: str
+    list: str | None = Field(
+        default=None, description="For a decision published abroad: the list it is on; else null."
+    )
+    decision: str | None = Field(
+        default=None, description="That decision: department/id of its day, and its own legal basis."
+    )
+    contest: str | None = Field(
+        default=None, description="Where that decision is contested: with its maker, never with Credence."
+    )
 
 
 class CheckOut(BaseModel):

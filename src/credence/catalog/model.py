@@ -117,6 +117,11 @@ class Department(_Strict):
     name: str = Field(min_length=1)
     name_zh: str | None = None
     domain: str = Field(min_length=1)
+    # For a publisher of lists abroad (a development bank, a sanctions authority): the list it publishes,
+    # and where its decisions are contested. A check that applies one of its decisions names both: a
+    # decision is contested with whoever made it, never with Credence, which only republishes it.
+    publishes: str | None = None
+    contest: str | None = None
 
 
 class Category(_Strict):

@@ -12,11 +12,11 @@ not. The Disclosure keeps the sole proprietors it was shown, for the edge to log
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, select
 
 from credence.catalog import Catalog
 from credence.catalog.model import ListKind
@@ -29,8 +29,10 @@ from credence.lists.config import Lists
 from credence.measures.catalog import DOMAINS, Measure, Measures
 from credence.rating import repository as rating_repo
 from credence.rating.service import RatingService
+from credence.records.publicity import published, published_until, records
 from credence.records.validation import spreadsheet_csv
 from credence.settings import Settings
+from credence.subjects.clusters import file_head, members_query
 
 RESULTS = ("eligible", "restricted", "fast_track", "undisclosed")
 # The answers of a check by name besides those: no file at or above the review threshold; or a possible
@@ -58,6 +60,10 @@ CSV_COLUMNS = (
     "remedy",
     "error",
 )
+# Added to the answer when a measure in it gives effect to a decision published abroad: from when, the
+# list, the decision, and where to contest it (empty on the other lines). An answer without one keeps the
+# columns above, unchanged.
+DECISION_COLUMNS = ("since", "list", "decision", "contest")
 # Added to the answer of a file that has bidders without a code (the answer of a file with codes alone
 # keeps the columns above, unchanged).
 NAME_COLUMNS = ("name", "country", "matched_by", "probability", "candidates")
@@ -86,6 +92,12 @@ class Applied:
     since: date
     until: date
     remedy: str
+    # For a decision published abroad (a record trigger): the department that decided it, the list it is
+    # on, the decision (its id, date and own legal basis), and where it is contested: with its maker.
+    department: str | None = None
+    list: str | None = None
+    decision: str | None = None
+    contest: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         m = self.measure
@@ -95,12 +107,15 @@ class Applied:
             "title_zh": m.title_zh,
             "effect": m.effect.value,
             "domain": m.domain,
-            "department": m.department,
+            "department": self.department or m.department,
             "legal_basis": str(m.legal_basis),
             "because": self.because,
             "since": self.since.isoformat(),
             "until": self.until.isoformat(),
             "remedy": self.remedy,
+            "list": self.list,
+            "decision": self.decision,
+            "contest": self.contest,
         }
 
 
@@ -366,6 +381,9 @@ class CheckService:
                             self._entry_text(entry),
                             self._entry_remedy(entry),
                         )
+            elif trigger.record is not None:
+                for record in self._decisions(conn, organisation, measure, on):
+                    self._apply_decision(check, measure, record)
             elif rating is not None and rating.grade == trigger.grade and grade_since is not None:
                 self._apply(
                     check,
@@ -388,6 +406,56 @@ class CheckService:
             until = min(until, ends)
         if until >= check.as_of:
             check.applied.append(Applied(measure, because, since, until, remedy))
+
+    def _decisions(self, conn: Connection, organisation: Any, measure: Measure, on: date) -> list[Any]:
+        """The published records of the measure's category, from its departments, in the organisation's
+        file (its own, and those links joined to it: one organisation, never a parent or an affiliate),
+        that meet the trigger's condition on length. Only what anyone may see: nothing before its notice."""
+        trigger = measure.trigger
+        file = members_query(file_head(conn, organisation.id))
+        rows = conn.execute(
+            select(records)
+            .where(
+                records.c.organisation_id.in_(file),
+                records.c.category == trigger.record,
+                records.c.department.in_(trigger.departments),
+                published(self.catalog, on),
+            )
+            .order_by(records.c.decided_on, records.c.id)
+        )
+        return [r for r in rows if _long_enough(r, trigger.longer_than_years)]
+
+    def _apply_decision(self, check: Check, measure: Measure, record: Any) -> None:
+        """A measure for a decision abroad: from the decision's day until its own end (a permanent one for
+        at most the measure's max_days), and never past the record's publication."""
+        ends = record.effective_until if record.until_kind == "date" else None
+        last_published = published_until(self.catalog, record) - timedelta(days=1)
+        ends = last_published if ends is None else min(ends, last_published)
+        department = self.catalog.departments.get(record.department)
+        name = department.name if department is not None else record.department
+        where = (department.contest if department is not None else None) or name
+        listed = (department.publishes if department is not None else None) or f"the list of {name}"
+        period = f"until {record.effective_until}" if record.until_kind == "date" else "without an end date"
+        years = measure.trigger.longer_than_years
+        longer = f", more than {years} year{'s' if years != 1 else ''}," if years is not None else ""
+        because = (
+            f"{record.category.replace('_', ' ')} by {name} from {record.decided_on} {period}{longer} "
+            f"on {listed}; {measure.legal_basis.law} gives it effect here"
+        )
+        decision = f"{record.department}/{record.source_record_id} of {record.decided_on}"
+        if record.legal_basis:
+            decision += f" ({record.legal_basis})"
+        remedy = (
+            f"Contest the decision with {where}: Credence republishes it and cannot lift it. The measure "
+            f"ends with the decision's period, or when {record.department} lifts it and its list says so."
+        )
+        before = len(check.applied)
+        self._apply(check, measure, record.decided_on, ends, because, remedy)
+        if len(check.applied) > before:
+            applied = check.applied[-1]
+            check.applied[-1] = replace(
+                applied, department=record.department, list=listed, decision=decision, contest=where
+            )
 
     def _grade_since(self, conn: Connection, organisation_id: int, grade: str) -> date | None:
         history = rating_repo.history_of(conn, organisation_id)
@@ -425,6 +493,24 @@ class CheckService:
         return "; ".join(changes) if changes else "The grade changes when the records behind it end."
 
 
+def _long_enough(record: Any, years: int | None) -> bool:
+    """Whether a decision, as made, runs longer than `years`: a permanent one does, one without a known
+    end does not (the condition cannot be shown), one with an end date when its last day is on or after
+    the same day `years` later (the end date is the decision's last day, as effective_until says)."""
+    if years is None:
+        return True
+    if record.until_kind == "permanent":
+        return True
+    if record.until_kind != "date" or record.effective_until is None:
+        return False
+    start: date = record.decided_on
+    try:
+        anniversary = start.replace(year=start.year + years)
+    except ValueError:  # 29 February
+        anniversary = date(start.year + years, 3, 1)
+    return bool(record.effective_until >= anniversary)
+
+
 def _fill(out: dict[str, str], found: Check) -> None:
     out["result"] = found.result
     out["organisation"] = found.organisation.name if found.organisation is not None else ""
@@ -432,13 +518,23 @@ def _fill(out: dict[str, str], found: Check) -> None:
     out["until"] = "; ".join(a.until.isoformat() for a in found.applied)
     out["legal_basis"] = "; ".join(str(a.measure.legal_basis) for a in found.applied)
     out["remedy"] = " | ".join(a.remedy for a in found.applied)
+    if any(a.decision for a in found.applied):
+        out["since"] = "; ".join(a.since.isoformat() for a in found.applied)
+        out["list"] = "; ".join(a.list or "" for a in found.applied)
+        out["decision"] = "; ".join(a.decision or "" for a in found.applied)
+        out["contest"] = " | ".join(a.contest or "" for a in found.applied)
 
 
 def write_rows(rows: Iterable[dict[str, str]]) -> str:
-    """The answer as CSV: the columns of a check by code, and, when any bidder was known by name, the
-    columns of a check by name after them."""
+    """The answer as CSV: the columns of a check by code; when a measure gives effect to a decision
+    published abroad, that decision's columns; and when any bidder was known by name, the columns of a
+    check by name after them."""
     rows = list(rows)
-    columns = CSV_COLUMNS + NAME_COLUMNS if any("matched_by" in r for r in rows) else CSV_COLUMNS
+    columns: tuple[str, ...] = CSV_COLUMNS
+    if any(r.get("decision") for r in rows):
+        columns += DECISION_COLUMNS
+    if any("matched_by" in r for r in rows):
+        columns += NAME_COLUMNS
     return spreadsheet_csv(columns, ({c: r.get(c, "") for c in columns} for r in rows))
 
 

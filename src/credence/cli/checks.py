@@ -145,6 +145,14 @@ def _print_measures(applied: list[Any]) -> None:
     for a in applied:
         add_row(table, a.measure.title, a.measure.effect, a.measure.legal_basis, a.because, a.until, a.remedy)
     print_table(table)
+    for a in applied:
+        if a.decision:  # a decision published abroad: its list, period, and where it is contested
+            console.print(
+                f"{a.measure.code}: decision {a.decision} on the {a.list}, in force here from {a.since} "
+                f"until {a.until}; contest it with {a.contest}",
+                highlight=False,
+                markup=False,
+            )
 
 
 MEASURE_FIELDS = ("code", "domain", "effect", "trigger", "max_days", "department", "legal_basis")
@@ -159,9 +167,9 @@ def list_(ctx: typer.Context, output: Format = FORMAT) -> None:
             "code": m.code,
             "domain": m.domain,
             "effect": m.effect.value,
-            "trigger": str(m.trigger),
+            "trigger": m.trigger.describe(),
             "max_days": m.max_days,
-            "department": m.department,
+            "department": m.department or "the record's",
             "legal_basis": str(m.legal_basis),
         }
         for m in measures.measures.values()

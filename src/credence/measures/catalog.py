@@ -27,6 +27,10 @@ DOMAINS = {
     "awards": "awards and honours",
     "pilot_programmes": "pilot programmes",
     "inspection": "inspection frequency",
+    # Procurement financed by a multilateral development bank that signed the Agreement for Mutual
+    # Enforcement of Debarment Decisions (2010): not national public procurement, which no bank's
+    # decision reaches unless a national rule says so.
+    "mdb_financed_procurement": "procurement financed by a development bank",
 }
 MAX_DAYS = 1095  # no measure lasts longer than three years
 
@@ -52,6 +56,13 @@ HARSHEST: dict[str, Effect | None] = {
     "grade B": None,
 }
 INCENTIVE_TRIGGERS = {f"list {ListKind.honour.value}", "grade A"}
+# The categories of record whose decisions a measure may give effect to, each with the harshest effect:
+# decisions of publishers abroad, which apply here only where a legal basis (the measure's) says so. A
+# record of any other category triggers no measure: Credence's own measures follow lists and grades.
+RECORD_TRIGGERS: dict[str, Effect] = {
+    "development_bank_debarment": Effect.exclusion,
+    "international_sanction": Effect.exclusion,
+}
 
 # Keys that would make a measure spread beyond the organisation named.
 SPREADING = {
@@ -77,21 +88,42 @@ class _Strict(BaseModel):
 
 
 class Trigger(_Strict):
-    """What brings a measure into force: an entry on a list, or a grade."""
+    """What brings a measure into force: an entry on a list, a grade, or a published record of a
+    category (a decision abroad), from the departments named and, with `longer_than_years`, only when the
+    decision as made runs longer than that many years (a permanent one does; one without an end does not)."""
 
     list: ListKind | None = None
     grade: str | None = None
+    record: str | None = None
+    departments: tuple[str, ...] = ()
+    longer_than_years: int | None = Field(default=None, ge=1, le=10)
 
     @model_validator(mode="after")
     def _one(self) -> Trigger:
-        if (self.list is None) == (self.grade is None):
-            raise ValueError("give exactly one of list or grade")
+        if sum(x is not None for x in (self.list, self.grade, self.record)) != 1:
+            raise ValueError("give exactly one of list, grade or record")
         if self.grade is not None and self.grade not in GRADES:
             raise ValueError(f"grade '{self.grade}' is not one of {', '.join(GRADES)}")
+        if self.record is None and (self.departments or self.longer_than_years is not None):
+            raise ValueError("departments and longer_than_years belong to a record trigger")
+        if self.record is not None and not self.departments:
+            raise ValueError("a record trigger names the departments whose decisions it gives effect to")
         return self
 
     def __str__(self) -> str:
-        return f"list {self.list.value}" if self.list is not None else f"grade {self.grade}"
+        if self.list is not None:
+            return f"list {self.list.value}"
+        if self.record is not None:
+            return f"record {self.record}"
+        return f"grade {self.grade}"
+
+    def describe(self) -> str:
+        """The trigger in words, for the measures list."""
+        if self.record is None:
+            return str(self)
+        years = self.longer_than_years
+        longer = f", longer than {years} year{'s' if years != 1 else ''}" if years is not None else ""
+        return f"record {self.record} by {', '.join(self.departments)}{longer}"
 
 
 class Measure(_Strict):
@@ -100,7 +132,8 @@ class Measure(_Strict):
     title_zh: str | None = None
     effect: Effect
     domain: str
-    department: str
+    # The department that decides; for a record trigger, left out: the record's own department decided.
+    department: str | None = None
     legal_basis: LegalBasis
     trigger: Trigger
     max_days: int = Field(ge=1, le=MAX_DAYS)
@@ -191,14 +224,21 @@ def _check(doc: MeasuresDocument, catalog: Catalog, lines: dict[tuple[str, int],
         if m.code in seen:
             problem("appears twice")
         seen.add(m.code)
-        if m.department not in catalog.departments:
+        if m.department is None:
+            if m.trigger.record is None:
+                problem(
+                    "names no department: a measure on a list or a grade names the department that decides"
+                )
+        elif m.department not in catalog.departments:
             problem(f"names department '{m.department}', which the catalog does not declare")
         if m.domain not in DOMAINS:
             problem(f"domain '{m.domain}' is not one of {', '.join(DOMAINS)}")
         trigger = str(m.trigger)
-        if m.incentive and trigger not in INCENTIVE_TRIGGERS:
+        if m.trigger.record is not None:
+            problems.extend(_record_trigger(m, catalog, where, line))
+        elif m.incentive and trigger not in INCENTIVE_TRIGGERS:
             problem(f"is an incentive triggered by {trigger}; incentives follow an honour or grade A only")
-        if not m.incentive:
+        if not m.incentive and m.trigger.record is None:
             harshest = HARSHEST.get(trigger)
             if harshest is None:
                 problem(f"is a discipline triggered by {trigger}, which allows no discipline")
@@ -210,4 +250,45 @@ def _check(doc: MeasuresDocument, catalog: Catalog, lines: dict[tuple[str, int],
         text = " ".join([m.code.replace("_", " "), m.title, m.title_zh or "", m.description])
         for why in rule_refusals(text, str(m.legal_basis), catalog.screen):
             problem(f"{why}; no measure may use it")
+    return problems
+
+
+def _record_trigger(m: Measure, catalog: Catalog, where: str, line: int | None) -> list[Problem]:
+    """A measure that gives effect to decisions recorded from abroad: only of the categories allowed, only
+    from departments that may submit them, and never harsher than the category allows."""
+    problems: list[Problem] = []
+    code = m.trigger.record
+    assert code is not None
+    harshest = RECORD_TRIGGERS.get(code)
+    category = catalog.categories.get(code)
+    if category is None:
+        problems.append(
+            Problem(where, line, f"is triggered by category '{code}', which the catalog does not hold")
+        )
+    elif harshest is None:
+        allowed = ", ".join(RECORD_TRIGGERS)
+        problems.append(
+            Problem(
+                where,
+                line,
+                f"is triggered by records of '{code}'; only records of {allowed} trigger measures",
+            )
+        )
+    if m.incentive:
+        problems.append(
+            Problem(
+                where,
+                line,
+                "is an incentive triggered by a record; incentives follow an honour or grade A only",
+            )
+        )
+    elif harshest is not None and DISCIPLINE.index(m.effect) > DISCIPLINE.index(harshest):
+        problems.append(
+            Problem(where, line, f"effect '{m.effect.value}' is harsher than record {code} allows")
+        )
+    for department in m.trigger.departments:
+        if category is not None and department not in category.departments:
+            problems.append(
+                Problem(where, line, f"trigger names department '{department}', which may not submit {code}")
+            )
     return problems
