@@ -100,6 +100,10 @@ def test_a_changed_subject_is_prepared_again_and_replaced(
     with engine.begin() as conn:
         got = prepared(conn, renamed)
     assert got.equals(table(renamed))
+    # in any order, kept and newly prepared subjects mixed, and a subset: the rows follow the subjects
+    mixed = [*reversed(renamed[3:]), renamed[2], renamed[0]]
+    with engine.begin() as conn:
+        assert prepared(conn, mixed).equals(table(mixed))
     assert "renamed trading" in _kept(engine)[subjects[2].id]
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(SubjectForms)).scalar() == len(subjects)

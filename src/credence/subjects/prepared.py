@@ -36,43 +36,57 @@ def prepared(
     """The input table of `subjects` (the registry's, as credence.subjects.candidates reads them), one row
     each in their order: kept forms where they are current, the rest prepared now (`processes` as
     forms.table takes it) and, when `keep`, stored in this transaction."""
-    want = {s.id: digest(s) for s in subjects}
+    digests = [digest(s) for s in subjects]
     try:
-        parts, found = _kept(conn, want)
+        kept: pa.Table | None = _kept(conn)
     except (pa.ArrowInvalid, ValueError) as error:
         # derived data, so never trusted when it cannot be read: every subject is prepared again
         _log.warning("kept forms could not be read (%s); preparing every subject again", error)
-        parts, found = [], set()
-    stale = [s for s in subjects if s.id not in found]
+        kept = None
+    ids = pa.array([s.id for s in subjects], pa.int64())
+    parts: list[pa.Table] = []
+    stale: list[Candidate] = list(subjects)
+    if kept is not None and kept.num_rows:
+        at = pc.index_in(ids, value_set=kept.column("unique_id"))  # each subject's kept row, or null
+        same = pc.equal(pc.take(kept.column("digest"), at), pa.array(digests, pa.binary()))
+        current = pc.fill_null(same, False)
+        parts.append(kept.drop_columns(["digest"]).take(pc.filter(at, current)))
+        stale = [subjects[i] for i in pc.indices_nonzero(pc.invert(current)).to_pylist()]
     if stale:
         fresh = lines(stale, processes)
         if keep:
-            _store(conn, [(s.id, want[s.id], forms) for s, forms in zip(stale, fresh, strict=True)])
+            wanted = dict(zip((s.id for s in subjects), digests, strict=True))
+            _store(conn, [(s.id, wanted[s.id], forms) for s, forms in zip(stale, fresh, strict=True)])
         parts.append(table_of([s.id for s in stale], fresh))
     whole = pa.concat_tables(parts) if parts else table_of([], [])
-    # the subjects' order: each one's row in the parts, found by Arrow
-    order = pc.index_in(pa.array([s.id for s in subjects], pa.int64()), value_set=whole.column("unique_id"))
-    return whole.take(order)
+    # the subjects' order: each one's row among the parts, found by Arrow
+    return whole.take(pc.index_in(ids, value_set=whole.column("unique_id")))
 
 
-def _kept(conn: Connection, want: dict[int, bytes]) -> tuple[list[pa.Table], set[int]]:
-    """The kept forms whose digest is the one wanted, as tables of a part of them each (read a part at a
-    time, so that a large registry's forms are never all in memory as text), and whose they are."""
+def _kept(conn: Connection) -> pa.Table:
+    """Every kept subject's forms as the input table, with its kept digest as a last column. Read a part at
+    a time, each made into a table at once, so that a large registry's forms are never all in memory as
+    text; every row, since the callers hand the whole registry and one scan is cheaper than lookups by id."""
     parts: list[pa.Table] = []
-    found: set[int] = set()
-    # every kept row: the callers hand the whole registry, and one scan is cheaper than lookups by id;
-    # read by the driver alone, half the time of a select() with its result processing
-    with conn.exec_driver_sql(_READ, execution_options={"stream_results": True}) as result:
-        while rows := result.fetchmany(_READ_PART):
-            ids: list[int] = []
-            forms: list[str] = []
-            for organisation_id, kept_digest, kept_forms in rows:
-                if want.get(organisation_id) == kept_digest:
-                    ids.append(organisation_id)
-                    forms.append(kept_forms)
-            parts.append(table_of(ids, forms))
-            found.update(ids)
-    return parts, found
+    # the driver's own cursor, in this connection's transaction: SQLAlchemy's rows cost as much again; on
+    # PostgreSQL a named (server-side) cursor, so that rows come a part at a time
+    raw = conn.connection.dbapi_connection
+    assert raw is not None
+    postgres = conn.dialect.name == "postgresql"
+    cursor = raw.cursor(name="credence_subject_forms") if postgres else raw.cursor()
+    try:
+        cursor.execute(_READ)
+        while rows := cursor.fetchmany(_READ_PART):
+            ids, kept_digests, forms = zip(*rows, strict=True)
+            part = table_of(ids, forms)
+            parts.append(part.append_column("digest", pa.array(kept_digests, pa.binary())))
+    finally:
+        cursor.close()
+    return (
+        pa.concat_tables(parts)
+        if parts
+        else table_of([], []).append_column("digest", pa.array([], pa.binary()))
+    )
 
 
 def _store(conn: Connection, rows: list[tuple[int, bytes, str]]) -> None:
