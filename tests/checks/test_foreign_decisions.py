@@ -194,8 +194,12 @@ def test_an_international_sanction_is_recorded_but_has_no_effect_by_default(
         summary="Listed by the sanctions committee.",
     )
     ingest(process, tmp_path, "UNSC", sanction)
-    for domain in ("public_procurement", MDB, "subsidies", "licensing"):
+    for domain in ("public_procurement", MDB, "subsidies", "licensing", "awards", "pilot_programmes"):
         assert checks.check(USCC_A, domain).applied == [], domain
+    # Nor through the grade: the rating policy does not name the category, so the grade stays A.
+    assert [a.measure.code for a in checks.check(USCC_A, "inspection").applied] == [
+        "inspection_fewer_grade_a"
+    ]
 
 
 RECORD_MEASURE = """version: t
@@ -236,3 +240,31 @@ def test_a_list_measure_still_names_its_department(catalog) -> None:
     text = DEFAULT.replace("    department: MOF\n", "", 1)
     with pytest.raises(MeasuresError, match="names no department"):
         parse_measures(text, catalog)
+
+
+def test_a_debarment_by_a_bank_the_trigger_does_not_name_restricts_nowhere(
+    process, catalog, tmp_path
+) -> None:
+    # As for a bank that did not sign: the measure names the signatories' departments, here the World Bank
+    # alone, so a three-year IDB debarment gives no measure, and the World Bank's does.
+    only_wb = DEFAULT.replace("      departments: [WB, IDB, EBRD]\n", "      departments: [WB]\n")
+    assert only_wb != DEFAULT
+    checks = CheckService(
+        process.engine,
+        catalog,
+        parse_measures(only_wb, catalog),
+        process.lists.lists,
+        process.clock,
+        process.settings,
+        process.rating,
+    )
+    idb = debarment(
+        "idb-1",
+        decided_on="2026-01-10",
+        until="2028-12-31",
+        legal_basis="IDB Sanctions Procedures, Section 2",
+    )
+    ingest(process, tmp_path, "IDB", idb)
+    assert checks.check(USCC_A, MDB).result == "eligible"
+    ingest(process, tmp_path, "WB", debarment("wb-1", decided_on="2026-01-10", until="2028-12-31"))
+    assert [a.department for a in checks.check(USCC_A, MDB).applied] == ["WB"]

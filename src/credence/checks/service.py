@@ -446,8 +446,9 @@ class CheckService:
         if record.legal_basis:
             decision += f" ({record.legal_basis})"
         remedy = (
-            f"Contest the decision with {where}: Credence republishes it and cannot lift it. The measure "
-            f"ends with the decision's period, or when {record.department} lifts it and its list says so."
+            f"Contest the decision with {where}. Credence republishes it and cannot lift it; the measure "
+            f"ends with the decision's period, or earlier when {record.department} ends the decision and "
+            "its record is corrected or withdrawn."
         )
         before = len(check.applied)
         self._apply(check, measure, record.decided_on, ends, because, remedy)
