@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 from credence.checks.bidders import read_bidders
 from credence.checks.service import CheckService, write_rows
+from credence.cli.main import app
 from credence.measures.catalog import MeasuresError, load_measures, parse_measures
 from credence.server import create_app
 
@@ -268,3 +271,33 @@ def test_a_debarment_by_a_bank_the_trigger_does_not_name_restricts_nowhere(
     assert checks.check(USCC_A, MDB).result == "eligible"
     ingest(process, tmp_path, "WB", debarment("wb-1", decided_on="2026-01-10", until="2028-12-31"))
     assert [a.department for a in checks.check(USCC_A, MDB).applied] == ["WB"]
+
+
+def test_the_command_line_names_the_decision_and_where_to_contest_it(
+    store_url, tmp_path, monkeypatch
+) -> None:
+    # The command reads the system clock: the debarment runs from a month ago for two years.
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+
+    def cli(*args: str) -> Any:
+        return runner.invoke(app, list(args), env={"CREDENCE_DATABASE_URL": store_url})
+
+    start = date.today() - timedelta(days=30)
+    wb = debarment("wb-1", decided_on=start.isoformat(), until=(start + timedelta(days=730)).isoformat())
+    assert cli("ingest", str(write_csv(tmp_path / "wb.csv", [wb])), "--department", "WB").exit_code == 0
+    assert cli("check", USCC_A, "--domain", MDB).output.splitlines()[0].endswith(": eligible")  # no notice
+    assert cli("records", "notice", "WB", "wb-1", "--actor", "clerk", "--channel", "mail").exit_code == 0
+    shown = cli("check", USCC_A, "--domain", MDB, "--json")
+    (measure,) = json.loads(shown.output)["measures"]
+    assert (measure["code"], measure["department"], measure["since"]) == (
+        "mdb_cross_debarment",
+        "WB",
+        str(start),
+    )
+    text = cli("check", USCC_A, "--domain", MDB).output
+    assert ": restricted" in text and f"mdb_cross_debarment: decision WB/wb-1 of {start}" in text
+    assert "contest it with the World Bank's Office of Suspension and Debarment" in text
+    assert (
+        cli("check", USCC_A, "--domain", "public_procurement").output.splitlines()[0].endswith(": eligible")
+    )
