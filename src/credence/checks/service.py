@@ -26,6 +26,7 @@ from credence.clock import Clock, today
 from credence.identity import IdentifierError, SubjectId, SubjectRefused, not_an_identifier, resolve_subject
 from credence.lists import repository as lists_repo
 from credence.lists.config import Lists
+from credence.measures import decisions
 from credence.measures.catalog import DOMAINS, Measure, Measures
 from credence.rating import repository as rating_repo
 from credence.rating.service import RatingService
@@ -423,14 +424,12 @@ class CheckService:
             )
             .order_by(records.c.decided_on, records.c.id)
         )
-        return [r for r in rows if _long_enough(r, trigger.longer_than_years)]
+        return [r for r in rows if decisions.gives_effect(measure, r)]
 
     def _apply_decision(self, check: Check, measure: Measure, record: Any) -> None:
         """A measure for a decision abroad: from the decision's day until its own end (a permanent one for
         at most the measure's max_days), and never past the record's publication."""
-        ends = record.effective_until if record.until_kind == "date" else None
-        last_published = published_until(self.catalog, record) - timedelta(days=1)
-        ends = last_published if ends is None else min(ends, last_published)
+        since, ends = decisions.period(measure, record, published_until(self.catalog, record))
         department = self.catalog.departments.get(record.department)
         name = department.name if department is not None else record.department
         where = (department.contest if department is not None else None) or name
@@ -451,7 +450,7 @@ class CheckService:
             "its record is corrected or withdrawn."
         )
         before = len(check.applied)
-        self._apply(check, measure, record.decided_on, ends, because, remedy)
+        self._apply(check, measure, since, ends, because, remedy)
         if len(check.applied) > before:
             applied = check.applied[-1]
             check.applied[-1] = replace(
@@ -492,24 +491,6 @@ class CheckService:
         # Only what anyone may see: a check is public, so records shared with public bodies stay unnamed.
         changes = self.rating.explain_row(organisation, with_history=False).public_change_lines(self.catalog)
         return "; ".join(changes) if changes else "The grade changes when the records behind it end."
-
-
-def _long_enough(record: Any, years: int | None) -> bool:
-    """Whether a decision, as made, runs longer than `years`: a permanent one does, one without a known
-    end does not (the condition cannot be shown), one with an end date when its last day is on or after
-    the same day `years` later (the end date is the decision's last day, as effective_until says)."""
-    if years is None:
-        return True
-    if record.until_kind == "permanent":
-        return True
-    if record.until_kind != "date" or record.effective_until is None:
-        return False
-    start: date = record.decided_on
-    try:
-        anniversary = start.replace(year=start.year + years)
-    except ValueError:  # 29 February
-        anniversary = date(start.year + years, 3, 1)
-    return bool(record.effective_until >= anniversary)
 
 
 def _fill(out: dict[str, str], found: Check) -> None:

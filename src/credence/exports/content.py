@@ -41,6 +41,8 @@ _RECORD_COLUMNS = (
     records.c.currency,
     records.c.summary,
     records.c.noticed_at,
+    records.c.until_kind,
+    records.c.effective_until,
 )
 
 

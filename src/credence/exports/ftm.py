@@ -4,8 +4,9 @@
 A subject is a `Company` (enterprises, farmers' cooperatives), a `PublicBody` (government organs and
 public institutions) or an `Organization` (any other kind, and subjects known by an LEI or by name only).
 A `Sanction` points at it for each adverse public record, each entry on an adverse list (with the measures
-the list brings as `provisions`) and each discipline measure its grade brings. Favourable and neutral
-records and honours are not sanctions: they are in the flat export only."""
+the list brings as `provisions`), each discipline measure its grade brings, and each measure in force that
+gives effect here to one of its decisions published abroad (`measures.decisions`, as the checks decide).
+Favourable and neutral records and honours are not sanctions: they are in the flat export only."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ from followthemoney import ValueEntity, model
 from credence.catalog import Catalog, Polarity
 from credence.catalog.model import ListKind
 from credence.exports.content import Snapshot
-from credence.measures.catalog import Measures
+from credence.measures import decisions
+from credence.measures.catalog import Measure, Measures
 from credence.records.publicity import published_until
 
 DATASET = "credence"
@@ -101,6 +103,7 @@ def entities(shown: Snapshot, catalog: Catalog, measures: Measures) -> Iterator[
             list_measures.setdefault(m.trigger.list.value, []).append(f"{m.title} ({m.domain})")
         elif m.trigger.grade is not None:
             grade_measures.setdefault(m.trigger.grade, []).append(m)
+    record_measures = decisions.record_measures(measures)
     for s in shown.subjects:
         own_records, own_entries = records_of.get(s.id, []), entries_of.get(s.id, [])
         changes = [r.noticed_at for r in own_records if r.noticed_at is not None]
@@ -161,6 +164,8 @@ def entities(shown: Snapshot, catalog: Catalog, measures: Measures) -> Iterator[
                     provisions=list_measures.get(e.list, []),
                 )
             )
+        for r, m, since, until in _record_measures(shown, catalog, own_records, record_measures):
+            sanctions.append(_decision_sanction(catalog, subject_id, seen, r, m, since, until))
         graded = [] if grade is None else [(grade, m) for m in grade_measures.get(grade.grade, [])]
         for rating, m in graded:
             sanctions.append(
@@ -182,6 +187,50 @@ def entities(shown: Snapshot, catalog: Catalog, measures: Measures) -> Iterator[
             _add(subject, "topics", "debarment")
         yield subject
         yield from sanctions
+
+
+def _record_measures(
+    shown: Snapshot, catalog: Catalog, own_records: list[Any], measures: list[Measure]
+) -> Iterator[tuple[Any, Measure, date, date]]:
+    """Each published record of the subject with each measure in force today that gives it effect."""
+    for r in own_records:
+        for m in measures:
+            found = decisions.in_force(m, r, published_until(catalog, r), shown.today)
+            if found is not None:
+                yield r, m, *found
+
+
+def _decision_sanction(
+    catalog: Catalog,
+    subject_id: str,
+    seen: tuple[str, str, str],
+    record: Any,
+    measure: Measure,
+    since: date,
+    until: date,
+) -> ValueEntity:
+    """A measure giving effect to a decision abroad, as a Sanction of its own beside the decision's: it has
+    its own legal basis, domain and period (the decision's, cut at its publication), as OpenSanctions
+    writes each program a listing brings as its own Sanction. Decided by the record's department."""
+    department = catalog.departments.get(record.department)
+    listed = department.publishes if department is not None and department.publishes else None
+    decision = f"{record.department}/{record.source_record_id} of {record.decided_on}"
+    reason = f"Gives effect to the decision {decision}" + (f" on {listed}" if listed else "")
+    return _sanction(
+        entity_id("measure", measure.code, "record", str(record.id)),
+        subject_id,
+        seen,
+        program=measure.title,
+        programId=measure.code,
+        authority=_department(catalog, record.department),
+        authorityId=record.source_record_id,
+        reason=reason,
+        summary=str(measure.legal_basis),
+        provisions=[f"{measure.title} ({measure.domain})"],
+        startDate=since,
+        endDate=until,
+        listingDate=record.noticed_at.date() if record.noticed_at else None,
+    )
 
 
 def _sanction(id_: str, subject_id: str, seen: tuple[str, str, str], **values: Any) -> ValueEntity:
