@@ -185,6 +185,15 @@ class Settings(BaseSettings):
         description="The folder `credence export` writes the dated export files to (with their SHA-256 and "
         "latest links), and the API serves them from (docs/exports.md).",
     )
+    exports_keep_days: int = Field(
+        default=7,
+        ge=1,
+        le=366,
+        description="How many days of dated export files `credence export` keeps and the API serves "
+        "(today's included; the newest of each format is always kept). Older files are removed with their "
+        "SHA-256, so what the registry withdrew, corrected or saw end is not published on in old files "
+        "(docs/exports.md).",
+    )
     log_origin: str = Field(
         default="credence.localhost/log",
         min_length=1,

@@ -74,8 +74,10 @@ def listing(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Page[ExportFileOut]:
-    """The dated export files, newest first, each with its size and SHA-256."""
-    dated = files.dated_files(_registry(request).settings.exports_dir)
+    """The dated export files kept (those of the last `exports_keep_days` days, and the newest of each
+    format), newest first, each with its size and SHA-256."""
+    reg = _registry(request)
+    dated = files.served(reg.settings.exports_dir, reg.today(), reg.settings.exports_keep_days)
     return Page.of(dated, page, per_page, ExportFileOut.of)
 
 
@@ -91,7 +93,8 @@ def dated(
     request: Request,
     name: Annotated[str, Path(pattern=files.NAME_PATTERN, max_length=64)],
 ) -> FileResponse:
-    """One dated export file by its name, as the listing gives it."""
+    """One dated export file by its name, as the listing gives it: 404 once the retention removed it."""
     reg = _registry(request)
-    found = next((f for f in files.dated_files(reg.settings.exports_dir) if f.name == name), None)
+    kept = files.served(reg.settings.exports_dir, reg.today(), reg.settings.exports_keep_days)
+    found = next((f for f in kept if f.name == name), None)
     return _served(found, reg)

@@ -28,8 +28,13 @@ def export(
     service = ExportService(app_.engine, app_.catalog, app_.measures, app_.clock, app_.settings)
     chosen = formats or list(ExportFormat)
     folder = out or app_.settings.exports_dir
-    for w in service.export(folder, chosen):
+    done = service.export(folder, chosen)
+    for w in done:
         console.print(
             f"{folder / w.file.name}: {w.file.bytes:,} bytes, sha256 {w.file.sha256}, {w.seconds:.1f} s",
             highlight=False,
+        )
+    for f in done.removed:
+        console.print(
+            f"{folder / f.name}: removed, older than {app_.settings.exports_keep_days} days", highlight=False
         )

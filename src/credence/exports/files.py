@@ -1,5 +1,7 @@
 """Dated export files in a folder: `credence-YYYY-MM-DD.<ext>`, each with its SHA-256 beside it
-(`<file>.sha256`, in `sha256sum`'s format) and a `credence-latest.<ext>` link to the newest."""
+(`<file>.sha256`, in `sha256sum`'s format) and a `credence-latest.<ext>` link to the newest. Files are kept
+for a few days only (`kept`, `prune`): an old file would go on publishing what the registry has since
+withdrawn, corrected or seen end."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import hashlib
 import os
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from pathlib import Path
 
@@ -103,3 +105,28 @@ def dated_files(folder: Path) -> list[ExportFile]:
 def latest(folder: Path, fmt: ExportFormat) -> ExportFile | None:
     """The newest dated file of a format (the one the latest link points at)."""
     return next((f for f in dated_files(folder) if f.format is fmt), None)
+
+
+def kept(found: list[ExportFile], today: date, keep_days: int) -> list[ExportFile]:
+    """The files still published: those of the last `keep_days` days (today's included), and the newest of
+    each format whatever its age, which the latest link points at (newest first, as given)."""
+    first_kept = today - timedelta(days=keep_days - 1)
+    newest = {f.format: f.name for f in reversed(found)}  # oldest first: the newest of each is left
+    return [f for f in found if f.on >= first_kept or newest.get(f.format) == f.name]
+
+
+def served(folder: Path, today: date, keep_days: int) -> list[ExportFile]:
+    """The dated files the API lists and serves: the kept ones, newest first."""
+    return kept(dated_files(folder), today, keep_days)
+
+
+def prune(folder: Path, today: date, keep_days: int) -> list[ExportFile]:
+    """Remove the dated files beyond the retention, each with its checksum, and return them. The latest
+    links never point at one: the newest of each format is kept."""
+    found = dated_files(folder)
+    keep = {f.name for f in kept(found, today, keep_days)}
+    removed = [f for f in found if f.name not in keep]
+    for f in removed:
+        (folder / f.name).unlink(missing_ok=True)
+        (folder / f"{f.name}.sha256").unlink(missing_ok=True)
+    return removed

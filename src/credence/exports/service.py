@@ -27,6 +27,15 @@ class Written:
     seconds: float
 
 
+class Exported(list[Written]):
+    """The files an export wrote, and the dated files it removed as beyond the retention
+    (`exports_keep_days`)."""
+
+    def __init__(self, written: Iterable[Written], removed: Iterable[ExportFile]) -> None:
+        super().__init__(written)
+        self.removed = list(removed)
+
+
 class ExportService:
     def __init__(
         self, engine: Engine, catalog: Catalog, measures: Measures, clock: Clock, settings: Settings
@@ -47,9 +56,11 @@ class ExportService:
 
     def export(
         self, folder: Path | None = None, formats: Iterable[ExportFormat] = tuple(ExportFormat)
-    ) -> list[Written]:
+    ) -> Exported:
         """Write each format as `credence-<today>.<ext>` in the folder (by default `exports_dir`), with
-        its checksum and latest link, and log each file (name and SHA-256) in the transparency log."""
+        its checksum and latest link, and log each file (name and SHA-256) in the transparency log. Then
+        remove the dated files beyond the retention (`exports_keep_days`), with their checksums, and log
+        each removal: their `export.published` events stay, as everything in the log does."""
         out = folder or self.folder
         out.mkdir(parents=True, exist_ok=True)
         shown = self.snapshot()
@@ -60,8 +71,9 @@ class ExportService:
             self._writer(fmt)(temporary, shown)
             done = files.publish(out, fmt, shown.today, temporary)
             written.append(Written(done, time.perf_counter() - started))
-        self._log([w.file for w in written])
-        return written
+        removed = files.prune(out, shown.today, self.settings.exports_keep_days)
+        self._log([w.file for w in written], removed)
+        return Exported(written, removed)
 
     def _writer(self, fmt: ExportFormat) -> Callable[[Path, Snapshot], None]:
         return {
@@ -90,9 +102,10 @@ class ExportService:
     def _csv(self, path: Path, shown: Snapshot) -> None:
         flat.write_csv(path, flat.rows(shown, self.catalog))
 
-    def _log(self, written: Sequence[ExportFile]) -> None:
-        """Each file an `export.published` event, public: anyone can check a copy against the log."""
-        if not written:
+    def _log(self, written: Sequence[ExportFile], removed: Sequence[ExportFile] = ()) -> None:
+        """Each file an `export.published` event, public: anyone can check a copy against the log; each file
+        removed an `export.removed` event, so a mirror learns it is no longer published."""
+        if not written and not removed:
             return
         with self.engine.begin() as conn:
             events.note_all(
@@ -114,10 +127,31 @@ class ExportService:
                     for f in written
                 ),
             )
+            events.note_all(
+                conn,
+                (
+                    Event(
+                        "export.removed",
+                        f"export:{f.name}",
+                        {
+                            "file": f.name,
+                            "format": f.format.value,
+                            "as_of": f.on.isoformat(),
+                            "sha256": f.sha256,
+                        },
+                        None,
+                        True,
+                    )
+                    for f in removed
+                ),
+            )
             events.flush(conn, self.clock.now())
 
     def files(self) -> list[ExportFile]:
-        return files.dated_files(self.folder)
+        """The dated files published: those the retention keeps, newest first."""
+        return files.served(
+            self.folder, today(self.clock, self.settings.timezone), self.settings.exports_keep_days
+        )
 
     def latest(self, fmt: ExportFormat) -> ExportFile | None:
         return files.latest(self.folder, fmt)

@@ -75,6 +75,8 @@ EVENT_KINDS: dict[str, str] = {
     "link.judged": "two subjects were judged the same organisation, not the same, or unsure (by a shared "
     "identifier, the model or a clerk)",
     "export.published": "a dated export of the registry's public data was written: its file name and SHA-256",
+    "export.removed": "a dated export file was removed as older than the exports' retention: it is no "
+    "longer published, and its export.published event stays",
     "log.sealed": "the log moved to version-2 leaves; what the version-1 entries before it do not commit to "
     "(each one's public flag, ref and organisation) is sealed here (migration 0011)",
 }
