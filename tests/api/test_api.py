@@ -51,7 +51,7 @@ def test_search_by_chinese_latin_prefix_and_identifier(client: TestClient) -> No
 def test_profile_shows_grade_reasons_and_hides_shared_records(client: TestClient) -> None:
     profile = client.get(f"/api/v1/organisations/{USCC_A}").json()
     assert profile["grade"] == "C" and profile["score"] == 700  # -200 penalty, -100 arrears
-    assert profile["policy_version"] == "2026.1" and len(profile["policy_sha256"]) == 64
+    assert profile["policy_version"] == "2026.2" and len(profile["policy_sha256"]) == 64
     assert profile["reasons"][0].startswith("-200 points: administrative penalty XZCF-2026-0001")
     # The arrears are shared with public bodies only: counted, never described.
     assert profile["reasons"][1] == "-100 points from 1 record(s) shared only with public bodies"
@@ -88,7 +88,7 @@ def test_catalog_and_policy_are_readable(client: TestClient) -> None:
         "supplier_payment_default",
     }
     policy = client.get("/api/v1/policy").json()
-    assert policy["version"] == "2026.1" and {r["name"] for r in policy["rules"]} >= {"honour"}
+    assert policy["version"] == "2026.2" and {r["name"] for r in policy["rules"]} >= {"honour"}
 
 
 def test_submission_uses_the_ingestion_checks(client: TestClient, engine) -> None:

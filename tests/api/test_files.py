@@ -6,15 +6,26 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from credence.settings import Settings
 from credence.store.models import Organisation
 from credence.subjects.service import LinkService
 
 from helpers import USCC_A, listing, notice_all, write_csv
 
 WB_ROW = listing("WB-1", "Beijing Example Food Co., Ltd.", "CN")
+
+
+@pytest.fixture
+def settings(store_url: str) -> Settings:
+    # Rated under policy 2026.1, which counts a development bank's debarment: since 2026.2 no record
+    # without an identifier counts in a grade (a decision abroad has effect only in its own domain), and
+    # these tests hold that a join brings a listing's records into the file's rating and a split takes
+    # them out.
+    return Settings(database_url=store_url, ingest_chunk_rows=50, rating_policy="2026.1")
 
 
 def test_a_clerks_join_brings_a_listing_into_the_profile_and_a_split_takes_it_out(
@@ -35,7 +46,8 @@ def test_a_clerks_join_brings_a_listing_into_the_profile_and_a_split_takes_it_ou
     from credence.rating.policy import load_policy
     from credence.rating.service import RatingService
 
-    RatingService(engine, service.catalog, load_policy(service.catalog), clock, service.settings).rate()
+    policy = load_policy(service.catalog, service.settings.rating_policy)
+    RatingService(engine, service.catalog, policy, clock, service.settings).rate()
     after = client.get(f"/api/v1/organisations/{USCC_A}").json()
     (also,) = after["also_listed_as"]
     assert also["key"] == listing and also["name"] == "Beijing Example Food Co., Ltd."
@@ -48,7 +60,7 @@ def test_a_clerks_join_brings_a_listing_into_the_profile_and_a_split_takes_it_ou
     page = client.get(f"/organisations/{USCC_A}").text
     assert "Also listed as" in page and listing in page
     links.judge(ids[f"uscc:{USCC_A}"], ids[listing], "not_same", "SAMR", "SAMR clerk Li", "another firm")
-    RatingService(engine, service.catalog, load_policy(service.catalog), clock, service.settings).rate()
+    RatingService(engine, service.catalog, policy, clock, service.settings).rate()
     split = client.get(f"/api/v1/organisations/{USCC_A}").json()
     assert split["also_listed_as"] == [] and split["score"] == before["score"]
     assert client.get(f"/api/v1/organisations/{USCC_A}/records").json() == records_before

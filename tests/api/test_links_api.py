@@ -6,9 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from credence.settings import Settings
 from credence.store.models import Notice, Organisation
 from credence.subjects.service import LinkService
 
@@ -16,6 +18,15 @@ from helpers import USCC_A, USCC_B, assert_error, counts, notice_all, write_csv
 from helpers import listing as debarment
 
 NAME = "北京某某食品有限公司"  # organisation A's name, as a bank lists it without its code
+
+
+@pytest.fixture
+def settings(store_url: str) -> Settings:
+    # Rated under policy 2026.1, which counts a development bank's debarment: since 2026.2 no record
+    # without an identifier counts in a grade (a decision abroad has effect only in its own domain), and
+    # these tests hold that a join brings a listing's records into the file's rating and a split takes
+    # them out.
+    return Settings(database_url=store_url, ingest_chunk_rows=50, rating_policy="2026.1")
 
 
 def listed(service, engine, clock, tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from credence.checks.bidders import read_bidders
 from credence.checks.service import CheckService, write_rows
 from credence.cli.main import app
-from credence.measures.catalog import MeasuresError, load_measures, parse_measures
+from credence.measures.catalog import DOMAINS, MeasuresError, load_measures, parse_measures
 from credence.server import create_app
 
 from helpers import USCC_A, USCC_B, notice_all, row, write_csv
@@ -99,6 +99,44 @@ def test_a_signatory_debarment_of_more_than_a_year_restricts_in_bank_financed_pr
     assert checks.check(USCC_A, MDB).result == "restricted"
     clock.advance(timedelta(days=1))
     assert checks.check(USCC_A, MDB).result == "eligible"
+
+
+def test_a_debarment_changes_no_grade_and_no_national_answer(process, checks, tmp_path: Path) -> None:
+    # The Agreement gives a debarment its effect in bank-financed procurement and nowhere else, so it must
+    # not reach a national domain through the grade either (issue 15).
+    def answers(subject: str) -> dict[str, tuple[str, list[str]]]:
+        found = {d: checks.check(subject, d) for d in DOMAINS if d != MDB}
+        return {d: (c.result, [a.measure.code for a in c.applied]) for d, c in found.items()}
+
+    def rated(subject: str) -> tuple[Any, ...]:
+        explained = process.rating.explain(subject)
+        r = explained.rating
+        lines = explained.reason_lines(process.catalog) + explained.change_lines(process.catalog)
+        return (r.grade, r.score, r.grade_limited_by, r.contributions, explained.changes, lines)
+
+    # B has only a three-year World Bank debarment: restricted in bank-financed procurement, and rated and
+    # answered elsewhere as a firm with no adverse record, grade A with fewer inspections.
+    ingest(
+        process,
+        tmp_path,
+        "WB",
+        debarment("wb-b", subject_id=USCC_B, decided_on="2026-01-10", until="2028-12-31"),
+    )
+    assert checks.check(USCC_B, MDB).result == "restricted"
+    assert rated(USCC_B) == ("A", 1000, None, (), [], [])
+    assert answers(USCC_B)["inspection"][1] == ["inspection_fewer_grade_a"]
+    assert "restricted" not in {result for result, _ in answers(USCC_B).values()}
+    # A has a national penalty (grade B): its debarment leaves its grade, score, reasons, what would
+    # change the grade, and every national domain's answer (inspection included) as they were.
+    ingest(process, tmp_path, "SAMR", row(1, decided_on="2026-06-01"))
+    before, rated_before = answers(USCC_A), rated(USCC_A)
+    assert rated_before[:2] == ("B", 940)
+    ingest(process, tmp_path, "WB", debarment("wb-a", decided_on="2026-01-10", until="2028-12-31"))
+    assert checks.check(USCC_A, MDB).result == "restricted"
+    assert (answers(USCC_A), rated(USCC_A)) == (before, rated_before)
+    assert not any("debarment" in line for line in rated(USCC_A)[-1])
+    # Neither decision abroad has a rule in the policy in force.
+    assert {"development_bank_debarment", "international_sanction"}.isdisjoint(process.rating.policy.rules)
 
 
 def test_a_debarment_of_one_year_or_less_or_without_an_end_restricts_nowhere(

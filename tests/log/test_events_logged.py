@@ -177,7 +177,7 @@ def test_publication_is_public_only_for_what_anyone_may_see(process, engine, tmp
         "delivery": "delivered",
     }
     assert (policy.ref, policy.public, policy.content["sha256"]) == (
-        "policy:2026.1",
+        "policy:2026.2",
         True,
         process.rating.policy.sha256,
     )
@@ -189,7 +189,7 @@ def test_publication_is_public_only_for_what_anyone_may_see(process, engine, tmp
         "to": "B",
         "score": 800,
         "as_of": "2026-11-25",
-        "policy_version": "2026.1",
+        "policy_version": "2026.2",
     }
 
     start = size(engine)

@@ -71,7 +71,7 @@ def test_a_broken_commitment_becomes_a_record_of_breach_that_counts_after_notice
     )
     assert "A 2025 fine was hidden." in breach.summary and grade(process) == "A"  # not before notice
     deliver_all(process)
-    assert grade(process) == "B"  # a serious breach: -200 points under policy 2026.1
+    assert grade(process) == "B"  # a serious breach: -200 points under policy 2026.2
     # Like any record: the organisation may object to it.
     objection = process.object(
         "MOF", f"BREACH-{made.id}", ground="content", statement="Disclosed.", filed_by=ORG

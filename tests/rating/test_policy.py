@@ -21,8 +21,23 @@ def shipped_text() -> str:
 
 def test_the_shipped_policy_loads_with_its_hash(catalog) -> None:
     policy = load_policy(catalog)
-    assert policy.version == "2026.1" == shipped_versions()[-1]
+    assert policy.version == "2026.2" == shipped_versions()[-1]
     assert len(policy.sha256) == 64 and "serious_dishonesty_listing" in policy.rules
+
+
+def test_an_earlier_version_stays_readable_and_2026_2_drops_only_the_debarment(catalog) -> None:
+    # Past ratings keep their version: 2026.1 still loads by name. 2026.2 is 2026.1 without the
+    # development bank's debarment, a decision abroad that has effect only in the domain its legal basis
+    # names (issue 15); no version counts an international sanction.
+    old, new = load_policy(catalog, "2026.1"), load_policy(catalog, "2026.2")
+    assert shipped_versions() == ["2026.1", "2026.2"]
+    assert set(old.rules) - set(new.rules) == {"development_bank_debarment"}
+    assert all(new.rules[c] == old.rules[c] for c in new.rules)
+    assert old.doc.model_dump(exclude={"version", "published", "description", "rules"}) == new.doc.model_dump(
+        exclude={"version", "published", "description", "rules"}
+    )
+    assert "international_sanction" not in old.rules and "international_sanction" not in new.rules
+    assert "only in the domain its legal basis names" in new.doc.description
 
 
 @pytest.mark.parametrize(

@@ -47,7 +47,7 @@ def test_rate_stores_ratings_with_policy_and_records_grade_changes(service, rati
     a, b = org_id(engine, USCC_A), org_id(engine, USCC_B)
     with engine.connect() as conn:
         stored = rrepo.rating_of(conn, a)
-        assert (stored.score, stored.grade, stored.policy_version) == (800, "B", "2026.1")
+        assert (stored.score, stored.grade, stored.policy_version) == (800, "B", "2026.2")
         assert stored.policy_sha256 == rating.policy.sha256
         assert json.loads(stored.reasons)[0]["points"] == -200
         assert rrepo.rating_of(conn, b).grade == "A"
@@ -59,7 +59,7 @@ def test_rate_stores_ratings_with_policy_and_records_grade_changes(service, rati
     with engine.connect() as conn:
         history = rrepo.history_of(conn, a)
     assert [(h.old_grade, h.new_grade, h.cause) for h in history] == [
-        (None, "B", "re-rated as of 2026-11-25 under policy 2026.1"),
+        (None, "B", "re-rated as of 2026-11-25 under policy 2026.2"),
         ("B", "A", "annual re-rating"),
     ]
 

@@ -139,7 +139,9 @@ def test_a_file_is_rated_whole_and_a_split_restores_each_rating(
     ingest(service, tmp_path, [identified], "SAMR")
     listed = ingest(service, tmp_path, [debarment(3, "Beijing Example Food Co., Ltd.", "CN")], "WB")
     notice_all(engine, service)
-    rating = RatingService(engine, catalog, load_policy(catalog), clock, settings)
+    # Policy 2026.1, which counts a development bank's debarment: since 2026.2 no record without an
+    # identifier counts in a grade (a decision abroad has effect only in its own domain, issue 15).
+    rating = RatingService(engine, catalog, load_policy(catalog, "2026.1"), clock, settings)
     rating.rate()
     with engine.connect() as conn:
         ids = dict(conn.execute(select(Organisation.key, Organisation.id)).all())
