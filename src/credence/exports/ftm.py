@@ -25,26 +25,12 @@ from credence.exports.content import Snapshot
 from credence.measures import decisions
 from credence.measures.catalog import Measure, Measures
 from credence.records.publicity import published_until
+from credence.sources.opensanctions import (
+    TARGETS_COLUMNS,  # the one definition of the format read and written
+)
 
 DATASET = "credence"
 DATASET_TITLE = "Credence"
-TARGETS_COLUMNS = (
-    "id",
-    "schema",
-    "name",
-    "aliases",
-    "birth_date",
-    "countries",
-    "addresses",
-    "identifiers",
-    "sanctions",
-    "phones",
-    "emails",
-    "dataset",
-    "first_seen",
-    "last_seen",
-    "last_change",
-)
 _COMPANY = frozenset({"enterprise", "farmers_cooperative"})
 _PUBLIC_BODY = frozenset({"government_organ", "public_institution", "military_public_institution"})
 _ADVERSE_LISTS = frozenset({ListKind.serious_dishonesty.value, ListKind.abnormal_operation.value})

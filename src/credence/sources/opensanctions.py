@@ -26,7 +26,8 @@ from credence.sources.mapping import AdditionalInfoRule, DatasetMapping, RecordI
 from credence.sources.readers import SourceFileError, header_key
 from credence.sources.transform import HAN_CHAR, RawValue, clean_text, key_text
 
-# The documented header of targets.simple.csv; later exports add columns (program_ids), which are read past.
+# The documented header of targets.simple.csv, as read here and written by credence.exports; later exports
+# add columns (program_ids), which are read past.
 TARGETS_COLUMNS = (
     "id",
     "schema",
