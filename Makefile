@@ -8,7 +8,7 @@ PG_HINT := PostgreSQL leg skipped: CREDENCE_TEST_POSTGRES_URL is not set (e.g. p
 DEBIAN_PACKAGES := chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install system-packages run test test-sqlite test-postgres check bench clean
+.PHONY: install system-packages run test test-sqlite test-postgres check bench clean messages
 
 install: $(STAMP) system-packages
 
@@ -43,6 +43,13 @@ check: $(STAMP)
 	$(BIN)/lint-imports --no-cache --no-logo
 
 test: check test-sqlite test-postgres
+
+# Adds the strings marked for translation that no catalog holds yet to one area's catalogs, in both languages
+# (src/credence/i18n/locale/{zh,en}/LC_MESSAGES/$(AREA).po); translate the Chinese by hand. PATHS, relative to
+# src/credence, limits it to some files. tests/test_i18n.py fails while any string is missing.
+messages: $(STAMP)
+	@test -n "$(AREA)" || { echo "usage: make messages AREA=name [PATHS='web/templates/x.html ...']"; exit 2; }
+	$(BIN)/python -m credence.i18n.catalogs $(AREA) $(PATHS)
 
 test-sqlite: $(STAMP) system-packages
 	$(BIN)/pytest

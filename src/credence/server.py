@@ -13,12 +13,13 @@ from credence.web.lists import add_list_pages
 from credence.web.reports import add_report_pages
 from credence.web.routes import add_pages
 from credence.web.selfservice import add_selfservice_pages
+from credence.web.templating import LanguageMiddleware
 
 __all__ = ["create_app"]
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
-    """The API's app with every page added, over the same Registry."""
+    """The API's app with every page added, over the same Registry, each request in its reader's language."""
     app = create_api(settings, clock)
     registry: Registry = app.state.registry
     add_pages(app, registry)
@@ -26,4 +27,5 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     add_list_pages(app, registry)
     add_selfservice_pages(app, registry)
     add_consumer_pages(app, registry)
+    app.add_middleware(LanguageMiddleware)  # outermost: every page and message in the reader's language
     return app

@@ -11,16 +11,16 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
 
 from credence.api.app import Registry
 from credence.log import feed, store
+from credence.web.templating import templates as shared_templates
 
 HERE = Path(__file__).parent
 
 
 def add_consumer_pages(app: FastAPI, registry: Registry) -> None:
-    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates = shared_templates()
 
     @app.get("/operator/consumers", response_class=HTMLResponse, include_in_schema=False)
     def consumers_page(request: Request) -> HTMLResponse:

@@ -14,7 +14,6 @@ from urllib.parse import quote, urlencode
 
 from fastapi import FastAPI, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
-from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
 from credence.api.app import Registry
@@ -30,6 +29,7 @@ from credence.lists import exports
 from credence.lists.config import FIELDS
 from credence.lists.service import TITLE
 from credence.measures.catalog import DOMAINS
+from credence.web.templating import templates as shared_templates
 
 HERE = Path(__file__).parent
 MAX_UPLOAD_BYTES = 2_000_000
@@ -44,10 +44,11 @@ INTRO = {
 
 
 def add_list_pages(app: FastAPI, registry: Registry) -> None:
-    templates = Jinja2Templates(directory=str(HERE / "templates"))
-    templates.env.globals["bidder_limits"] = app.state.bidders.describe()  # the cost limit, in words
+    templates = shared_templates()
+    bidder_limits = app.state.bidders.describe()  # the cost limit, in words
 
     def page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+        context.setdefault("bidder_limits", bidder_limits)
         return templates.TemplateResponse(request, name, context, status_code=status)
 
     def current(kind: ListKind) -> list[dict[str, Any]]:

@@ -12,7 +12,6 @@ from typing import Annotated, Any
 
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 
 from credence.api import auth
 from credence.api.app import Registry
@@ -21,12 +20,13 @@ from credence.api.reports import report_service, verify
 from credence.api.shapes import ApiError
 from credence.identity import SubjectError, not_an_identifier
 from credence.reports.service import MalformedCode, ReportNotFound, normalise_code
+from credence.web.templating import templates as shared_templates
 
 HERE = Path(__file__).parent
 
 
 def add_report_pages(app: FastAPI, registry: Registry) -> None:
-    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates = shared_templates()
 
     issuing = RateLimit(registry.settings.report_rate_limit)
 

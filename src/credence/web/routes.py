@@ -13,7 +13,6 @@ from urllib.parse import quote
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 
 from credence.access.principal import PURPOSES, Role
 from credence.api import auth
@@ -25,12 +24,13 @@ from credence.process import repository as process_repo
 from credence.process.figures import department_figures, percent
 from credence.rating import repository as rating_repo
 from credence.records import publicity
+from credence.web.templating import templates as shared_templates
 
 HERE = Path(__file__).parent
 
 
 def add_pages(app: FastAPI, registry: Registry) -> None:
-    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates = shared_templates()
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     def page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -187,7 +187,6 @@ def profile_context(
         "chart": history_chart(history, registry.policy.doc.floor, registry.policy.doc.ceiling, today),
         "json_twin": f"/api/v1/organisations/{org.code or org.key}",
         "country": org.country,
-        "lang": "zh",
     }
 
 

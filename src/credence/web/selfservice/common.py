@@ -14,7 +14,6 @@ from typing import Annotated, Any
 
 from fastapi import Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 
 from credence.access.principal import Principal, Role
 from credence.api import auth
@@ -25,6 +24,7 @@ from credence.process.errors import NotFound
 from credence.records.service import RecordNotFound, RowsRejected
 from credence.records.validation import control_character_at
 from credence.web.selfservice.session import FLASH_COOKIE, SESSION_COOKIE, SESSION_SECONDS, Session
+from credence.web.templating import templates as shared_templates
 
 TEMPLATES = FilePath(__file__).parents[1] / "templates"
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -102,7 +102,7 @@ class Pages:
 
     def __init__(self, registry: Registry, access: auth.Access) -> None:
         self.registry = registry
-        self.templates = Jinja2Templates(directory=str(TEMPLATES))
+        self.templates = shared_templates()
         self.signer = access.signer
         self.catalog, self.engine, self.service = registry.catalog, registry.engine, registry.process
 
