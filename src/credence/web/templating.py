@@ -14,9 +14,12 @@ from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from credence import i18n
+from credence.web import labels
 
 TEMPLATES = Path(__file__).parent / "templates"
 COOKIE = "lang"
@@ -40,8 +43,18 @@ def templates() -> Jinja2Templates:
         languages=i18n.NAMES,
         lang_url=lang_url,
     )
-    env.filters.update(num=i18n.format_number, day=i18n.format_date)
+    env.filters.update(num=i18n.format_number, day=i18n.format_date, label=label)
     return t
+
+
+@pass_context
+def label(context: Context, code: object, kind: str | None = None) -> str:
+    """`{{ code|label }}` or `{{ code|label("kind") }}`: a code as a reader reads it, in the request's
+    language, named by the app's catalog and measures, else by the message catalogs
+    (credence.web.labels)."""
+    request = context.get("request")
+    registry = getattr(getattr(getattr(request, "app", None), "state", None), "registry", None)
+    return labels.label(code, kind, registry)
 
 
 def lang_url(request: Request, lang: str) -> str:
