@@ -126,3 +126,15 @@ def test_linkage_speed_benchmark_finds_the_same_pairs_every_way(tmp_path: Path) 
     assert result["records"] == 1500 and result["pairs"] > 0  # the benchmark asserts every way found them
     for key in ("splink_s", "model_s", "stored_s", "ratio", "stored_ratio"):
         assert result[key] > 0, key
+
+
+def test_checks_benchmark_checks_files_by_blocks_against_a_bare_lookup(tmp_path: Path) -> None:
+    result = _last_json(
+        _run("bench_checks.py", "--orgs", "60", "--records", "300", "--rows", "200", "500", tmp_path=tmp_path)
+    )
+    store = result["sqlite"]
+    assert store["organisations"] > 0
+    for n in ("200", "500"):
+        for key in ("checks_per_s", "baseline_per_s", "ratio"):
+            assert store[n][key] > 0, (n, key)
+    assert store["200"]["per_row_per_s"] > 0  # the path each line took before the blocks

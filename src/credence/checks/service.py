@@ -11,12 +11,13 @@ not. The Disclosure keeps the sole proprietors it was shown, for the edge to log
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, Table, func, select
 
 from credence.catalog import Catalog
 from credence.catalog.model import ListKind
@@ -29,11 +30,22 @@ from credence.lists.config import Lists
 from credence.measures import decisions
 from credence.measures.catalog import DOMAINS, Measure, Measures
 from credence.rating import repository as rating_repo
-from credence.rating.service import RatingService
+from credence.rating.engine import RecordFacts, rate_one, what_would_change
+from credence.rating.service import Explanation, RatingService
 from credence.records.publicity import published, published_until, records
 from credence.records.validation import spreadsheet_csv
 from credence.settings import Settings
+from credence.store.models import Organisation, RatingChange, RatingRow
 from credence.subjects.clusters import file_head, members_query
+
+_orgs: Table = Organisation.__table__  # type: ignore[assignment]
+_ratings: Table = RatingRow.__table__  # type: ignore[assignment]
+_history: Table = RatingChange.__table__  # type: ignore[assignment]
+_file_of = func.coalesce(_orgs.c.file_id, _orgs.c.id)  # the head of a subject's file
+# Bidders checked together in a file: each block is answered by one query of each kind (the codes, the
+# list entries, the ratings, the grade histories, the decisions abroad, the records behind a grade's
+# remedy), never by a query per bidder.
+BLOCK = 2_000
 
 RESULTS = ("eligible", "restricted", "fast_track", "undisclosed")
 # The answers of a check by name besides those: no file at or above the review threshold; or a possible
@@ -45,6 +57,7 @@ POSSIBLE_MATCH = (
 )
 NO_MATCH = "no organisation of the registry resembles this name closely enough to be a candidate"
 CANDIDATES_SHOWN = 5
+GRADE_CHANGES = "The grade changes when the records behind it end."
 NOT_HELD = "not in the registry: no record, no measure"
 UNDISCLOSED = (
     "not disclosed: a sole proprietor's file (USCC prefix 92) is never public, whether the registry holds "
@@ -180,6 +193,22 @@ class NameCheck:
         }
 
 
+@dataclass
+class _Facts:
+    """What one organisation's measures follow from, read once however many bidders name it: its list
+    entries in force, its rating, since when it holds its grade, the published decisions abroad each
+    record-triggered measure gives effect to (by the measure's code), and its grade's remedy."""
+
+    entries: list[Any]
+    rating: Any  # the ratings row, None when unrated
+    grade_since: date | None
+    decisions: dict[str, list[Any]]
+    remedy: str
+
+
+Progress = Callable[[int, int], None]  # told (bidders done, bidders in the file) as a file is checked
+
+
 class CheckService:
     def __init__(
         self,
@@ -237,7 +266,14 @@ class CheckService:
             return self._by_name(conn, name.strip(), query, screened.found, domain, on)
 
     def _by_name(
-        self, conn: Connection, given: str, query: NameQuery, found: list[Found], domain: str, on: date
+        self,
+        conn: Connection,
+        given: str,
+        query: NameQuery,
+        found: list[Found],
+        domain: str,
+        on: date,
+        facts: dict[int, _Facts] | None = None,
     ) -> NameCheck:
         matches = [f for f in found if f.match]
         answer = NameCheck(given, query.country, domain, on, "no_match", found)
@@ -245,7 +281,10 @@ class CheckService:
             # One file at or above the auto threshold: checked as if its code had been given.
             org = matches[0].organisation
             check = Check(org.code or org.key, domain, on, organisation=org)
-            self._measures(conn, check, org, domain, on)
+            if facts is None:
+                self._measures(conn, check, org, domain, on)
+            else:
+                self._measures_from(check, org, domain, facts[org.id])
             answer.check, answer.result = check, check.result
             answer.candidates = [matches[0], *(f for f in found if f is not matches[0])]
         elif found:
@@ -253,40 +292,129 @@ class CheckService:
         return answer
 
     def check_rows(
-        self, rows: Iterable[Bidder], domain: str, disclosure: Disclosure | None = None
+        self,
+        rows: Iterable[Bidder],
+        domain: str,
+        disclosure: Disclosure | None = None,
+        progress: Progress | None = None,
     ) -> Iterator[dict[str, str]]:
         """One output row per bidder row, in order, as the public sees it or as `disclosure` allows: by its
         `subject_id`, or, when that is empty and the row has a `name` (and a `country`), by name. A bad
         identifier or a refused name is reported on its line and does not stop the others. The bidders
-        known by name are screened together, in one pass over the registry."""
+        known by name are screened together, in one pass over the registry; the rest are checked a block
+        of BLOCK at a time, each block by one query of each kind (`check` is the same answer for one
+        organisation, by the queries of one). `progress(done, total)` is told after each block."""
         self._domain(domain)
         on = self.today()
         disclosure = disclosure or Disclosure()
         rows = list(rows)
+        total = len(rows)
+        if progress is not None:
+            progress(0, total)
         by_name = self._screen_rows(rows, on)
+        resolved: dict[str, SubjectId | IdentifierError | SubjectRefused] = {}
         with self.engine.connect() as conn:
-            for bidder in rows:
-                given = (bidder.values.get("subject_id") or "").strip()
-                out = dict.fromkeys(CSV_COLUMNS, "")
-                out.update(line=str(bidder.line), subject_id=given)
-                if bidder.line in by_name:
-                    yield self._name_row(conn, out, bidder, by_name[bidder.line], domain, on)
-                    continue
+            for start in range(0, total, BLOCK):
+                yield from self._block(
+                    conn, rows[start : start + BLOCK], by_name, resolved, domain, on, disclosure
+                )
+                if progress is not None:
+                    progress(min(start + BLOCK, total), total)
+
+    def _block(
+        self,
+        conn: Connection,
+        block: list[Bidder],
+        by_name: dict[int, NameQuery | NameRefused | tuple[NameQuery, list[Found]]],
+        resolved: dict[str, SubjectId | IdentifierError | SubjectRefused],
+        domain: str,
+        on: date,
+        disclosure: Disclosure,
+    ) -> Iterator[dict[str, str]]:
+        """The answers of one block of bidders: their codes resolved, their organisations found by one
+        query, and what their measures follow from read for all of them at once."""
+        subjects: list[SubjectId | IdentifierError | SubjectRefused | None] = []
+        codes: set[str] = set()
+        for bidder in block:
+            if bidder.line in by_name:
+                subjects.append(None)
+                continue
+            given = (bidder.values.get("subject_id") or "").strip()
+            subject = resolved.get(given)
+            if subject is None:
                 try:
-                    found = self._check(conn, resolve_subject(given, today=on), domain, on, disclosure)
+                    subject = resolve_subject(given, today=on)
                 except (IdentifierError, SubjectRefused) as exc:
-                    # What is no identifier is not repeated in the answer: it may be a person's number or
-                    # telephone (its line names the row).
-                    out["subject_id"] = "" if isinstance(exc, IdentifierError) or _person(exc) else given
-                    out["error"] = f"subject_id: {not_an_identifier(exc)}"
-                    yield out
-                    continue
-                _fill(out, found)
-                if not found.disclosed:
-                    out["error"] = UNDISCLOSED
-                elif found.organisation is None:
-                    out["error"] = NOT_HELD
+                    subject = exc
+                resolved[given] = subject
+            subjects.append(subject)
+            if isinstance(subject, SubjectId) and not (
+                subject.never_public and not disclosure.allows(subject.code)
+            ):
+                codes.add(subject.code.upper())
+        held: dict[str, Any] = {}
+        ordered = sorted(codes)
+        for part in range(0, len(ordered), 1000):
+            for org in conn.execute(select(_orgs).where(_orgs.c.code.in_(ordered[part : part + 1000]))):
+                held[org.code] = org
+        # The organisations whose measures are asked: those held (unless undisclosed) and those matched by
+        # name at the auto threshold.
+        asked: dict[int, Any] = {}
+        for org in held.values():
+            if not org.never_public or disclosure.allows(org.code):
+                asked[org.id] = org
+        for bidder in block:
+            screened = by_name.get(bidder.line)
+            if isinstance(screened, tuple):
+                matches = [f for f in screened[1] if f.match]
+                if len(matches) == 1:
+                    asked.setdefault(matches[0].organisation.id, matches[0].organisation)
+        facts = self._facts_many(conn, list(asked.values()), domain, on)
+        for bidder, subject in zip(block, subjects, strict=True):
+            given = (bidder.values.get("subject_id") or "").strip()
+            out = dict.fromkeys(CSV_COLUMNS, "")
+            out.update(line=str(bidder.line), subject_id=given)
+            if subject is None:
+                yield self._name_row(conn, out, bidder, by_name[bidder.line], domain, on, facts)
+                continue
+            if not isinstance(subject, SubjectId):
+                # What is no identifier is not repeated in the answer: it may be a person's number or
+                # telephone (its line names the row).
+                out["subject_id"] = "" if isinstance(subject, IdentifierError) or _person(subject) else given
+                out["error"] = f"subject_id: {not_an_identifier(subject)}"
                 yield out
+                continue
+            found = self._held(subject, held.get(subject.code.upper()), domain, on, disclosure, facts)
+            _fill(out, found)
+            if not found.disclosed:
+                out["error"] = UNDISCLOSED
+            elif found.organisation is None:
+                out["error"] = NOT_HELD
+            yield out
+
+    def _held(
+        self,
+        subject: SubjectId,
+        organisation: Any | None,
+        domain: str,
+        on: date,
+        disclosure: Disclosure,
+        facts: dict[int, _Facts],
+    ) -> Check:
+        """`_check` for an organisation already looked up, its facts already read."""
+        check = Check(subject.code, domain, on)
+        if subject.never_public and not disclosure.allows(subject.code):
+            check.result, check.disclosed = "undisclosed", False
+            return check
+        if organisation is not None and organisation.never_public:
+            if not disclosure.allows(subject.code):
+                check.result, check.disclosed = "undisclosed", False
+                return check
+            disclosure.shown.append(organisation)
+        check.organisation = organisation
+        if organisation is not None:
+            self._measures_from(check, organisation, domain, facts[organisation.id])
+        return check
 
     def _screen_rows(
         self, rows: list[Bidder], on: date
@@ -318,6 +446,7 @@ class CheckService:
         screened: NameQuery | NameRefused | tuple[NameQuery, list[Found]],
         domain: str,
         on: date,
+        facts: dict[int, _Facts] | None = None,
     ) -> dict[str, str]:
         out.update(dict.fromkeys(NAME_COLUMNS, ""))
         if isinstance(screened, NameRefused):
@@ -326,7 +455,7 @@ class CheckService:
         assert not isinstance(screened, NameQuery)
         query, found = screened
         given = (bidder.values.get("name") or "").strip()
-        answer = self._by_name(conn, given, query, found, domain, on)
+        answer = self._by_name(conn, given, query, found, domain, on, facts)
         out.update(name=given, country=query.country or "", result=answer.result)
         out["candidates"] = " | ".join(f.line() for f in answer.candidates)
         if answer.probability is not None:
@@ -365,14 +494,145 @@ class CheckService:
         return check
 
     def _measures(self, conn: Connection, check: Check, organisation: Any, domain: str, on: date) -> None:
-        """The measures in force on the organisation in the domain, and the check's result from them."""
+        """The measures in force on the organisation in the domain, and the check's result from them, read
+        by the queries of one organisation."""
+        self._measures_from(check, organisation, domain, self._facts_one(conn, organisation, domain, on))
+
+    def _facts_one(self, conn: Connection, organisation: Any, domain: str, on: date) -> _Facts:
+        """What one organisation's measures follow from, by its own queries."""
         entries = lists_repo.current_of(conn, organisation.id, on)
         rating = rating_repo.rating_of(conn, organisation.id)
         grade_since = self._grade_since(conn, organisation.id, rating.grade) if rating is not None else None
+        found: dict[str, list[Any]] = {}
+        remedy = ""
+        for measure in self.measures.in_domain(domain):
+            trigger = measure.trigger
+            if trigger.list is None and trigger.record is not None:
+                found[measure.code] = self._decisions(conn, organisation, measure, on)
+            elif (
+                trigger.list is None
+                and rating is not None
+                and rating.grade == trigger.grade
+                and grade_since is not None
+            ):
+                remedy = self._grade_remedy(organisation, rating.grade)
+        return _Facts(entries, rating, grade_since, found, remedy)
+
+    def _facts_many(
+        self, conn: Connection, organisations: Sequence[Any], domain: str, on: date
+    ) -> dict[int, _Facts]:
+        """What these organisations' measures follow from, by one query of each kind that the domain's
+        measures need (for up to a block of organisations): the same facts as `_facts_one` gives each."""
+        ids = sorted({o.id for o in organisations})
+        facts = {i: _Facts([], None, None, {}, "") for i in ids}
+        if not ids:
+            return facts
+        in_domain = self.measures.in_domain(domain)
+        by_list = [m for m in in_domain if m.trigger.list is not None]
+        by_record = [m for m in in_domain if m.trigger.list is None and m.trigger.record is not None]
+        by_grade = [m for m in in_domain if m.trigger.list is None and m.trigger.record is None]
+        if by_list:
+            entries = lists_repo.entries
+            query = (
+                lists_repo.current_query(on).where(entries.c.organisation_id.in_(ids)).order_by(entries.c.id)
+            )
+            for entry in conn.execute(query):
+                facts[entry.organisation_id].entries.append(entry)
+        heads: dict[int, int] = {}
+        if by_record or by_grade:
+            for row in conn.execute(select(_orgs.c.id, _file_of.label("head")).where(_orgs.c.id.in_(ids))):
+                heads[row.id] = row.head
+        if by_record:
+            categories = sorted({m.trigger.record for m in by_record if m.trigger.record is not None})
+            departments = sorted({d for m in by_record for d in m.trigger.departments})
+            query = (
+                select(records, _file_of.label("file_head"))
+                .select_from(records.join(_orgs, _orgs.c.id == records.c.organisation_id))
+                .where(
+                    _file_of.in_(sorted(set(heads.values()))),
+                    records.c.category.in_(categories),
+                    records.c.department.in_(departments),
+                    published(self.catalog, on),
+                )
+                .order_by(records.c.decided_on, records.c.id)
+            )
+            in_file: dict[int, list[Any]] = defaultdict(list)
+            for record in conn.execute(query):
+                in_file[record.file_head].append(record)
+            for i in ids:
+                for measure in by_record:
+                    trigger = measure.trigger
+                    facts[i].decisions[measure.code] = [
+                        r
+                        for r in in_file.get(heads[i], [])
+                        if r.category == trigger.record
+                        and r.department in trigger.departments
+                        and decisions.gives_effect(measure, r)
+                    ]
+        if by_grade:
+            for rating in conn.execute(select(_ratings).where(_ratings.c.organisation_id.in_(ids))):
+                facts[rating.organisation_id].rating = rating
+            graded = {m.trigger.grade for m in by_grade}
+            rated = [i for i in ids if facts[i].rating is not None and facts[i].rating.grade in graded]
+            if rated:
+                query = select(_history).where(_history.c.organisation_id.in_(rated)).order_by(_history.c.id)
+                for change in conn.execute(query):
+                    f = facts[change.organisation_id]
+                    if change.new_grade == f.rating.grade and change.old_grade != f.rating.grade:
+                        f.grade_since = change.as_of
+            explained = [
+                i for i in rated if facts[i].grade_since is not None and facts[i].rating.grade != "A"
+            ]
+            if explained:
+                by_id = {o.id: o for o in organisations}
+                remedies = self._grade_remedies(conn, [(by_id[i], heads[i]) for i in explained])
+                for i in explained:
+                    facts[i].remedy = remedies[i]
+        return facts
+
+    def _grade_remedies(self, conn: Connection, organisations: list[tuple[Any, int]]) -> dict[int, str]:
+        """`_grade_remedy` for each of these organisations (with the head of its file), the records of
+        their files read by one query: what would change each grade, told only through public records."""
+        wanted = sorted({head for _, head in organisations})
+        query = (
+            select(
+                _file_of.label("file_head"),
+                records.c.id.label("record_id"),
+                records.c.source_record_id,
+                records.c.category,
+                records.c.severity,
+                records.c.status,
+                records.c.decided_on,
+                records.c.state,
+            )
+            .select_from(records.join(_orgs, _orgs.c.id == records.c.organisation_id))
+            .where(_file_of.in_(wanted), records.c.noticed_at.is_not(None))
+        )
+        in_file: dict[int, list[RecordFacts]] = defaultdict(list)
+        for r in conn.execute(query):
+            in_file[r.file_head].append(
+                RecordFacts(
+                    r.record_id, r.source_record_id, r.category, r.severity, r.status, r.decided_on, r.state
+                )
+            )
+        tables, as_of = self.rating.tables, self.rating.today()
+        remedies: dict[int, str] = {}
+        for org, head in organisations:
+            facts = in_file.get(head, [])
+            rating = rate_one(tables, facts, as_of)
+            explained = Explanation(org, rating, what_would_change(tables, facts, rating), [])
+            changes = explained.public_change_lines(self.catalog)
+            remedies[org.id] = "; ".join(changes) if changes else GRADE_CHANGES
+        return remedies
+
+    def _measures_from(self, check: Check, organisation: Any, domain: str, facts: _Facts) -> None:
+        """The measures in force on the organisation in the domain, from its facts, and the check's
+        result from them."""
+        rating, grade_since = facts.rating, facts.grade_since
         for measure in self.measures.in_domain(domain):
             trigger = measure.trigger
             if trigger.list is not None:
-                for entry in entries:
+                for entry in facts.entries:
                     if entry.list == trigger.list.value:
                         self._apply(
                             check,
@@ -383,7 +643,7 @@ class CheckService:
                             self._entry_remedy(entry),
                         )
             elif trigger.record is not None:
-                for record in self._decisions(conn, organisation, measure, on):
+                for record in facts.decisions.get(measure.code, []):
                     self._apply_decision(check, measure, record)
             elif rating is not None and rating.grade == trigger.grade and grade_since is not None:
                 self._apply(
@@ -392,7 +652,7 @@ class CheckService:
                     grade_since,
                     None,
                     f"grade {rating.grade} since {grade_since}",
-                    self._grade_remedy(organisation, rating.grade),
+                    facts.remedy,
                 )
         if any(not a.measure.incentive for a in check.applied):
             check.result = "restricted"
@@ -490,7 +750,7 @@ class CheckService:
             return ""
         # Only what anyone may see: a check is public, so records shared with public bodies stay unnamed.
         changes = self.rating.explain_row(organisation, with_history=False).public_change_lines(self.catalog)
-        return "; ".join(changes) if changes else "The grade changes when the records behind it end."
+        return "; ".join(changes) if changes else GRADE_CHANGES
 
 
 def _fill(out: dict[str, str], found: Check) -> None:
