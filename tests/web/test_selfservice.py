@@ -165,7 +165,7 @@ def test_object_the_department_answers_corrected_and_the_grade_changes(
     before = grade(own)
     filed = post(client, f"{RECORD}/objection", RECORD, ground="content", statement="It was not serious.")
     assert filed.status_code == 200 and "Objection 1 filed, free of charge" in filed.text
-    assert "must answer by 2026-12-25" in filed.text
+    assert "must answer by 25 Dec 2026" in filed.text
     assert state_of(client.get("/me"), "SAMR/XZCF-2026-0001") == "under objection"
     # A second objection by B, five days later, is due five days later: the inbox is sorted by deadline.
     clock.advance(timedelta(days=5))
@@ -173,7 +173,7 @@ def test_object_the_department_answers_corrected_and_the_grade_changes(
         "SAMR", "XZCF-2026-0002", ground="period", statement="too long", filed_by=f"organisation:{USCC_B}"
     )
     extended = post(client, "/me/objections/1/extension", "/me", text="The lab report of 2026-05-30.")
-    assert "the answer is now due by 2027-01-09" in extended.text
+    assert "the answer is now due by 9 Jan 2027" in extended.text
     again = post(client, "/me/objections/1/extension", "/me", text="More.")
     assert again.status_code == 409 and "cannot be extended" in again.text
     sign_out(client)
@@ -311,7 +311,7 @@ def test_outbox_delivery_and_a_proposed_listing_answered_and_decided(
     assert again.status_code == 409 and "cannot be delivered" in again.text
     sign_out(client)
     own = sign_in_organisation(client, USCC_B)
-    assert f'<tr data-entry="{entry.id}">' in own.text and "answer by 2026-12-25" in own.text
+    assert f'<tr data-entry="{entry.id}">' in own.text and "answer by 25 Dec 2026" in own.text
     answered = post(
         client, f"/me/list-entries/{entry.id}/answer", "/me", text="We did not rig bids.", hearing="yes"
     )

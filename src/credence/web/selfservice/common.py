@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path as FilePath
 from typing import Annotated, Any
 
@@ -20,6 +21,7 @@ from credence.api import auth
 from credence.api import queries as api_queries
 from credence.api.app import Registry
 from credence.api.shapes import ApiError
+from credence.i18n import N_, _, format_number
 from credence.process.errors import NotFound
 from credence.records.service import RecordNotFound, RowsRejected
 from credence.records.validation import control_character_at
@@ -29,16 +31,30 @@ from credence.web.templating import templates as shared_templates
 TEMPLATES = FilePath(__file__).parents[1] / "templates"
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 MAX_TEXT = 2000
+# What each kind of notice is called (English, translated where shown).
 NOTICE_KINDS = {
-    "record": "Notice of a record",
-    "reinstatement": "Notice of a reinstated record",
-    "withdrawal": "Notice of a record withdrawn by the audit of grounds",
-    "objection": "Answer to an objection",
-    "repair": "Decision on a repair",
-    "list_proposal": "Proposed listing",
-    "list": "Decision on a listing",
-    "list_warning": "Warning of escalation",
-    "link": "Notice of listings joined to your file, or split from it",
+    "record": N_("Notice of a record"),
+    "reinstatement": N_("Notice of a reinstated record"),
+    "withdrawal": N_("Notice of a record withdrawn by the audit of grounds"),
+    "objection": N_("Answer to an objection"),
+    "repair": N_("Decision on a repair"),
+    "list_proposal": N_("Proposed listing"),
+    "list": N_("Decision on a listing"),
+    "list_warning": N_("Warning of escalation"),
+    "link": N_("Notice of listings joined to your file, or split from it"),
+}
+# The grounds of an objection and the roles of whom a page is for, as the pages name them.
+GROUNDS = {
+    "content": N_("content is wrong"),
+    "period": N_("publication period is wrong"),
+    "repair_decision": N_("refusal of a repair"),
+    "not_us": N_("not about us"),
+}
+ROLES = {
+    "organisation": N_("organisation"),
+    "department": N_("department"),
+    "operator": N_("operator"),
+    "auditor": N_("auditor"),
 }
 
 
@@ -74,7 +90,7 @@ def refusal(exc: Exception) -> Problem:
         return Problem(404, str(exc))
     if isinstance(exc, RowsRejected):
         return Problem(
-            422, "The correction was refused.", [f"{r.field}: {r.message}" for r in exc.rejections]
+            422, _("The correction was refused."), [f"{r.field}: {r.message}" for r in exc.rejections]
         )
     if isinstance(exc, FormInvalid):
         return Problem(422, str(exc))
@@ -91,10 +107,19 @@ def texts(**values: str | None) -> None:
         if value is None:
             continue
         if len(value) > MAX_TEXT:
-            raise FormInvalid(f"{name} is longer than {MAX_TEXT:,} characters")
+            raise FormInvalid(
+                _("%(field)s is longer than %(n)s characters", field=name, n=format_number(MAX_TEXT))
+            )
         at = control_character_at(value, multiline=True)
         if at is not None:
-            raise FormInvalid(f"{name} contains a control character at character {at}")
+            raise FormInvalid(
+                _("%(field)s contains a control character at character %(at)s", field=name, at=at)
+            )
+
+
+def iso_day(text: str | None) -> date | None:
+    """A date written in ISO (as a notice's body has it, for the API), to be shown for reading."""
+    return date.fromisoformat(text[:10]) if text else None
 
 
 class Pages:
@@ -193,6 +218,9 @@ class Pages:
             "problem": problem,
             "today": self.registry.today(),
             "demo_mode": self.registry.settings.demo_mode,
+            "roles": ROLES,
+            "iso_day": iso_day,
+            "grounds": GROUNDS,
             **context,
         }
         status = problem.status if problem else status
@@ -210,18 +238,23 @@ class Pages:
         if visit.session.kind != kind:
             if not visit.session.kind:
                 if self.registry.settings.demo_mode:
-                    raise Stop(self.redirect(visit, "/sign-in", "Sign in first (demo sign-in)."))
-                raise Stop(self.redirect(visit, "/sign-in/password", "Sign in first."))
-            who = "an organisation" if kind == "organisation" else "a department"
-            raise Stop(
-                self.problem_page(
-                    request,
-                    visit,
-                    403,
-                    f"You are signed in as {visit.session.name} ({visit.session.code}); this page is for "
-                    f"{who}. Sign out and sign in again.",
+                    raise Stop(self.redirect(visit, "/sign-in", _("Sign in first (demo sign-in).")))
+                raise Stop(self.redirect(visit, "/sign-in/password", _("Sign in first.")))
+            if kind == "organisation":
+                message = _(
+                    "You are signed in as %(name)s (%(code)s); this page is for an organisation. Sign out "
+                    "and sign in again.",
+                    name=visit.session.name,
+                    code=visit.session.code,
                 )
-            )
+            else:
+                message = _(
+                    "You are signed in as %(name)s (%(code)s); this page is for a department. Sign out "
+                    "and sign in again.",
+                    name=visit.session.name,
+                    code=visit.session.code,
+                )
+            raise Stop(self.problem_page(request, visit, 403, message))
         return visit
 
     def posted(self, request: Request, csrf: str, kind: str | None) -> Visit:
@@ -233,8 +266,10 @@ class Pages:
                     request,
                     visit,
                     403,
-                    "This form is out of date or was not sent from this site (its CSRF token is missing or "
-                    "wrong). Reload the page and send it again.",
+                    _(
+                        "This form is out of date or was not sent from this site (its CSRF token is "
+                        "missing or wrong). Reload the page and send it again."
+                    ),
                 )
             )
         return self.need(request, kind) if kind else visit

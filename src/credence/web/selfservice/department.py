@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from credence.api.process import awaiting
 from credence.dueprocess.service import CORRECTABLE, interchange_row
+from credence.i18n import _
 from credence.lists import repository as lists_repo
 from credence.process import notices
 from credence.process import repository as process_repo
@@ -28,12 +29,6 @@ from credence.web.selfservice.common import (
 )
 from credence.web.selfservice.forms import AnswerForm, DecisionForm, DeliveryForm
 
-UNDECIDED = {
-    "objection": "objection",
-    "repair": "repair application",
-    "listing": "list entry",
-}
-
 
 def add_department_routes(app: FastAPI, pages: Pages) -> None:
     registry, catalog, engine, service = pages.registry, pages.catalog, pages.engine, pages.service
@@ -47,7 +42,13 @@ def add_department_routes(app: FastAPI, pages: Pages) -> None:
                 table = process_repo.objections if kind == "objection" else process_repo.repairs
                 found = process_repo.find(conn, table, item_id)
         if found is None or found.department != visit.session.code:
-            raise Stop(pages.problem_page(request, visit, 404, f"no {UNDECIDED[kind]} {item_id} for you"))
+            if kind == "listing":
+                message = _("no list entry %(id)s for you", id=item_id)
+            elif kind == "objection":
+                message = _("no objection %(id)s for you", id=item_id)
+            else:
+                message = _("no repair application %(id)s for you", id=item_id)
+            raise Stop(pages.problem_page(request, visit, 404, message))
 
     @app.get("/inbox", response_class=HTMLResponse, include_in_schema=False)
     def inbox(request: Request) -> Response:
@@ -61,7 +62,9 @@ def add_department_routes(app: FastAPI, pages: Pages) -> None:
         with engine.connect() as conn:
             o = process_repo.find(conn, process_repo.objections, objection_id)
             if o is None or o.department != visit.session.code:
-                return pages.problem_page(request, visit, 404, f"no objection {objection_id} for you")
+                return pages.problem_page(
+                    request, visit, 404, _("no objection %(id)s for you", id=objection_id)
+                )
             r = process_repo.record(conn, o.record_id)
             org = process_repo.organisation(conn, r.organisation_id)
         current = interchange_row(r, org)
@@ -107,7 +110,9 @@ def add_department_routes(app: FastAPI, pages: Pages) -> None:
         except REFUSALS as exc:
             return objection_page(request, visit, objection_id, refusal(exc), form)
         return pages.redirect(
-            visit, "/inbox", f"Objection {row.id} answered: {row.state}. The organisation is told."
+            visit,
+            "/inbox",
+            _("Objection %(id)s answered: %(state)s. The organisation is told.", id=row.id, state=row.state),
         )
 
     def corrected(objection_id: int, form: AnswerForm) -> dict[str, Any] | None:
@@ -134,7 +139,9 @@ def add_department_routes(app: FastAPI, pages: Pages) -> None:
         with engine.connect() as conn:
             x = process_repo.find(conn, process_repo.repairs, repair_id)
             if x is None or x.department != visit.session.code:
-                return pages.problem_page(request, visit, 404, f"no repair application {repair_id} for you")
+                return pages.problem_page(
+                    request, visit, 404, _("no repair application %(id)s for you", id=repair_id)
+                )
             r = process_repo.record(conn, x.record_id)
             org = process_repo.organisation(conn, r.organisation_id)
         return pages.page(
@@ -160,7 +167,7 @@ def add_department_routes(app: FastAPI, pages: Pages) -> None:
         try:
             texts(reason=form.reason)
             if form.outcome not in ("approve", "refuse"):
-                raise FormInvalid("choose approve or refuse")
+                raise FormInvalid(_("outcome: choose approve or refuse"))
             row = service.decide_repair(
                 repair_id,
                 department=visit.session.code,
@@ -171,7 +178,9 @@ def add_department_routes(app: FastAPI, pages: Pages) -> None:
         except REFUSALS as exc:
             return repair_page(request, visit, repair_id, refusal(exc), form)
         return pages.redirect(
-            visit, "/inbox", f"Repair application {row.id} {row.state}. The organisation is told."
+            visit,
+            "/inbox",
+            _("Repair application %(id)s %(state)s. The organisation is told.", id=row.id, state=row.state),
         )
 
     def listing_page(
@@ -180,7 +189,7 @@ def add_department_routes(app: FastAPI, pages: Pages) -> None:
         with engine.connect() as conn:
             entry = lists_repo.find(conn, entry_id)
             if entry is None or entry.department != visit.session.code:
-                return pages.problem_page(request, visit, 404, f"no list entry {entry_id} for you")
+                return pages.problem_page(request, visit, 404, _("no list entry %(id)s for you", id=entry_id))
             org = process_repo.organisation(conn, entry.organisation_id)
         return pages.page(
             request,
@@ -203,7 +212,7 @@ def add_department_routes(app: FastAPI, pages: Pages) -> None:
         try:
             texts(reason=form.reason, hearing=form.hearing)
             if form.outcome not in ("list", "drop"):
-                raise FormInvalid("choose list or drop")
+                raise FormInvalid(_("outcome: choose list or drop"))
             row = registry.lists.decide(
                 entry_id,
                 department=visit.session.code,
@@ -214,7 +223,8 @@ def add_department_routes(app: FastAPI, pages: Pages) -> None:
             )
         except REFUSALS as exc:
             return listing_page(request, visit, entry_id, refusal(exc), form)
-        return pages.redirect(visit, "/inbox", f"List entry {row.id}: {row.state}. The organisation is told.")
+        said = _("List entry %(id)s: %(state)s. The organisation is told.", id=row.id, state=row.state)
+        return pages.redirect(visit, "/inbox", said)
 
     def outbox_page(request: Request, visit: Visit, problem: Problem | None = None) -> Response:
         with engine.connect() as conn:

@@ -14,6 +14,7 @@ from credence.access.principal import PURPOSES
 from credence.access.reads import reads_of
 from credence.api import queries
 from credence.catalog.model import Polarity, Severity
+from credence.i18n import N_, _, format_date
 from credence.lists import repository as lists_repo
 from credence.process import notices
 from credence.process import repository as process_repo
@@ -36,7 +37,7 @@ from credence.web.selfservice.common import (
 from credence.web.selfservice.forms import ObjectionForm, RepairForm, TextForm
 
 # The department and record id of the path are not repeated: they may hold anything typed.
-NO_RECORD = "no record with this id from this department in your file"
+NO_RECORD = N_("no record with this id from this department in your file")
 
 
 def add_organisation_routes(app: FastAPI, pages: Pages) -> None:
@@ -47,7 +48,9 @@ def add_organisation_routes(app: FastAPI, pages: Pages) -> None:
             org = queries.by_code(conn, visit.session.code)
         if org is None:
             raise Stop(
-                pages.problem_page(request, visit, 404, f"no organisation {visit.session.code} any more")
+                pages.problem_page(
+                    request, visit, 404, _("no organisation %(code)s any more", code=visit.session.code)
+                )
             )
         return org
 
@@ -105,7 +108,7 @@ def add_organisation_routes(app: FastAPI, pages: Pages) -> None:
         with engine.connect() as conn:
             notice = notices.find(conn, notice_id)
             if notice is None or notice.organisation_id != org.id:
-                return pages.problem_page(request, visit, 404, f"no notice {notice_id} to you")
+                return pages.problem_page(request, visit, 404, _("no notice %(id)s to you", id=notice_id))
             body = service.notice_body(conn, notice)
         return pages.page(request, visit, "selfservice_notice.html", n=body, kinds=NOTICE_KINDS)
 
@@ -122,8 +125,7 @@ def add_organisation_routes(app: FastAPI, pages: Pages) -> None:
         with engine.connect() as conn:
             r = own.own_record(conn, org.id, department, source_record_id)
             if r is None:
-                message = NO_RECORD
-                return pages.problem_page(request, visit, 404, message)
+                return pages.problem_page(request, visit, 404, _(NO_RECORD))
             versions = records_repo.record_versions(conn, r.id)
             events = records_repo.record_events(conn, r.id)
             objections = process_repo.of_organisation(conn, process_repo.objections, org.id)
@@ -144,6 +146,7 @@ def add_organisation_routes(app: FastAPI, pages: Pages) -> None:
             r=r,
             title=category.title,
             state=own.record_state(catalog, r, open_objection is not None, today),
+            ended=ended_text(own.ended_because(catalog, r, today)),
             audience=own.audience(catalog, r, org.never_public),
             until=publicity.published_until(catalog, r),
             adverse=category.polarity is Polarity.adverse and not r.linked,  # a linked listing: not us
@@ -168,25 +171,36 @@ def add_organisation_routes(app: FastAPI, pages: Pages) -> None:
     def my_record(request: Request, department: str, source_record_id: str) -> Response:
         return record_page(request, pages.need(request, "organisation"), department, source_record_id)
 
-    def own_or_stop(request: Request, visit: Visit, department: str, source_record_id: str) -> None:
+    def own_or_stop(request: Request, visit: Visit, department: str, source_record_id: str) -> Any:
         org = organisation(request, visit)
         with engine.connect() as conn:
             found = own.own_record(conn, org.id, department, source_record_id)
         if found is None:
-            message = NO_RECORD
-            raise Stop(pages.problem_page(request, visit, 404, message))
+            raise Stop(pages.problem_page(request, visit, 404, _(NO_RECORD)))
+        return found
+
+    def in_force_or_refuse(found: Any, step: str) -> None:
+        """An ended record offers no action, and a form posted for one all the same (`step`: "object" or
+        "repair") is refused, saying why."""
+        why = own.ended_because(catalog, found, registry.today())
+        if why is None:
+            return
+        if step == "object":
+            raise Ended(_("The record has ended (%(why)s): there is nothing to object to.", why=why))
+        raise Ended(_("The record has ended (%(why)s): there is nothing to repair.", why=why))
 
     @app.post("/me/records/{department}/{source_record_id}/objection", include_in_schema=False)
     def object_(
         request: Request, department: str, source_record_id: str, form: Annotated[ObjectionForm, Form()]
     ) -> Response:
         visit = pages.posted(request, form.csrf, "organisation")
-        own_or_stop(request, visit, department, source_record_id)
+        found = own_or_stop(request, visit, department, source_record_id)
         try:
+            in_force_or_refuse(found, "object")
             texts(statement=form.statement)
             chosen = form.repair_id.strip() if form.ground == "repair_decision" else ""
             if chosen and not (chosen.isascii() and chosen.isdigit() and len(chosen) <= 9):
-                raise FormInvalid("repair_id: give the repair's number (digits only)")  # not repeated
+                raise FormInvalid(_("repair_id: give the repair's number (digits only)"))  # not repeated
             repair_id = int(chosen) if chosen else None
             row = service.object(
                 department,
@@ -199,9 +213,12 @@ def add_organisation_routes(app: FastAPI, pages: Pages) -> None:
         except REFUSALS as exc:
             kept = {"ground": form.ground, "statement": form.statement}
             return record_page(request, visit, department, source_record_id, refusal(exc), kept)
-        flash = (
-            f"Objection {row.id} filed, free of charge. {row.department} must answer by "
-            f"{row.due_on.isoformat()}; meanwhile the record shows 'under objection'."
+        flash = _(
+            "Objection %(id)s filed, free of charge. %(department)s must answer by %(day)s; meanwhile the "
+            "record shows 'under objection'.",
+            id=row.id,
+            department=row.department,
+            day=format_date(row.due_on),
         )
         return pages.redirect(visit, f"/me/records/{department}/{source_record_id}", flash)
 
@@ -210,8 +227,9 @@ def add_organisation_routes(app: FastAPI, pages: Pages) -> None:
         request: Request, department: str, source_record_id: str, form: Annotated[RepairForm, Form()]
     ) -> Response:
         visit = pages.posted(request, form.csrf, "organisation")
-        own_or_stop(request, visit, department, source_record_id)
+        found = own_or_stop(request, visit, department, source_record_id)
         try:
+            in_force_or_refuse(found, "repair")
             texts(evidence=form.evidence, commitment=form.commitment)
             row = service.apply_repair(
                 department,
@@ -223,9 +241,13 @@ def add_organisation_routes(app: FastAPI, pages: Pages) -> None:
         except REFUSALS as exc:
             kept = {"evidence": form.evidence, "commitment": form.commitment}
             return record_page(request, visit, department, source_record_id, refusal(exc), kept)
-        flash = (
-            f"Repair application {row.id} received, free of charge. {row.department} decides by "
-            f"{row.decide_by.isoformat()}; the repair is complete by {row.complete_by.isoformat()}."
+        flash = _(
+            "Repair application %(id)s received, free of charge. %(department)s decides by %(decide)s; the "
+            "repair is complete by %(complete)s.",
+            id=row.id,
+            department=row.department,
+            decide=format_date(row.decide_by),
+            complete=format_date(row.complete_by),
         )
         return pages.redirect(visit, f"/me/records/{department}/{source_record_id}", flash)
 
@@ -239,7 +261,11 @@ def add_organisation_routes(app: FastAPI, pages: Pages) -> None:
             )
         except REFUSALS as exc:
             return me_page(request, visit, refusal(exc))
-        flash = f"New information added to objection {row.id}: the answer is now due by {row.due_on}."
+        flash = _(
+            "New information added to objection %(id)s: the answer is now due by %(day)s.",
+            id=row.id,
+            day=format_date(row.due_on),
+        )
         return pages.redirect(visit, "/me", flash)
 
     @app.post("/me/list-entries/{entry_id}/answer", include_in_schema=False)
@@ -252,7 +278,23 @@ def add_organisation_routes(app: FastAPI, pages: Pages) -> None:
             )
         except REFUSALS as exc:
             return me_page(request, visit, refusal(exc))
-        asked = " You asked for a hearing." if form.hearing else ""
-        return pages.redirect(
-            visit, "/me", f"Your answer to the proposed listing {entry_id} is recorded.{asked}"
-        )
+        said = _("Your answer to the proposed listing %(id)s is recorded.", id=entry_id)
+        if form.hearing:
+            asked = _("You asked for a hearing.")
+            said = f"{said} {asked}"
+        return pages.redirect(visit, "/me", said)
+
+
+class Ended(ValueError):
+    """A step on a record that has ended: refused as a conflict (409), like the service's own refusals."""
+
+
+def ended_text(why: str | None) -> str | None:
+    """What an ended record's page says instead of its forms."""
+    if why is None:
+        return None
+    return _(
+        "The record has ended: %(why)s. It is no longer published or shared, counts in no grade and grounds "
+        "no measure, so there is nothing to object to or to repair.",
+        why=why,
+    )

@@ -14,6 +14,7 @@ from credence.api import auth
 from credence.api.app import organisation_profile
 from credence.api.reads import SHARED
 from credence.api.shapes import ApiError
+from credence.i18n import _
 from credence.web.routes import profile_context
 from credence.web.selfservice.common import Pages
 from credence.web.selfservice.forms import PurposeForm
@@ -32,7 +33,9 @@ def add_purpose_routes(app: FastAPI, pages: Pages) -> None:
         context = profile_context(registry, profile, org)
         chosen = form.purpose.strip()
         if chosen not in PURPOSES:
-            message = f"purpose: this is not a purpose; choose one of {', '.join(PURPOSES)}"  # not repeated
+            message = _(  # what was typed is not repeated
+                "purpose: this is not a purpose; choose one of %(known)s", known=", ".join(PURPOSES)
+            )
             return pages.page(
                 request,
                 visit,

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, exists, select
 
 from credence.api.queries import organisations, records
 from credence.catalog import Catalog
+from credence.i18n import N_, _, format_date
 from credence.records.publicity import published_until
 from credence.subjects.clusters import file_head, members_query
 
@@ -55,8 +56,21 @@ def examples(conn: Connection, limit: int = 6) -> list[Any]:
     )
 
 
+# A record's state in the words of the own file (English, translated where shown).
+STATES = {
+    "withdrawn": N_("withdrawn"),
+    "repaired": N_("repaired"),
+    "ended": N_("ended"),
+    "awaiting notice": N_("awaiting notice"),
+    "awaiting notice · under objection": N_("awaiting notice · under objection"),
+    "under objection": N_("under objection"),
+    "published": N_("published"),
+}
+ENDED = ("withdrawn", "repaired", "ended")
+
+
 def record_state(catalog: Catalog, record: Any, contested: bool, today: date) -> str:
-    """Where a record stands, in the words of the own file."""
+    """Where a record stands, in the words of the own file (a key of STATES)."""
     if record.state != "active":
         return str(record.state)  # withdrawn, repaired, ended
     if record.noticed_at is None:
@@ -68,12 +82,33 @@ def record_state(catalog: Catalog, record: Any, contested: bool, today: date) ->
     return "published"
 
 
+def ended_because(catalog: Catalog, record: Any, today: date) -> str | None:
+    """Why a record has ended, in the reader's language, or None while it is in force. An ended record is
+    withdrawn, repaired, ended with its list entry, or past its publication period (a correction may have
+    shortened it): it is no longer published or shared, counts in no grade and grounds no measure, so
+    there is nothing to object to or to repair."""
+    state = record_state(catalog, record, False, today)
+    if state not in ENDED:
+        return None
+    if record.state == "withdrawn":
+        return _("it was withdrawn")
+    if record.state == "repaired":
+        return _("it was repaired")
+    if record.state == "ended":
+        return _("it ended with its list entry")
+    return _("its publication period ended on %(day)s", day=format_date(published_until(catalog, record)))
+
+
+AUDIENCES = {
+    "public": N_("everyone"),
+    "shared": N_("public bodies only"),
+    "private": N_("only you"),
+}
+NEVER_PUBLIC = N_("nobody: a sole proprietor's records are never published")
+
+
 def audience(catalog: Catalog, record: Any, never_public: bool) -> str:
-    """Who may see a record once it is published."""
+    """Who may see a record once it is published (English, translated where shown)."""
     if never_public:
-        return "nobody: a sole proprietor's records are never published"
-    return {
-        "public": "everyone",
-        "shared": "public bodies only",
-        "private": "only you",
-    }.get(catalog.categories[record.category].publicity.value, "only you")
+        return NEVER_PUBLIC
+    return AUDIENCES.get(catalog.categories[record.category].publicity.value, AUDIENCES["private"])

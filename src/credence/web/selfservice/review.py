@@ -17,9 +17,10 @@ from pydantic import BaseModel
 from credence.api import queries
 from credence.api.links import PairOut, judge_pair, judged_pairs, pair_out
 from credence.api.shapes import ApiError
+from credence.i18n import N_, _
 from credence.web.selfservice.common import Id, Pages, Problem, Visit
 
-JUDGEMENTS = {"same": "Same organisation", "not_same": "Not the same", "unsure": "Unsure"}
+JUDGEMENTS = {"same": N_("Same organisation"), "not_same": N_("Not the same"), "unsure": N_("Unsure")}
 RECENT = 20  # the clerks' judgements /review lists, newest first (GET /api/v1/links pages through all)
 
 
@@ -48,7 +49,7 @@ def add_review_routes(app: FastAPI, pages: Pages) -> None:
         with registry.engine.connect() as conn:
             link = queries.link(conn, link_id)
         if link is None:
-            return pages.problem_page(request, visit, 404, f"no link {link_id}")
+            return pages.problem_page(request, visit, 404, _("no link %(id)s", id=link_id))
         pair = pair_out(registry, link)
         return pages.page(
             request,
@@ -71,14 +72,22 @@ def add_review_routes(app: FastAPI, pages: Pages) -> None:
         with registry.engine.connect() as conn:
             link = queries.link(conn, link_id)
         if link is None:
-            return pages.problem_page(request, visit, 404, f"no link {link_id}")
+            return pages.problem_page(request, visit, 404, _("no link %(id)s", id=link_id))
         if form.judgement not in JUDGEMENTS:
             return pair_page(
-                request, visit, link_id, Problem(422, "Choose same, not the same or unsure."), form.reason
+                request,
+                visit,
+                link_id,
+                Problem(422, _("judgement: choose same, not the same or unsure.")),
+                form.reason,
             )
         if not form.reason.strip():
             return pair_page(
-                request, visit, link_id, Problem(422, "Give a reason: what you checked."), form.reason
+                request,
+                visit,
+                link_id,
+                Problem(422, _("reason: give a reason, what you checked.")),
+                form.reason,
             )
         pair = pair_out(registry, link)
         try:
@@ -93,8 +102,14 @@ def add_review_routes(app: FastAPI, pages: Pages) -> None:
             )
         except ApiError as exc:
             return pair_page(request, visit, link_id, Problem(exc.body.status, exc.body.message), form.reason)
-        verdict = JUDGEMENTS[form.judgement].lower()
-        said = f"Link {judged.link}: {judged.left} and {judged.right} judged {verdict}."
+        verdict = _(JUDGEMENTS[form.judgement]).lower()
+        said = _(
+            "Link %(id)s: %(left)s and %(right)s judged %(verdict)s.",
+            id=judged.link,
+            left=judged.left,
+            right=judged.right,
+            verdict=verdict,
+        )
         if form.judgement == "same" and not judged.file.startswith("unresolved:"):
             return pages.redirect(visit, f"/organisations/{judged.file.split(':', 1)[1]}", said)
         return pages.redirect(visit, "/review", said)
@@ -104,15 +119,16 @@ def waterfall(pair: PairOut) -> str:
     """The match weight built up from the prior and each comparison, as an inline SVG (no script): a bar
     per step from the running total, right for evidence of a match, left against; its title reads the
     steps out."""
+    total_name = _("total")
     steps = [(c.name, c.level, c.weight) for c in pair.comparisons if c.weight != 0]
     total = pair.weight if pair.weight is not None else sum(w for *_, w in steps)
     prior = total - sum(w for *_, w in steps)
-    rows: list[tuple[str, str, float]] = [("prior", "two subjects picked at random", prior), *steps]
+    rows: list[tuple[str, str, float]] = [(_("prior"), _("two subjects picked at random"), prior), *steps]
     running, spans = 0.0, []
     for name, level, weight in rows:
         spans.append((name, level, running, running + weight))
         running += weight
-    spans.append(("total", f"match weight {total:.2f}", 0.0, total))
+    spans.append((total_name, _("match weight %(w)s", w=format(total, ".2f")), 0.0, total))
     low = min(min(a, b) for _, _, a, b in spans + [("", "", 0.0, 0.0)])
     high = max(max(a, b) for _, _, a, b in spans + [("", "", 0.0, 0.0)])
     width, bar, label = 640, 22, 230
@@ -122,17 +138,24 @@ def waterfall(pair: PairOut) -> str:
         return label + 10 + (v - low) * scale
 
     height = bar * len(spans) + 10
+    steps_read = "; ".join(f"{n} {lv}: {b - a:+.2f}" for n, lv, a, b in spans[:-1])
     parts = [
         f'<svg role="img" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
-        f'aria-labelledby="waterfall-title" id="waterfall"><title id="waterfall-title">Match weight: '
-        + escape("; ".join(f"{n} {lv}: {b - a:+.2f}" for n, lv, a, b in spans[:-1]))
-        + f"; total {total:.2f}</title>",
+        f'aria-labelledby="waterfall-title" id="waterfall"><title id="waterfall-title">'
+        + escape(
+            _(
+                "Match weight: %(steps)s; total %(total)s",
+                steps=steps_read,
+                total=format(total, ".2f"),
+            )
+        )
+        + "</title>",
         f'<line x1="{x(0):.1f}" y1="0" x2="{x(0):.1f}" y2="{height}" stroke="#777"/>',
     ]
     for i, (name, level, start, end) in enumerate(spans):
         top = 5 + i * bar
         left, right = sorted((x(start), x(end)))
-        colour = "#0b4f9c" if name == "total" else ("#2e7d32" if end >= start else "#b71c1c")
+        colour = "#0b4f9c" if name == total_name else ("#2e7d32" if end >= start else "#b71c1c")
         parts.append(
             f'<text x="0" y="{top + 15}" font-size="12">{escape(name)}: {escape(level)[:34]}</text>'
             f'<rect x="{left:.1f}" y="{top + 3}" width="{max(right - left, 1):.1f}" height="{bar - 6}" '

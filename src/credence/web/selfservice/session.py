@@ -11,6 +11,7 @@ from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from credence.api.auth import HOMES, LOCAL, SESSION_SECONDS, VISIT_COOKIE, Signer
+from credence.i18n import _
 
 __all__ = ["FLASH_COOKIE", "SESSION_COOKIE", "SESSION_SECONDS", "DemoNav", "Session", "Signer"]
 
@@ -61,8 +62,8 @@ class Session:
 
 def nav_link(session: Session | None) -> dict[str, str]:
     if session is None or not session.kind:
-        return {"text": "Sign in (demo)", "href": "/sign-in"}
-    return {"text": f"{session.name} (demo)", "href": session.home}
+        return {"text": _("Sign in (demo)"), "href": "/sign-in"}
+    return {"text": _("%(name)s (demo)", name=session.name), "href": session.home}
 
 
 class DemoNav:

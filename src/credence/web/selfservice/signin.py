@@ -15,13 +15,14 @@ from fastapi.responses import HTMLResponse, Response
 from credence.access import accounts
 from credence.api import auth, queries
 from credence.api.hardening import TooManyRequests
+from credence.i18n import N_, _
 from credence.identity import SubjectError, not_an_identifier, resolve_subject
 from credence.web.selfservice import queries as own
 from credence.web.selfservice.common import Pages, Problem, Visit
 from credence.web.selfservice.forms import PasswordForm, SignInForm
 from credence.web.selfservice.session import Session
 
-WRONG = "User name or password is wrong."
+WRONG = N_("User name or password is wrong.")
 MAX_USERNAME = 100
 MAX_PASSWORD = 1000
 
@@ -62,16 +63,16 @@ def add_sign_in_routes(app: FastAPI, pages: Pages, access: auth.Access) -> None:
             page.headers["Retry-After"] = str(exc.retry_after)
             return page
         if not username or not form.password or len(form.password) > MAX_PASSWORD:
-            return password_page(request, visit, Problem(401, WRONG), username)
+            return password_page(request, visit, Problem(401, _(WRONG)), username)
         now = registry.clock.now()
         with registry.engine.begin() as conn:
             found = accounts.check_password(conn, username, form.password, now)
             if found is None:
-                return password_page(request, visit, Problem(401, WRONG), username)
+                return password_page(request, visit, Problem(401, _(WRONG)), username)
             account_id, principal = found
             cookie = accounts.start_session(conn, account_id, now, registry.settings.session_hours)
         home = Session("", principal.role.value, via=principal.via).home
-        response = pages.redirect(visit, home, f"Signed in as {username}.")
+        response = pages.redirect(visit, home, _("Signed in as %(name)s.", name=username))
         response.set_cookie(
             auth.SIGN_IN_COOKIE,
             cookie,
@@ -92,7 +93,7 @@ def add_sign_in_routes(app: FastAPI, pages: Pages, access: auth.Access) -> None:
             with registry.engine.begin() as conn:
                 accounts.end_session(conn, cookie, registry.clock.now())
         where = "/sign-in" if registry.settings.demo_mode else "/sign-in/password"
-        response = pages.redirect(visit, where, "Signed out.", Session(secrets.token_urlsafe(16)))
+        response = pages.redirect(visit, where, _("Signed out."), Session(secrets.token_urlsafe(16)))
         response.delete_cookie(auth.SIGN_IN_COOKIE, httponly=True, samesite="lax", secure=visit.https)
         return response
 
@@ -130,7 +131,10 @@ def add_demo_sign_in(app: FastAPI, pages: Pages) -> None:
             if department is None:
                 known = ", ".join(catalog.departments)
                 # what was typed is not repeated: it may be a person's data
-                problem = Problem(422, f"no such department in the catalog: choose one of {known}")
+                problem = Problem(
+                    422,
+                    _("department: no such department in the catalog; choose one of %(known)s", known=known),
+                )
                 return sign_in_page(request, visit, problem)
             session = Session(nonce, "department", department.code, department.name)
         else:
@@ -142,8 +146,10 @@ def add_demo_sign_in(app: FastAPI, pages: Pages) -> None:
             with engine.connect() as conn:
                 org = queries.by_code(conn, subject.code)
             if org is None:
-                problem = Problem(404, f"no organisation {subject.key} in the registry")
+                problem = Problem(404, _("no organisation %(key)s in the registry", key=subject.key))
                 return sign_in_page(request, visit, problem, text)
             session = Session(nonce, "organisation", org.code, org.name)
-        flash = f"Signed in as {session.name} ({session.code}) with the demo sign-in."
+        flash = _(
+            "Signed in as %(name)s (%(code)s) with the demo sign-in.", name=session.name, code=session.code
+        )
         return pages.redirect(visit, session.home, flash, session)
