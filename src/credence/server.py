@@ -9,6 +9,7 @@ from credence.api.app import Registry, create_api
 from credence.clock import Clock
 from credence.settings import Settings
 from credence.web.consumers import add_consumer_pages
+from credence.web.home import add_home_pages
 from credence.web.lists import add_list_pages
 from credence.web.reports import add_report_pages
 from credence.web.routes import add_pages
@@ -22,6 +23,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     """The API's app with every page added, over the same Registry, each request in its reader's language."""
     app = create_api(settings, clock)
     registry: Registry = app.state.registry
+    add_home_pages(app, registry)  # first: "/" is the home page (a search sent there goes to /search)
     add_pages(app, registry)
     add_report_pages(app, registry)
     add_list_pages(app, registry)

@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from credence.access.reads import ReadRecorder
 from credence.api import auth, commitments, exports, figures, links, lists, log, queries, reads, reports
+from credence.api import statistics as statistics_api
 from credence.api.auth import LOCAL, authorise
 from credence.api.characters import NoNul
 from credence.api.hardening import (
@@ -457,6 +458,7 @@ def create_api(settings: Settings | None = None, clock: Clock | None = None) -> 
 
     add_process_routes(app, get_registry)
     app.include_router(figures.router)
+    app.include_router(statistics_api.router)
     app.include_router(exports.router)
     app.include_router(lists.router)
     app.include_router(commitments.router)

@@ -66,6 +66,17 @@ class Chart:
     svg: Markup
     columns: tuple[Column, ...]
     rows: tuple[Mapping[str, Any], ...] = field(default_factory=tuple)
+    table: tuple[tuple[Column, ...], tuple[Mapping[str, Any], ...]] | None = None
+    """The table beneath, when it is not `columns` and `rows` (a line per series is read as a table with
+    a column per series)."""
+
+    @property
+    def table_columns(self) -> tuple[Column, ...]:
+        return self.table[0] if self.table else self.columns
+
+    @property
+    def table_rows(self) -> tuple[Mapping[str, Any], ...]:
+        return self.table[1] if self.table else self.rows
 
     def cell(self, row: Mapping[str, Any], column: Column) -> str:
         """A value of the table as it reads in the current language: 12,000; 45%; Mar 2026 / 2026年3月."""
@@ -164,8 +175,28 @@ def time_chart(
     )
     columns = (month, series, value) if series is not None else (month, value)
     return Chart(
-        chart_id, title, description, to_svg(encoded, chart_id, title, description), columns, tuple(rows)
+        chart_id,
+        title,
+        description,
+        to_svg(encoded, chart_id, title, description),
+        columns,
+        tuple(rows),
+        _pivot(rows, month, value, series) if series is not None else None,
     )
+
+
+def _pivot(
+    rows: Sequence[Mapping[str, Any]], month: Column, value: Column, series: Column
+) -> tuple[tuple[Column, ...], tuple[Mapping[str, Any], ...]]:
+    """Long rows (month, series, value) as a table with a row per month and a column per series."""
+    names = list(dict.fromkeys(str(r[series.key]) for r in rows))
+    keys = {name: f"s{i}" for i, name in enumerate(names)}
+    table: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        line = table.setdefault(str(r[month.key]), {month.key: r[month.key]})
+        line[keys[str(r[series.key])]] = r[value.key]
+    columns = (month, *(Column(keys[n], n, value.kind) for n in names))
+    return columns, tuple(table[m] for m in sorted(table))
 
 
 def to_svg(
