@@ -9,6 +9,7 @@ from credence.api.app import Registry, create_api
 from credence.clock import Clock
 from credence.settings import Settings
 from credence.web.consumers import add_consumer_pages
+from credence.web.errors import add_error_pages
 from credence.web.home import add_home_pages
 from credence.web.lists import add_list_pages
 from credence.web.reports import add_report_pages
@@ -29,5 +30,6 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     add_list_pages(app, registry)
     add_selfservice_pages(app, registry)
     add_consumer_pages(app, registry)
+    add_error_pages(app)  # a browser's 404, 422 and 500 as pages; API clients keep the JSON
     app.add_middleware(LanguageMiddleware)  # outermost: every page and message in the reader's language
     return app

@@ -309,6 +309,7 @@ CALLS: dict[tuple[str, str], Callable[[Subject, int], list[Call]]] = {
     ("POST", "/checks/file"): lambda s, n: [bidders_page(s, d) for d in CHECKED],
     ("GET", "/verify"): lambda s, n: [get("/verify"), get("/verify", code="K7QF-2M9X-4D8R-T1VW")],
     ("GET", "/verify/{code}"): lambda s, n: [get("/verify/K7QF-2M9X-4D8R-T1VW")],
+    ("GET", "/favicon.ico"): lambda s, n: [get("/favicon.ico")],
     ("GET", "/sign-in/password"): lambda s, n: [get("/sign-in/password")],
     ("POST", "/sign-in/password"): lambda s, n: [
         {"method": "POST", "path": "/sign-in/password", "data": {"username": s.code, "password": "x" * 12}}

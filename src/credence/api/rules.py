@@ -132,6 +132,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/checks/file"): _public(),
     ("GET", "/verify"): _public(),
     ("GET", "/verify/{code}"): _public(),
+    ("GET", "/favicon.ico"): _public("the site's icon (static/favicon.svg)"),
     # -- web pages: signing in and out ---------------------------------------------------------------------
     ("GET", "/sign-in"): _public("the demo sign-in: demo mode only, from 127.0.0.1"),
     ("POST", "/sign-in"): _public("the demo sign-in: demo mode only, from 127.0.0.1"),

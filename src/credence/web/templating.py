@@ -8,30 +8,76 @@ language they are in (`Content-Language`) and what chose it (`Vary`).
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
-from urllib.parse import urlencode
+from typing import Any
+from urllib.parse import unquote, urlencode
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
+from jinja2.ext import Extension
 from jinja2.runtime import Context
+from starlette.background import BackgroundTask
+from starlette.templating import _TemplateResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from credence import i18n
+from credence.i18n import N_
+from credence.identity import fold, person_refusal
 from credence.web import labels
 
 TEMPLATES = Path(__file__).parent / "templates"
 COOKIE = "lang"
 ONE_YEAR = 365 * 24 * 3600
+TABLE_LABEL = N_("Table: scroll sideways to see all of it")
+TABLE_START = re.compile(r"<table\b")
+TABLE_END = re.compile(r"</table>")
+
+
+class TablesScroll(Extension):
+    """Every table of the pages scrolls sideways inside a box of its own, never the page: the templates
+    write plain `<table>`s, and this puts each in `<div class="table-wrap" role="region" tabindex="0">`
+    (named for screen readers, reachable by keyboard, so its hidden columns can be scrolled into view
+    with the arrow keys) when the template is compiled. A template that wraps its tables itself (it says
+    `table-wrap`) is left as it is."""
+
+    def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
+        if not (name or "").endswith(".html") or "table-wrap" in source:
+            return source
+        wrap = '<div class="table-wrap" role="region" tabindex="0" aria-label="{{ table_label() }}"><table'
+        opened = TABLE_START.sub(wrap, source)
+        return TABLE_END.sub("</table></div>", opened)
+
+
+class Templates(Jinja2Templates):
+    """Jinja2Templates whose pages know their HTTP status (`status_code`), so that one error page can say
+    what happened whichever route answers with it."""
+
+    def TemplateResponse(
+        self,
+        request: Request,
+        name: str,
+        context: dict[str, Any] | None = None,
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        media_type: str | None = None,
+        background: BackgroundTask | None = None,
+    ) -> _TemplateResponse:
+        context = dict(context or {})
+        context.setdefault("status_code", status_code)
+        return super().TemplateResponse(request, name, context, status_code, headers, media_type, background)
 
 
 @cache
-def templates() -> Jinja2Templates:
+def templates() -> Templates:
     """The one template environment of the pages (built once)."""
-    t = Jinja2Templates(directory=str(TEMPLATES))
+    t = Templates(directory=str(TEMPLATES))
     env = t.env
     env.add_extension("jinja2.ext.i18n")
+    env.add_extension(TablesScroll)
     env.install_gettext_callables(  # type: ignore[attr-defined]
         lambda s: i18n.translations(i18n.current()).gettext(s),
         lambda s, p, n: i18n.translations(i18n.current()).ngettext(s, p, n),
@@ -42,6 +88,7 @@ def templates() -> Jinja2Templates:
         html_lang=lambda: i18n.HTML_LANG[i18n.current()],
         languages=i18n.NAMES,
         lang_url=lang_url,
+        table_label=lambda: i18n.gettext(TABLE_LABEL),
     )
     env.filters.update(num=i18n.format_number, day=i18n.format_date, label=label)
     return t
@@ -58,8 +105,12 @@ def label(context: Context, code: object, kind: str | None = None) -> str:
 
 
 def lang_url(request: Request, lang: str) -> str:
-    """This page in `lang`: the same path and query, with `lang` set."""
+    """This page in `lang`: the same path and query, with `lang` set. An address that holds a person's
+    identity number (a page that refused it) is never repeated, not even in the switch: the switch leads
+    to the home page in `lang`."""
     query = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    if person_refusal(fold(" ".join([unquote(request.url.path), *(v for _k, v in query)]))) is not None:
+        return f"/?{urlencode([('lang', lang)])}"
     query.append(("lang", lang))
     return f"{request.url.path}?{urlencode(query)}"
 
