@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, cast
@@ -127,7 +128,8 @@ def statistics(conn: Connection, catalog: Catalog, today: date, *, detail: bool 
     """The registry's figures as of `today`. Without `detail` (the home page), the figures over time and
     the departments' own figures are left out."""
     months = month_starts(today, MONTHS)
-    by_department = _records_by(conn, catalog, today, records.c.department)
+    published = _public_record_counts(conn, catalog, today, months[0])
+    by_department = _sum(published, lambda k: k[0])
     return Statistics(
         as_of=today,
         last_updated=last_updated(conn),
@@ -136,13 +138,13 @@ def statistics(conn: Connection, catalog: Catalog, today: date, *, detail: bool 
         by_kind=_organisations_by(conn, catalog, today, organisations.c.kind),
         by_region=_organisations_by(conn, catalog, today, _region()),
         by_department=_in_catalog_order(by_department, list(catalog.departments)),
-        by_category=_records_by(conn, catalog, today, records.c.category) if detail else [],
+        by_category=_sum(published, lambda k: k[1]) if detail else [],
         grades=_grades(conn, catalog, today),
         lists=_lists(conn, catalog, today),
         recent_entries=recent_entries(conn, catalog, today),
         recent_repairs=recent_repairs(conn),
         months=months if detail else [],
-        by_month=_by_month(conn, catalog, today, months) if detail else [],
+        by_month=_by_month(conn, catalog, months, published) if detail else [],
         departments=department_figures(conn, catalog, today) if detail else [],
     )
 
@@ -231,14 +233,29 @@ def _public_records_from(catalog: Catalog, today: date) -> Any:
     )
 
 
-def _records_by(conn: Connection, catalog: Catalog, today: date, column: ColumnElement[Any]) -> list[Count]:
-    query = (
-        select(column.label("key"), func.count().label("n"))
+def _public_record_counts(
+    conn: Connection, catalog: Catalog, today: date, first: date
+) -> dict[tuple[str, str, str], int]:
+    """The records anyone may see today, counted by (department, category, month of decision), the month
+    'YYYY-MM' from `first` on and '' before it: one pass over the records for every figure on them."""
+    month = case((records.c.decided_on >= first, _month(conn, records.c.decided_on)), else_=literal(""))
+    public = (
+        select(records.c.department, records.c.category, month.label("month"))
         .select_from(_public_records_from(catalog, today))
         .where(publicity.published(catalog, today))
-        .group_by(column)
+        .subquery("public")
     )
-    return _sorted(conn.execute(query))
+    query = select(public.c.department, public.c.category, public.c.month, func.count().label("n")).group_by(
+        public.c.department, public.c.category, public.c.month
+    )
+    return {(r.department, r.category, r.month): int(r.n) for r in conn.execute(query)}
+
+
+def _sum(counts: dict[tuple[str, str, str], int], key: Callable[[tuple[str, str, str]], str]) -> list[Count]:
+    totals: Counter[str] = Counter()
+    for k, n in counts.items():
+        totals[key(k)] += n
+    return sorted((Count(k, n) for k, n in totals.items()), key=lambda c: (-c.count, c.key))
 
 
 def _grades(conn: Connection, catalog: Catalog, today: date) -> list[Count]:
@@ -343,22 +360,21 @@ def _on_published_records(catalog: Catalog) -> ColumnElement[bool]:
     )
 
 
-def _by_month(conn: Connection, catalog: Catalog, today: date, months: list[date]) -> list[DepartmentMonth]:
+def _by_month(
+    conn: Connection, catalog: Catalog, months: list[date], published: dict[tuple[str, str, str], int]
+) -> list[DepartmentMonth]:
     first = months[0]
     cells: dict[tuple[str, str], dict[str, Any]] = {}
 
     def put(department: str, month: str, **values: Any) -> None:
         cells.setdefault((department, month), {}).update(values)
 
-    decided_in_month = _month(conn, records.c.decided_on).label("month")
-    published = (
-        select(records.c.department, decided_in_month, func.count().label("n"))
-        .select_from(_public_records_from(catalog, today))
-        .where(publicity.published(catalog, today), records.c.decided_on >= first)
-        .group_by(records.c.department, decided_in_month)
-    )
-    for row in conn.execute(published):
-        put(row.department, row.month, records_decided=int(row.n))
+    in_month: Counter[tuple[str, str]] = Counter()
+    for (department, _category, month), n in published.items():
+        if month:
+            in_month[department, month] += n
+    for (department, month), n in in_month.items():
+        put(department, month, records_decided=n)
 
     on_objections = objections.join(records, records.c.id == objections.c.record_id).join(
         organisations, organisations.c.id == records.c.organisation_id
