@@ -22,6 +22,7 @@ from credence.catalog.loader import Refused
 from credence.checks.service import CheckService
 from credence.clock import Clock, SystemClock
 from credence.dueprocess.service import DueProcess
+from credence.i18n import _
 from credence.lists.config import Lists, load_lists
 from credence.measures.catalog import Measures, load_measures
 from credence.rating import Policy, load_policy
@@ -45,7 +46,7 @@ class AppContext:
             return make_engine(self.settings.database_url)
         except (ArgumentError, ImportError) as exc:
             raise fail(
-                f"the database URL (--database-url, CREDENCE_DATABASE_URL) is not usable: {exc}"
+                _("the database URL (--database-url, CREDENCE_DATABASE_URL) is not usable: %(why)s", why=exc)
             ) from None
 
     @cached_property
@@ -108,7 +109,8 @@ def app_context(ctx: typer.Context) -> AppContext:
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
-    errors.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+    said = _("error:")
+    errors.print(f"[bold red]{said}[/] {escape(message)}", highlight=False)
     return typer.Exit(code)
 
 
@@ -120,28 +122,45 @@ def require_store(engine: Engine, *, migrated: bool = True, newest: bool = True)
     path = sqlite_path(engine.url.render_as_string(hide_password=False))
     where = str(path) if path is not None else url
     if path is not None and not path.exists():
-        raise fail(f"no Credence store at {where}: run `credence db upgrade` (or `make run`) first")
+        raise fail(
+            _("no Credence store at %(where)s: run `credence db upgrade` (or `make run`) first", where=where)
+        )
     try:
         revision = migrate.current_revision(engine)
     except SQLAlchemyError as exc:
         reason: BaseException = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
-        raise fail(f"cannot open the store at {where}: {_first_line(reason)}") from None
+        why = _first_line(reason)
+        raise fail(_("cannot open the store at %(where)s: %(why)s", where=where, why=why)) from None
     if not (migrated or newest):
         return revision
     if revision is None:
-        raise fail(f"the store at {where} is empty (never migrated): run `credence db upgrade` first")
+        raise fail(
+            _(
+                "the store at %(where)s is empty (never migrated): run `credence db upgrade` first",
+                where=where,
+            )
+        )
     heads = migrate.head_revisions(engine)
     if revision in heads:
         return revision
     if revision not in _known_revisions(engine):
         raise fail(
-            f"the store at {where} is at revision {revision}, which this Credence does not know "
-            "(a newer Credence migrated it): upgrade Credence"
+            _(
+                "the store at %(where)s is at revision %(revision)s, which this Credence does not know "
+                "(a newer Credence migrated it): upgrade Credence",
+                where=where,
+                revision=revision,
+            )
         )
     if newest:
         raise fail(
-            f"the store at {where} is at revision {revision}, older than this Credence's "
-            f"{', '.join(heads)}: run `credence db upgrade` to migrate it"
+            _(
+                "the store at %(where)s is at revision %(revision)s, older than this Credence's %(heads)s: "
+                "run `credence db upgrade` to migrate it",
+                where=where,
+                revision=revision,
+                heads=", ".join(heads),
+            )
         )
     return revision
 
@@ -152,13 +171,20 @@ def make_store(engine: Engine, revision: str = "head") -> str | None:
     path = sqlite_path(engine.url.render_as_string(hide_password=False))
     where = path or engine.url.render_as_string(hide_password=True)
     if path is not None and not path.parent.is_dir():
-        raise fail(f"cannot create the store at {path}: there is no folder {path.parent}")
+        raise fail(
+            _(
+                "cannot create the store at %(path)s: there is no folder %(folder)s",
+                path=path,
+                folder=path.parent,
+            )
+        )
     try:
         migrate.upgrade(engine, revision)
         return migrate.current_revision(engine)
     except SQLAlchemyError as exc:
         reason: BaseException = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
-        raise fail(f"cannot migrate the store at {where}: {_first_line(reason)}") from None
+        why = _first_line(reason)
+        raise fail(_("cannot migrate the store at %(where)s: %(why)s", where=where, why=why)) from None
 
 
 def _first_line(exc: BaseException) -> str:
@@ -170,7 +196,7 @@ def check_rules_file(path: Path, load: Callable[[Path], T], valid: Callable[[T],
     """`credence catalog check` and `credence policy check`: load a rules file and say it is valid, or
     print every problem (exit 1); exit 2 when the path is not a file."""
     if not path.is_file():
-        raise fail(f"{path} is not a file")
+        raise fail(_("%(path)s is not a file", path=path))
     try:
         loaded = load(path)
     except Refused as exc:

@@ -7,10 +7,12 @@ from pathlib import Path
 from typing import IO
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from credence.catalog import CatalogError
 from credence.cli.context import app_context, console, fail
+from credence.i18n import _, format_number, ngettext
 from credence.rating import PolicyError
 from credence.records.readers import FORMATS
 from credence.records.service import IngestResult, IngestService, UnknownDepartment
@@ -73,16 +75,16 @@ def ingest(
     """
     app = app_context(ctx)
     if not path.is_file():
-        raise fail(f"cannot read {path}: no such file")
+        raise fail(_("cannot read %(path)s: no such file", path=path))
     try:
         with path.open("rb") as f:
             f.read(1)
     except OSError as exc:
-        raise fail(f"cannot read {path}: {exc.strerror}") from None
+        raise fail(_("cannot read %(path)s: %(why)s", path=path, why=exc.strerror)) from None
     if department is None and source is None:
-        raise fail("give --department CODE (or --source NAME for a known public source)")
+        raise fail(_("give --department CODE (or --source NAME for a known public source)"))
     if accept_row_count and source is None:
-        raise fail("--accept-row-count goes with --source: an interchange file has no expected row count")
+        raise fail(_("--accept-row-count goes with --source: an interchange file has no expected row count"))
     try:
         catalog = app.catalog
     except CatalogError as exc:
@@ -102,7 +104,7 @@ def ingest(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         DownloadColumn(),
-        TextColumn("{task.fields[rows]} rows"),
+        TextColumn("{task.fields[rows]}"),
         TimeRemainingColumn(),
         console=console,
         transient=True,
@@ -110,10 +112,12 @@ def ingest(
     )
     try:
         with progress:
-            task = progress.add_task(f"ingesting {path.name}", total=path.stat().st_size, rows=0)
+            task = progress.add_task(
+                _("ingesting %(file)s", file=path.name), total=path.stat().st_size, rows=_rows(0)
+            )
 
             def on_progress(rows: int, position: int) -> None:
-                progress.update(task, completed=position, rows=f"{rows:,}")
+                progress.update(task, completed=position, rows=_rows(rows))
 
             result: IngestResult
             if source is not None:
@@ -141,10 +145,10 @@ def ingest(
     except (UnknownDepartment, ValueError, LookupError) as exc:
         raise fail(str(exc)) from None
     except OSError as exc:
-        raise fail(f"cannot read {path}: {exc}") from None
+        raise fail(_("cannot read %(path)s: %(why)s", path=path, why=exc)) from None
     except KeyboardInterrupt:
         raise _interrupted(
-            path, as_json, "every committed row is stored whole; run the same command again to finish"
+            path, as_json, _("every committed row is stored whole; run the same command again to finish")
         ) from None
     finally:
         rejects_file.close()
@@ -157,16 +161,23 @@ def ingest(
             result.organisation_ids |= linking.after_ingest(result.organisation_ids)
             app.rating().after_ingest(result)
         except (PolicyError, CatalogError) as exc:
-            raise fail(f"records stored, but not rated: {exc}", 1) from None
+            raise fail(_("records stored, but not rated: %(why)s", why=exc), 1) from None
         except KeyboardInterrupt:
             raise _interrupted(
                 path,
                 as_json,
-                "every row is stored; the rating was stopped, and the next ingest (or `credence rate`) "
-                "rates what this one changed",
+                _(
+                    "every row is stored; the rating was stopped, and the next ingest (or `credence rate`) "
+                    "rates what this one changed"
+                ),
             ) from None
     _report(result, as_json, source is not None)
     raise typer.Exit(0 if result.rejected == 0 else 1)
+
+
+def _rows(n: int) -> str:
+    """The progress bar's count of rows read."""
+    return ngettext("%(num)s row", "%(num)s rows", n)
 
 
 def _interrupted(path: Path, as_json: bool, message: str) -> typer.Exit:
@@ -174,7 +185,7 @@ def _interrupted(path: Path, as_json: bool, message: str) -> typer.Exit:
     if as_json:
         console.print_json(json.dumps({"file": path.name, "status": "interrupted", "message": message}))
     else:
-        console.print(f"interrupted: {message}", highlight=False)
+        console.print(_("interrupted: %(why)s", why=message), highlight=False)
     return typer.Exit(130)
 
 
@@ -184,23 +195,41 @@ def _report(result: IngestResult, as_json: bool, from_source: bool = False) -> N
         return
     if result.file_error is not None and result.file_error.reason == "row_count":
         # Not a fault of the file's content: a question to the operator, with the way to answer it.
-        console.print(
-            f"[bold yellow]stopped[/]: {result.file_name}: {result.file_error.message}. Nothing was stored.",
-            highlight=False,
+        said = _(
+            "%(file)s: %(why)s. Nothing was stored.",
+            file=escape(result.file_name),
+            why=escape(result.file_error.message),
         )
+        stopped = _("stopped")
+        console.print(f"[bold yellow]{stopped}[/]: {said}", highlight=False)
     elif result.file_error is not None:
         err = result.file_error
-        at = f", line {err.line}" if err.line else ""
-        console.print(
-            f"[bold red]rejected whole[/]: {result.file_name}{at}: {err.message} "
-            f"({err.reason}); nothing was stored",
-            highlight=False,
-        )
+        values = {"file": escape(result.file_name), "why": escape(err.message), "reason": err.reason}
+        if err.line:
+            said = _(
+                "%(file)s, line %(line)s: %(why)s (%(reason)s); nothing was stored",
+                line=format_number(err.line),
+                **values,
+            )
+        else:
+            said = _("%(file)s: %(why)s (%(reason)s); nothing was stored", **values)
+        whole = _("rejected whole")
+        console.print(f"[bold red]{whole}[/]: {said}", highlight=False)
     else:
         console.print(
-            f"{result.file_name} ({result.department}): {result.accepted:,} accepted "
-            f"({result.new:,} new, {result.updated:,} updated, {result.unchanged:,} unchanged), "
-            f"{result.rejected:,} rejected — batch {result.batch_id}, {result.seconds:.1f} s",
+            _(
+                "%(file)s (%(department)s): %(accepted)s accepted (%(new)s new, %(updated)s updated, "
+                "%(unchanged)s unchanged), %(rejected)s rejected — batch %(batch)s, %(seconds)s s",
+                file=result.file_name,
+                department=result.department,
+                accepted=format_number(result.accepted),
+                new=format_number(result.new),
+                updated=format_number(result.updated),
+                unchanged=format_number(result.unchanged),
+                rejected=format_number(result.rejected),
+                batch=result.batch_id,
+                seconds=f"{result.seconds:.1f}",
+            ),
             highlight=False,
         )
     if from_source:
@@ -209,15 +238,19 @@ def _report(result: IngestResult, as_json: bool, from_source: bool = False) -> N
         if isinstance(result, SourceIngestResult) and result.row_count_accepted and result.expected_rows:
             low, high = result.expected_rows
             console.print(
-                f"row count accepted: {result.data_rows or 0:,} data rows, outside the {low:,} to {high:,} "
-                f"that {result.source}.yml expects (--accept-row-count)",
+                _(
+                    "row count accepted: %(rows)s data rows, outside the %(low)s to %(high)s that "
+                    "%(source)s.yml expects (--accept-row-count)",
+                    rows=format_number(result.data_rows or 0),
+                    low=format_number(low),
+                    high=format_number(high),
+                    source=result.source,
+                ),
                 highlight=False,
             )
     if result.rated:
-        console.print(
-            f"re-rated {result.rated:,} organisation{'' if result.rated == 1 else 's'}; "
-            f"{result.grade_changes:,} grade change{'' if result.grade_changes == 1 else 's'}",
-            highlight=False,
-        )
+        rated = ngettext("re-rated %(num)s organisation", "re-rated %(num)s organisations", result.rated)
+        changes = ngettext("%(num)s grade change", "%(num)s grade changes", result.grade_changes)
+        console.print(f"{rated}; {changes}", highlight=False)
     if result.rejects_path:
-        console.print(f"rejected rows and reasons: {result.rejects_path}", highlight=False)
+        console.print(_("rejected rows and reasons: %(path)s", path=result.rejects_path), highlight=False)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import typer
 from pydantic import ValidationError
 
+from credence import i18n
 from credence.cli import (
     access,
     audit,
@@ -30,12 +32,18 @@ from credence.cli import (
 )
 from credence.cli.context import AppContext, console, fail
 from credence.clock import SystemClock
+from credence.i18n import _
 from credence.records.interchange import interchange_schema
 from credence.settings import Settings
 
+# The command line speaks the language of its environment: CREDENCE_LANG, then LANGUAGE, LC_ALL,
+# LC_MESSAGES and LANG (C, POSIX or none: English). Set here, before the help texts below are made, and
+# again for each invocation (main) from the environment it runs in.
+i18n.set_language(i18n.from_environment(os.environ))
+
 app = typer.Typer(
     name="credence",
-    help="Credence: an open credit-information registry for organisations.",
+    help=_("Credence: an open credit-information registry for organisations."),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
@@ -56,14 +64,48 @@ app.add_typer(access.tokens_app, name="token")
 app.add_typer(access.users_app, name="user")
 app.add_typer(audit.app, name="audit")
 app.add_typer(links.app, name="link")
-app.command("check")(checks.check)
-app.command("tick")(process.tick)
-app.command("rate")(rating.rate)
-app.command("explain")(rating.explain)
+# The most used commands' help in the reader's language (the others' is English).
+app.command(
+    "check",
+    help=_(
+        "Is an organisation eligible in a domain? eligible, restricted or fast_track, with each measure in "
+        "force, its legal basis, until when and how to remedy it. Only the organisation named is looked at. "
+        "The answer is the public's: a sole proprietor (USCC prefix 92, never public) is undisclosed. A "
+        "bidder without a code is checked by --name and --country: its file's check when one file matches "
+        "at the auto threshold, else possible_match (review) or no_match; a fuzzy match alone never "
+        "restricts."
+    ),
+)(checks.check)
+app.command(
+    "tick",
+    help=_(
+        "Apply what is due today: deemed deliveries of notices, unanswered objections (their records are "
+        "withdrawn), overdue repair decisions counted, list entries expired, abnormal-operation entries "
+        "warned and escalated. The server also runs this on a schedule."
+    ),
+)(process.tick)
+app.command(
+    "rate",
+    help=_("Re-rate every organisation in the registry (vectorised, DuckDB) and record grade changes."),
+)(rating.rate)
+app.command(
+    "explain",
+    help=_("Why an organisation has its grade: every record that counts, and what would change the grade."),
+)(rating.explain)
 app.command("demo")(demo.demo)
 app.command("serve")(serve.serve)
-app.command("ingest")(ingest.ingest)
-app.command("status")(records.status)
+app.command(
+    "ingest",
+    help=_(
+        "Check every row against the catalog and store the accepted ones.\n\nExit code 0 when every row "
+        "was accepted, 1 when any row (or the whole file) was rejected, 2 for unusable arguments or an "
+        "unreadable file."
+    ),
+)(ingest.ingest)
+app.command(
+    "status",
+    help=_("What the store holds: table sizes, records by department and category, subjects by scheme."),
+)(records.status)
 app.command("export")(exports.export)
 
 
@@ -80,6 +122,8 @@ def main(
         None, "--catalog", envvar="CREDENCE_CATALOG_PATH", help="A catalog YAML replacing the default."
     ),
 ) -> None:
+    token = i18n.set_language(i18n.from_environment(os.environ))
+    ctx.call_on_close(lambda: i18n.reset_language(token))
     overrides: dict[str, object] = {}
     if database_url:
         overrides["database_url"] = database_url
@@ -92,18 +136,21 @@ def main(
             problems = "; ".join(
                 f"CREDENCE_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()
             )
-            raise fail(f"invalid setting: {problems}") from None
+            raise fail(_("invalid setting: %(problems)s", problems=problems)) from None
         ctx.obj = AppContext(settings, SystemClock())
 
 
-@app.command("schema")
+@app.command("schema", help=_("Print the JSON Schema of the interchange format."))
 def schema() -> None:
     """Print the JSON Schema of the interchange format."""
     console.print_json(json.dumps(interchange_schema(), ensure_ascii=False))
 
 
-@app.command("identify")
-def identify(code: str = typer.Argument(..., help="A USCC or LEI.")) -> None:
+@app.command(
+    "identify",
+    help=_("Check an identifier and say what kind of organisation it names, or exactly what is wrong."),
+)
+def identify(code: str = typer.Argument(..., help=_("A USCC or LEI."))) -> None:
     """Check an identifier and say what kind of organisation it names, or exactly what is wrong."""
     from credence.identity import SubjectError, resolve_subject
 
@@ -112,6 +159,16 @@ def identify(code: str = typer.Argument(..., help="A USCC or LEI.")) -> None:
     except SubjectError as exc:
         console.print(f"[bold red]{exc.reason}[/]: {exc.message}", highlight=False)
         raise typer.Exit(1) from None
-    kind = subject.kind.value if subject.kind is not None else "organisation (LEI)"
-    note = "; records are never public (sole proprietor)" if subject.never_public else ""
-    console.print(f"{subject.key}: valid {subject.scheme.upper()}, {kind}{note}", highlight=False)
+    kind = subject.kind.value if subject.kind is not None else _("organisation (LEI)")
+    if subject.never_public:
+        said = _(
+            "%(key)s: valid %(scheme)s, %(kind)s; records are never public (sole proprietor)",
+            key=subject.key,
+            scheme=subject.scheme.upper(),
+            kind=kind,
+        )
+    else:
+        said = _(
+            "%(key)s: valid %(scheme)s, %(kind)s", key=subject.key, scheme=subject.scheme.upper(), kind=kind
+        )
+    console.print(said, highlight=False)

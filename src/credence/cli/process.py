@@ -10,6 +10,7 @@ from rich.table import Table
 
 from credence.cli.context import app_context, console, fail, local, process_errors, report_grade
 from credence.cli.output import FORMAT, Format, add_row, print_listing
+from credence.i18n import _
 from credence.identity import no_organisation
 from credence.process import notices as notice_repo
 from credence.process import repository as repo
@@ -123,7 +124,7 @@ def show(ctx: typer.Context, notice_id: int) -> None:
     with app_.engine.connect() as conn:
         notice = notice_repo.find(conn, notice_id)
         if notice is None:
-            raise fail(f"no notice {notice_id}", 1)
+            raise fail(_("no notice %(id)s", id=notice_id), 1)
         body = app_.process().notice_body(conn, notice)
     console.print_json(json.dumps(body, ensure_ascii=False))
 
@@ -138,7 +139,7 @@ def deliver(
     """Log that a notice reached its organisation; a record's notice publishes the record."""
     with process_errors():
         app_context(ctx).process().deliver_notice(notice_id, actor=actor, channel=channel)
-    console.print(f"notice {notice_id} delivered", highlight=False)
+    console.print(_("notice %(id)s delivered", id=notice_id), highlight=False)
 
 
 @objections_app.command("file")
@@ -156,7 +157,7 @@ def object_(
 ) -> None:
     """Object to a record, free of charge. The record shows "under objection" until it is answered."""
     if bool(organisation) == bool(by_department):
-        raise fail("give exactly one of --organisation and --by-department")
+        raise fail(_("give exactly one of --organisation and --by-department"))
     filed_by = f"organisation:{organisation}" if organisation else f"department:{by_department}"
     with process_errors():
         objection = (
@@ -172,7 +173,12 @@ def object_(
             )
         )
     console.print(
-        f"objection {objection.id} filed; {department} answers by {objection.due_on.isoformat()}",
+        _(
+            "objection %(id)s filed; %(department)s answers by %(day)s",
+            id=objection.id,
+            department=department,
+            day=objection.due_on.isoformat(),
+        ),
         highlight=False,
     )
 
@@ -193,7 +199,10 @@ def extend(
                 objection_id, new_information=new_information, filed_by=f"organisation:{organisation}"
             )
         )
-    console.print(f"objection {objection_id} now due by {objection.due_on.isoformat()}", highlight=False)
+    console.print(
+        _("objection %(id)s now due by %(day)s", id=objection_id, day=objection.due_on.isoformat()),
+        highlight=False,
+    )
 
 
 @objections_app.command("answer")
@@ -213,7 +222,7 @@ def answer(
     for item in correct or []:
         name, sep, value = item.partition("=")
         if not sep:
-            raise fail(f"--correct '{item}' is not FIELD=VALUE")
+            raise fail(_("--correct '%(item)s' is not FIELD=VALUE", item=item))
         corrections[name.strip()] = value.strip() or None
     with process_errors():
         objection = (
@@ -228,7 +237,7 @@ def answer(
                 corrections=corrections,
             )
         )
-    console.print(f"objection {objection_id}: {objection.state}", highlight=False)
+    console.print(_("objection %(id)s: %(state)s", id=objection_id, state=objection.state), highlight=False)
     report_grade(ctx, objection.organisation_id)
 
 
@@ -293,8 +302,13 @@ def apply(
             )
         )
     console.print(
-        f"repair {repair.id} applied; {department} decides by {repair.decide_by.isoformat()}, complete by "
-        f"{repair.complete_by.isoformat()}",
+        _(
+            "repair %(id)s applied; %(department)s decides by %(decide)s, complete by %(complete)s",
+            id=repair.id,
+            department=department,
+            decide=repair.decide_by.isoformat(),
+            complete=repair.complete_by.isoformat(),
+        ),
         highlight=False,
     )
 
@@ -315,7 +329,7 @@ def decide(
             .process()
             .decide_repair(repair_id, department=department, approve=approve, actor=actor, reason=reason)
         )
-    console.print(f"repair {repair_id}: {repair.state}", highlight=False)
+    console.print(_("repair %(id)s: %(state)s", id=repair_id, state=repair.state), highlight=False)
     report_grade(ctx, repair.organisation_id)
 
 
@@ -379,4 +393,7 @@ def tick(ctx: typer.Context) -> None:
     withdrawn), overdue repair decisions counted, list entries expired, abnormal-operation entries warned
     and escalated. The server also runs this on a schedule."""
     result = app_context(ctx).process().tick()
-    console.print(f"as of {result.today.isoformat()}: " + "; ".join(result.lines()), highlight=False)
+    console.print(
+        _("as of %(day)s: %(lines)s", day=result.today.isoformat(), lines="; ".join(result.lines())),
+        highlight=False,
+    )

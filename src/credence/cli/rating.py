@@ -7,11 +7,13 @@ from datetime import date
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from credence.catalog import CatalogError
 from credence.cli.context import app_context, check_rules_file, console, fail
 from credence.cli.output import add_row, print_table
+from credence.i18n import _, format_number
 from credence.rating import PolicyError, load_policy
 from credence.rating.service import UnknownOrganisation
 
@@ -24,7 +26,7 @@ def _date(text: str | None) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise fail(f"--as-of '{text}' is not a date in the form YYYY-MM-DD") from None
+        raise fail(_("--as-of '%(text)s' is not a date in the form YYYY-MM-DD", text=text)) from None
 
 
 @policy_app.command("check")
@@ -91,7 +93,12 @@ def rate(
     except (PolicyError, CatalogError) as exc:
         raise fail(str(exc), 1) from None
     console.print(
-        f"rated {result.rated:,} organisations as of {result.as_of}; {result.grade_changes:,} grade changes",
+        _(
+            "rated %(rated)s organisations as of %(day)s; %(changes)s grade changes",
+            rated=format_number(result.rated),
+            day=result.as_of,
+            changes=format_number(result.grade_changes),
+        ),
         highlight=False,
     )
 
@@ -135,16 +142,26 @@ def explain(
         console.print_json(json.dumps(out, ensure_ascii=False))
         return
     console.print(
-        f"[bold]{org.name}[/] ({org.key}) — grade [bold]{r.grade}[/], score {r.score}, "
-        f"as of {r.as_of}, policy {r.policy_version}",
+        _(
+            "%(name)s (%(key)s) — grade %(grade)s, score %(score)s, as of %(day)s, policy %(version)s",
+            name=f"[bold]{escape(org.name)}[/]",
+            key=org.key,
+            grade=f"[bold]{r.grade}[/]",
+            score=r.score,
+            day=r.as_of,
+            version=r.policy_version,
+        ),
         highlight=False,
     )
     if r.grade_limited_by:
-        console.print(f"the grade is held at {r.grade} by rule {r.grade_limited_by}", highlight=False)
+        console.print(
+            _("the grade is held at %(grade)s by rule %(rule)s", grade=r.grade, rule=r.grade_limited_by),
+            highlight=False,
+        )
     console.print(
-        "principal reasons:" if r.reasons else "no record counts against or for it", highlight=False
+        _("principal reasons:") if r.reasons else _("no record counts against or for it"), highlight=False
     )
     for line in found.reason_lines(catalog):
         console.print(f"  {line}", highlight=False)
     for line in found.change_lines(catalog):
-        console.print(f"what would change it: {line}", highlight=False)
+        console.print(_("what would change it: %(line)s", line=line), highlight=False)

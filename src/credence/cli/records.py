@@ -7,6 +7,7 @@ from rich.table import Table
 
 from credence.cli.context import app_context, console, fail, process_errors, report_grade
 from credence.cli.output import FORMAT, Format, add_row, print_csv, print_json, print_table
+from credence.i18n import _, format_number
 from credence.records import repository as repo
 from credence.store import migrate
 
@@ -169,18 +170,24 @@ def status(ctx: typer.Context) -> None:
     engine = app_.engine
     revision = migrate.current_revision(engine)
     console.print(
-        f"store: {engine.url.render_as_string(hide_password=True)} (revision {revision})", highlight=False
+        _(
+            "store: %(url)s (revision %(revision)s)",
+            url=engine.url.render_as_string(hide_password=True),
+            revision=revision,
+        ),
+        highlight=False,
     )
     with engine.connect() as conn:
         counts = repo.table_counts(conn)
         by_dept = repo.counts_by(conn, repo.records.c.department)
         by_cat = repo.counts_by(conn, repo.records.c.category)
         by_scheme = repo.counts_by(conn, repo.organisations.c.scheme)
-    console.print(", ".join(f"{name}: {n:,}" for name, n in counts.items()), highlight=False)
+    console.print(", ".join(f"{name}: {format_number(n)}" for name, n in counts.items()), highlight=False)
     for title, rows in (
-        ("by department", by_dept),
-        ("by category", by_cat),
-        ("subjects by scheme", by_scheme),
+        (_("by department"), by_dept),
+        (_("by category"), by_cat),
+        (_("subjects by scheme"), by_scheme),
     ):
         if rows:
-            console.print(f"{title}: " + ", ".join(f"{k} {n:,}" for k, n in rows), highlight=False)
+            counted = ", ".join(f"{k} {format_number(n)}" for k, n in rows)
+            console.print(_("%(title)s: %(counts)s", title=title, counts=counted), highlight=False)
