@@ -115,7 +115,12 @@ def bar_chart(
         alt.Chart(alt.InlineData(values=[dict(r) for r in rows]))
         .mark_bar(color=COLOURS[0])
         .encode(
-            cat(f"{category.key}:N", title=category.label, sort=order, axis=alt.Axis(labelLimit=220)),
+            cat(
+                f"{category.key}:N",
+                title=category.label,
+                sort=order,
+                axis=alt.Axis(labelLimit=220) if horizontal else alt.Axis(labelAngle=0, labelLimit=120),
+            ),
             val(f"{value.key}:Q", title=value.label, axis=alt.Axis(format=number_format, tickMinStep=1)),
             tooltip=[
                 alt.Tooltip(f"{category.key}:N", title=category.label),
