@@ -81,7 +81,7 @@ def test_the_page_shows_every_department_and_how_each_figure_is_computed(public:
     assert '<a href="/departments">Departments</a>' in page.text
     assert f'<link rel="alternate" type="application/json" href="{FIGURES}">' in page.text
     assert page.text.count('<tr id="department-') == len(catalog.departments)
-    assert "As of 2026-12-26." in page.text
+    assert "As of 26 Dec 2026." in page.text
     assert cells(page.text, "SAMR") == [
         "State Administration for Market Regulation 国家市场监督管理总局 (SAMR)",
         "2",  # records published

@@ -36,7 +36,7 @@ def test_profile_page_shows_grade_reasons_timeline_and_chart(client: TestClient)
 def test_record_page_has_legal_basis_period_and_provenance(client: TestClient) -> None:
     page = client.get("/records/SAMR/XZCF-2026-0001")
     assert page.status_code == 200
-    for words in ("Food Safety Law, Art. 124", "until 2029-05-31", "samr.csv, line 2", "Sold food past"):
+    for words in ("Food Safety Law, Art. 124", "until 31 May 2029", "samr.csv, line 2", "Sold food past"):
         assert words in page.text, words
     assert client.get("/api/v1/records/SAMR/XZCF-2026-0001").json()["published_until"] == "2029-05-31"
     # Shared only with public bodies: not a public page, and not in the API either.

@@ -55,8 +55,8 @@ from credence.clock import Clock, SystemClock, today
 from credence.demo.divisions import DIVISIONS
 from credence.dueprocess.links import LinkDecisions
 from credence.dueprocess.service import DueProcess
+from credence.i18n import N_, _
 from credence.identity import (
-    IDENTIFIER_EXPECTED,
     SubjectError,
     SubjectId,
     fold,
@@ -89,7 +89,8 @@ ACCESS_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 MAX_SUBMISSION_ROWS = 10_000
 # What an organisation route's {code} must be, as its errors say (without repeating what was typed).
-KEY_EXPECTED = f"{IDENTIFIER_EXPECTED}, or a key such as uscc:91110000600037341L"
+# What a route's {code} may be (translated where shown); IDENTIFIER_EXPECTED and a key.
+KEY_EXPECTED = N_("a USCC (18 characters) or an LEI (20), or a key such as uscc:91110000600037341L")
 __all__ = ["LOCAL", "Registry", "create_api"]
 
 
@@ -264,10 +265,10 @@ class Registry:
     def demo_only(self, request: Request) -> None:
         """What only the demo sign-in opens: in demo mode, from 127.0.0.1."""
         if not self.settings.demo_mode:
-            raise ApiError(403, "closed", "this is open only when the server runs in demo mode")
+            raise ApiError(403, "closed", _("this is open only when the server runs in demo mode"))
         host = request.client.host if request.client else ""
         if host not in LOCAL:
-            raise ApiError(403, "closed", "this is open only from 127.0.0.1")
+            raise ApiError(403, "closed", _("this is open only from 127.0.0.1"))
 
     def organisation(self, code: str) -> Any:
         return _organisation(self, code)
@@ -558,12 +559,14 @@ def public_record(reg: Registry, department: str, source_record_id: str) -> tupl
         found = publicity.public_record(conn, reg.catalog, department, source_record_id, reg.today())
         if found is None:
             # The department and id typed are not repeated (they may hold anything, a person's data too).
-            raise ApiError(404, "not_found", "no public record with this id from this department")
+            raise ApiError(404, "not_found", _("no public record with this id from this department"))
         record, org, batch = found
         contested = bool(process_repo.under_objection(conn, [record.id]))
         proved = queries.record_proofs(conn, [record]).get(record.id)
     received = record.received_at.strftime("%Y-%m-%d %H:%M UTC")
-    provenance = f"{batch.file_name}, line {record.line}, received {received}"
+    provenance = _(
+        "%(file)s, line %(line)s, received %(at)s", file=batch.file_name, line=record.line, at=received
+    )
     return _record_out(reg, record, contested, org, proved), org, provenance
 
 
@@ -660,7 +663,9 @@ def _unresolved(reg: Registry, code: str) -> Any:
         raise ApiError(422, refusal.reason, refusal.message)
     key = text.lower()
     if re.fullmatch(UNRESOLVED_KEY, key) is None:
-        raise ApiError(422, "invalid_key", f"this is not a key: {UNRESOLVED_EXPECTED}")
+        raise ApiError(
+            422, "invalid_key", _("this is not a key: %(expected)s", expected=_(UNRESOLVED_EXPECTED))
+        )
     try:
         subject = reg.links.subject(key)
     except LookupError:
@@ -690,7 +695,7 @@ def _hidden(conn: Connection, org: Any) -> bool:
 
 def _not_found(key: str) -> ApiError:
     """The answer about a key the registry holds nothing anyone may see on (the key is well formed)."""
-    return ApiError(404, "not_found", f"no organisation {key} in the registry")
+    return ApiError(404, "not_found", _("no organisation %(key)s in the registry", key=key))
 
 
 def _also(j: clusters.Joined, sources: list[str]) -> AlsoListedOut:

@@ -30,6 +30,7 @@ from credence.access.principal import ANONYMOUS, Principal, Role
 from credence.api.hardening import RateLimit, TooManyRequests
 from credence.api.rules import rule_for
 from credence.api.shapes import ApiError, error_response
+from credence.i18n import N_, _
 from credence.store.models import ApiToken
 
 if TYPE_CHECKING:
@@ -111,13 +112,13 @@ class Access:
         now = self.registry.clock.now()
         header = request.headers.get("authorization")
         if header is not None:
-            scheme, _, text = header.strip().partition(" ")
+            scheme, _sep, text = header.strip().partition(" ")
             if scheme.lower() != "bearer" or not text.strip():
-                raise Denied(401, "invalid_token", "Authorization: send 'Bearer <token>'")
+                raise Denied(401, "invalid_token", _("Authorization: send 'Bearer <token>'"))
             with self.registry.engine.connect() as conn:
                 found = tokens.authenticate(conn, text.strip(), now)
             if found is None:
-                raise Denied(401, "invalid_token", "the token is unknown, revoked or expired")
+                raise Denied(401, "invalid_token", _("the token is unknown, revoked or expired"))
             state.nonce = _nonce("token", text.strip())
             return found
         if request.url.path.startswith("/api/"):
@@ -145,10 +146,10 @@ class Access:
         """What a request is counted against (a token, a signed-in account, else its address), and how
         the 429 names it."""
         if principal.token_id is not None:
-            return f"token {principal.token_id}", "for this token"
+            return f"token {principal.token_id}", N_("for this token")
         if principal.via.startswith("account "):
-            return principal.via, "for this account"
-        return f"address {_address(request)}", "from this address"
+            return principal.via, N_("for this account")
+        return f"address {_address(request)}", N_("from this address")
 
 
 def install(app: FastAPI, registry: Registry) -> Access:
@@ -190,13 +191,30 @@ def authorise(request: Request) -> None:
         _user_link(request, principal)
     rule = rule_for(request.method, path)
     if rule is None:
-        raise Denied(403, "no_rule", f"{request.method} {path} has no access rule, so nobody may call it")
+        raise Denied(
+            403,
+            "no_rule",
+            _("%(route)s has no access rule, so nobody may call it", route=f"{request.method} {path}"),
+        )
     if principal == DEMO or rule.admits(principal.role):
         return
     if principal.role is Role.PUBLIC:
-        raise Denied(401, "unauthenticated", f"{request.method} {path} needs a token or a sign-in")
+        raise Denied(
+            401,
+            "unauthenticated",
+            _("%(route)s needs a token or a sign-in", route=f"{request.method} {path}"),
+        )
     allowed = ", ".join(r.value for r in Role if rule.admits(r))
-    raise Denied(403, "forbidden", f"{request.method} {path} is for {allowed}, not {principal.role.value}")
+    raise Denied(
+        403,
+        "forbidden",
+        _(
+            "%(route)s is for %(allowed)s, not %(role)s",
+            route=f"{request.method} {path}",
+            allowed=allowed,
+            role=principal.role.value,
+        ),
+    )
 
 
 # -- what the routes narrow ---------------------------------------------------------------------------
@@ -219,7 +237,11 @@ def own_organisation(request: Request, organisation_code: str | None) -> None:
         raise Denied(
             403,
             "not_yours",
-            f"code: you act for organisation {principal.organisation_code}, not {organisation_code}",
+            _(
+                "code: you act for organisation %(own)s, not %(other)s",
+                own=principal.organisation_code,
+                other=organisation_code,
+            ),
         )
 
 
@@ -228,7 +250,15 @@ def own_department(request: Request, field: str, department: str | None) -> None
     principal = principal_of(request)
     if principal.role is Role.DEPARTMENT and department != principal.department:
         # What was typed is not repeated: the field may hold anything, a person's data too.
-        raise Denied(403, "not_yours", f"{field}: you act for {principal.department}, not another department")
+        raise Denied(
+            403,
+            "not_yours",
+            _(
+                "%(field)s: you act for %(department)s, not another department",
+                field=field,
+                department=principal.department,
+            ),
+        )
 
 
 def filer(request: Request, field: str, value: str) -> None:
@@ -241,7 +271,15 @@ def filer(request: Request, field: str, value: str) -> None:
     else:
         return  # the demo principal acts as the body says
     if value.strip() != expected:
-        raise Denied(403, "not_yours", f"{field}: you are {expected}; give that (what was given is not you)")
+        raise Denied(
+            403,
+            "not_yours",
+            _(
+                "%(field)s: you are %(expected)s; give that (what was given is not you)",
+                field=field,
+                expected=expected,
+            ),
+        )
 
 
 def actor(request: Request, field: str, value: str) -> str:

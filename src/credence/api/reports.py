@@ -12,6 +12,7 @@ from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, Field
 
 from credence.api.shapes import ApiError, VerificationCode
+from credence.i18n import _
 from credence.reports.service import MalformedCode, ReportService, Verification
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ def verify(reg: Registry, code: str) -> Verification:
     except MalformedCode as exc:
         raise ApiError(422, "invalid_verification_code", str(exc)) from None
     if not found.found:
-        raise ApiError(404, "not_found", f"no report with verification code {found.code}")
+        raise ApiError(404, "not_found", _("no report with verification code %(code)s", code=found.code))
     return found
 
 

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Generic, TypeVar
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, WithJsonSchema, model_validator
 
+from credence.i18n import N_
 from credence.records.validation import control_character_at
 
 T = TypeVar("T")
@@ -118,7 +119,7 @@ OrganisationCode = WithJsonSchema(
 SUBJECT_DESCRIPTION = f"A USCC (18 characters) or an LEI (20), in format organisation-code: {CHECKED}."
 # The key of a subject without an identifier (docs/sources.md, "Unresolved subjects"): its only name.
 UNRESOLVED_KEY = r"unresolved:[0-9a-f]{24}"
-UNRESOLVED_EXPECTED = (
+UNRESOLVED_EXPECTED = N_(
     "a subject without an identifier is named by its key as search gives it: unresolved: and 24 "
     "hexadecimal digits (0-9, a-f)"
 )

@@ -75,15 +75,19 @@ def catalog_files(lang: str) -> list[Path]:
 @cache
 def translations(lang: str) -> Translations:
     """Every catalog of `lang`, merged (read once per process)."""
-    merged = Translations()
+    merged: Translations | None = None
     for path in catalog_files(lang):
         with path.open("rb") as f:
             catalog = read_po(f, locale=lang if lang in LANGUAGES else None)
         buffer = io.BytesIO()
         write_mo(buffer, catalog)
         buffer.seek(0)
-        merged.merge(Translations(fp=buffer))
-    return merged
+        read = Translations(fp=buffer)
+        if merged is None:
+            merged = read  # the first catalog's plural rule (Chinese has one form) is the language's
+        else:
+            merged.merge(read)
+    return merged if merged is not None else Translations()
 
 
 def _format(text: str, variables: Mapping[str, Any]) -> str:

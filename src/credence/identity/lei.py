@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 from stdnum.iso7064 import mod_97_10
 
+from credence.i18n import _
 from credence.identity.errors import IdentifierError
 
 __all__ = ["Lei", "is_valid_lei", "lei_check_digits", "parse_lei"]
@@ -64,7 +65,11 @@ def _check_alphabet(code: str) -> None:
         if c not in _ALLOWED:
             raise IdentifierError(
                 "forbidden_character",
-                f"character {c!r} at position {i} is not allowed in an LEI (only 0-9 and A-Z)",
+                _(
+                    "character %(char)s at position %(position)s is not allowed in an LEI (only 0-9 and A-Z)",
+                    char=repr(c),
+                    position=i,
+                ),
                 i,
             )
 
@@ -88,11 +93,15 @@ def parse_lei(text: str) -> Lei:
     """Validate an LEI; raise `IdentifierError` (length, forbidden_character or check_digits) if not."""
     code = _normalise(text)
     if len(code) != 20:
-        raise IdentifierError("length", f"LEI must be 20 characters, got {len(code)}")
+        raise IdentifierError("length", _("LEI must be 20 characters, got %(n)s", n=len(code)))
     _check_alphabet(code)
     expected = lei_check_digits(code[:18])
     if code[18:] != expected:
-        raise IdentifierError("check_digits", f"check digits are {code[18:]}, expected {expected}", 19)
+        raise IdentifierError(
+            "check_digits",
+            _("check digits are %(found)s, expected %(expected)s", found=code[18:], expected=expected),
+            19,
+        )
     return Lei(code)
 
 

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from credence.i18n import N_, _, ngettext
 from credence.identity.errors import IdentifierError, SubjectError, SubjectRefused
 from credence.identity.kinds import OrgKind
 from credence.identity.lei import parse_lei
@@ -73,13 +74,17 @@ class SubjectId:
 _REFUSALS: dict[OrgKind, SubjectRefused] = {
     OrgKind.RELIGIOUS_BODY: SubjectRefused(
         "religious_body",
-        "religious bodies (USCC prefixes 71, 72, 79) are out of scope by design: "
-        "the registry keeps no records that touch on religion or belief",
+        N_(
+            "religious bodies (USCC prefixes 71, 72, 79) are out of scope by design: "
+            "the registry keeps no records that touch on religion or belief"
+        ),
     ),
     OrgKind.TRADE_UNION: SubjectRefused(
         "trade_union",
-        "trade unions (USCC prefixes 81, 89) are out of scope by design: "
-        "union activity must never become a credit record",
+        N_(
+            "trade unions (USCC prefixes 81, 89) are out of scope by design: "
+            "union activity must never become a credit record"
+        ),
     ),
 }
 
@@ -87,19 +92,20 @@ _REFUSALS: dict[OrgKind, SubjectRefused] = {
 def refuse_kind(kind: OrgKind | None) -> SubjectRefused | None:
     """The refusal for a kind of organisation the registry must not hold records on, else None.
 
-    Returns a fresh exception each time, so callers may raise it.
+    Returns a fresh exception each time, so callers may raise it, in the current language.
     """
     refusal = _REFUSALS.get(kind) if kind is not None else None
-    return None if refusal is None else SubjectRefused(refusal.reason, refusal.message)
+    return None if refusal is None else SubjectRefused(refusal.reason, _(refusal.message))
 
 
-# The three messages never repeat the number, and never say what its check character "should" be.
-PERSON = (
+# The three messages never repeat the number, and never say what its check character "should" be (in
+# either language: their translations hold no placeholder). Translated where they are raised.
+PERSON = N_(
     "natural persons are not subjects of this registry: this is a Chinese resident identity card number, "
     "and only organisations can be recorded"
 )
-LOOKS_LIKE = "this looks like a resident identity number; natural persons are not recorded"
-CONTAINS = "this contains what looks like a resident identity number; natural persons are not recorded"
+LOOKS_LIKE = N_("this looks like a resident identity number; natural persons are not recorded")
+CONTAINS = N_("this contains what looks like a resident identity number; natural persons are not recorded")
 
 # After NFKC folding (which makes an ideographic space a space and a full-width hyphen '-'): whitespace and
 # the hyphens and dashes people type between groups of characters.
@@ -118,11 +124,11 @@ def person_refusal(text: str, today: date | None = None) -> SubjectRefused | Non
     joined = _BETWEEN_DIGITS.sub("", text)
     for candidate in (text, joined):
         if is_resident_id(candidate, today):
-            return SubjectRefused("natural_person", PERSON)
+            return SubjectRefused("natural_person", _(PERSON))
         if looks_like_resident_id(candidate):
-            return SubjectRefused("natural_person", LOOKS_LIKE)
+            return SubjectRefused("natural_person", _(LOOKS_LIKE))
     if find_resident_ids(text, today) or find_resident_ids(joined, today):
-        return SubjectRefused("natural_person", CONTAINS)
+        return SubjectRefused("natural_person", _(CONTAINS))
     return None
 
 
@@ -136,10 +142,10 @@ def no_organisation(text: str, where: str = "") -> str:
     True
     """
     refused = person_refusal(fold(text))
-    return refused.message if refused is not None else f"no organisation '{text}'{where}"
+    return refused.message if refused is not None else _("no organisation '%(text)s'", text=text) + where
 
 
-IDENTIFIER_EXPECTED = "a USCC (18 characters) or an LEI (20)"
+IDENTIFIER_EXPECTED = N_("a USCC (18 characters) or an LEI (20)")
 
 
 def not_an_identifier(error: SubjectError, expected: str = IDENTIFIER_EXPECTED) -> str:
@@ -153,7 +159,11 @@ def not_an_identifier(error: SubjectError, expected: str = IDENTIFIER_EXPECTED) 
     """
     if isinstance(error, SubjectRefused):
         return error.message
-    return f"this is not a valid identifier ({error.message}): expected {expected}"
+    return _(
+        "this is not a valid identifier (%(problem)s): expected %(expected)s",
+        problem=error.message,
+        expected=_(expected),
+    )
 
 
 def resolve_subject(text: str, *, today: date | None = None) -> SubjectId:
@@ -173,13 +183,13 @@ def resolve_subject(text: str, *, today: date | None = None) -> SubjectId:
         raise refusal
     separator = _SEPARATOR.search(code)
     if separator is not None:
-        what = "space" if separator.group().isspace() else "hyphen"
         position = separator.start() + 1
-        raise IdentifierError(
-            "inner_separator",
-            f"there is a {what} at position {position}: write the code without spaces or hyphens",
-            position,
+        message = (
+            N_("there is a space at position %(position)s: write the code without spaces or hyphens")
+            if separator.group().isspace()
+            else N_("there is a hyphen at position %(position)s: write the code without spaces or hyphens")
         )
+        raise IdentifierError("inner_separator", _(message, position=position), position)
     length = len(code)
     if length == 18:
         uscc = parse_uscc(code)
@@ -189,5 +199,12 @@ def resolve_subject(text: str, *, today: date | None = None) -> SubjectId:
         return SubjectId("uscc", uscc.code, uscc.kind, uscc.kind is OrgKind.SOLE_PROPRIETOR)
     if length == 20:
         return SubjectId("lei", parse_lei(code).code, None, False)
-    noun = "character" if length == 1 else "characters"
-    raise IdentifierError("length", f"{length} {noun} is neither an 18-character USCC nor a 20-character LEI")
+    raise IdentifierError(
+        "length",
+        ngettext(
+            "%(num)s character is neither an 18-character USCC nor a 20-character LEI",
+            "%(num)s characters is neither an 18-character USCC nor a 20-character LEI",
+            length,
+            num=length,
+        ),
+    )

@@ -68,6 +68,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from credence.i18n import _
 from credence.identity.errors import IdentifierError
 from credence.identity.kinds import AUTHORITIES, KINDS, KindInfo, OrgKind
 
@@ -177,7 +178,13 @@ def _check_alphabet(code: str, offset: int = 0) -> None:
         if c not in _VALUE:
             raise IdentifierError(
                 "forbidden_character",
-                f"character {c!r} at position {i} is not allowed in a USCC (allowed: {_ALLOWED})",
+                _(
+                    "character %(char)s at position %(position)s is not allowed in a USCC "
+                    "(allowed: %(allowed)s)",
+                    char=repr(c),
+                    position=i,
+                    allowed=_ALLOWED,
+                ),
                 i,
             )
 
@@ -229,13 +236,22 @@ def _check_kind(code: str) -> OrgKind:
         return info.kind
     authority = AUTHORITIES.get(code[0])
     why = (
-        f"{code[0]!r} is not a registration authority"
+        _("%(char)s is not a registration authority", char=repr(code[0]))
         if authority is None
-        else f"authority {code[0]!r} ({authority.label_en}) has no entity category {code[1]!r}"
+        else _(
+            "authority %(char)s (%(label)s) has no entity category %(category)s",
+            char=repr(code[0]),
+            label=authority.label_en,
+            category=repr(code[1]),
+        )
     )
     raise IdentifierError(
         "unknown_kind",
-        f"{prefix!r} (positions 1-2) is not a known registration authority and entity category: {why}",
+        _(
+            "%(prefix)s (positions 1-2) is not a known registration authority and entity category: %(why)s",
+            prefix=repr(prefix),
+            why=why,
+        ),
         1,
     )
 
@@ -248,33 +264,49 @@ def parse_uscc(text: str) -> Uscc:
     """
     code = _normalise(text)
     if len(code) != 18:
-        raise IdentifierError("length", f"USCC must be 18 characters, got {len(code)}")
+        raise IdentifierError("length", _("USCC must be 18 characters, got %(n)s", n=len(code)))
     _check_alphabet(code)
     for i in range(2, 8):
         if not code[i].isdigit():  # the alphabet check already limited this to ASCII
             raise IdentifierError(
                 "not_a_digit",
-                f"character {code[i]!r} at position {i + 1} is not a digit: positions 3-8 are the "
-                "administrative division code (GB/T 2260) and must be six digits",
+                _(
+                    "character %(char)s at position %(position)s is not a digit: positions 3-8 are the "
+                    "administrative division code (GB/T 2260) and must be six digits",
+                    char=repr(code[i]),
+                    position=i + 1,
+                ),
                 i + 1,
             )
     kind = _check_kind(code)
     if code[2:4] not in PROVINCES:
         raise IdentifierError(
             "unknown_province",
-            f"{code[2:4]!r} (positions 3-4) is not a province-level division of GB/T 2260 ({_PROVINCE_LIST})",
+            _(
+                "%(province)s (positions 3-4) is not a province-level division of GB/T 2260 (%(provinces)s)",
+                province=repr(code[2:4]),
+                provinces=_PROVINCE_LIST,
+            ),
             3,
         )
     expected_org = org_code_check_character(code[8:16])
     if code[16] != expected_org:
         raise IdentifierError(
             "org_code_check",
-            f"organisation-code check character (position 17) is {code[16]}, expected {expected_org}",
+            _(
+                "organisation-code check character (position 17) is %(found)s, expected %(expected)s",
+                found=code[16],
+                expected=expected_org,
+            ),
             17,
         )
     expected = _check_value(code[:17])
     if code[17] != expected:
-        raise IdentifierError("check_character", f"check character is {code[17]}, expected {expected}", 18)
+        raise IdentifierError(
+            "check_character",
+            _("check character is %(found)s, expected %(expected)s", found=code[17], expected=expected),
+            18,
+        )
     return Uscc(
         code=code,
         authority=code[0],

@@ -3,7 +3,11 @@ identity, grade and reasons, its public records, list entries and measures in fo
 see on the site goes in, so a report never publishes more than the profile does.
 
 The same builder runs when a report is issued and when it is verified: a report is still current when
-today's content equals the stored one, apart from the fields that only date it (VOLATILE)."""
+today's content equals the stored one, apart from the fields that only date it (VOLATILE).
+
+The builder writes its sentences (reasons, what would change, category titles) in the current language; the
+report service builds in the language the report is issued in, and records it. The differences between two
+contents are told in the reader's language."""
 
 from __future__ import annotations
 
@@ -14,9 +18,11 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from credence import i18n
 from credence.catalog import Catalog
 from credence.catalog.model import ListKind
 from credence.checks.service import CheckService
+from credence.i18n import N_, _
 from credence.lists import repository as lists_repo
 from credence.lists.exports import public_row
 from credence.measures.catalog import DOMAINS
@@ -38,7 +44,7 @@ def build(
     reasons = found.public_reason_lines(catalog)
     changes = found.public_change_lines(catalog)
     with engine.connect() as conn:
-        _, records = publicity.public_records(conn, catalog, org.id, today, 1, MAX_RECORDS)
+        _total, records = publicity.public_records(conn, catalog, org.id, today, 1, MAX_RECORDS)
         contested = process_repo.under_objection(conn, [x.id for x in records])
         entries = lists_repo.current_of(conn, org.id, today)
     eligibility: dict[str, str] = {}
@@ -70,7 +76,7 @@ def build(
                 "department": x.department,
                 "source_record_id": x.source_record_id,
                 "category": x.category,
-                "category_title": catalog.categories[x.category].title,
+                "category_title": _category_title(catalog, x.category),
                 "severity": x.severity,
                 "status": x.status,
                 "decided_on": x.decided_on.isoformat(),
@@ -84,6 +90,11 @@ def build(
         "eligibility": eligibility,
         "measures": measures,
     }
+
+
+def _category_title(catalog: Catalog, category: str) -> str:
+    c = catalog.categories[category]
+    return str(c.title_zh) if i18n.current() == "zh" and c.title_zh else c.title
 
 
 def _entry(checks: CheckService, entry: Any, catalog: Catalog) -> dict[str, Any]:
@@ -105,45 +116,90 @@ def comparable(content: dict[str, Any]) -> str:
 
 def differences(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     """What changed between two contents, one line per change, at the level of a report's lines: which
-    field of the identity or the rating, which record, entry or measure came or went."""
+    field of the identity or the rating, which record, entry or measure came or went (in the current
+    language)."""
     out: list[str] = []
     old_org, new_org = before.get("organisation", {}), after.get("organisation", {})
-    for field in sorted(set(old_org) | set(new_org)):
-        if old_org.get(field) != new_org.get(field):
-            out.append(f"identity: {field} was {old_org.get(field)}, now {new_org.get(field)}")
+    for name in sorted(set(old_org) | set(new_org)):
+        if old_org.get(name) != new_org.get(name):
+            out.append(
+                _(
+                    "identity: %(field)s was %(old)s, now %(new)s",
+                    field=_field(name),
+                    old=old_org.get(name),
+                    new=new_org.get(name),
+                )
+            )
     old_r, new_r = before.get("rating", {}), after.get("rating", {})
-    for field in ("grade", "score", "policy_version", "grade_limited_by"):
-        if old_r.get(field) != new_r.get(field):
-            out.append(f"{field.replace('_', ' ')} was {old_r.get(field)}, now {new_r.get(field)}")
-    for field, words in (
-        ("reasons", "the reasons for the grade"),
-        ("what_would_change", "what would change it"),
+    for name in ("grade", "score", "policy_version", "grade_limited_by"):
+        if old_r.get(name) != new_r.get(name):
+            out.append(
+                _(
+                    "%(field)s was %(old)s, now %(new)s",
+                    field=_field(name),
+                    old=old_r.get(name),
+                    new=new_r.get(name),
+                )
+            )
+    for name, words in (
+        ("reasons", N_("the reasons for the grade changed")),
+        ("what_would_change", N_("what would change it changed")),
     ):
-        if old_r.get(field) != new_r.get(field):
-            out.append(f"{words} changed")
+        if old_r.get(name) != new_r.get(name):
+            out.append(_(words))
     out += _keyed(
         before.get("public_records", []),
         after.get("public_records", []),
-        lambda x: f"record {x['department']}/{x['source_record_id']}",
-        ("is no longer published", "is newly published"),
+        lambda x: _("record %(record)s", record=x["department"] + "/" + x["source_record_id"]),
+        (N_("%(what)s is no longer published"), N_("%(what)s is newly published")),
     )
     out += _keyed(
         before.get("list_entries", []),
         after.get("list_entries", []),
-        lambda x: f"{x['list'].replace('_', '-')} list entry {x['entry']}",
-        ("is no longer in force", "is newly in force"),
+        lambda x: _("%(list)s list entry %(entry)s", list=x["list"].replace("_", "-"), entry=x["entry"]),
+        (N_("%(what)s is no longer in force"), N_("%(what)s is newly in force")),
     )
     old_e, new_e = before.get("eligibility", {}), after.get("eligibility", {})
     for domain in sorted(set(old_e) | set(new_e)):
         if old_e.get(domain) != new_e.get(domain):
-            out.append(f"eligibility in {domain} was {old_e.get(domain)}, now {new_e.get(domain)}")
+            out.append(
+                _(
+                    "eligibility in %(domain)s was %(old)s, now %(new)s",
+                    domain=domain,
+                    old=old_e.get(domain),
+                    new=new_e.get(domain),
+                )
+            )
     out += _keyed(
         before.get("measures", []),
         after.get("measures", []),
-        lambda x: f"measure {x['code']} in {x['domain']} ({x['because']})",
-        ("is lifted", "newly applies"),
+        lambda x: _(
+            "measure %(code)s in %(domain)s (%(because)s)",
+            code=x["code"],
+            domain=x["domain"],
+            because=x["because"],
+        ),
+        (N_("%(what)s is lifted"), N_("%(what)s newly applies")),
     )
     return out
+
+
+# The fields a difference names, as a reader reads them.
+FIELDS = {
+    "key": N_("key"),
+    "identifier": N_("identifier"),
+    "name": N_("name"),
+    "alt_name": N_("alt name"),
+    "kind": N_("kind"),
+    "grade": N_("grade"),
+    "score": N_("score"),
+    "policy_version": N_("policy version"),
+    "grade_limited_by": N_("grade limited by"),
+}
+
+
+def _field(name: str) -> str:
+    return _(FIELDS[name]) if name in FIELDS else name.replace("_", " ")
 
 
 def _keyed(
@@ -154,10 +210,12 @@ def _keyed(
 ) -> list[str]:
     old = {name(x): x for x in before}
     new = {name(x): x for x in after}
-    out = [f"{key} {verbs[0]}" for key in old if key not in new]
-    out += [f"{key} {verbs[1]}" for key in new if key not in old]
+    out = [_(verbs[0], what=key) for key in old if key not in new]
+    out += [_(verbs[1], what=key) for key in new if key not in old]
     for key in (k for k in old if k in new):  # in the report's order
         fields = sorted(f for f in set(old[key]) | set(new[key]) if old[key].get(f) != new[key].get(f))
         if fields:
-            out.append(f"{key} changed: {', '.join(f.replace('_', ' ') for f in fields)}")
+            out.append(
+                _("%(what)s changed: %(fields)s", what=key, fields=_(", ").join(_field(f) for f in fields))
+            )
     return out

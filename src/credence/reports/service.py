@@ -3,7 +3,15 @@
 A report is stored as the canonical JSON of what it says and that text's SHA-256, under a random
 verification code. Verifying a code answers two questions: is the stored report genuine (its content
 still hashes to its fingerprint, which is also printed on the PDF), and is it still current (a report
-built today for the same organisation says the same thing, apart from its dates)."""
+built today for the same organisation says the same thing, apart from its dates).
+
+A report is issued in the language of the work at hand (the request's, or the command line's): its
+headings and labels, and the sentences of its content (reasons, what would change), are in that language,
+and the content records it ("language"), so the fingerprint covers what the reader reads. Verifying builds
+today's content in the stored report's language, whatever the language of the verifier: a report issued in
+Chinese is current when a Chinese report issued today would say the same. The verification code is random
+and owes nothing to the language. A report stored before reports had a language was English and has no
+"language" field: it is compared with today's English content without one."""
 
 from __future__ import annotations
 
@@ -16,9 +24,11 @@ from typing import Any, cast
 
 from sqlalchemy import Engine, Table, insert, select
 
+from credence import i18n
 from credence.catalog import Catalog
 from credence.checks.service import CheckService
 from credence.clock import Clock, today
+from credence.i18n import _
 from credence.identity import resolve_subject
 from credence.rating.service import RatingService
 from credence.reports import content as report_content
@@ -63,6 +73,9 @@ class Verification:
     organisation: dict[str, Any] | None = None  # identifier, name and key, as the report gave them
     content_sha256: str | None = None
     differences: list[str] = field(default_factory=list)
+    language: str | None = (
+        None  # the language the report was issued in (None: not genuine, or English before)
+    )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -87,7 +100,9 @@ def normalise_code(text: str) -> str:
     """The code in its printed form (XXXX-XXXX-XXXX-XXXX), from what a person typed: any case, with or
     without dashes and spaces, I and L for 1, O for 0. Raises MalformedCode."""
     if len(text) > 64:
-        raise MalformedCode(f"a verification code has {CODE_CHARS} characters, such as {EXAMPLE}")
+        raise MalformedCode(
+            _("a verification code has %(n)s characters, such as %(example)s", n=CODE_CHARS, example=EXAMPLE)
+        )
     chars: list[str] = []
     for position, char in enumerate(text, start=1):
         if char in "- \t":
@@ -95,14 +110,24 @@ def normalise_code(text: str) -> str:
         upper = LOOK_ALIKES.get(char.upper(), char.upper())
         if upper not in ALPHABET:
             raise MalformedCode(
-                f"character {position} of the verification code is {char!r}: a code has only digits and "
-                f"the letters A to Z except U, such as {EXAMPLE}"
+                _(
+                    "character %(position)s of the verification code is %(char)s: a code has only digits "
+                    "and the letters A to Z except U, such as %(example)s",
+                    position=position,
+                    char=repr(char),
+                    example=EXAMPLE,
+                )
             )
         chars.append(upper)
     if len(chars) != CODE_CHARS:
         raise MalformedCode(
-            f"a verification code has {CODE_CHARS} characters (dashes aside), such as {EXAMPLE}; "
-            f"this has {len(chars)}"
+            _(
+                "a verification code has %(n)s characters (dashes aside), such as %(example)s; this has "
+                "%(count)s",
+                n=CODE_CHARS,
+                example=EXAMPLE,
+                count=len(chars),
+            )
         )
     return "-".join("".join(chars[i : i + GROUP]) for i in range(0, CODE_CHARS, GROUP))
 
@@ -139,11 +164,18 @@ class ReportService:
         with self.engine.connect() as conn:
             org = conn.execute(select(organisations).where(organisations.c.code == subject.code)).first()
         if org is None or org.never_public:  # a sole proprietor's records are never public: no report
-            raise ReportNotFound(f"no organisation {subject.key} in the registry")
+            raise ReportNotFound(_("no organisation %(key)s in the registry", key=subject.key))
         return org
 
-    def content(self, org: Any) -> dict[str, Any]:
-        return report_content.build(self.engine, self.catalog, self.rating, self.checks, org, self.today())
+    def content(self, org: Any, language: str | None = None) -> dict[str, Any]:
+        """What a report on `org` says today, in `language` (default: the current one), which it records."""
+        lang = language if language in i18n.LANGUAGES else i18n.current()
+        with i18n.language(lang):
+            built = report_content.build(
+                self.engine, self.catalog, self.rating, self.checks, org, self.today()
+            )
+        built["language"] = lang
+        return built
 
     def issue(self, code: str, verify_url: str | None = None) -> Issued:
         """Build, render and store a report on the organisation with this identifier (see organisation()
@@ -197,7 +229,10 @@ class ReportService:
             # Nothing the stored text says can be trusted: name the organisation from its row only.
             who = {"identifier": org.code, "name": org.name, "key": org.key}
             return Verification(code, True, False, False, row.issued_at, None, who, row.content_sha256)
-        now = self.content(org)
+        issued_in = stored.get("language")
+        now = self.content(org, issued_in or "en")
+        if issued_in is None:  # issued before reports had a language: English, without the field
+            del now["language"]
         current = report_content.comparable(stored) == report_content.comparable(now)
         shown = stored.get("organisation", {})
         return Verification(
@@ -210,4 +245,5 @@ class ReportService:
             organisation={k: shown.get(k) for k in ("identifier", "name", "key")},
             content_sha256=row.content_sha256,
             differences=[] if current else report_content.differences(stored, now),
+            language=issued_in or "en",
         )

@@ -18,11 +18,27 @@ from credence.api.app import Registry
 from credence.api.hardening import RateLimit
 from credence.api.reports import report_service, verify
 from credence.api.shapes import ApiError
+from credence.i18n import N_, _, format_number
 from credence.identity import SubjectError, not_an_identifier
 from credence.reports.service import MalformedCode, ReportNotFound, normalise_code
 from credence.web.templating import templates as shared_templates
 
 HERE = Path(__file__).parent
+UNITS = {"second": N_("second"), "minute": N_("minute"), "hour": N_("hour"), "day": N_("day")}
+
+
+def limit_words(limit: RateLimit) -> str:
+    """The reports' rate limit in the reader's words: "2 credit reports a minute" / "每分钟 2 份信用报告"."""
+    unit = limit.item.GRANULARITY.name
+    amount = format_number(limit.amount)
+    if limit.item.multiples == 1:
+        return _("%(amount)s credit reports a %(unit)s", amount=amount, unit=_(UNITS.get(unit, unit)))
+    return _(
+        "%(amount)s credit reports per %(n)s %(unit)ss",
+        amount=amount,
+        n=limit.item.multiples,
+        unit=_(UNITS.get(unit, unit)),
+    )
 
 
 def add_report_pages(app: FastAPI, registry: Registry) -> None:
@@ -38,9 +54,11 @@ def add_report_pages(app: FastAPI, registry: Registry) -> None:
         key, whom = request.app.state.access.rate_key(request, auth.principal_of(request))
         wait = issuing.hit(key)
         if wait is not None:
-            message = (
-                f"at most {issuing.words('credit reports')} are issued {whom} "
-                f"(CREDENCE_REPORT_RATE_LIMIT); try again in {wait} s"
+            message = _(
+                "at most %(limit)s are issued %(whom)s (CREDENCE_REPORT_RATE_LIMIT); try again in %(wait)s s",
+                limit=limit_words(issuing),
+                whom=_(whom),
+                wait=wait,
             )
             response = page(request, "error.html", 429, message=message)
             response.headers["Retry-After"] = str(wait)

@@ -14,10 +14,12 @@ from fastapi import FastAPI, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+from credence import i18n
 from credence.access.principal import PURPOSES, Role
 from credence.api import auth
 from credence.api.app import Registry, organisation_profile, organisation_search, public_record
 from credence.api.shapes import ApiError
+from credence.i18n import _
 from credence.lists import repository as lists_repo
 from credence.lists.exports import public_row
 from credence.process import repository as process_repo
@@ -76,12 +78,13 @@ def add_pages(app: FastAPI, registry: Registry) -> None:
         except ApiError as exc:
             return page(request, "error.html", exc.body.status, message=exc.body.message)
         dept = registry.catalog.departments.get(department)
+        name = dept and (dept.name_zh if i18n.current() == "zh" and dept.name_zh else dept.name)
         return page(
             request,
             "record.html",
             r=record,
             org=org,
-            department=f"{dept.name} ({department})" if dept else department,
+            department=f"{name} ({department})" if name else department,
             provenance=provenance,
             json_twin=f"/api/v1/records/{quote(department)}/{quote(source_record_id)}",
         )
@@ -91,12 +94,12 @@ def add_pages(app: FastAPI, registry: Registry) -> None:
         categories = []
         for c in registry.catalog.categories.values():
             pub = c.publication
+            # (severity, days) pairs, read out by the page in its language: "serious 1095" / "严重 1,095"
+            periods: list[tuple[str | None, int]] = []
             if c.severity_applies:
-                periods = ", ".join(
-                    f"{s} {p.max_days}" for s in ("minor", "general", "serious") if (p := getattr(pub, s))
-                )
-            else:
-                periods = str(pub.any.max_days) if pub.any else ""
+                periods = [(s, p.max_days) for s in ("minor", "general", "serious") if (p := getattr(pub, s))]
+            elif pub.any:
+                periods = [(None, pub.any.max_days)]
             categories.append(
                 {
                     "title": c.title,
@@ -133,9 +136,16 @@ def add_pages(app: FastAPI, registry: Registry) -> None:
         bands, low = [], 0
         for band in doc.decay:
             if band.until_days is None:
-                bands.append(f"{band.percent}% from {low} days old")
+                bands.append(_("%(percent)s%% from %(low)s days old", percent=band.percent, low=low))
             else:
-                bands.append(f"{band.percent}% from {low} to {band.until_days} days old")
+                bands.append(
+                    _(
+                        "%(percent)s%% from %(low)s to %(high)s days old",
+                        percent=band.percent,
+                        low=low,
+                        high=band.until_days,
+                    )
+                )
                 low = band.until_days
         limits = [r for r in doc.rules if r.grade_at_most]
         return page(request, "how.html", doc=doc, bands=bands, limits=limits, json_twin="/api/v1/policy")
