@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from credence.api.app import Registry, create_api
 from credence.clock import Clock
 from credence.settings import Settings
+from credence.web.checks import add_check_pages
 from credence.web.consumers import add_consumer_pages
 from credence.web.errors import add_error_pages
 from credence.web.home import add_home_pages
@@ -28,6 +29,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     add_pages(app, registry)
     add_report_pages(app, registry)
     add_list_pages(app, registry)
+    add_check_pages(app, registry)
     add_selfservice_pages(app, registry)
     add_consumer_pages(app, registry)
     add_error_pages(app)  # a browser's 404, 422 and 500 as pages; API clients keep the JSON

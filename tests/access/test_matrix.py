@@ -154,6 +154,7 @@ PATH_VALUES = {
     "link_id": "1",
     "format": "csv",
     "name": "credence-2026-11-25.csv",
+    "job": "0123456789abcdef",
 }
 LAST = ("POST", "/sign-out")  # it ends the caller's sign-in
 

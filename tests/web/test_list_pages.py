@@ -27,7 +27,7 @@ def test_the_lists_page_and_a_list_with_its_criteria_and_exports(client: TestCli
 
 def test_the_checks_page_answers_for_one_organisation(client: TestClient) -> None:
     page = client.get("/checks", params={"subject": USCC_B, "domain": "licensing"})
-    assert page.status_code == 200 and 'id="answer">fast_track<' in page.text
+    assert page.status_code == 200 and 'id="answer">fast-track<' in page.text
     assert "Licence applications handled on the fast track" in page.text
     bad = client.get("/checks", params={"subject": USCC_A[:-1] + "0", "domain": "licensing"})
     assert bad.status_code == 422 and 'id="error"' in bad.text and "check character" in bad.text

@@ -130,6 +130,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/lists/{kind}"): _public(),
     ("GET", "/checks"): _public(),
     ("POST", "/checks/file"): _public(),
+    ("GET", "/checks/progress/{job}"): _public("how far a file of bidders has been checked: counts only"),
     ("GET", "/verify"): _public(),
     ("GET", "/verify/{code}"): _public(),
     ("GET", "/favicon.ico"): _public("the site's icon (static/favicon.svg)"),
