@@ -239,7 +239,6 @@ CALLS: dict[tuple[str, str], Callable[[Subject, int], list[Call]]] = {
     ("GET", "/api/v1/catalog"): lambda s, n: [get("/api/v1/catalog")],
     ("GET", "/api/v1/policy"): lambda s, n: [get("/api/v1/policy")],
     ("GET", "/api/v1/departments/figures"): lambda s, n: [get("/api/v1/departments/figures")],
-    ("GET", "/api/v1/statistics"): lambda s, n: [get("/api/v1/statistics")],
     ("GET", "/api/v1/lists/{kind}"): lambda s, n: [get(f"/api/v1/lists/{k}") for k in LISTS],
     ("GET", "/api/v1/lists/{kind}/export"): lambda s, n: [
         get(f"/api/v1/lists/{k}/export", format=f) for k in LISTS for f in ("csv", "json")
@@ -301,7 +300,6 @@ CALLS: dict[tuple[str, str], Callable[[Subject, int], list[Call]]] = {
     ("GET", "/policy"): lambda s, n: [get("/policy")],
     ("GET", "/how-ratings-work"): lambda s, n: [get("/how-ratings-work")],
     ("GET", "/departments"): lambda s, n: [get("/departments")],
-    ("GET", "/statistics"): lambda s, n: [get("/statistics"), get("/statistics", lang="zh")],
     ("GET", "/lists"): lambda s, n: [get("/lists")],
     ("GET", "/lists/{kind}"): lambda s, n: [get(f"/lists/{k}") for k in LISTS],
     ("GET", "/checks"): lambda s, n: [

@@ -109,19 +109,14 @@ def any_files(conn: Connection) -> bool:
 
 
 def current_grades(conn: Connection, organisation_ids: Sequence[int]) -> dict[int, str]:
-    return {i: grade for i, (grade, _) in current_ratings(conn, organisation_ids).items()}
-
-
-def current_ratings(conn: Connection, organisation_ids: Sequence[int]) -> dict[int, tuple[str, int]]:
-    """The stored grade and score of these organisations (those rated)."""
     if not organisation_ids:
         return {}
     rows = conn.execute(
-        select(ratings.c.organisation_id, ratings.c.grade, ratings.c.score).where(
+        select(ratings.c.organisation_id, ratings.c.grade).where(
             ratings.c.organisation_id.in_(list(organisation_ids))
         )
     )
-    return {r.organisation_id: (r.grade, r.score) for r in rows}
+    return {r.organisation_id: r.grade for r in rows}
 
 
 def save_ratings(
@@ -133,13 +128,12 @@ def save_ratings(
     cause: str,
     now: datetime,
 ) -> list[dict[str, Any]]:
-    """Store the ratings; add a history row for each organisation whose score or grade changed (or that
-    is rated for the first time), so that the history's score is never stale. Returns the rows that
-    change a grade (as inserted, without their ids): those are logged, and bring or lift measures."""
-    before: dict[int, tuple[str, int]] = {}
+    """Store the ratings; add a history row for each organisation whose grade changed (or is new).
+    Returns the history rows added (as inserted, without their ids)."""
+    before: dict[int, str] = {}
     ids = [r.organisation_id for r in results]
     for start in range(0, len(ids), 5000):
-        before.update(current_ratings(conn, ids[start : start + 5000]))
+        before.update(current_grades(conn, ids[start : start + 5000]))
     upsert(
         conn,
         ratings,
@@ -159,11 +153,11 @@ def save_ratings(
             for r in results
         ],
     )
-    added = [
+    changed = [
         {
             "organisation_id": r.organisation_id,
             "as_of": as_of,
-            "old_grade": before[r.organisation_id][0] if r.organisation_id in before else None,
+            "old_grade": before.get(r.organisation_id),
             "new_grade": r.grade,
             "score": r.score,
             "cause": cause,
@@ -171,11 +165,11 @@ def save_ratings(
             "rated_at": now,
         }
         for r in results
-        if before.get(r.organisation_id) != (r.grade, r.score)
+        if before.get(r.organisation_id) != r.grade
     ]
-    if added:
-        conn.execute(insert(history), added)
-    return [row for row in added if row["old_grade"] != row["new_grade"]]
+    if changed:
+        conn.execute(insert(history), changed)
+    return changed
 
 
 def rating_of(conn: Connection, organisation_id: int) -> Any | None:
