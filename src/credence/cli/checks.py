@@ -26,6 +26,7 @@ from credence.checks.service import (
 )
 from credence.cli.context import app_context, check_rules_file, console, fail
 from credence.cli.output import FORMAT, Format, add_row, print_listing, print_table
+from credence.i18n import _, format_number
 from credence.identity import SubjectError
 from credence.measures.catalog import load_measures
 
@@ -55,9 +56,9 @@ def check(
     without a code is checked by --name and --country: its file's check when one file matches at the auto
     threshold, else possible_match (review) or no_match; a fuzzy match alone never restricts."""
     if sum(given is not None for given in (subject, file, name)) != 1:
-        raise fail("give one of: an organisation's code, --file, or --name (with --country)")
+        raise fail(_("give one of: an organisation's code, --file, or --name (with --country)"))
     if country is not None and name is None:
-        raise fail("--country goes with --name")
+        raise fail(_("--country goes with --name"))
     checks = app_context(ctx).checks()
     if name is not None:
         try:
@@ -79,7 +80,10 @@ def check(
             result = write_rows(checks.check_rows(rows, domain))
             if out is not None:
                 out.write_text(result, "utf-8")
-                console.print(f"{len(rows):,} bidders checked; the result is in {out}", highlight=False)
+                console.print(
+                    _("%(n)s bidders checked; the result is in %(out)s", n=format_number(len(rows)), out=out),
+                    highlight=False,
+                )
             else:
                 console.print(result, end="", highlight=False, markup=False)
             return
@@ -91,11 +95,18 @@ def check(
         console.print(json.dumps(found.to_json(), ensure_ascii=False), highlight=False, markup=False)
         return
     if not found.disclosed:
-        name = "a sole proprietor"
+        name = _("a sole proprietor")
     else:
-        name = found.organisation.name if found.organisation is not None else "not in the registry"
+        name = found.organisation.name if found.organisation is not None else _("not in the registry")
     console.print(
-        f"{found.subject} ({name}) in {domain} as of {found.as_of}: {found.result}",
+        _(
+            "%(subject)s (%(name)s) in %(domain)s as of %(day)s: %(result)s",
+            subject=found.subject,
+            name=name,
+            domain=domain,
+            day=found.as_of,
+            result=found.result,
+        ),
         highlight=False,
         markup=False,
     )
@@ -113,13 +124,26 @@ def _print_name_check(found: NameCheck, as_json: bool) -> None:
     if found.check is not None and found.check.organisation is not None:
         org = found.check.organisation
         console.print(
-            f"{found.name}{where}: matched by name to {org.key} ({org.name}), probability "
-            f"{found.probability:.4f}",
+            _(
+                "%(name)s%(where)s: matched by name to %(key)s (%(org)s), probability %(p)s",
+                name=found.name,
+                where=where,
+                key=org.key,
+                org=org.name,
+                p=f"{found.probability:.4f}",
+            ),
             highlight=False,
             markup=False,
         )
     console.print(
-        f"{found.name}{where} in {found.domain} as of {found.as_of}: {found.result}",
+        _(
+            "%(name)s%(where)s in %(domain)s as of %(day)s: %(result)s",
+            name=found.name,
+            where=where,
+            domain=found.domain,
+            day=found.as_of,
+            result=found.result,
+        ),
         highlight=False,
         markup=False,
     )
@@ -148,8 +172,16 @@ def _print_measures(applied: list[Any]) -> None:
     for a in applied:
         if a.decision:  # a decision published abroad: its list, period, and where it is contested
             console.print(
-                f"{a.measure.code}: decision {a.decision} on the {a.list}, in force here from {a.since} "
-                f"until {a.until}; contest it with {a.contest}",
+                _(
+                    "%(code)s: decision %(decision)s on the %(list)s, in force here from %(since)s until "
+                    "%(until)s; contest it with %(contest)s",
+                    code=a.measure.code,
+                    decision=a.decision,
+                    list=a.list,
+                    since=a.since,
+                    until=a.until,
+                    contest=a.contest,
+                ),
                 highlight=False,
                 markup=False,
             )
