@@ -6,11 +6,16 @@ STAMP := $(VENV)/.installed-stamp
 PG_HINT := PostgreSQL leg skipped: CREDENCE_TEST_POSTGRES_URL is not set (e.g. postgresql://postgres@127.0.0.1:5432/test)
 
 DEBIAN_PACKAGES := chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+# axe-core checks every page's accessibility in the browser tests (tests/web/test_layout_browser.py): from the
+# npm registry, once, at install time, into the git-ignored venv; nothing is fetched when the tests run. npm
+# comes with Node.js; Debian's npm package is installed only when there is no npm at all.
+AXE_VERSION := 4.11.0
+AXE := $(VENV)/node/node_modules/axe-core/axe.min.js
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: install system-packages run test test-sqlite test-postgres check bench clean messages
 
-install: $(STAMP) system-packages
+install: $(STAMP) system-packages $(AXE)
 
 # Debian's chromium drives the browser tests (Playwright never downloads a browser of its own here);
 # Noto CJK renders Chinese names; Pango and HarfBuzz are what WeasyPrint draws the PDF reports with.
@@ -22,6 +27,11 @@ system-packages:
 		echo "installing Debian packages:$$missing"; \
 		$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q $$missing; \
 	fi
+
+$(AXE): | $(STAMP)
+	@command -v npm >/dev/null || { echo "installing Debian packages: npm"; \
+		$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q npm; }
+	npm install --no-audit --no-fund --no-save --silent --prefix $(VENV)/node axe-core@$(AXE_VERSION)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,10 +61,10 @@ messages: $(STAMP)
 	@test -n "$(AREA)" || { echo "usage: make messages AREA=name [PATHS='web/templates/x.html ...']"; exit 2; }
 	$(BIN)/python -m credence.i18n.catalogs $(AREA) $(PATHS)
 
-test-sqlite: $(STAMP) system-packages
+test-sqlite: $(STAMP) system-packages $(AXE)
 	$(BIN)/pytest
 
-test-postgres: $(STAMP) system-packages
+test-postgres: $(STAMP) system-packages $(AXE)
 	@if [ -n "$$CREDENCE_TEST_POSTGRES_URL" ]; then \
 		CREDENCE_TEST_BACKEND=postgres $(BIN)/pytest; \
 	else \
