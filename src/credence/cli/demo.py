@@ -8,6 +8,7 @@ from credence.catalog import CatalogError
 from credence.cli.context import app_context, console, fail, make_store
 from credence.clock import today
 from credence.demo.generate import build
+from credence.i18n import _, format_number
 from credence.log.checkpoints import make_checkpoint
 from credence.log.keys import LogKeyError, signer_for
 from credence.rating import PolicyError
@@ -30,12 +31,21 @@ def demo(
     with app_.engine.connect() as conn:
         held = repo.table_counts(conn)["records"]
     if held and if_empty:
-        console.print(f"the store already holds {held:,} records; the demo is not built", highlight=False)
+        console.print(
+            _("the store already holds %(n)s records; the demo is not built", n=format_number(held)),
+            highlight=False,
+        )
         return
     if held:
-        raise fail(f"the store already holds {held:,} records; the demo is built only into an empty store", 1)
+        raise fail(
+            _(
+                "the store already holds %(n)s records; the demo is built only into an empty store",
+                n=format_number(held),
+            ),
+            1,
+        )
     if records < organisations:
-        raise fail("--records must be at least --organisations (every organisation gets a record)")
+        raise fail(_("--records must be at least --organisations (every organisation gets a record)"))
     # The log key (CREDENCE_LOG_KEY_PATH, else the demo's own beside its store) signs a first checkpoint,
     # so that `credence log verify` and the log's endpoints have one from the start.
     try:

@@ -37,7 +37,14 @@ def show(ctx: typer.Context, department: str, source_record_id: str, output: For
     with engine.connect() as conn:
         record = repo.find_record(conn, department, source_record_id)
         if record is None:
-            raise fail(f"no record '{source_record_id}' from department {department}", 1)
+            raise fail(
+                _(
+                    "no record '%(id)s' from department %(department)s",
+                    id=source_record_id,
+                    department=department,
+                ),
+                1,
+            )
         versions = repo.record_versions(conn, record.id)
         events = repo.record_events(conn, record.id)
         subject = repo.organisation(conn, record.organisation_id)
@@ -121,7 +128,14 @@ def notice(
             .process()
             .deliver_record_notice(department, source_record_id, actor=actor, channel=channel)
         )
-    console.print(f"notice delivered: {department} / {source_record_id} is published", highlight=False)
+    console.print(
+        _(
+            "notice delivered: %(department)s / %(id)s is published",
+            department=department,
+            id=source_record_id,
+        ),
+        highlight=False,
+    )
     report_grade(ctx, notice.organisation_id)
 
 
@@ -139,7 +153,9 @@ def withdraw(
         organisation_id = (
             app_context(ctx).process().withdraw(department, source_record_id, actor=actor, reason=reason)
         )
-    console.print(f"withdrawn: {department} / {source_record_id}", highlight=False)
+    console.print(
+        _("withdrawn: %(department)s / %(id)s", department=department, id=source_record_id), highlight=False
+    )
     report_grade(ctx, organisation_id)
 
 

@@ -10,6 +10,7 @@ import typer
 from typer.core import TyperGroup
 
 from credence.cli.context import AppContext, app_context, console, fail
+from credence.i18n import _
 from credence.identity import SubjectError
 from credence.identity.subject import not_an_identifier
 from credence.reports.service import MalformedCode, ReportNotFound, ReportService
@@ -58,13 +59,19 @@ def issue(
     try:
         out.write_bytes(issued.pdf_bytes)
     except OSError as exc:
-        raise fail(f"{out}: cannot be written: {exc.strerror}") from None
+        raise fail(_("%(out)s: cannot be written: %(why)s", out=out, why=exc.strerror)) from None
     org = issued.content["organisation"]
     console.print(
-        f"credit report on {org['name']} ({org['identifier']}) as of {issued.content['as_of']}: {out}",
+        _(
+            "credit report on %(name)s (%(identifier)s) as of %(day)s: %(out)s",
+            name=org["name"],
+            identifier=org["identifier"],
+            day=issued.content["as_of"],
+            out=out,
+        ),
         highlight=False,
     )
-    console.print(f"verification code: {issued.code}", highlight=False)
+    console.print(_("verification code: %(code)s", code=issued.code), highlight=False)
 
 
 @app.command("verify")
@@ -90,19 +97,26 @@ def verify(
 
 def _print(found: Any) -> None:
     if not found.found:
-        console.print(f"no report with verification code {found.code}", highlight=False)
+        console.print(_("no report with verification code %(code)s", code=found.code), highlight=False)
         return
     org = found.organisation or {}
     issued = found.issued_at.strftime("%Y-%m-%d %H:%M UTC")
     console.print(
-        f"report {found.code} on {org.get('name')} ({org.get('key')}), issued {issued}", highlight=False
+        _(
+            "report %(code)s on %(name)s (%(key)s), issued %(issued)s",
+            code=found.code,
+            name=org.get("name"),
+            key=org.get("key"),
+            issued=issued,
+        ),
+        highlight=False,
     )
     if not found.genuine:
-        console.print("NOT GENUINE: the stored report no longer matches its fingerprint", highlight=False)
+        console.print(_("NOT GENUINE: the stored report no longer matches its fingerprint"), highlight=False)
     elif found.current:
-        console.print("genuine and still current", highlight=False)
+        console.print(_("genuine and still current"), highlight=False)
     else:
-        console.print("genuine, but changed since:", highlight=False)
+        console.print(_("genuine, but changed since:"), highlight=False)
         for line in found.differences:
             console.print(f"  {line}", highlight=False, markup=False)
-    console.print(f"fingerprint (SHA-256): {found.content_sha256}", highlight=False)
+    console.print(_("fingerprint (SHA-256): %(sha)s", sha=found.content_sha256), highlight=False)
