@@ -52,9 +52,11 @@ def test_profile_shows_grade_reasons_and_hides_shared_records(client: TestClient
     profile = client.get(f"/api/v1/organisations/{USCC_A}").json()
     assert profile["grade"] == "C" and profile["score"] == 700  # -200 penalty, -100 arrears
     assert profile["policy_version"] == "2026.2" and len(profile["policy_sha256"]) == 64
-    assert profile["reasons"][0].startswith("-200 points: administrative penalty XZCF-2026-0001")
-    # The arrears are shared with public bodies only: counted, never described.
-    assert profile["reasons"][1] == "-100 points from 1 record(s) shared only with public bodies"
+    assert profile["reasons"][0] == "1,000 points: the starting score"
+    assert profile["reasons"][1].startswith("-200 points: administrative penalty XZCF-2026-0001")
+    # The arrears are shared with public bodies only: counted, never described; the lines add up.
+    assert profile["reasons"][2] == "-100 points: 1 record shared only with public bodies"
+    assert sum(line["points"] for line in profile["reckoning"]) == profile["score"]
     assert not any("SI-1" in line for line in profile["reasons"] + profile["what_would_change"])
     records = client.get(f"/api/v1/organisations/{USCC_A}/records").json()
     assert_page(records)

@@ -103,7 +103,7 @@ def test_a_search_result_carries_a_key_that_opens_the_profile_records_and_histor
     body = profile.json()
     assert body["key"] == listed and body["code"] is None and body["name"] == NAME
     # Rated, and A: a development bank's debarment counts in no grade (policy 2026.2, issue 15).
-    assert (body["grade"], body["reasons"]) == ("A", [])
+    assert (body["grade"], body["reasons"]) == ("A", ["1,000 points: the starting score"])
     records = client.get(f"/api/v1/organisations/{listed}/records").json()
     assert [(r["source_record_id"], r["subject"]) for r in records["items"]] == [("WB-9", listed)]
     history = client.get(f"/api/v1/organisations/{listed}/history")

@@ -137,7 +137,7 @@ def test_grade_measures_run_from_the_grade_for_at_most_their_duration(
         date(2027, 11, 25),
     )
     assert applied.remedy.startswith(
-        "grade B from 2028-05-31, when administrative penalty XZCF-2026-0001 weighs less with age"
+        "grade B from 31 May 2028, when administrative penalty XZCF-2026-0001 weighs less with age"
     )
     clock.advance(timedelta(days=366))
     process.rating.rate()

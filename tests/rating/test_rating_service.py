@@ -72,13 +72,14 @@ def test_explain_gives_reasons_and_what_would_change(service, rating, engine, tm
     found = rating.explain(USCC_A, AS_OF)
     assert (found.rating.score, found.rating.grade) == (800, "B")
     assert found.reason_lines(rating.catalog) == [
-        "-200 points: administrative penalty XZCF-2026-0123 of 2026-06-01, serious; "
-        "published until 2029-05-31"
+        "1,000 points: the starting score",
+        "-200 points: administrative penalty XZCF-2026-0123 of 1 Jun 2026, serious; "
+        "published until 31 May 2029",
     ]
     # Ageing takes it to 60% (880) and 30% (940) of its weight, both still B; only leaving publication
     # gives an A.
     assert found.change_lines(rating.catalog) == [
-        "grade A from 2029-05-31, when administrative penalty XZCF-2026-0123 leaves publication",
+        "grade A from 31 May 2029, when administrative penalty XZCF-2026-0123 leaves publication",
         "grade A if administrative penalty XZCF-2026-0123 is repaired and leaves publication",
     ]
     with pytest.raises(UnknownOrganisation, match="no organisation '91330100799655058B'"):

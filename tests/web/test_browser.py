@@ -31,7 +31,7 @@ def test_search_open_profile_and_read_the_grade(server: str) -> None:
             result.click()
             expect(page.locator("#grade")).to_have_text("C")
             expect(page.locator("#score")).to_have_text("700")
-            expect(page.locator("#reasons li").first).to_contain_text("administrative penalty XZCF-2026-0001")
+            expect(page.locator("#reasons tbody tr").nth(1)).to_contain_text("XZCF-2026-0001")
             page.screenshot(path=str(ARTEFACTS / "profile.png"), full_page=True)
         finally:
             browser.close()

@@ -26,7 +26,7 @@ def test_profile_page_shows_grade_reasons_timeline_and_chart(client: TestClient)
     page = client.get(f"/organisations/{USCC_A}")
     assert page.status_code == 200
     assert 'id="grade" aria-label="grade C">C</span>' in page.text
-    assert "-200 points: administrative penalty XZCF-2026-0001" in page.text
+    assert "administrative penalty XZCF-2026-0001 of 1 Jun 2026, serious" in page.text
     assert "shared only with public bodies" in page.text and "SI-1" not in page.text
     assert "<svg" in page.text and "Score over time" in page.text
     assert f'href="/api/v1/organisations/{USCC_A}"' in page.text

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Connection
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from credence import i18n
 from credence.access.reads import ReadRecorder
 from credence.api import auth, commitments, exports, figures, links, lists, log, queries, reads, reports
 from credence.api import statistics as statistics_api
@@ -68,7 +69,7 @@ from credence.measures.catalog import load_measures
 from credence.process import repository as process_repo
 from credence.rating import Policy, load_policy
 from credence.rating import repository as rating_repo
-from credence.rating.service import RatingService
+from credence.rating.service import RatingService, line_words, reckoning_lines
 from credence.records import publicity
 from credence.records.readers import RawRow
 from credence.records.service import IngestService, UnknownDepartment
@@ -156,6 +157,16 @@ class AlsoListedOut(BaseModel):
     links: list[LinkOut] = Field(description="The judgements that join it to the file, with their basis.")
 
 
+class ReckoningLineOut(BaseModel):
+    kind: str = Field(
+        description="start, record, others, cap, hidden (records shared only with public bodies), "
+        "favourable_cap, floor, ceiling or grade_limit (no points)."
+    )
+    points: int
+    text: str = Field(description="The line in plain words, with its points.")
+    reason: str = Field(description="The line in plain words, without its points.")
+
+
 class ProfileOut(OrganisationOut):
     also_listed_as: list[AlsoListedOut] = Field(
         default_factory=list,
@@ -165,8 +176,19 @@ class ProfileOut(OrganisationOut):
     as_of: date
     policy_version: str
     policy_sha256: str
-    grade_limited_by: str | None
-    reasons: list[str] = Field(description="The principal reasons, heaviest first, in plain words.")
+    grade_limited_by: str | None = Field(
+        description="The rule that holds the grade below what the score gives, if one does (null when it "
+        "is about records shared only with public bodies)."
+    )
+    reasons: list[str] = Field(
+        description="How the score adds up, in plain words in the request's language: the starting score, "
+        "the heaviest records (the rest in one line), each cap, the records shared only with public bodies "
+        "in one line, the favourable cap, the floor or the ceiling; then the rule that holds the grade, if "
+        "one does. The same lines as `reckoning`."
+    )
+    reckoning: list[ReckoningLineOut] = Field(
+        description="The reasons as data: their points sum to the score exactly."
+    )
     what_would_change: list[str]
 
 
@@ -372,8 +394,8 @@ def create_api(settings: Settings | None = None, clock: Clock | None = None) -> 
 
     @app.get("/api/v1/organisations/{code}/history", response_model=Page[HistoryOut], tags=["organisations"])
     def history(reg: Reg, code: Code, page: PageNo = 1, per_page: PerPage = 20) -> Page[HistoryOut]:
-        """Every change of the organisation's grade, oldest first, with its cause: its file's, as the
-        profile's grade is."""
+        """Every change of the organisation's score or grade, oldest first, with its cause: its file's,
+        as the profile's grade is."""
         org = _file(reg, _organisation(reg, code))
         with reg.engine.connect() as conn:
             rows = rating_repo.history_of(conn, org.id)
@@ -509,11 +531,11 @@ def organisation_profile(reg: Registry, code: str) -> tuple[ProfileOut, Any]:
 
 def _cached_profile(reg: Registry, code: str) -> tuple[ProfileOut, bytes, Any]:
     """A profile (and its JSON) is kept until anything about the organisation's records changes (a new
-    record, a version, a state, a notice) or the day does."""
+    record, a version, a state, a notice) or the day does; one per language, as its reasons are in words."""
     org = _file(reg, _organisation(reg, code))  # links joined it into another's file: that file's profile
     today = reg.today()
     with reg.engine.connect() as conn:
-        key = (org.id, today, queries.records_version(conn, org.id))
+        key = (org.id, today, queries.records_version(conn, org.id), i18n.current())
     cached = reg.profiles.get(key)
     if cached is None:
         profile = _profile(reg, org, today)
@@ -525,8 +547,10 @@ def _cached_profile(reg: Registry, code: str) -> tuple[ProfileOut, bytes, Any]:
 def _profile(reg: Registry, org: Any, today: date) -> ProfileOut:
     found = reg.rating.explain_row(org, today, with_history=False)
     r = found.rating
-    reasons = found.public_reason_lines(reg.catalog)
+    lines = found.public_reckoning(reg.catalog)
+    reasons = reckoning_lines(reg.catalog, lines)
     changes = found.public_change_lines(reg.catalog)
+    held = next((line for line in lines if line.kind == "grade_limit"), None)
     with reg.engine.connect() as conn:
         # Only a subject with a published record is named: nothing about it is shown before its notice.
         sources = {
@@ -546,8 +570,14 @@ def _profile(reg: Registry, org: Any, today: date) -> ProfileOut:
         as_of=r.as_of,
         policy_version=r.policy_version,
         policy_sha256=r.policy_sha256,
-        grade_limited_by=r.grade_limited_by,
+        grade_limited_by=held.rule if held is not None else None,
         reasons=reasons,
+        reckoning=[
+            ReckoningLineOut(
+                kind=line.kind, points=line.points, text=text, reason=line_words(reg.catalog, line)
+            )
+            for line, text in zip(lines, reasons, strict=True)
+        ],
         what_would_change=changes,
     )
     return profile

@@ -242,6 +242,9 @@ def report_grade(ctx: typer.Context, organisation_id: int) -> None:
     if rating is None:
         return
     last = history[-1] if history else None
-    changed = last is not None and last.rated_at == rating.rated_at and last.old_grade is not None
+    # The history has a row for every change of score; only one whose grade moved is a change of grade.
+    changed = (
+        last is not None and last.rated_at == rating.rated_at and last.old_grade not in (None, last.new_grade)
+    )
     note = f" (was {last.old_grade}: the grade changed)" if last is not None and changed else " (unchanged)"
     console.print(f"grade now {rating.grade}, score {rating.score}{note}", highlight=False)

@@ -15,7 +15,7 @@ its age, times the pending percent if it is pending, rounded towards zero.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -186,22 +186,115 @@ def weighted(tables: PolicyTables, points: int, age_days: int, status: str) -> i
     return magnitude if points > 0 else -magnitude
 
 
-def total_score(tables: PolicyTables, counting: Sequence[Contribution]) -> int:
+@dataclass(frozen=True)
+class Tally:
+    """How a score is made: each category's points as counted and as capped, the favourable points the
+    favourable cap lets in, and the score before and after the floor and the ceiling."""
+
+    raw: dict[str, int]  # each category's points, before its cap
+    capped: dict[str, int]  # after its cap
+    favourable: int  # the capped favourable totals, before the favourable cap
+    favourable_used: int  # after it
+    unbounded: int  # base + adverse + favourable_used, before floor and ceiling
+    score: int
+
+
+def tally(tables: PolicyTables, counting: Sequence[Contribution]) -> Tally:
     caps = {row.category: row.cap for row in tables.rows}
-    by_category: dict[str, int] = defaultdict(int)
+    raw: dict[str, int] = defaultdict(int)
     for c in counting:
-        by_category[c.category] += c.points
+        raw[c.category] += c.points
+    capped: dict[str, int] = {}
     adverse = favourable = 0
-    for category, total in by_category.items():
+    for category, total in raw.items():
         cap = caps[category]
         if cap is not None:
             total = max(total, -cap) if total < 0 else min(total, cap)
+        capped[category] = total
         if total < 0:
             adverse += total
         else:
             favourable += total
-    score = tables.base_score + adverse + min(favourable, tables.favourable_cap)
-    return min(max(score, tables.floor), tables.ceiling)
+    used = min(favourable, tables.favourable_cap)
+    unbounded = tables.base_score + adverse + used
+    score = min(max(unbounded, tables.floor), tables.ceiling)
+    return Tally(dict(raw), capped, favourable, used, unbounded, score)
+
+
+def total_score(tables: PolicyTables, counting: Sequence[Contribution]) -> int:
+    return tally(tables, counting).score
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of how a score adds up: the points of every line of a reckoning sum to the score.
+
+    kind is one of: start (the base score), record (one record), others (the remaining records shown, in
+    one line), cap (what a category's cap gives back or holds back), hidden (the records the reader may
+    not see, in one line, their caps included), favourable_cap, floor, ceiling, and grade_limit (no
+    points: the rule that holds the grade below what the score gives)."""
+
+    kind: str
+    points: int
+    record: Contribution | None = None
+    count: int = 0  # others, hidden: how many records
+    category: str | None = None  # cap: whose; grade_limit: the rule's category, when it may be shown
+    limit: int | None = None  # cap, favourable_cap: the cap; floor, ceiling: the bound
+    grade: str | None = None  # grade_limit: the grade held
+    by_score: str | None = None  # grade_limit: the grade the score alone gives
+    rule: str | None = None  # grade_limit: the rule, when it may be shown
+
+
+def reckon(
+    tables: PolicyTables,
+    rating: Rating,
+    shown: Callable[[str], bool] = lambda category: True,
+    most: int = MAX_REASONS,
+) -> tuple[Line, ...]:
+    """How the rating's score adds up, line by line: the starting score; the records of the categories
+    `shown` (the heaviest `most` one by one, the rest in one line); what each shown category's cap
+    changes; the records of the other categories in one line, without saying which (their caps
+    included); the favourable cap; the floor or the ceiling. Their points sum to the score exactly. Last,
+    with no points, the rule that holds the grade down, if one does (named only when its category is
+    shown)."""
+    counting = [c for c in rating.contributions if c.points]
+    parts = tally(tables, counting)
+    lines = [Line("start", tables.base_score)]
+    visible = sorted((c for c in counting if shown(c.category)), key=reason_order)
+    lines += [Line("record", c.points, record=c) for c in visible[:most]]
+    rest = visible[most:]
+    if rest:
+        lines.append(Line("others", sum(c.points for c in rest), count=len(rest)))
+    caps = {row.category: row.cap for row in tables.rows}
+    for category in sorted(parts.raw, key=lambda k: (-abs(parts.raw[k]), k)):
+        cut = parts.capped[category] - parts.raw[category]
+        if cut and shown(category):
+            lines.append(Line("cap", cut, category=category, limit=caps[category]))
+    hidden = [c for c in counting if not shown(c.category)]
+    if hidden:
+        points = sum(parts.capped[k] for k in {c.category for c in hidden})
+        lines.append(Line("hidden", points, count=len(hidden)))
+    if parts.favourable_used != parts.favourable:
+        lines.append(
+            Line("favourable_cap", parts.favourable_used - parts.favourable, limit=tables.favourable_cap)
+        )
+    if parts.score != parts.unbounded:
+        bound = "floor" if parts.score > parts.unbounded else "ceiling"
+        lines.append(Line(bound, parts.score - parts.unbounded, limit=parts.score))
+    if rating.grade_limited_by is not None:
+        category = next(r.category for r in tables.rows if r.rule == rating.grade_limited_by)
+        named = shown(category)
+        lines.append(
+            Line(
+                "grade_limit",
+                0,
+                category=category if named else None,
+                grade=rating.grade,
+                by_score=GRADES[tables.grade_index(rating.score)],
+                rule=rating.grade_limited_by if named else None,
+            )
+        )
+    return tuple(lines)
 
 
 @dataclass(frozen=True)

@@ -109,14 +109,19 @@ def any_files(conn: Connection) -> bool:
 
 
 def current_grades(conn: Connection, organisation_ids: Sequence[int]) -> dict[int, str]:
+    return {i: grade for i, (grade, _) in current_ratings(conn, organisation_ids).items()}
+
+
+def current_ratings(conn: Connection, organisation_ids: Sequence[int]) -> dict[int, tuple[str, int]]:
+    """The stored grade and score of these organisations (those rated)."""
     if not organisation_ids:
         return {}
     rows = conn.execute(
-        select(ratings.c.organisation_id, ratings.c.grade).where(
+        select(ratings.c.organisation_id, ratings.c.grade, ratings.c.score).where(
             ratings.c.organisation_id.in_(list(organisation_ids))
         )
     )
-    return {r.organisation_id: r.grade for r in rows}
+    return {r.organisation_id: (r.grade, r.score) for r in rows}
 
 
 def save_ratings(
@@ -128,12 +133,13 @@ def save_ratings(
     cause: str,
     now: datetime,
 ) -> list[dict[str, Any]]:
-    """Store the ratings; add a history row for each organisation whose grade changed (or is new).
-    Returns the history rows added (as inserted, without their ids)."""
-    before: dict[int, str] = {}
+    """Store the ratings; add a history row for each organisation whose score or grade changed (or that
+    is rated for the first time), so that the history's score is never stale. Returns the rows that
+    change a grade (as inserted, without their ids): those are logged, and bring or lift measures."""
+    before: dict[int, tuple[str, int]] = {}
     ids = [r.organisation_id for r in results]
     for start in range(0, len(ids), 5000):
-        before.update(current_grades(conn, ids[start : start + 5000]))
+        before.update(current_ratings(conn, ids[start : start + 5000]))
     upsert(
         conn,
         ratings,
@@ -153,11 +159,11 @@ def save_ratings(
             for r in results
         ],
     )
-    changed = [
+    added = [
         {
             "organisation_id": r.organisation_id,
             "as_of": as_of,
-            "old_grade": before.get(r.organisation_id),
+            "old_grade": before[r.organisation_id][0] if r.organisation_id in before else None,
             "new_grade": r.grade,
             "score": r.score,
             "cause": cause,
@@ -165,11 +171,11 @@ def save_ratings(
             "rated_at": now,
         }
         for r in results
-        if before.get(r.organisation_id) != r.grade
+        if before.get(r.organisation_id) != (r.grade, r.score)
     ]
-    if changed:
-        conn.execute(insert(history), changed)
-    return changed
+    if added:
+        conn.execute(insert(history), added)
+    return [row for row in added if row["old_grade"] != row["new_grade"]]
 
 
 def rating_of(conn: Connection, organisation_id: int) -> Any | None:

@@ -12,12 +12,22 @@ from sqlalchemy import Connection, Engine
 
 from credence.catalog import Catalog
 from credence.clock import Clock, today
+from credence.i18n import N_, _, current, format_date, format_number, ngettext
 from credence.identity import no_organisation
 from credence.log import events as log
 from credence.measures.catalog import Measures, load_measures
 from credence.rating import repository as repo
 from credence.rating.batch import BatchRating, rate_batch
-from credence.rating.engine import Change, Rating, compile_policy, rate_one, what_would_change
+from credence.rating.engine import (
+    Change,
+    Line,
+    PolicyTables,
+    Rating,
+    compile_policy,
+    rate_one,
+    reckon,
+    what_would_change,
+)
 from credence.rating.policy import Policy
 from credence.records import repository as records_repo
 from credence.records.service import IngestResult, uninterrupted
@@ -47,25 +57,27 @@ class Explanation:
     rating: Rating
     changes: list[Change]
     history: list[Any]
+    tables: PolicyTables | None = None  # the compiled policy the rating was made under
+
+    def reckoning(self, catalog: Catalog) -> tuple[Line, ...]:
+        """How the score adds up, every record shown (the command line, the organisation itself)."""
+        return reckon(self._tables(), self.rating)
+
+    def public_reckoning(self, catalog: Catalog) -> tuple[Line, ...]:
+        """How the score adds up for anyone: the records of public categories shown, those shared only
+        with public bodies counted in one line without their content (their caps included)."""
+        public = _public(catalog)
+        return reckon(self._tables(), self.rating, lambda category: category in public)
 
     def reason_lines(self, catalog: Catalog) -> list[str]:
-        return [describe(catalog, c) for c in self.rating.reasons]
+        return reckoning_lines(catalog, self.reckoning(catalog))
 
     def change_lines(self, catalog: Catalog) -> list[str]:
         return [describe_change(catalog, c) for c in self.changes]
 
     def public_reason_lines(self, catalog: Catalog) -> list[str]:
-        """The reasons anyone may read: public records described; those shared only with public bodies
-        counted in one line, without their content."""
-        public = _public(catalog)
-        lines = [describe(catalog, c) for c in self.rating.reasons if c.category in public]
-        hidden = [c for c in self.rating.reasons if c.category not in public]
-        if hidden:
-            lines.append(
-                f"{sum(c.points for c in hidden):+d} points from {len(hidden)} record(s) shared only with "
-                "public bodies"
-            )
-        return lines
+        """The reasons anyone may read, in the language at hand: they sum to the score."""
+        return reckoning_lines(catalog, self.public_reckoning(catalog))
 
     def public_change_lines(self, catalog: Catalog) -> list[str]:
         """What would change the grade, told only through records anyone may see: a change that rests on
@@ -74,6 +86,13 @@ class Explanation:
         return [
             describe_change(catalog, c) for c in self.changes if all(x.category in public for x in c.records)
         ]
+
+    def _tables(self) -> PolicyTables:
+        if self.tables is None:
+            raise ValueError(
+                "an explanation made without its policy's tables cannot say how its score adds up"
+            )
+        return self.tables
 
 
 class RatingService:
@@ -267,28 +286,140 @@ class RatingService:
             facts = repo.facts_of(conn, org.id)
             history = repo.history_of(conn, org.id) if with_history else []
         rating = rate_one(self.tables, facts, as_of)
-        return Explanation(org, rating, what_would_change(self.tables, facts, rating), history)
+        return Explanation(org, rating, what_would_change(self.tables, facts, rating), history, self.tables)
 
 
 def _public(catalog: Catalog) -> set[str]:
     return {c.code for c in catalog.categories.values() if c.publicity.value == "public"}
 
 
+# The severities' words as the pages' labels give them (Minor, General, Serious), lower-cased in a sentence.
+SEVERITIES = {"minor": N_("Minor"), "general": N_("General"), "serious": N_("Serious")}
+
+
+def category_title(catalog: Catalog, code: str) -> str:
+    """A category's title inside a sentence, in the language at hand."""
+    category = catalog.categories[code]
+    if current() == "zh" and category.title_zh:
+        return category.title_zh
+    return category.title.lower() if current() == "en" else category.title
+
+
+def signed(points: int) -> str:
+    """Points as a line shows them: +200, -1,200, 0."""
+    return ("+" if points > 0 else "") + format_number(points)
+
+
 def describe(catalog: Catalog, c: Any) -> str:
-    title = catalog.categories[c.category].title
-    severity = f", {c.severity}" if c.severity else ""
-    pending = ", pending" if c.status == "pending" else ""
-    return (
-        f"{c.points:+d} points: {title.lower()} {c.source_record_id} of {c.decided_on.isoformat()}"
-        f"{severity}{pending}; published until {c.published_until.isoformat()}"
+    """One record's contribution in plain words, with its points."""
+    return with_points(c.points, record_words(catalog, c))
+
+
+def record_words(catalog: Catalog, c: Any) -> str:
+    """A counting record in plain words: what, which, when decided, how grave, until when published."""
+    details = "".join(
+        _(", %(detail)s", detail=word)
+        for word in (
+            _(SEVERITIES[c.severity]).lower() if c.severity in SEVERITIES else None,
+            _("pending") if c.status == "pending" else None,
+        )
+        if word
     )
+    return _(
+        "%(title)s %(record)s of %(decided)s%(details)s; published until %(until)s",
+        title=category_title(catalog, c.category),
+        record=c.source_record_id,
+        decided=format_date(c.decided_on),
+        details=details,
+        until=format_date(c.published_until),
+    )
+
+
+def with_points(points: int, words: str, *, sign: bool = True) -> str:
+    return _(
+        "%(points)s points: %(reason)s",
+        points=signed(points) if sign else format_number(points),
+        reason=words,
+    )
+
+
+def describe_line(catalog: Catalog, line: Line) -> str:
+    """One line of a reckoning in plain words with its points (the rule holding the grade has none), in
+    the language at hand."""
+    if line.kind == "grade_limit":
+        return line_words(catalog, line)
+    return with_points(line.points, line_words(catalog, line), sign=line.kind != "start")
+
+
+def line_words(catalog: Catalog, line: Line) -> str:
+    """What a line of a reckoning is, in plain words, without its points (a table shows them apart)."""
+    if line.kind == "start":
+        return _("the starting score")
+    if line.kind == "record":
+        assert line.record is not None
+        return record_words(catalog, line.record)
+    if line.kind == "others":
+        return ngettext("%(num)s other record", "%(num)s other records", line.count)
+    if line.kind == "cap":
+        assert line.category is not None and line.limit is not None
+        return _(
+            "%(title)s records count at most %(limit)s points in all",
+            title=category_title(catalog, line.category),
+            limit=format_number(line.limit),
+        )
+    if line.kind == "hidden":
+        return ngettext(
+            "%(num)s record shared only with public bodies",
+            "%(num)s records shared only with public bodies",
+            line.count,
+        )
+    if line.kind == "favourable_cap":
+        return _(
+            "favourable records add at most %(limit)s points in all", limit=format_number(line.limit or 0)
+        )
+    if line.kind == "floor":
+        return _("the score is never below %(limit)s", limit=format_number(line.limit or 0))
+    if line.kind == "ceiling":
+        return _("the score is never above %(limit)s", limit=format_number(line.limit or 0))
+    if line.kind == "grade_limit":
+        if line.category is None:
+            return _(
+                "The grade is held at %(grade)s by a record shared only with public bodies (the score alone "
+                "gives %(by_score)s)",
+                grade=line.grade,
+                by_score=line.by_score,
+            )
+        return _(
+            "The grade is held at %(grade)s while a %(title)s record counts (the score alone gives "
+            "%(by_score)s)",
+            grade=line.grade,
+            title=category_title(catalog, line.category),
+            by_score=line.by_score,
+        )
+    raise ValueError(f"no words for a line of kind {line.kind!r}")
+
+
+def reckoning_lines(catalog: Catalog, lines: Sequence[Line]) -> list[str]:
+    return [describe_line(catalog, line) for line in lines]
 
 
 def describe_change(catalog: Catalog, change: Change) -> str:
-    names = ", ".join(
-        f"{catalog.categories[c.category].title.lower()} {c.source_record_id}" for c in change.records
-    )
+    names = ", ".join(f"{category_title(catalog, c.category)} {c.source_record_id}" for c in change.records)
     if change.on is None:
-        return f"grade {change.grade} if {names} is repaired and leaves publication"
-    verb = "leaves publication" if change.because == "leaves publication" else "weighs less with age"
-    return f"grade {change.grade} from {change.on.isoformat()}, when {names} {verb}"
+        return _(
+            "grade %(grade)s if %(names)s is repaired and leaves publication", grade=change.grade, names=names
+        )
+    on = format_date(change.on)
+    if change.because == "leaves publication":
+        return _(
+            "grade %(grade)s from %(on)s, when %(names)s leaves publication",
+            grade=change.grade,
+            on=on,
+            names=names,
+        )
+    return _(
+        "grade %(grade)s from %(on)s, when %(names)s weighs less with age",
+        grade=change.grade,
+        on=on,
+        names=names,
+    )

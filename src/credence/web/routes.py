@@ -5,7 +5,6 @@ Search results come as you type from a small script that fetches the server-rend
 no front-end library is shipped or fetched.
 """
 
-from collections.abc import Collection
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -20,12 +19,8 @@ from credence.api import auth
 from credence.api.app import Registry, organisation_profile, organisation_search, public_record
 from credence.api.shapes import ApiError
 from credence.i18n import _
-from credence.lists import repository as lists_repo
-from credence.lists.exports import public_row
-from credence.process import repository as process_repo
 from credence.process.figures import department_figures, percent
-from credence.rating import repository as rating_repo
-from credence.records import publicity
+from credence.web.profile import profile_context as profile_context  # also the purpose pages'
 from credence.web.templating import templates as shared_templates
 
 HERE = Path(__file__).parent
@@ -166,68 +161,3 @@ def add_pages(app: FastAPI, registry: Registry) -> None:
             percent=percent,
             json_twin="/api/v1/departments/figures",
         )
-
-
-def profile_context(
-    registry: Registry, profile: Any, org: Any, publicities: Collection[str] = publicity.PUBLIC
-) -> dict[str, Any]:
-    """What the profile page shows: the public profile, and the records of these publicities (public; a
-    department reading for a purpose: public and shared)."""
-    today = registry.today()
-    with registry.engine.connect() as conn:
-        _, records = publicity.public_records(conn, registry.catalog, org.id, today, 1, 500, publicities)
-        history = rating_repo.history_of(conn, org.id)
-        contested = process_repo.under_objection(conn, [r.id for r in records])
-        entries = [public_row(e, registry.catalog) for e in lists_repo.current_of(conn, org.id, today)]
-    rows = [
-        {
-            **r._mapping,
-            "category_title": registry.catalog.categories[r.category].title,
-            "published_until": publicity.published_until(registry.catalog, r),
-            "under_objection": r.id in contested,
-            "shared": registry.catalog.categories[r.category].publicity.value != "public",
-        }
-        for r in records
-    ]
-    return {
-        "p": profile,
-        "records": rows,
-        "entries": entries,
-        "history": history,
-        "chart": history_chart(history, registry.policy.doc.floor, registry.policy.doc.ceiling, today),
-        "json_twin": f"/api/v1/organisations/{org.code or org.key}",
-        "country": org.country,
-    }
-
-
-def history_chart(history: list[Any], floor: int, ceiling: int, today: Any) -> str:
-    """The score over the grade changes up to today, as an inline SVG step line (no script; its title
-    reads the changes out)."""
-    if not history:
-        return ""
-    width, height, pad = 600, 120, 10
-    points = [(h.as_of, h.score) for h in history]
-    first, last = points[0][0], max(points[-1][0], today)
-    span = max((last - first).days, 1)
-
-    def x(day: Any) -> float:
-        return float(pad + (width - 2 * pad) * (day - first).days / span)
-
-    def y(score: int) -> float:
-        return pad + (height - 2 * pad) * (1 - (score - floor) / max(ceiling - floor, 1))
-
-    path, previous = [], None
-    for day, score in points:
-        if previous is not None:
-            path.append(f"L{x(day):.1f},{y(previous):.1f}")
-        path.append(f"{'M' if previous is None else 'L'}{x(day):.1f},{y(score):.1f}")
-        previous = score
-    path.append(f"L{x(last) if last > first else width - pad:.1f},{y(points[-1][1]):.1f}")  # held to today
-    label = "; ".join(f"{h.as_of}: {h.new_grade} ({h.score})" for h in history)
-    return (
-        f'<svg role="img" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
-        f'aria-labelledby="chart-title"><title id="chart-title">Score over time: {label}</title>'
-        f'<path d="{" ".join(path)}" fill="none" stroke="#0b4f9c" stroke-width="2"/>'
-        + "".join(f'<circle cx="{x(d):.1f}" cy="{y(s):.1f}" r="3" fill="#0b4f9c"/>' for d, s in points)
-        + "</svg>"
-    )
