@@ -315,7 +315,7 @@ def test_injection_strings_are_only_text(client: TestClient, engine) -> None:
             client.get(f"/api/v1/departments/{attack}/inbox"),
             client.get("/api/v1/outbox", params={"department": attack}),
             client.post("/api/v1/records", params={"department": attack}, json=[row(1)]),
-            client.get("/", params={"q": attack}),
+            client.get("/search", params={"q": attack}),
             client.get("/search/results", params={"q": attack}),
             client.get(f"/organisations/{attack}"),
             client.get(f"/verify/{attack}"),

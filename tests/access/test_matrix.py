@@ -118,6 +118,7 @@ CALLS: dict[tuple[str, str], Callable[[Who], dict[str, Any]]] = {
         actor=CLERK,
         reason="Checked.",
     ),
+    ("GET", "/search"): lambda w: {"params": {"q": "北京"}},
     ("GET", "/search/results"): lambda w: {"params": {"q": "北京"}},
     ("POST", "/checks/file"): lambda w: {
         "files": {"bidders": ("bidders.csv", f"subject_id\n{USCC_A}\n".encode(), "text/csv")},

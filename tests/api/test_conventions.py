@@ -35,6 +35,7 @@ PATH_VALUES = {
 }
 QUERIES: dict[str, dict[str, Any]] = {
     "/api/v1/organisations": {"q": "北京"},
+    "/search": {"q": "北京"},
     "/search/results": {"q": "北京"},
     "/api/v1/checks": {"subject": USCC_A, "domain": "public_procurement"},
     "/api/v1/log/proofs/inclusion": {"index": 0, "size": 1},

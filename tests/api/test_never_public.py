@@ -239,6 +239,7 @@ CALLS: dict[tuple[str, str], Callable[[Subject, int], list[Call]]] = {
     ("GET", "/api/v1/catalog"): lambda s, n: [get("/api/v1/catalog")],
     ("GET", "/api/v1/policy"): lambda s, n: [get("/api/v1/policy")],
     ("GET", "/api/v1/departments/figures"): lambda s, n: [get("/api/v1/departments/figures")],
+    ("GET", "/api/v1/statistics"): lambda s, n: [get("/api/v1/statistics")],
     ("GET", "/api/v1/lists/{kind}"): lambda s, n: [get(f"/api/v1/lists/{k}") for k in LISTS],
     ("GET", "/api/v1/lists/{kind}/export"): lambda s, n: [
         get(f"/api/v1/lists/{k}/export", format=f) for k in LISTS for f in ("csv", "json")
@@ -287,6 +288,7 @@ CALLS: dict[tuple[str, str], Callable[[Subject, int], list[Call]]] = {
     ],
     ("GET", "/api/v1/changes"): lambda s, n: [get("/api/v1/changes", after=-1, limit=1000)],
     ("GET", "/"): lambda s, n: [get("/", q=q) for q in (s.code, s.name, s.fragment)],
+    ("GET", "/search"): lambda s, n: [get("/search", q=q) for q in (s.code, s.name, s.fragment)],
     ("GET", "/search/results"): lambda s, n: [
         get("/search/results", q=q) for q in (s.code, s.name, s.fragment)
     ],
@@ -300,6 +302,7 @@ CALLS: dict[tuple[str, str], Callable[[Subject, int], list[Call]]] = {
     ("GET", "/policy"): lambda s, n: [get("/policy")],
     ("GET", "/how-ratings-work"): lambda s, n: [get("/how-ratings-work")],
     ("GET", "/departments"): lambda s, n: [get("/departments")],
+    ("GET", "/statistics"): lambda s, n: [get("/statistics"), get("/statistics", lang="zh")],
     ("GET", "/lists"): lambda s, n: [get("/lists")],
     ("GET", "/lists/{kind}"): lambda s, n: [get(f"/lists/{k}") for k in LISTS],
     ("GET", "/checks"): lambda s, n: [

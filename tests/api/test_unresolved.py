@@ -311,7 +311,7 @@ def found_by_search(client: TestClient, key: str) -> list[str]:
         assert api.status_code == 200, api.text
         if api.json()["total"] or NAME in api.text or key in api.text:
             shown.append(f"api {q}")
-        for path in ("/", "/search/results"):
+        for path in ("/search", "/search/results"):
             page = client.get(path, params={"q": q})
             assert page.status_code == 200, page.text
             if NAME in page.text or key in page.text:

@@ -159,7 +159,7 @@ def test_checks_service_bidders_rows(process, catalog) -> None:
 @pytest.mark.parametrize("number", [WELL_FORMED, MISTYPED])
 def test_web_pages_refuse_resident_ids(client: TestClient, number: str) -> None:
     pages = [
-        client.get("/", params={"q": number}),
+        client.get("/search", params={"q": number}),
         client.get("/search/results", params={"q": number}),
         client.get(f"/organisations/{number}"),
         client.post(f"/organisations/{number}/report.pdf"),

@@ -8,9 +8,9 @@ from helpers import USCC_A
 
 
 def test_search_page_renders_results_with_and_without_script(client: TestClient) -> None:
-    empty = client.get("/")
+    empty = client.get("/search")
     assert empty.status_code == 200 and 'id="q"' in empty.text and "/static/search.js" in empty.text
-    found = client.get("/", params={"q": "北京"})
+    found = client.get("/search", params={"q": "北京"})
     assert "北京某某食品有限公司" in found.text and f'href="/organisations/{USCC_A}"' in found.text
     assert 'rel="alternate" type="application/json" href="/api/v1/organisations?q=' in found.text
     fragment = client.get("/search/results", params={"q": "shenzhen"})
@@ -86,7 +86,7 @@ def test_a_listing_without_an_identifier_links_to_its_profile_by_its_key(
         write_csv(tmp_path / "wb.csv", [listing("WB-9", "Kilimanjaro Roads Limited", "KE")]), "WB"
     )
     notice_all(engine, service)
-    for path in ("/", "/search/results"):
+    for path in ("/search", "/search/results"):
         found = client.get(path, params={"q": "Kilimanjaro"})
         assert found.status_code == 200 and "Kilimanjaro Roads Limited" in found.text
         assert "/organisations/None" not in found.text

@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from credence import i18n
 from credence.access.reads import ReadRecorder
 from credence.api import auth, commitments, exports, figures, links, lists, log, queries, reads, reports
+from credence.api import search as search_service
 from credence.api import statistics as statistics_api
 from credence.api.auth import LOCAL, authorise
 from credence.api.characters import NoNul
@@ -34,7 +35,6 @@ from credence.api.hardening import (
     method_not_allowed,
 )
 from credence.api.match import router as match_router
-from credence.api.names import NameIndex
 from credence.api.shapes import (
     CODE_DESCRIPTION,
     ERRORS,
@@ -77,6 +77,7 @@ from credence.records.validation import control_character_at
 from credence.settings import Settings
 from credence.store.db import make_engine
 from credence.subjects import clusters
+from credence.subjects.search import Vocabulary
 from credence.subjects.service import LinkService
 
 REGIONS = {code: (zh, en) for code, zh, en in DIVISIONS}
@@ -138,6 +139,22 @@ class OrganisationOut(BaseModel):
     region: str | None = Field(description="The division's city, in Chinese and English, when known.")
     grade: str | None
     score: int | None
+
+
+class CodeProblemOut(BaseModel):
+    reason: str = Field(description="check_character, org_code_check, check_digits, or another reason code.")
+    position: int | None = Field(description="The position (from 1) of the character that is wrong.")
+    found: str | None = Field(description="The check character (LEI: digits) the code has.")
+    expected: str | None = Field(description="The check character (digits) its other characters call for.")
+    message: str = Field(description="What is wrong, in the reader's language.")
+
+
+class SearchPageOut(Page[OrganisationOut]):
+    explanation: CodeProblemOut | None = Field(
+        default=None,
+        description="When q has the shape of a USCC or an LEI but fails its check: which character is wrong "
+        "and what it should be. Null otherwise.",
+    )
 
 
 class LinkOut(BaseModel):
@@ -276,7 +293,7 @@ class Registry:
             self.engine, self.catalog, self.measures, self.lists.lists, clock, settings, self.rating
         )
         self.reads = ReadRecorder(self.engine, clock)  # purpose-bound reads, committed in groups
-        self.names = NameIndex()
+        self.vocabulary = Vocabulary()  # the search terms of the subjects' names (credence.subjects.search)
         self.profiles: Lru[Any, tuple[ProfileOut, bytes]] = Lru(10_000)
         # Organisations rows by code, kept for their identity; their file_id is checked on each read.
         self.organisations: Lru[str, Any] = Lru(100_000)
@@ -335,20 +352,58 @@ def create_api(settings: Settings | None = None, clock: Clock | None = None) -> 
     PageNo = Annotated[int, Query(ge=1, le=100_000)]
     PerPage = Annotated[int, Query(ge=1, le=100)]
 
-    @app.get("/api/v1/organisations", response_model=Page[OrganisationOut], tags=["organisations"])
+    @app.get("/api/v1/organisations", response_model=SearchPageOut, tags=["organisations"])
     def search(
         reg: Reg,
         q: Annotated[
-            str, Query(min_length=1, max_length=200, description="A name, or a USCC or LEI."), SearchText
-        ],
+            str | None,
+            Query(
+                min_length=1,
+                max_length=200,
+                description="A name (Chinese, pinyin or Latin; typos forgiven), or a USCC or LEI. May be "
+                "left out when a filter is given.",
+            ),
+            SearchText,
+        ] = None,
         page: PageNo = 1,
         per_page: PerPage = 20,
-    ) -> Page[OrganisationOut]:
-        """Search by name (Chinese or Latin script; names starting with the text first, then names
-        containing it; if none contains it, names close to it) or by identifier (a USCC or LEI finds
-        that organisation). Each result's `key` opens its profile, also for a subject listed without an
+        region: Annotated[
+            str | None, Query(max_length=6, description="A division code, such as 330100.")
+        ] = None,
+        kind: Annotated[str | None, Query(max_length=40, description="A kind of organisation.")] = None,
+        grade: Annotated[str | None, Query(max_length=1, description="A grade: A, B, C or D.")] = None,
+        department: Annotated[
+            str | None, Query(max_length=32, description="With a published public record of this department.")
+        ] = None,
+        category: Annotated[
+            str | None, Query(max_length=64, description="With a published record of this public category.")
+        ] = None,
+        on_list: Annotated[
+            str | None, Query(alias="list", max_length=32, description="With an entry in force on this list.")
+        ] = None,
+        sort: Annotated[
+            str | None,
+            Query(
+                max_length=16, description="relevance (the default with q), name (without), grade or latest."
+            ),
+        ] = None,
+    ) -> SearchPageOut:
+        """Search by name or by identifier (a USCC or LEI finds that organisation), or browse by filters.
+        Names are matched by their words, their Chinese characters and their pinyin, so a typo, pinyin
+        without tones or a homophone in Chinese still finds the name; names starting with the text come
+        first among equals. Filters (`region`, `kind`, `grade`, `department`, `category`, `list`) read only
+        what anyone may see. A query shaped like a code that fails its check is answered with no items and
+        an `explanation`. Each result's `key` opens its profile, also for a subject listed without an
         identifier (`code` null, `key` unresolved:…)."""
-        return organisation_search(reg, q, page, per_page)
+        filters = search_service.Filters(region, kind, grade, department, category, on_list)
+        if q is None and not filters.given():
+            raise ApiError(
+                422,
+                "invalid_request",
+                search_service.q_missing(),
+                [{"where": "query.q"}],
+            )
+        return organisation_search(reg, q or "", page, per_page, filters, sort)
 
     @app.get("/api/v1/organisations/{code}", response_model=ProfileOut, tags=["organisations"])
     def profile(reg: Reg, code: Code) -> Response:
@@ -493,30 +548,76 @@ def create_api(settings: Settings | None = None, clock: Clock | None = None) -> 
     return app
 
 
-def organisation_search(reg: Registry, q: str, page: int, per_page: int) -> Page[OrganisationOut]:
+def organisation_search(
+    reg: Registry,
+    q: str,
+    page: int,
+    per_page: int,
+    filters: search_service.Filters | None = None,
+    sort: str | None = None,
+) -> SearchPageOut:
+    """Search by name or code, filtered and sorted, a page at a time (credence.api.search). A query that
+    is, looks like or holds a person's identity number is refused; one shaped like a code that fails its
+    check says why."""
+    filters = filters or search_service.Filters()
+    try:
+        search_service.check_filters(reg.catalog, list(REGIONS), filters)
+    except search_service.InvalidFilter as exc:
+        raise ApiError(
+            422, "invalid_filter", exc.message, [{"where": f"query.{exc.field}", "message": exc.message}]
+        ) from None
+    if sort is not None and sort not in search_service.SORTS:
+        message = search_service.sort_refused()
+        raise ApiError(422, "invalid_filter", message, [{"where": "query.sort", "message": message}])
+    if not q.strip() and filters.given():  # browsing by the filters alone
+        return _search_page(reg, "", None, None, filters, sort, page, per_page)
     text = q.strip()
     if not text:
-        raise ApiError(422, "invalid_query", "q is blank")
+        raise ApiError(422, "invalid_query", _("q is blank"))
     control = control_character_at(q)
     if control is not None:
-        raise ApiError(422, "invalid_query", f"q contains a control character at character {control}")
-    today = reg.today()
+        raise ApiError(
+            422, "invalid_query", _("q contains a control character at character %(n)s", n=control)
+        )
+    code = _identified(reg, text)
+    problem = None if code is not None else search_service.code_problem(text)
+    return _search_page(reg, text, code, problem, filters, sort, page, per_page)
+
+
+def _search_page(
+    reg: Registry,
+    text: str,
+    code: str | None,
+    problem: search_service.CodeProblem | None,
+    filters: search_service.Filters,
+    sort: str | None,
+    page: int,
+    per_page: int,
+) -> SearchPageOut:
+    # Only the subjects anything public may name: a sole proprietor's code answers as one the registry
+    # does not hold, a listing without an identifier once a record of its own is published (publicity.listed).
     with reg.engine.connect() as conn:
-        code = _identified(reg, text)
-        if code is not None:
-            # A code finds its organisation or nothing: a sole proprietor (never public) answers as a code
-            # the registry does not hold.
-            found = queries.by_code(conn, code)
-            items = [] if found is None or _hidden(conn, found) else [_summary(found)]
-            return Page(items=items, total=len(items), page=page, per_page=per_page)
-        # Only the subjects anything public may name: a listing without an identifier once a record of its
-        # own is published, by the rule its key follows (publicity.listed).
-        total, rows = queries.search(conn, reg.catalog, today, text, page, per_page)
-        if total == 0:  # no name contains the text: offer the names close to it (typos, variants)
-            close = queries.listed_ids(conn, reg.catalog, today, reg.names.search(conn, text))
-            total = len(close)
-            rows = queries.by_ids(conn, close[(page - 1) * per_page : page * per_page])
-    return Page(items=[_summary(r) for r in rows], total=total, page=page, per_page=per_page)
+        found = search_service.find(
+            conn,
+            reg.catalog,
+            reg.vocabulary,
+            reg.today(),
+            text="" if problem else text,
+            code=code,
+            filters=filters,
+            sort=sort,
+            page=page,
+            per_page=per_page,
+        )
+    if problem is not None:
+        found.total, found.rows = 0, []
+    return SearchPageOut(
+        items=[_summary(r) for r in found.rows],
+        total=found.total,
+        page=page,
+        per_page=per_page,
+        explanation=CodeProblemOut(**vars(problem)) if problem else None,
+    )
 
 
 def profile_json(reg: Registry, code: str) -> bytes:

@@ -117,6 +117,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/commitments/{commitment_id}/outcome"): Rule(DEPARTMENT, "commitments made to it"),
     # -- web pages: public -------------------------------------------------------------------------------
     ("GET", "/"): _public(),
+    ("GET", "/search"): _public(),
     ("GET", "/search/results"): _public(),
     ("GET", "/organisations/{code}"): _public("a department may choose a purpose to see shared records"),
     ("POST", "/organisations/{code}/report.pdf"): _public("issues a credit report; rate-limited"),

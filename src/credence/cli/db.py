@@ -5,6 +5,9 @@ from __future__ import annotations
 import typer
 
 from credence.cli.context import app_context, console, make_store, require_store
+from credence.subjects import search
+
+SEARCH_TERMS = "0016"  # the revision that keeps the subjects' search terms (credence.subjects.search)
 
 app = typer.Typer(help="Create and migrate the store.", no_args_is_help=True)
 
@@ -12,7 +15,11 @@ app = typer.Typer(help="Create and migrate the store.", no_args_is_help=True)
 @app.command("upgrade")
 def upgrade(ctx: typer.Context, revision: str = typer.Argument("head", help="Target revision.")) -> None:
     """Apply the migrations up to REVISION (default: the newest); on a new database, create the store."""
-    at = make_store(app_context(ctx).unchecked_engine, revision)
+    engine = app_context(ctx).unchecked_engine
+    at = make_store(engine, revision)
+    if at is not None and at >= SEARCH_TERMS:  # subjects stored before 0016 get their search terms
+        with engine.begin() as conn:
+            search.index_missing(conn)
     console.print(f"database at revision {at}", highlight=False)
 
 

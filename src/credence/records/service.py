@@ -37,6 +37,7 @@ from credence.records.readers import FileRejected, RawRow, RowSource, blocks_of
 from credence.records.validation import Rejection
 from credence.settings import Settings
 from credence.store import db
+from credence.subjects import search as search_terms
 
 OnReject = Callable[[Rejection], None]
 OnProgress = Callable[[int, int], None]  # (rows read, position in bytes)
@@ -456,6 +457,7 @@ class IngestService:
         added = repo.ensure_organisations(
             conn, [block.subjects[key] for key in stored_keys if key not in known_orgs], now
         )
+        search_terms.index_subjects(conn, added.values())  # a new subject is found by search at once
 
         ids = {key: known_orgs.get(key) or added[key] for key in stored_keys}
         new_rows = block if len(fresh) == len(block) else block.take(fresh)

@@ -102,6 +102,25 @@ class SubjectForms(Base):
     forms: Mapped[str] = mapped_column(Text)  # JSON: one object, credence.subjects.forms.lines
 
 
+class SearchVocabulary(Base):
+    """Every distinct search term of the subjects' names, once (credence.subjects.search). Derived."""
+
+    __tablename__ = "search_vocabulary"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    term: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class SearchTerm(Base):
+    """Which subjects' names give which search term (credence.subjects.search): kept when a subject is
+    stored, so that a search looks up its terms instead of reading every name. Derived, never entered."""
+
+    __tablename__ = "search_terms"
+
+    term_id: Mapped[int] = mapped_column(ForeignKey("search_vocabulary.id"), primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), primary_key=True, index=True)
+
+
 class IngestBatch(Base):
     """One submission: a file through `credence ingest` or a body through the API."""
 
@@ -138,6 +157,17 @@ class Record(Base):
         UniqueConstraint("department", "source_record_id"),
         Index("ix_records_organisation", "organisation_id"),
         Index("ix_records_batch", "batch_id"),  # a batch's records: to rate them, to deliver their notices
+        # Search's department and category filters: who has a published record, read from the index alone.
+        Index(
+            "ix_records_published",
+            "department",
+            "category",
+            "severity",
+            "decided_on",
+            "organisation_id",
+            "state",
+            "noticed_at",
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

@@ -6,21 +6,22 @@ no front-end library is shipped or fetched.
 """
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import quote
 
-from fastapi import FastAPI, Query, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from credence import i18n
 from credence.access.principal import PURPOSES, Role
 from credence.api import auth
-from credence.api.app import Registry, organisation_profile, organisation_search, public_record
+from credence.api.app import Registry, organisation_profile, public_record
 from credence.api.shapes import ApiError
 from credence.i18n import _
 from credence.process.figures import department_figures, percent
 from credence.web.profile import profile_context as profile_context  # also the purpose pages'
+from credence.web.search import add_search_pages
 from credence.web.templating import templates as shared_templates
 
 HERE = Path(__file__).parent
@@ -33,27 +34,7 @@ def add_pages(app: FastAPI, registry: Registry) -> None:
     def page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
         return templates.TemplateResponse(request, name, context, status_code=status)
 
-    def search_context(q: str) -> dict[str, Any]:
-        q = q.strip()
-        if not q:
-            return {"q": "", "items": [], "total": 0, "error": None}
-        try:
-            found = organisation_search(registry, q, 1, 20)
-        except ApiError as exc:
-            # A person's identity number is not put back in the search box.
-            shown = "" if exc.body.code == "natural_person" else q
-            return {"q": shown, "items": [], "total": 0, "error": exc.body.message}
-        return {"q": q, "items": found.items, "total": found.total, "error": None}
-
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def search_page(request: Request, q: Annotated[str, Query(max_length=200)] = "") -> HTMLResponse:
-        context = search_context(q)
-        twin = f"/api/v1/organisations?q={quote(context['q'])}" if context["q"] else None
-        return page(request, "search.html", json_twin=twin, **context)
-
-    @app.get("/search/results", response_class=HTMLResponse, include_in_schema=False)
-    def search_results(request: Request, q: Annotated[str, Query(max_length=200)] = "") -> HTMLResponse:
-        return page(request, "_results.html", **search_context(q))
+    add_search_pages(app, registry)  # /search and its results as you type (credence.web.search)
 
     @app.get("/organisations/{code}", response_class=HTMLResponse, include_in_schema=False)
     def profile_page(request: Request, code: str) -> HTMLResponse:
