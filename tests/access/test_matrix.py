@@ -139,6 +139,7 @@ CALLS: dict[tuple[str, str], Callable[[Who], dict[str, Any]]] = {
     ("POST", "/inbox/repairs/{repair_id}/decision"): lambda w: form(outcome="refuse", reason="Not yet."),
     ("POST", "/inbox/listings/{entry_id}/decision"): lambda w: form(outcome="drop", reason="Dropped."),
     ("POST", "/outbox/{notice_id}/delivery"): lambda w: form(channel="in person"),
+    ("POST", "/outbox/deliveries"): lambda w: form(channel="in person", notice="1"),
     ("POST", "/review/{link_id}"): lambda w: form(judgement="unsure", reason="Checked."),
 }
 PATH_VALUES = {

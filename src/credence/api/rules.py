@@ -164,6 +164,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/review/{link_id}"): Rule(DEPARTMENT),
     ("GET", "/outbox"): Rule(DEPARTMENT, OWN_DEPARTMENT),
     ("POST", "/outbox/{notice_id}/delivery"): Rule(DEPARTMENT, OWN_DEPARTMENT),
+    ("POST", "/outbox/deliveries"): Rule(DEPARTMENT, OWN_DEPARTMENT),
     # -- web pages: the operator -------------------------------------------------------------------------
     ("GET", "/operator/consumers"): Rule(OPERATOR, "change-feed consumers that lag"),
 }

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, true
 
@@ -136,6 +137,64 @@ class DueProcess:
             self._note_delivered(conn, [delivered], published, "delivered")
             self.lists.opened(conn, [delivered])
             self._rerate(conn, notice.organisation_id, f"notice {notice_id} delivered")
+            log.flush(conn, self.clock.now())
+            return delivered
+
+    def deliver_notices(
+        self,
+        notice_ids: Sequence[int],
+        *,
+        department: str,
+        actor: str,
+        channel: str,
+        delivered_on: date | None = None,
+    ) -> list[Any]:
+        """deliver_notice() for several notices of one department at once, with one channel and one day
+        (today when None; never after today, nor before a notice was produced), in one transaction: each
+        delivery logged as one notice's delivery is. A notice that is not the department's, or that is
+        already delivered, refuses the whole batch, naming it, and nothing is stored."""
+        needs(actor=actor, channel=channel)
+        if not notice_ids:
+            raise NotAllowed("choose at least one notice to deliver")
+        on = self.today()
+        if delivered_on is not None and delivered_on > on:
+            raise NotAllowed(f"delivered on {delivered_on}: a delivery is logged on or before today ({on})")
+        now = self.clock.now()
+        if delivered_on is not None and delivered_on < on:
+            zone = ZoneInfo(self.settings.timezone)
+            now = datetime.combine(delivered_on, time(12), zone).astimezone(UTC)
+        with self.engine.begin() as conn:
+            found = {n.id: n for n in notices.find_many(conn, sorted(set(notice_ids)))}
+            chosen = []
+            for notice_id in dict.fromkeys(notice_ids):
+                notice = found.get(notice_id)
+                if notice is None or notice.department != department:
+                    raise NotFound(
+                        f"notice {notice_id}: no such notice in your outbox; nothing was delivered"
+                    )
+                if notice.delivered_at is not None:
+                    raise NotAllowed(f"notice {notice_id} is already delivered; nothing was delivered")
+                if delivered_on is not None and delivered_on < notice.produced_at.astimezone(
+                    ZoneInfo(self.settings.timezone)
+                ).date():
+                    raise NotAllowed(
+                        f"notice {notice_id} was produced after {delivered_on}; nothing was delivered"
+                    )
+                chosen.append(notice)
+            delivered: list[Any] = []
+            for notice in chosen:  # each as one delivery is logged, in this one transaction
+                published = notices.mark_delivered(
+                    conn, [notice], "delivered", actor.strip(), channel.strip(), now
+                )
+                row = notices.find(conn, notice.id)
+                self._note_delivered(conn, [row], published, "delivered")
+                delivered.append(row)
+            self.lists.opened(conn, delivered)
+            self.rating.rate_within(
+                conn,
+                sorted({n.organisation_id for n in delivered}),
+                f"notices {', '.join(str(n.id) for n in delivered)} delivered",
+            )
             log.flush(conn, self.clock.now())
             return delivered
 

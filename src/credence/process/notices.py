@@ -6,11 +6,13 @@ record's notice is produced with the record (credence.records.notices); those of
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from types import SimpleNamespace
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Table, insert, select, update
+from sqlalchemy import Connection, Select, Table, func, insert, or_, select, update
 
 from credence.catalog import Catalog
 from credence.catalog.model import Polarity, Severity
@@ -195,6 +197,85 @@ def outbox(conn: Connection, department: str | None, after: int, limit: int) -> 
     if department:
         query = query.where(notices.c.department == department)
     return list(conn.execute(query.order_by(notices.c.id).limit(limit)))
+
+
+def find_many(conn: Connection, notice_ids: Sequence[int]) -> list[Any]:
+    """These notices, by id (those that exist)."""
+    ids = list(notice_ids)
+    return [n for start in range(0, len(ids), 5000) for n in _by_ids(conn, ids[start : start + 5000])]
+
+
+OUTBOX_STATES = ("undelivered", "delivered", "overdue")
+
+
+@dataclass(frozen=True)
+class OutboxFilter:
+    """What a department's outbox shows: by state (undelivered; delivered, logged or deemed; overdue:
+    undelivered on or after its deemed day, which the next tick deems delivered), by the notice's kind,
+    by the record's category, by its recipient's name or code, and by the day it was produced."""
+
+    state: str = "undelivered"
+    kind: str | None = None
+    category: str | None = None
+    recipient: str | None = None
+    produced_from: date | None = None
+    produced_to: date | None = None
+
+
+def outbox_query(department: str, chosen: OutboxFilter, today: date, tz: str) -> Select[Any]:
+    """The department's notices that the filter chooses, oldest first, as a query over `notices` joined
+    to their organisation (and record, for the category)."""
+    query = (
+        select(notices)
+        .join(organisations, organisations.c.id == notices.c.organisation_id)
+        .where(notices.c.department == department)
+    )
+    if chosen.state == "delivered":
+        query = query.where(notices.c.delivered_at.is_not(None))
+    else:
+        query = query.where(notices.c.delivered_at.is_(None))
+        if chosen.state == "overdue":
+            query = query.where(notices.c.deemed_on <= today)
+    if chosen.kind:
+        query = query.where(notices.c.kind == chosen.kind)
+    if chosen.category:
+        query = query.join(records, records.c.id == notices.c.record_id).where(
+            records.c.category == chosen.category
+        )
+    if chosen.recipient:
+        words = chosen.recipient.strip()
+        like = "%" + words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(
+            or_(
+                organisations.c.name.ilike(like, escape="\\"),
+                organisations.c.alt_name.ilike(like, escape="\\"),
+                organisations.c.code == words.upper(),
+            )
+        )
+    zone = ZoneInfo(tz)
+    if chosen.produced_from:
+        start = datetime.combine(chosen.produced_from, time(0), zone).astimezone(UTC)
+        query = query.where(notices.c.produced_at >= start)
+    if chosen.produced_to:
+        end = datetime.combine(chosen.produced_to + timedelta(days=1), time(0), zone).astimezone(UTC)
+        query = query.where(notices.c.produced_at < end)
+    return query
+
+
+def outbox_page(
+    conn: Connection, department: str, chosen: OutboxFilter, today: date, tz: str, offset: int, limit: int
+) -> tuple[list[Any], int]:
+    """A page of the department's outbox as the filter chooses it, and how many notices it chooses."""
+    query = outbox_query(department, chosen, today, tz)
+    total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    rows = list(conn.execute(query.order_by(notices.c.id).offset(offset).limit(limit)))
+    return rows, int(total)
+
+
+def outbox_ids(conn: Connection, department: str, chosen: OutboxFilter, today: date, tz: str) -> list[int]:
+    """The ids of every notice the filter chooses, oldest first."""
+    query = outbox_query(department, chosen, today, tz).with_only_columns(notices.c.id)
+    return list(conn.execute(query.order_by(notices.c.id)).scalars())
 
 
 def inbox(conn: Connection, organisation_id: int) -> list[Any]:

@@ -23,6 +23,7 @@ from credence.api.app import Registry
 from credence.web.selfservice.common import Pages, Stop
 from credence.web.selfservice.department import add_department_routes
 from credence.web.selfservice.organisation import add_organisation_routes
+from credence.web.selfservice.outbox import add_outbox_routes
 from credence.web.selfservice.purpose import add_purpose_routes
 from credence.web.selfservice.review import add_review_routes
 from credence.web.selfservice.session import SESSION_COOKIE, DemoNav, Signer
@@ -54,5 +55,6 @@ def add_selfservice_pages(app: FastAPI, registry: Registry) -> None:
     add_sign_in_routes(app, pages, access)
     add_organisation_routes(app, pages)
     add_department_routes(app, pages)
+    add_outbox_routes(app, pages)
     add_purpose_routes(app, pages)
     add_review_routes(app, pages)

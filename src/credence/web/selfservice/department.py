@@ -1,5 +1,5 @@
 """A department's inbox (/inbox: objections, repairs and proposed listings by deadline, each with its
-decision form) and outbox (/outbox: notices whose delivery it logs)."""
+decision form). Its outbox (/outbox) is credence.web.selfservice.outbox."""
 
 from __future__ import annotations
 
@@ -12,11 +12,8 @@ from credence.api.process import awaiting
 from credence.dueprocess.service import CORRECTABLE, interchange_row
 from credence.i18n import _
 from credence.lists import repository as lists_repo
-from credence.process import notices
 from credence.process import repository as process_repo
-from credence.process.errors import NotFound
 from credence.web.selfservice.common import (
-    NOTICE_KINDS,
     REFUSALS,
     FormInvalid,
     Id,
@@ -27,7 +24,7 @@ from credence.web.selfservice.common import (
     refusal,
     texts,
 )
-from credence.web.selfservice.forms import AnswerForm, DecisionForm, DeliveryForm
+from credence.web.selfservice.forms import AnswerForm, DecisionForm
 
 
 def add_department_routes(app: FastAPI, pages: Pages) -> None:
@@ -225,28 +222,3 @@ def add_department_routes(app: FastAPI, pages: Pages) -> None:
             return listing_page(request, visit, entry_id, refusal(exc), form)
         said = _("List entry %(id)s: %(state)s. The organisation is told.", id=row.id, state=row.state)
         return pages.redirect(visit, "/inbox", said)
-
-    def outbox_page(request: Request, visit: Visit, problem: Problem | None = None) -> Response:
-        with engine.connect() as conn:
-            pending = [service.notice_body(conn, n) for n in notices.outbox(conn, visit.session.code, 0, 100)]
-        return pages.page(
-            request, visit, "selfservice_outbox.html", problem=problem, pending=pending, kinds=NOTICE_KINDS
-        )
-
-    @app.get("/outbox", response_class=HTMLResponse, include_in_schema=False)
-    def outbox(request: Request) -> Response:
-        return outbox_page(request, pages.need(request, "department"))
-
-    @app.post("/outbox/{notice_id}/delivery", include_in_schema=False)
-    def deliver(request: Request, notice_id: Id, form: Annotated[DeliveryForm, Form()]) -> Response:
-        visit = pages.posted(request, form.csrf, "department")
-        try:
-            texts(channel=form.channel)
-            with engine.connect() as conn:
-                notice = notices.find(conn, notice_id)
-            if notice is None or notice.department != visit.session.code:
-                raise NotFound(f"no notice {notice_id} in your outbox")
-            service.deliver_notice(notice_id, actor=visit.session.actor, channel=form.channel)
-        except REFUSALS as exc:
-            return outbox_page(request, visit, refusal(exc))
-        return pages.redirect(visit, "/outbox", f"Delivery of notice {notice_id} logged.")
