@@ -177,15 +177,21 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=120_000)
     parser.add_argument("--rows", type=int, nargs="+", default=[5_000, 50_000], help="bidders a file")
     parser.add_argument("--domain", default="public_procurement")
+    parser.add_argument(
+        "--url", help="measure this store, already holding a demo registry, instead of building one"
+    )
     args = parser.parse_args()
     stores = {"sqlite": f"sqlite:///{tempfile.mkdtemp(prefix='credence-bench-checks-')}/credence.db"}
     if os.environ.get("CREDENCE_BENCH_POSTGRES_URL"):
         stores["postgresql"] = os.environ["CREDENCE_BENCH_POSTGRES_URL"]
+    if args.url:
+        stores = {"postgresql" if args.url.startswith("postgresql") else "sqlite": args.url}
     result: dict[str, Any] = {"records": args.records, "rows": args.rows}
     for name, url in stores.items():
         started = time.perf_counter()
-        build(url, args.orgs, args.records)
-        print(f"  {name}: demo built in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        if not args.url:
+            build(url, args.orgs, args.records)
+            print(f"  {name}: demo built in {time.perf_counter() - started:.0f} s", file=sys.stderr)
         result[name] = measure(url, args.rows, args.domain)
     for name in stores:
         for n in args.rows:
