@@ -5,8 +5,10 @@ logged as one notice's delivery is; in English and Chinese."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -14,6 +16,7 @@ from credence.identity import build_uscc
 from credence.process import notices
 from credence.store.models import LogEntry
 
+from browser_support import ARTEFACTS, CHROMIUM, served
 from helpers import row, write_csv
 
 SAMR_ROWS = 57  # more than a page of 50
@@ -148,3 +151,50 @@ def test_the_outbox_in_chinese(client: TestClient) -> None:
     for words in ("发件箱", "筛选", "通知类型", "收件组织（名称或代码）", "没有待送达的通知。"):
         assert words in page.text, words
     assert "Log delivery" not in page.text and "Filter" not in page.text
+
+
+@pytest.fixture
+def server(api_settings, clock, populated, service, tmp_path) -> Iterator[str]:
+    rows = [
+        row(
+            f"WEB-{i}",
+            subject_id=build_uscc("91", "330100", f"{i + 71000000:08d}"),
+            subject_name=f"杭州网页{i}贸易有限公司",
+        )
+        for i in range(6)
+    ]
+    service.ingest_file(write_csv(tmp_path / "web.csv", rows), "SAMR")
+    with served(api_settings, clock) as url:
+        yield url
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium")
+def test_a_browser_filters_the_outbox_and_delivers_two_notices(server: str) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM))
+        try:
+            for lang, width in (("zh", 390), ("en", 1280)):
+                page = browser.new_page(viewport={"width": width, "height": 900})
+                page.goto(f"{server}/sign-in?lang={lang}")
+                page.locator("#department").select_option("SAMR")
+                page.locator("#sign-in-department button[type=submit]").click()
+                page.wait_for_url("**/inbox")
+                page.goto(f"{server}/outbox")
+                page.locator("#outbox-filter input[name=recipient]").fill("网页")
+                page.locator("#outbox-filter button[type=submit]").click()
+                expect(page.locator("#outbox tbody tr")).to_have_count(6 if lang == "zh" else 4)
+                boxes = page.locator("#outbox input[type=checkbox]")
+                boxes.nth(0).check()
+                boxes.nth(1).check()
+                page.locator("#bulk button[type=submit]").click()
+                said = "已登记 2 份通知的送达。" if lang == "zh" else "Delivery of 2 notices logged."
+                expect(page.get_by_text(said)).to_be_visible()
+                expect(page.locator("#outbox tbody tr")).to_have_count(4 if lang == "zh" else 2)
+                assert page.evaluate("document.documentElement.scrollWidth") <= width
+                ARTEFACTS.mkdir(exist_ok=True)
+                page.screenshot(path=str(ARTEFACTS / f"outbox-{lang}-{width}.png"), full_page=True)
+                page.close()
+        finally:
+            browser.close()
