@@ -202,7 +202,7 @@ def test_object_the_department_answers_corrected_and_the_grade_changes(
     assert (before, after) == ("C", "B")
     assert state_of(own, "SAMR/XZCF-2026-0001") == "published"
     record = client.get(RECORD)
-    assert 'id="version">2<' in record.text and 'id="severity">general<' in record.text
+    assert 'id="version">2<' in record.text and 'id="severity">General<' in record.text
     assert "The violation was general, not serious." in own.text  # the answer, in the own file
     assert client.get("/api/v1/records/SAMR/XZCF-2026-0001").json()["severity"] == "general"
 

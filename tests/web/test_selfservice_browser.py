@@ -50,14 +50,14 @@ def listed(populated, process, clock) -> str:
 
 
 def sign_in_as_organisation(page: Any, server: str, code: str) -> None:
-    page.goto(server + "/sign-in")
+    page.goto(server + "/sign-in?lang=en")  # the browser asks for Chinese; these walks read English
     page.get_by_label("USCC or LEI").fill(code)
     page.locator("#sign-in-organisation").get_by_role("button", name="Sign in", exact=True).click()
     page.wait_for_url("**/me")
 
 
 def sign_in_as_department(page: Any, server: str, code: str) -> None:
-    page.goto(server + "/sign-in")
+    page.goto(server + "/sign-in?lang=en")
     page.locator("#department").select_option(code)
     page.locator("#sign-in-department").get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/inbox")
@@ -85,7 +85,7 @@ def test_object_the_department_corrects_and_the_grade_changes(server: str) -> No
         expect(page.locator("#demo-user")).to_have_text("北京某某食品有限公司 (demo)")
         before = page.locator("#grade").inner_text()
         row = page.locator('tr[data-record="SAMR/XZCF-2026-0001"]')
-        expect(row.locator(".severity")).to_have_text("serious")
+        expect(row.locator(".severity")).to_have_text("Serious")
         row.get_by_role("link").click()
         page.get_by_label("its content is wrong").check()
         page.get_by_label("Statement").fill("The violation was general: no product reached consumers.")
@@ -111,7 +111,7 @@ def test_object_the_department_corrects_and_the_grade_changes(server: str) -> No
         page.get_by_role("button", name="北京某某食品有限公司").click()  # an example organisation
         page.wait_for_url("**/me")
         row = page.locator('tr[data-record="SAMR/XZCF-2026-0001"]')
-        expect(row.locator(".severity")).to_have_text("general")
+        expect(row.locator(".severity")).to_have_text("General")
         expect(row.locator(".state")).to_have_text("published")
         after = page.locator("#grade").inner_text()
         assert (before, after) == ("C", "B")
@@ -123,7 +123,7 @@ def test_object_the_department_corrects_and_the_grade_changes(server: str) -> No
 def test_a_repair_lifts_the_procurement_restriction(listed: str, server: str) -> None:
     from playwright.sync_api import expect
 
-    checks = f"{server}/checks?subject={USCC_A}&domain=public_procurement"
+    checks = f"{server}/checks?subject={USCC_A}&domain=public_procurement&lang=en"  # the browser asks for zh
     with browser_page() as page:
         page.goto(checks)
         expect(page.locator("#answer")).to_have_text("restricted")
@@ -151,3 +151,34 @@ def test_a_repair_lifts_the_procurement_restriction(listed: str, server: str) ->
 
         page.goto(checks)
         expect(page.locator("#answer")).to_have_text("eligible")
+
+
+def test_the_organisations_pages_in_chinese_at_a_phones_width_and_a_desktops(server: str) -> None:
+    """A browser that asks for Chinese signs in, reads its file and a record, and objects, in Chinese; the
+    pages fit 390 px and 1280 px (screenshots in test-artifacts)."""
+    from playwright.sync_api import expect
+
+    ARTEFACTS.mkdir(exist_ok=True)
+    with browser_page() as page:
+        page.goto(server + "/sign-in")
+        expect(page.locator("h1")).to_have_text("登录（演示）")
+        page.get_by_label("统一社会信用代码或 LEI").fill(USCC_A)
+        page.locator("#sign-in-organisation").get_by_role("button", name="登录", exact=True).click()
+        page.wait_for_url("**/me")
+        expect(page.locator("h1")).to_have_text("本单位档案：北京某某食品有限公司")
+        row = page.locator('tr[data-record="SAMR/XZCF-2026-0001"]')
+        expect(row.locator(".state")).to_have_text("公示中")
+        for width, height in ((1280, 900), (390, 844)):
+            page.set_viewport_size({"width": width, "height": height})
+            page.screenshot(path=str(ARTEFACTS / f"selfservice-me-zh-{width}.png"), full_page=True)
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+        row.get_by_role("link").click()
+        page.get_by_label("记录内容有误").check()
+        page.get_by_label("陈述").fill("违法情节为一般，产品未流入消费者手中。")
+        page.get_by_role("button", name="提出异议").click()
+        expect(page.locator("#flash")).to_contain_text("异议 1 已提交，不收取任何费用")
+        expect(page.locator("#state")).to_have_text("异议处理中")
+        for width, height in ((1280, 900), (390, 844)):
+            page.set_viewport_size({"width": width, "height": height})
+            page.screenshot(path=str(ARTEFACTS / f"selfservice-record-zh-{width}.png"), full_page=True)
+            assert page.evaluate("document.documentElement.scrollWidth") <= width

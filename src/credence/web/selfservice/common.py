@@ -50,11 +50,31 @@ GROUNDS = {
     "repair_decision": N_("refusal of a repair"),
     "not_us": N_("not about us"),
 }
+# Where an objection, a repair application or a list entry stands (English, translated where shown).
+STEPS = {
+    "open": N_("open"),
+    "extended": N_("extended"),
+    "corrected": N_("corrected"),
+    "upheld": N_("upheld"),
+    "withdrawn": N_("withdrawn"),
+    "lapsed": N_("lapsed"),
+    "applied": N_("applied"),
+    "approved": N_("approved"),
+    "refused": N_("refused"),
+    "proposed": N_("proposed"),
+    "answered": N_("answered"),
+    "listed": N_("listed"),
+    "dropped": N_("dropped"),
+    "expired": N_("expired"),
+    "removed": N_("removed"),
+    "cured": N_("cured"),
+    "escalated": N_("escalated"),
+}
 ROLES = {
-    "organisation": N_("organisation"),
-    "department": N_("department"),
-    "operator": N_("operator"),
-    "auditor": N_("auditor"),
+    "organisation": N_("organisation %(code)s"),
+    "department": N_("department %(code)s"),
+    "operator": N_("operator %(code)s"),
+    "auditor": N_("auditor %(code)s"),
 }
 
 
@@ -221,6 +241,7 @@ class Pages:
             "roles": ROLES,
             "iso_day": iso_day,
             "grounds": GROUNDS,
+            "steps": STEPS,
             **context,
         }
         status = problem.status if problem else status
