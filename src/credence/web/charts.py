@@ -122,10 +122,6 @@ def bar_chart(
                 axis=alt.Axis(labelLimit=220) if horizontal else alt.Axis(labelAngle=0, labelLimit=120),
             ),
             val(f"{value.key}:Q", title=value.label, axis=alt.Axis(format=number_format, tickMinStep=1)),
-            tooltip=[
-                alt.Tooltip(f"{category.key}:N", title=category.label),
-                alt.Tooltip(f"{value.key}:Q", title=value.label),
-            ],
         )
         .properties(width=WIDTH - 260 if horizontal else WIDTH - 80, height=height)
     )
@@ -162,7 +158,6 @@ def time_chart(
         ),
         "y": alt.Y(f"{value.key}:Q", title=value.label, axis=alt.Axis(format=",d", tickMinStep=1)),
     }
-    tooltip = [alt.Tooltip(f"{month.key}:T", title=month.label, format=MONTH_FORMAT.get(lang, "%b %Y"))]
     if series is not None:
         encoding["color"] = alt.Color(
             f"{series.key}:N",
@@ -170,12 +165,10 @@ def time_chart(
             scale=alt.Scale(range=COLOURS),
             legend=alt.Legend(orient="bottom", columns=2, labelLimit=260),
         )
-        tooltip.append(alt.Tooltip(f"{series.key}:N", title=series.label))
-    tooltip.append(alt.Tooltip(f"{value.key}:Q", title=value.label))
     encoded = (
         alt.Chart(alt.InlineData(values=[dict(r) for r in rows]))
         .mark_line(point=True, color=COLOURS[0])
-        .encode(**encoding, tooltip=tooltip)
+        .encode(**encoding)
         .properties(width=WIDTH - 80, height=HEIGHT)
     )
     columns = (month, series, value) if series is not None else (month, value)
