@@ -166,15 +166,7 @@ def history_chart(history: Sequence[Any], doc: PolicyDocument, today: date, scor
     score_points = (
         alt.Chart(alt.InlineData(values=points))
         .mark_point(filled=True, size=45, color=COLOURS[0], opacity=1)
-        .encode(
-            x=x,
-            y=alt.Y("score:Q", scale=y_scale),
-            tooltip=[
-                alt.Tooltip("as_of:T", title=date_title, format=day_format),
-                alt.Tooltip("grade:N", title=_("Grade")),
-                alt.Tooltip("score:Q", title=score_title, format=",d"),
-            ],
-        )
+        .encode(x=x, y=alt.Y("score:Q", scale=y_scale))
     )
     chart = alt.layer(band_layer, band_labels, score_line, score_points).properties(
         width=WIDTH - 80, height=HEIGHT
