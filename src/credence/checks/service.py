@@ -616,11 +616,14 @@ class CheckService:
                 )
             )
         tables, as_of = self.rating.tables, self.rating.today()
+        listed = rating_repo.listed_of_files(conn, wanted)  # what the tick will end or escalate
         remedies: dict[int, str] = {}
         for org, head in organisations:
             facts = in_file.get(head, [])
             rating = rate_one(tables, facts, as_of)
-            explained = Explanation(org, rating, what_would_change(tables, facts, rating), [])
+            scheduled = self.rating.scheduled(listed.get(head, []), facts, as_of)
+            coming = what_would_change(tables, facts, rating, scheduled=scheduled)
+            explained = Explanation(org, rating, coming, [])
             changes = explained.public_change_lines(self.catalog)
             remedies[org.id] = "; ".join(changes) if changes else GRADE_CHANGES
         return remedies

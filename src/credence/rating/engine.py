@@ -303,17 +303,37 @@ class Change:
 
     grade: str
     on: date | None  # None: only if `records` are repaired
-    records: tuple[Contribution, ...]
-    because: str  # "leaves publication" | "ages" | "repaired"
+    records: tuple[Contribution | RecordFacts, ...]
+    because: str  # "leaves publication" | "ages" | "repaired" | "expires" | "escalates"
+    counts_by: date | None = None  # escalates: the listing counts once noticed, by this day at the latest
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    """What the tick will do on a day beyond a record leaving publication or ageing: a list entry's record
+    ends (`expires`: the entry's end date passed) and, for an abnormal-operation entry still uncured at
+    the end of the escalation period, a serious-dishonesty listing begins (`escalates`), counting once
+    its notice is delivered (by `counts_by` at the latest)."""
+
+    on: date
+    ends: tuple[RecordFacts, ...]
+    because: str  # "expires" | "escalates"
+    starts: tuple[RecordFacts, ...] = ()
+    counts_by: date | None = None
 
 
 def what_would_change(
-    tables: PolicyTables, records: Sequence[RecordFacts], rating: Rating, horizon_days: int = 3650
+    tables: PolicyTables,
+    records: Sequence[RecordFacts],
+    rating: Rating,
+    horizon_days: int = 3650,
+    scheduled: Sequence[Scheduled] = (),
 ) -> list[Change]:
     """The next date the grade changes by itself (a record leaves publication or ages into a lighter
-    band), and the grade if the heaviest adverse record were repaired and left publication."""
+    band, or the tick ends a list entry or escalates one, `scheduled`), and the grade if the heaviest
+    adverse record were repaired and left publication."""
     changes: list[Change] = []
-    events: dict[date, list[tuple[Contribution, str]]] = defaultdict(list)
+    events: dict[date, list[tuple[Contribution | RecordFacts, str]]] = defaultdict(list)
     for c in rating.contributions:
         events[c.published_until].append((c, "leaves publication"))
         for until, _ in tables.decay:
@@ -321,13 +341,26 @@ def what_would_change(
                 day = c.decided_on + timedelta(days=until)
                 if rating.as_of < day < c.published_until:
                     events[day].append((c, "ages"))
+    counted = {c.record_id: c for c in rating.contributions}
+    due: dict[date, list[Scheduled]] = defaultdict(list)
+    for s in scheduled:
+        on = max(s.on, rating.as_of)  # due today: the tick runs today
+        due[on].append(s)
+        for r in s.ends:
+            events[on].append((counted.get(r.record_id, r), s.because))
     last = rating.as_of + timedelta(days=horizon_days)
-    for day in sorted(d for d in events if rating.as_of < d <= last):
-        later = rate_one(tables, records, day)
+    days = sorted(d for d in events if rating.as_of < d <= last or (d == rating.as_of and d in due))
+    for day in days:
+        ended = {r.record_id for when, items in due.items() if when <= day for s in items for r in s.ends}
+        started = [r for when, items in due.items() if when <= day for s in items for r in s.starts]
+        later = rate_one(tables, [r for r in records if r.record_id not in ended] + started, day)
         if later.grade != rating.grade:
             causes = events[day]
-            because = "leaves publication" if any(b == "leaves publication" for _, b in causes) else "ages"
-            changes.append(Change(later.grade, day, tuple(c for c, _ in causes), because))
+            kinds = [b for _, b in causes]
+            because = next((b for b in ("escalates", "expires", "leaves publication") if b in kinds), "ages")
+            counts_by = next((s.counts_by for s in due.get(day, []) if s.because == because), None)
+            shown = tuple(c for c, b in causes if b == because) or tuple(c for c, _ in causes)
+            changes.append(Change(later.grade, day, shown, because, counts_by))
             break
     adverse = [c for c in rating.contributions if c.points < 0]
     if adverse:

@@ -13,13 +13,14 @@ from sqlalchemy import Connection, Table, func, insert, select
 from credence.rating.batch import BatchRating
 from credence.rating.engine import RecordFacts
 from credence.store.db import upsert
-from credence.store.models import Organisation, RatingChange, RatingRow, Record
+from credence.store.models import ListEntry, Organisation, RatingChange, RatingRow, Record
 from credence.subjects.clusters import file_head, members_query
 
 records = cast(Table, Record.__table__)
 organisations = cast(Table, Organisation.__table__)
 ratings = cast(Table, RatingRow.__table__)
 history = cast(Table, RatingChange.__table__)
+entries = cast(Table, ListEntry.__table__)
 file_of = func.coalesce(organisations.c.file_id, organisations.c.id)  # the head of a subject's file
 
 _FACTS = (
@@ -58,6 +59,32 @@ def facts_of(conn: Connection, organisation_id: int) -> list[RecordFacts]:
         RecordFacts(r.record_id, r.source_record_id, r.category, r.severity, r.status, r.decided_on, r.state)
         for r in rows
     ]
+
+
+def listed_of(conn: Connection, organisation_id: int) -> list[Any]:
+    """The list entries in force in the file this organisation is in, with a record (what the tick may
+    end or escalate: credence.rating.service reads them to say what would change the grade)."""
+    members = members_query(file_head(conn, organisation_id))
+    query = select(entries).where(
+        entries.c.organisation_id.in_(members), entries.c.state == "listed", entries.c.record_id.is_not(None)
+    )
+    return list(conn.execute(query.order_by(entries.c.id)))
+
+
+def listed_of_files(conn: Connection, heads: Sequence[int]) -> dict[int, list[Any]]:
+    """listed_of for many files at once (one query), by the head of each file."""
+    found: dict[int, list[Any]] = {head: [] for head in heads}
+    if not heads:
+        return found
+    query = (
+        select(file_of.label("file_head"), entries)
+        .select_from(entries.join(organisations, organisations.c.id == entries.c.organisation_id))
+        .where(file_of.in_(list(heads)), entries.c.state == "listed", entries.c.record_id.is_not(None))
+        .order_by(entries.c.id)
+    )
+    for row in conn.execute(query):
+        found.setdefault(row.file_head, []).append(row)
+    return found
 
 
 def facts_table(conn: Connection, organisation_ids: Sequence[int] | None) -> pa.Table:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pyarrow as pa
 from sqlalchemy import Connection, Engine
 
 from credence.catalog import Catalog
+from credence.catalog.model import ListKind
 from credence.clock import Clock, today
 from credence.i18n import N_, _, current, format_date, format_number, ngettext
 from credence.identity import no_organisation
@@ -23,6 +24,8 @@ from credence.rating.engine import (
     Line,
     PolicyTables,
     Rating,
+    RecordFacts,
+    Scheduled,
     compile_policy,
     rate_one,
     reckon,
@@ -284,9 +287,37 @@ class RatingService:
         as_of = as_of or self.today()
         with self.engine.connect() as conn:
             facts = repo.facts_of(conn, org.id)
+            listed = repo.listed_of(conn, org.id)
             history = repo.history_of(conn, org.id) if with_history else []
         rating = rate_one(self.tables, facts, as_of)
-        return Explanation(org, rating, what_would_change(self.tables, facts, rating), history, self.tables)
+        scheduled = self.scheduled(listed, facts, as_of)
+        changes = what_would_change(self.tables, facts, rating, scheduled=scheduled)
+        return Explanation(org, rating, changes, history, self.tables)
+
+    def scheduled(self, listed: Sequence[Any], facts: Sequence[RecordFacts], as_of: date) -> list[Scheduled]:
+        """What the tick will do to these list entries in force (list_entries rows) by itself: end an
+        entry whose end date passed (the day after its last), and move an abnormal-operation entry still
+        uncured at the end of the escalation period to the serious-dishonesty list, at least the warning
+        period after its warning (given by the next tick if not yet), as credence.lists does."""
+        by_id = {f.record_id: f for f in facts}
+        escalation, warning = self.settings.abnormal_escalation_days, self.settings.abnormal_warning_days
+        serious = self.catalog.list_category(ListKind.serious_dishonesty)
+        out: list[Scheduled] = []
+        for entry in listed:
+            record = by_id.get(entry.record_id)
+            if record is None or entry.starts_on is None:
+                continue
+            if entry.ends_on is not None:
+                out.append(Scheduled(entry.ends_on + timedelta(days=1), (record,), "expires"))
+            elif entry.list == ListKind.abnormal_operation.value:
+                warned = entry.warned_on or max(as_of, entry.starts_on + timedelta(days=escalation - warning))
+                on = max(entry.starts_on + timedelta(days=escalation), warned + timedelta(days=warning))
+                starts: tuple[RecordFacts, ...] = ()
+                if serious is not None:
+                    starts = (RecordFacts(-entry.id, "", serious.code, None, "final", on),)
+                by = on + timedelta(days=self.settings.notice_deemed_days)
+                out.append(Scheduled(on, (record,), "escalates", starts, by))
+        return out
 
 
 def _public(catalog: Catalog) -> set[str]:
@@ -410,6 +441,17 @@ def describe_change(catalog: Catalog, change: Change) -> str:
             "grade %(grade)s if %(names)s is repaired and leaves publication", grade=change.grade, names=names
         )
     on = format_date(change.on)
+    if change.because == "escalates":
+        return _(
+            "grade %(grade)s from %(on)s, when %(names)s moves to the serious-dishonesty list unless cured "
+            "before; the listing counts once its notice is delivered, by %(by)s at the latest",
+            grade=change.grade,
+            on=on,
+            names=names,
+            by=format_date(change.counts_by),
+        )
+    if change.because == "expires":
+        return _("grade %(grade)s from %(on)s, when %(names)s ends", grade=change.grade, on=on, names=names)
     if change.because == "leaves publication":
         return _(
             "grade %(grade)s from %(on)s, when %(names)s leaves publication",
