@@ -153,3 +153,21 @@ def test_a_tampered_chinese_report_is_not_genuine(service_: ReportService, engin
         conn.execute(update(reports).where(reports.c.code == issued.code).values(content=canonical(stored)))
     found = service_.verify(issued.code)
     assert found.found and not found.genuine and not found.current
+
+
+def test_the_command_line_issues_in_the_language_of_its_environment(
+    populated, store_url, tmp_path, monkeypatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from credence.cli.main import app as cli_app
+
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    env = {"CREDENCE_DATABASE_URL": store_url, "CREDENCE_LANG": "", "LANG": "zh_CN.UTF-8"}
+    issued = runner.invoke(cli_app, ["report", USCC_A, "--out", "zh.pdf"], env=env)
+    assert issued.exit_code == 0, issued.output
+    text = pdf_text((tmp_path / "zh.pdf").read_bytes())
+    assert "主要原因" in text and "公示记录" in text and "Principal reasons" not in text
+    english = runner.invoke(cli_app, ["report", USCC_A, "--out", "en.pdf"], env={**env, "LANG": "C.UTF-8"})
+    assert english.exit_code == 0 and "Principal reasons" in pdf_text((tmp_path / "en.pdf").read_bytes())

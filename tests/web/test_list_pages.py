@@ -19,7 +19,7 @@ def test_the_lists_page_and_a_list_with_its_criteria_and_exports(client: TestCli
     assert 'href="/api/v1/lists/honour/export?format=csv"' in honours.text
     serious = client.get("/lists/serious_dishonesty").text
     assert 'id="empty"' in serious
-    assert "published for comment on 2026-01-15" in serious
+    assert "published for comment on 15 Jan 2026" in serious
     missing = client.get("/lists/red")
     assert missing.status_code == 404 and "no such list" in missing.text
     assert "&#39;red&#39;" not in missing.text  # what was typed is not repeated

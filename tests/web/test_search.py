@@ -148,3 +148,24 @@ def test_the_search_page_reads_in_chinese(client: TestClient) -> None:
         assert text in page.text, text
     empty = client.get("/search", params={"q": "没有这样的名字", "lang": "zh"})
     assert "没有与“没有这样的名字”匹配的机构。" in empty.text
+
+
+def test_db_upgrade_gives_subjects_stored_without_search_terms_theirs(
+    client: TestClient, store_url, engine
+) -> None:
+    """A store migrated to 0016 holds subjects stored before it, without terms: `credence db upgrade`
+    makes them, and search finds those subjects by a typo again."""
+    from sqlalchemy import text
+    from typer.testing import CliRunner
+
+    from credence.cli.main import app
+
+    assert codes(client.get(API, params={"q": "shenzen exampel"})) == [USCC_B]
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM search_terms"))
+    result = CliRunner().invoke(app, ["db", "upgrade"], env={"CREDENCE_DATABASE_URL": store_url})
+    assert result.exit_code == 0 and "database at revision 0016" in result.output, result.output
+    with engine.connect() as conn:
+        kept = conn.execute(text("SELECT count(DISTINCT organisation_id) FROM search_terms")).scalar_one()
+    assert kept == 2  # A and B (a sole proprietor would get none)
+    assert codes(client.get(API, params={"q": "shenzen exampel"})) == [USCC_B]
