@@ -32,6 +32,7 @@ PATH_VALUES = {
     "link_id": "1",
     "format": "csv",
     "name": "credence-2026-11-25.csv",
+    "job": "job-0001-abcd",
 }
 QUERIES: dict[str, dict[str, Any]] = {
     "/api/v1/organisations": {"q": "北京"},

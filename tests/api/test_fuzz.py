@@ -25,6 +25,7 @@ POSITIVE_EXAMPLES = 60
 BETWEEN_PARAMETERS = {
     ("GET /api/v1/log/proofs/inclusion", "invalid_index"),  # index < size
     ("GET /api/v1/log/proofs/consistency", "invalid_size"),  # first <= second
+    ("GET /api/v1/organisations", "invalid_request"),  # a name, a code or a filter: one of them
 }
 
 

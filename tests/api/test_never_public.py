@@ -310,6 +310,7 @@ CALLS: dict[tuple[str, str], Callable[[Subject, int], list[Call]]] = {
         *(get("/checks", name=s.name, country="CN", domain=d) for d in CHECKED),
     ],
     ("POST", "/checks/file"): lambda s, n: [bidders_page(s, d) for d in CHECKED],
+    ("GET", "/checks/progress/{job}"): lambda s, n: [get("/checks/progress/job-0001-abcd")],  # counts only
     ("GET", "/verify"): lambda s, n: [get("/verify"), get("/verify", code="K7QF-2M9X-4D8R-T1VW")],
     ("GET", "/verify/{code}"): lambda s, n: [get("/verify/K7QF-2M9X-4D8R-T1VW")],
     ("GET", "/favicon.ico"): lambda s, n: [get("/favicon.ico")],

@@ -51,6 +51,7 @@ from credence.api.shapes import (
     not_utf8,
 )
 from credence.catalog import Catalog, load_catalog, screen_from
+from credence.catalog.model import GRADES, ListKind
 from credence.checks.service import CheckService
 from credence.clock import Clock, SystemClock, today
 from credence.demo.divisions import DIVISIONS
@@ -352,6 +353,17 @@ def create_api(settings: Settings | None = None, clock: Clock | None = None) -> 
     PageNo = Annotated[int, Query(ge=1, le=100_000)]
     PerPage = Annotated[int, Query(ge=1, le=100)]
 
+    # The filters' values, in the OpenAPI document: a value it calls valid is one the search takes.
+    enum: dict[str, dict[str, Any]] = {
+        "region": {"enum": sorted(REGIONS)},
+        "kind": {"enum": list(search_service.KINDS)},
+        "grade": {"enum": list(GRADES)},
+        "department": {"enum": sorted(registry.catalog.departments)},
+        "category": {"enum": search_service.public_categories(registry.catalog)},
+        "list": {"enum": list(ListKind.__members__)},
+        "sort": {"enum": list(search_service.SORTS)},
+    }
+
     @app.get("/api/v1/organisations", response_model=SearchPageOut, tags=["organisations"])
     def search(
         reg: Reg,
@@ -368,23 +380,50 @@ def create_api(settings: Settings | None = None, clock: Clock | None = None) -> 
         page: PageNo = 1,
         per_page: PerPage = 20,
         region: Annotated[
-            str | None, Query(max_length=6, description="A division code, such as 330100.")
+            str | None,
+            Query(
+                max_length=6, description="A division code, such as 330100.", json_schema_extra=enum["region"]
+            ),
         ] = None,
-        kind: Annotated[str | None, Query(max_length=40, description="A kind of organisation.")] = None,
-        grade: Annotated[str | None, Query(max_length=1, description="A grade: A, B, C or D.")] = None,
+        kind: Annotated[
+            str | None,
+            Query(max_length=40, description="A kind of organisation.", json_schema_extra=enum["kind"]),
+        ] = None,
+        grade: Annotated[
+            str | None,
+            Query(max_length=1, description="A grade: A, B, C or D.", json_schema_extra=enum["grade"]),
+        ] = None,
         department: Annotated[
-            str | None, Query(max_length=32, description="With a published public record of this department.")
+            str | None,
+            Query(
+                max_length=32,
+                description="With a published public record of this department.",
+                json_schema_extra=enum["department"],
+            ),
         ] = None,
         category: Annotated[
-            str | None, Query(max_length=64, description="With a published record of this public category.")
+            str | None,
+            Query(
+                max_length=64,
+                description="With a published record of this public category.",
+                json_schema_extra=enum["category"],
+            ),
         ] = None,
         on_list: Annotated[
-            str | None, Query(alias="list", max_length=32, description="With an entry in force on this list.")
+            str | None,
+            Query(
+                alias="list",
+                max_length=32,
+                description="With an entry in force on this list.",
+                json_schema_extra=enum["list"],
+            ),
         ] = None,
         sort: Annotated[
             str | None,
             Query(
-                max_length=16, description="relevance (the default with q), name (without), grade or latest."
+                max_length=16,
+                description="relevance (the default with q), name (without), grade or latest.",
+                json_schema_extra=enum["sort"],
             ),
         ] = None,
     ) -> SearchPageOut:

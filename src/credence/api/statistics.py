@@ -101,7 +101,10 @@ def statistics_json(s: Statistics, catalog: Catalog) -> dict[str, Any]:
 
 
 @router.get("/api/v1/statistics", tags=["statistics"])
-def statistics(request: Request, part: Annotated[str | None, Query(max_length=40)] = None) -> dict[str, Any]:
+def statistics(
+    request: Request,
+    part: Annotated[str | None, Query(max_length=40, json_schema_extra={"enum": list(PARTS)})] = None,
+) -> dict[str, Any]:
     """The registry in figures as of today: organisations by kind and region, public records by department
     and category, the grades, the lists in force, the latest list entries and repairs, and each
     department's figures month by month over the last twelve months. `part` returns one of them alone."""
