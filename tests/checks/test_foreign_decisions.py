@@ -123,7 +123,7 @@ def test_a_debarment_changes_no_grade_and_no_national_answer(process, checks, tm
         debarment("wb-b", subject_id=USCC_B, decided_on="2026-01-10", until="2028-12-31"),
     )
     assert checks.check(USCC_B, MDB).result == "restricted"
-    assert rated(USCC_B) == ("A", 1000, None, (), [], [])
+    assert rated(USCC_B) == ("A", 1000, None, (), [], ["1,000 points: the starting score"])
     assert answers(USCC_B)["inspection"][1] == ["inspection_fewer_grade_a"]
     assert "restricted" not in {result for result, _ in answers(USCC_B).values()}
     # A has a national penalty (grade B): its debarment leaves its grade, score, reasons, what would
