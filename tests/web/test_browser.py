@@ -24,7 +24,7 @@ def test_search_open_profile_and_read_the_grade(server: str) -> None:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True)
         try:
             page = browser.new_page(locale="zh-CN")
-            page.goto(server + "/")
+            page.goto(server + "/search?lang=en")  # the browser asks for Chinese; the switch chose English
             page.get_by_label("Organisation name").fill("北京某某")  # results come as you type
             result = page.locator("a.result").first
             expect(result).to_have_text("北京某某食品有限公司")
@@ -59,7 +59,7 @@ def test_search_finds_a_firm_listed_without_an_identifier_and_opens_its_profile(
         browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True)
         try:
             page = browser.new_page()
-            page.goto(listed_server + "/")
+            page.goto(listed_server + "/search")
             page.get_by_label("Organisation name").fill("Kilimanjaro")  # results come as you type
             result = page.locator("a.result").first
             expect(result).to_have_text("Kilimanjaro Roads Limited")
