@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from credence.i18n import N_
+
 __all__ = [
     "AUTHORITIES",
     "KINDS",
@@ -146,3 +148,23 @@ KINDS: Mapping[str, KindInfo] = MappingProxyType(
 def kind_info(prefix: str) -> KindInfo | None:
     """The table row for a two-character USCC prefix such as ``"91"``, or None if it is not known."""
     return KINDS.get(prefix)
+
+
+KIND_NAMES: Mapping[str, str] = MappingProxyType(
+    {
+        "enterprise": N_("Enterprise"),
+        "sole_proprietor": N_("Sole proprietor"),
+        "farmers_cooperative": N_("Farmers' cooperative"),
+        "government_organ": N_("Government organ"),
+        "public_institution": N_("Public institution"),
+        "mass_organisation": N_("Mass organisation"),
+        "legal_service": N_("Legal service organisation"),
+        "social_organisation": N_("Social organisation"),
+        "rural_collective": N_("Rural collective economic organisation"),
+        "military_public_institution": N_("Military public institution"),
+        "other": N_("Other organisation"),
+        "organisation": N_("Organisation"),
+    }
+)
+"""Each kind of organisation named for a reader (marked for the catalogs; `_()` translates where shown):
+the pages' `label` filter and the credit report read these, so a kind is named once."""

@@ -20,6 +20,7 @@ from weasyprint.urls import URLFetcher
 
 from credence import i18n
 from credence.i18n import N_
+from credence.identity.kinds import KIND_NAMES
 from credence.measures.catalog import DOMAINS
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -65,19 +66,7 @@ LABELS = {
     },
     "severity": {"minor": N_("minor"), "general": N_("general"), "serious": N_("serious")},
     # An organisation's kind (credence.identity.kinds.OrgKind), named as the pages name it.
-    "kind": {
-        "enterprise": N_("Enterprise"),
-        "farmers_cooperative": N_("Farmers' cooperative"),
-        "government_organ": N_("Government organ"),
-        "public_institution": N_("Public institution"),
-        "mass_organisation": N_("Mass organisation"),
-        "legal_service": N_("Legal service organisation"),
-        "social_organisation": N_("Social organisation"),
-        "rural_collective": N_("Rural collective economic organisation"),
-        "military_public_institution": N_("Military public institution"),
-        "other": N_("Other organisation"),
-        "organisation": N_("Organisation"),
-    },
+    "kind": KIND_NAMES,
 }
 
 

@@ -12,10 +12,12 @@ A code the registry does not know is shown as it is, with its underscores as spa
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from credence import i18n
 from credence.i18n import N_, _
+from credence.identity.kinds import KIND_NAMES
 
 # What the kinds of code are called in templates: `{{ x|label("kind") }}`.
 KINDS = (
@@ -34,22 +36,9 @@ KINDS = (
 )
 
 # Codes the catalog does not name, by kind of code (English, translated where shown).
-CODES: dict[str, dict[str, str]] = {
+CODES: dict[str, Mapping[str, str]] = {
     # An organisation's kind, from its code's first two characters (credence.identity.kinds.OrgKind).
-    "kind": {
-        "enterprise": N_("Enterprise"),
-        "sole_proprietor": N_("Sole proprietor"),
-        "farmers_cooperative": N_("Farmers' cooperative"),
-        "government_organ": N_("Government organ"),
-        "public_institution": N_("Public institution"),
-        "mass_organisation": N_("Mass organisation"),
-        "legal_service": N_("Legal service organisation"),
-        "social_organisation": N_("Social organisation"),
-        "rural_collective": N_("Rural collective economic organisation"),
-        "military_public_institution": N_("Military public institution"),
-        "other": N_("Other organisation"),
-        "organisation": N_("Organisation"),
-    },
+    "kind": KIND_NAMES,
     # The lists with a procedure of their own (credence.catalog.model.ListKind).
     "list": {
         "serious_dishonesty": N_("Serious dishonesty list"),
