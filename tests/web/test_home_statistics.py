@@ -196,3 +196,19 @@ def test_the_statistics_page_in_chinese(registry: TestClient) -> None:
     assert ">月份</text>" in per_month and re.search(r">2026年\d{1,2}月</text>", per_month)
     assert re.search(r"<th scope=\"row\">2026年\d{1,2}月</th>", html)
     assert "Public records by department" not in html
+
+
+def test_the_charts_are_drawn_ahead_of_their_first_reader(registry: TestClient) -> None:
+    """`credence serve` draws the home and statistics charts in the background (web.home.predraw): a
+    reader who comes after it, in either language, waits for no drawing."""
+    from credence.web import charts, home
+
+    charts._draw.cache_clear()
+    assert home.predraw(registry.app.state.registry) == 2 * 11  # ten statistics charts and the home's grades
+    before = charts._draw.cache_info()
+    assert before.misses > 0
+    for path in ("/statistics", "/statistics?lang=zh", "/?lang=en", "/?lang=zh"):
+        assert registry.get(path).status_code == 200
+    after = charts._draw.cache_info()
+    assert after.misses == before.misses, "a page drew a chart that was not drawn ahead"
+    assert after.hits > before.hits

@@ -18,6 +18,9 @@ from credence.rating import PolicyError
 from credence.settings import Settings
 from credence.store.db import interactive_url
 
+PREDRAW_SECONDS = 60
+"""How often the server looks whether the figures moved and draws their charts again (credence.web.home)."""
+
 
 def serve(
     ctx: typer.Context,
@@ -38,6 +41,7 @@ def serve(
     from credence.api.access_log import AccessLog, log_to_stream
     from credence.process.audit import audit_if_changed
     from credence.server import create_app
+    from credence.web.home import predraw
 
     app_ = app_context(ctx)
     # A store that exists and was migrated before is brought to the newest revision; none is made here.
@@ -69,6 +73,8 @@ def serve(
         # Deadlines run on their own: deemed deliveries, lapsed objections and expiries apply while serving.
         schedule = TickSchedule(batch.tick, settings.tick_interval_seconds).start()
     checkpointing = log.checkpoint_schedule(api.state.registry)  # signs the log's head when it grew
+    # The home and statistics pages' charts drawn ahead of their readers, and again when the figures move.
+    predrawing = TickSchedule(lambda: predraw(api.state.registry), PREDRAW_SECONDS, "predraw").start()
     try:
         served: Any = api
         if access_log:
@@ -83,6 +89,7 @@ def serve(
             schedule.stop()
         if checkpointing is not None:
             checkpointing.stop()
+        predrawing.stop(wait=False)  # a drawing cut off is only drawn again
 
 
 def for_requests(settings: Settings) -> Settings:

@@ -174,9 +174,10 @@ class DueProcess:
                     )
                 if notice.delivered_at is not None:
                     raise NotAllowed(f"notice {notice_id} is already delivered; nothing was delivered")
-                if delivered_on is not None and delivered_on < notice.produced_at.astimezone(
-                    ZoneInfo(self.settings.timezone)
-                ).date():
+                if (
+                    delivered_on is not None
+                    and delivered_on < notice.produced_at.astimezone(ZoneInfo(self.settings.timezone)).date()
+                ):
                     raise NotAllowed(
                         f"notice {notice_id} was produced after {delivered_on}; nothing was delivered"
                     )

@@ -13,27 +13,30 @@ log = logging.getLogger("credence.tick")
 
 
 class TickSchedule:
-    def __init__(self, tick: Callable[[], object], interval_seconds: float) -> None:
+    def __init__(self, tick: Callable[[], object], interval_seconds: float, name: str = "tick") -> None:
         self.tick = tick
         self.interval = interval_seconds
+        self.name = name
         self.runs = 0
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="credence-tick", daemon=True)
+        self._thread = threading.Thread(target=self._loop, name=f"credence-{name}", daemon=True)
 
     def start(self) -> TickSchedule:
         self._thread.start()
         return self
 
-    def stop(self) -> None:
+    def stop(self, wait: bool = True) -> None:
+        """Stop after the run at hand; `wait` for it (a job that must not be cut off, as a tick)."""
         self._stop.set()
-        self._thread.join(timeout=30)
+        if wait:
+            self._thread.join(timeout=30)
 
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
                 result = self.tick()
-                log.info("tick: %s", result)
+                log.info("%s: %s", self.name, result)
             except Exception:  # a failed run is logged and retried at the next interval
-                log.exception("tick failed")
+                log.exception("%s failed", self.name)
             self.runs += 1
             self._stop.wait(self.interval)

@@ -101,4 +101,3 @@ def add_error_pages(app: FastAPI) -> None:
             page = error_page(request, 500)
         page.headers["Content-Language"] = i18n.HTML_LANG[lang]
         return page
-

@@ -46,8 +46,7 @@ def add_home_pages(app: FastAPI, registry: Registry) -> None:
         return templates.TemplateResponse(request, name, context)
 
     def figures(detail: bool) -> tuple[Statistics, dict[str, Any]]:
-        s = kept_statistics(registry.engine, registry.catalog, registry.today(), detail=detail)
-        return s, statistics_json(s, registry.catalog)
+        return registry_figures(registry, detail)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home_page(request: Request) -> Response:
@@ -82,6 +81,29 @@ def add_home_pages(app: FastAPI, registry: Registry) -> None:
             over_time=time_charts(body, named),
             json_twin=TWIN,
         )
+
+
+def registry_figures(registry: Registry, detail: bool) -> tuple[Statistics, dict[str, Any]]:
+    """The figures as kept (counted again only when the log moved on), and their JSON."""
+    s = kept_statistics(registry.engine, registry.catalog, registry.today(), detail=detail)
+    return s, statistics_json(s, registry.catalog)
+
+
+def predraw(registry: Registry) -> int:
+    """Draw the charts of the home and statistics pages in each language ahead of their readers, and return
+    how many there are. Drawing a chart takes a second or more (vl-convert lays out every label), so a
+    reader who came first after a change would wait for ten of them; `credence serve` calls this in the
+    background every minute, and a drawing already kept (same figures, same language) is not drawn again."""
+    drawn = 0
+    for lang in i18n.LANGUAGES:
+        with i18n.language(lang):
+            named = Names(registry)
+            _s, body = registry_figures(registry, detail=True)
+            drawn += len(count_charts(body, named)) + len(time_charts(body, named))
+            _s, body = registry_figures(registry, detail=False)
+            grades_chart(body, named)
+            drawn += 1
+    return drawn
 
 
 class Names:
