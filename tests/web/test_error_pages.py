@@ -60,3 +60,17 @@ def test_the_site_has_an_icon(client: TestClient) -> None:
     assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml")
     assert icon.text.startswith("<svg") and client.get("/static/favicon.svg").status_code == 200
     assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in client.get("/catalog").text
+
+
+def test_a_nul_in_an_address_is_a_page_in_the_sites_frame_and_language(client: TestClient) -> None:
+    """A NUL is refused before any route (credence.api.characters): a page's address answers with the site's
+    error page, its frame and its language, saying where the NUL is; the API's paths keep the JSON."""
+    page = client.get("/records/SAMR/A%00B", headers=HTML)
+    assert page.status_code == 400 and "<title>Request not accepted · Credence</title>" in page.text
+    assert '<nav aria-label="Site">' in page.text and 'href="/lists"' in page.text
+    assert "the path: a NUL character (U+0000) at 16" in page.text
+    chinese = client.get("/records/SAMR/A%00B", headers=ZH)
+    assert chinese.status_code == 400 and "<title>请求未被受理 · Credence</title>" in chinese.text
+    assert chinese.headers["content-language"] == "zh-CN"
+    api = client.get("/api/v1/records/SAMR/A%00B", headers=HTML)
+    assert api.status_code == 400 and api.json()["error"]["code"] == "invalid_character"

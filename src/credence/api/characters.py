@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qsl
 
 from starlette.datastructures import Headers, QueryParams
@@ -97,9 +97,14 @@ def _nul_field(value: Any, where: str) -> tuple[str, int] | None:
 
 
 def answer(scope: Scope, refused: ErrorBody) -> Response:
-    """The API's error shape, or a page for a path outside /api/."""
+    """The API's error shape, or a page for a path outside /api/: the site's error page when the pages are
+    served (they set `refusal_page` on the app's state, credence.web.errors), else a bare one."""
     if scope.get("path", "").startswith("/api/"):
         return error_response(refused)
+    app = scope.get("app")
+    page_for = getattr(getattr(app, "state", None), "refusal_page", None)
+    if page_for is not None:
+        return cast(Response, page_for(scope, refused))
     page = (
         '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Bad request</title>'
         '<link rel="stylesheet" href="/static/app.css"></head><body><main><h1>Sorry</h1>'

@@ -19,6 +19,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope
 
 from credence import i18n
 from credence.api.shapes import ErrorBody, error_response
@@ -41,9 +42,12 @@ def error_page(
     status: int,
     details: list[dict[str, str]] | None = None,
     headers: dict[str, str] | None = None,
+    message: str | None = None,
 ) -> HTMLResponse:
     """The error page for `status`, in the request's language (error.html)."""
-    context = {"details": details or []}
+    context: dict[str, Any] = {"details": details or []}
+    if message:
+        context["message"] = message
     pages = shared_templates()
     return pages.TemplateResponse(request, "error.html", context, status_code=status, headers=headers)
 
@@ -60,6 +64,13 @@ def add_error_pages(app: FastAPI) -> None:
     """Answer a browser's errors with pages; keep the API's handlers for everyone else. Call after the
     API's handlers are installed (create_api)."""
     api_http = app.exception_handlers[StarletteHTTPException]
+
+    def refusal_page(scope: Scope, refused: ErrorBody) -> Response:
+        """A refusal before any route (a NUL in the address or a form, credence.api.characters), as a page:
+        its message says where the character is, never what surrounds it."""
+        return error_page(Request(scope), refused.status, message=refused.message)
+
+    app.state.refusal_page = refusal_page
     api_invalid = app.exception_handlers[RequestValidationError]
 
     @app.get("/favicon.ico", include_in_schema=False)
