@@ -77,6 +77,8 @@ NEAR_MISSES = [
     "Public health and safety: substandard chargers.",
     "Demonstration project funds were misused.",
     "False claims in advertising.",
+    "违反公开信用承诺，未按期整改",  # a public credit commitment (公开信用承诺) is no open letter (公开信)
+    "未履行向社会公开的信用承诺",
 ]
 
 
