@@ -126,3 +126,42 @@ def test_reasons_are_the_four_heaviest(catalog) -> None:
     rating = rate_one(tables, records, AS_OF)
     assert [c.record_id for c in rating.reasons] == [3, 5, 1, 2]
     assert len(rating.contributions) == 5  # the licence is neutral
+
+
+def test_every_shipped_policy_has_a_chinese_translation_made_for_its_file(catalog) -> None:
+    """The policy is published in English (its SHA-256 covers that text); each shipped version has a
+    Chinese translation for reading, which names that SHA-256 and gives every grade and rule."""
+    from dataclasses import replace
+
+    from credence.rating.policy import translation
+
+    for version in shipped_versions():
+        policy = load_policy(catalog, version)
+        chinese = translation(policy, "zh")
+        assert chinese is not None, f"{version} has no Chinese translation"
+        assert chinese.problems(policy, catalog) == []
+        assert set(chinese.rules) == {r.name for r in policy.doc.rules}
+        assert translation(policy, "en") is None  # English is the published text itself
+        changed = replace(policy, sha256="0" * 64)  # the same version, another file: not its translation
+        assert translation(changed, "zh") is None
+        assert any("not this policy" in p for p in chinese.problems(changed, catalog))
+    older, newer = load_policy(catalog, "2026.1"), load_policy(catalog, "2026.2")
+    short = translation(newer, "zh")
+    assert short is not None
+    problems = short.problems(older, catalog)  # 2026.2's words lack 2026.1's debarment rule
+    assert any("missing ['development_bank_debarment']" in p for p in problems)
+
+
+def test_policy_show_reads_in_chinese_from_the_translation(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from credence.cli.main import app
+
+    env = {"CREDENCE_DATABASE_URL": f"sqlite:///{tmp_path}/c.db"}
+    chinese = CliRunner().invoke(app, ["policy", "show"], env={**env, "CREDENCE_LANG": "zh"})
+    assert chinese.exit_code == 0, chinese.output
+    assert "Credence 默认评级政策" in chinese.output and "以英文文本为准" in chinese.output
+    assert "无有分量的不利记录在公示" in chinese.output and "每个主体的起始分为" in chinese.output
+    english = CliRunner().invoke(app, ["policy", "show"], env={**env, "CREDENCE_LANG": "en"})
+    assert "Credence default rating policy" in english.output and "No adverse record" in english.output
+    assert "Every organisation starts at 1000 points" in english.output and "以英文" not in english.output

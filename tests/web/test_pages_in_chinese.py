@@ -174,3 +174,14 @@ def test_the_refusal_of_a_religious_body_is_in_the_language_and_names_no_code(cl
         answer = client.get(f"/api/v1/organisations/{code}", headers=headers)
         assert answer.status_code == 422 and answer.json()["error"]["code"] == "invalid_identifier"
         assert words in answer.json()["error"]["message"] and code not in answer.text
+
+
+def test_the_policy_reads_in_chinese_with_the_published_text_beside(client: TestClient) -> None:
+    policy = client.get("/policy", headers=ZH).text
+    assert "<h1>Credence 默认评级政策</h1>" in policy and "以英文文本为准" in policy
+    assert "依其自身法律依据列入严重失信主体名单；公示期间等级为 D。" in policy  # a rule's meaning
+    assert "无有分量的不利记录在公示。" in policy  # grade A's
+    assert 'id="published-text"' in policy and "Every organisation starts at 1,000 points." in policy
+    english = client.get("/policy").text
+    assert "<h1>Credence default rating policy</h1>" in english and "公示期间" not in english
+    assert "No adverse record of weight is published." in english

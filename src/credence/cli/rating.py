@@ -10,11 +10,13 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from credence import i18n
 from credence.catalog import CatalogError
 from credence.cli.context import app_context, check_rules_file, console, fail
 from credence.cli.output import add_row, print_table
-from credence.i18n import _, format_number
+from credence.i18n import _, format_date, format_number
 from credence.rating import PolicyError, load_policy
+from credence.rating.policy import translation
 from credence.rating.service import UnknownOrganisation
 
 policy_app = typer.Typer(help="Read and check rating policies.", no_args_is_help=True)
@@ -54,31 +56,58 @@ def show(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help=
         out = {"source": policy.source, "sha256": policy.sha256, **doc.model_dump(mode="json")}
         console.print_json(json.dumps(out, ensure_ascii=False))
         return
-    console.print(f"[bold]{doc.title}[/] — {doc.policy} version {doc.version}, published {doc.published}")
-    console.print(doc.description, highlight=False)
+    translated = translation(policy, i18n.current())  # the published text is English; a translation beside
+    title = translated.title if translated else doc.title
+    heading = _(
+        "%(policy)s version %(version)s, published %(published)s",
+        policy=doc.policy,
+        version=doc.version,
+        published=format_date(doc.published),
+    )
+    console.print(f"[bold]{escape(title)}[/] — {heading}", highlight=False)
+    if translated:
+        console.print(
+            _("A translation, for reading: the policy is published in English; its English text prevails."),
+            highlight=False,
+        )
+    console.print(translated.description if translated else doc.description, highlight=False)
     console.print(
-        f"Every organisation starts at {doc.base_score} points (never below {doc.floor}, never above "
-        f"{doc.ceiling}). Pending decisions count {doc.pending_percent}%. Favourable records add at most "
-        f"{doc.favourable_cap} points in all.",
+        _(
+            "Every organisation starts at %(base)s points (never below %(floor)s, never above %(ceiling)s). "
+            "Pending decisions count %(pending)s%%. Favourable records add at most %(cap)s points in all.",
+            base=doc.base_score,
+            floor=doc.floor,
+            ceiling=doc.ceiling,
+            pending=doc.pending_percent,
+            cap=doc.favourable_cap,
+        ),
         highlight=False,
     )
     bands, low = [], 0
     for band in doc.decay:
         bands.append(
-            f"{band.percent}% from {low} days"
+            _("%(percent)s%% from %(low)s days", percent=band.percent, low=low)
             if band.until_days is None
-            else f"{band.percent}% from {low} to {band.until_days} days"
+            else _(
+                "%(percent)s%% from %(low)s to %(high)s days",
+                percent=band.percent,
+                low=low,
+                high=band.until_days,
+            )
         )
         low = band.until_days or low
-    console.print("With age a record counts " + ", then ".join(bands) + ".", highlight=False)
-    grades = Table("grade", "from score", "meaning", title="Grades")
+    console.print(_("With age a record counts %(bands)s.", bands=_(", then ").join(bands)), highlight=False)
+    grades = Table(_("grade"), _("from score"), _("meaning"), title=_("Grades"))
     for g in doc.grades:
-        add_row(grades, g.grade, g.min_score, g.meaning)
+        add_row(grades, g.grade, g.min_score, translated.grades[g.grade] if translated else g.meaning)
     print_table(grades)
-    rules = Table("rule", "category", "points", "cap", "grade at most", "meaning", title="Rules")
+    rules = Table(
+        _("rule"), _("category"), _("points"), _("cap"), _("grade at most"), _("meaning"), title=_("Rules")
+    )
     for r in doc.rules:
         points = ", ".join(f"{k} {v:+d}" for k, v in r.points.items())
-        add_row(rules, r.name, r.category, points, r.cap or "", r.grade_at_most, r.meaning)
+        meaning = translated.rules[r.name] if translated else r.meaning
+        add_row(rules, r.name, r.category, points, r.cap or "", r.grade_at_most, meaning)
     print_table(rules)
 
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from credence.catalog import Catalog
@@ -227,3 +229,49 @@ def _explain(exc: ValidationError, raw: dict[str, Any], lines: dict[tuple[str, i
         message = err["msg"].removeprefix("Value error, ")
         problems.append(Problem(where, line, f"{name}: {message}" if name else message))
     return problems
+
+
+class PolicyTranslation(_Strict):
+    """A policy's words in another language, for reading: its title, description and the meaning of each
+    grade and rule. The published text stays the English one, whose file's SHA-256 the ratings carry; a
+    translation names that SHA-256 (`translates`), so it is never shown beside a policy it was not made
+    for, and it must give every grade and rule, no more."""
+
+    translates: str = Field(pattern=r"^[0-9a-f]{64}$")
+    language: str
+    title: str = Field(min_length=1)
+    description: str = Field(min_length=1)
+    grades: dict[str, str]
+    rules: dict[str, str]
+
+    def problems(self, policy: Policy, catalog: Catalog) -> list[str]:
+        """What makes this no translation of `policy`: another file, grades or rules missing or extra, or
+        words the catalog's screen refuses."""
+        found = []
+        if self.translates != policy.sha256:
+            found.append(f"translates {self.translates[:12]}…, not this policy ({policy.sha256[:12]}…)")
+        grades, rules = {g.grade for g in policy.doc.grades}, {r.name for r in policy.doc.rules}
+        for what, given, wanted in (("grades", set(self.grades), grades), ("rules", set(self.rules), rules)):
+            if given != wanted:
+                missing, extra = sorted(wanted - given), sorted(given - wanted)
+                found.append(f"{what}: missing {missing}, not in the policy {extra}")
+        for text in (self.title, self.description, *self.grades.values(), *self.rules.values()):
+            found.extend(f"{why}; no policy may use it" for why in rule_refusals(text, "", catalog.screen))
+        return found
+
+
+def translation(policy: Policy, lang: str) -> PolicyTranslation | None:
+    """The shipped translation of `policy` into `lang`, when there is one made for this very file; None
+    for English (the published text), for a policy read from elsewhere, or when none is shipped."""
+    if lang == "en":
+        return None
+    return _shipped_translation(policy.version, lang, policy.sha256)
+
+
+@cache
+def _shipped_translation(version: str, lang: str, sha256: str) -> PolicyTranslation | None:
+    place = resources.files("credence.rating").joinpath("policies", "translations", f"{version}.{lang}.yaml")
+    if not place.is_file():
+        return None
+    done = PolicyTranslation.model_validate(yaml.safe_load(place.read_text("utf-8")))
+    return done if done.translates == sha256 and done.language == lang else None

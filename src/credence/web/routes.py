@@ -20,6 +20,7 @@ from credence.api.app import Registry, organisation_profile, public_record
 from credence.api.shapes import ApiError
 from credence.i18n import _
 from credence.process.figures import department_figures, percent
+from credence.rating.policy import translation
 from credence.web.profile import profile_context as profile_context  # also the purpose pages'
 from credence.web.search import add_search_pages
 from credence.web.templating import templates as shared_templates
@@ -103,6 +104,7 @@ def add_pages(app: FastAPI, registry: Registry) -> None:
             "policy.html",
             doc=registry.policy.doc,
             sha256=registry.policy.sha256,
+            translated=translation(registry.policy, i18n.current()),
             json_twin="/api/v1/policy",
         )
 
