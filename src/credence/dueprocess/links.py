@@ -93,12 +93,9 @@ class LinkDecisions:
                         _("the records listed under %(listing)s no longer count in it", listing=listing)
                     )
             for organisation_id, changes in sorted(told.items()):
+                both = reduce(lambda one, other: _("%(one)s; %(other)s", one=one, other=other), changes)
                 message = _(
-                    JUDGED[judgement],
-                    actor=actor,
-                    department=department,
-                    reason=reason.strip(),
-                    changes=reduce(lambda one, other: _("%(one)s; %(other)s", one=one, other=other), changes),
+                    JUDGED[judgement], actor=actor, department=department, reason=reason.strip(), changes=both
                 )
                 notices.produce_for_organisation(
                     conn, "link", organisation_id, department, now, deemed, message
