@@ -53,7 +53,7 @@ def test_a_chinese_api_request_refused_by_due_process_reads_chinese_with_the_sam
     assert missing == "evidence 为必填项"  # the field's name is the API's, as sent
     nowhere = {**TOO_EARLY, "source_record_id": "NOPE"}
     assert error(client.post("/api/v1/repairs", json=nowhere, headers=ZH), 404, "not_found") == (
-        "部门 SAMR 没有记录 'NOPE'"
+        "部门 SAMR 没有编号为 'NOPE' 的记录"
     )
     assert error(client.post("/api/v1/repairs", json=nowhere), 404, "not_found") == (
         "no record 'NOPE' from department SAMR"
@@ -154,3 +154,25 @@ def test_the_purposes_of_a_read_are_shown_in_the_readers_language(api_settings, 
         assert read.status_code == 200 and "<strong>监管：开展检查或实施分级分类监管</strong>" in read.text
         english = client.get(f"/organisations/{USCC_A}")
         assert ">Supervision: an inspection or the grading of supervision</option>" in english.text
+
+
+def test_the_command_line_refuses_and_ticks_in_its_environments_language(
+    store_url, engine, populated
+) -> None:
+    from typer.testing import CliRunner
+
+    from credence.cli.main import app
+
+    def cli(*args: str, **env: str) -> Any:
+        return CliRunner().invoke(app, list(args), env={"CREDENCE_DATABASE_URL": store_url, **env})
+
+    file = ("objections", "file", "SAMR", "XZCF-2026-0001", "--organisation", USCC_A, "--statement", "x")
+    chinese = cli(*file, "--ground", "taste", CREDENCE_LANG="zh")
+    assert chinese.exit_code == 2 and "异议理由 'taste' 不在以下范围内" in chinese.output
+    english = cli(*file, "--ground", "taste", CREDENCE_LANG="en")
+    assert english.exit_code == 2 and "ground 'taste' is not one of content, period" in english.output
+    missing = cli(*file[:3], "NOPE", *file[4:], "--ground", "content", CREDENCE_LANG="zh")
+    assert missing.exit_code == 1 and "部门 SAMR 没有编号为 'NOPE' 的记录" in missing.output
+    tick = cli("tick", CREDENCE_LANG="zh")
+    assert tick.exit_code == 0 and "已生成告知书：0" in tick.output and "信用等级变动：" in tick.output
+    assert "notices produced: 0" in cli("tick", CREDENCE_LANG="en").output
