@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from credence.i18n import N_
+
 
 class Role(StrEnum):
     PUBLIC = "public"  # anyone, anonymous
@@ -14,13 +16,14 @@ class Role(StrEnum):
     AUDITOR = "auditor"  # reads the logs, nothing else
 
 
-# Why a public body reads an organisation's non-public data. A fixed list: a read names one of these.
+# Why a public body reads an organisation's non-public data. A fixed list: a read names one of these. The
+# titles are marked for the catalogs and translated where they are shown (`_(title)`).
 PURPOSES: dict[str, str] = {
-    "licensing_review": "Licensing review: deciding an application for a licence or permit",
-    "procurement_check": "Procurement check: deciding whether a bidder or supplier is eligible",
-    "enforcement": "Enforcement: carrying out a decision, a measure or a court judgment",
-    "supervision": "Supervision: an inspection or the grading of supervision",
-    "audit": "Audit: reviewing how the registry's data was used",
+    "licensing_review": N_("Licensing review: deciding an application for a licence or permit"),
+    "procurement_check": N_("Procurement check: deciding whether a bidder or supplier is eligible"),
+    "enforcement": N_("Enforcement: carrying out a decision, a measure or a court judgment"),
+    "supervision": N_("Supervision: an inspection or the grading of supervision"),
+    "audit": N_("Audit: reviewing how the registry's data was used"),
 }
 
 

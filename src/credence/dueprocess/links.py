@@ -8,15 +8,18 @@ again. So a listing never weighs on an organisation's grade without the organisa
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import reduce
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 
 from credence.clock import Clock, today
+from credence.i18n import N_, _
 from credence.log import events as log
 from credence.process import notices
 from credence.process import repository as repo
 from credence.process.errors import NotAllowed
+from credence.process.machine import state_name
 from credence.rating.service import RatingService
 from credence.records import notices as record_notices
 from credence.records.service import IngestService
@@ -26,6 +29,26 @@ from credence.subjects import clusters, links
 from credence.subjects.links import Judged, Judgement
 
 _orgs = Organisation.__table__
+
+# The organisation's notice of a clerk's judgement, by the judgement; the clerk's reason is inserted as
+# written.
+JUDGED = {
+    "same": N_(
+        "%(actor)s of %(department)s judged two listings same (%(reason)s): in your file, %(changes)s. If "
+        "they are not about you, tell %(department)s, which can split them again; your grade and checks "
+        "follow."
+    ),
+    "not_same": N_(
+        "%(actor)s of %(department)s judged two listings not same (%(reason)s): in your file, %(changes)s. "
+        "If they are not about you, tell %(department)s, which can split them again; your grade and checks "
+        "follow."
+    ),
+    "unsure": N_(
+        "%(actor)s of %(department)s judged two listings unsure (%(reason)s): in your file, %(changes)s. If "
+        "they are not about you, tell %(department)s, which can split them again; your grade and checks "
+        "follow."
+    ),
+}
 
 
 class LinkDecisions:
@@ -63,17 +86,16 @@ class LinkDecisions:
                 listing = f"«{rows[i].name}» ({rows[i].key})"
                 if heads[i] != i and rows[heads[i]].scheme != "unresolved":
                     told.setdefault(heads[i], []).append(
-                        f"the records listed under {listing} now count in it"
+                        _("the records listed under %(listing)s now count in it", listing=listing)
                     )
                 if olds[i] != i and olds[i] != heads[i] and rows[olds[i]].scheme != "unresolved":
                     told.setdefault(olds[i], []).append(
-                        f"the records listed under {listing} no longer count in it"
+                        _("the records listed under %(listing)s no longer count in it", listing=listing)
                     )
             for organisation_id, changes in sorted(told.items()):
-                message = (
-                    f"{actor} of {department} judged two listings {judgement.replace('_', ' ')} "
-                    f"({reason.strip()}): in your file, {'; '.join(changes)}. If they are not about you, "
-                    f"tell {department}, which can split them again; your grade and checks follow."
+                both = reduce(lambda one, other: _("%(one)s; %(other)s", one=one, other=other), changes)
+                message = _(
+                    JUDGED[judgement], actor=actor, department=department, reason=reason.strip(), changes=both
                 )
                 notices.produce_for_organisation(
                     conn, "link", organisation_id, department, now, deemed, message
@@ -116,25 +138,37 @@ def object_not_us(
     """An organisation objects that a record a link brought into its file is not about it. The objection
     goes to the department whose clerk made the link; the objection's organisation is the objector."""
     if not filed_by.strip().startswith("organisation:"):
-        raise NotAllowed("only the organisation whose file holds a record objects that it is not about it")
+        raise NotAllowed(_("only the organisation whose file holds a record objects that it is not about it"))
     if organisation is None or record.organisation_id == organisation.id:
         raise NotAllowed(
-            f"record '{record.source_record_id}' is listed under your own identifier: object to its content"
+            _(
+                "record '%(record)s' is listed under your own identifier: object to its content",
+                record=record.source_record_id,
+            )
         )
     if clusters.file_head(conn, record.organisation_id) != organisation.id:
-        raise NotAllowed(f"record '{record.source_record_id}' is not in your file")
+        raise NotAllowed(_("record '%(record)s' is not in your file", record=record.source_record_id))
     link = joining_link(conn, record.organisation_id, organisation.id)
     if link is None:
         raise NotAllowed(
-            f"record '{record.source_record_id}' is in your file by a shared identifier, not a clerk's "
-            "judgement: object to its content"
+            _(
+                "record '%(record)s' is in your file by a shared identifier, not a clerk's judgement: object "
+                "to its content",
+                record=record.source_record_id,
+            )
         )
     if record.state != "active":
         raise NotAllowed(
-            f"record '{record.source_record_id}' is {record.state}: there is nothing to object to"
+            _(
+                "record '%(record)s' is %(state)s: there is nothing to object to",
+                record=record.source_record_id,
+                state=state_name(record.state),
+            )
         )
     if repo.open_objection(conn, record.id) is not None:
-        raise NotAllowed(f"record '{record.source_record_id}' already has an open objection")
+        raise NotAllowed(
+            _("record '%(record)s' already has an open objection", record=record.source_record_id)
+        )
     objection_id = repo.add(
         conn,
         repo.objections,
@@ -154,11 +188,19 @@ def object_not_us(
 
 
 def settle_not_us(
-    conn: Connection, objection: Any, split: bool, actor: str, reason: str, now: datetime, deemed: date
+    conn: Connection,
+    objection: Any,
+    split: bool,
+    actor: str,
+    reason: str,
+    now: datetime,
+    deemed: date,
+    told: str | None = None,
 ) -> list[int]:
     """A "not us" objection answered: `split` (corrected, or lapsed unanswered) is the department's
     judgement not_same on the link, which takes the records out of the objector's file; else (upheld) the
-    file stays. The objector is told; the subjects to rate again."""
+    file stays. The objector is told (`told`, the reason in the reader's words, when the registry's own
+    reason is not the department's); the subjects to rate again."""
     record = repo.record(conn, objection.record_id)
     touched = [objection.organisation_id, record.organisation_id]
     link = joining_link(conn, record.organisation_id, objection.organisation_id) if split else None
@@ -175,9 +217,19 @@ def settle_not_us(
         judged = links.judge(conn, j, now)
         touched += list(judged.changed)
     if split:
-        said = "the records listed under that name no longer count in your file."
+        said = _(
+            "Your objection %(id)s (not about you) was answered: the records listed under that name no "
+            "longer count in your file. %(reason)s",
+            id=objection.id,
+            reason=(told or reason).strip(),
+        )
     else:
-        said = "the link stands, and the records count in your file."
+        said = _(
+            "Your objection %(id)s (not about you) was answered: the link stands, and the records count in "
+            "your file. %(reason)s",
+            id=objection.id,
+            reason=(told or reason).strip(),
+        )
     notices.produce_for_organisation(
         conn,
         "objection",
@@ -185,6 +237,6 @@ def settle_not_us(
         objection.department,
         now,
         deemed,
-        f"Your objection {objection.id} (not about you) was answered: {said} {reason.strip()}",
+        said,
     )
     return touched

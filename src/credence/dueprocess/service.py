@@ -20,6 +20,7 @@ from credence.commitments.service import CommitmentService
 from credence.commitments.templates import Templates, load_templates
 from credence.dueprocess import links as not_us
 from credence.dueprocess.links import NOT_US
+from credence.i18n import N_, _
 from credence.lists import repository as lists_repo
 from credence.lists.config import Lists, load_lists
 from credence.lists.service import ListService, ListTick
@@ -27,7 +28,7 @@ from credence.log import events as log
 from credence.process import notices
 from credence.process import repository as repo
 from credence.process.errors import NotAllowed, NotFound, needs
-from credence.process.machine import NOTICE, OBJECTION, OUTCOMES, RECORD, REPAIR
+from credence.process.machine import NOTICE, OBJECTION, OUTCOMES, RECORD, REPAIR, state_name
 from credence.rating import repository as rating_repo
 from credence.rating.service import RatingService
 from credence.records import notices as record_notices
@@ -51,6 +52,14 @@ CORRECTABLE = (
     "effective_until",
 )
 
+# The organisation's notice of an answer to its objection, by the answer; the department's reason follows,
+# as it wrote it.
+ANSWERED = {
+    "corrected": N_("Your objection %(id)s was answered: corrected. %(reason)s"),
+    "upheld": N_("Your objection %(id)s was answered: upheld. %(reason)s"),
+    "withdrawn": N_("Your objection %(id)s was answered: withdrawn. %(reason)s"),
+}
+
 
 @dataclass
 class TickResult:
@@ -66,13 +75,13 @@ class TickResult:
 
     def lines(self) -> list[str]:
         return [
-            f"notices produced: {self.notices_produced}",
-            f"notices deemed delivered: {self.notices_deemed}",
-            f"objections lapsed (records withdrawn): {self.objections_lapsed}",
-            f"repair decisions overdue: {self.repairs_overdue}",
-            f"records whose publication period ended: {self.records_expired}",
+            _("notices produced: %(n)s", n=self.notices_produced),
+            _("notices deemed delivered: %(n)s", n=self.notices_deemed),
+            _("objections lapsed (records withdrawn): %(n)s", n=self.objections_lapsed),
+            _("repair decisions overdue: %(n)s", n=self.repairs_overdue),
+            _("records whose publication period ended: %(n)s", n=self.records_expired),
             *self.lists.lines(),
-            f"grade changes: {self.grade_changes}",
+            _("grade changes: %(n)s", n=self.grade_changes),
         ]
 
 
@@ -126,9 +135,11 @@ class DueProcess:
         with self.engine.begin() as conn:
             notice = notices.find(conn, notice_id)
             if notice is None:
-                raise NotFound(f"no notice {notice_id}")
+                raise NotFound(_("no notice %(id)s", id=notice_id))
             NOTICE.next(
-                "delivered" if notice.delivered_at else "pending", "be delivered", f"notice {notice_id}"
+                "delivered" if notice.delivered_at else "pending",
+                "be delivered",
+                _("notice %(id)s", id=notice_id),
             )
             published = notices.mark_delivered(
                 conn, [notice], "delivered", actor.strip(), channel.strip(), self.clock.now()
@@ -155,10 +166,16 @@ class DueProcess:
         already delivered, refuses the whole batch, naming it, and nothing is stored."""
         needs(actor=actor, channel=channel)
         if not notice_ids:
-            raise NotAllowed("choose at least one notice to deliver")
+            raise NotAllowed(_("choose at least one notice to deliver"))
         on = self.today()
         if delivered_on is not None and delivered_on > on:
-            raise NotAllowed(f"delivered on {delivered_on}: a delivery is logged on or before today ({on})")
+            raise NotAllowed(
+                _(
+                    "delivered on %(day)s: a delivery is logged on or before today (%(today)s)",
+                    day=delivered_on,
+                    today=on,
+                )
+            )
         now = self.clock.now()
         if delivered_on is not None and delivered_on < on:
             zone = ZoneInfo(self.settings.timezone)
@@ -170,16 +187,22 @@ class DueProcess:
                 notice = found.get(notice_id)
                 if notice is None or notice.department != department:
                     raise NotFound(
-                        f"notice {notice_id}: no such notice in your outbox; nothing was delivered"
+                        _("notice %(id)s: no such notice in your outbox; nothing was delivered", id=notice_id)
                     )
                 if notice.delivered_at is not None:
-                    raise NotAllowed(f"notice {notice_id} is already delivered; nothing was delivered")
+                    raise NotAllowed(
+                        _("notice %(id)s is already delivered; nothing was delivered", id=notice_id)
+                    )
                 if (
                     delivered_on is not None
                     and delivered_on < notice.produced_at.astimezone(ZoneInfo(self.settings.timezone)).date()
                 ):
                     raise NotAllowed(
-                        f"notice {notice_id} was produced after {delivered_on}; nothing was delivered"
+                        _(
+                            "notice %(id)s was produced after %(day)s; nothing was delivered",
+                            id=notice_id,
+                            day=delivered_on,
+                        )
                     )
                 chosen.append(notice)
             delivered: list[Any] = []
@@ -207,7 +230,9 @@ class DueProcess:
             record = self._record(conn, department, source_record_id)
             notice = notices.pending_for_record(conn, record.id)
         if notice is None:
-            raise NotAllowed(f"record '{source_record_id}' has no notice awaiting delivery")
+            raise NotAllowed(
+                _("record '%(record)s' has no notice awaiting delivery", record=source_record_id)
+            )
         return self.deliver_notice(notice.id, actor=actor, channel=channel)
 
     def deliver_batch_notices(
@@ -261,7 +286,7 @@ class DueProcess:
         now = self.clock.now()
         with self.engine.begin() as conn:
             record = self._record(conn, department, source_record_id)
-            RECORD.next(record.state, "be reinstated", f"record '{source_record_id}'")
+            RECORD.next(record.state, "be reinstated", _("record '%(record)s'", record=source_record_id))
             records_repo.set_state(conn, record.id, "active", now)
             records_repo.set_unnoticed(conn, record.id)
             why = f"certified decision {certified_decision.strip()}: {reason.strip()}"
@@ -280,7 +305,12 @@ class DueProcess:
                 ),
             )
             self.lists.follow_record(conn, record, "be reinstated", actor, why)
-            notices.produce(conn, "reinstatement", record, now, self._deemed(), why)
+            told = _(
+                "certified decision %(decision)s: %(reason)s",
+                decision=certified_decision.strip(),
+                reason=reason.strip(),
+            )
+            notices.produce(conn, "reinstatement", record, now, self._deemed(), told)
             log.flush(conn, now)
             return int(record.organisation_id)
 
@@ -296,7 +326,7 @@ class DueProcess:
         return self._deemed()
 
     def _withdraw(self, conn: Connection, record: Any, kind: str, actor: str, reason: str) -> None:
-        RECORD.next(record.state, "be withdrawn", f"record '{record.source_record_id}'")
+        RECORD.next(record.state, "be withdrawn", _("record '%(record)s'", record=record.source_record_id))
         now = self.clock.now()
         public = self._public(conn, record)  # as it was: a published record's withdrawal is public
         records_repo.set_state(conn, record.id, "withdrawn", now)
@@ -322,7 +352,9 @@ class DueProcess:
         the record's own organisation) or "department:CODE"."""
         needs(statement=statement, filed_by=filed_by)
         if ground not in GROUNDS:
-            raise NotAllowed(f"ground '{ground}' is not one of {', '.join(GROUNDS)}")
+            raise NotAllowed(
+                _("ground '%(ground)s' is not one of %(grounds)s", ground=ground, grounds=", ".join(GROUNDS))
+            )
         now, on = self.clock.now(), self.today()
         with self.engine.begin() as conn:
             record = self._record(conn, department, source_record_id)
@@ -335,15 +367,21 @@ class DueProcess:
             self._check_filer(filed_by, organisation)
             if record.state != "active" and ground != "repair_decision":
                 raise NotAllowed(
-                    f"record '{source_record_id}' is {record.state}: there is nothing to object to"
+                    _(
+                        "record '%(record)s' is %(state)s: there is nothing to object to",
+                        record=source_record_id,
+                        state=state_name(record.state),
+                    )
                 )
             if ground == "repair_decision":
                 repair = self._refused_repair(conn, record, repair_id)
                 repair_id = repair.id
             elif repair_id is not None:
-                raise NotAllowed("repair_id goes only with the ground repair_decision")
+                raise NotAllowed(_("repair_id goes only with the ground repair_decision"))
             if repo.open_objection(conn, record.id) is not None:
-                raise NotAllowed(f"record '{source_record_id}' already has an open objection")
+                raise NotAllowed(
+                    _("record '%(record)s' already has an open objection", record=source_record_id)
+                )
             objection_id = repo.add(
                 conn,
                 repo.objections,
@@ -409,8 +447,8 @@ class DueProcess:
             objection = self._objection(conn, objection_id)
             organisation = repo.organisation(conn, objection.organisation_id)
             if filed_by.strip() != f"organisation:{organisation.code}":
-                raise NotAllowed("only the organisation the record concerns brings new information")
-            state = OBJECTION.next(objection.state, "be extended", f"objection {objection_id}")
+                raise NotAllowed(_("only the organisation the record concerns brings new information"))
+            state = OBJECTION.next(objection.state, "be extended", _("objection %(id)s", id=objection_id))
             due = objection.due_on + timedelta(days=self.settings.objection_extension_days)
             repo.change(
                 conn,
@@ -451,7 +489,13 @@ class DueProcess:
         decision, the repair approved), upheld, or withdrawn. The organisation gets a notice of it."""
         needs(actor=actor, reason=reason)
         if outcome not in OUTCOMES:
-            raise NotAllowed(f"outcome '{outcome}' is not one of {', '.join(OUTCOMES)}")
+            raise NotAllowed(
+                _(
+                    "outcome '%(outcome)s' is not one of %(outcomes)s",
+                    outcome=outcome,
+                    outcomes=", ".join(OUTCOMES),
+                )
+            )
         now = self.clock.now()
         # The answer's reason reaches the organisation's notice and the record's history: screened as a
         # record's own text is, and a correction's new content is screened as a submission.
@@ -460,18 +504,25 @@ class DueProcess:
             objection = self._objection(conn, objection_id)
             if department != objection.department:
                 raise NotAllowed(
-                    f"objection {objection_id} is for {objection.department} to answer, not {department}"
+                    _(
+                        "objection %(id)s is for %(department)s to answer, not %(you)s",
+                        id=objection_id,
+                        department=objection.department,
+                        you=department,
+                    )
                 )
-            state = OBJECTION.next(objection.state, f"be answered {outcome}", f"objection {objection_id}")
+            state = OBJECTION.next(
+                objection.state, f"be answered {outcome}", _("objection %(id)s", id=objection_id)
+            )
             if objection.ground == NOT_US:
                 return self._answer_not_us(conn, objection, state, outcome, actor, reason, corrections)
             record = self._note_answered(conn, objection, state, reason.strip())
             if outcome == "corrected" and objection.ground != "repair_decision":
                 if not corrections:
-                    raise NotAllowed("a correction needs the corrected fields")
+                    raise NotAllowed(_("a correction needs the corrected fields"))
                 self._correct(conn, record, corrections, objection_id)
             elif corrections:
-                raise NotAllowed("corrected fields go only with the outcome corrected")
+                raise NotAllowed(_("corrected fields go only with the outcome corrected"))
             if outcome == "corrected" and objection.ground == "repair_decision":
                 repair = repo.find(conn, repo.repairs, objection.repair_id)
                 self._approve(
@@ -498,7 +549,7 @@ class DueProcess:
                 record,
                 now,
                 self._deemed(),
-                f"Your objection {objection_id} was answered: {state}. {reason.strip()}",
+                _(ANSWERED[state], id=objection_id, reason=reason.strip()),
             )
             self._rerate(conn, record.organisation_id, f"objection {objection_id} answered {state}")
             log.flush(conn, now)
@@ -518,8 +569,11 @@ class DueProcess:
         record is not the answer (it is the publisher's, and about someone)."""
         if outcome == "withdrawn" or corrections:
             raise NotAllowed(
-                f"objection {objection.id} says a record is not about the organisation: answer corrected "
-                "(the link is split) or upheld (it stands)"
+                _(
+                    "objection %(id)s says a record is not about the organisation: answer corrected (the "
+                    "link is split) or upheld (it stands)",
+                    id=objection.id,
+                )
             )
         now = self.clock.now()
         record = self._note_answered(conn, objection, state, reason.strip())
@@ -544,8 +598,11 @@ class DueProcess:
         unknown = sorted(set(corrections) - set(CORRECTABLE))
         if unknown:
             raise NotAllowed(
-                f"field {', '.join(unknown)} cannot be corrected; a correction may change "
-                f"{', '.join(CORRECTABLE)}"
+                _(
+                    "field %(fields)s cannot be corrected; a correction may change %(correctable)s",
+                    fields=", ".join(unknown),
+                    correctable=", ".join(CORRECTABLE),
+                )
             )
         organisation = repo.organisation(conn, record.organisation_id)
         row = interchange_row(record, organisation)
@@ -565,26 +622,44 @@ class DueProcess:
             record = self._record(conn, department, source_record_id)
             organisation = repo.organisation(conn, record.organisation_id)
             if applied_by.strip() != f"organisation:{organisation.code}":
-                raise NotAllowed("only the organisation the record concerns applies to repair it")
+                raise NotAllowed(_("only the organisation the record concerns applies to repair it"))
             category = self.catalog.categories[record.category]
             if category.polarity is not Polarity.adverse:
-                raise NotAllowed(f"record '{source_record_id}' is not adverse: there is nothing to repair")
+                raise NotAllowed(
+                    _(
+                        "record '%(record)s' is not adverse: there is nothing to repair",
+                        record=source_record_id,
+                    )
+                )
             if record.state != "active":
-                raise NotAllowed(f"record '{source_record_id}' is {record.state}: there is nothing to repair")
+                raise NotAllowed(
+                    _(
+                        "record '%(record)s' is %(state)s: there is nothing to repair",
+                        record=source_record_id,
+                        state=state_name(record.state),
+                    )
+                )
             severity = Severity(record.severity) if category.severity_applies and record.severity else None
             if severity is not Severity.minor and not commitment.strip():
                 raise NotAllowed(
-                    "a repair needs a public commitment (only a minor record is repaired without one)"
+                    _("a repair needs a public commitment (only a minor record is repaired without one)")
                 )
             earliest = record.decided_on + timedelta(days=category.period(severity).min_days)
             if on < earliest:
                 raise NotAllowed(
-                    f"record '{source_record_id}' can be repaired from {earliest.isoformat()}, when its "
-                    "minimum publication period has passed"
+                    _(
+                        "record '%(record)s' can be repaired from %(day)s, when its minimum publication "
+                        "period has passed",
+                        record=source_record_id,
+                        day=earliest.isoformat(),
+                    )
                 )
             if repo.open_repair(conn, record.id) is not None:
                 raise NotAllowed(
-                    f"record '{source_record_id}' already has a repair application awaiting decision"
+                    _(
+                        "record '%(record)s' already has a repair application awaiting decision",
+                        record=source_record_id,
+                    )
                 )
             decide_by = self.calendar.add_working_days(on, self.settings.repair_decision_working_days)
             complete_by = self.calendar.add_working_days(on, self.settings.repair_total_working_days)
@@ -637,14 +712,21 @@ class DueProcess:
         with self.engine.begin() as conn:
             repair = repo.find(conn, repo.repairs, repair_id)
             if repair is None:
-                raise NotFound(f"no repair application {repair_id}")
+                raise NotFound(_("no repair application %(id)s", id=repair_id))
             if department != repair.department:
-                raise NotAllowed(f"repair {repair_id} is for {repair.department} to decide, not {department}")
+                raise NotAllowed(
+                    _(
+                        "repair %(id)s is for %(department)s to decide, not %(you)s",
+                        id=repair_id,
+                        department=repair.department,
+                        you=department,
+                    )
+                )
             record = repo.record(conn, repair.record_id)
             if approve:
                 self._approve(conn, repair, record, actor, reason)
             else:
-                state = REPAIR.next(repair.state, "be refused", f"repair {repair_id}")
+                state = REPAIR.next(repair.state, "be refused", _("repair %(id)s", id=repair_id))
                 self._decided(conn, repo.repairs, repair.id, state, actor, reason)
                 self._note_repair_decided(conn, repair, record, state, reason)
                 records_repo.add_event(
@@ -662,8 +744,12 @@ class DueProcess:
                     record,
                     self.clock.now(),
                     self._deemed(),
-                    f"Your repair application {repair_id} was refused: {reason.strip()}. You may object to "
-                    "this refusal, free of charge.",
+                    _(
+                        "Your repair application %(id)s was refused: %(reason)s. You may object to this "
+                        "refusal, free of charge.",
+                        id=repair_id,
+                        reason=reason.strip(),
+                    ),
                 )
             self._rerate(
                 conn, record.organisation_id, f"repair {repair_id} {'approved' if approve else 'refused'}"
@@ -683,8 +769,8 @@ class DueProcess:
         log.note(conn, event)
 
     def _approve(self, conn: Connection, repair: Any, record: Any, actor: str, reason: str) -> None:
-        state = REPAIR.next(repair.state, "be approved", f"repair {repair.id}")
-        RECORD.next(record.state, "be repaired", f"record '{record.source_record_id}'")
+        state = REPAIR.next(repair.state, "be approved", _("repair %(id)s", id=repair.id))
+        RECORD.next(record.state, "be repaired", _("record '%(record)s'", record=record.source_record_id))
         now = self.clock.now()
         public = self._public(conn, record)  # as it was: a published record's repair is public
         self._decided(conn, repo.repairs, repair.id, state, actor, reason)
@@ -708,8 +794,11 @@ class DueProcess:
             record,
             now,
             self._deemed(),
-            f"Your repair application {repair.id} was approved: publication and sharing of this record have "
-            "ended and every measure based on it is lifted.",
+            _(
+                "Your repair application %(id)s was approved: publication and sharing of this record have "
+                "ended and every measure based on it is lifted.",
+                id=repair.id,
+            ),
         )
 
     def _decided(
@@ -729,12 +818,24 @@ class DueProcess:
 
     def _refused_repair(self, conn: Connection, record: Any, repair_id: int | None) -> Any:
         if repair_id is None:
-            raise NotAllowed("an objection to a repair decision names the repair (repair_id)")
+            raise NotAllowed(_("an objection to a repair decision names the repair (repair_id)"))
         repair = repo.find(conn, repo.repairs, repair_id)
         if repair is None or repair.record_id != record.id:
-            raise NotFound(f"no repair application {repair_id} for record '{record.source_record_id}'")
+            raise NotFound(
+                _(
+                    "no repair application %(id)s for record '%(record)s'",
+                    id=repair_id,
+                    record=record.source_record_id,
+                )
+            )
         if repair.state != "refused":
-            raise NotAllowed(f"repair {repair_id} is {repair.state}: only a refusal can be objected to")
+            raise NotAllowed(
+                _(
+                    "repair %(id)s is %(state)s: only a refusal can be objected to",
+                    id=repair_id,
+                    state=state_name(repair.state),
+                )
+            )
         return repair
 
     # -- time ------------------------------------------------------------------------------------------
@@ -752,7 +853,7 @@ class DueProcess:
             result.organisation_ids |= {n.organisation_id for n in deemed if n.kind in record_notices.GATING}
             self.lists.opened(conn, deemed)
             for objection in repo.overdue_objections(conn, result.today):
-                state = OBJECTION.next(objection.state, "lapse", f"objection {objection.id}")
+                state = OBJECTION.next(objection.state, "lapse", _("objection %(id)s", id=objection.id))
                 record = self._note_answered(
                     conn, objection, state, f"not answered by {objection.due_on.isoformat()}"
                 )
@@ -766,8 +867,13 @@ class DueProcess:
                 )
                 if objection.ground == NOT_US:  # unanswered: the link is split, the listing stays
                     reason = f"objection {objection.id} not answered by {objection.due_on.isoformat()}"
+                    told = _(
+                        "objection %(id)s not answered by %(day)s",
+                        id=objection.id,
+                        day=objection.due_on.isoformat(),
+                    )
                     split = not_us.settle_not_us(
-                        conn, objection, True, "registry", reason, now, self._deemed()
+                        conn, objection, True, "registry", reason, now, self._deemed(), told
                     )
                     result.organisation_ids |= set(split)
                 elif record.state == "active":
@@ -784,8 +890,11 @@ class DueProcess:
                         record,
                         now,
                         self._deemed(),
-                        f"Your objection {objection.id} was not answered in time: the record is "
-                        "withdrawn from publication and no longer counts.",
+                        _(
+                            "Your objection %(id)s was not answered in time: the record is withdrawn from "
+                            "publication and no longer counts.",
+                            id=objection.id,
+                        ),
                     )
                 result.organisation_ids.add(objection.organisation_id)
                 result.objections_lapsed += 1
@@ -886,24 +995,32 @@ class DueProcess:
     def _record(self, conn: Connection, department: str, source_record_id: str) -> Any:
         record = records_repo.find_record(conn, department, source_record_id)
         if record is None:
-            raise RecordNotFound(f"no record '{source_record_id}' from department {department}")
+            raise RecordNotFound(
+                _(
+                    "no record '%(record)s' from department %(department)s",
+                    record=source_record_id,
+                    department=department,
+                )
+            )
         return record
 
     def _objection(self, conn: Connection, objection_id: int) -> Any:
         objection = repo.find(conn, repo.objections, objection_id)
         if objection is None:
-            raise NotFound(f"no objection {objection_id}")
+            raise NotFound(_("no objection %(id)s", id=objection_id))
         return objection
 
     def _check_filer(self, filed_by: str, organisation: Any) -> None:
-        kind, _, code = filed_by.strip().partition(":")
+        kind, _sep, code = filed_by.strip().partition(":")
         if kind == "organisation" and code == organisation.code:
             return
         if kind == "department" and code in self.catalog.departments:
             return
         raise NotAllowed(
-            "an objection is filed by the organisation the record concerns (organisation:CODE) or by a "
-            "department (department:CODE)"
+            _(
+                "an objection is filed by the organisation the record concerns (organisation:CODE) or by a "
+                "department (department:CODE)"
+            )
         )
 
 

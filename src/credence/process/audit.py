@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from credence.catalog import Catalog
+from credence.i18n import _
 from credence.log import events as log
 from credence.log.store import Event
 from credence.process import notices
@@ -178,16 +179,45 @@ def _withdraw(process: Any, record: Any, refused: Refusal) -> None:
         if current.state != "active":
             return
         process.withdraw_in(conn, current, "withdrawn_on_grounds", ACTOR, why)
-        notices.produce(
-            conn,
-            "withdrawal",
-            current,
-            now,
-            process.deemed(),
-            f"Your record {current.source_record_id} was withdrawn: {why}. Nothing of it is published, "
-            "shared or counted any more.",
-        )
+        notices.produce(conn, "withdrawal", current, now, process.deemed(), _told(current, refused))
         process.rerate_in(
             conn, current.organisation_id, f"record {current.id} withdrawn by the audit of grounds"
         )
         log.flush(conn, now)
+
+
+def _told(record: Any, refused: Refusal) -> str:
+    """The organisation's notice of a withdrawal on grounds, in the reader's language: which field and which
+    kind of rule, never the text (the event's reason, kept in the log, is the English of the same words)."""
+    if refused.reason == "prohibited_ground":
+        why = _(
+            "withdrawn by the audit of grounds: %(field)s touches a prohibited ground (%(ground)s) under the "
+            "rules in force",
+            field=refused.field,
+            ground=refused.ground,
+        )
+    elif refused.reason == "personal_data":
+        why = _(
+            "withdrawn by the audit of grounds: %(field)s carries a natural person's data under the rules in "
+            "force",
+            field=refused.field,
+        )
+    elif refused.reason == "legal_basis_not_in_catalog":
+        why = _(
+            "withdrawn by the audit of grounds: %(field)s cites a law or article outside its category's "
+            "closed list under the rules in force",
+            field=refused.field,
+        )
+    else:
+        why = _(
+            "withdrawn by the audit of grounds: %(field)s names a body out of scope (%(reason)s) under the "
+            "rules in force",
+            field=refused.field,
+            reason=refused.reason,
+        )
+    return _(
+        "Your record %(record)s was withdrawn: %(why)s. Nothing of it is published, shared or counted any "
+        "more.",
+        record=record.source_record_id,
+        why=why,
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from credence.i18n import _
+
 
 class NotAllowed(ValueError):
     """A step this actor may not take, or not yet; the message says why."""
@@ -15,4 +17,4 @@ def needs(**values: str | None) -> None:
     """Refuse a step whose who, why or what is empty, naming the field."""
     for name, value in values.items():
         if not value or not value.strip():
-            raise NotAllowed(f"{name} is required")
+            raise NotAllowed(_("%(field)s is required", field=name))

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import reduce
+
+from credence.i18n import N_, _
 
 
 class IllegalTransition(ValueError):
@@ -29,10 +32,96 @@ class Machine:
         """The state after `event`, or IllegalTransition saying what is possible instead."""
         after = self.transitions.get((state, event))
         if after is None:
-            options = self.allowed(state)
-            then = f"; from '{state}' it can only {' or '.join(options)}" if options else " (it is closed)"
-            raise IllegalTransition(f"{what} is '{state}' and cannot {event}{then}")
+            raise IllegalTransition(refusal(what, state, event, self.allowed(state)))
         return after
+
+
+# How a refusal names the states and steps to its reader, in the reader's language; the codes themselves
+# stay in the rows and the log. Every state and step of MACHINES is here (a test says so).
+STATES = {
+    "pending": N_("pending"),
+    "delivered": N_("delivered"),
+    "active": N_("active"),
+    "withdrawn": N_("withdrawn"),
+    "repaired": N_("repaired"),
+    "ended": N_("ended"),
+    "open": N_("open"),
+    "extended": N_("extended"),
+    "corrected": N_("corrected"),
+    "upheld": N_("upheld"),
+    "lapsed": N_("lapsed"),
+    "applied": N_("applied"),
+    "approved": N_("approved"),
+    "refused": N_("refused"),
+    "proposed": N_("proposed"),
+    "answered": N_("answered"),
+    "listed": N_("listed"),
+    "dropped": N_("dropped"),
+    "expired": N_("expired"),
+    "removed": N_("removed"),
+    "cured": N_("cured"),
+    "escalated": N_("escalated"),
+    "revoked": N_("revoked"),
+    "made": N_("made"),
+    "kept": N_("kept"),
+    "broken": N_("broken"),
+}
+STEPS = {
+    "be delivered": N_("be delivered"),
+    "be deemed delivered": N_("be deemed delivered"),
+    "be withdrawn": N_("be withdrawn"),
+    "be repaired": N_("be repaired"),
+    "be reinstated": N_("be reinstated"),
+    "end": N_("end"),
+    "be extended": N_("be extended"),
+    "be answered corrected": N_("be answered corrected"),
+    "be answered upheld": N_("be answered upheld"),
+    "be answered withdrawn": N_("be answered withdrawn"),
+    "lapse": N_("lapse"),
+    "be approved": N_("be approved"),
+    "be refused": N_("be refused"),
+    "be noticed": N_("be noticed"),
+    "be answered": N_("be answered"),
+    "be listed": N_("be listed"),
+    "be dropped": N_("be dropped"),
+    "expire": N_("expire"),
+    "be removed on repair": N_("be removed on repair"),
+    "be cured": N_("be cured"),
+    "be escalated": N_("be escalated"),
+    "be revoked": N_("be revoked"),
+    "be kept": N_("be kept"),
+    "be broken": N_("be broken"),
+}
+
+
+def state_name(state: str) -> str:
+    """A state as a reader reads it (the code itself when it has no name)."""
+    return _(STATES[state]) if state in STATES else state
+
+
+def step_name(event: str) -> str:
+    return _(STEPS[event]) if event in STEPS else event
+
+
+def refusal(what: str, state: str, event: str, options: list[str]) -> str:
+    """Why `what` (already in the reader's words) cannot take this step, and what it can do instead."""
+    if not options:
+        return _(
+            "%(what)s is '%(state)s' and cannot %(event)s (it is closed)",
+            what=what,
+            state=state_name(state),
+            event=step_name(event),
+        )
+    steps = reduce(
+        lambda one, other: _("%(one)s or %(other)s", one=one, other=other), map(step_name, options)
+    )
+    return _(
+        "%(what)s is '%(state)s' and cannot %(event)s; from '%(state)s' it can only %(steps)s",
+        what=what,
+        state=state_name(state),
+        event=step_name(event),
+        steps=steps,
+    )
 
 
 NOTICE = Machine(
