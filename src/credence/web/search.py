@@ -3,12 +3,12 @@ category, list), a sort and pages; its JSON twin is GET /api/v1/organisations wi
 /search/results is the results alone, which static/search.js fetches as you type. Everything goes through
 `organisation_search`, the API's: the same answers, the same refusals."""
 
-from __future__ import annotations
-
+# Without `from __future__ import annotations`: the routes' parameters name a dependency made inside
+# add_search_pages, which FastAPI can only read from annotations evaluated where they are written.
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse
 
 from credence import i18n
@@ -97,45 +97,32 @@ def add_search_pages(app: FastAPI, registry: Registry) -> None:
             + urlencode([*params, ("page", page), ("per_page", PER_PAGE)]),
         }, 200
 
-    def chosen_filters(
-        region: str, kind: str, grade: str, department: str, category: str, on_list: str
-    ) -> dict[str, str]:
+    def found(
+        q: Text = "",
+        region: Choice = "",
+        kind: Choice = "",
+        grade: Choice = "",
+        department: Choice = "",
+        category: Choice = "",
+        on_list: Annotated[str, Query(alias="list", max_length=64)] = "",
+        sort: Choice = "",
+        page: PageNo = 1,
+    ) -> tuple[dict[str, Any], int]:
+        """What the query asks and what it finds: one set of parameters for the page and its fragment."""
         values = (region, kind, grade, department, category, on_list)
-        return {name: value.strip() for name, value in zip(FILTERS, values, strict=True)}
+        chosen = {name: value.strip() for name, value in zip(FILTERS, values, strict=True)}
+        return context(q, chosen, sort.strip(), page)
+
+    Found = Annotated[tuple[dict[str, Any], int], Depends(found)]
 
     @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
-    def search_page(
-        request: Request,
-        q: Text = "",
-        region: Choice = "",
-        kind: Choice = "",
-        grade: Choice = "",
-        department: Choice = "",
-        category: Choice = "",
-        on_list: Annotated[str, Query(alias="list", max_length=64)] = "",
-        sort: Choice = "",
-        page: PageNo = 1,
-    ) -> HTMLResponse:
-        chosen = chosen_filters(region, kind, grade, department, category, on_list)
-        found, status = context(q, chosen, sort.strip(), page)
-        return templates.TemplateResponse(request, "search.html", found, status_code=status)
+    def search_page(request: Request, results: Found) -> HTMLResponse:
+        return templates.TemplateResponse(request, "search.html", results[0], status_code=results[1])
 
     @app.get("/search/results", response_class=HTMLResponse, include_in_schema=False)
-    def search_results(
-        request: Request,
-        q: Text = "",
-        region: Choice = "",
-        kind: Choice = "",
-        grade: Choice = "",
-        department: Choice = "",
-        category: Choice = "",
-        on_list: Annotated[str, Query(alias="list", max_length=64)] = "",
-        sort: Choice = "",
-        page: PageNo = 1,
-    ) -> HTMLResponse:
-        chosen = chosen_filters(region, kind, grade, department, category, on_list)
-        found, status = context(q, chosen, sort.strip(), page)
-        return templates.TemplateResponse(request, "_results.html", found, status_code=status)
+    def search_results(request: Request, results: Found) -> HTMLResponse:
+        """The results alone, for the page to put in place as the reader types."""
+        return templates.TemplateResponse(request, "_results.html", results[0], status_code=results[1])
 
 
 __all__ = ["add_search_pages", "page_links"]
