@@ -223,7 +223,7 @@ class ListService:
                 )
                 log.flush(conn, self.clock.now())
                 return repo.find(conn, entry_id)
-            SERIOUS_ENTRY.next(entry.state, "be listed", f"list entry {entry_id}")
+            SERIOUS_ENTRY.next(entry.state, "be listed", _("list entry %(id)s", id=entry_id))
             assert entry.answer_due is not None  # set when the proposal was noticed
             if self.today() <= entry.answer_due:
                 raise NotAllowed(
@@ -337,7 +337,7 @@ class ListService:
         if event == "be repaired":
             kind = ListKind(entry.list)
             event = "be removed on repair" if kind is ListKind.serious_dishonesty else "be cured"
-        state = MACHINE[ListKind(entry.list)].next(entry.state, event, f"list entry {entry.id}")
+        state = MACHINE[ListKind(entry.list)].next(entry.state, event, _("list entry %(id)s", id=entry.id))
         self._record_step(conn, entry, state, event, actor, reason, record=record)
         if state != "listed":
             repo.change(conn, entry.id, ended_on=self.today())
@@ -609,7 +609,7 @@ class ListService:
         self, conn: Connection, entry: Any, event: str, actor: str, reason: str, *, logged: bool = True
     ) -> str:
         machine: Machine = MACHINE[ListKind(entry.list)]
-        state = machine.next(entry.state, event, f"list entry {entry.id}")
+        state = machine.next(entry.state, event, _("list entry %(id)s", id=entry.id))
         self._record_step(conn, entry, state, event, actor, reason, logged=logged)
         return state
 
