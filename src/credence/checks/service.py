@@ -24,6 +24,7 @@ from credence.catalog.model import ListKind
 from credence.checks.bidders import Bidder
 from credence.checks.names import Found, NameQuery, NameRefused, NameScreening
 from credence.clock import Clock, today
+from credence.i18n import N_, _, ngettext, pick
 from credence.identity import IdentifierError, SubjectId, SubjectRefused, not_an_identifier, resolve_subject
 from credence.lists import repository as lists_repo
 from credence.lists.config import Lists
@@ -51,15 +52,15 @@ RESULTS = ("eligible", "restricted", "fast_track", "undisclosed")
 # The answers of a check by name besides those: no file at or above the review threshold; or a possible
 # match, for a person to review (below the auto threshold, or more than one file at or above it).
 NAME_RESULTS = (*RESULTS[:3], "possible_match", "no_match")
-POSSIBLE_MATCH = (
+POSSIBLE_MATCH = N_(
     "possible match, review: the name resembles the candidates below, but not closely enough to be taken "
     "for one of them; a fuzzy match alone never restricts"
 )
-NO_MATCH = "no organisation of the registry resembles this name closely enough to be a candidate"
+NO_MATCH = N_("no organisation of the registry resembles this name closely enough to be a candidate")
 CANDIDATES_SHOWN = 5
-GRADE_CHANGES = "The grade changes when the records behind it end."
-NOT_HELD = "not in the registry: no record, no measure"
-UNDISCLOSED = (
+GRADE_CHANGES = N_("The grade changes when the records behind it end.")
+NOT_HELD = N_("not in the registry: no record, no measure")
+UNDISCLOSED = N_(
     "not disclosed: a sole proprietor's file (USCC prefix 92) is never public, whether the registry holds "
     "it or not; a public body reads this check through the API, with its token and a stated purpose"
 )
@@ -74,6 +75,12 @@ CSV_COLUMNS = (
     "remedy",
     "error",
 )
+# Why a list entry's measure is in force, by the entry's list (marked for the catalogs).
+ENTRY_BECAUSE = {
+    ListKind.serious_dishonesty: N_("serious-dishonesty list entry %(entry)s from %(since)s: %(what)s"),
+    ListKind.abnormal_operation: N_("abnormal-operation list entry %(entry)s from %(since)s: %(what)s"),
+    ListKind.honour: N_("honour list entry %(entry)s from %(since)s: %(what)s"),
+}
 # Added to the answer when a measure in it gives effect to a decision published abroad: from when, the
 # list, the decision, and where to contest it (empty on the other lines). An answer without one keeps the
 # columns above, unchanged.
@@ -387,9 +394,9 @@ class CheckService:
             found = self._held(subject, held.get(subject.code.upper()), domain, on, disclosure, facts)
             _fill(out, found)
             if not found.disclosed:
-                out["error"] = UNDISCLOSED
+                out["error"] = _(UNDISCLOSED)
             elif found.organisation is None:
-                out["error"] = NOT_HELD
+                out["error"] = _(NOT_HELD)
             yield out
 
     def _held(
@@ -464,9 +471,9 @@ class CheckService:
             _fill(out, answer.check)
             out["matched_by"] = "name"
         elif answer.result == "possible_match":
-            out["error"] = POSSIBLE_MATCH
+            out["error"] = _(POSSIBLE_MATCH)
         else:
-            out["error"] = NO_MATCH
+            out["error"] = _(NO_MATCH)
         return out
 
     def _domain(self, domain: str) -> None:
@@ -625,7 +632,7 @@ class CheckService:
             coming = what_would_change(tables, facts, rating, scheduled=scheduled)
             explained = Explanation(org, rating, coming, [])
             changes = explained.public_change_lines(self.catalog)
-            remedies[org.id] = "; ".join(changes) if changes else GRADE_CHANGES
+            remedies[org.id] = "; ".join(changes) if changes else _(GRADE_CHANGES)
         return remedies
 
     def _measures_from(self, check: Check, organisation: Any, domain: str, facts: _Facts) -> None:
@@ -654,7 +661,7 @@ class CheckService:
                     measure,
                     grade_since,
                     None,
-                    f"grade {rating.grade} since {grade_since}",
+                    _("grade %(grade)s since %(since)s", grade=rating.grade, since=grade_since),
                     facts.remedy,
                 )
         if any(not a.measure.incentive for a in check.applied):
@@ -694,23 +701,43 @@ class CheckService:
         at most the measure's max_days), and never past the record's publication."""
         since, ends = decisions.period(measure, record, published_until(self.catalog, record))
         department = self.catalog.departments.get(record.department)
-        name = department.name if department is not None else record.department
+        name = pick(department.name, department.name_zh) if department is not None else record.department
         where = (department.contest if department is not None else None) or name
-        listed = (department.publishes if department is not None else None) or f"the list of {name}"
-        period = f"until {record.effective_until}" if record.until_kind == "date" else "without an end date"
+        listed = (department.publishes if department is not None else None) or _(
+            "the list of %(name)s", name=name
+        )
+        period = (
+            _("until %(day)s", day=record.effective_until)
+            if record.until_kind == "date"
+            else _("without an end date")
+        )
         years = measure.trigger.longer_than_years
-        longer = f", more than {years} year{'s' if years != 1 else ''}," if years is not None else ""
-        because = (
-            f"{record.category.replace('_', ' ')} by {name} from {record.decided_on} {period}{longer} "
-            f"on {listed}; {measure.legal_basis.law} gives it effect here"
+        longer = (
+            ngettext(", more than %(num)s year,", ", more than %(num)s years,", years)
+            if years is not None
+            else ""
+        )
+        category = self.catalog.categories.get(record.category)
+        because = _(
+            "%(category)s by %(department)s from %(since)s %(period)s%(longer)s on %(list)s; %(law)s gives "
+            "it effect here",
+            category=pick(record.category.replace("_", " "), category.title_zh if category else None),
+            department=name,
+            since=record.decided_on,
+            period=period,
+            longer=longer,
+            list=listed,
+            law=measure.legal_basis.law,
         )
         decision = f"{record.department}/{record.source_record_id} of {record.decided_on}"
         if record.legal_basis:
             decision += f" ({record.legal_basis})"
-        remedy = (
-            f"Contest the decision with {where}. Credence republishes it and cannot lift it; the measure "
-            f"ends with the decision's period, or earlier when {record.department} ends the decision and "
-            "its record is corrected or withdrawn."
+        remedy = _(
+            "Contest the decision with %(where)s. Credence republishes it and cannot lift it; the measure "
+            "ends with the decision's period, or earlier when %(department)s ends the decision and its "
+            "record is corrected or withdrawn.",
+            where=where,
+            department=record.department,
         )
         before = len(check.applied)
         self._apply(check, measure, since, ends, because, remedy)
@@ -728,24 +755,29 @@ class CheckService:
     def _entry_text(self, entry: Any) -> str:
         kind = ListKind(entry.list)
         rule = self.lists.criterion(kind, entry.criterion)
-        what = rule.text if rule is not None else entry.criterion
-        return f"{kind.value.replace('_', '-')} list entry {entry.id} from {entry.starts_on}: {what}"
+        what = pick(rule.text, rule.text_zh) if rule is not None else entry.criterion
+        return _(ENTRY_BECAUSE[kind], entry=entry.id, since=entry.starts_on, what=what)
 
     def _entry_remedy(self, entry: Any) -> str:
         kind = ListKind(entry.list)
-        record = f"record {entry.department}/LIST-{entry.id}"
+        record = f"{entry.department}/LIST-{entry.id}"
         if kind is ListKind.abnormal_operation:
-            return (
-                f"Cure the cause and ask {entry.department} to remove the entry, or apply to repair "
-                f"{record}; the measure ends with the entry."
+            return _(
+                "Cure the cause and ask %(department)s to remove the entry, or apply to repair record "
+                "%(record)s; the measure ends with the entry.",
+                department=entry.department,
+                record=record,
             )
         category = self.catalog.list_category(kind)
         min_days = category.period(None).min_days if category is not None else 0
         earliest = entry.starts_on + timedelta(days=min_days)
-        ends = f"; the entry ends by itself after {entry.ends_on}" if entry.ends_on else ""
-        return (
-            f"Apply to repair {record} from {earliest} with evidence the duty is fulfilled and a public "
-            f"commitment (free of charge); an approved repair lifts the measure at once{ends}."
+        ends = _("; the entry ends by itself after %(day)s", day=entry.ends_on) if entry.ends_on else ""
+        return _(
+            "Apply to repair record %(record)s from %(earliest)s with evidence the duty is fulfilled and a "
+            "public commitment (free of charge); an approved repair lifts the measure at once%(ends)s.",
+            record=record,
+            earliest=earliest,
+            ends=ends,
         )
 
     def _grade_remedy(self, organisation: Any, grade: str) -> str:
@@ -753,7 +785,7 @@ class CheckService:
             return ""
         # Only what anyone may see: a check is public, so records shared with public bodies stay unnamed.
         changes = self.rating.explain_row(organisation, with_history=False).public_change_lines(self.catalog)
-        return "; ".join(changes) if changes else GRADE_CHANGES
+        return "; ".join(changes) if changes else _(GRADE_CHANGES)
 
 
 def _fill(out: dict[str, str], found: Check) -> None:

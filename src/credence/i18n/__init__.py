@@ -108,6 +108,13 @@ def ngettext(singular: str, plural: str, n: int, **variables: Any) -> str:
 _ = gettext
 
 
+def pick(en: str, zh: str | None) -> str:
+    """A text the registry's data holds in both languages (a criterion's `text` and `text_zh`, a measure's
+    `title` and `title_zh`, an authority's `label_en` and `label_zh`): the Chinese one when the work at hand
+    is in Chinese and there is one, else the English."""
+    return zh if current() == "zh" and zh else en
+
+
 def N_(message: str) -> str:
     """Marks a string for the catalogs where it is defined (a module constant); `_()` translates it where
     it is shown."""

@@ -68,7 +68,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from credence.i18n import _
+from credence.i18n import _, pick
 from credence.identity.errors import IdentifierError
 from credence.identity.kinds import AUTHORITIES, KINDS, KindInfo, OrgKind
 
@@ -241,7 +241,7 @@ def _check_kind(code: str) -> OrgKind:
         else _(
             "authority %(char)s (%(label)s) has no entity category %(category)s",
             char=repr(code[0]),
-            label=authority.label_en,
+            label=pick(authority.label_en, authority.label_zh),
             category=repr(code[1]),
         )
     )

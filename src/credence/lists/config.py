@@ -16,15 +16,17 @@ from credence.catalog import Catalog, LegalBasis
 from credence.catalog.loader import Problem, Refused, explain_items
 from credence.catalog.model import ListKind
 from credence.catalog.prohibited import rule_refusals
+from credence.i18n import N_
 
 DEFAULT_LISTS = "default_lists.yaml"
 
-# The only fields in which an organisation may be put on the serious-dishonesty list.
+# The only fields in which an organisation may be put on the serious-dishonesty list (each named for a
+# reader, marked for the catalogs; `_()` translates where shown).
 FIELDS = {
-    "public_health_and_safety": "public health and safety",
-    "fair_competition_and_market_order": "fair competition and market order",
-    "refusal_to_perform_legal_duties": "refusal to perform legal duties",
-    "national_defence_obligations": "national defence obligations",
+    "public_health_and_safety": N_("public health and safety"),
+    "fair_competition_and_market_order": N_("fair competition and market order"),
+    "refusal_to_perform_legal_duties": N_("refusal to perform legal duties"),
+    "national_defence_obligations": N_("national defence obligations"),
 }
 SECTIONS = tuple(kind.value for kind in ListKind)
 

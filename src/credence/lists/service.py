@@ -20,8 +20,9 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from credence.catalog import Catalog
-from credence.catalog.model import LIST_NAMES, ListKind
+from credence.catalog.model import ListKind
 from credence.clock import Clock, today
+from credence.i18n import N_, _
 from credence.identity import no_organisation
 from credence.lists import repository as repo
 from credence.lists.config import FIELDS, Criterion, Lists
@@ -44,9 +45,21 @@ MACHINE = {
     ListKind.abnormal_operation: ABNORMAL_ENTRY,
     ListKind.honour: HONOUR_ENTRY,
 }
-TITLE = {kind: f"{name} list" for kind, name in LIST_NAMES.items()}
-# What ending an entry does to its record: every way out of "listed" ends the record with it.
+# Each list named for a reader (marked for the catalogs; `_()` translates where shown).
+TITLE = {
+    ListKind.serious_dishonesty: N_("serious-dishonesty list"),
+    ListKind.abnormal_operation: N_("abnormal-operation list"),
+    ListKind.honour: N_("honours list"),
+}
+# What ending an entry does to its record: every way out of "listed" ends the record with it. The words
+# are kept on the record's event (stored, in English); the organisation's notice says it in its language.
 ENDINGS = {"expire": "expired", "be cured": "cured", "be escalated": "escalated", "be revoked": "revoked"}
+ENDED = {
+    "expire": N_("Your entry %(entry)s on the %(list)s expired on %(day)s: %(reason)s"),
+    "be cured": N_("Your entry %(entry)s on the %(list)s cured on %(day)s: %(reason)s"),
+    "be escalated": N_("Your entry %(entry)s on the %(list)s escalated on %(day)s: %(reason)s"),
+    "be revoked": N_("Your entry %(entry)s on the %(list)s revoked on %(day)s: %(reason)s"),
+}
 
 
 @dataclass
@@ -59,9 +72,9 @@ class ListTick:
 
     def lines(self) -> list[str]:
         return [
-            f"list entries expired: {self.expired}",
-            f"abnormal-operation entries warned of escalation: {self.warned}",
-            f"abnormal-operation entries escalated to the serious-dishonesty list: {self.escalated}",
+            _("list entries expired: %(n)s", n=self.expired),
+            _("abnormal-operation entries warned of escalation: %(n)s", n=self.warned),
+            _("abnormal-operation entries escalated to the serious-dishonesty list: %(n)s", n=self.escalated),
         ]
 
 
@@ -111,8 +124,13 @@ class ListService:
         usable = rule.published_on + timedelta(days=self.settings.list_comment_days)
         if self.today() < usable:
             raise NotAllowed(
-                f"criterion '{criterion}' was published for comment on {rule.published_on.isoformat()} and "
-                f"may be used from {usable.isoformat()}"
+                _(
+                    "criterion '%(criterion)s' was published for comment on %(published)s and may be used "
+                    "from %(usable)s",
+                    criterion=criterion,
+                    published=rule.published_on.isoformat(),
+                    usable=usable.isoformat(),
+                )
             )
         with self.engine.begin() as conn:
             organisation = self._organisation(conn, subject)
@@ -123,10 +141,18 @@ class ListService:
                 conn,
                 "list_proposal",
                 entry,
-                f"{department} proposes to put you on the serious-dishonesty list under criterion "
-                f"'{rule.code}' ({FIELDS[rule.field]}; {rule.legal_basis}): {facts.strip()} "
-                f"You have {self.settings.list_answer_days} days from delivery of this notice to answer, and "
-                "may ask for a hearing if you dispute the facts. Nothing is published before the decision.",
+                _(
+                    "%(department)s proposes to put you on the serious-dishonesty list under criterion "
+                    "'%(criterion)s' (%(field)s; %(legal_basis)s): %(facts)s You have %(days)s days from "
+                    "delivery of this notice to answer, and may ask for a hearing if you dispute the facts. "
+                    "Nothing is published before the decision.",
+                    department=department,
+                    criterion=rule.code,
+                    field=_(FIELDS[rule.field]),
+                    legal_basis=rule.legal_basis,
+                    facts=facts.strip(),
+                    days=self.settings.list_answer_days,
+                ),
             )
             log.flush(conn, self.clock.now())
             return repo.find(conn, entry.id)
@@ -153,10 +179,14 @@ class ListService:
             entry = self._entry(conn, entry_id)
             organisation = process_repo.organisation(conn, entry.organisation_id)
             if filed_by.strip() != f"organisation:{organisation.code}":
-                raise NotAllowed("only the organisation proposed for listing answers the proposal")
+                raise NotAllowed(_("only the organisation proposed for listing answers the proposal"))
             if entry.state == "open" and entry.answer_due is not None and self.today() > entry.answer_due:
                 raise NotAllowed(
-                    f"the answer period of list entry {entry_id} ended on {entry.answer_due.isoformat()}"
+                    _(
+                        "the answer period of list entry %(entry)s ended on %(day)s",
+                        entry=entry_id,
+                        day=entry.answer_due.isoformat(),
+                    )
                 )
             self._step(conn, entry, "be answered", filed_by, statement)
             repo.change(conn, entry.id, answer=statement.strip(), hearing_requested=hearing)
@@ -182,21 +212,35 @@ class ListService:
             if not listed:
                 self._step(conn, entry, "be dropped", actor, reason)
                 self._notice(
-                    conn, "list", entry, f"The proposal to list you (entry {entry_id}) was dropped: {reason}"
+                    conn,
+                    "list",
+                    entry,
+                    _(
+                        "The proposal to list you (entry %(entry)s) was dropped: %(reason)s",
+                        entry=entry_id,
+                        reason=reason,
+                    ),
                 )
                 log.flush(conn, self.clock.now())
                 return repo.find(conn, entry_id)
-            SERIOUS_ENTRY.next(entry.state, "be listed", f"list entry {entry_id}")
+            SERIOUS_ENTRY.next(entry.state, "be listed", _("list entry %(id)s", id=entry_id))
             assert entry.answer_due is not None  # set when the proposal was noticed
             if self.today() <= entry.answer_due:
                 raise NotAllowed(
-                    f"list entry {entry_id} can be decided from the day after its answer period ends "
-                    f"({entry.answer_due.isoformat()})"
+                    _(
+                        "list entry %(entry)s can be decided from the day after its answer period ends "
+                        "(%(day)s)",
+                        entry=entry_id,
+                        day=entry.answer_due.isoformat(),
+                    )
                 )
             if entry.hearing_requested and not (hearing and hearing.strip()):
                 raise NotAllowed(
-                    f"the organisation asked for a hearing on list entry {entry_id}: give its record "
-                    "(hearing)"
+                    _(
+                        "the organisation asked for a hearing on list entry %(entry)s: give its record "
+                        "(hearing)",
+                        entry=entry_id,
+                    )
                 )
             rule = self._criterion(ListKind.serious_dishonesty, entry.criterion, None)
             assert rule.max_days is not None
@@ -257,8 +301,15 @@ class ListService:
         latest = starts + timedelta(days=rule.max_days)
         if ends_on is not None and not starts <= ends_on <= latest:
             raise NotAllowed(
-                f"ends_on {ends_on.isoformat()} is outside {starts.isoformat()}–{latest.isoformat()}: "
-                f"an honour under '{criterion}' lasts at most {rule.max_days} days"
+                _(
+                    "ends_on %(ends)s is outside %(starts)s–%(latest)s: an honour under '%(criterion)s' "
+                    "lasts at most %(days)s days",
+                    ends=ends_on.isoformat(),
+                    starts=starts.isoformat(),
+                    latest=latest.isoformat(),
+                    criterion=criterion,
+                    days=rule.max_days,
+                )
             )
         with self.engine.begin() as conn:
             organisation = self._organisation(conn, subject)
@@ -286,7 +337,7 @@ class ListService:
         if event == "be repaired":
             kind = ListKind(entry.list)
             event = "be removed on repair" if kind is ListKind.serious_dishonesty else "be cured"
-        state = MACHINE[ListKind(entry.list)].next(entry.state, event, f"list entry {entry.id}")
+        state = MACHINE[ListKind(entry.list)].next(entry.state, event, _("list entry %(id)s", id=entry.id))
         self._record_step(conn, entry, state, event, actor, reason, record=record)
         if state != "listed":
             repo.change(conn, entry.id, ended_on=self.today())
@@ -308,7 +359,9 @@ class ListService:
         """Expiries, escalation warnings and escalations due today, in the caller's transaction."""
         on = self.today()
         for entry in repo.past_end(conn, on):
-            self._end(conn, entry, "expire", "registry", f"its end date {entry.ends_on.isoformat()} passed")
+            day = entry.ends_on.isoformat()
+            told = _("its end date %(day)s passed", day=day)
+            self._end(conn, entry, "expire", "registry", f"its end date {day} passed", told=told)
             result.expired += 1
             result.organisation_ids.add(entry.organisation_id)
         escalation, warning = self.settings.abnormal_escalation_days, self.settings.abnormal_warning_days
@@ -318,9 +371,13 @@ class ListService:
                 conn,
                 "list_warning",
                 entry,
-                f"You have been on the abnormal-operation list since {entry.starts_on.isoformat()}. Unless "
-                f"the cause is cured, entry {entry.id} moves to the serious-dishonesty list on "
-                f"{moves_on.isoformat()}.",
+                _(
+                    "You have been on the abnormal-operation list since %(since)s. Unless the cause is "
+                    "cured, entry %(entry)s moves to the serious-dishonesty list on %(day)s.",
+                    since=entry.starts_on.isoformat(),
+                    entry=entry.id,
+                    day=moves_on.isoformat(),
+                ),
             )
             repo.change(conn, entry.id, warned_on=on)
             repo.add_event(
@@ -335,7 +392,12 @@ class ListService:
                 f"uncured on the abnormal-operation list since {entry.starts_on.isoformat()}, warned on "
                 f"{entry.warned_on.isoformat()}"
             )
-            self._end(conn, entry, "be escalated", "registry", why)
+            told = _(
+                "uncured on the abnormal-operation list since %(since)s, warned on %(warned)s",
+                since=entry.starts_on.isoformat(),
+                warned=entry.warned_on.isoformat(),
+            )
+            self._end(conn, entry, "be escalated", "registry", why, told=told)
             organisation = process_repo.organisation(conn, entry.organisation_id)
             moved = self._add(
                 conn,
@@ -358,11 +420,23 @@ class ListService:
     def _criterion(self, kind: ListKind, code: str, department: str | None) -> Criterion:
         rule = self.lists.criterion(kind, code)
         if rule is None:
-            known = ", ".join(self.lists.criteria[kind]) or "none"
-            raise NotAllowed(f"'{code}' is not a criterion of the {TITLE[kind]} (criteria: {known})")
+            known = ", ".join(self.lists.criteria[kind]) or _("none")
+            raise NotAllowed(
+                _(
+                    "'%(code)s' is not a criterion of the %(list)s (criteria: %(known)s)",
+                    code=code,
+                    list=_(TITLE[kind]),
+                    known=known,
+                )
+            )
         if department is not None and department not in rule.departments:
             raise NotAllowed(
-                f"department {department} may not list under '{code}' ({', '.join(rule.departments)} may)"
+                _(
+                    "department %(department)s may not list under '%(code)s' (%(departments)s may)",
+                    department=department,
+                    code=code,
+                    departments=", ".join(rule.departments),
+                )
             )
         return rule
 
@@ -371,15 +445,22 @@ class ListService:
         if organisation is None:
             raise NotFound(no_organisation(subject))
         if organisation.scheme == "unresolved":
-            raise NotAllowed("a list names an organisation by its USCC or LEI")
+            raise NotAllowed(_("a list names an organisation by its USCC or LEI"))
         return organisation
 
     def _entry(self, conn: Connection, entry_id: int, department: str | None = None) -> Any:
         entry = repo.find(conn, entry_id)
         if entry is None:
-            raise NotFound(f"no list entry {entry_id}")
+            raise NotFound(_("no list entry %(entry)s", entry=entry_id))
         if department is not None and entry.department != department:
-            raise NotAllowed(f"list entry {entry_id} is decided by {entry.department}, not {department}")
+            raise NotAllowed(
+                _(
+                    "list entry %(entry)s is decided by %(by)s, not %(department)s",
+                    entry=entry_id,
+                    by=entry.department,
+                    department=department,
+                )
+            )
         return entry
 
     def _add(
@@ -397,7 +478,11 @@ class ListService:
     ) -> Any:
         if repo.live(conn, organisation.id, kind.value, rule.code) is not None:
             raise NotAllowed(
-                f"{organisation.code} already has an entry under '{rule.code}' in procedure or in force"
+                _(
+                    "%(organisation)s already has an entry under '%(criterion)s' in procedure or in force",
+                    organisation=organisation.code,
+                    criterion=rule.code,
+                )
             )
         now = self.clock.now()
         entry_id = repo.add(
@@ -439,7 +524,7 @@ class ListService:
         kind = ListKind(entry.list)
         category = self.catalog.list_category(kind)
         if category is None:
-            raise NotAllowed(f"the catalog has no category for the {TITLE[kind]}")
+            raise NotAllowed(_("the catalog has no category for the %(list)s", list=_(TITLE[kind])))
         organisation = process_repo.organisation(conn, entry.organisation_id)
         rule = self._criterion(kind, entry.criterion, None)
         record_id = self.ingest.procedure_record_in(
@@ -476,8 +561,12 @@ class ListService:
             ),
         )
 
-    def _end(self, conn: Connection, entry: Any, event: str, actor: str, reason: str) -> None:
-        """Take an entry out of force, with its record, and re-rate the organisation."""
+    def _end(
+        self, conn: Connection, entry: Any, event: str, actor: str, reason: str, *, told: str | None = None
+    ) -> None:
+        """Take an entry out of force, with its record, and re-rate the organisation. `reason` is kept on
+        the events (stored, as given); `told` is the registry's own reason in the organisation's notice, in
+        the language of the work at hand (the clerk's `reason` when not given)."""
         self._step(conn, entry, event, actor, reason)
         repo.change(conn, entry.id, ended_on=self.today())
         if entry.record_id is not None:
@@ -506,8 +595,13 @@ class ListService:
             conn,
             "list",
             entry,
-            f"Your entry {entry.id} on the {TITLE[ListKind(entry.list)]} "
-            f"{ENDINGS[event]} on {self.today().isoformat()}: {reason.strip()}",
+            _(
+                ENDED[event],
+                entry=entry.id,
+                list=_(TITLE[ListKind(entry.list)]),
+                day=self.today().isoformat(),
+                reason=(told if told is not None else reason).strip(),
+            ),
         )
         self.rating.rate_within(conn, [entry.organisation_id], f"list entry {entry.id} {ENDINGS[event]}")
 
@@ -515,7 +609,7 @@ class ListService:
         self, conn: Connection, entry: Any, event: str, actor: str, reason: str, *, logged: bool = True
     ) -> str:
         machine: Machine = MACHINE[ListKind(entry.list)]
-        state = machine.next(entry.state, event, f"list entry {entry.id}")
+        state = machine.next(entry.state, event, _("list entry %(id)s", id=entry.id))
         self._record_step(conn, entry, state, event, actor, reason, logged=logged)
         return state
 

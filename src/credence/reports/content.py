@@ -100,7 +100,7 @@ def _category_title(catalog: Catalog, category: str) -> str:
 def _entry(checks: CheckService, entry: Any, catalog: Catalog) -> dict[str, Any]:
     row = public_row(entry, catalog)
     rule = checks.lists.criterion(ListKind(entry.list), entry.criterion)
-    row["criterion_text"] = rule.text if rule is not None else None
+    row["criterion_text"] = i18n.pick(rule.text, rule.text_zh) if rule is not None else None
     del row["identifier"], row["organisation"]  # the report's identity says whose entries these are
     return row
 
