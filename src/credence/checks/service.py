@@ -36,6 +36,7 @@ from credence.rating.service import Explanation, RatingService
 from credence.records.publicity import published, published_until, records
 from credence.records.validation import spreadsheet_csv
 from credence.settings import Settings
+from credence.store.db import one_of
 from credence.store.models import Organisation, RatingChange, RatingRow
 from credence.subjects.clusters import file_head, members_query
 
@@ -361,8 +362,11 @@ class CheckService:
                 codes.add(subject.code.upper())
         held: dict[str, Any] = {}
         ordered = sorted(codes)
+        dialect = conn.dialect.name
         for part in range(0, len(ordered), 1000):
-            for org in conn.execute(select(_orgs).where(_orgs.c.code.in_(ordered[part : part + 1000]))):
+            for org in conn.execute(
+                select(_orgs).where(one_of(_orgs.c.code, ordered[part : part + 1000], dialect))
+            ):
                 held[org.code] = org
         # The organisations whose measures are asked: those held (unless undisclosed) and those matched by
         # name at the auto threshold.
@@ -531,6 +535,7 @@ class CheckService:
         """What these organisations' measures follow from, by one query of each kind that the domain's
         measures need (for up to a block of organisations): the same facts as `_facts_one` gives each."""
         ids = sorted({o.id for o in organisations})
+        dialect = conn.dialect.name
         facts = {i: _Facts([], None, None, {}, "") for i in ids}
         if not ids:
             return facts
@@ -541,13 +546,17 @@ class CheckService:
         if by_list:
             entries = lists_repo.entries
             query = (
-                lists_repo.current_query(on).where(entries.c.organisation_id.in_(ids)).order_by(entries.c.id)
+                lists_repo.current_query(on)
+                .where(one_of(entries.c.organisation_id, ids, dialect))
+                .order_by(entries.c.id)
             )
             for entry in conn.execute(query):
                 facts[entry.organisation_id].entries.append(entry)
         heads: dict[int, int] = {}
         if by_record or by_grade:
-            for row in conn.execute(select(_orgs.c.id, _file_of.label("head")).where(_orgs.c.id.in_(ids))):
+            for row in conn.execute(
+                select(_orgs.c.id, _file_of.label("head")).where(one_of(_orgs.c.id, ids, dialect))
+            ):
                 heads[row.id] = row.head
         if by_record:
             categories = sorted({m.trigger.record for m in by_record if m.trigger.record is not None})
@@ -556,7 +565,7 @@ class CheckService:
                 select(records, _file_of.label("file_head"))
                 .select_from(records.join(_orgs, _orgs.c.id == records.c.organisation_id))
                 .where(
-                    _file_of.in_(sorted(set(heads.values()))),
+                    one_of(_file_of, sorted(set(heads.values())), dialect),
                     records.c.category.in_(categories),
                     records.c.department.in_(departments),
                     published(self.catalog, on),
@@ -577,12 +586,18 @@ class CheckService:
                         and decisions.gives_effect(measure, r)
                     ]
         if by_grade:
-            for rating in conn.execute(select(_ratings).where(_ratings.c.organisation_id.in_(ids))):
+            for rating in conn.execute(
+                select(_ratings).where(one_of(_ratings.c.organisation_id, ids, dialect))
+            ):
                 facts[rating.organisation_id].rating = rating
             graded = {m.trigger.grade for m in by_grade}
             rated = [i for i in ids if facts[i].rating is not None and facts[i].rating.grade in graded]
             if rated:
-                query = select(_history).where(_history.c.organisation_id.in_(rated)).order_by(_history.c.id)
+                query = (
+                    select(_history)
+                    .where(one_of(_history.c.organisation_id, rated, dialect))
+                    .order_by(_history.c.id)
+                )
                 for change in conn.execute(query):
                     f = facts[change.organisation_id]
                     if change.new_grade == f.rating.grade and change.old_grade != f.rating.grade:
@@ -613,7 +628,7 @@ class CheckService:
                 records.c.state,
             )
             .select_from(records.join(_orgs, _orgs.c.id == records.c.organisation_id))
-            .where(_file_of.in_(wanted), records.c.noticed_at.is_not(None))
+            .where(one_of(_file_of, wanted, conn.dialect.name), records.c.noticed_at.is_not(None))
         )
         in_file: dict[int, list[RecordFacts]] = defaultdict(list)
         for r in conn.execute(query):

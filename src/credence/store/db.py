@@ -22,6 +22,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Table,
+    any_,
     bindparam,
     create_engine,
     event,
@@ -244,6 +245,15 @@ def keyed_by(column: Any, values: Sequence[str], dialect_name: str) -> tuple[Any
     # parameters of an IN list cost more than the lookups themselves.
     listed = func.json_each(bindparam(None, json.dumps(list(values)), type_=String())).table_valued("value")
     return column.table, column.in_(select(listed.c.value))
+
+
+def one_of(column: Any, values: Sequence[Any], dialect_name: str) -> Any:
+    """A condition: `column` is one of `values`. On PostgreSQL the values go as one array parameter
+    (`= ANY(...)`): an IN list of a block's thousands of values cost more to expand, send and parse than
+    the lookups themselves. On SQLite, a plain IN list (its parameters are cheap there)."""
+    if dialect_name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=postgresql.ARRAY(column.type)))
+    return column.in_(list(values))
 
 
 def bulk_insert(
