@@ -164,3 +164,24 @@ def test_the_cost_limit_on_bidders_says_itself_in_chinese(secured_settings, cloc
         assert english.startswith(
             "at most 5 bidders a minute checked from this address (CREDENCE_CHECK_ROWS_RATE)"
         )
+
+
+def test_a_body_that_cannot_be_read_is_refused_in_chinese(secured: TestClient, credentials) -> None:
+    samr = {**credentials[Role.DEPARTMENT].bearer, "content-type": "application/json"}
+    english, chinese = both(
+        secured, "POST", "/api/v1/links", 400, "invalid_json", content=b'{"a": }', headers=samr
+    )
+    assert english == "the body is not valid JSON: Expecting value at line 1, column 7 (character 7)"
+    assert chinese == "请求体不是有效的 JSON：第 1 行第 7 列（第 7 个字符）处出错：Expecting value"
+
+    body = {
+        "department": "SAMR",
+        "left": f"uscc:{USCC_A}",
+        "right": f"uscc:{USCC_A}",
+        "judgement": "same",
+        "actor": "SAMR clerk Li",
+        "reason": "ab\x01c",
+    }
+    english, chinese = both(secured, "POST", "/api/v1/links", 422, "invalid_request", json=body, headers=samr)
+    assert "reason contains a control character at character 3" in english
+    assert "reason 的第 3 个字符是控制字符" in chinese
