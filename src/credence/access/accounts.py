@@ -17,6 +17,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from credence.access.principal import Principal, Role
 from credence.access.subjects import check_subject
+from credence.i18n import _
 from credence.store.models import Account, WebSession
 
 MIN_PASSWORD = 12
@@ -27,9 +28,15 @@ _DUMMY = _hasher.hash(secrets.token_urlsafe(16))
 
 def check_password_rules(password: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise ValueError(f"password: at least {MIN_PASSWORD} characters (it has {len(password)})")
+        raise ValueError(
+            _(
+                "password: at least %(least)s characters (it has %(length)s)",
+                least=MIN_PASSWORD,
+                length=len(password),
+            )
+        )
     if len(password) > 1000:
-        raise ValueError("password: at most 1,000 characters")
+        raise ValueError(_("password: at most 1,000 characters"))
 
 
 def add_account(
@@ -45,10 +52,10 @@ def add_account(
     role, department, organisation_code = check_subject(role, department, organisation_code)
     name = username.strip()
     if not name or len(name) > 100 or any(c.isspace() or not c.isprintable() for c in name):
-        raise ValueError("username: 1 to 100 printable characters without spaces")
+        raise ValueError(_("username: 1 to 100 printable characters without spaces"))
     check_password_rules(password)
     if conn.execute(select(Account.id).where(Account.username == name)).first() is not None:
-        raise ValueError(f"username: '{name}' is taken")
+        raise ValueError(_("username: '%(name)s' is taken", name=name))
     return conn.execute(
         insert(Account)
         .values(

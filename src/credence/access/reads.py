@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine, select
 
 from credence.access.principal import PURPOSES, Principal
 from credence.clock import Clock
+from credence.i18n import _
 from credence.log import store as log
 from credence.store.db import bulk_insert
 from credence.store.models import AccessRead
@@ -29,7 +30,9 @@ class UnknownPurpose(ValueError):
 def check_purpose(purpose: str) -> str:
     if purpose not in PURPOSES:
         # what was typed is not repeated: it may be a person's data
-        raise UnknownPurpose(f"purpose: this is not a purpose; choose one of {', '.join(PURPOSES)}")
+        raise UnknownPurpose(
+            _("purpose: this is not a purpose; choose one of %(purposes)s", purposes=", ".join(PURPOSES))
+        )
     return purpose
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from credence.access.principal import Role
+from credence.i18n import _
 from credence.identity import SubjectError, resolve_subject
 
 
@@ -15,20 +16,27 @@ def check_subject(
         role = Role(role)
     except ValueError:
         allowed = ", ".join(r.value for r in Role if r is not Role.PUBLIC)
-        raise ValueError(f"role: '{role}' is not a role; one of {allowed}") from None
+        raise ValueError(
+            _("role: '%(role)s' is not a role; one of %(allowed)s", role=role, allowed=allowed)
+        ) from None
     if role is Role.PUBLIC:
-        raise ValueError("role: public is everyone without credentials; it needs no token or account")
+        raise ValueError(_("role: public is everyone without credentials; it needs no token or account"))
     if role is Role.DEPARTMENT:
         if not department:
-            raise ValueError("department: a department role needs the department's code")
+            raise ValueError(_("department: a department role needs the department's code"))
         if organisation_code:
-            raise ValueError("organisation: a department role acts for a department, not an organisation")
+            raise ValueError(_("organisation: a department role acts for a department, not an organisation"))
         return role, department.strip().upper(), None
     if department:
-        raise ValueError(f"department: only the department role acts for a department, not {role.value}")
+        raise ValueError(
+            _(
+                "department: only the department role acts for a department, not %(role)s",
+                role=role.value,
+            )
+        )
     if role is Role.ORGANISATION:
         if not organisation_code:
-            raise ValueError("organisation: an organisation role needs the organisation's USCC or LEI")
+            raise ValueError(_("organisation: an organisation role needs the organisation's USCC or LEI"))
         try:
             subject = resolve_subject(organisation_code)
         except SubjectError as exc:
@@ -36,6 +44,9 @@ def check_subject(
         return role, None, subject.code
     if organisation_code:
         raise ValueError(
-            f"organisation: only the organisation role acts for an organisation, not {role.value}"
+            _(
+                "organisation: only the organisation role acts for an organisation, not %(role)s",
+                role=role.value,
+            )
         )
     return role, None, None

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, bindparam, insert, select, update
 
 from credence.access.principal import Principal, Role
 from credence.access.subjects import check_subject
+from credence.i18n import _
 from credence.store.models import ApiToken
 
 PREFIX = "cred_"
@@ -37,9 +38,9 @@ def create_token(
     """Make a token; its id and its text, which is shown this once and never stored."""
     role, department, organisation_code = check_subject(role, department, organisation_code)
     if not name.strip() or len(name) > 100:
-        raise ValueError("name: give a name of 1 to 100 characters saying who uses the token")
+        raise ValueError(_("name: give a name of 1 to 100 characters saying who uses the token"))
     if not 1 <= days <= 3650:
-        raise ValueError(f"days: {days} is not between 1 and 3650; every token expires")
+        raise ValueError(_("days: %(days)s is not between 1 and 3650; every token expires", days=days))
     text = PREFIX + secrets.token_urlsafe(32)
     token_id = conn.execute(
         insert(ApiToken)

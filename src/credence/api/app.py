@@ -926,14 +926,15 @@ def _handlers(app: FastAPI) -> None:
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if exc.status_code == 405:  # Allow names every method the path serves, over all its routes
             allowed, route = allowed_methods(request.app.router.routes, request.scope)
-            body = method_not_allowed(request.method, route or "this path", allowed)
+            body = method_not_allowed(request.method, route or _("this path"), allowed)
             return error_response(body, {"Allow": ", ".join(allowed)})
         if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):  # a JSON body
             return error_response(not_utf8(exc.__cause__))
         if exc.status_code == 400:  # a body FastAPI could not parse (a form, most likely)
             why = f": {exc.__cause__}" if exc.__cause__ is not None else ""
-            kind = request.headers.get("content-type", "no content type").split(";")[0]
-            message = f"the body could not be read as {kind}{why}"
+            sent = request.headers.get("content-type")
+            kind = sent.split(";")[0] if sent is not None else _("no content type")
+            message = _("the body could not be read as %(kind)s%(why)s", kind=kind, why=why)
             return error_response(ErrorBody(status=400, code="invalid_body", message=message))
         code = {404: "not_found", 413: "too_large"}.get(exc.status_code, "http_error")
         return error_response(ErrorBody(status=exc.status_code, code=code, message=str(exc.detail)))

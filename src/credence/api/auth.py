@@ -42,6 +42,7 @@ VISIT_COOKIE = "credence_visit"  # signed: a visitor's CSRF nonce and, in demo m
 DEMO_SIGN_IN = "demo sign-in"
 DEMO = Principal(Role.PUBLIC, via="demo mode, 127.0.0.1")
 SESSION_SECONDS = 12 * 3600  # the demo sign-in's cookie
+FROM_ADDRESS = N_("from this address")  # whom a rate limit counts, in its 429 (translated there)
 HOMES = {"organisation": "/me", "department": "/inbox", "operator": "/operator/consumers"}
 
 
@@ -149,7 +150,7 @@ class Access:
             return f"token {principal.token_id}", N_("for this token")
         if principal.via.startswith("account "):
             return principal.via, N_("for this account")
-        return f"address {_address(request)}", N_("from this address")
+        return f"address {_address(request)}", FROM_ADDRESS
 
 
 def install(app: FastAPI, registry: Registry) -> Access:
@@ -180,7 +181,7 @@ def authorise(request: Request) -> None:
     try:
         principal = access.resolve(request)
     except Denied:
-        access.requests.check("from this address", f"address {_address(request)}")
+        access.requests.check(FROM_ADDRESS, f"address {_address(request)}")
         raise
     request.state.principal = principal
     key, what = access.rate_key(request, principal)
@@ -292,7 +293,13 @@ def actor(request: Request, field: str, value: str) -> str:
     text = value.strip()
     if text != department and not text.startswith(department + " "):
         raise Denied(
-            403, "not_yours", f"{field}: you act for {department}; begin with it, as in '{department} clerk'"
+            403,
+            "not_yours",
+            _(
+                "%(field)s: you act for %(department)s; begin with it, as in '%(department)s clerk'",
+                field=field,
+                department=department,
+            ),
         )
     return f"{text} ({principal.via})"
 
@@ -306,7 +313,11 @@ def consumer(request: Request, field: str, value: str) -> None:
     with access.registry.engine.connect() as conn:
         name = conn.execute(select(ApiToken.name).where(ApiToken.id == principal.token_id)).scalar()
     if value.strip() != name:
-        raise Denied(403, "not_yours", f"{field}: you are the consumer '{name}' (your token's name)")
+        raise Denied(
+            403,
+            "not_yours",
+            _("%(field)s: you are the consumer '%(name)s' (your token's name)", field=field, name=name),
+        )
 
 
 def csrf_token(request: Request) -> str | None:
@@ -322,7 +333,7 @@ def _user_link(request: Request, principal: Principal) -> None:
         name = principal.via.removeprefix("account ")
         request.state.user_link = {"text": name, "href": HOMES.get(principal.role.value, "/")}
     elif principal == ANONYMOUS:
-        request.state.user_link = {"text": "Sign in", "href": "/sign-in/password"}
+        request.state.user_link = {"text": _("Sign in"), "href": "/sign-in/password"}
 
 
 def _nonce(kind: str, secret: str) -> str:

@@ -18,7 +18,9 @@ from starlette.datastructures import Headers, QueryParams
 from starlette.responses import HTMLResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from credence import i18n
 from credence.api.shapes import ErrorBody, error_response
+from credence.i18n import N_, _
 
 NUL = "\x00"
 # \u0000 after an even number of backslashes (a backslash itself escaped is no escape), or a raw NUL byte.
@@ -27,28 +29,59 @@ FORM_NUL = re.compile(rb"%00|\x00")
 TEXT_BODIES = ("application/json", "application/x-www-form-urlencoded")
 
 
-def _refused(where: str, at: str) -> ErrorBody:
+class Where:
+    """Where a NUL is, in words: the message says it in the reader's language, the details (for a
+    program) in English, as they always did."""
+
+    def __init__(self, text: str, **variables: object) -> None:
+        self.text, self.variables = text, variables
+
+    @property
+    def english(self) -> str:
+        inner = {k: v.english if isinstance(v, Where) else v for k, v in self.variables.items()}
+        return self.text % inner if inner else self.text
+
+    @property
+    def words(self) -> str:
+        inner = {k: v.words if isinstance(v, Where) else v for k, v in self.variables.items()}
+        return _(self.text, **inner)
+
+
+# `at` is a number (the path, a query parameter, a field) or "character N" (a body that is not JSON); the
+# Chinese catalog says both as a position ("the Nth character of ..."), so it turns "character N" into N.
+def _refused(where: Where, at: Where) -> ErrorBody:
     return ErrorBody(
         status=400,
         code="invalid_character",
-        message=f"{where}: a NUL character (U+0000) at {at}; no text in the registry has one",
-        details=[{"where": where, "message": f"NUL character at {at}"}],
+        message=_(
+            "%(where)s: a NUL character (U+0000) at %(at)s; no text in the registry has one",
+            where=where.words,
+            at=at.words,
+        ),
+        details=[{"where": where.english, "message": f"NUL character at {at.english}"}],
     )
+
+
+def _number(n: int) -> Where:
+    return Where("%(n)s", n=n)
 
 
 def url_nul(scope: Scope) -> ErrorBody | None:
     """Where the first NUL of the path or the query is, if there is one."""
     path = scope.get("path", "")
     if NUL in path:
-        return _refused("the path", str(path.index(NUL) + 1))
+        return _refused(Where(N_("the path")), _number(path.index(NUL) + 1))
     raw = scope.get("query_string", b"")
     if b"%00" not in raw and b"\x00" not in raw:  # the fast path: every request without one
         return None
     for number, (name, value) in enumerate(QueryParams(raw).multi_items(), start=1):
         if NUL in name:
-            return _refused(f"the name of query parameter {number}", str(name.index(NUL) + 1))
+            return _refused(
+                Where(N_("the name of query parameter %(number)s"), number=number),
+                _number(name.index(NUL) + 1),
+            )
         if NUL in value:
-            return _refused(f"query parameter {name}", str(value.index(NUL) + 1))
+            return _refused(Where(N_("query parameter %(name)s"), name=name), _number(value.index(NUL) + 1))
     return None
 
 
@@ -70,22 +103,22 @@ def body_nul(body: bytes, content_type: str) -> ErrorBody | None:
             dict(parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True)), ""
         )
     if field is not None:
-        return _refused(f"the body, {field[0]}", str(field[1]))
+        return _refused(Where(N_("the body, %(field)s"), field=field[0]), _number(field[1]))
     start = found.start(1) if found.lastindex else found.start()
     character = len(body[:start].decode("utf-8", errors="replace")) + 1
-    return _refused("the body", f"character {character}")
+    return _refused(Where(N_("the body")), Where(N_("character %(n)s"), n=character))
 
 
-def _nul_field(value: Any, where: str) -> tuple[str, int] | None:
+def _nul_field(value: Any, where: str) -> tuple[Where, int] | None:
     """The first field (as a path such as [0].summary) whose name or text holds a NUL, and where in it."""
     if isinstance(value, str):
-        return (f"field {where}", value.index(NUL) + 1) if NUL in value else None
+        return (Where(N_("field %(path)s"), path=where), value.index(NUL) + 1) if NUL in value else None
     items: list[tuple[str, Any]] = []
     if isinstance(value, dict):
         for key, inner in value.items():
             path = f"{where}.{key}" if where else key
             if NUL in key:
-                return f"the name of field {path}", key.index(NUL) + 1
+                return Where(N_("the name of field %(path)s"), path=path), key.index(NUL) + 1
             items.append((path, inner))
     elif isinstance(value, list):
         items = [(f"{where}[{number}]", inner) for number, inner in enumerate(value)]
@@ -105,10 +138,13 @@ def answer(scope: Scope, refused: ErrorBody) -> Response:
     page_for = getattr(getattr(app, "state", None), "refusal_page", None)
     if page_for is not None:
         return cast(Response, page_for(scope, refused))
+    title, sorry, search = _("Bad request"), _("Sorry"), _("Search the registry")
     page = (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Bad request</title>'
-        '<link rel="stylesheet" href="/static/app.css"></head><body><main><h1>Sorry</h1>'
-        f'<p role="alert">{html.escape(refused.message)}</p><p><a href="/">Search the registry</a></p>'
+        f'<!doctype html><html lang="{i18n.HTML_LANG[i18n.current()]}"><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title>"
+        f'<link rel="stylesheet" href="/static/app.css"></head><body><main><h1>{html.escape(sorry)}</h1>'
+        f'<p role="alert">{html.escape(refused.message)}</p>'
+        f'<p><a href="/">{html.escape(search)}</a></p>'
         "</main></body></html>"
     )
     return HTMLResponse(page, status_code=refused.status)

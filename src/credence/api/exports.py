@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from credence.api.shapes import ApiError, Page
 from credence.exports import files
 from credence.exports.files import ExportFile, ExportFormat
+from credence.i18n import _
 
 if TYPE_CHECKING:
     from credence.api.app import Registry
@@ -47,7 +48,7 @@ def _registry(request: Request) -> Registry:
 
 def _served(f: ExportFile | None, reg: Registry) -> FileResponse:
     if f is None:
-        raise ApiError(404, "not_found", "no export of this format has been written yet")
+        raise ApiError(404, "not_found", _("no export of this format has been written yet"))
     return FileResponse(
         reg.settings.exports_dir / f.name,
         media_type=files.MEDIA_TYPES[f.format],

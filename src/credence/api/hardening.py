@@ -29,6 +29,7 @@ from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from credence.api.shapes import ApiError, ErrorBody, error_response
+from credence.i18n import N_, _, format_number
 
 if TYPE_CHECKING:
     from fastapi import Request
@@ -56,6 +57,25 @@ HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 HSTS = "max-age=31536000; includeSubDomains"  # only over https: a browser ignores it over http anyway
+BIDDERS = N_("bidders")
+# A limit in words, by the unit of its window: one unit ("3,000 bidders a minute"), or several ("per 5
+# minutes"). `what` is the thing counted, translated.
+PER_UNIT = {
+    "second": N_("%(amount)s %(what)s a second"),
+    "minute": N_("%(amount)s %(what)s a minute"),
+    "hour": N_("%(amount)s %(what)s an hour"),
+    "day": N_("%(amount)s %(what)s a day"),
+    "month": N_("%(amount)s %(what)s a month"),
+    "year": N_("%(amount)s %(what)s a year"),
+}
+PER_UNITS = {
+    "second": N_("%(amount)s %(what)s per %(multiples)s seconds"),
+    "minute": N_("%(amount)s %(what)s per %(multiples)s minutes"),
+    "hour": N_("%(amount)s %(what)s per %(multiples)s hours"),
+    "day": N_("%(amount)s %(what)s per %(multiples)s days"),
+    "month": N_("%(amount)s %(what)s per %(multiples)s months"),
+    "year": N_("%(amount)s %(what)s per %(multiples)s years"),
+}
 
 
 class SecurityHeaders:
@@ -95,7 +115,9 @@ class BodyTooLarge(HTTPException):
     the app's handler, which answers 413 in the error shape."""
 
     def __init__(self, limit: int) -> None:
-        super().__init__(413, f"the request body is larger than {limit:,} bytes")
+        super().__init__(
+            413, _("the request body is larger than %(limit)s bytes", limit=format_number(limit))
+        )
 
 
 class BodyLimit:
@@ -172,10 +194,15 @@ class RateLimit:
         return int(self.item.amount)
 
     def words(self, what: str) -> str:
-        """The limit in words: "3,000 bidders a minute", "10 credit reports per 5 minutes"."""
+        """The limit in words, in the language at hand: "3,000 bidders a minute", "10 credit reports per 5
+        minutes". `what` is marked for translation where it is written (N_)."""
         unit = self.item.GRANULARITY.name
-        every = f"a {unit}" if self.item.multiples == 1 else f"per {self.item.multiples} {unit}s"
-        return f"{self.amount:,} {what} {every}"
+        amount, shown = format_number(self.amount), _(what)
+        if self.item.multiples == 1 and unit in PER_UNIT:
+            return _(PER_UNIT[unit], amount=amount, what=shown)
+        if unit in PER_UNITS:
+            return _(PER_UNITS[unit], amount=amount, what=shown, multiples=format_number(self.item.multiples))
+        return f"{amount} {shown} per {self.item.multiples} {unit}s"  # no other unit in `limits`
 
     def hit(self, *key: str, cost: int = 1) -> int | None:
         """Count one request (or `cost` rows); None while within the limit, else the seconds until one is
@@ -190,7 +217,13 @@ class RateLimit:
         wait = self.hit(*key)
         if wait is not None:
             raise TooManyRequests(
-                f"too many requests {what} (at most {self.notation}); try again in {wait} s", wait
+                _(
+                    "too many requests %(what)s (at most %(limit)s); try again in %(wait)s s",
+                    what=_(what),
+                    limit=self.notation,
+                    wait=wait,
+                ),
+                wait,
             )
 
 
@@ -238,12 +271,19 @@ class BidderLimits:
         if rows > allowance.per_file:
             more = ""
             if not credentialed and self.credentialed.per_file > allowance.per_file:
-                more = f"; with a token or a sign-in, {self.credentialed.per_file:,}"
+                more = _("; with a token or a sign-in, %(n)s", n=format_number(self.credentialed.per_file))
             raise ApiError(
                 413,
                 "too_many_bidders",
-                f"the file holds {rows:,} bidders: at most {allowance.per_file:,} a file {whom} "
-                f"({allowance.per_file_setting}){more}. Split the file.",
+                _(
+                    "the file holds %(rows)s bidders: at most %(limit)s a file %(whom)s "
+                    "(%(setting)s)%(more)s. Split the file.",
+                    rows=format_number(rows),
+                    limit=format_number(allowance.per_file),
+                    whom=_(whom),
+                    setting=allowance.per_file_setting,
+                    more=more,
+                ),
                 [
                     {
                         "where": "bidders",
@@ -256,8 +296,15 @@ class BidderLimits:
         wait = allowance.rate.hit(key, cost=max(rows, 1))
         if wait is not None:
             raise TooManyRequests(
-                f"at most {allowance.rate.words('bidders')} checked {whom} ({allowance.rate_setting}); "
-                f"this file holds {rows:,}: try again in {wait} s",
+                _(
+                    "at most %(limit)s checked %(whom)s (%(setting)s); this file holds %(rows)s: try again "
+                    "in %(wait)s s",
+                    limit=allowance.rate.words(BIDDERS),
+                    whom=_(whom),
+                    setting=allowance.rate_setting,
+                    rows=format_number(rows),
+                    wait=wait,
+                ),
                 wait,
                 "bidders_per_minute",
                 [
@@ -274,8 +321,8 @@ class BidderLimits:
         """The limits in words, for the checks page."""
         a, c = self.anonymous, self.credentialed
         return (
-            f"At most {a.per_file:,} bidders a file and {a.rate.words('bidders')} from one address; "
-            f"signed in (or with an API token), {c.per_file:,} a file and {c.rate.words('bidders')}."
+            f"At most {a.per_file:,} bidders a file and {a.rate.words(BIDDERS)} from one address; "
+            f"signed in (or with an API token), {c.per_file:,} a file and {c.rate.words(BIDDERS)}."
         )
 
 
@@ -344,11 +391,13 @@ def allowed_methods(routes: Iterable[Any], scope: Scope) -> tuple[list[str], str
 def method_not_allowed(method: str, path: str, allowed: list[str]) -> ErrorBody:
     """The 405 in the one error shape, naming the methods the path allows."""
     if not allowed:
-        use = "no method is served here"
+        use = _("no method is served here")
     elif len(allowed) == 1:
-        use = f"use {allowed[0]}"
+        use = _("use %(method)s", method=allowed[0])
     else:
-        use = f"use {', '.join(allowed[:-1])} or {allowed[-1]}"
+        use = _("use %(methods)s or %(last)s", methods=", ".join(allowed[:-1]), last=allowed[-1])
     return ErrorBody(
-        status=405, code="method_not_allowed", message=f"{method} is not allowed on {path}: {use}"
+        status=405,
+        code="method_not_allowed",
+        message=_("%(method)s is not allowed on %(path)s: %(use)s", method=method, path=path, use=use),
     )

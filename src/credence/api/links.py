@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from credence.api import auth, queries
 from credence.api.shapes import ApiError, Page, Short, StrictIn, Text
+from credence.i18n import N_, _
 from credence.records import publicity
 from credence.records.service import RowsRejected
 from credence.subjects import clusters
@@ -84,7 +85,7 @@ class JudgedPairOut(JudgementOut):
     holds: bool = Field(description="Whether it is the latest judgement on its pair, the one in force.")
 
 
-NO_SUBJECT = "no subject by this key: give its key (uscc:…, lei:…, unresolved:…), USCC or LEI"
+NO_SUBJECT = N_("no subject by this key: give its key (uscc:…, lei:…, unresolved:…), USCC or LEI")
 
 
 class JudgementIn(StrictIn):
@@ -222,7 +223,7 @@ def pair(request: Request, link_id: LinkId) -> PairOut:
     with reg.engine.connect() as conn:
         link = queries.link(conn, link_id)
     if link is None:
-        raise ApiError(404, "not_found", f"no link {link_id}")
+        raise ApiError(404, "not_found", _("no link %(id)s", id=link_id))
     return pair_out(reg, link)
 
 
@@ -245,12 +246,14 @@ def judge_pair(
         try:
             found.append(reg.links.subject(text))
         except LookupError:  # what was typed is not repeated: it may hold a person's data
-            raise ApiError(404, "not_found", f"{field}: {NO_SUBJECT}") from None
+            raise ApiError(404, "not_found", f"{field}: {_(NO_SUBJECT)}") from None
     a, b = found
     try:
         if department not in reg.catalog.departments:
             # what was typed is not repeated: it may be a person's data
-            raise LinkRefused("unknown_department", "department: not a department of the registry's catalog")
+            raise LinkRefused(
+                "unknown_department", _("department: not a department of the registry's catalog")
+            )
         judged = reg.link_decisions.judge(
             a.id, b.id, judgement, department=department, actor=actor, reason=reason
         )

@@ -37,6 +37,7 @@ from credence.api.shapes import (
 from credence.catalog.model import ListKind
 from credence.checks.bidders import read_bidders
 from credence.checks.service import Disclosure, UnknownDomain, write_rows
+from credence.i18n import _, format_number
 from credence.identity import SubjectError, not_an_identifier
 from credence.lists import exports
 from credence.lists import repository as repo
@@ -294,7 +295,9 @@ def check_bidders(
     for one check."""
     reg = _registry(request)
     if len(bidders) > MAX_BIDDERS_BYTES:
-        raise ApiError(413, "too_large", f"at most {MAX_BIDDERS_BYTES:,} bytes of bidders")
+        raise ApiError(
+            413, "too_large", _("at most %(n)s bytes of bidders", n=format_number(MAX_BIDDERS_BYTES))
+        )
     disclosure, logged = disclosure_for(request, purpose)
     try:
         rows = read_bidders(bidders)

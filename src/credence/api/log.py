@@ -22,6 +22,7 @@ from sqlalchemy import Connection
 
 from credence.api import auth
 from credence.api.shapes import NO_CONTROL, ApiError, Page, StrictIn
+from credence.i18n import _
 from credence.log import checkpoints, feed, proofs, records, store
 from credence.log.keys import LogKeyError, LogSigner, signer_for
 
@@ -209,7 +210,11 @@ def log_entry(
         found = feed.entry(conn, index)
         size = store.head(conn).size
     if found is None:
-        raise ApiError(404, "not_found", f"index: the log has no entry {index}; {_entries(size)}")
+        raise ApiError(
+            404,
+            "not_found",
+            _("index: the log has no entry %(index)s; %(entries)s", index=index, entries=_entries(size)),
+        )
     return entry_out(found)
 
 
@@ -224,7 +229,9 @@ def inclusion(
         _within(conn, size, "size")
         if index >= size:
             raise ApiError(
-                422, "invalid_index", f"index: {index} is not an entry of a tree of {size} entries"
+                422,
+                "invalid_index",
+                _("index: %(index)s is not an entry of a tree of %(size)s entries", index=index, size=size),
             )
         proof = proofs.inclusion_proof(conn, index, size)
         leaf = store.leaf_hash_at(conn, index)
@@ -244,7 +251,11 @@ def consistency(
     with _registry(request).engine.connect() as conn:
         _within(conn, second, "second")
         if first > second:
-            raise ApiError(422, "invalid_size", f"first: {first} is larger than second ({second})")
+            raise ApiError(
+                422,
+                "invalid_size",
+                _("first: %(first)s is larger than second (%(second)s)", first=first, second=second),
+            )
         proof = proofs.consistency_proof(conn, first, second)
         first_root, second_root = proofs.root_at(conn, first), proofs.root_at(conn, second)
     return ConsistencyOut(
@@ -320,8 +331,19 @@ def _within(conn: Connection, size: int, name: str) -> None:
     """404 naming the parameter when the log has not (yet) reached `size` entries."""
     have = store.head(conn).size
     if size > have:
-        raise ApiError(404, "not_found", f"{name}: the log has no tree of {size} entries; {_entries(have)}")
+        raise ApiError(
+            404,
+            "not_found",
+            _(
+                "%(name)s: the log has no tree of %(size)s entries; %(entries)s",
+                name=name,
+                size=size,
+                entries=_entries(have),
+            ),
+        )
 
 
 def _entries(size: int) -> str:
-    return f"it has {size} entries, 0 to {size - 1}" if size else "it has no entries yet"
+    if not size:
+        return _("it has no entries yet")
+    return _("it has %(size)s entries, 0 to %(last)s", size=size, last=size - 1)

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from credence.api import auth
 from credence.api.shapes import ApiError, Page, Short, StrictIn, Text, enum_of
 from credence.dueprocess.service import CORRECTABLE, DueProcess
+from credence.i18n import _
 from credence.lists import repository as lists_repo
 from credence.process import notices
 from credence.process import repository as repo
@@ -364,4 +365,7 @@ def awaiting(service: DueProcess, department: str) -> list[AwaitingOut]:
 
 def no_department(reg: Any) -> str:
     """The 404 of a department code the catalog lacks, naming the codes it has, never the one typed."""
-    return f"no such department in the catalog: the departments are {', '.join(reg.catalog.departments)}"
+    return _(
+        "no such department in the catalog: the departments are %(departments)s",
+        departments=", ".join(reg.catalog.departments),
+    )

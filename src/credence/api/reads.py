@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from credence.access.principal import PURPOSES, Principal, Role
 from credence.api import auth, queries
 from credence.api.shapes import ApiError, Page, one_of
+from credence.i18n import _
 from credence.records import publicity
 
 if TYPE_CHECKING:
@@ -48,7 +49,13 @@ def records_view(principal: Principal, organisation_code: str | None, purpose: s
     """The publicities a principal sees of an organisation's records (refusing what it may not ask)."""
     if purpose is not None and purpose not in PURPOSES:
         raise ApiError(
-            422, "unknown_purpose", f"purpose: '{purpose}' is not a purpose; one of {', '.join(PURPOSES)}"
+            422,
+            "unknown_purpose",
+            _(
+                "purpose: '%(purpose)s' is not a purpose; one of %(purposes)s",
+                purpose=purpose,
+                purposes=", ".join(PURPOSES),
+            ),
         )
     if principal.role is Role.ORGANISATION and principal.organisation_code == organisation_code:
         return EVERY  # its own file: no purpose needed, nothing to log
@@ -57,11 +64,16 @@ def records_view(principal: Principal, organisation_code: str | None, purpose: s
     if principal.role is Role.DEPARTMENT:
         return SHARED
     if principal.role is Role.PUBLIC:
-        raise auth.Denied(401, "unauthenticated", "purpose: reading for a purpose needs a department's token")
+        raise auth.Denied(
+            401, "unauthenticated", _("purpose: reading for a purpose needs a department's token")
+        )
     raise auth.Denied(
         403,
         "forbidden",
-        f"purpose: only a department reads shared records for a purpose, not {principal.role.value}",
+        _(
+            "purpose: only a department reads shared records for a purpose, not %(role)s",
+            role=principal.role.value,
+        ),
     )
 
 

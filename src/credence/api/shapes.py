@@ -10,7 +10,7 @@ from typing import Annotated, Any, Generic, TypeVar
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, WithJsonSchema, model_validator
 
-from credence.i18n import N_
+from credence.i18n import N_, _
 from credence.records.validation import control_character_at
 
 T = TypeVar("T")
@@ -34,11 +34,17 @@ def error_response(body: ErrorBody, headers: dict[str, str] | None = None) -> JS
 
 def invalid_json(exc: json.JSONDecodeError) -> ErrorBody:
     """400 invalid_json: where a body stops being JSON (line, column and character, from 1)."""
-    where = f"line {exc.lineno}, column {exc.colno} (character {exc.pos + 1})"
     return ErrorBody(
         status=400,
         code="invalid_json",
-        message=f"the body is not valid JSON: {exc.msg} at {where}",
+        message=_(
+            "the body is not valid JSON: %(problem)s at line %(line)s, column %(column)s (character "
+            "%(character)s)",
+            problem=exc.msg,  # Python's json module says what it is, in English
+            line=exc.lineno,
+            column=exc.colno,
+            character=exc.pos + 1,
+        ),
         details=[
             {
                 "where": "body",
@@ -56,7 +62,7 @@ def not_utf8(exc: UnicodeDecodeError) -> ErrorBody:
     return ErrorBody(
         status=400,
         code="invalid_json",
-        message=f"the body is not valid JSON: it is not UTF-8 text (byte {exc.start + 1})",
+        message=_("the body is not valid JSON: it is not UTF-8 text (byte %(byte)s)", byte=exc.start + 1),
         details=[{"where": "body", "byte": exc.start + 1, "message": exc.reason}],
     )
 
@@ -198,5 +204,11 @@ class StrictIn(BaseModel):
                     at = control_character_at(text, multiline=True)
                     if at is not None:
                         where = f"{name}.{key}" if key else name
-                        raise ValueError(f"{where} contains a control character at character {at}")
+                        raise ValueError(
+                            _(
+                                "%(where)s contains a control character at character %(at)s",
+                                where=where,
+                                at=at,
+                            )
+                        )
         return data
