@@ -101,9 +101,9 @@ def test_the_http_conventions_and_a_nul_character_in_chinese(secured: TestClient
     assert chinese == "查询参数 q的第 3 个字符是 NUL 字符（U+0000）；本平台的文本均不含此字符"
     assert details == [{"where": "query parameter q", "message": "NUL character at 3"}]  # for programs
 
-    page = secured.get("/search?q=ab%00c", headers=ZH)  # a page outside /api/: a short page, in Chinese
+    page = secured.get("/search?q=ab%00c", headers=ZH)  # a page outside /api/: the site's, in Chinese
     assert page.status_code == 400 and '<html lang="zh-CN">' in page.text
-    assert "<title>请求有误</title>" in page.text and "NUL 字符" in page.text
+    assert "<title>请求未被受理 · Credence</title>" in page.text and "NUL 字符" in page.text
 
 
 def test_a_bad_token_the_navigation_and_an_unknown_token_are_in_chinese(secured: TestClient) -> None:
