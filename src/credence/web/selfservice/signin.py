@@ -56,8 +56,8 @@ def add_sign_in_routes(app: FastAPI, pages: Pages, access: auth.Access) -> None:
         username = form.username.strip()[:MAX_USERNAME]
         address = request.client.host if request.client else "unknown"
         try:
-            access.sign_ins.check("to sign in with this user name", "user", username.casefold())
-            access.sign_ins.check("to sign in from this address", "address", address)
+            access.sign_ins.check(N_("to sign in with this user name"), "user", username.casefold())
+            access.sign_ins.check(N_("to sign in from this address"), "address", address)
         except TooManyRequests as exc:
             page = password_page(request, visit, Problem(429, exc.body.message), username)
             page.headers["Retry-After"] = str(exc.retry_after)
