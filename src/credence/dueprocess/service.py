@@ -901,7 +901,9 @@ class DueProcess:
             result.repairs_overdue = repo.count_overdue_repairs(conn, result.today)
             self.lists.tick_in(conn, result.lists)
             result.organisation_ids |= result.lists.organisation_ids
-            result.records_expired = self._expire(conn, result.today)
+            expired = self._expire(conn, result.today)
+            result.records_expired = len(expired)
+            result.organisation_ids |= {r.organisation_id for r in expired}  # graded without them
             log.flush(conn, now)
         if result.organisation_ids:
             result.grade_changes = self.rating.rate(
@@ -909,9 +911,10 @@ class DueProcess:
             ).grade_changes
         return result
 
-    def _expire(self, conn: Connection, on: date) -> int:
+    def _expire(self, conn: Connection, on: date) -> list[Any]:
         """Records whose publication period ended leave publication by themselves: keep an event on each
-        (once per version) and log it, so that erasing their content later still leaves the proof."""
+        (once per version) and log it, so that erasing their content later still leaves the proof. Returns
+        them, for their organisations to be rated again."""
         periods = [
             (category.code, severity.value if severity else None, category.period(severity).max_days)
             for category in self.catalog.categories.values()
@@ -930,7 +933,7 @@ class DueProcess:
                 self.catalog, record.category, record.severity, record.decided_on, until - timedelta(days=1)
             )
             log.note(conn, log.about_record("record.expired", record, public=public, ended_on=until))
-        return len(expired)
+        return list(expired)
 
     # -- the transparency log --------------------------------------------------------------------------
 

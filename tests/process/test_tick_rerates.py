@@ -1,0 +1,42 @@
+"""The tick re-rates what its deadlines changed: a record whose publication period ended no longer counts
+in the stored grade from that day, without waiting for the next `credence rate` (found in use: the record
+left publication, its `record.expired` was logged, and the organisation's stored score still counted it)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from credence.store.models import Organisation, RatingRow
+
+from helpers import USCC_A, row, write_csv
+
+
+def stored_score(engine, code: str) -> int:
+    rating, organisation = RatingRow.__table__, Organisation.__table__  # type: ignore[attr-defined]
+    with engine.connect() as conn:
+        query = (
+            select(rating.c.score)
+            .join(organisation, organisation.c.id == rating.c.organisation_id)
+            .where(organisation.c.code == code)
+        )
+        return int(conn.execute(query).scalar_one())
+
+
+def test_a_record_that_leaves_publication_leaves_the_stored_grade_at_the_tick(
+    process, service, engine, clock, tmp_path
+) -> None:
+    # A general penalty decided on 2026-03-01 is published for 365 days: until 2027-03-01.
+    service.ingest_file(write_csv(tmp_path / "a.csv", [row(1, decided_on="2026-03-01")]), "SAMR")
+    clock.advance(timedelta(days=30))  # its notice is deemed delivered: published, and rated
+    process.tick()
+    counted = stored_score(engine, USCC_A)
+    assert counted < 1000
+    clock.advance(timedelta(days=(date(2027, 2, 28) - process.today()).days))
+    assert process.tick().records_expired == 0
+    assert stored_score(engine, USCC_A) == counted  # still published on its last day
+    clock.advance(timedelta(days=1))
+    ended = process.tick()
+    assert ended.records_expired == 1
+    assert stored_score(engine, USCC_A) == 1000  # nothing else counts: back to the starting score
