@@ -30,7 +30,7 @@ from credence.i18n import _, format_number
 from credence.identity import SubjectError
 from credence.measures.catalog import load_measures
 
-measures_app = typer.Typer(help="The incentive and discipline measures catalog.", no_args_is_help=True)
+measures_app = typer.Typer(help=_("The incentive and discipline measures catalog."), no_args_is_help=True)
 
 
 def check(
@@ -190,9 +190,11 @@ def _print_measures(applied: list[Any]) -> None:
 MEASURE_FIELDS = ("code", "domain", "effect", "trigger", "max_days", "department", "legal_basis")
 
 
-@measures_app.command("list")
+@measures_app.command(
+    "list",
+    help=_("Every measure: its domain, effect, trigger, maximum duration and legal basis."),
+)
 def list_(ctx: typer.Context, output: Format = FORMAT) -> None:
-    """Every measure: its domain, effect, trigger, maximum duration and legal basis."""
     measures = app_context(ctx).measures
     rows = [
         {
@@ -216,12 +218,21 @@ def list_(ctx: typer.Context, output: Format = FORMAT) -> None:
     print_listing(output, MEASURE_FIELDS, rows, table)
 
 
-@measures_app.command("check")
-def check_file(ctx: typer.Context, path: Path = typer.Argument(..., help="A measures YAML.")) -> None:
-    """Check a measures file (legal basis, domain, proportionality); print every problem with its line."""
+@measures_app.command(
+    "check",
+    help=_(
+        "Check a measures file (legal basis, domain, proportionality); print every problem with its line."
+    ),
+)
+def check_file(ctx: typer.Context, path: Path = typer.Argument(..., help=_("A measures YAML."))) -> None:
     catalog = app_context(ctx).catalog
     check_rules_file(
         path,
         lambda p: load_measures(catalog, p),
-        lambda m: f"{path}: valid measures file {m.version} with {len(m.measures)} measures",
+        lambda m: _(
+            "%(path)s: valid measures file %(version)s with %(count)s measures",
+            path=path,
+            version=m.version,
+            count=len(m.measures),
+        ),
     )
