@@ -73,6 +73,10 @@ def test_the_help_of_the_most_used_commands_in_chinese() -> None:
     )
     assert "Credence：开放的单位信用信息登记系统。" in shown.stdout, shown.stdout + shown.stderr
     assert "数据库中的内容" in shown.stdout and "执行今日到期事项" in shown.stdout
+    assert (
+        "查看已存储的记录并变更其状态。" in shown.stdout and "透明日志：验证日志" in shown.stdout
+    )  # the groups
+    assert "替代默认目录的目录 YAML 文件。" in shown.stdout  # and the options
 
 
 def test_a_listing_in_chinese_and_its_csv_unchanged(cli, engine, tmp_path: Path) -> None:

@@ -35,20 +35,26 @@ measures_app = typer.Typer(help=_("The incentive and discipline measures catalog
 
 def check(
     ctx: typer.Context,
-    subject: str | None = typer.Argument(None, help="The organisation's USCC or LEI."),
-    domain: str = typer.Option(..., "--domain", help="public_procurement, subsidies, licensing, ..."),
+    subject: str | None = typer.Argument(None, help=_("The organisation's USCC or LEI.")),
+    domain: str = typer.Option(..., "--domain", help=_("public_procurement, subsidies, licensing, ...")),
     file: Path | None = typer.Option(
         None,
         "--file",
-        help="A file of bidders with a subject_id column (or name and country columns for bidders without "
-        "a code): CSV (UTF-8, GB18030 or GBK) or XLSX.",
+        help=_(
+            "A file of bidders with a subject_id column (or name and country columns for bidders without "
+            "a code): CSV (UTF-8, GB18030 or GBK) or XLSX."
+        ),
     ),
-    out: Path | None = typer.Option(None, "--out", help="Write the file's result here (default: print it)."),
-    as_json: bool = typer.Option(False, "--json", help="Print one organisation's answer as JSON."),
+    out: Path | None = typer.Option(
+        None, "--out", help=_("Write the file's result here (default: print it).")
+    ),
+    as_json: bool = typer.Option(False, "--json", help=_("Print one organisation's answer as JSON.")),
     name: str | None = typer.Option(
-        None, "--name", help="A bidder without a code: its name (with --country)."
+        None, "--name", help=_("A bidder without a code: its name (with --country).")
     ),
-    country: str | None = typer.Option(None, "--country", help="With --name: ISO 3166-1 alpha-2, any case."),
+    country: str | None = typer.Option(
+        None, "--country", help=_("With --name: ISO 3166-1 alpha-2, any case.")
+    ),
 ) -> None:
     """Is an organisation eligible in a domain? eligible, restricted or fast_track, with each measure in
     force, its legal basis, until when and how to remedy it. Only the organisation named is looked at.

@@ -17,11 +17,11 @@ from credence.records import repository as repo
 
 def demo(
     ctx: typer.Context,
-    organisations: int = typer.Option(12_000, "--organisations", min=10, help="How many organisations."),
-    records: int = typer.Option(120_000, "--records", min=10, help="How many records, in all."),
-    seed: int = typer.Option(2026, "--seed", help="The same seed and day give the same registry."),
+    organisations: int = typer.Option(12_000, "--organisations", min=10, help=_("How many organisations.")),
+    records: int = typer.Option(120_000, "--records", min=10, help=_("How many records, in all.")),
+    seed: int = typer.Option(2026, "--seed", help=_("The same seed and day give the same registry.")),
     if_empty: bool = typer.Option(
-        False, "--if-empty", help="If the store already holds records, leave it as it is and exit 0."
+        False, "--if-empty", help=_("If the store already holds records, leave it as it is and exit 0.")
     ),
 ) -> None:
     """Build a realistic demo registry: organisations of every in-scope kind over real divisions, records
