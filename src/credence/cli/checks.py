@@ -78,7 +78,7 @@ def check(
             try:
                 data = file.read_bytes()
             except OSError as exc:
-                raise fail(f"{file}: cannot be read: {exc.strerror}") from None
+                raise fail(_("%(file)s: cannot be read: %(why)s", file=file, why=exc.strerror)) from None
             try:
                 rows = read_bidders(data)  # CSV as ingest reads it, or an XLSX workbook
             except ValueError as exc:

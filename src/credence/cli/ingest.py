@@ -61,7 +61,7 @@ def ingest(
         ),
     ),
     fmt: str | None = typer.Option(
-        None, "--format", help=f"One of {', '.join(FORMATS)}; default from the suffix."
+        None, "--format", help=_("One of %(formats)s; default from the suffix.", formats=", ".join(FORMATS))
     ),
     encoding: str | None = typer.Option(None, "--encoding", help=_("CSV encoding; default: detected.")),
     rejects: Path | None = typer.Option(

@@ -396,7 +396,7 @@ def _listing(
     due: str,
 ) -> list[Any]:
     if bool(department) == bool(organisation):
-        raise fail("give exactly one of --department and --organisation")
+        raise fail(_("give exactly one of --department and --organisation"))
     if organisation:
         org = _organisation(ctx, organisation)
         with app_context(ctx).engine.connect() as conn:

@@ -37,9 +37,12 @@ def check(ctx: typer.Context, path: Path = typer.Argument(..., help=_("A rating 
     check_rules_file(
         path,
         lambda p: load_policy(app_context(ctx).catalog, path=p),
-        lambda policy: (
-            f"policy {path} is valid: {policy.doc.policy} version {policy.version}, "
-            f"{len(policy.doc.rules)} rules"
+        lambda policy: _(
+            "policy %(path)s is valid: %(policy)s version %(version)s, %(rules)s rules",
+            path=path,
+            policy=policy.doc.policy,
+            version=policy.version,
+            rules=len(policy.doc.rules),
         ),
     )
 
@@ -55,28 +58,47 @@ def show(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help=
         out = {"source": policy.source, "sha256": policy.sha256, **doc.model_dump(mode="json")}
         console.print_json(json.dumps(out, ensure_ascii=False))
         return
-    console.print(f"[bold]{doc.title}[/] — {doc.policy} version {doc.version}, published {doc.published}")
+    console.print(
+        _(
+            "[bold]%(title)s[/] — %(policy)s version %(version)s, published %(published)s",
+            title=doc.title,
+            policy=doc.policy,
+            version=doc.version,
+            published=doc.published,
+        )
+    )
     console.print(doc.description, highlight=False)
     console.print(
-        f"Every organisation starts at {doc.base_score} points (never below {doc.floor}, never above "
-        f"{doc.ceiling}). Pending decisions count {doc.pending_percent}%. Favourable records add at most "
-        f"{doc.favourable_cap} points in all.",
+        _(
+            "Every organisation starts at %(base)s points (never below %(floor)s, never above %(ceiling)s). "
+            "Pending decisions count %(pending)s%%. Favourable records add at most %(cap)s points in all.",
+            base=doc.base_score,
+            floor=doc.floor,
+            ceiling=doc.ceiling,
+            pending=doc.pending_percent,
+            cap=doc.favourable_cap,
+        ),
         highlight=False,
     )
     bands, low = [], 0
     for band in doc.decay:
         bands.append(
-            f"{band.percent}% from {low} days"
+            _("%(percent)s%% from %(low)s days", percent=band.percent, low=low)
             if band.until_days is None
-            else f"{band.percent}% from {low} to {band.until_days} days"
+            else _(
+                "%(percent)s%% from %(low)s to %(high)s days",
+                percent=band.percent,
+                low=low,
+                high=band.until_days,
+            )
         )
         low = band.until_days or low
-    console.print("With age a record counts " + ", then ".join(bands) + ".", highlight=False)
-    grades = Table("grade", "from score", "meaning", title="Grades")
+    console.print(_("With age a record counts %(bands)s.", bands=_(", then ").join(bands)), highlight=False)
+    grades = Table("grade", "from score", "meaning", title=_("Grades"))
     for g in doc.grades:
         add_row(grades, g.grade, g.min_score, g.meaning)
     print_table(grades)
-    rules = Table("rule", "category", "points", "cap", "grade at most", "meaning", title="Rules")
+    rules = Table("rule", "category", "points", "cap", "grade at most", "meaning", title=_("Rules"))
     for r in doc.rules:
         points = ", ".join(f"{k} {v:+d}" for k, v in r.points.items())
         add_row(rules, r.name, r.category, points, r.cap or "", r.grade_at_most, r.meaning)

@@ -92,8 +92,17 @@ def show(ctx: typer.Context, department: str, source_record_id: str, output: For
         )
         return
     console.print(
-        f"record {record.id}: {department} / {source_record_id} — {record.category}, "
-        f"{record.state}, version {record.current_version}, subject {subject_key}",
+        _(
+            "record %(id)s: %(department)s / %(source)s — %(category)s, %(state)s, version %(version)s, "
+            "subject %(subject)s",
+            id=record.id,
+            department=department,
+            source=source_record_id,
+            category=record.category,
+            state=record.state,
+            version=record.current_version,
+            subject=subject_key,
+        ),
         highlight=False,
         markup=False,
     )
@@ -193,7 +202,11 @@ def reinstate(
             department, source_record_id, actor=actor, reason=reason, certified_decision=certified_decision
         )
     console.print(
-        f"reinstated: {department} / {source_record_id}; published once its notice is delivered",
+        _(
+            "reinstated: %(department)s / %(id)s; published once its notice is delivered",
+            department=department,
+            id=source_record_id,
+        ),
         highlight=False,
     )
 
