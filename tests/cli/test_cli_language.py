@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from credence import i18n
 from credence.cli.main import app
 
-from helpers import row, write_csv
+from helpers import USCC_A, row, write_csv
 
 
 @pytest.fixture
@@ -73,3 +73,119 @@ def test_the_help_of_the_most_used_commands_in_chinese() -> None:
     )
     assert "Credence：开放的单位信用信息登记系统。" in shown.stdout, shown.stdout + shown.stderr
     assert "数据库中的内容" in shown.stdout and "执行今日到期事项" in shown.stdout
+    assert (
+        "查看已存储的记录并变更其状态。" in shown.stdout and "透明日志：验证日志" in shown.stdout
+    )  # the groups
+    assert "替代默认目录的目录 YAML 文件。" in shown.stdout  # and the options
+
+
+def test_a_listing_in_chinese_and_its_csv_unchanged(cli, engine, tmp_path: Path) -> None:
+    licence = row(1, category="administrative_licence", severity=None, amount=None, currency=None)
+    assert cli("ingest", str(write_csv(tmp_path / "l.csv", [licence])), "-d", "SAMR").exit_code == 0
+    entered = cli(
+        "lists",
+        "enter",
+        USCC_A,
+        "--criterion",
+        "unreachable",
+        "--department",
+        "SAMR",
+        "--facts",
+        "Mail returned.",
+        "--decision",
+        "AB-1",
+        "--actor",
+        "SAMR clerk",
+        CREDENCE_LANG="zh",
+    )
+    assert entered.exit_code == 0 and "名单条目 1（abnormal_operation，unreachable）：" in entered.output
+    assert (
+        "abnormal_operation 名单中没有有效条目"
+        in cli("lists", "current", "abnormal_operation", CREDENCE_LANG="zh").output
+    )
+    assert (
+        "no entry of the abnormal_operation list is in force"
+        in cli("lists", "current", "abnormal_operation").output
+    )
+    assert cli("records", "notice", "SAMR", "LIST-1", "--actor", "clerk", "--channel", "post").exit_code == 0
+    as_csv = cli("lists", "current", "abnormal_operation", "--format", "csv", CREDENCE_LANG="zh").stdout
+    assert as_csv == cli("lists", "current", "abnormal_operation", "--format", "csv").stdout
+    assert as_csv.splitlines()[1].startswith(f"1,abnormal_operation,{USCC_A},")  # machine output: the same
+    cured = cli(
+        "lists",
+        "cure",
+        "1",
+        "--department",
+        "SAMR",
+        "--actor",
+        "clerk",
+        "--evidence",
+        "Reached.",
+        CREDENCE_LANG="zh",
+    )
+    assert "当前等级 A，得分" in cured.output and "（原为 B：等级已变化）" in cured.output
+    missing = cli("lists", "show", "9", CREDENCE_LANG="zh")
+    assert missing.exit_code == 1 and "没有名单条目 9" in missing.output
+    assert "no list entry 9" in cli("lists", "show", "9").output
+    bad = (
+        "lists",
+        "decide",
+        "1",
+        "--outcome",
+        "maybe",
+        "--department",
+        "SAMR",
+        "--actor",
+        "a",
+        "--reason",
+        "r",
+    )
+    assert "--outcome 'maybe' 不是 list 或 drop" in cli(*bad, CREDENCE_LANG="zh").output
+    assert "--outcome 'maybe' is not list or drop" in cli(*bad).output
+
+
+def test_the_operators_commands_in_chinese(cli, engine) -> None:
+    made = ("token", "create", "--role", "department", "--name", "SAMR system", "--department")
+    refused = cli(*made, "NOPE", CREDENCE_LANG="zh")
+    assert (
+        refused.exit_code == 2 and "--department：'NOPE' 不是目录中的部门；应为以下之一：" in refused.output
+    )
+    token = cli(*made, "SAMR", CREDENCE_LANG="zh")
+    assert (
+        token.exit_code == 0
+        and "令牌 #1（department，SAMR system）；仅显示一次，请妥善保密：" in token.output
+    )
+    assert "token #2 (department, SAMR system); shown once, keep it secret:" in cli(*made, "SAMR").output
+    as_json = cli("token", "list", "--format", "json", CREDENCE_LANG="zh").stdout
+    assert as_json == cli("token", "list", "--format", "json").stdout
+    assert json.loads(as_json)[0]["state"] == "active"  # machine output: the same keys and values
+    assert "没有有效的令牌 #99" in cli("token", "revoke", "99", CREDENCE_LANG="zh").output
+    assert (
+        "--organisation 与 --department 须且只能指定其一"
+        in cli("commitments", "list", CREDENCE_LANG="zh").output
+    )
+    no_entry = cli("log", "show", "100000", CREDENCE_LANG="zh")
+    assert no_entry.exit_code == 1 and "日志中没有条目 100000；日志共有" in no_entry.output
+    assert "the log has no entry 100000; it has" in cli("log", "show", "100000").output
+    shown = cli("catalog", "show", CREDENCE_LANG="zh").output
+    assert "  法律依据：" in shown and "  公示期限（天）：" in shown
+    assert "  legal basis: " in cli("catalog", "show").output
+    figures = ("departments", "figures", "--format", "csv")
+    assert cli(*figures, CREDENCE_LANG="zh").stdout == cli(*figures).stdout
+
+
+def test_the_help_of_the_other_commands_in_chinese() -> None:
+    """Help texts are made as the command line starts (in a process of its own here), in its language."""
+
+    def shown(*args: str) -> str:
+        env = {**os.environ, "CREDENCE_LANG": "zh", "COLUMNS": "200"}
+        command = [str(Path(sys.executable).parent / "credence"), *args, "--help"]
+        return subprocess.run(command, env=env, capture_output=True, text=True).stdout
+
+    lists = shown("lists")
+    assert "依程序管理的名单：严重失信主体名单、经营异常名录、守信激励名单。" in lists, lists
+    assert "拟列入严重失信主体名单：先发出告知书" in lists and "撤销守信激励。" in lists
+    verify = shown("log", "verify")
+    assert "验证日志：从数据库重新推导每个条目" in verify and "与 --remote 同用：要证明的条目数量。" in verify
+    english = CliRunner().invoke(app, ["log", "verify", "--help"], env={"COLUMNS": "200"}).output
+    assert "With --remote: how many entries to prove." in english

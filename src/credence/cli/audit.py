@@ -8,18 +8,23 @@ from rich.table import Table
 
 from credence.cli.context import app_context, console, errors
 from credence.cli.output import add_row, print_json, print_table
+from credence.i18n import _, format_number
 
-app = typer.Typer(help="Audits of the store against the rules in force.", no_args_is_help=True)
+app = typer.Typer(help=_("Audits of the store against the rules in force."), no_args_is_help=True)
 
 
-@app.command("grounds")
+@app.command(
+    "grounds",
+    help=_(
+        "Screen every active record with the current catalog and screening rules; withdraw each that fails "
+        "(prohibited ground, a person's data, a denied law or one outside its category's closed list, a body "
+        "out of scope), with a logged event, a notice to its organisation and a re-rating."
+    ),
+)
 def grounds(
     ctx: typer.Context,
-    as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),
+    as_json: bool = typer.Option(False, "--json", help=_("Print the report as one JSON object.")),
 ) -> None:
-    """Screen every active record with the current catalog and screening rules; withdraw each that fails
-    (prohibited ground, a person's data, a denied law or one outside its category's closed list, a body
-    out of scope), with a logged event, a notice to its organisation and a re-rating."""
     from sqlalchemy import func, select
 
     from credence.process import repository as repo
@@ -34,7 +39,7 @@ def grounds(
             ).scalar_one()
         )
     with Progress(
-        TextColumn("screening records"), BarColumn(), MofNCompleteColumn(), console=errors, transient=True
+        TextColumn(_("screening records")), BarColumn(), MofNCompleteColumn(), console=errors, transient=True
     ) as progress:
         task = progress.add_task("screening", total=total)
         report = run_audit(process, lambda done: progress.update(task, completed=done))
@@ -49,8 +54,14 @@ def grounds(
         )
         return
     console.print(
-        f"screened {report.screened:,} active records with {report.rules}: "
-        f"{len(report.withdrawn):,} withdrawn, {len(report.organisations):,} organisations re-rated",
+        _(
+            "screened %(screened)s active records with %(rules)s: %(withdrawn)s withdrawn, %(rerated)s "
+            "organisations re-rated",
+            screened=format_number(report.screened),
+            rules=report.rules,
+            withdrawn=format_number(len(report.withdrawn)),
+            rerated=format_number(len(report.organisations)),
+        ),
         highlight=False,
     )
     if report.withdrawn:  # a report, not a listing: a table for people, --json for programs

@@ -11,26 +11,32 @@ from rich.table import Table
 from credence.catalog import CatalogError, load_catalog
 from credence.cli.context import app_context, check_rules_file, console, fail
 from credence.cli.output import add_row, print_table
+from credence.i18n import _
 
-app = typer.Typer(help="Read and check the catalog of record categories.", no_args_is_help=True)
+app = typer.Typer(help=_("Read and check the catalog of record categories."), no_args_is_help=True)
 
 
-@app.command("check")
-def check(path: Path = typer.Argument(..., help="A catalog YAML file.")) -> None:
-    """Check a catalog: legal bases, national information classes, prohibited grounds, references."""
+@app.command(
+    "check",
+    help=_("Check a catalog: legal bases, national information classes, prohibited grounds, references."),
+)
+def check(path: Path = typer.Argument(..., help=_("A catalog YAML file."))) -> None:
     check_rules_file(
         path,
         load_catalog,
-        lambda catalog: (
-            f"catalog {path} is valid: version {catalog.version}, "
-            f"{len(catalog.departments)} departments, {len(catalog.categories)} categories"
+        lambda catalog: _(
+            "catalog %(path)s is valid: version %(version)s, %(departments)s departments, %(categories)s "
+            "categories",
+            path=path,
+            version=catalog.version,
+            departments=len(catalog.departments),
+            categories=len(catalog.categories),
         ),
     )
 
 
-@app.command("show")
-def show(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
-    """Print the catalog in force (the default, or CREDENCE_CATALOG_PATH)."""
+@app.command("show", help=_("Print the catalog in force (the default, or CREDENCE_CATALOG_PATH)."))
+def show(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> None:
     try:
         catalog = app_context(ctx).catalog
     except CatalogError as exc:
@@ -46,8 +52,16 @@ def show(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help=
         }
         console.print_json(json.dumps(doc, ensure_ascii=False))
         return
-    console.print(f"[bold]{catalog.title}[/] — version {catalog.version} ({catalog.source})", highlight=False)
-    depts = Table("code", "department", "domain", title="Departments")
+    console.print(
+        _(
+            "[bold]%(title)s[/] — version %(version)s (%(source)s)",
+            title=catalog.title,
+            version=catalog.version,
+            source=catalog.source,
+        ),
+        highlight=False,
+    )
+    depts = Table("code", "department", "domain", title=_("Departments"))
     for d in catalog.departments.values():
         add_row(depts, d.code, d.name + (f" {d.name_zh}" if d.name_zh else ""), d.domain)
     print_table(depts)
@@ -67,10 +81,10 @@ def show(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help=
         )
         console.print(
             f"  {c.information_class.value} · {c.polarity.value} · {c.publicity.value}"
-            + ("" if c.requires_identifier else " · identifier optional"),
+            + ("" if c.requires_identifier else " · " + _("identifier optional")),
             highlight=False,
         )
-        console.print(f"  legal basis: {c.legal_basis}", highlight=False)
-        console.print(f"  records may rest on: {c.bases_text()}", highlight=False)
-        console.print(f"  departments: {', '.join(c.departments)}", highlight=False)
-        console.print(f"  published (days): {periods}", highlight=False)
+        console.print("  " + _("legal basis: %(basis)s", basis=c.legal_basis), highlight=False)
+        console.print("  " + _("records may rest on: %(bases)s", bases=c.bases_text()), highlight=False)
+        console.print("  " + _("departments: %(codes)s", codes=", ".join(c.departments)), highlight=False)
+        console.print("  " + _("published (days): %(periods)s", periods=periods), highlight=False)

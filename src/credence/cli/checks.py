@@ -30,25 +30,31 @@ from credence.i18n import _, format_number
 from credence.identity import SubjectError
 from credence.measures.catalog import load_measures
 
-measures_app = typer.Typer(help="The incentive and discipline measures catalog.", no_args_is_help=True)
+measures_app = typer.Typer(help=_("The incentive and discipline measures catalog."), no_args_is_help=True)
 
 
 def check(
     ctx: typer.Context,
-    subject: str | None = typer.Argument(None, help="The organisation's USCC or LEI."),
-    domain: str = typer.Option(..., "--domain", help="public_procurement, subsidies, licensing, ..."),
+    subject: str | None = typer.Argument(None, help=_("The organisation's USCC or LEI.")),
+    domain: str = typer.Option(..., "--domain", help=_("public_procurement, subsidies, licensing, ...")),
     file: Path | None = typer.Option(
         None,
         "--file",
-        help="A file of bidders with a subject_id column (or name and country columns for bidders without "
-        "a code): CSV (UTF-8, GB18030 or GBK) or XLSX.",
+        help=_(
+            "A file of bidders with a subject_id column (or name and country columns for bidders without "
+            "a code): CSV (UTF-8, GB18030 or GBK) or XLSX."
+        ),
     ),
-    out: Path | None = typer.Option(None, "--out", help="Write the file's result here (default: print it)."),
-    as_json: bool = typer.Option(False, "--json", help="Print one organisation's answer as JSON."),
+    out: Path | None = typer.Option(
+        None, "--out", help=_("Write the file's result here (default: print it).")
+    ),
+    as_json: bool = typer.Option(False, "--json", help=_("Print one organisation's answer as JSON.")),
     name: str | None = typer.Option(
-        None, "--name", help="A bidder without a code: its name (with --country)."
+        None, "--name", help=_("A bidder without a code: its name (with --country).")
     ),
-    country: str | None = typer.Option(None, "--country", help="With --name: ISO 3166-1 alpha-2, any case."),
+    country: str | None = typer.Option(
+        None, "--country", help=_("With --name: ISO 3166-1 alpha-2, any case.")
+    ),
 ) -> None:
     """Is an organisation eligible in a domain? eligible, restricted or fast_track, with each measure in
     force, its legal basis, until when and how to remedy it. Only the organisation named is looked at.
@@ -72,7 +78,7 @@ def check(
             try:
                 data = file.read_bytes()
             except OSError as exc:
-                raise fail(f"{file}: cannot be read: {exc.strerror}") from None
+                raise fail(_("%(file)s: cannot be read: %(why)s", file=file, why=exc.strerror)) from None
             try:
                 rows = read_bidders(data)  # CSV as ingest reads it, or an XLSX workbook
             except ValueError as exc:
@@ -190,9 +196,11 @@ def _print_measures(applied: list[Any]) -> None:
 MEASURE_FIELDS = ("code", "domain", "effect", "trigger", "max_days", "department", "legal_basis")
 
 
-@measures_app.command("list")
+@measures_app.command(
+    "list",
+    help=_("Every measure: its domain, effect, trigger, maximum duration and legal basis."),
+)
 def list_(ctx: typer.Context, output: Format = FORMAT) -> None:
-    """Every measure: its domain, effect, trigger, maximum duration and legal basis."""
     measures = app_context(ctx).measures
     rows = [
         {
@@ -216,12 +224,21 @@ def list_(ctx: typer.Context, output: Format = FORMAT) -> None:
     print_listing(output, MEASURE_FIELDS, rows, table)
 
 
-@measures_app.command("check")
-def check_file(ctx: typer.Context, path: Path = typer.Argument(..., help="A measures YAML.")) -> None:
-    """Check a measures file (legal basis, domain, proportionality); print every problem with its line."""
+@measures_app.command(
+    "check",
+    help=_(
+        "Check a measures file (legal basis, domain, proportionality); print every problem with its line."
+    ),
+)
+def check_file(ctx: typer.Context, path: Path = typer.Argument(..., help=_("A measures YAML."))) -> None:
     catalog = app_context(ctx).catalog
     check_rules_file(
         path,
         lambda p: load_measures(catalog, p),
-        lambda m: f"{path}: valid measures file {m.version} with {len(m.measures)} measures",
+        lambda m: _(
+            "%(path)s: valid measures file %(version)s with %(count)s measures",
+            path=path,
+            version=m.version,
+            count=len(m.measures),
+        ),
     )

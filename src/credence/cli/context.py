@@ -246,5 +246,10 @@ def report_grade(ctx: typer.Context, organisation_id: int) -> None:
     changed = (
         last is not None and last.rated_at == rating.rated_at and last.old_grade not in (None, last.new_grade)
     )
-    note = f" (was {last.old_grade}: the grade changed)" if last is not None and changed else " (unchanged)"
-    console.print(f"grade now {rating.grade}, score {rating.score}{note}", highlight=False)
+    note = (
+        _("(was %(grade)s: the grade changed)", grade=last.old_grade)
+        if last is not None and changed
+        else _("(unchanged)")
+    )
+    said = _("grade now %(grade)s, score %(score)s", grade=rating.grade, score=rating.score)
+    console.print(f"{said} {note}", highlight=False)

@@ -17,11 +17,11 @@ from credence.records import repository as repo
 
 def demo(
     ctx: typer.Context,
-    organisations: int = typer.Option(12_000, "--organisations", min=10, help="How many organisations."),
-    records: int = typer.Option(120_000, "--records", min=10, help="How many records, in all."),
-    seed: int = typer.Option(2026, "--seed", help="The same seed and day give the same registry."),
+    organisations: int = typer.Option(12_000, "--organisations", min=10, help=_("How many organisations.")),
+    records: int = typer.Option(120_000, "--records", min=10, help=_("How many records, in all.")),
+    seed: int = typer.Option(2026, "--seed", help=_("The same seed and day give the same registry.")),
     if_empty: bool = typer.Option(
-        False, "--if-empty", help="If the store already holds records, leave it as it is and exit 0."
+        False, "--if-empty", help=_("If the store already holds records, leave it as it is and exit 0.")
     ),
 ) -> None:
     """Build a realistic demo registry: organisations of every in-scope kind over real divisions, records
@@ -55,20 +55,29 @@ def demo(
     try:
         service = app_.ingest()
         day = today(app_.clock, app_.settings.timezone)
-        with console.status("generating and ingesting the demo registry"):
+        with console.status(_("generating and ingesting the demo registry")):
             result = build(service, app_.process(), app_.catalog, day, organisations, records, seed)
-        with console.status("rating every organisation"):
+        with console.status(_("rating every organisation")):
             rated = app_.rating().rate(as_of=day, cause="demo registry built")
     except (CatalogError, PolicyError) as exc:
         raise fail(str(exc), 1) from None
     with app_.engine.begin() as conn:
         signed = make_checkpoint(conn, signer, app_.clock.now())
-    departments = ", ".join(f"{d} {n:,}" for d, n in result.by_department.items())
-    procedures = f"; due process: {result.procedures.line()}" if result.procedures else ""
+    departments = ", ".join(f"{d} {format_number(n)}" for d, n in result.by_department.items())
+    procedures = "; " + _("due process: %(line)s", line=result.procedures.line()) if result.procedures else ""
     procedures += f"; {result.listings.line()}" if result.listings else ""
     console.print(
-        f"demo registry: {result.organisations:,} organisations, {result.records:,} records ({departments})"
-        f"{procedures}; {rated.rated:,} rated as of {rated.as_of}; the transparency log holds "
-        f"{signed.size:,} events, checkpoint signed",
+        _(
+            "demo registry: %(organisations)s organisations, %(records)s records (%(departments)s)"
+            "%(procedures)s; %(rated)s rated as of %(day)s; the transparency log holds %(events)s events, "
+            "checkpoint signed",
+            organisations=format_number(result.organisations),
+            records=format_number(result.records),
+            departments=departments,
+            procedures=procedures,
+            rated=format_number(rated.rated),
+            day=rated.as_of,
+            events=format_number(signed.size),
+        ),
         highlight=False,
     )

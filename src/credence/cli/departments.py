@@ -10,14 +10,15 @@ from rich.table import Table
 from credence.cli.context import app_context
 from credence.cli.output import FORMAT, Format, add_row, print_listing
 from credence.clock import today
+from credence.i18n import N_, _
 from credence.process.figures import DepartmentFigures, department_figures, percent
 
 app = typer.Typer(
-    help="The departments that decide, and how they keep their deadlines.", no_args_is_help=True
+    help=_("The departments that decide, and how they keep their deadlines."), no_args_is_help=True
 )
 
 
-CAPTION = (
+CAPTION = N_(
     "published: records whose notice was delivered. Objections: pending = not yet due; in time = answered "
     "by the due day, of those answered, lapsed or overdue; corrected = corrected or withdrawn, of those "
     "answered. Repairs: in time = decided by the decision day, of those decided or overdue. Refused: "
@@ -25,11 +26,15 @@ CAPTION = (
 )
 
 
-@app.command("figures")
+@app.command(
+    "figures",
+    help=_(
+        "Per department: records published, objections answered in time, the correction rate, repair "
+        'decisions in time (as of today; "—" where there is nothing to count). CSV and JSON have every count '
+        "and rate, with the fields of the API's /api/v1/departments/figures."
+    ),
+)
 def figures(ctx: typer.Context, output: Format = FORMAT) -> None:
-    """Per department: records published, objections answered in time, the correction rate, repair
-    decisions in time (as of today; "—" where there is nothing to count). CSV and JSON have every count
-    and rate, with the fields of the API's /api/v1/departments/figures."""
     from credence.api.figures import DepartmentFiguresOut
 
     app_ = app_context(ctx)
@@ -54,8 +59,8 @@ def _table(found: list[DepartmentFigures], as_of: date) -> Table:
         "pending",
         "in time",
         "refused",
-        title=f"Departments as decision-makers, as of {as_of.isoformat()}",
-        caption=CAPTION,
+        title=_("Departments as decision-makers, as of %(date)s", date=as_of.isoformat()),
+        caption=_(CAPTION),
     )
     for f in found:
         add_row(

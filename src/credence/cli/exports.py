@@ -9,17 +9,18 @@ import typer
 from credence.cli.context import app_context, console
 from credence.exports.files import ExportFormat
 from credence.exports.service import ExportService
+from credence.i18n import _, format_number
 
 
 def export(
     ctx: typer.Context,
     out: Path = typer.Option(
-        None, "--out", help="The folder to write to (default CREDENCE_EXPORTS_DIR, ./exports)."
+        None, "--out", help=_("The folder to write to (default CREDENCE_EXPORTS_DIR, ./exports).")
     ),
     formats: list[ExportFormat] = typer.Option(
         None,
         "--format",
-        help="ftm, targets, ndjson, parquet or csv; repeat for several (default: all).",
+        help=_("ftm, targets, ndjson, parquet or csv; repeat for several (default: all)."),
     ),
 ) -> None:
     """Write every public list entry, public record and current grade as credence-YYYY-MM-DD.<ext>, each
@@ -31,10 +32,21 @@ def export(
     done = service.export(folder, chosen)
     for w in done:
         console.print(
-            f"{folder / w.file.name}: {w.file.bytes:,} bytes, sha256 {w.file.sha256}, {w.seconds:.1f} s",
+            _(
+                "%(file)s: %(bytes)s bytes, sha256 %(sha256)s, %(seconds)s s",
+                file=folder / w.file.name,
+                bytes=format_number(w.file.bytes),
+                sha256=w.file.sha256,
+                seconds=f"{w.seconds:.1f}",
+            ),
             highlight=False,
         )
     for f in done.removed:
         console.print(
-            f"{folder / f.name}: removed, older than {app_.settings.exports_keep_days} days", highlight=False
+            _(
+                "%(file)s: removed, older than %(days)s days",
+                file=folder / f.name,
+                days=app_.settings.exports_keep_days,
+            ),
+            highlight=False,
         )

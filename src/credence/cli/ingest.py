@@ -42,30 +42,34 @@ class RejectsFile:
 
 def ingest(
     ctx: typer.Context,
-    path: Path = typer.Argument(..., help="CSV (UTF-8, UTF-8 with BOM, GB18030), NDJSON or Parquet file."),
+    path: Path = typer.Argument(..., help=_("CSV (UTF-8, UTF-8 with BOM, GB18030), NDJSON or Parquet file.")),
     department: str | None = typer.Option(
-        None, "--department", "-d", help="Code of the submitting department."
+        None, "--department", "-d", help=_("Code of the submitting department.")
     ),
     source: str | None = typer.Option(
         None,
         "--source",
-        help="A published source: a dataset mapping's name, or the path of its YAML (see docs/sources.md).",
+        help=_(
+            "A published source: a dataset mapping's name, or the path of its YAML (see docs/sources.md)."
+        ),
     ),
     accept_row_count: bool = typer.Option(
         False,
         "--accept-row-count",
-        help="With --source: ingest the file although its row count is outside the mapping's expected_rows.",
+        help=_(
+            "With --source: ingest the file although its row count is outside the mapping's expected_rows."
+        ),
     ),
     fmt: str | None = typer.Option(
-        None, "--format", help=f"One of {', '.join(FORMATS)}; default from the suffix."
+        None, "--format", help=_("One of %(formats)s; default from the suffix.", formats=", ".join(FORMATS))
     ),
-    encoding: str | None = typer.Option(None, "--encoding", help="CSV encoding; default: detected."),
+    encoding: str | None = typer.Option(None, "--encoding", help=_("CSV encoding; default: detected.")),
     rejects: Path | None = typer.Option(
-        None, "--rejects", help="Rejects file; default ./NAME.rejects.ndjson."
+        None, "--rejects", help=_("Rejects file; default ./NAME.rejects.ndjson.")
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print a machine-readable summary."),
+    as_json: bool = typer.Option(False, "--json", help=_("Print a machine-readable summary.")),
     rate: bool = typer.Option(
-        True, "--rate/--no-rate", help="Re-rate the organisations whose records changed (default)."
+        True, "--rate/--no-rate", help=_("Re-rate the organisations whose records changed (default).")
     ),
 ) -> None:
     """Check every row against the catalog and store the accepted ones.

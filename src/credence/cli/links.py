@@ -12,6 +12,7 @@ from rich.table import Table
 from credence.cli.context import app_context, console, errors, fail
 from credence.cli.output import FORMAT, Format, add_row, print_json, print_listing, print_table
 from credence.dueprocess.links import LinkDecisions
+from credence.i18n import _, format_number
 from credence.records.service import RowsRejected
 from credence.subjects.candidates import candidates
 from credence.subjects.links import LinkRefused
@@ -19,7 +20,7 @@ from credence.subjects.model import Model
 from credence.subjects.service import LinkReport, LinkService
 
 app = typer.Typer(
-    help="Which subjects are one organisation: the linkage model's judgements and the clerks'.",
+    help=_("Which subjects are one organisation: the linkage model's judgements and the clerks'."),
     invoke_without_command=True,
 )
 
@@ -32,7 +33,7 @@ def service(ctx: typer.Context) -> LinkService:
 @app.callback()
 def link(
     ctx: typer.Context,
-    as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),
+    as_json: bool = typer.Option(False, "--json", help=_("Print the report as one JSON object.")),
 ) -> None:
     """Re-resolve the whole registry: every subject compared with the model, each pair judged (joined
     above link_auto_threshold when neither has an identifier, queued for a clerk from
@@ -41,7 +42,7 @@ def link(
     if ctx.invoked_subcommand is not None:
         return
     links = service(ctx)
-    with errors.status("resolving subjects") as status:
+    with errors.status(_("resolving subjects")) as status:
         report = links.resolve(progress=lambda step: status.update(step))
     _report(report, as_json)
 
@@ -59,35 +60,49 @@ def _report(report: LinkReport, as_json: bool) -> None:
         print_json(figures)
         return
     console.print(
-        f"{report.subjects:,} subjects, {report.pairs:,} pairs found: {report.joined:,} joined, "
-        f"{report.queued:,} queued for review, {report.withdrawn:,} taken back; "
-        f"{report.files_changed:,} subjects changed file",
+        _(
+            "%(subjects)s subjects, %(pairs)s pairs found: %(joined)s joined, %(queued)s queued for review, "
+            "%(withdrawn)s taken back; %(changed)s subjects changed file",
+            subjects=format_number(report.subjects),
+            pairs=format_number(report.pairs),
+            joined=format_number(report.joined),
+            queued=format_number(report.queued),
+            withdrawn=format_number(report.withdrawn),
+            changed=format_number(report.files_changed),
+        ),
         highlight=False,
     )
 
 
-@app.command("calibrate")
+@app.command(
+    "calibrate",
+    help=_(
+        "Calibrate the linkage model on this registry's own subjects, without labels: how often two "
+        "different organisations agree on each comparison (Splink's random sampling), then the share of "
+        "pairs that are one organisation. Writes the model to --out; set CREDENCE_LINK_MODEL_PATH to it "
+        "and run `credence link` to resolve the registry with it (docs/linkage.md, "
+        '"Calibrating on the registry").'
+    ),
+)
 def calibrate(
     ctx: typer.Context,
-    out: Path = typer.Option(..., "--out", help="Where to write the calibrated model (Splink's JSON)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the summary as one JSON object."),
+    out: Path = typer.Option(..., "--out", help=_("Where to write the calibrated model (Splink's JSON).")),
+    as_json: bool = typer.Option(False, "--json", help=_("Print the summary as one JSON object.")),
 ) -> None:
-    """Calibrate the linkage model on this registry's own subjects, without labels: how often two
-    different organisations agree on each comparison (Splink's random sampling), then the share of pairs
-    that are one organisation. Writes the model to --out; set CREDENCE_LINK_MODEL_PATH to it and run
-    `credence link` to resolve the registry with it (docs/linkage.md, "Calibrating on the registry")."""
     app_ = app_context(ctx)
     model = Model.load(app_.settings.link_model_path)
     with app_.engine.connect() as conn:
         subjects = candidates(conn)
     if len(subjects) < 2:
-        raise fail(f"the registry holds {len(subjects)} subject(s): nothing to calibrate on", 1)
-    with errors.status(f"calibrating on {len(subjects):,} subjects"):
+        raise fail(
+            _("the registry holds %(count)s subject(s): nothing to calibrate on", count=len(subjects)), 1
+        )
+    with errors.status(_("calibrating on %(count)s subjects", count=format_number(len(subjects)))):
         calibrated = model.calibrated(subjects)
     try:
         calibrated.save(out)
     except OSError as exc:
-        raise fail(f"cannot write {out}: {exc.strerror}", 2) from None
+        raise fail(_("cannot write %(path)s: %(why)s", path=out, why=exc.strerror), 2) from None
     before = float(model.settings["probability_two_random_records_match"])
     after = float(calibrated.settings["probability_two_random_records_match"])
     figures = {"subjects": len(subjects), "prior_before": before, "prior": after, "model": str(out)}
@@ -95,9 +110,15 @@ def calibrate(
         print_json(figures)
         return
     console.print(
-        f"calibrated on {len(subjects):,} subjects: one pair in {1 / after:,.0f} is one organisation "
-        f"(the model said one in {1 / before:,.0f}); written to {out}. "
-        f"Set CREDENCE_LINK_MODEL_PATH={out} and run `credence link` to resolve the registry with it.",
+        _(
+            "calibrated on %(count)s subjects: one pair in %(after)s is one organisation (the model said "
+            "one in %(before)s); written to %(out)s. Set CREDENCE_LINK_MODEL_PATH=%(out)s and run "
+            "`credence link` to resolve the registry with it.",
+            count=format_number(len(subjects)),
+            after=format_number(round(1 / after)),
+            before=format_number(round(1 / before)),
+            out=out,
+        ),
         highlight=False,
     )
 
@@ -105,13 +126,12 @@ def calibrate(
 QUEUE_FIELDS = ("link", "left", "right", "probability", "weight", "judgement", "at")
 
 
-@app.command("queue")
+@app.command("queue", help=_("The pairs waiting for a clerk, likeliest first."))
 def queue(
     ctx: typer.Context,
-    limit: int = typer.Option(50, "--limit", min=1, help="How many pairs."),
+    limit: int = typer.Option(50, "--limit", min=1, help=_("How many pairs.")),
     output: Format = FORMAT,
 ) -> None:
-    """The pairs waiting for a clerk, likeliest first."""
     links = service(ctx)
     rows = [
         {
@@ -133,23 +153,27 @@ def queue(
         return found
 
     if not rows and output is Format.table:
-        console.print("no pair waits for review", highlight=False)
+        console.print(_("no pair waits for review"), highlight=False)
         return
     print_listing(output, QUEUE_FIELDS, rows, table)
 
 
-@app.command("judge")
+@app.command(
+    "judge",
+    help=_(
+        "A clerk's judgement on two subjects: same (one file), not_same (a split: both files as they were) "
+        "or unsure. Appended and logged; no record is rewritten."
+    ),
+)
 def judge(
     ctx: typer.Context,
-    left: str = typer.Argument(..., help="A subject: its key (uscc:…, lei:…, unresolved:…), USCC or LEI."),
-    right: str = typer.Argument(..., help="The other subject."),
-    judgement: str = typer.Option(..., "--judgement", help="same, not_same or unsure."),
-    department: str = typer.Option(..., "--department", help="The clerk's department."),
-    actor: str = typer.Option(..., "--actor", help="The clerk who judges."),
-    reason: str = typer.Option(..., "--reason", help="Why: what the clerk checked."),
+    left: str = typer.Argument(..., help=_("A subject: its key (uscc:…, lei:…, unresolved:…), USCC or LEI.")),
+    right: str = typer.Argument(..., help=_("The other subject.")),
+    judgement: str = typer.Option(..., "--judgement", help=_("same, not_same or unsure.")),
+    department: str = typer.Option(..., "--department", help=_("The clerk's department.")),
+    actor: str = typer.Option(..., "--actor", help=_("The clerk who judges.")),
+    reason: str = typer.Option(..., "--reason", help=_("Why: what the clerk checked.")),
 ) -> None:
-    """A clerk's judgement on two subjects: same (one file), not_same (a split: both files as they were)
-    or unsure. Appended and logged; no record is rewritten."""
     links = service(ctx)
     try:
         a, b = links.subject(left), links.subject(right)
@@ -159,20 +183,27 @@ def judge(
     except (LookupError, LinkRefused, RowsRejected) as exc:
         raise fail(str(exc)) from None
     console.print(
-        f"link {judged.id}: {judged.left_key} and {judged.right_key} judged {judged.judgement}; "
-        f"{len(judged.changed):,} subjects changed file",
+        _(
+            "link %(id)s: %(left)s and %(right)s judged %(judgement)s; %(changed)s subjects changed file",
+            id=judged.id,
+            left=judged.left_key,
+            right=judged.right_key,
+            judgement=judged.judgement,
+            changed=format_number(len(judged.changed)),
+        ),
         highlight=False,
         markup=False,
     )
 
 
-@app.command("show")
+@app.command(
+    "show", help=_("The file a subject is in: its subjects (the head first) and every judgement on them.")
+)
 def show(
     ctx: typer.Context,
-    subject: str = typer.Argument(..., help="A subject: its key, USCC or LEI."),
-    as_json: bool = typer.Option(False, "--json", help="Print the file as one JSON object."),
+    subject: str = typer.Argument(..., help=_("A subject: its key, USCC or LEI.")),
+    as_json: bool = typer.Option(False, "--json", help=_("Print the file as one JSON object.")),
 ) -> None:
-    """The file a subject is in: its subjects (the head first) and every judgement on them."""
     links = service(ctx)
     try:
         found = links.subject(subject)
@@ -201,7 +232,11 @@ def show(
     if as_json:
         print_json(document)
         return
-    console.print(f"the file of {members[0].key} ({members[0].name})", highlight=False, markup=False)
+    console.print(
+        _("the file of %(key)s (%(name)s)", key=members[0].key, name=members[0].name),
+        highlight=False,
+        markup=False,
+    )
     subjects = Table("key", "name", "country")
     for m in members:
         add_row(subjects, m.key, m.name, m.country)

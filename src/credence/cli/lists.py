@@ -20,40 +20,52 @@ from credence.cli.context import (
     report_grade,
 )
 from credence.cli.output import FORMAT, Format, add_row, print_csv, print_json, print_table
+from credence.i18n import _
 from credence.lists import exports
 from credence.lists import repository as repo
-from credence.lists.config import load_lists
+from credence.lists.config import Lists, load_lists
 from credence.records import repository as records_repo
 
 app = typer.Typer(
-    help="Lists with procedure: serious dishonesty, abnormal operation, honours.", no_args_is_help=True
+    help=_("Lists with procedure: serious dishonesty, abnormal operation, honours."), no_args_is_help=True
 )
 
-DEPARTMENT = typer.Option(..., "--department", help="The department's code.")
-ACTOR = typer.Option(..., "--actor", help="Who acts, by name or office.")
-FACTS = typer.Option(..., "--facts", help="The facts the entry rests on.")
-DECISION = typer.Option(..., "--decision", help="The legally effective decision it rests on (reference).")
+DEPARTMENT = typer.Option(..., "--department", help=_("The department's code."))
+ACTOR = typer.Option(..., "--actor", help=_("Who acts, by name or office."))
+FACTS = typer.Option(..., "--facts", help=_("The facts the entry rests on."))
+DECISION = typer.Option(..., "--decision", help=_("The legally effective decision it rests on (reference)."))
 
 
 def _said(entry: Any) -> None:
-    until = f" until {entry.ends_on.isoformat()}" if entry.ends_on and entry.state == "listed" else ""
-    due = f"; answer due {entry.answer_due.isoformat()}" if entry.answer_due else ""
-    console.print(
-        f"list entry {entry.id} ({entry.list}, {entry.criterion}): {entry.state}{until}{due}", highlight=False
+    said = _(
+        "list entry %(id)s (%(list)s, %(criterion)s): %(state)s",
+        id=entry.id,
+        list=entry.list,
+        criterion=entry.criterion,
+        state=entry.state,
     )
+    if entry.ends_on and entry.state == "listed":
+        said += " " + _("until %(date)s", date=entry.ends_on.isoformat())
+    if entry.answer_due:
+        said += "; " + _("answer due %(date)s", date=entry.answer_due.isoformat())
+    console.print(said, highlight=False)
 
 
-@app.command("propose")
+@app.command(
+    "propose",
+    help=_(
+        "Propose a serious-dishonesty listing: a notice, then at least 30 days to answer, then a decision."
+    ),
+)
 def propose(
     ctx: typer.Context,
-    organisation: str = typer.Argument(..., help="USCC or LEI."),
-    criterion: str = typer.Option(..., "--criterion", help="A serious-dishonesty criterion's code."),
+    organisation: str = typer.Argument(..., help=_("USCC or LEI.")),
+    criterion: str = typer.Option(..., "--criterion", help=_("A serious-dishonesty criterion's code.")),
     department: str = DEPARTMENT,
     facts: str = FACTS,
     decision: str = DECISION,
     actor: str = ACTOR,
 ) -> None:
-    """Propose a serious-dishonesty listing: a notice, then at least 30 days to answer, then a decision."""
     with process_errors():
         entry = (
             app_context(ctx)
@@ -65,15 +77,14 @@ def propose(
     _said(entry)
 
 
-@app.command("answer")
+@app.command("answer", help=_("The organisation answers a proposed listing within the answer period."))
 def answer(
     ctx: typer.Context,
     entry_id: int,
-    organisation: str = typer.Option(..., "--organisation", help="The organisation's code (it answers)."),
-    statement: str = typer.Option(..., "--statement", help="Its answer."),
-    hearing: bool = typer.Option(False, "--hearing", help="Ask for a hearing (the facts are disputed)."),
+    organisation: str = typer.Option(..., "--organisation", help=_("The organisation's code (it answers).")),
+    statement: str = typer.Option(..., "--statement", help=_("Its answer.")),
+    hearing: bool = typer.Option(False, "--hearing", help=_("Ask for a hearing (the facts are disputed).")),
 ) -> None:
-    """The organisation answers a proposed listing within the answer period."""
     with process_errors():
         entry = (
             app_context(ctx)
@@ -85,19 +96,18 @@ def answer(
     _said(entry)
 
 
-@app.command("decide")
+@app.command("decide", help=_("Decide a proposed listing, after its answer period: list it, or drop it."))
 def decide(
     ctx: typer.Context,
     entry_id: int,
-    outcome: str = typer.Option(..., "--outcome", help="list or drop."),
+    outcome: str = typer.Option(..., "--outcome", help=_("list or drop.")),
     department: str = DEPARTMENT,
     actor: str = ACTOR,
-    reason: str = typer.Option(..., "--reason", help="Why."),
-    hearing: str = typer.Option(None, "--hearing", help="The hearing's record, when one was asked for."),
+    reason: str = typer.Option(..., "--reason", help=_("Why.")),
+    hearing: str = typer.Option(None, "--hearing", help=_("The hearing's record, when one was asked for.")),
 ) -> None:
-    """Decide a proposed listing, after its answer period: list it, or drop it."""
     if outcome not in ("list", "drop"):
-        raise fail(f"--outcome '{outcome}' is not list or drop")
+        raise fail(_("--outcome '%(outcome)s' is not list or drop", outcome=outcome))
     with process_errors():
         entry = (
             app_context(ctx)
@@ -114,17 +124,19 @@ def decide(
     _said(entry)
 
 
-@app.command("enter")
+@app.command(
+    "enter",
+    help=_("Put an organisation on the abnormal-operation list (published once its notice is delivered)."),
+)
 def enter(
     ctx: typer.Context,
-    organisation: str = typer.Argument(..., help="USCC or LEI."),
-    criterion: str = typer.Option(..., "--criterion", help="annual_report_missed, false_information, ..."),
+    organisation: str = typer.Argument(..., help=_("USCC or LEI.")),
+    criterion: str = typer.Option(..., "--criterion", help=_("annual_report_missed, false_information, ...")),
     department: str = DEPARTMENT,
     facts: str = FACTS,
     decision: str = DECISION,
     actor: str = ACTOR,
 ) -> None:
-    """Put an organisation on the abnormal-operation list (published once its notice is delivered)."""
     with process_errors():
         entry = (
             app_context(ctx)
@@ -134,15 +146,17 @@ def enter(
     _said(entry)
 
 
-@app.command("cure")
+@app.command(
+    "cure",
+    help=_("Remove a cured abnormal-operation entry, with its record and every measure based on it."),
+)
 def cure(
     ctx: typer.Context,
     entry_id: int,
     department: str = DEPARTMENT,
     actor: str = ACTOR,
-    evidence: str = typer.Option(..., "--evidence", help="How the cause was cured."),
+    evidence: str = typer.Option(..., "--evidence", help=_("How the cause was cured.")),
 ) -> None:
-    """Remove a cured abnormal-operation entry, with its record and every measure based on it."""
     with process_errors():
         entry = (
             app_context(ctx)
@@ -153,21 +167,20 @@ def cure(
     report_grade(ctx, entry.organisation_id)
 
 
-@app.command("grant")
+@app.command("grant", help=_("Grant an honour, with an end date."))
 def grant(
     ctx: typer.Context,
-    organisation: str = typer.Argument(..., help="USCC or LEI."),
-    criterion: str = typer.Option(..., "--criterion", help="An honour criterion's code."),
+    organisation: str = typer.Argument(..., help=_("USCC or LEI.")),
+    criterion: str = typer.Option(..., "--criterion", help=_("An honour criterion's code.")),
     department: str = DEPARTMENT,
     facts: str = FACTS,
     actor: str = ACTOR,
-    ends_on: str = typer.Option(None, "--ends-on", help="Its end date (default: the longest allowed)."),
+    ends_on: str = typer.Option(None, "--ends-on", help=_("Its end date (default: the longest allowed).")),
 ) -> None:
-    """Grant an honour, with an end date."""
     try:
         until = date.fromisoformat(ends_on) if ends_on else None
     except ValueError:
-        raise fail(f"--ends-on '{ends_on}' is not a date (YYYY-MM-DD)") from None
+        raise fail(_("--ends-on '%(text)s' is not a date (YYYY-MM-DD)", text=ends_on)) from None
     with process_errors():
         entry = (
             app_context(ctx)
@@ -177,15 +190,14 @@ def grant(
     _said(entry)
 
 
-@app.command("revoke")
+@app.command("revoke", help=_("Revoke an honour."))
 def revoke(
     ctx: typer.Context,
     entry_id: int,
     department: str = DEPARTMENT,
     actor: str = ACTOR,
-    reason: str = typer.Option(..., "--reason", help="Why."),
+    reason: str = typer.Option(..., "--reason", help=_("Why.")),
 ) -> None:
-    """Revoke an honour."""
     with process_errors():
         entry = (
             app_context(ctx)
@@ -199,15 +211,18 @@ def revoke(
 STEP_FIELDS = ("entry", "at", "event", "state", "actor", "reason")
 
 
-@app.command("show")
+@app.command(
+    "show",
+    help=_(
+        "One entry, every step of it (who, when, why). CSV has a row per step; JSON the entry and its steps."
+    ),
+)
 def show(ctx: typer.Context, entry_id: int, output: Format = FORMAT) -> None:
-    """One entry, every step of it (who, when, why). CSV has a row per step; JSON the entry and its
-    steps."""
     app_ = app_context(ctx)
     with app_.engine.connect() as conn:
         entry = repo.find(conn, entry_id)
         if entry is None:
-            raise fail(f"no list entry {entry_id}", 1)
+            raise fail(_("no list entry %(id)s", id=entry_id), 1)
         steps = repo.events_of(conn, entry_id)
         organisation = records_repo.organisation(conn, entry.organisation_id)
     rows = [
@@ -249,13 +264,12 @@ def show(ctx: typer.Context, entry_id: int, output: Format = FORMAT) -> None:
     print_table(table)
 
 
-@app.command("current")
+@app.command("current", help=_("The entries in force and public today, with their legal basis and end date."))
 def current(
     ctx: typer.Context,
-    kind: ListKind = typer.Argument(..., help="serious_dishonesty, abnormal_operation or honour."),
+    kind: ListKind = typer.Argument(..., help=_("serious_dishonesty, abnormal_operation or honour.")),
     output: Format = FORMAT,
 ) -> None:
-    """The entries in force and public today, with their legal basis and end date."""
     app_ = app_context(ctx)
     on = app_.process().today()
     with app_.engine.connect() as conn:
@@ -265,7 +279,10 @@ def current(
     elif output is Format.json:
         print_json(rows)
     elif not rows:
-        console.print(f"no entry of the {kind.value} list is in force as of {on}", highlight=False)
+        console.print(
+            _("no entry of the %(list)s list is in force as of %(date)s", list=kind.value, date=on),
+            highlight=False,
+        )
     else:
         table = Table(*exports.COLUMNS)
         for r in rows:
@@ -273,15 +290,19 @@ def current(
         print_table(table)
 
 
-@app.command("check")
-def check(ctx: typer.Context, path: Path = typer.Argument(..., help="A lists YAML.")) -> None:
-    """Check a lists file against the catalog; print every problem with its line."""
+@app.command("check", help=_("Check a lists file against the catalog; print every problem with its line."))
+def check(ctx: typer.Context, path: Path = typer.Argument(..., help=_("A lists YAML."))) -> None:
     catalog = app_context(ctx).catalog
-    check_rules_file(
-        path,
-        lambda p: load_lists(catalog, p),
-        lambda lists: (
-            f"{path}: valid lists file {lists.version} with "
-            + ", ".join(f"{len(c)} {k.value} criteria" for k, c in lists.criteria.items())
-        ),
-    )
+
+    def valid(lists: Lists) -> str:
+        criteria = [
+            _("%(count)s %(list)s criteria", count=len(c), list=k.value) for k, c in lists.criteria.items()
+        ]
+        return _(
+            "%(path)s: valid lists file %(version)s with %(criteria)s",
+            path=path,
+            version=lists.version,
+            criteria=", ".join(criteria),
+        )
+
+    check_rules_file(path, lambda p: load_lists(catalog, p), valid)

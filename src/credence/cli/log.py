@@ -13,6 +13,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from credence.cli.context import AppContext, app_context, console, errors, fail
+from credence.i18n import _, format_number, ngettext
 from credence.log import checkpoint, checkpoints, feed, merkle, proofs, store
 from credence.log.keys import LogKeyError, LogSigner, keygen, signer_for
 
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from credence.process.schedule import TickSchedule
 
 app = typer.Typer(
-    help="The transparency log: verify it, sign checkpoints, keys, entries with their proofs.",
+    help=_("The transparency log: verify it, sign checkpoints, keys, entries with their proofs."),
     no_args_is_help=True,
 )
 
@@ -40,7 +41,7 @@ def _key_text(given: str) -> str:
     try:
         text = path.read_text("utf-8").strip() if path.is_file() else given.strip()
     except (OSError, UnicodeDecodeError) as exc:
-        raise fail(f"--key: {given} cannot be read: {exc}") from None
+        raise fail(_("--key: %(key)s cannot be read: %(why)s", key=given, why=exc)) from None
     try:
         checkpoint.parse_verifier_key(text)
     except checkpoint.CheckpointError as exc:
@@ -48,43 +49,49 @@ def _key_text(given: str) -> str:
     return text
 
 
-@app.command("verify")
+@app.command(
+    "verify",
+    help=_(
+        "Verify the log: every entry, subtree and checkpoint re-derived from the store, and every stored "
+        "record against what the log says of it; or with --remote, a running registry's checkpoints, their "
+        "consistency, a sample of entries and of records through its API. Exit 0 when it verifies, 1 when it "
+        "does not (the first problem of the log, or every record that differs, named), 2 for unusable "
+        "arguments or an unreachable server."
+    ),
+)
 def verify(
     ctx: typer.Context,
     remote: str | None = typer.Option(
-        None, "--remote", help="Verify the registry serving at this URL from outside, with proofs alone."
+        None, "--remote", help=_("Verify the registry serving at this URL from outside, with proofs alone.")
     ),
     key: str | None = typer.Option(
-        None, "--key", help="The log's verifier key, or a file holding it (default: this registry's own)."
+        None, "--key", help=_("The log's verifier key, or a file holding it (default: this registry's own).")
     ),
     state: Path | None = typer.Option(
         None,
         "--state",
-        help="With --remote: remember the latest checkpoint here; next time, require the log to extend it.",
+        help=_(
+            "With --remote: remember the latest checkpoint here; next time, require the log to extend it."
+        ),
     ),
-    sample: int = typer.Option(32, "--sample", min=0, help="With --remote: how many entries to prove."),
+    sample: int = typer.Option(32, "--sample", min=0, help=_("With --remote: how many entries to prove.")),
     records: int = typer.Option(
-        8, "--records", min=0, help="With --remote: how many records to check against the log, at random."
+        8, "--records", min=0, help=_("With --remote: how many records to check against the log, at random.")
     ),
     record: list[str] = typer.Option(
         [],
         "--record",
-        help="With --remote: also check this record (DEPARTMENT/SOURCE_ID, or its log ref, record:N).",
+        help=_("With --remote: also check this record (DEPARTMENT/SOURCE_ID, or its log ref, record:N)."),
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print the outcome as JSON."),
+    as_json: bool = typer.Option(False, "--json", help=_("Print the outcome as JSON.")),
 ) -> None:
-    """Verify the log: every entry, subtree and checkpoint re-derived from the store, and every stored
-    record against what the log says of it; or with --remote, a running registry's checkpoints, their
-    consistency, a sample of entries and of records through its API. Exit 0 when it verifies, 1 when it
-    does not (the first problem of the log, or every record that differs, named), 2 for unusable
-    arguments or an unreachable server."""
     if remote is not None:
         _verify_remote(remote, key, state, sample, records, record, as_json)
         return
     if state is not None:
-        raise fail("--state goes with --remote: it remembers what a remote verification accepted")
+        raise fail(_("--state goes with --remote: it remembers what a remote verification accepted"))
     if record:
-        raise fail("--record goes with --remote: it checks a record as the registry serves it")
+        raise fail(_("--record goes with --remote: it checks a record as the registry serves it"))
     app_ = app_context(ctx)
     engine = app_.engine  # the store first: without one there is nothing to verify
     key_text = _key_text(key) if key is not None else _signer(app_).verifier_key()
@@ -92,7 +99,7 @@ def verify(
     from credence.log.verify import verify as verify_log
 
     progress = Progress(
-        TextColumn("[bold]verifying the log"),
+        TextColumn("[bold]" + _("verifying the log")),
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
@@ -108,8 +115,21 @@ def verify(
             origin,
             progress=lambda done, total: progress.update(task, completed=done, total=total),
         )
-    sealed = f"; {found.v1:,} with version-1 leaves, {found.sealed:,} of them sealed" if found.v1 else ""
-    erased = f" ({found.records_erased:,} with content erased)" if found.records_erased else ""
+    sealed = (
+        "; "
+        + _(
+            "%(v1)s with version-1 leaves, %(sealed)s of them sealed",
+            v1=format_number(found.v1),
+            sealed=format_number(found.sealed),
+        )
+        if found.v1
+        else ""
+    )
+    erased = (
+        " (" + _("%(erased)s with content erased", erased=format_number(found.records_erased)) + ")"
+        if found.records_erased
+        else ""
+    )
     _outcome(
         found.ok,
         as_json,
@@ -127,14 +147,21 @@ def verify(
             "records": found.records if found.reconciled else None,
             "record_problems": found.record_problems,
         },
-        lambda: (
-            f"the log verifies: {found.entries:,} entries ({found.erased:,} with content erased{sealed}), "
-            f"{found.nodes:,} stored {'subtree' if found.nodes == 1 else 'subtrees'}, "
-            f"{found.checkpoints:,} checkpoints; "
-            f"root {found.root.hex()} at size {found.size:,}; "
-            f"the store matches it: {found.records:,} records{erased}"
+        lambda: _(
+            "the log verifies: %(entries)s entries (%(erased)s with content erased%(sealed)s), %(nodes)s, "
+            "%(checkpoints)s checkpoints; root %(root)s at size %(size)s; the store matches it: %(records)s "
+            "records%(records_erased)s",
+            entries=format_number(found.entries),
+            erased=format_number(found.erased),
+            sealed=sealed,
+            nodes=ngettext("%(num)s stored subtree", "%(num)s stored subtrees", found.nodes),
+            checkpoints=format_number(found.checkpoints),
+            root=found.root.hex(),
+            size=format_number(found.size),
+            records=format_number(found.records),
+            records_erased=erased,
         ),
-        "the log does not verify:",
+        _("the log does not verify:"),
         found.problem,
         found.record_problems,
     )
@@ -162,11 +189,13 @@ def _outcome(
                 errors.print(f"[bold red]{fails}[/] {problem}", highlight=False)
             if record_problems:
                 count = len(record_problems)
-                errors.print(
-                    f"[bold red]the store does not match the log:[/] {count:,} "
-                    f"{'record differs' if count == 1 else 'records differ'} from what the log says of them",
-                    highlight=False,
+                said = _("the store does not match the log:")
+                differ = ngettext(
+                    "%(num)s record differs from what the log says of them",
+                    "%(num)s records differ from what the log says of them",
+                    count,
                 )
+                errors.print(f"[bold red]{said}[/] {differ}", highlight=False)
                 for line in record_problems:
                     errors.print(f"  {line}", highlight=False, markup=False)
         raise typer.Exit(1)
@@ -184,12 +213,23 @@ def _verify_remote(
     from credence.log.remote import RemoteError, verify_remote
 
     if key is None:
-        raise fail("--remote needs --key: the log's verifier key, from a source you trust (not that server)")
+        raise fail(
+            _("--remote needs --key: the log's verifier key, from a source you trust (not that server)")
+        )
     for name in named:
         if not name.startswith("record:") and "/" not in name:
-            raise fail(f"--record {name}: give DEPARTMENT/SOURCE_ID, or the record's log ref (record:N)")
+            raise fail(
+                _(
+                    "--record %(name)s: give DEPARTMENT/SOURCE_ID, or the record's log ref (record:N)",
+                    name=name,
+                )
+            )
     key_text = _key_text(key)
-    waiting = errors.status(f"verifying {url}") if errors.is_terminal and not as_json else nullcontext()
+    waiting = (
+        errors.status(_("verifying %(url)s", url=url))
+        if errors.is_terminal and not as_json
+        else nullcontext()
+    )
     try:
         with waiting:
             found = verify_remote(url, key_text, state, sample, records=records, named=named)
@@ -198,7 +238,12 @@ def _verify_remote(
     for note in found.notes:
         errors.print(note, highlight=False, markup=False)
     remembered = (
-        f"; it extends the checkpoint remembered in {state} (size {found.remembered:,})"
+        "; "
+        + _(
+            "it extends the checkpoint remembered in %(state)s (size %(size)s)",
+            state=state,
+            size=format_number(found.remembered),
+        )
         if found.remembered is not None
         else ""
     )
@@ -220,25 +265,38 @@ def _verify_remote(
             "notes": found.notes,
             "problem": found.problem,
         },
-        lambda: (
-            f"{url}: the log verifies: {found.checkpoints:,} checkpoint signatures, {found.proofs:,} "
-            f"consistency proofs, {found.sampled:,} entries proved in the latest checkpoint "
-            f"(size {found.size:,}, root {found.root.hex()}), {found.public:,} of them public with their "
-            f"content checked; {found.records:,} records checked against their public entries, "
-            f"{found.served:,} of them served with the content the log has{remembered}"
+        lambda: _(
+            "%(url)s: the log verifies: %(checkpoints)s checkpoint signatures, %(proofs)s consistency "
+            "proofs, %(sampled)s entries proved in the latest checkpoint (size %(size)s, root %(root)s), "
+            "%(public)s of them public with their content checked; %(records)s records checked against their "
+            "public entries, %(served)s of them served with the content the log has%(remembered)s",
+            url=url,
+            checkpoints=format_number(found.checkpoints),
+            proofs=format_number(found.proofs),
+            sampled=format_number(found.sampled),
+            size=format_number(found.size),
+            root=found.root.hex(),
+            public=format_number(found.public),
+            records=format_number(found.records),
+            served=format_number(found.served),
+            remembered=remembered,
         ),
-        f"{url}: the log does not verify:",
+        _("%(url)s: the log does not verify:", url=url),
         found.problem,
     )
 
 
-@app.command("checkpoint")
+@app.command(
+    "checkpoint",
+    help=_(
+        "Sign a checkpoint of the log now and print its note (the latest one when it already signs the "
+        "log's size)."
+    ),
+)
 def sign_checkpoint(
     ctx: typer.Context,
-    force: bool = typer.Option(False, "--force", help="Sign even if the latest checkpoint has this size."),
+    force: bool = typer.Option(False, "--force", help=_("Sign even if the latest checkpoint has this size.")),
 ) -> None:
-    """Sign a checkpoint of the log now and print its note (the latest one when it already signs the
-    log's size)."""
     app_ = app_context(ctx)
     engine = app_.engine  # the store first: without one there is nothing to sign
     signer = _signer(app_)
@@ -246,51 +304,82 @@ def sign_checkpoint(
         before = checkpoints.latest(conn)
         made = checkpoints.make_checkpoint(conn, signer, app_.clock.now(), force=force)
     again = before is not None and before.id == made.id
-    said = "still signs" if again else "signed at"
-    console.print(
-        f"checkpoint #{made.id} {said} {made.size:,} entries, root {made.root.hex()}", highlight=False
+    said = (
+        _(
+            "checkpoint #%(id)s still signs %(size)s entries, root %(root)s",
+            id=made.id,
+            size=format_number(made.size),
+            root=made.root.hex(),
+        )
+        if again
+        else _(
+            "checkpoint #%(id)s signed at %(size)s entries, root %(root)s",
+            id=made.id,
+            size=format_number(made.size),
+            root=made.root.hex(),
+        )
     )
+    console.print(said, highlight=False)
     console.print(made.note, end="", highlight=False, markup=False)
 
 
-@app.command("keygen")
+@app.command(
+    "keygen",
+    help=_(
+        "Make the log's signing key (readable by its owner only) and print its verifier key for "
+        "CREDENCE_LOG_ORIGIN; then set CREDENCE_LOG_KEY_PATH to PATH."
+    ),
+)
 def make_key(
     ctx: typer.Context,
     path: Path = typer.Argument(
-        ..., help="Where to write the new Ed25519 private key (PEM); never over a file."
+        ..., help=_("Where to write the new Ed25519 private key (PEM); never over a file.")
     ),
 ) -> None:
-    """Make the log's signing key (readable by its owner only) and print its verifier key for
-    CREDENCE_LOG_ORIGIN; then set CREDENCE_LOG_KEY_PATH to PATH."""
     settings = app_context(ctx).settings
     try:
         signer = LogSigner(settings.log_origin, keygen(path))
     except LogKeyError as exc:
         raise fail(str(exc)) from None
-    console.print(f"wrote {path}; set CREDENCE_LOG_KEY_PATH={path}. The verifier key:", highlight=False)
+    console.print(
+        _("wrote %(path)s; set CREDENCE_LOG_KEY_PATH=%(path)s. The verifier key:", path=path), highlight=False
+    )
     console.print(signer.verifier_key(), highlight=False, markup=False)
 
 
-@app.command("key")
+@app.command(
+    "key",
+    help=_("Print the log's verifier key: the one line verifiers need, to publish where they can trust it."),
+)
 def key(ctx: typer.Context) -> None:
-    """Print the log's verifier key: the one line verifiers need, to publish where they can trust it."""
     console.print(_signer(app_context(ctx)).verifier_key(), highlight=False, markup=False)
 
 
-@app.command("show")
+@app.command(
+    "show",
+    help=_(
+        "Show a log entry (its content when public) and its inclusion proof against the latest checkpoint. "
+        "Exit 1 when the log has no such entry."
+    ),
+)
 def show(
     ctx: typer.Context,
-    index: int = typer.Argument(..., min=0, help="The entry's index."),
-    as_json: bool = typer.Option(False, "--json", help="Print the entry and its proof as JSON."),
+    index: int = typer.Argument(..., min=0, help=_("The entry's index.")),
+    as_json: bool = typer.Option(False, "--json", help=_("Print the entry and its proof as JSON.")),
 ) -> None:
-    """Show a log entry (its content when public) and its inclusion proof against the latest checkpoint.
-    Exit 1 when the log has no such entry."""
     app_ = app_context(ctx)
     with app_.engine.connect() as conn:
         found = feed.entry(conn, index)
         size = store.head(conn).size
         if found is None:
-            raise fail(f"the log has no entry {index}; it has {size:,} entries", 1)
+            raise fail(
+                _(
+                    "the log has no entry %(index)s; it has %(size)s entries",
+                    index=index,
+                    size=format_number(size),
+                ),
+                1,
+            )
         latest = checkpoints.latest(conn)
         proof = proofs.inclusion_proof(conn, index, latest.size) if latest and index < latest.size else None
     proved = (
@@ -314,33 +403,65 @@ def show(
         console.print_json(json.dumps(out))
         return
     stamp = found.at.strftime("%Y-%m-%d %H:%M:%S.%f UTC")
-    console.print(f"entry {index}: {found.kind} at {stamp}", highlight=False)
-    console.print(f"  commitment  {found.commitment.hex()}", highlight=False)
-    console.print(f"  leaf hash   {found.leaf_hash.hex()}", highlight=False)
+    console.print(
+        _("entry %(index)s: %(kind)s at %(at)s", index=index, kind=found.kind, at=stamp), highlight=False
+    )
+    console.print("  " + _("commitment  %(hash)s", hash=found.commitment.hex()), highlight=False)
+    console.print("  " + _("leaf hash   %(hash)s", hash=found.leaf_hash.hex()), highlight=False)
     if not found.public:
-        console.print("  not public: what it is about and its content are not shown", highlight=False)
+        console.print("  " + _("not public: what it is about and its content are not shown"), highlight=False)
     else:
-        console.print(
-            f"  about       {found.ref} ({found.organisation or 'no organisation'})", highlight=False
+        about = _(
+            "about       %(ref)s (%(organisation)s)",
+            ref=found.ref,
+            organisation=found.organisation or _("no organisation"),
         )
+        console.print("  " + about, highlight=False)
         if found.content is None:
-            console.print("  content     erased (repair or expiry); the commitment remains", highlight=False)
+            console.print(
+                "  " + _("content     erased (repair or expiry); the commitment remains"), highlight=False
+            )
         else:
-            console.print(f"  content     {found.content}", highlight=False, markup=False)
+            content = _("content     %(content)s", content=found.content)
+            console.print("  " + content, highlight=False, markup=False)
     if latest is None or proof is None:
         signed = (
-            f"the latest, #{latest.id}, signs {latest.size:,} entries" if latest else "none is signed yet"
+            _(
+                "the latest, #%(id)s, signs %(size)s entries",
+                id=latest.id,
+                size=format_number(latest.size),
+            )
+            if latest
+            else _("none is signed yet")
         )
         console.print(
-            f"  not yet in a checkpoint ({signed}); `credence log checkpoint` signs one now", highlight=False
+            "  "
+            + _(
+                "not yet in a checkpoint (%(signed)s); `credence log checkpoint` signs one now", signed=signed
+            ),
+            highlight=False,
         )
         return
-    verdict = "verifies" if proved else "DOES NOT VERIFY"
-    console.print(
-        f"  in checkpoint #{latest.id} (size {latest.size:,}, root {latest.root.hex()}): "
-        f"inclusion proof of {len(proof)} hashes {verdict}",
-        highlight=False,
+    verdict = (
+        _(
+            "in checkpoint #%(id)s (size %(size)s, root %(root)s): inclusion proof of %(hashes)s hashes "
+            "verifies",
+            id=latest.id,
+            size=format_number(latest.size),
+            root=latest.root.hex(),
+            hashes=len(proof),
+        )
+        if proved
+        else _(
+            "in checkpoint #%(id)s (size %(size)s, root %(root)s): inclusion proof of %(hashes)s hashes "
+            "DOES NOT VERIFY",
+            id=latest.id,
+            size=format_number(latest.size),
+            root=latest.root.hex(),
+            hashes=len(proof),
+        )
     )
+    console.print("  " + verdict, highlight=False)
     for value in proof:
         console.print(f"    {value.hex()}", highlight=False)
     if not proved:

@@ -36,10 +36,8 @@ from credence.i18n import _
 from credence.records.interchange import interchange_schema
 from credence.settings import Settings
 
-# The command line speaks the language of its environment: CREDENCE_LANG, then LANGUAGE, LC_ALL,
-# LC_MESSAGES and LANG (C, POSIX or none: English). Set here, before the help texts below are made, and
-# again for each invocation (main) from the environment it runs in.
-i18n.set_language(i18n.from_environment(os.environ))
+# The command line's language is set from its environment when the package is imported (credence.cli),
+# before any help text is made, and again for each invocation (main) from the environment it runs in.
 
 app = typer.Typer(
     name="credence",
@@ -64,7 +62,6 @@ app.add_typer(access.tokens_app, name="token")
 app.add_typer(access.users_app, name="user")
 app.add_typer(audit.app, name="audit")
 app.add_typer(links.app, name="link")
-# The most used commands' help in the reader's language (the others' is English).
 app.command(
     "check",
     help=_(
@@ -92,8 +89,16 @@ app.command(
     "explain",
     help=_("Why an organisation has its grade: every record that counts, and what would change the grade."),
 )(rating.explain)
-app.command("demo")(demo.demo)
-app.command("serve")(serve.serve)
+app.command(
+    "demo",
+    help=_(
+        "Build a realistic demo registry: organisations of every in-scope kind over real divisions, records "
+        "from seven departments through the ingestion service, then ratings. Only into an empty store."
+    ),
+)(demo.demo)
+app.command("serve", help=_("Serve the registry's API (and OpenAPI at /openapi.json) on HOST:PORT."))(
+    serve.serve
+)
 app.command(
     "ingest",
     help=_(
@@ -106,7 +111,13 @@ app.command(
     "status",
     help=_("What the store holds: table sizes, records by department and category, subjects by scheme."),
 )(records.status)
-app.command("export")(exports.export)
+app.command(
+    "export",
+    help=_(
+        "Write every public list entry, public record and current grade as credence-YYYY-MM-DD.<ext>, each "
+        "with its SHA-256 (<file>.sha256) and a credence-latest.<ext> link, and log each file."
+    ),
+)(exports.export)
 
 
 @app.callback()
@@ -116,10 +127,10 @@ def main(
         None,
         "--database-url",
         envvar="CREDENCE_DATABASE_URL",
-        help="SQLAlchemy URL of the store (default sqlite:///./credence.db).",
+        help=_("SQLAlchemy URL of the store (default sqlite:///./credence.db)."),
     ),
     catalog_path: Path = typer.Option(
-        None, "--catalog", envvar="CREDENCE_CATALOG_PATH", help="A catalog YAML replacing the default."
+        None, "--catalog", envvar="CREDENCE_CATALOG_PATH", help=_("A catalog YAML replacing the default.")
     ),
 ) -> None:
     token = i18n.set_language(i18n.from_environment(os.environ))

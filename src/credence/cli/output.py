@@ -21,6 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from credence.cli.context import console
+from credence.i18n import _
 from credence.records.validation import spreadsheet_csv
 
 # Wide enough for any row: a table off a terminal is as wide as its content, not as this.
@@ -37,7 +38,7 @@ FORMAT = typer.Option(
     Format.table,
     "--format",
     case_sensitive=False,
-    help="table (the default), csv or json; every value is printed in full.",
+    help=_("table (the default), csv or json; every value is printed in full."),
 )
 
 

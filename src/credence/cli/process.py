@@ -17,15 +17,15 @@ from credence.process import repository as repo
 from credence.rating import repository as rating_repo
 
 notices_app = typer.Typer(
-    help="Notices to organisations: the outbox, an inbox, delivery.", no_args_is_help=True
+    help=_("Notices to organisations: the outbox, an inbox, delivery."), no_args_is_help=True
 )
-objections_app = typer.Typer(help="Objections to records and to repair decisions.", no_args_is_help=True)
-repairs_app = typer.Typer(help="Credit repair applications and decisions.", no_args_is_help=True)
+objections_app = typer.Typer(help=_("Objections to records and to repair decisions."), no_args_is_help=True)
+repairs_app = typer.Typer(help=_("Credit repair applications and decisions."), no_args_is_help=True)
 
-ORGANISATION = typer.Option(..., "--organisation", help="The organisation's USCC or LEI (it acts itself).")
-DEPARTMENT = typer.Option(..., "--department", help="The department's code.")
-ACTOR = typer.Option(..., "--actor", help="Who acts, by name or office.")
-REASON = typer.Option(..., "--reason", help="Why.")
+ORGANISATION = typer.Option(..., "--organisation", help=_("The organisation's USCC or LEI (it acts itself)."))
+DEPARTMENT = typer.Option(..., "--department", help=_("The department's code."))
+ACTOR = typer.Option(..., "--actor", help=_("Who acts, by name or office."))
+REASON = typer.Option(..., "--reason", help=_("Why."))
 
 
 def _organisation(ctx: typer.Context, code: str) -> Any:
@@ -36,14 +36,16 @@ def _organisation(ctx: typer.Context, code: str) -> Any:
     return org
 
 
-@notices_app.command("outbox")
+@notices_app.command(
+    "outbox",
+    help=_("Notices awaiting delivery, oldest first, as JSON lines for a mailer or a department's system."),
+)
 def outbox(
     ctx: typer.Context,
-    department: str = typer.Option(None, "--department", help="Only this department's notices."),
-    after: int = typer.Option(0, "--after", help="Only notices after this id (resume where you stopped)."),
+    department: str = typer.Option(None, "--department", help=_("Only this department's notices.")),
+    after: int = typer.Option(0, "--after", help=_("Only notices after this id (resume where you stopped).")),
     limit: int = typer.Option(100, "--limit", min=1, max=10_000),
 ) -> None:
-    """Notices awaiting delivery, oldest first, as JSON lines for a mailer or a department's system."""
     app_ = app_context(ctx)
     process = app_.process()
     with app_.engine.connect() as conn:
@@ -78,13 +80,12 @@ def _about(notice: Any, record: Any | None) -> str:
     return _ABOUT_KIND.get(notice.kind, str(notice.kind))
 
 
-@notices_app.command("inbox")
+@notices_app.command("inbox", help=_("Every notice to an organisation, newest first."))
 def inbox(
     ctx: typer.Context,
-    organisation: str = typer.Argument(..., help="USCC or LEI."),
+    organisation: str = typer.Argument(..., help=_("USCC or LEI.")),
     output: Format = FORMAT,
 ) -> None:
-    """Every notice to an organisation, newest first."""
     org = _organisation(ctx, organisation)
     app_ = app_context(ctx)
     rows = []
@@ -117,9 +118,13 @@ def inbox(
     print_listing(output, INBOX_FIELDS, rows, table)
 
 
-@notices_app.command("show")
+@notices_app.command(
+    "show",
+    help=_(
+        "What a notice says: the record, its legal basis and publication period, how to object and repair."
+    ),
+)
 def show(ctx: typer.Context, notice_id: int) -> None:
-    """What a notice says: the record, its legal basis and publication period, how to object and repair."""
     app_ = app_context(ctx)
     with app_.engine.connect() as conn:
         notice = notice_repo.find(conn, notice_id)
@@ -129,33 +134,39 @@ def show(ctx: typer.Context, notice_id: int) -> None:
     console.print_json(json.dumps(body, ensure_ascii=False))
 
 
-@notices_app.command("deliver")
+@notices_app.command(
+    "deliver",
+    help=_("Log that a notice reached its organisation; a record's notice publishes the record."),
+)
 def deliver(
     ctx: typer.Context,
     notice_id: int,
-    actor: str = typer.Option(..., help="Who delivered it."),
-    channel: str = typer.Option(..., help="How (registered mail, in person, electronic service ...)."),
+    actor: str = typer.Option(..., help=_("Who delivered it.")),
+    channel: str = typer.Option(..., help=_("How (registered mail, in person, electronic service ...).")),
 ) -> None:
-    """Log that a notice reached its organisation; a record's notice publishes the record."""
     with process_errors():
         app_context(ctx).process().deliver_notice(notice_id, actor=actor, channel=channel)
     console.print(_("notice %(id)s delivered", id=notice_id), highlight=False)
 
 
-@objections_app.command("file")
+@objections_app.command(
+    "file",
+    help=_('Object to a record, free of charge. The record shows "under objection" until it is answered.'),
+)
 def object_(
     ctx: typer.Context,
     department: str,
     source_record_id: str,
-    ground: str = typer.Option(..., help="content, period, repair_decision or not_us."),
-    statement: str = typer.Option(..., help="What is wrong, in the objector's words."),
-    organisation: str = typer.Option(None, "--organisation", help="Filed by this organisation (its code)."),
-    by_department: str = typer.Option(None, "--by-department", help="Filed by this department instead."),
+    ground: str = typer.Option(..., help=_("content, period, repair_decision or not_us.")),
+    statement: str = typer.Option(..., help=_("What is wrong, in the objector's words.")),
+    organisation: str = typer.Option(
+        None, "--organisation", help=_("Filed by this organisation (its code).")
+    ),
+    by_department: str = typer.Option(None, "--by-department", help=_("Filed by this department instead.")),
     repair: int = typer.Option(
-        None, "--repair", help="The refused repair objected to (ground repair_decision)."
+        None, "--repair", help=_("The refused repair objected to (ground repair_decision).")
     ),
 ) -> None:
-    """Object to a record, free of charge. The record shows "under objection" until it is answered."""
     if bool(organisation) == bool(by_department):
         raise fail(_("give exactly one of --organisation and --by-department"))
     filed_by = f"organisation:{organisation}" if organisation else f"department:{by_department}"
@@ -183,14 +194,13 @@ def object_(
     )
 
 
-@objections_app.command("extend")
+@objections_app.command("extend", help=_("Bring new information to an objection: its deadline moves, once."))
 def extend(
     ctx: typer.Context,
     objection_id: int,
     organisation: str = ORGANISATION,
-    new_information: str = typer.Option(..., help="The new information the organisation brings."),
+    new_information: str = typer.Option(..., help=_("The new information the organisation brings.")),
 ) -> None:
-    """Bring new information to an objection: its deadline moves, once."""
     with process_errors():
         objection = (
             app_context(ctx)
@@ -205,19 +215,21 @@ def extend(
     )
 
 
-@objections_app.command("answer")
+@objections_app.command(
+    "answer",
+    help=_("The submitting department answers an objection; the organisation is re-rated and told."),
+)
 def answer(
     ctx: typer.Context,
     objection_id: int,
-    outcome: str = typer.Option(..., help="corrected, upheld or withdrawn."),
+    outcome: str = typer.Option(..., help=_("corrected, upheld or withdrawn.")),
     department: str = DEPARTMENT,
     actor: str = ACTOR,
     reason: str = REASON,
     correct: list[str] = typer.Option(
-        None, "--correct", help="FIELD=VALUE of the corrected version (repeat); with --outcome corrected."
+        None, "--correct", help=_("FIELD=VALUE of the corrected version (repeat); with --outcome corrected.")
     ),
 ) -> None:
-    """The submitting department answers an objection; the organisation is re-rated and told."""
     corrections: dict[str, Any] = {}
     for item in correct or []:
         name, sep, value = item.partition("=")
@@ -244,16 +256,18 @@ def answer(
 OBJECTION_FIELDS = ("id", "department", "source_record_id", "ground", "state", "filed", "due", "statement")
 
 
-@objections_app.command("list")
+@objections_app.command(
+    "list",
+    help=_("Objections awaiting a department, or every objection about an organisation."),
+)
 def list_objections(
     ctx: typer.Context,
     department: str = typer.Option(
-        None, "--department", help="Those awaiting this department, soonest first."
+        None, "--department", help=_("Those awaiting this department, soonest first.")
     ),
-    organisation: str = typer.Option(None, "--organisation", help="Those about this organisation."),
+    organisation: str = typer.Option(None, "--organisation", help=_("Those about this organisation.")),
     output: Format = FORMAT,
 ) -> None:
-    """Objections awaiting a department, or every objection about an organisation."""
     found = _listing(ctx, repo.objections, department, organisation, ("open", "extended"), "due_on")
     rows = [
         {
@@ -279,16 +293,15 @@ def list_objections(
     print_listing(output, OBJECTION_FIELDS, rows, table)
 
 
-@repairs_app.command("apply")
+@repairs_app.command("apply", help=_("Apply to repair credit on a record, free of charge."))
 def apply(
     ctx: typer.Context,
     department: str,
     source_record_id: str,
     organisation: str = ORGANISATION,
-    evidence: str = typer.Option(..., help="Evidence that the duty the decision imposed is fulfilled."),
-    commitment: str = typer.Option("", help="The public commitment (required for general and serious)."),
+    evidence: str = typer.Option(..., help=_("Evidence that the duty the decision imposed is fulfilled.")),
+    commitment: str = typer.Option("", help=_("The public commitment (required for general and serious).")),
 ) -> None:
-    """Apply to repair credit on a record, free of charge."""
     with process_errors():
         repair = (
             app_context(ctx)
@@ -313,16 +326,18 @@ def apply(
     )
 
 
-@repairs_app.command("decide")
+@repairs_app.command(
+    "decide",
+    help=_("Decide a repair application; approval ends publication and re-rates in one transaction."),
+)
 def decide(
     ctx: typer.Context,
     repair_id: int,
-    approve: bool = typer.Option(..., "--approve/--refuse", help="Approve or refuse."),
+    approve: bool = typer.Option(..., "--approve/--refuse", help=_("Approve or refuse.")),
     department: str = DEPARTMENT,
     actor: str = ACTOR,
     reason: str = REASON,
 ) -> None:
-    """Decide a repair application; approval ends publication and re-rates in one transaction."""
     with process_errors():
         repair = (
             app_context(ctx)
@@ -336,16 +351,18 @@ def decide(
 REPAIR_FIELDS = ("id", "department", "source_record_id", "state", "applied", "decide_by", "complete_by")
 
 
-@repairs_app.command("list")
+@repairs_app.command(
+    "list",
+    help=_("Repair applications awaiting a department, or every application of an organisation."),
+)
 def list_repairs(
     ctx: typer.Context,
     department: str = typer.Option(
-        None, "--department", help="Those awaiting this department, soonest first."
+        None, "--department", help=_("Those awaiting this department, soonest first.")
     ),
-    organisation: str = typer.Option(None, "--organisation", help="Those of this organisation."),
+    organisation: str = typer.Option(None, "--organisation", help=_("Those of this organisation.")),
     output: Format = FORMAT,
 ) -> None:
-    """Repair applications awaiting a department, or every application of an organisation."""
     found = _listing(ctx, repo.repairs, department, organisation, ("applied",), "decide_by")
     rows = [
         {
@@ -379,7 +396,7 @@ def _listing(
     due: str,
 ) -> list[Any]:
     if bool(department) == bool(organisation):
-        raise fail("give exactly one of --department and --organisation")
+        raise fail(_("give exactly one of --department and --organisation"))
     if organisation:
         org = _organisation(ctx, organisation)
         with app_context(ctx).engine.connect() as conn:

@@ -19,7 +19,7 @@ from credence.rating import PolicyError, load_policy
 from credence.rating.policy import translation
 from credence.rating.service import UnknownOrganisation
 
-policy_app = typer.Typer(help="Read and check rating policies.", no_args_is_help=True)
+policy_app = typer.Typer(help=_("Read and check rating policies."), no_args_is_help=True)
 
 
 def _date(text: str | None) -> date | None:
@@ -31,22 +31,26 @@ def _date(text: str | None) -> date | None:
         raise fail(_("--as-of '%(text)s' is not a date in the form YYYY-MM-DD", text=text)) from None
 
 
-@policy_app.command("check")
-def check(ctx: typer.Context, path: Path = typer.Argument(..., help="A rating policy YAML file.")) -> None:
-    """Check a policy against the catalog in force: every rule names a known category, in its terms."""
+@policy_app.command(
+    "check",
+    help=_("Check a policy against the catalog in force: every rule names a known category, in its terms."),
+)
+def check(ctx: typer.Context, path: Path = typer.Argument(..., help=_("A rating policy YAML file."))) -> None:
     check_rules_file(
         path,
         lambda p: load_policy(app_context(ctx).catalog, path=p),
-        lambda policy: (
-            f"policy {path} is valid: {policy.doc.policy} version {policy.version}, "
-            f"{len(policy.doc.rules)} rules"
+        lambda policy: _(
+            "policy %(path)s is valid: %(policy)s version %(version)s, %(rules)s rules",
+            path=path,
+            policy=policy.doc.policy,
+            version=policy.version,
+            rules=len(policy.doc.rules),
         ),
     )
 
 
-@policy_app.command("show")
-def show(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
-    """Print the policy in force, rule by rule, in plain words."""
+@policy_app.command("show", help=_("Print the policy in force, rule by rule, in plain words."))
+def show(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> None:
     try:
         policy = app_context(ctx).policy
     except (PolicyError, CatalogError) as exc:
@@ -113,7 +117,7 @@ def show(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help=
 
 def rate(
     ctx: typer.Context,
-    as_of: str = typer.Option(None, "--as-of", help="Rate as of this date (default today)."),
+    as_of: str = typer.Option(None, "--as-of", help=_("Rate as of this date (default today).")),
 ) -> None:
     """Re-rate every organisation in the registry (vectorised, DuckDB) and record grade changes."""
     day = _date(as_of)
@@ -134,9 +138,9 @@ def rate(
 
 def explain(
     ctx: typer.Context,
-    organisation: str = typer.Argument(..., help="A USCC, LEI, key such as uscc:… or number."),
-    as_of: str = typer.Option(None, "--as-of", help="Explain as of this date (default today)."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    organisation: str = typer.Argument(..., help=_("A USCC, LEI, key such as uscc:… or number.")),
+    as_of: str = typer.Option(None, "--as-of", help=_("Explain as of this date (default today).")),
+    as_json: bool = typer.Option(False, "--json", help=_("Print JSON.")),
 ) -> None:
     """Why an organisation has its grade: every record that counts, and what would change the grade."""
     app_ = app_context(ctx)

@@ -11,7 +11,7 @@ from credence.i18n import _, format_number
 from credence.records import repository as repo
 from credence.store import migrate
 
-app = typer.Typer(help="Look at stored records and change their state.", no_args_is_help=True)
+app = typer.Typer(help=_("Look at stored records and change their state."), no_args_is_help=True)
 
 
 VERSION_FIELDS = (
@@ -29,10 +29,14 @@ VERSION_FIELDS = (
 )
 
 
-@app.command("show")
+@app.command(
+    "show",
+    help=_(
+        "Every version of a record, with provenance, and its state changes. CSV has a row per version; "
+        "JSON the record, its versions and its state changes."
+    ),
+)
 def show(ctx: typer.Context, department: str, source_record_id: str, output: Format = FORMAT) -> None:
-    """Every version of a record, with provenance, and its state changes. CSV has a row per version;
-    JSON the record, its versions and its state changes."""
     engine = app_context(ctx).engine
     with engine.connect() as conn:
         record = repo.find_record(conn, department, source_record_id)
@@ -88,8 +92,17 @@ def show(ctx: typer.Context, department: str, source_record_id: str, output: For
         )
         return
     console.print(
-        f"record {record.id}: {department} / {source_record_id} — {record.category}, "
-        f"{record.state}, version {record.current_version}, subject {subject_key}",
+        _(
+            "record %(id)s: %(department)s / %(source)s — %(category)s, %(state)s, version %(version)s, "
+            "subject %(subject)s",
+            id=record.id,
+            department=department,
+            source=source_record_id,
+            category=record.category,
+            state=record.state,
+            version=record.current_version,
+            subject=subject_key,
+        ),
         highlight=False,
         markup=False,
     )
@@ -112,16 +125,20 @@ def show(ctx: typer.Context, department: str, source_record_id: str, output: For
         console.print(f"{e.at.isoformat()} {e.kind} by {e.actor}: {e.reason}", highlight=False, markup=False)
 
 
-@app.command("notice")
+@app.command(
+    "notice",
+    help=_(
+        "Log that the notice of a record reached its organisation. Only then is the record published and "
+        "counted in ratings (or once the notice is deemed delivered: `credence tick`)."
+    ),
+)
 def notice(
     ctx: typer.Context,
     department: str,
     source_record_id: str,
-    actor: str = typer.Option(..., help="Who delivered the notice."),
-    channel: str = typer.Option(..., help="How it was delivered (registered mail, in person, ...)."),
+    actor: str = typer.Option(..., help=_("Who delivered the notice.")),
+    channel: str = typer.Option(..., help=_("How it was delivered (registered mail, in person, ...).")),
 ) -> None:
-    """Log that the notice of a record reached its organisation. Only then is the record published and
-    counted in ratings (or once the notice is deemed delivered: `credence tick`)."""
     with process_errors():
         notice = (
             app_context(ctx)
@@ -139,16 +156,20 @@ def notice(
     report_grade(ctx, notice.organisation_id)
 
 
-@app.command("withdraw")
+@app.command(
+    "withdraw",
+    help=_(
+        "Withdraw a record from publication and use. Nothing is deleted; the change is kept with who, "
+        "when and why, and the organisation is re-rated."
+    ),
+)
 def withdraw(
     ctx: typer.Context,
     department: str,
     source_record_id: str,
-    actor: str = typer.Option(..., help="Who decides."),
-    reason: str = typer.Option(..., help="Why."),
+    actor: str = typer.Option(..., help=_("Who decides.")),
+    reason: str = typer.Option(..., help=_("Why.")),
 ) -> None:
-    """Withdraw a record from publication and use. Nothing is deleted; the change is kept with who, when
-    and why, and the organisation is re-rated."""
     with process_errors():
         organisation_id = (
             app_context(ctx).process().withdraw(department, source_record_id, actor=actor, reason=reason)
@@ -159,23 +180,33 @@ def withdraw(
     report_grade(ctx, organisation_id)
 
 
-@app.command("reinstate")
+@app.command(
+    "reinstate",
+    help=_(
+        "Return a withdrawn record to use: it needs a certified decision and a reason, and is published "
+        "again only once a new notice to the organisation is delivered."
+    ),
+)
 def reinstate(
     ctx: typer.Context,
     department: str,
     source_record_id: str,
-    actor: str = typer.Option(..., help="Who decides."),
-    reason: str = typer.Option(..., help="Why."),
-    certified_decision: str = typer.Option(..., help="The reference of the certified decision to reinstate."),
+    actor: str = typer.Option(..., help=_("Who decides.")),
+    reason: str = typer.Option(..., help=_("Why.")),
+    certified_decision: str = typer.Option(
+        ..., help=_("The reference of the certified decision to reinstate.")
+    ),
 ) -> None:
-    """Return a withdrawn record to use: it needs a certified decision and a reason, and is published again
-    only once a new notice to the organisation is delivered."""
     with process_errors():
         app_context(ctx).process().reinstate(
             department, source_record_id, actor=actor, reason=reason, certified_decision=certified_decision
         )
     console.print(
-        f"reinstated: {department} / {source_record_id}; published once its notice is delivered",
+        _(
+            "reinstated: %(department)s / %(id)s; published once its notice is delivered",
+            department=department,
+            id=source_record_id,
+        ),
         highlight=False,
     )
 

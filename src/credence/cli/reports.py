@@ -28,8 +28,10 @@ class _IssueByDefault(TyperGroup):
 
 app = typer.Typer(
     cls=_IssueByDefault,
-    help="Public credit reports as PDF, each with a verification code anyone can check: "
-    "credence report CODE --out FILE.pdf, credence report verify VERIFICATION_CODE.",
+    help=_(
+        "Public credit reports as PDF, each with a verification code anyone can check: "
+        "credence report CODE --out FILE.pdf, credence report verify VERIFICATION_CODE."
+    ),
     no_args_is_help=True,
 )
 
@@ -38,15 +40,19 @@ def service(app_: AppContext) -> ReportService:
     return ReportService(app_.engine, app_.catalog, app_.rating(), app_.checks(), app_.clock, app_.settings)
 
 
-@app.command("issue")
+@app.command(
+    "issue",
+    help=_(
+        "Issue a credit report on an organisation and write it as a PDF: identity, grade with reasons, "
+        "public records, list entries and measures in force. Prints its verification code. `credence "
+        "report CODE --out FILE.pdf` is the same."
+    ),
+)
 def issue(
     ctx: typer.Context,
-    code: str = typer.Argument(..., help="The organisation's USCC or LEI."),
-    out: Path = typer.Option(..., "--out", "-o", help="Where to write the PDF."),
+    code: str = typer.Argument(..., help=_("The organisation's USCC or LEI.")),
+    out: Path = typer.Option(..., "--out", "-o", help=_("Where to write the PDF.")),
 ) -> None:
-    """Issue a credit report on an organisation and write it as a PDF: identity, grade with reasons,
-    public records, list entries and measures in force. Prints its verification code. `credence report
-    CODE --out FILE.pdf` is the same."""
     reports = service(app_context(ctx))
     try:
         issued = reports.issue(code)
@@ -74,14 +80,18 @@ def issue(
     console.print(_("verification code: %(code)s", code=issued.code), highlight=False)
 
 
-@app.command("verify")
+@app.command(
+    "verify",
+    help=_(
+        "Is a report genuine and still current? Exit 0 when it is both, 1 when it is genuine but changed "
+        "since (what changed is listed), not genuine, or not found; 2 for a malformed code."
+    ),
+)
 def verify(
     ctx: typer.Context,
-    code: str = typer.Argument(..., help="The verification code printed on the report."),
-    as_json: bool = typer.Option(False, "--json", help="Print the answer as JSON."),
+    code: str = typer.Argument(..., help=_("The verification code printed on the report.")),
+    as_json: bool = typer.Option(False, "--json", help=_("Print the answer as JSON.")),
 ) -> None:
-    """Is a report genuine and still current? Exit 0 when it is both, 1 when it is genuine but changed
-    since (what changed is listed), not genuine, or not found; 2 for a malformed code."""
     reports = service(app_context(ctx))
     try:
         found = reports.verify(code)

@@ -13,6 +13,7 @@ from credence.access.startup import startup_problems
 from credence.catalog import CatalogError
 from credence.cli import log
 from credence.cli.context import app_context, console, fail, make_store, require_store
+from credence.i18n import _, format_number
 from credence.process.schedule import TickSchedule
 from credence.rating import PolicyError
 from credence.settings import Settings
@@ -24,15 +25,15 @@ PREDRAW_SECONDS = 60
 
 def serve(
     ctx: typer.Context,
-    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
-    port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port to listen on."),
+    host: str = typer.Option("127.0.0.1", "--host", help=_("Address to listen on.")),
+    port: int = typer.Option(8000, "--port", min=1, max=65535, help=_("Port to listen on.")),
     demo: bool = typer.Option(
-        False, "--demo", help="Demo mode: accept record submissions through the API, from 127.0.0.1 only."
+        False, "--demo", help=_("Demo mode: accept record submissions through the API, from 127.0.0.1 only.")
     ),
     access_log: bool = typer.Option(
         True,
         "--access-log/--no-access-log",
-        help="Write a line per request to stdout, in the Combined Log Format, without credentials.",
+        help=_("Write a line per request to stdout, in the Combined Log Format, without credentials."),
     ),
 ) -> None:
     """Serve the registry's API (and OpenAPI at /openapi.json) on HOST:PORT."""
@@ -50,7 +51,9 @@ def serve(
     settings = app_.settings.model_copy(update={"demo_mode": demo or app_.settings.demo_mode})
     problems = startup_problems(settings, app_.engine)
     if problems:
-        raise fail("the server does not start outside demo mode without:\n  " + "\n  ".join(problems), 1)
+        raise fail(
+            _("the server does not start outside demo mode without:") + "\n  " + "\n  ".join(problems), 1
+        )
     try:
         api = create_app(for_requests(settings), app_.clock)
         # The audit and the schedule's tick are batch work: on the command's own engine, without the
@@ -63,11 +66,18 @@ def serve(
     audited = audit_if_changed(batch)
     if audited is not None and audited.withdrawn:
         console.print(
-            f"the rules changed: {len(audited.withdrawn):,} of {audited.screened:,} records withdrawn by "
-            "the audit of grounds (each is a record.withdrawn event in the log, with a notice)",
+            _(
+                "the rules changed: %(withdrawn)s of %(screened)s records withdrawn by the audit of grounds "
+                "(each is a record.withdrawn event in the log, with a notice)",
+                withdrawn=format_number(len(audited.withdrawn)),
+                screened=format_number(audited.screened),
+            ),
             highlight=False,
         )
-    console.print(f"serving Credence on http://{host}:{port} (API under /api/v1)", highlight=False)
+    console.print(
+        _("serving Credence on http://%(host)s:%(port)s (API under /api/v1)", host=host, port=port),
+        highlight=False,
+    )
     schedule = None
     if settings.tick_interval_seconds:
         # Deadlines run on their own: deemed deliveries, lapsed objections and expiries apply while serving.
@@ -103,11 +113,11 @@ def _listen(host: str, port: int) -> socket.socket:
     """A socket bound to HOST:PORT, handed to uvicorn (which listens on it): a port already taken is said
     in one line before the server says it serves, and no other server can take the port in between."""
     try:
-        family, kind, proto, _, address = socket.getaddrinfo(
+        family, kind, proto, _canonname, address = socket.getaddrinfo(
             host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
         )[0]
     except socket.gaierror as exc:
-        raise fail(f"cannot listen on {host}: {exc.strerror}", 1) from None
+        raise fail(_("cannot listen on %(host)s: %(why)s", host=host, why=exc.strerror), 1) from None
     sock = socket.socket(family, kind, proto)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn: a restart need not wait
     try:
@@ -116,7 +126,15 @@ def _listen(host: str, port: int) -> socket.socket:
         sock.close()
         if exc.errno == errno.EADDRINUSE:
             raise fail(
-                f"port {port} on {host} is already in use: stop the other server or pass --port", 1
+                _(
+                    "port %(port)s on %(host)s is already in use: stop the other server or pass --port",
+                    port=port,
+                    host=host,
+                ),
+                1,
             ) from None
-        raise fail(f"cannot listen on port {port} on {host}: {exc.strerror}", 1) from None
+        raise fail(
+            _("cannot listen on port %(port)s on %(host)s: %(why)s", port=port, host=host, why=exc.strerror),
+            1,
+        ) from None
     return sock
