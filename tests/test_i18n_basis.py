@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from pypdf import PdfReader
 
 from credence import i18n
-from credence.catalog import Citations, LegalBasis
+from credence.catalog import CatalogError, Citations, LegalBasis, parse_catalog
 
 from helpers import USCC_B
 
@@ -160,3 +160,13 @@ def test_the_report_in_chinese_cites_the_laws_of_its_entries_and_measures_in_chi
     code = issued.headers["x-verification-code"]
     answer = client.get(f"/api/v1/reports/{code}").json()
     assert (answer["genuine"], answer["current"]) == (True, True)
+
+
+def test_a_chinese_title_that_cites_a_denied_law_is_refused_like_the_english_one() -> None:
+    text = resources.files("credence.catalog").joinpath("default_catalog.yaml").read_text(encoding="utf-8")
+    assert "      law_zh: 中华人民共和国行政处罚法\n" in text
+    with pytest.raises(CatalogError) as refused:
+        parse_catalog(
+            text.replace("      law_zh: 中华人民共和国行政处罚法\n", "      law_zh: 宗教事务条例\n", 1)
+        )
+    assert "administrative_penalty" in str(refused.value) and "religio" in str(refused.value)
