@@ -20,8 +20,10 @@ from pypdf import PdfReader
 
 from credence import i18n
 from credence.catalog import CatalogError, Citations, LegalBasis, parse_catalog
+from credence.checks.service import CheckService
+from credence.measures.catalog import load_measures
 
-from helpers import USCC_B
+from helpers import USCC_A, USCC_B, notice_all, row, write_csv
 
 ZH = {"Accept-Language": "zh-CN,zh;q=0.9"}
 SHIPPED = (
@@ -170,3 +172,42 @@ def test_a_chinese_title_that_cites_a_denied_law_is_refused_like_the_english_one
             text.replace("      law_zh: 中华人民共和国行政处罚法\n", "      law_zh: 宗教事务条例\n", 1)
         )
     assert "administrative_penalty" in str(refused.value) and "religio" in str(refused.value)
+
+
+def test_a_decision_abroad_names_the_agreement_in_the_readers_language(process, catalog, tmp_path) -> None:
+    debarment = row(
+        "wb-1",
+        category="development_bank_debarment",
+        severity=None,
+        amount=None,
+        currency=None,
+        decided_on="2026-01-10",
+        effective_until="2028-12-31",
+        legal_basis="World Bank Sanctions Procedures, Section 9.01",
+        summary="Grounds: Fraudulent Practice.",
+    )
+    process.ingest.ingest_file(write_csv(tmp_path / "wb.csv", [debarment]), "WB")
+    notice_all(process.engine, process.ingest)
+    checks = CheckService(
+        process.engine,
+        catalog,
+        load_measures(catalog),
+        process.lists.lists,
+        process.clock,
+        process.settings,
+        process.rating,
+    )
+    with i18n.language("zh"):
+        (zh,) = checks.check(USCC_A, "mdb_financed_procurement").applied
+        assert (
+            checks.citations(zh.measure.legal_basis)
+            == "《多边开发银行相互执行取消资格决定协议》（2010年）第四节"
+        )
+    (en,) = checks.check(USCC_A, "mdb_financed_procurement").applied
+    assert "依据《多边开发银行相互执行取消资格决定协议》（2010年）在境内产生效力" in zh.because
+    # The decision's own legal basis, as its maker published it.
+    assert zh.decision is not None and "(World Bank Sanctions Procedures, Section 9.01)" in zh.decision
+    assert en.because.endswith(
+        "; Agreement for Mutual Enforcement of Debarment Decisions among Multilateral Development Banks "
+        "(2010) gives it effect here"
+    )
