@@ -8,6 +8,7 @@ basis, as its department wrote it, is shown as written."""
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Iterator
 from importlib import resources
 from typing import Any
@@ -17,10 +18,12 @@ import yaml
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from pypdf import PdfReader
+from typer.testing import CliRunner
 
 from credence import i18n
 from credence.catalog import CatalogError, Citations, LegalBasis, parse_catalog
 from credence.checks.service import CheckService
+from credence.cli.main import app
 from credence.measures.catalog import load_measures
 
 from helpers import USCC_A, USCC_B, notice_all, row, write_csv
@@ -210,4 +213,34 @@ def test_a_decision_abroad_names_the_agreement_in_the_readers_language(process, 
     assert en.because.endswith(
         "; Agreement for Mutual Enforcement of Debarment Decisions among Multilateral Development Banks "
         "(2010) gives it effect here"
+    )
+
+
+def test_the_command_lines_check_cites_the_law_in_the_language_of_its_environment(
+    store_url, tmp_path, monkeypatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+
+    def cli(*args: str, **env: str) -> Any:
+        return runner.invoke(
+            app, list(args), env={"CREDENCE_DATABASE_URL": store_url, "COLUMNS": "400", **env}
+        )
+
+    licence = row(1, category="administrative_licence", severity=None, amount=None, currency=None)
+    assert cli("ingest", str(write_csv(tmp_path / "l.csv", [licence])), "--department", "SAMR").exit_code == 0
+    entry = ("lists", "enter", USCC_A, "--criterion", "unreachable", "--department", "SAMR")
+    assert cli(*entry, "--facts", "Mail returned.", "--decision", "AB-1", "--actor", "clerk").exit_code == 0
+    assert cli("records", "notice", "SAMR", "LIST-1", "--actor", "clerk", "--channel", "post").exit_code == 0
+    check = ("check", USCC_A, "--domain", "public_procurement")
+    chinese = cli(*check, CREDENCE_LANG="zh").output
+    assert "《中华人民共和国政府采购法实施条例》第十七条" in chinese
+    english = cli(*check, CREDENCE_LANG="en").output
+    assert "Regulations for the Implementation of the Government Procurement Law, Art. 17" in english
+    assert "《" not in english
+    machine = json.loads(cli(*check, "--json", CREDENCE_LANG="zh").stdout)
+    (measure,) = machine["measures"]
+    assert (
+        measure["legal_basis"]
+        == "Regulations for the Implementation of the Government Procurement Law, Art. 17"
     )
