@@ -25,6 +25,7 @@ from credence.catalog import CatalogError, Citations, LegalBasis, parse_catalog
 from credence.checks.service import CheckService
 from credence.cli.main import app
 from credence.measures.catalog import load_measures
+from credence.process import notices
 
 from helpers import USCC_A, USCC_B, notice_all, row, write_csv
 
@@ -244,3 +245,18 @@ def test_the_command_lines_check_cites_the_law_in_the_language_of_its_environmen
         measure["legal_basis"]
         == "Regulations for the Implementation of the Government Procurement Law, Art. 17"
     )
+
+
+def test_a_proposal_notice_cites_the_criterions_law_in_the_language_it_is_written_in(
+    process, tmp_path
+) -> None:
+    licence = row(1, category="administrative_licence", severity=None, amount=None, currency=None)
+    process.ingest.ingest_file(write_csv(tmp_path / "l.csv", [licence]), "SAMR")
+    notice_all(process.engine, process.ingest)
+    with i18n.language("zh"):
+        entry = process.lists.propose(
+            "SAMR", USCC_A, "grave_food_drug_safety", facts="F.", decision_ref="D-1", actor="SAMR clerk"
+        )
+    with process.engine.connect() as conn:
+        (told,) = [n.message for n in notices.inbox(conn, entry.organisation_id) if n.kind == "list_proposal"]
+    assert "；《市场监督管理严重违法失信名单管理办法》第五条）" in told and "Art. 5" not in told
