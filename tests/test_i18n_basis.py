@@ -260,3 +260,8 @@ def test_a_proposal_notice_cites_the_criterions_law_in_the_language_it_is_writte
     with process.engine.connect() as conn:
         (told,) = [n.message for n in notices.inbox(conn, entry.organisation_id) if n.kind == "list_proposal"]
     assert "；《市场监督管理严重违法失信名单管理办法》第五条）" in told and "Art. 5" not in told
+
+
+def test_the_profile_cites_its_entries_law_in_the_readers_language(client: TestClient) -> None:
+    assert f"({HONOUR_ZH})" in client.get(f"/organisations/{USCC_B}", headers=ZH).text
+    assert f"({HONOUR_EN})" in client.get(f"/organisations/{USCC_B}").text
