@@ -52,7 +52,8 @@ def test_the_default_lists_load(catalog) -> None:
             "publication period (0-1095 days)",
         ),
         (
-            "    legal_basis: {law: Measures for the Administration of Tax Credit, article: Art. 29}\n",
+            "    legal_basis:\n      law: Measures for the Administration of Tax Credit\n"
+            "      article: Art. 29\n      law_zh: 纳税信用管理办法\n      article_zh: 第二十九条\n",
             "",
             "honour criterion 'tax_credit_a' (line {line}): has no legal_basis (every criterion cites a law "
             "and article)",

@@ -19,8 +19,9 @@ from process_steps import ORG, SAMR, deliver_pending, published
 
 DEFAULT = Path(__file__).parents[2].joinpath("src/credence/measures/default_measures.yaml").read_text("utf-8")
 GRADE_C = (
-    "    effect: {effect}\n    domain: inspection\n    department: SAMR\n    legal_basis: {{law: Interim "
-    "Regulations on Enterprise Information Publicity, article: Art. 14}}\n    trigger: {{grade: C}}"
+    "    effect: {effect}\n    domain: inspection\n    department: SAMR\n    legal_basis:\n"
+    "      law: Interim Regulations on Enterprise Information Publicity\n      article: Art. 14\n"
+    "      law_zh: 企业信息公示暂行条例\n      article_zh: 第十四条\n    trigger: {{grade: C}}"
 )
 LICENCES = (
     row(1, category="administrative_licence", severity=None, amount=None, currency=None),
@@ -176,8 +177,8 @@ def test_a_bidders_file_gets_one_line_per_bidder(process, checks, clock, tmp_pat
     ("old", "new", "message"),
     [
         (
-            "    legal_basis: {law: Government Procurement Law of the People's Republic of China, "
-            "article: Art. 22}\n",
+            "    legal_basis:\n      law: Government Procurement Law of the People's Republic of China\n"
+            "      article: Art. 22\n      law_zh: 中华人民共和国政府采购法\n      article_zh: 第二十二条\n",
             "",
             "measure 'procurement_exclusion' (line {line}): has no legal_basis (no measure without a "
             "legal basis",

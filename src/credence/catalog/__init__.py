@@ -3,6 +3,7 @@
 from credence.catalog.loader import Catalog, CatalogError, Problem, load_catalog, parse_catalog, screen_from
 from credence.catalog.model import (
     Category,
+    Citations,
     Department,
     InformationClass,
     LegalBasis,
@@ -16,6 +17,7 @@ __all__ = [
     "Catalog",
     "CatalogError",
     "Category",
+    "Citations",
     "Department",
     "InformationClass",
     "LegalBasis",

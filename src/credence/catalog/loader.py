@@ -187,10 +187,14 @@ def _check_rules(doc: CatalogDocument, lines: dict[tuple[str, int], int], screen
                 *cat.criteria,
                 cat.legal_basis.law,
                 cat.legal_basis.article,
+                cat.legal_basis.law_zh or "",
+                cat.legal_basis.article_zh or "",
                 *(f"{b.law} {b.law_zh} {' '.join(b.aliases)}" for b in cat.bases),
             ]
         )
-        for base in (LawRef(law=cat.legal_basis.law, law_zh=cat.legal_basis.law, articles="all"), *cat.bases):
+        basis = cat.legal_basis
+        own = LawRef(law=basis.law, law_zh=basis.law_zh or basis.law, articles="all")
+        for base in (own, *cat.bases):
             why = denied_base(base, screen)
             if why is not None:
                 problems.append(Problem(where, line, f"{why}; the registry never records it"))

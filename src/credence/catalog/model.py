@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from credence import i18n
 from credence.screening.laws import LawRef, accepts
 
 
@@ -78,11 +80,54 @@ class _Strict(BaseModel):
 
 
 class LegalBasis(_Strict):
+    """A law and article the registry's own files cite, in English (`law`, `article`: the citation as it is
+    compared and stored) and, for Chinese readers, in Chinese (`law_zh`, `article_zh`)."""
+
     law: str = Field(min_length=1)
     article: str = Field(min_length=1)
+    law_zh: str | None = None  # the law's Chinese title, without 《》 (added when cited)
+    article_zh: str | None = None  # the article in Chinese: 第十条, 第二部分
+
+    @model_validator(mode="after")
+    def _zh_pair(self) -> LegalBasis:
+        if self.article_zh and not self.law_zh:
+            raise ValueError("article_zh is given without law_zh")
+        return self
 
     def __str__(self) -> str:
         return f"{self.law}, {self.article}"
+
+    def law_cited(self) -> str:
+        """The law alone, as a sentence in the reader's language names it: its English title, or
+        《市场监督管理严重违法失信名单管理办法》."""
+        if i18n.current() == "zh" and self.law_zh:
+            return self.law_zh if "《" in self.law_zh else f"《{self.law_zh}》"
+        return self.law
+
+    def cited(self) -> str:
+        """The citation in the reader's language: str(self) in English (or where no Chinese is given),
+        《市场监督管理严重违法失信名单管理办法》第十条 in Chinese."""
+        if i18n.current() == "zh" and self.law_zh:
+            return f"{self.law_cited()}{self.article_zh or self.article}"
+        return str(self)
+
+
+class Citations:
+    """The registry's own legal bases (a category's, a list criterion's, a measure's) by their English
+    citation, so that a citation stored as text (a list entry keeps its criterion's `str(legal_basis)`) is
+    shown in the reader's language. Text it does not know (a record's own legal basis, typed by its
+    department) is shown as it is."""
+
+    def __init__(self, bases: Iterable[LegalBasis]) -> None:
+        self._by_text = {str(b): b for b in bases}
+
+    def __call__(self, basis: LegalBasis | str | None) -> str:
+        if basis is None:
+            return ""
+        if isinstance(basis, LegalBasis):
+            return basis.cited()
+        known = self._by_text.get(basis)
+        return known.cited() if known is not None else basis
 
 
 class Period(_Strict):

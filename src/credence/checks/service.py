@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, func, select
 
 from credence.catalog import Catalog
-from credence.catalog.model import ListKind
+from credence.catalog.model import Citations, ListKind
 from credence.checks.bidders import Bidder
 from credence.checks.names import Found, NameQuery, NameRefused, NameScreening
 from credence.clock import Clock, today
@@ -236,6 +236,18 @@ class CheckService:
         self.settings = settings
         self.rating = rating
         self._names: NameScreening | None = None
+        self._citations: Citations | None = None
+
+    @property
+    def citations(self) -> Citations:
+        """The legal bases of the catalog, the lists' criteria and the measures, by their English citation:
+        `citations(text)` is a stored citation (a list entry's, a check answer's) in the reader's language."""
+        if self._citations is None:
+            bases = [c.legal_basis for c in self.catalog.categories.values()]
+            bases += [m.legal_basis for m in self.measures.measures.values()]
+            bases += [c.legal_basis for criteria in self.lists.criteria.values() for c in criteria.values()]
+            self._citations = Citations(bases)
+        return self._citations
 
     @property
     def names(self) -> NameScreening:
@@ -742,7 +754,7 @@ class CheckService:
             period=period,
             longer=longer,
             list=listed,
-            law=measure.legal_basis.law,
+            law=measure.legal_basis.law_cited(),
         )
         decision = f"{record.department}/{record.source_record_id} of {record.decided_on}"
         if record.legal_basis:

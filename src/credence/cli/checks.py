@@ -173,7 +173,8 @@ def _print_name_check(found: NameCheck, as_json: bool) -> None:
 def _print_measures(applied: list[Any]) -> None:
     table = Table("measure", "effect", "legal basis", "because", "until", "remedy")
     for a in applied:
-        add_row(table, a.measure.title, a.measure.effect, a.measure.legal_basis, a.because, a.until, a.remedy)
+        basis = a.measure.legal_basis.cited()  # in the reader's language
+        add_row(table, a.measure.title, a.measure.effect, basis, a.because, a.until, a.remedy)
     print_table(table)
     for a in applied:
         if a.decision:  # a decision published abroad: its list, period, and where it is contested

@@ -149,7 +149,7 @@ class ListService:
                     department=department,
                     criterion=rule.code,
                     field=_(FIELDS[rule.field]),
-                    legal_basis=rule.legal_basis,
+                    legal_basis=rule.legal_basis.cited(),
                     facts=facts.strip(),
                     days=self.settings.list_answer_days,
                 ),

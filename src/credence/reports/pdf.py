@@ -11,6 +11,7 @@ holds them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from credence.identity.kinds import KIND_NAMES
 from credence.measures.catalog import DOMAINS
 
 TEMPLATES = Path(__file__).parent / "templates"
+Cite = Callable[[str], str]
 _env = Environment(
     loader=FileSystemLoader(TEMPLATES),
     autoescape=select_autoescape(default=True),
@@ -89,8 +91,13 @@ def to_pdf(html: str) -> bytes:
     return pdf
 
 
-def render_html(content: dict[str, Any], sha256: str, verify_url: str | None = None) -> str:
-    """The report's HTML, in the language its content records (English for a content without one)."""
+def render_html(
+    content: dict[str, Any], sha256: str, verify_url: str | None = None, cite: Cite | None = None
+) -> str:
+    """The report's HTML, in the language its content records (English for a content without one).
+    `cite` gives a legal basis of the registry's own files (a list criterion's, a measure's), stored in
+    English in the content, in that language (credence.catalog.Citations); without it, it is shown as
+    stored. A record's own legal basis is shown as its department wrote it."""
     lang = content.get("language") or "en"
     with i18n.language(lang):
         return _env.get_template("report.html").render(
@@ -102,8 +109,15 @@ def render_html(content: dict[str, Any], sha256: str, verify_url: str | None = N
             lang=lang,
             html_lang=i18n.HTML_LANG.get(lang, lang),
             zh=lang == "zh",
+            cite=cite or _as_stored,
         )
 
 
-def render(content: dict[str, Any], sha256: str, verify_url: str | None = None) -> bytes:
-    return to_pdf(render_html(content, sha256, verify_url))
+def _as_stored(citation: str) -> str:
+    return citation
+
+
+def render(
+    content: dict[str, Any], sha256: str, verify_url: str | None = None, cite: Cite | None = None
+) -> bytes:
+    return to_pdf(render_html(content, sha256, verify_url, cite))

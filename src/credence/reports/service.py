@@ -193,7 +193,7 @@ class ReportService:
         content["issued_at"] = issued_at.astimezone(UTC).isoformat(timespec="seconds")
         text = report_content.canonical(content)
         sha256 = fingerprint(text)
-        pdf = render(content, sha256, verify_url)
+        pdf = render(content, sha256, verify_url, self.checks.citations)
         with self.engine.begin() as conn:
             conn.execute(
                 insert(reports).values(

@@ -25,6 +25,7 @@ from starlette.templating import _TemplateResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from credence import i18n
+from credence.catalog.model import Citations
 from credence.i18n import N_
 from credence.identity import fold, person_refusal
 from credence.web import labels
@@ -90,7 +91,7 @@ def templates() -> Templates:
         lang_url=lang_url,
         table_label=lambda: i18n.gettext(TABLE_LABEL),
     )
-    env.filters.update(num=i18n.format_number, day=i18n.format_date, label=label)
+    env.filters.update(num=i18n.format_number, day=i18n.format_date, label=label, basis=basis)
     return t
 
 
@@ -102,6 +103,20 @@ def label(context: Context, code: object, kind: str | None = None) -> str:
     request = context.get("request")
     registry = getattr(getattr(getattr(request, "app", None), "state", None), "registry", None)
     return labels.label(code, kind, registry)
+
+
+@pass_context
+def basis(context: Context, citation: object) -> str:
+    """`{{ x.legal_basis|basis }}`: a legal basis of the catalog, a list criterion or a measure (the object,
+    or its English citation as stored) in the request's language, e.g.
+    《市场监督管理严重违法失信名单管理办法》第十条 in Chinese. Any other text (a record's own legal basis,
+    as its department wrote it) is shown as it is."""
+    request = context.get("request")
+    registry = getattr(getattr(getattr(request, "app", None), "state", None), "registry", None)
+    checks = getattr(registry, "checks", None)
+    if checks is not None:
+        return checks.citations(citation)  # type: ignore[no-any-return]
+    return Citations(())(citation)  # type: ignore[arg-type]
 
 
 def lang_url(request: Request, lang: str) -> str:
