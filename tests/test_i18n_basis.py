@@ -265,3 +265,37 @@ def test_a_proposal_notice_cites_the_criterions_law_in_the_language_it_is_writte
 def test_the_profile_cites_its_entries_law_in_the_readers_language(client: TestClient) -> None:
     assert f"({HONOUR_ZH})" in client.get(f"/organisations/{USCC_B}", headers=ZH).text
     assert f"({HONOUR_EN})" in client.get(f"/organisations/{USCC_B}").text
+
+
+@pytest.mark.parametrize(
+    ("package", "name", "chinese"),
+    [
+        ("credence.lists", "default_lists.yaml", "      law_zh: 市场监督管理严重违法失信名单管理办法\n"),
+        ("credence.measures", "default_measures.yaml", "      law_zh: 中华人民共和国政府采购法\n"),
+        (
+            "credence.commitments",
+            "default_templates.yaml",
+            "      law_zh: 国务院办公厅关于全面推行证明事项和涉企经营许可事项告知承诺制的指导意见\n",
+        ),
+    ],
+)
+def test_a_list_measure_or_commitment_citing_a_denied_law_in_chinese_only_is_refused(
+    catalog, tmp_path, package: str, name: str, chinese: str
+) -> None:
+    """The hard line holds in both languages: a criterion, measure or commitment template whose Chinese
+    citation names a denied law does not load, whatever its English citation says."""
+    from credence.catalog.loader import Refused
+    from credence.commitments.templates import load_templates
+    from credence.lists.config import load_lists
+    from credence.measures.catalog import load_measures
+
+    load = {"credence.lists": load_lists, "credence.measures": load_measures}.get(package, load_templates)
+    text = resources.files(package).joinpath(name).read_text(encoding="utf-8")
+    assert chinese in text
+    shipped, changed = tmp_path / "shipped.yaml", tmp_path / "changed.yaml"
+    shipped.write_text(text, encoding="utf-8")
+    changed.write_text(text.replace(chinese, "      law_zh: 宗教事务条例\n", 1), encoding="utf-8")
+    load(catalog, shipped)  # as shipped: loads
+    with pytest.raises(Refused) as refused:
+        load(catalog, changed)
+    assert "religio" in str(refused.value), str(refused.value)

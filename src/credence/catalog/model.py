@@ -97,6 +97,11 @@ class LegalBasis(_Strict):
     def __str__(self) -> str:
         return f"{self.law}, {self.article}"
 
+    def screened(self) -> str:
+        """Every word of the citation, in both languages, for the screen: a denied law is refused whether
+        the English or the Chinese title names it."""
+        return " ".join(filter(None, (str(self), self.law_zh, self.article_zh)))
+
     def law_cited(self) -> str:
         """The law alone, as a sentence in the reader's language names it: its English title, or
         《市场监督管理严重违法失信名单管理办法》."""

@@ -94,6 +94,6 @@ def _check(doc: TemplatesDocument, catalog: Catalog, lines: dict[tuple[str, int]
                         f"on: {kept.bases_text()}",
                     )
                 )
-        for why in rule_refusals(f"{t.text} {t.text_zh or ''}", str(t.legal_basis), catalog.screen):
+        for why in rule_refusals(f"{t.text} {t.text_zh or ''}", t.legal_basis.screened(), catalog.screen):
             problems.append(Problem(where, line, f"{why}; no commitment may"))
     return problems

@@ -122,7 +122,7 @@ def _check(doc: ListsDocument, catalog: Catalog, lines: dict[tuple[str, int], in
                     problem(f"names department '{department}', which may not record '{category.code}'")
             _check_shape(kind, c, category.publication.any, problem)
             text = " ".join([c.code.replace("_", " "), c.text, c.text_zh or ""])
-            for why in rule_refusals(text, str(c.legal_basis), catalog.screen):
+            for why in rule_refusals(text, c.legal_basis.screened(), catalog.screen):
                 problem(f"{why}; no list may use it")
             if not category.accepts_basis(str(c.legal_basis)):
                 problem(

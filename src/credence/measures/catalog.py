@@ -248,7 +248,7 @@ def _check(doc: MeasuresDocument, catalog: Catalog, lines: dict[tuple[str, int],
                     f"'{harshest.value}'): measures are proportionate to the wrong"
                 )
         text = " ".join([m.code.replace("_", " "), m.title, m.title_zh or "", m.description])
-        for why in rule_refusals(text, str(m.legal_basis), catalog.screen):
+        for why in rule_refusals(text, m.legal_basis.screened(), catalog.screen):
             problem(f"{why}; no measure may use it")
     return problems
 
