@@ -84,7 +84,7 @@ def show(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help=
             + ("" if c.requires_identifier else " · " + _("identifier optional")),
             highlight=False,
         )
-        console.print("  " + _("legal basis: %(basis)s", basis=c.legal_basis), highlight=False)
+        console.print("  " + _("legal basis: %(basis)s", basis=c.legal_basis.cited()), highlight=False)
         console.print("  " + _("records may rest on: %(bases)s", bases=c.bases_text()), highlight=False)
         console.print("  " + _("departments: %(codes)s", codes=", ".join(c.departments)), highlight=False)
         console.print("  " + _("published (days): %(periods)s", periods=periods), highlight=False)

@@ -218,8 +218,8 @@ def list_(ctx: typer.Context, output: Format = FORMAT) -> None:
 
     def table() -> Table:
         shown = Table("code", "domain", "effect", "trigger", "max days", "department", "legal basis")
-        for r in rows:
-            add_row(shown, *r.values())
+        for m, r in zip(measures.measures.values(), rows, strict=True):  # the law in the reader's language
+            add_row(shown, *{**r, "legal_basis": m.legal_basis.cited()}.values())
         return shown
 
     print_listing(output, MEASURE_FIELDS, rows, table)

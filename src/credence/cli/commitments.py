@@ -11,7 +11,7 @@ from credence.cli.context import app_context, console, fail, local, process_erro
 from credence.cli.output import FORMAT, Format, add_row, print_listing
 from credence.commitments import service as repo
 from credence.commitments.templates import load_templates
-from credence.i18n import _
+from credence.i18n import _, pick
 from credence.identity import no_organisation
 from credence.rating import repository as rating_repo
 
@@ -46,8 +46,10 @@ def templates(ctx: typer.Context, output: Format = FORMAT) -> None:
 
     def table() -> Table:
         shown = Table("code", "text", "departments", "breach", "legal basis")
-        for r in rows:
-            add_row(shown, *r.values())
+        for t, r in zip(templates_.templates.values(), rows, strict=True):  # read in the reader's language
+            add_row(
+                shown, *{**r, "text": pick(t.text, t.text_zh), "legal_basis": t.legal_basis.cited()}.values()
+            )
         return shown
 
     print_listing(output, TEMPLATE_FIELDS, rows, table)
