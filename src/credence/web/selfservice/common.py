@@ -23,6 +23,7 @@ from credence.api.app import Registry
 from credence.api.shapes import ApiError
 from credence.i18n import N_, _, format_number
 from credence.process.errors import NotFound
+from credence.process.machine import STATES
 from credence.records.service import RecordNotFound, RowsRejected
 from credence.records.validation import control_character_at
 from credence.web.selfservice.session import FLASH_COOKIE, SESSION_COOKIE, SESSION_SECONDS, Session
@@ -50,26 +51,9 @@ GROUNDS = {
     "repair_decision": N_("refusal of a repair"),
     "not_us": N_("not about us"),
 }
-# Where an objection, a repair application or a list entry stands (English, translated where shown).
-STEPS = {
-    "open": N_("open"),
-    "extended": N_("extended"),
-    "corrected": N_("corrected"),
-    "upheld": N_("upheld"),
-    "withdrawn": N_("withdrawn"),
-    "lapsed": N_("lapsed"),
-    "applied": N_("applied"),
-    "approved": N_("approved"),
-    "refused": N_("refused"),
-    "proposed": N_("proposed"),
-    "answered": N_("answered"),
-    "listed": N_("listed"),
-    "dropped": N_("dropped"),
-    "expired": N_("expired"),
-    "removed": N_("removed"),
-    "cured": N_("cured"),
-    "escalated": N_("escalated"),
-}
+# Where an objection, a repair application or a list entry stands: the procedures' own names for their
+# states (credence.process.machine), translated where shown.
+STEPS = STATES
 ROLES = {
     "organisation": N_("organisation %(code)s"),
     "department": N_("department %(code)s"),
