@@ -96,6 +96,40 @@ def process_for(service: Any) -> Any:
     return DueProcess(service.engine, service.catalog, service.clock, service.settings, rating, service)
 
 
+def checks_for(process: Any, measures: Any = None) -> Any:
+    """The check service over a due-process service's store, lists, clock, settings and rating, under the
+    shipped measures (or `measures`)."""
+    from credence.checks.service import CheckService
+    from credence.measures.catalog import load_measures
+
+    catalog = process.catalog
+    measures = measures if measures is not None else load_measures(catalog)
+    return CheckService(
+        process.engine,
+        catalog,
+        measures,
+        process.lists.lists,
+        process.clock,
+        process.settings,
+        process.rating,
+    )
+
+
+def debarment(n: str, *, decided_on: str, until: str | None, **overrides: Any) -> dict[str, Any]:
+    """A development bank's debarment of USCC_A, as its list gives it (no severity, no amount)."""
+    fields: dict[str, Any] = {
+        "category": "development_bank_debarment",
+        "severity": None,
+        "amount": None,
+        "currency": None,
+        "decided_on": decided_on,
+        "effective_until": until,
+        "legal_basis": "World Bank Sanctions Procedures, Section 9.01",
+        "summary": "Grounds: Fraudulent Practice.",
+    }
+    return row(n, **(fields | overrides))
+
+
 def grant_honour(service: Any, subject: str = USCC_B, criterion: str = "contract_abiding") -> Any:
     """An honour for an organisation the store already holds, through the honours list (honours are never
     submitted as records); its record is noticed like any other."""

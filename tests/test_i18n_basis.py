@@ -22,12 +22,11 @@ from typer.testing import CliRunner
 
 from credence import i18n
 from credence.catalog import CatalogError, Citations, LegalBasis, parse_catalog
-from credence.checks.service import CheckService
 from credence.cli.main import app
 from credence.measures.catalog import load_measures
 from credence.process import notices
 
-from helpers import USCC_A, USCC_B, notice_all, row, write_csv
+from helpers import USCC_A, USCC_B, checks_for, debarment, notice_all, row, write_csv
 
 ZH = {"Accept-Language": "zh-CN,zh;q=0.9"}
 SHIPPED = (
@@ -179,28 +178,10 @@ def test_a_chinese_title_that_cites_a_denied_law_is_refused_like_the_english_one
 
 
 def test_a_decision_abroad_names_the_agreement_in_the_readers_language(process, catalog, tmp_path) -> None:
-    debarment = row(
-        "wb-1",
-        category="development_bank_debarment",
-        severity=None,
-        amount=None,
-        currency=None,
-        decided_on="2026-01-10",
-        effective_until="2028-12-31",
-        legal_basis="World Bank Sanctions Procedures, Section 9.01",
-        summary="Grounds: Fraudulent Practice.",
-    )
-    process.ingest.ingest_file(write_csv(tmp_path / "wb.csv", [debarment]), "WB")
+    listed = debarment("wb-1", decided_on="2026-01-10", until="2028-12-31")
+    process.ingest.ingest_file(write_csv(tmp_path / "wb.csv", [listed]), "WB")
     notice_all(process.engine, process.ingest)
-    checks = CheckService(
-        process.engine,
-        catalog,
-        load_measures(catalog),
-        process.lists.lists,
-        process.clock,
-        process.settings,
-        process.rating,
-    )
+    checks = checks_for(process)
     with i18n.language("zh"):
         (zh,) = checks.check(USCC_A, "mdb_financed_procurement").applied
         assert (
@@ -287,7 +268,6 @@ def test_a_list_measure_or_commitment_citing_a_denied_law_in_chinese_only_is_ref
     from credence.catalog.loader import Refused
     from credence.commitments.templates import load_templates
     from credence.lists.config import load_lists
-    from credence.measures.catalog import load_measures
 
     load = {"credence.lists": load_lists, "credence.measures": load_measures}.get(package, load_templates)
     text = resources.files(package).joinpath(name).read_text(encoding="utf-8")

@@ -12,13 +12,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from credence import i18n
-from credence.checks.service import CheckService
 from credence.identity import IdentifierError, parse_uscc
-from credence.measures.catalog import load_measures
 from credence.process import notices
 from credence.process.errors import NotAllowed, NotFound
 
-from helpers import USCC_A, USCC_B, notice_all, row, write_csv
+from helpers import USCC_A, USCC_B, checks_for, debarment, notice_all, row, write_csv
 
 ZH = {"Accept-Language": "zh-CN,zh;q=0.9"}
 FACTS = "Three serious food-safety penalties in 2026."
@@ -101,29 +99,11 @@ def test_a_check_answer_in_chinese_gives_its_because_and_remedy_in_chinese(clien
 
 
 def test_a_decision_abroad_is_explained_in_chinese(process, catalog, tmp_path: Path) -> None:
-    debarment = row(
-        "wb-1",
-        category="development_bank_debarment",
-        severity=None,
-        amount=None,
-        currency=None,
-        decided_on="2026-01-10",
-        effective_until="2028-12-31",
-        legal_basis="World Bank Sanctions Procedures, Section 9.01",
-        summary="Grounds: Fraudulent Practice.",
-    )
-    process.ingest.ingest_file(write_csv(tmp_path / "wb.csv", [debarment]), "WB")
+    listed = debarment("wb-1", decided_on="2026-01-10", until="2028-12-31")
+    process.ingest.ingest_file(write_csv(tmp_path / "wb.csv", [listed]), "WB")
     notice_all(process.engine, process.ingest)
     process.rating.rate()
-    checks = CheckService(
-        process.engine,
-        catalog,
-        load_measures(catalog),
-        process.lists.lists,
-        process.clock,
-        process.settings,
-        process.rating,
-    )
+    checks = checks_for(process)
     with i18n.language("zh"):
         (zh,) = checks.check(USCC_A, "mdb_financed_procurement").applied
     (en,) = checks.check(USCC_A, "mdb_financed_procurement").applied

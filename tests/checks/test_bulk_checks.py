@@ -26,10 +26,10 @@ from credence.checks.service import (
 )
 from credence.demo.generate import build
 from credence.identity import IdentifierError, SubjectRefused, build_uscc, not_an_identifier
-from credence.measures.catalog import DOMAINS, load_measures
+from credence.measures.catalog import DOMAINS
 from credence.store.models import Organisation
 
-from helpers import process_for
+from helpers import checks_for, process_for
 
 RESIDENT = "11010519491231002X"  # a resident identity number: refused, never repeated
 SOLE_UNHELD = build_uscc("92", "530100", "WR9G5XEB")
@@ -41,15 +41,7 @@ def demo(service, catalog) -> dict[str, Any]:
     day = process.rating.today()
     build(service, process, catalog, day, 120, 900, 2026)
     process.rating.rate(as_of=day, cause="demo registry built")
-    checks = CheckService(
-        process.engine,
-        catalog,
-        load_measures(catalog),
-        process.lists.lists,
-        process.clock,
-        process.settings,
-        process.rating,
-    )
+    checks = checks_for(process)
     with process.engine.connect() as conn:
         orgs = list(conn.execute(select(Organisation.__table__)))
     return {"checks": checks, "orgs": orgs}

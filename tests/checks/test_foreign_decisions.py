@@ -20,41 +20,19 @@ from typer.testing import CliRunner
 from credence.checks.bidders import read_bidders
 from credence.checks.service import CheckService, write_rows
 from credence.cli.main import app
-from credence.measures.catalog import DOMAINS, MeasuresError, load_measures, parse_measures
+from credence.measures.catalog import DOMAINS, MeasuresError, parse_measures
 from credence.server import create_app
 
-from helpers import USCC_A, USCC_B, notice_all, row, write_csv
+from helpers import USCC_A, USCC_B, checks_for, debarment, notice_all, row, write_csv
 
 DEFAULT = Path(__file__).parents[2].joinpath("src/credence/measures/default_measures.yaml").read_text("utf-8")
 MDB = "mdb_financed_procurement"
 NAME_A = "北京某某食品有限公司"
 
 
-def debarment(n: str, *, decided_on: str, until: str | None, **overrides: Any) -> dict[str, Any]:
-    fields: dict[str, Any] = {
-        "category": "development_bank_debarment",
-        "severity": None,
-        "amount": None,
-        "currency": None,
-        "decided_on": decided_on,
-        "effective_until": until,
-        "legal_basis": "World Bank Sanctions Procedures, Section 9.01",
-        "summary": "Grounds: Fraudulent Practice.",
-    }
-    return row(n, **(fields | overrides))
-
-
 @pytest.fixture
 def checks(process, catalog) -> CheckService:
-    return CheckService(
-        process.engine,
-        catalog,
-        load_measures(catalog),
-        process.lists.lists,
-        process.clock,
-        process.settings,
-        process.rating,
-    )
+    return checks_for(process)
 
 
 def ingest(process: Any, tmp_path: Path, department: str, *rows: dict[str, Any], notice: bool = True) -> None:
@@ -290,15 +268,7 @@ def test_a_debarment_by_a_bank_the_trigger_does_not_name_restricts_nowhere(
     # alone, so a three-year IDB debarment gives no measure, and the World Bank's does.
     only_wb = DEFAULT.replace("      departments: [WB, IDB, EBRD]\n", "      departments: [WB]\n")
     assert only_wb != DEFAULT
-    checks = CheckService(
-        process.engine,
-        catalog,
-        parse_measures(only_wb, catalog),
-        process.lists.lists,
-        process.clock,
-        process.settings,
-        process.rating,
-    )
+    checks = checks_for(process, parse_measures(only_wb, catalog))
     idb = debarment(
         "idb-1",
         decided_on="2026-01-10",

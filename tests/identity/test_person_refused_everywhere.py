@@ -24,7 +24,17 @@ from credence.records.readers import RawRow
 from credence.server import create_app
 from credence.sources import RowMapper, load_dataset
 
-from helpers import USCC_A, assert_error, collect, counts, row, stored_ids, write_csv, write_ndjson
+from helpers import (
+    USCC_A,
+    assert_error,
+    checks_for,
+    collect,
+    counts,
+    row,
+    stored_ids,
+    write_csv,
+    write_ndjson,
+)
 
 WELL_FORMED = "220102196608044172"  # refused by stdnum.cn.ric: its county code is younger than its holder
 MISTYPED = "31011519550312009J"  # the check character the old USCC message suggested; was a law firm
@@ -133,18 +143,7 @@ def test_api_bidders_file_refuses_resident_ids_on_their_line(client: TestClient)
 
 def test_checks_service_bidders_rows(process, catalog) -> None:
     # The same through the service that the CLI and the web page use.
-    from credence.checks.service import CheckService
-    from credence.measures.catalog import load_measures
-
-    checks = CheckService(
-        process.engine,
-        catalog,
-        load_measures(catalog),
-        process.lists.lists,
-        process.clock,
-        process.settings,
-        process.rating,
-    )
+    checks = checks_for(process)
     out = write_rows(checks.check_rows(read_bidders(f"subject_id\n{MISTYPED}\n"), "public_procurement"))
     assert out.splitlines()[1].startswith("2,,") and "natural_person" not in out.splitlines()[0]
     assert_not_echoed(MISTYPED, out)

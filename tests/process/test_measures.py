@@ -12,9 +12,9 @@ import pytest
 from credence.checks.bidders import read_bidders
 from credence.checks.service import CheckService, UnknownDomain, write_rows
 from credence.identity import IdentifierError, SubjectRefused
-from credence.measures.catalog import MeasuresError, load_measures, parse_measures
+from credence.measures.catalog import MeasuresError, parse_measures
 
-from helpers import USCC_A, USCC_B, row
+from helpers import USCC_A, USCC_B, checks_for, row
 from process_steps import ORG, SAMR, deliver_pending, published
 
 DEFAULT = Path(__file__).parents[2].joinpath("src/credence/measures/default_measures.yaml").read_text("utf-8")
@@ -31,15 +31,7 @@ LICENCES = (
 
 @pytest.fixture
 def checks(process, catalog) -> CheckService:
-    return CheckService(
-        process.engine,
-        catalog,
-        load_measures(catalog),
-        process.lists.lists,
-        process.clock,
-        process.settings,
-        process.rating,
-    )
+    return checks_for(process)
 
 
 def listed_serious(process: Any, clock: Any) -> Any:
