@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from typer.testing import CliRunner
 
 from credence import i18n
@@ -64,6 +65,48 @@ def test_an_ingest_in_chinese_names_the_line_and_its_json_is_unchanged(cli, engi
     assert summary["unchanged"] == 2 and summary["file_error"] is None  # the same keys in every language
     english = cli("ingest", str(ok), "-d", "SAMR")
     assert "ok.csv (SAMR): 2 accepted (0 new, 0 updated, 2 unchanged), 0 rejected" in english.output
+
+
+def test_the_rows_an_ingest_refuses_are_explained_in_chinese(cli, engine, tmp_path: Path) -> None:
+    """Each refused row's reason reads in the clerk's language on screen and in the rejects file, with the
+    same line, field and reason code, and the refused text is never repeated; only the good row is stored."""
+    rows = [
+        row(1),
+        row(2, summary="Fined for organising a religious gathering."),
+        row(3, decided_on="2026-13-01"),
+        row(4, currency="XYZ"),
+        row(5, summary="=HYPERLINK(1)"),
+    ]
+    path = write_csv(tmp_path / "bad.csv", rows)
+    said = cli("ingest", str(path), "-d", "SAMR", CREDENCE_LANG="zh")
+    assert said.exit_code == 1, said.output
+    assert "拒绝 4 行" in said.output and "被拒绝的行及原因" in said.output
+    rejects = tmp_path / "bad.csv.rejects.ndjson"
+    refused = [json.loads(line) for line in rejects.read_text(encoding="utf-8").splitlines()]
+    assert [(r["line"], r["field"], r["reason"]) for r in refused] == [
+        (3, "summary", "prohibited_ground"),
+        (4, "decided_on", "invalid_date"),
+        (5, "currency", "invalid_currency"),
+        (6, "summary", "formula_injection"),
+    ]
+    messages = [r["message"] for r in refused]
+    assert messages[0] == "summary 涉及禁止记录的事由（宗教信仰）；本登记系统从不记录"
+    assert messages[1].startswith("decided_on“2026-13-01”不是真实存在的日期")
+    assert messages[2] == "currency“XYZ”不是 ISO 4217 代码"
+    assert messages[3].startswith("summary 以“=”开头，电子表格会将其作为公式执行")
+    assert "religious" not in rejects.read_text(encoding="utf-8")
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT source_record_id FROM records")).scalars().all()
+    assert stored == ["XZCF-2026-0001"]
+
+    english = cli("ingest", str(path), "-d", "SAMR")
+    assert english.exit_code == 1, english.output
+    messages = [json.loads(line)["message"] for line in rejects.read_text(encoding="utf-8").splitlines()]
+    assert (
+        messages[0]
+        == "summary touches a prohibited ground (belief or religion); the registry never records it"
+    )
+    assert messages[1].startswith("decided_on '2026-13-01' is not a real date")
 
 
 def test_the_help_of_the_most_used_commands_in_chinese() -> None:

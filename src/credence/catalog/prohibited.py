@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from credence.screening import Ground, Screen
 from credence.screening.laws import LawRef
+from credence.screening.personal import find_personal_data
 
 __all__ = ["Ground", "prohibited_grounds_in", "rule_refusals"]
 
@@ -37,9 +38,11 @@ def rule_refusals(text: str, legal_basis: str = "", screen: Screen | None = None
                 f"rests on {law.law}, whose subject is a prohibited ground ({law.ground}): {law.why}"
             )
     for field, value in (("text", text), ("legal basis", legal_basis)):
-        refused = screen.text(field, value) if value else None
-        if refused is not None and refused.reason == "personal_data":
-            reasons.append(refused.message.split(";")[0].replace(field, f"its {field}", 1))
+        # A rule is refused only on personal data the screen finds after the prohibited grounds, as
+        # screen.text finds it; said in the operator's English, as the other reasons are.
+        kind = find_personal_data(value) if value and screen.lexicon.first(value) is None else None
+        if kind is not None:
+            reasons.append(f"its {field} carries a natural person's data ({kind})")
     return reasons
 
 

@@ -255,6 +255,6 @@ def _report(result: IngestResult, as_json: bool, from_source: bool = False) -> N
     if result.rated:
         rated = ngettext("re-rated %(num)s organisation", "re-rated %(num)s organisations", result.rated)
         changes = ngettext("%(num)s grade change", "%(num)s grade changes", result.grade_changes)
-        console.print(f"{rated}; {changes}", highlight=False)
+        console.print(_("%(rated)s; %(changes)s", rated=rated, changes=changes), highlight=False)
     if result.rejects_path:
         console.print(_("rejected rows and reasons: %(path)s", path=result.rejects_path), highlight=False)

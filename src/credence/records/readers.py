@@ -20,6 +20,7 @@ from typing import Any
 
 import orjson
 
+from credence.i18n import N_, _
 from credence.records.interchange import FIELDS, REQUIRED
 from credence.records.validation import Rejection
 
@@ -60,7 +61,13 @@ class RowSource:
         self.path = path
         self.format = fmt or detect_format(path)
         if self.format not in FORMATS:
-            raise ValueError(f"unknown format '{self.format}'; use one of {', '.join(FORMATS)}")
+            raise ValueError(
+                _(
+                    "unknown format '%(format)s'; use one of %(formats)s",
+                    format=self.format,
+                    formats=", ".join(FORMATS),
+                )
+            )
         self.encoding = encoding
         self.size = path.stat().st_size
         self.header: list[str] | None = None
@@ -118,7 +125,13 @@ class RowSource:
                     continue
                 if len(fields) != width:
                     yield _faulty(
-                        start, "wrong_field_count", f"row has {len(fields)} fields; the header has {width}"
+                        start,
+                        "wrong_field_count",
+                        _(
+                            "row has %(found)s fields; the header has %(width)s",
+                            found=len(fields),
+                            width=width,
+                        ),
                     )
                     continue
                 yield RawRow(start, {k: v for k, v in zip(header, fields, strict=True) if v != ""})
@@ -179,9 +192,17 @@ def _ndjson_row(number: int, data: bytes) -> RawRow | None:
         try:
             obj = json.loads(data)
         except json.JSONDecodeError as exc:
-            return _faulty(number, "invalid_json", f"not valid JSON at character {exc.pos + 1}: {exc.msg}")
+            return _faulty(
+                number,
+                "invalid_json",
+                _("not valid JSON at character %(at)s: %(why)s", at=exc.pos + 1, why=exc.msg),
+            )
     if not isinstance(obj, dict):
-        return _faulty(number, "not_an_object", f"each line must be a JSON object, got {type(obj).__name__}")
+        return _faulty(
+            number,
+            "not_an_object",
+            _("each line must be a JSON object, got %(type)s", type=type(obj).__name__),
+        )
     return RawRow(number, obj)
 
 
@@ -232,7 +253,7 @@ def _open_parquet(path: Path) -> Any:
     try:
         parquet = pq.ParquetFile(path)
     except Exception as exc:  # pyarrow raises several types for a file that is not Parquet
-        raise FileRejected(None, "unparseable", f"not a readable Parquet file: {exc}") from exc
+        raise FileRejected(None, "unparseable", _("not a readable Parquet file: %(why)s", why=exc)) from exc
     _check_header(parquet.schema_arrow.names, line=None)
     return parquet
 
@@ -241,7 +262,11 @@ def detect_format(path: Path) -> str:
     fmt = _SUFFIXES.get(path.suffix.lower())
     if fmt is None:
         raise ValueError(
-            f"cannot tell the format of '{path.name}' from its suffix; pass --format ({', '.join(FORMATS)})"
+            _(
+                "cannot tell the format of '%(name)s' from its suffix; pass --format (%(formats)s)",
+                name=path.name,
+                formats=", ".join(FORMATS),
+            )
         )
     return fmt
 
@@ -275,7 +300,7 @@ def _settle_encoding(head: bytes, decode: Callable[[str], object]) -> str:
     """The encoding of a file starting with `head`, which `decode(encoding)` decodes whole or raises
     FileRejected: UTF-16 is refused, a UTF-8 byte-order mark settles it, else UTF-8, else GB18030."""
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise FileRejected(1, "unsupported_encoding", "the file is UTF-16; save it as UTF-8 or GB18030")
+        raise FileRejected(1, "unsupported_encoding", _("the file is UTF-16; save it as UTF-8 or GB18030"))
     if head.startswith(codecs.BOM_UTF8):
         decode("utf-8-sig")
         return "utf-8-sig"
@@ -287,7 +312,9 @@ def _settle_encoding(head: bytes, decode: Callable[[str], object]) -> str:
             decode("gb18030")
         except FileRejected:
             raise FileRejected(
-                utf8_error.line, "invalid_encoding", f"{utf8_error.message}; it is not GB18030 either"
+                utf8_error.line,
+                "invalid_encoding",
+                _("%(why)s; it is not GB18030 either", why=utf8_error.message),
             ) from None
         return "gb18030"
 
@@ -320,7 +347,16 @@ def _decode_error(exc: UnicodeDecodeError, lines_before: int, encoding: str, rea
     column = offset - (joined.rfind(b"\n", 0, offset) + 1) + 1
     byte = joined[offset : offset + 1].hex().upper()
     encoding = "UTF-8" if encoding == "utf-8-sig" else encoding.upper()
-    return FileRejected(line, reason, f"byte 0x{byte} at character {column} is not valid {encoding}")
+    return FileRejected(
+        line,
+        reason,
+        _(
+            "byte 0x%(byte)s at character %(at)s is not valid %(encoding)s",
+            byte=byte,
+            at=column,
+            encoding=encoding,
+        ),
+    )
 
 
 def _check_csv(path: Path, encoding: str) -> list[str]:
@@ -331,28 +367,38 @@ def _check_csv(path: Path, encoding: str) -> list[str]:
         try:
             header = next(reader, None)
             if header is None:
-                raise FileRejected(1, "empty_file", "the file is empty; the first line must be the header")
+                raise FileRejected(1, "empty_file", _("the file is empty; the first line must be the header"))
             header = [h.strip() for h in header]
             _check_header(header, line=1)
-            for _ in reader:
+            for _row in reader:
                 pass
         except csv.Error as exc:
-            raise FileRejected(reader.line_num, "unparseable", f"CSV cannot be parsed: {exc}") from None
+            raise FileRejected(
+                reader.line_num, "unparseable", _("CSV cannot be parsed: %(why)s", why=exc)
+            ) from None
     return header
 
 
 def _check_header(names: list[str], line: int | None) -> None:
-    where = "header" if line else "schema"
+    where = _(N_("header") if line else N_("schema"))
     for i, name in enumerate(names, start=1):
         if not name:
-            raise FileRejected(line, "empty_header", f"column {i} of the {where} has no name")
+            raise FileRejected(
+                line, "empty_header", _("column %(i)s of the %(where)s has no name", i=i, where=where)
+            )
     seen: dict[str, int] = {}
     for i, name in enumerate(names, start=1):
         if name in seen:
             raise FileRejected(
                 line,
                 "duplicate_header",
-                f"column '{name}' appears twice in the {where} (columns {seen[name]} and {i})",
+                _(
+                    "column '%(name)s' appears twice in the %(where)s (columns %(first)s and %(i)s)",
+                    name=name,
+                    where=where,
+                    first=seen[name],
+                    i=i,
+                ),
             )
         seen[name] = i
     unknown = [n for n in names if n not in FIELDS]
@@ -360,10 +406,16 @@ def _check_header(names: list[str], line: int | None) -> None:
         raise FileRejected(
             line,
             "unknown_column",
-            f"column '{unknown[0]}' is not a field of the interchange format (known: {', '.join(FIELDS)})",
+            _(
+                "column '%(name)s' is not a field of the interchange format (known: %(known)s)",
+                name=unknown[0],
+                known=", ".join(FIELDS),
+            ),
         )
     missing = [n for n in FIELDS if n in REQUIRED and n not in seen]
     if missing:
         raise FileRejected(
-            line, "missing_column", f"required column '{missing[0]}' is missing from the {where}"
+            line,
+            "missing_column",
+            _("required column '%(name)s' is missing from the %(where)s", name=missing[0], where=where),
         )

@@ -23,6 +23,7 @@ from stdnum.iso7064 import mod_11_10
 
 from credence.catalog import Catalog, Category, Severity
 from credence.catalog.model import LIST_NAMES
+from credence.i18n import _
 from credence.identity import (
     SubjectError,
     SubjectId,
@@ -76,9 +77,10 @@ SCREENED_FIELDS = frozenset({"summary", "legal_basis"})
 
 def basis_refusal(category: Category) -> str:
     """The message for a legal basis outside the category's closed list (it never repeats the basis)."""
-    return (
-        f"legal_basis must cite a law and article that category '{category.code}' may rest on: "
-        f"{category.bases_text()}"
+    return _(
+        "legal_basis must cite a law and article that category '%(category)s' may rest on: %(bases)s",
+        category=category.code,
+        bases=category.bases_text(),
     )
 
 
@@ -214,7 +216,11 @@ class RowValidator:
 
         for key in raw:
             if key not in FIELD_SET:
-                reject(str(key), "unknown_field", f"'{key}' is not a field of the interchange format")
+                reject(
+                    str(key),
+                    "unknown_field",
+                    _("'%(key)s' is not a field of the interchange format", key=key),
+                )
 
         values: dict[str, str | None] = {}
         text = self._text
@@ -223,23 +229,35 @@ class RowValidator:
             values[name] = None if value is None else text(name, value, reject)
         for name in _REQUIRED_IN_ORDER:
             if values[name] is None and not any(p.field == name for p in problems):
-                reject(name, "missing", f"{name} is required")
+                reject(name, "missing", _("%(name)s is required", name=name))
 
         category = self.catalog.categories.get(values["category"] or "")
         if values["category"] is not None and category is None:
-            reject("category", "unknown_category", f"category '{values['category']}' is not in the catalog")
+            reject(
+                "category",
+                "unknown_category",
+                _("category '%(category)s' is not in the catalog", category=values["category"]),
+            )
         elif category is not None and not self.catalog.may_submit(self.department, category.code):
             reject(
                 "category",
                 "category_not_allowed",
-                f"department {self.department} may not submit category '{category.code}'",
+                _(
+                    "department %(department)s may not submit category '%(category)s'",
+                    department=self.department,
+                    category=category.code,
+                ),
             )
         elif category is not None and category.list is not None and not self.lists:
             reject(
                 "category",
                 "list_category",
-                f"category '{category.code}' is the {LIST_NAMES[category.list]} list: its "
-                "entries are made through the list procedure (credence lists), with notice, not submitted",
+                _(
+                    "category '%(category)s' is the %(list)s list: its entries are made through the list "
+                    "procedure (credence lists), with notice, not submitted",
+                    category=category.code,
+                    list=LIST_NAMES[category.list],
+                ),
             )
 
         subject = self._subject(values, category is None or category.requires_identifier, reject)
@@ -259,22 +277,35 @@ class RowValidator:
                 reject(
                     "severity",
                     "missing",
-                    f"severity is required for category '{category.code}' (minor, general or serious)",
+                    _(
+                        "severity is required for category '%(category)s' (minor, general or serious)",
+                        category=category.code,
+                    ),
                 )
             elif not category.severity_applies and severity is not None:
-                reject("severity", "not_applicable", f"severity does not apply to category '{category.code}'")
+                reject(
+                    "severity",
+                    "not_applicable",
+                    _("severity does not apply to category '%(category)s'", category=category.code),
+                )
         if severity is not None and severity not in Severity.__members__:
             reject(
-                "severity", "invalid_value", f"severity '{severity}' is not one of minor, general, serious"
+                "severity",
+                "invalid_value",
+                _("severity '%(severity)s' is not one of minor, general, serious", severity=severity),
             )
 
         decided_on = self._date("decided_on", raw.get("decided_on"), values["decided_on"], reject)
         if decided_on is not None and decided_on > self.today:
-            reject("decided_on", "future_date", f"decided_on {decided_on} is after today ({self.today})")
+            reject(
+                "decided_on",
+                "future_date",
+                _("decided_on %(day)s is after today (%(today)s)", day=decided_on, today=self.today),
+            )
 
         status = values["status"]
         if status is not None and status not in ("final", "pending"):
-            reject("status", "invalid_value", f"status '{status}' is not final or pending")
+            reject("status", "invalid_value", _("status '%(status)s' is not final or pending", status=status))
 
         amount, currency = self._money(values, reject)
         until, until_kind = self._until(
@@ -332,17 +363,38 @@ class RowValidator:
             if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool) and name == "amount":
                 return format(Decimal(str(value)), "f")
             if not isinstance(value, str):
-                reject(name, "invalid_type", f"{name} must be text, got {type(value).__name__}")
+                reject(
+                    name,
+                    "invalid_type",
+                    _("%(name)s must be text, got %(type)s", name=name, type=type(value).__name__),
+                )
                 return None
         limit = _SHORT_LIMITS.get(name, self.max_field_chars)
         if len(value) > limit:
-            reject(name, "too_long", f"{name} is {len(value):,} characters long; the limit is {limit:,}")
+            reject(
+                name,
+                "too_long",
+                _(
+                    "%(name)s is %(length)s characters long; the limit is %(limit)s",
+                    name=name,
+                    length=f"{len(value):,}",
+                    limit=f"{limit:,}",
+                ),
+            )
             return None
         at = control_character_at(value, name in _MULTILINE_FIELDS)
         if at is not None:
             char = value[at - 1]
-            label = "NUL byte" if char == "\x00" else f"control character U+{ord(char):04X}"
-            reject(name, "control_character", f"{name} contains a {label} at character {at}")
+            label = (
+                _("NUL byte")
+                if char == "\x00"
+                else _("control character U+%(code)s", code=f"{ord(char):04X}")
+            )
+            reject(
+                name,
+                "control_character",
+                _("%(name)s contains a %(what)s at character %(at)s", name=name, what=label, at=at),
+            )
             return None
         text: str = value.strip()
         if not text:
@@ -356,8 +408,12 @@ class RowValidator:
             reject(
                 name,
                 "formula_injection",
-                f"{name} starts with '{text[0]}', which spreadsheets run as a formula; remove it or "
-                "start the text with a letter or digit",
+                _(
+                    "%(name)s starts with '%(char)s', which spreadsheets run as a formula; remove it or "
+                    "start the text with a letter or digit",
+                    name=name,
+                    char=text[0],
+                ),
             )
             return None
         return text
@@ -371,24 +427,30 @@ class RowValidator:
             reject(
                 "subject_type",
                 "natural_person",
-                "natural persons are not subjects of this registry; only organisations are recorded",
+                _("natural persons are not subjects of this registry; only organisations are recorded"),
             )
             return None
         if subject_type != "organisation":
-            reject("subject_type", "invalid_value", f"subject_type '{subject_type}' is not organisation")
+            reject(
+                "subject_type",
+                "invalid_value",
+                _("subject_type '%(type)s' is not organisation", type=subject_type),
+            )
             return None
         if country is not None and not self._known_country(country):
             reject(
                 "subject_country",
                 "invalid_country",
-                f"subject_country '{country}' is not an ISO 3166-1 alpha-2 code",
+                _("subject_country '%(country)s' is not an ISO 3166-1 alpha-2 code", country=country),
             )
             return None
         code = values["subject_id"]
         if code is None:
             if requires_id:
                 if values["category"] is not None:
-                    reject("subject_id", "missing", "subject_id (USCC or LEI) is required for this category")
+                    reject(
+                        "subject_id", "missing", _("subject_id (USCC or LEI) is required for this category")
+                    )
                 return None
             if name is None:
                 return None
@@ -402,9 +464,12 @@ class RowValidator:
                 reject(
                     "subject_name",
                     "natural_person",
-                    "natural persons are not subjects of this registry: a subject without an identifier "
-                    f"must be named as an organisation (with its legal form, such as Ltd, S.A. or 有限公司); "
-                    f"this name has {person}",
+                    _(
+                        "natural persons are not subjects of this registry: a subject without an identifier "
+                        "must be named as an organisation (with its legal form, such as Ltd, S.A. or "
+                        "有限公司); this name has %(what)s",
+                        what=person,
+                    ),
                 )
                 return None
             return Subject(
@@ -427,7 +492,10 @@ class RowValidator:
                 reject(
                     "subject_country",
                     "country_mismatch",
-                    f"a USCC names a Chinese organisation, but subject_country is {country}",
+                    _(
+                        "a USCC names a Chinese organisation, but subject_country is %(country)s",
+                        country=country,
+                    ),
                 )
                 return None
             country = "CN"
@@ -488,8 +556,11 @@ class RowValidator:
             reject(
                 "subject_org_code",
                 "invalid_org_code",
-                "subject_org_code must be an organisation code of 8 digits or capital letters and a check "
-                "character (GB 11714), optionally with a hyphen before the check character, like 60003734-1",
+                _(
+                    "subject_org_code must be an organisation code of 8 digits or capital letters and a "
+                    "check character (GB 11714), optionally with a hyphen before the check character, like "
+                    "60003734-1"
+                ),
             )
             return None
         code = code.replace("-", "")
@@ -498,15 +569,23 @@ class RowValidator:
             reject(
                 "subject_org_code",
                 "org_code_check",
-                f"subject_org_code check character (position 9) is {code[8]}, expected {expected}",
+                _(
+                    "subject_org_code check character (position 9) is %(found)s, expected %(expected)s",
+                    found=code[8],
+                    expected=expected,
+                ),
             )
             return None
         if subject is not None and subject.scheme == "uscc" and subject.code and subject.code[8:17] != code:
             reject(
                 "subject_org_code",
                 "org_code_mismatch",
-                f"subject_org_code {code} is not the organisation code the USCC carries in positions 9-17 "
-                f"({subject.code[8:17]}); give the USCC alone, or correct one of them",
+                _(
+                    "subject_org_code %(code)s is not the organisation code the USCC carries in positions "
+                    "9-17 (%(carried)s); give the USCC alone, or correct one of them",
+                    code=code,
+                    carried=subject.code[8:17],
+                ),
             )
             return None
         return code
@@ -518,7 +597,7 @@ class RowValidator:
             reject(
                 "subject_registration",
                 "invalid_registration",
-                "subject_registration must be an old registration number of 15 digits",
+                _("subject_registration must be an old registration number of 15 digits"),
             )
             return None
         expected = registration_check_digit(number[:14])
@@ -526,8 +605,12 @@ class RowValidator:
             reject(
                 "subject_registration",
                 "registration_check",
-                f"subject_registration check digit (position 15, ISO 7064 MOD 11,10) is {number[14]}, "
-                f"expected {expected}",
+                _(
+                    "subject_registration check digit (position 15, ISO 7064 MOD 11,10) is %(found)s, "
+                    "expected %(expected)s",
+                    found=number[14],
+                    expected=expected,
+                ),
             )
             return None
         return number
@@ -536,21 +619,37 @@ class RowValidator:
         if text is None:
             return None
         if isinstance(raw, datetime):
-            reject(name, "invalid_date", f"{name} must be a date, got a timestamp {raw.isoformat()}")
+            reject(
+                name,
+                "invalid_date",
+                _("%(name)s must be a date, got a timestamp %(value)s", name=name, value=raw.isoformat()),
+            )
             return None
         known = self._dates.get(text)
         if known is not None:
             return known
         if not _DATE.match(text):
-            reject(name, "invalid_date", f"{name} '{text}' is not a date in the form YYYY-MM-DD")
+            reject(
+                name,
+                "invalid_date",
+                _("%(name)s '%(text)s' is not a date in the form YYYY-MM-DD", name=name, text=text),
+            )
             return None
         try:
             value = date.fromisoformat(text)
         except ValueError as exc:
-            reject(name, "invalid_date", f"{name} '{text}' is not a real date ({exc})")
+            reject(
+                name,
+                "invalid_date",
+                _("%(name)s '%(text)s' is not a real date (%(why)s)", name=name, text=text, why=exc),
+            )
             return None
         if value < _EARLIEST:
-            reject(name, "invalid_date", f"{name} {text} is before {_EARLIEST}")
+            reject(
+                name,
+                "invalid_date",
+                _("%(name)s %(text)s is before %(earliest)s", name=name, text=text, earliest=_EARLIEST),
+            )
             return None
         if len(self._dates) < 100_000:  # decisions share dates; parse each once
             self._dates[text] = value
@@ -566,15 +665,22 @@ class RowValidator:
                 reject(
                     "amount",
                     "invalid_amount",
-                    f"amount '{amount}' is not a non-negative decimal like 1500 or 1500.50",
+                    _(
+                        "amount '%(amount)s' is not a non-negative decimal like 1500 or 1500.50",
+                        amount=amount,
+                    ),
                 )
             amount = normalised
             if currency is None:
-                reject("currency", "missing", "currency is required when amount is given")
+                reject("currency", "missing", _("currency is required when amount is given"))
         elif currency is not None:
-            reject("currency", "currency_without_amount", "currency is given but amount is empty")
+            reject("currency", "currency_without_amount", _("currency is given but amount is empty"))
         if currency is not None and not self._known_currency(currency):
-            reject("currency", "invalid_currency", f"currency '{currency}' is not an ISO 4217 code")
+            reject(
+                "currency",
+                "invalid_currency",
+                _("currency '%(currency)s' is not an ISO 4217 code", currency=currency),
+            )
         return amount, currency
 
     def _until(
@@ -591,7 +697,7 @@ class RowValidator:
             reject(
                 "effective_until",
                 "before_decision",
-                f"effective_until {until} is before decided_on {decided_on}",
+                _("effective_until %(until)s is before decided_on %(day)s", until=until, day=decided_on),
             )
             return None, None
         return until, "date"

@@ -27,6 +27,7 @@ from typing import Any
 
 import ahocorasick
 
+from credence.i18n import N_
 from credence.identity.resident import find_resident_ids
 
 __all__ = ["find_personal_data"]
@@ -176,21 +177,21 @@ def find_personal_data(text: str) -> str | None:
     digits = _DIGITS.search(folded) is not None
     if digits:
         if find_resident_ids(folded):
-            return "resident identity number"
+            return N_("resident identity number")
         if _MOBILE.search(folded):
-            return "mobile number"
+            return N_("mobile number")
         if _LANDLINE.search(folded):
-            return "landline number"
+            return N_("landline number")
     if "@" in folded and _EMAIL.search(folded):
-        return "e-mail address"
+        return N_("e-mail address")
     lower = folded.casefold()
     # Positions hold for the original text unless case-folding changed its length (ß → ss): then the
     # patterns search the whole text instead.
     triggers = _triggers(lower) if len(lower) == len(folded) else dict.fromkeys(_KINDS, [])
     if (digits or "passport" in triggers) and _PASSPORT.search(folded):
-        return "passport number"
+        return N_("passport number")
     if triggers and _named_individual(folded, triggers):
-        return "a named individual"
+        return N_("a named individual")
     return None
 
 

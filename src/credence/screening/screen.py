@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from credence.i18n import N_, _, pick
 from credence.identity.kinds import OrgKind
 from credence.screening.bodies import excluded_by_name
 from credence.screening.laws import DeniedLaws, default_denied_laws
@@ -25,7 +26,7 @@ from credence.screening.personal import find_personal_data
 
 __all__ = ["Refusal", "Screen"]
 
-_LABELS = {OrgKind.RELIGIOUS_BODY: "religious bodies", OrgKind.TRADE_UNION: "trade unions"}
+_LABELS = {OrgKind.RELIGIOUS_BODY: N_("religious bodies"), OrgKind.TRADE_UNION: N_("trade unions")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +64,11 @@ class Screen:
             return Refusal(
                 field,
                 "prohibited_ground",
-                f"{field} touches a prohibited ground ({hit.ground.label}); the registry never records it",
+                _(
+                    "%(field)s touches a prohibited ground (%(ground)s); the registry never records it",
+                    field=field,
+                    ground=pick(hit.ground.label, hit.ground.label_zh),
+                ),
                 hit.ground.code,
             )
         kind = find_personal_data(text)
@@ -71,8 +76,12 @@ class Screen:
             return Refusal(
                 field,
                 "personal_data",
-                f"{field} carries a natural person's data ({kind}); natural persons are not recorded: "
-                "where a role matters, write the role (e.g. 'the legal representative'), not the person",
+                _(
+                    "%(field)s carries a natural person's data (%(kind)s); natural persons are not recorded: "
+                    "where a role matters, write the role (e.g. 'the legal representative'), not the person",
+                    field=field,
+                    kind=_(kind),
+                ),
             )
         return None
 
@@ -83,12 +92,18 @@ class Screen:
             return refused
         law = self.denied.cited_in(text)
         if law is not None:
-            label = next((g.label for g in self.lexicon.grounds if g.code == law.ground), law.ground)
+            label = next(
+                (pick(g.label, g.label_zh) for g in self.lexicon.grounds if g.code == law.ground), law.ground
+            )
             return Refusal(
                 field,
                 "prohibited_ground",
-                f"{field} cites a law whose subject is a prohibited ground ({label}); the registry never "
-                "records a decision under it",
+                _(
+                    "%(field)s cites a law whose subject is a prohibited ground (%(ground)s); the registry "
+                    "never records a decision under it",
+                    field=field,
+                    ground=label,
+                ),
                 law.ground,
             )
         return None
@@ -103,6 +118,9 @@ class Screen:
         return Refusal(
             field,
             kind.value,
-            f"{_LABELS[kind]} are out of scope by design, however they are identified: the name names one "
-            "and carries no company form",
+            _(
+                "%(kind)s are out of scope by design, however they are identified: the name names one and "
+                "carries no company form",
+                kind=_(_LABELS[kind]),
+            ),
         )
