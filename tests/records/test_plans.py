@@ -120,3 +120,23 @@ def test_a_chunks_statements_scan_no_table_whole(
                     scanned[" ".join(statement.split())[:160]] = whole
         conn.rollback()
     assert scanned == {}
+
+
+def test_an_ingest_refreshes_the_statistics_of_what_it_wrote(
+    engine, catalog, clock, store_url, tmp_path
+) -> None:
+    from credence.settings import Settings
+
+    def reltuples() -> float:
+        with engine.connect() as conn:
+            return float(
+                conn.execute(
+                    text("SELECT reltuples FROM pg_class WHERE oid = 'records'::regclass")
+                ).scalar_one()
+            )
+
+    assert reltuples() < 0  # never analysed
+    settings = Settings(database_url=store_url, ingest_chunk_rows=50, ingest_analyze_rows=60)
+    service = IngestService(engine, catalog, clock, settings)
+    collect(service, write_csv(tmp_path / "p.csv", [row(n) for n in range(1, 181)]))
+    assert reltuples() == 180  # at 100 rows (60 or more), then at the end (80 more, 60 or more)
