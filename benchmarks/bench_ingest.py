@@ -5,6 +5,11 @@ on a shared, noisy machine. The ingest runs as a child process so its peak memor
 
     python benchmarks/bench_ingest.py [ROWS]      (default 1,000,000; make bench)
 
+The same file is then ingested into PostgreSQL (issue 17), side by side: into a database the benchmark
+creates and drops, named by CREDENCE_BENCH_POSTGRES_URL (default
+postgresql://postgres@127.0.0.1:5432/credence_bench_ingest; never `test`), reporting rows per second on both
+stores and their ratio. CREDENCE_BENCH_POSTGRES_URL=none skips it.
+
 A third figure, the floor: the rows the ingest stored (organisations, records, transparency-log entries
 and subtrees), read back and inserted with bare `executemany` into a fresh copy of the store's schema (its
 indexes, foreign keys and pragmas), committed as often, and then its notices copied in one statement. No
@@ -162,6 +167,50 @@ def _tree_rss_kib(pid: int) -> int:
     return total
 
 
+PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/credence_bench_ingest"
+
+
+def postgres_ingest(path: Path, n: int, work: Path) -> float | None:
+    """Seconds to ingest the file into a fresh PostgreSQL database (created here, dropped after), or None
+    when no server answers."""
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    url = os.environ.get("CREDENCE_BENCH_POSTGRES_URL", PG_DEFAULT)
+    if url == "none":
+        return None
+    name = make_url(url).database
+    assert name and name != "test", "the benchmark creates and drops its database: not `test`"
+    admin = make_engine(make_url(url).set(database="postgres").render_as_string(hide_password=False))
+    try:
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        print(f"PostgreSQL leg skipped: {exc}", file=sys.stderr)
+        return None
+    env = {**os.environ, "CREDENCE_DATABASE_URL": url}
+    credence = Path(sys.executable).with_name("credence")
+    try:
+        subprocess.run([str(credence), "db", "upgrade"], env=env, check=True, capture_output=True)
+        started = time.perf_counter()
+        out = subprocess.run(
+            [str(credence), "ingest", str(path), "--department", "SAMR", "--json", "--no-rate"],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=work,
+        )
+        seconds = time.perf_counter() - started
+        assert json.loads(out.stdout)["new"] == n, out.stdout
+        return seconds
+    finally:
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     work = Path(tempfile.mkdtemp(prefix="credence-bench-"))
@@ -192,6 +241,7 @@ def main() -> None:
     peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     summary = json.loads(stdout)
     assert summary["new"] == n, summary
+    pg_s = postgres_ingest(path, n, work)
     floor = stored_rows_executemany(db, work, env)
     parse_s, insert_s = bare_executemany(db, path)
     floor_s = sum(floor.values())
@@ -224,6 +274,10 @@ def main() -> None:
         "screening_ratio_to_folding_the_texts": round(screening_s / fold_s, 2),
         "screening_share_of_ingest": round(screening_s / ingest_s, 3),
     }
+    if pg_s is not None:
+        result["postgres_ingest_s"] = round(pg_s, 2)
+        result["postgres_ingest_rows_per_s"] = round(n / pg_s)
+        result["postgres_ratio_to_sqlite"] = round(ingest_s / pg_s, 3)  # rows/s PostgreSQL over SQLite
     print(json.dumps(result, indent=2))
 
 

@@ -68,6 +68,13 @@ class Settings(BaseSettings):
         le=100_000,
         description="Rows committed per transaction during ingestion; each row is in exactly one chunk.",
     )
+    ingest_analyze_rows: int = Field(
+        default=10_000,
+        ge=1,
+        description="An ingest refreshes the database's statistics of the tables it writes once it has "
+        "added at least this many records and as many as the store held at the last refresh, and at its end "
+        "after at least this many records and a tenth of the store.",
+    )
     ingest_parallel_bytes: int = Field(
         default=16 << 20,
         ge=0,

@@ -222,4 +222,5 @@ def build(
     counts = Procedures(process, today, seed).run(businesses, [o.code for o in orgs])
     # Last, the development banks' listings without an identifier, which the linkage model links.
     listed = add_listings(service, process, orgs, today)
+    service.analyze()  # the store grew from nothing: let the database plan for what it now holds
     return DemoResult(len(orgs), stored, rejected, by_department, counts, listed)

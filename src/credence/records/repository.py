@@ -12,8 +12,18 @@ from sqlalchemy import Connection, Table, and_, bindparam, exists, func, insert,
 from credence.records.block import ValidBlock
 from credence.records.interchange import MATCHING_FIELDS
 from credence.records.validation import Subject
+from credence.store import db
 from credence.store.db import Same, bulk_insert, bulk_insert_columns, keyed_by
-from credence.store.models import IngestBatch, Organisation, Record, RecordEvent, RecordVersion
+from credence.store.models import (
+    IngestBatch,
+    Notice,
+    Organisation,
+    Record,
+    RecordEvent,
+    RecordVersion,
+    SearchTerm,
+    SearchVocabulary,
+)
 
 records = cast(Table, Record.__table__)
 versions = cast(Table, RecordVersion.__table__)
@@ -167,18 +177,30 @@ def last_record_id(conn: Connection) -> int:
     return int(conn.execute(select(func.max(records.c.id))).scalar() or 0)
 
 
-def inserted_in(batch_id: int, after: int) -> Any:
-    """The records this transaction inserted for a batch: ids above the last id before the insert, a
-    range scan of the primary key. Told apart from other transactions' by last_batch_id, which is the
+def inserted_in(batch_id: int, ids: tuple[int, int]) -> Any:
+    """The records this transaction inserted for a batch: ids in (first, last], the largest id before the
+    insert and after it, a range scan of the primary key. Bounded on both sides so that PostgreSQL plans
+    it as one even with no statistics yet (a one-sided range is guessed at a third of the table, and was
+    planned as a scan of all of it). Told apart from other transactions' by last_batch_id, which is the
     batch on a new record and has no index: on batch_id the plan could walk ix_records_batch over every
     record the batch stored before, which grows with the run."""
-    return and_(records.c.id > after, records.c.last_batch_id == batch_id)
+    after, last = ids
+    return and_(records.c.id > after, records.c.id <= last, records.c.last_batch_id == batch_id)
 
 
-def inserted_ids(conn: Connection, batch_id: int, after: int) -> dict[str, int]:
+def inserted_ids(conn: Connection, batch_id: int, ids: tuple[int, int]) -> dict[str, int]:
     """The ids of the records this transaction inserted for a batch (see inserted_in): by source id."""
-    query = select(records.c.source_record_id, records.c.id).where(inserted_in(batch_id, after))
+    query = select(records.c.source_record_id, records.c.id).where(inserted_in(batch_id, ids))
     return dict(conn.execute(query).all())  # rows of two, fetched at once rather than one by one
+
+
+def analyze_written(conn: Connection) -> None:
+    """Refresh the statistics of the tables an ingest writes (see store.db.analyze)."""
+    db.analyze(conn, [cast(Table, model.__table__) for model in WRITTEN_BY_INGEST])
+
+
+# The tables an ingest's chunk looks up by lists of keys (the log's are read by their primary keys only).
+WRITTEN_BY_INGEST = (Organisation, Record, Notice, SearchTerm, SearchVocabulary)
 
 
 ORG_COLUMNS = (

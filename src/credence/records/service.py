@@ -263,10 +263,12 @@ class IngestService:
         read = 0
         # Organisations this run has already committed: most rows name one, so skip re-inserting it.
         known_orgs: dict[str, int] = {}
+        statistics = _Statistics(self.engine, self.settings.ingest_analyze_rows)
         try:
             for block in blocks:
                 with uninterrupted():
                     written, rejected = self._commit_block(department, fmt, block, batch_id, known_orgs)
+                    statistics.grew(written.new + written.updated)
                     # Counted and remembered only once the block is committed.
                     read += block.rows
                     if len(known_orgs) > 500_000:
@@ -286,6 +288,7 @@ class IngestService:
                 with self.engine.begin() as conn:
                     repo.finish_batch(conn, batch_id, "complete", self.clock.now())
                 result.status = "complete"  # and a Ctrl-C held back meanwhile leaves it so
+                statistics.finish()
         except BaseException:
             close = getattr(blocks, "close", None)
             if close:
@@ -485,10 +488,11 @@ class IngestService:
                 for (rid, matching), organisation_id in zip(refreshed, refreshed_of, strict=True)
             ],
         )
-        stored = repo.inserted_ids(conn, batch_id, last_id) if fresh else {}
+        inserted = (last_id, repo.last_record_id(conn)) if fresh else (0, 0)
+        stored = repo.inserted_ids(conn, batch_id, inserted) if fresh else {}
         deemed = notices.deemed_on(today(self.clock, self.settings.timezone), self.settings)
         if fresh:
-            notices.produce_for_unnoticed(conn, repo.inserted_in(batch_id, last_id), now, deemed)
+            notices.produce_for_unnoticed(conn, repo.inserted_in(batch_id, inserted), now, deemed)
         if unpublished:  # a record stored by a run that did not complete may lack its notice
             unfinished = repo.unfinished(conn, list({current.stored_by for current in unpublished}))
             suspect = [current.id for current in unpublished if current.stored_by in unfinished]
@@ -557,6 +561,11 @@ class IngestService:
             self.catalog, rows.category[k], rows.severity[k], date.fromisoformat(rows.decided_on[k]), on
         )
 
+    def analyze(self) -> None:
+        """Refresh the statistics of the tables ingestion writes (after the demo is built, say)."""
+        with self.engine.begin() as conn:
+            repo.analyze_written(conn)
+
     def correct_in(self, conn: Connection, department: str, row: dict[str, Any], *, file_name: str) -> None:
         """Store a corrected version of one record in the caller's transaction (a department answering an
         objection "corrected"), through the same checks as every submission. Raises RowsRejected naming
@@ -611,6 +620,35 @@ class IngestService:
         repo.add_batch_counts(conn, batch_id, written.new, written.updated, written.unchanged, 0)
         repo.finish_batch(conn, batch_id, "complete", now, rated=True)
         return written.new, written.updated, written.unchanged
+
+
+class _Statistics:
+    """Refreshes the statistics of the tables an ingest writes as they grow, so that no one needs to know
+    to run ANALYZE: once the run has added as many records as the store held at the last refresh (and at
+    least `rows`), so at most a few times in any run (the table doubles between two), and at the end when
+    it added a tenth of the store. PostgreSQL's plans for a chunk's lookups hold with statistics of any
+    age once they exist (the ranges are bounded, the lists are arrays); a table planned as empty does not."""
+
+    def __init__(self, engine: Engine, rows: int) -> None:
+        self.engine, self.rows = engine, rows
+        with engine.connect() as conn:
+            self.size = repo.last_record_id(conn)  # about the number of records: cheap on any store
+        self.added = 0
+
+    def grew(self, rows: int) -> None:
+        self.added += rows
+        if self.added >= max(self.rows, self.size):
+            self._refresh()
+
+    def finish(self) -> None:
+        if self.added >= max(self.rows, self.size // 10):
+            self._refresh()
+
+    def _refresh(self) -> None:
+        with self.engine.begin() as conn:
+            repo.analyze_written(conn)
+        self.size += self.added
+        self.added = 0
 
 
 class RowsRejected(ValueError):

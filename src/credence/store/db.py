@@ -5,10 +5,11 @@ The differences between the two live here and nowhere else.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import repeat
@@ -256,6 +257,20 @@ def one_of(column: Any, values: Sequence[Any], dialect_name: str) -> Any:
     return column.in_(list(values))
 
 
+def analyze(conn: Connection, tables: Sequence[Table]) -> None:
+    """Refresh the query planner's statistics of these tables, after a large share of their rows was
+    written (a large ingest, the demo). PostgreSQL plans from statistics that only ANALYZE (or an
+    autovacuum that may be off) refreshes: a table that grew from nothing was planned as if empty, and a
+    chunk's lookups became scans of the whole table. ANALYZE reads a fixed-size sample of each table. On
+    SQLite, PRAGMA optimize, with a bounded sample (analysis_limit), does what is worth doing."""
+    if conn.dialect.name == "postgresql":
+        names = ", ".join(conn.dialect.identifier_preparer.format_table(t) for t in tables)
+        conn.exec_driver_sql(f"ANALYZE {names}")
+    elif conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("PRAGMA analysis_limit=1000")
+        conn.exec_driver_sql("PRAGMA optimize")
+
+
 def bulk_insert(
     conn: Connection,
     table: Table,
@@ -285,7 +300,8 @@ def bulk_insert_columns(
     *,
     ignore_conflicts: bool = False,
 ) -> None:
-    """Insert `rows` rows given column by column, straight to the driver's executemany.
+    """Insert `rows` rows given column by column, straight to the driver: executemany on SQLite, COPY on
+    PostgreSQL.
 
     Ingestion spent most of its database time in SQLAlchemy building a parameter dict per row; this skips
     that while still converting values with each column type's own bind processor, so what is stored is
@@ -312,15 +328,46 @@ def bulk_insert_columns(
             values.append(column)
         else:
             values.append(_converted(column, processor))
-    marker = "?" if dialect.paramstyle == "qmark" else "%s"
     names = ", ".join(dialect.identifier_preparer.quote(name) for name in columns)
-    conflict = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
-    sql = (
-        f"INSERT INTO {dialect.identifier_preparer.format_table(table)} ({names}) "  # noqa: S608
-        f"VALUES ({', '.join([marker] * len(columns))}){conflict}"
-    )
+    target = dialect.identifier_preparer.format_table(table)
     # Not strict: shared values are endless repeats; list columns were checked against `rows` above.
-    conn.exec_driver_sql(sql, list(zip(*values, strict=False)))
+    tuples = zip(*values, strict=False)
+    if dialect.name == "postgresql":
+        _copy_in(conn, target, names, tuples, ignore_conflicts)
+        return
+    conflict = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
+    sql = f"INSERT INTO {target} ({names}) VALUES ({', '.join(['?'] * len(columns))}){conflict}"  # noqa: S608
+    conn.exec_driver_sql(sql, list(tuples))
+
+
+def _copy_in(conn: Connection, target: str, names: str, rows: Iterable[Sequence[Any]], ignore: bool) -> None:
+    """PostgreSQL: the rows by COPY, in the caller's transaction. COPY cannot skip a row whose key exists,
+    so with `ignore` they go to a temporary staging table first (one per target and columns, emptied at
+    each commit), then on with one INSERT ... SELECT ... ON CONFLICT DO NOTHING, in the order given.
+    executemany, even pipelined, sent and planned one statement per row: COPY streams them in one."""
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        if ignore:
+            stage = "pg_temp.credence_stage_" + hashlib.sha1(f"{target}({names})".encode()).hexdigest()[:16]
+            cursor.execute(
+                f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS "  # noqa: S608
+                f"AS SELECT {names} FROM {target} WITH NO DATA"
+            )
+            cursor.execute(f"DELETE FROM {stage}")  # noqa: S608 (empty, unless used before in this transaction)
+            _copy_rows(cursor, stage, names, rows)
+            cursor.execute(
+                f"INSERT INTO {target} ({names}) SELECT {names} FROM {stage} ON CONFLICT DO NOTHING"  # noqa: S608
+            )
+        else:
+            _copy_rows(cursor, target, names, rows)
+    finally:
+        cursor.close()
+
+
+def _copy_rows(cursor: Any, target: str, names: str, rows: Iterable[Sequence[Any]]) -> None:
+    with cursor.copy(f"COPY {target} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def _then_sqlite_text(processor: Any) -> Any:
