@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.engine import make_url
 
 BENCHMARKS = Path(__file__).parent.parent / "benchmarks"
 
@@ -24,8 +25,17 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+# A benchmark's PostgreSQL leg runs on the test server, in a database of its own that it creates and drops.
+SERVER = os.environ.get("CREDENCE_TEST_POSTGRES_URL")
+BENCH_POSTGRES = (
+    make_url(SERVER).set(database=f"credence_bench_{os.getpid()}").render_as_string(hide_password=False)
+    if SERVER
+    else "none"
+)
+
+
 def _run(script: str, *args: str, tmp_path: Path) -> str:
-    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    env = {**os.environ, "TMPDIR": str(tmp_path), "CREDENCE_BENCH_POSTGRES_URL": BENCH_POSTGRES}
     env.pop("CREDENCE_DATABASE_URL", None)
     done = subprocess.run(
         [sys.executable, str(BENCHMARKS / script), *args],
@@ -48,6 +58,8 @@ def _last_json(stdout: str) -> Any:
 def test_ingest_benchmark_measures_the_ingest_the_baseline_and_the_floor(tmp_path: Path) -> None:
     result = _last_json(_run("bench_ingest.py", "3000", tmp_path=tmp_path))
     assert result["rows"] == 3000
+    if SERVER:  # the same file into PostgreSQL, side by side
+        assert result["postgres_ingest_rows_per_s"] > 0 and result["postgres_ratio_to_sqlite"] > 0
     for key in ("ingest_s", "baseline_executemany_s", "stored_rows_executemany_s", "screening_s"):
         assert result[key] > 0, key
     assert set(result["stored_rows_by_table_s"]) == {
