@@ -1,13 +1,19 @@
 """Rating benchmarks (issue 3), each against a baseline measured in the same run.
 
-1. batch: the SQL engine rating ORGS organisations from RECORDS records (Arrow tables), against a bare
-   DuckDB group-by that sums decayed points per organisation over the same records;
+1. batch: the partitioned engine (credence.rating.partitioned, issue 17) rating ORGS organisations from
+   RECORDS records in Parquet on disk, against a bare DuckDB group-by that sums decayed points per
+   organisation over the same Parquet; each in a child process, with its peak memory and the disk its
+   partitions and results take;
+   storing: a rating of --store-orgs organisations stored set-based (repository.store_ratings), first
+   (all new) and again (all updated), against a bare COPY (PostgreSQL, --postgres URL) or executemany
+   (SQLite) of the same rows;
 2. incremental: re-rating one organisation after a new record is stored and its notice logged, 1,000
    times on SQLite (median and 99th percentile);
 3. api: profile lookups per second through uvicorn (one worker), against a constant endpoint of the same
    server.
 
-    python benchmarks/bench_rating.py [batch|incremental|api ...] [--orgs N] [--records N]
+    python benchmarks/bench_rating.py [batch|storing|incremental|api ...] [--orgs N] [--records N]
+        [--repeat N] [--memory-limit 1GB] [--partition-records N] [--store-orgs N] [--postgres URL]
         [--submissions N] [--seconds S] [--store ORGS RECORDS]
 """
 
@@ -17,6 +23,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import socket
 import statistics
 import subprocess
@@ -24,105 +31,252 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
+
+import pyarrow.parquet as pq
 
 AS_OF = date(2026, 11, 25)
 
 
-def batch(orgs: int, records: int) -> dict[str, object]:
-    """Run in a child process so that its peak memory is its own."""
+def batch(
+    orgs: int, records: int, repeat: int = 3, memory_limit: str = "1GB", partition_records: int = 4_000_000
+) -> dict[str, object]:
+    """The partitioned engine (credence.rating.partitioned) against a bare DuckDB group-by over the same
+    Parquet on disk, each in a child process so that its peak memory is its own."""
+    work = Path(tempfile.mkdtemp(prefix="credence-bench-batch-"))
+    try:
+        data = _child("_generate", work, "--orgs", str(orgs), "--records", str(records))
+        base = [_child("_baseline", work) for _ in range(repeat)]
+        ours = [
+            _child(
+                "_partitioned",
+                work,
+                "--memory-limit",
+                memory_limit,
+                "--partition-records",
+                str(partition_records),
+            )
+            for _ in range(repeat)
+        ]
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    best_base = min(float(b["seconds"]) for b in base)
+    best = min(ours, key=lambda o: float(o["seconds"]))
+    return {
+        "organisations": orgs,
+        "records": records,
+        "input_parquet_mib": data["mib"],
+        "baseline_group_by_s": round(best_base, 2),
+        "baseline_peak_rss_mib": max(float(b["peak_rss_mib"]) for b in base),
+        "batch_rating_s": round(float(best["seconds"]), 2),
+        "ratio": round(float(best["seconds"]) / best_base, 2),
+        "peak_rss_mib": max(float(o["peak_rss_mib"]) for o in ours),
+        "partitions": best["partitions"],
+        "work_disk_mib": best["work_mib"],
+        "memory_limit": memory_limit,
+    }
+
+
+def _child(which: str, work: Path, *args: str) -> dict[str, object]:
     out = subprocess.run(
-        [sys.executable, __file__, "_batch_child", "--orgs", str(orgs), "--records", str(records)],
+        [sys.executable, __file__, which, "--work", str(work), *args],
         capture_output=True,
         text=True,
         check=True,
     )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    result: dict[str, object] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
 
 
-def _batch_child(orgs: int, records: int) -> None:
-    import duckdb
-    import pyarrow as pa
+def _peak_mib() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
+
+def _mib(path: Path) -> float:
+    return round(sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / (1 << 20), 1)
+
+
+def _categories() -> tuple[object, list[str]]:
     from credence.catalog import load_catalog
     from credence.rating import load_policy
-    from credence.rating.batch import rate_batch, rating_table
     from credence.rating.engine import compile_policy
 
     catalog = load_catalog()
     tables = compile_policy(load_policy(catalog), catalog)
-    categories = sorted({r.category for r in tables.rows} | {"administrative_licence", "inspection_result"})
-    con = duckdb.connect()
-    # Deterministic pseudo-random records, generated inside DuckDB (a Python loop would dominate).
+    return tables, sorted({r.category for r in tables.rows} | {"administrative_licence", "inspection_result"})
+
+
+def _generate(work: Path, orgs: int, records: int) -> None:
+    """Deterministic pseudo-random records, generated inside DuckDB (a Python loop would dominate) and
+    written to Parquet, as a store's snapshot or its streamed facts would be."""
+    import duckdb
+
+    _, categories = _categories()
+    data = work / "data"
+    data.mkdir()
+    con = duckdb.connect(config={"memory_limit": "2GB", "preserve_insertion_order": False})
     cats = "[" + ", ".join(f"'{c}'" for c in categories) + "]"
-    facts: pa.Table = con.execute(
+    con.execute(
         f"""
-        SELECT (hash(i) % {orgs})::BIGINT + 1 AS organisation_id, i::BIGINT AS record_id,
+        COPY (SELECT (hash(i) % {orgs})::BIGINT + 1 AS organisation_id, i::BIGINT AS record_id,
                {cats}[(hash(i * 7) % {len(categories)})::INTEGER + 1] AS category,
                ['minor', 'general', 'serious'][(hash(i * 11) % 3)::INTEGER + 1] AS severity,
                CASE WHEN hash(i * 13) % 10 = 0 THEN 'pending' ELSE 'final' END AS status,
                (DATE '{AS_OF.isoformat()}' - (hash(i * 17) % 1500)::INTEGER) AS decided_on,
                CASE WHEN hash(i * 19) % 50 = 0 THEN 'withdrawn' ELSE 'active' END AS state
-        FROM range({records}) AS t(i)
+        FROM range({records}) AS t(i)) TO '{data / "facts.parquet"}' (FORMAT parquet)
         """
-    ).to_arrow_table()
-    organisations = pa.table({"organisation_id": pa.array(range(1, orgs + 1), pa.int64())})
+    )
+    con.execute(
+        f"COPY (SELECT i::BIGINT + 1 AS organisation_id FROM range({orgs}) AS t(i)) "
+        f"TO '{data / 'organisations.parquet'}' (FORMAT parquet)"
+    )
     con.close()
+    print(json.dumps({"mib": _mib(data)}))
 
-    def baseline() -> float:
-        rules = ", ".join(f"('{r.category}', '{r.severity}', {r.points})" for r in tables.rows)
-        sev = ", ".join(f"'{c}'" for c in sorted(tables.severity_categories))
-        con = duckdb.connect()
-        con.register("facts", facts)
-        started = time.perf_counter()
-        con.sql(
-            f"""
-            WITH rules(category, severity, points) AS (VALUES {rules})
-            SELECT f.organisation_id,
-                   sum(u.points * CASE WHEN date_diff('day', f.decided_on, DATE '{AS_OF}') < 365 THEN 100
-                                       WHEN date_diff('day', f.decided_on, DATE '{AS_OF}') < 730 THEN 60
-                                       ELSE 30 END // 100) AS score
-            FROM facts AS f JOIN rules AS u ON u.category = f.category
-                 AND u.severity = CASE WHEN f.category IN ({sev}) THEN f.severity ELSE '' END
-            GROUP BY f.organisation_id
-            """
-        ).to_arrow_table()
-        seconds = time.perf_counter() - started
-        con.close()
-        return seconds
 
-    def engine() -> float:
-        started = time.perf_counter()
-        rated = rating_table(tables, facts, organisations, AS_OF)
-        seconds = time.perf_counter() - started
-        assert rated.num_rows == orgs
-        return seconds
+def _baseline(work: Path) -> None:
+    """A bare group-by summing decayed points per organisation, from the same Parquet to a Parquet file."""
+    import duckdb
 
-    def as_objects() -> float:
-        started = time.perf_counter()
-        rated = rate_batch(tables, facts, organisations, AS_OF)
-        seconds = time.perf_counter() - started
-        assert len(rated) == orgs
-        return seconds
+    tables, _ = _categories()
+    rules = ", ".join(f"('{r.category}', '{r.severity}', {r.points})" for r in tables.rows)  # type: ignore[attr-defined]
+    sev = ", ".join(f"'{c}'" for c in sorted(tables.severity_categories))  # type: ignore[attr-defined]
+    con = duckdb.connect()
+    out = work / "baseline.parquet"
+    started = time.perf_counter()
+    con.execute(
+        f"""
+        COPY (WITH rules(category, severity, points) AS (VALUES {rules})
+        SELECT f.organisation_id,
+               sum(u.points * CASE WHEN date_diff('day', f.decided_on, DATE '{AS_OF}') < 365 THEN 100
+                                   WHEN date_diff('day', f.decided_on, DATE '{AS_OF}') < 730 THEN 60
+                                   ELSE 30 END // 100) AS score
+        FROM read_parquet('{work / "data" / "facts.parquet"}') AS f JOIN rules AS u ON u.category = f.category
+             AND u.severity = CASE WHEN f.category IN ({sev}) THEN f.severity ELSE '' END
+        GROUP BY f.organisation_id) TO '{out}' (FORMAT parquet)
+        """
+    )
+    seconds = time.perf_counter() - started
+    con.close()
+    out.unlink()
+    print(json.dumps({"seconds": seconds, "peak_rss_mib": _peak_mib()}))
 
-    base = [baseline() for _ in range(3)]
-    ours = [engine() for _ in range(3)]
-    objects = as_objects()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+def _partitioned(work: Path, memory_limit: str, partition_records: int) -> None:
+    """credence.rating.partitioned over the Parquet: cut into partitions, each rated to a Parquet file."""
+    from credence.rating import partitioned
+
+    tables, _ = _categories()
+    run = Path(tempfile.mkdtemp(prefix="run-", dir=work))
+    source = partitioned.snapshot(work / "data")
+    limits = partitioned.Limits(memory_limit, work, partition_records)
+    started = time.perf_counter()
+    parts = list(partitioned.rate(tables, source, AS_OF, run, limits))  # type: ignore[arg-type]
+    seconds = time.perf_counter() - started
+    rated = sum(pq.ParquetFile(p).metadata.num_rows for p in parts)
+    disk = _mib(run)
+    shutil.rmtree(run)
     print(
         json.dumps(
             {
-                "organisations": orgs,
-                "records": records,
-                "baseline_group_by_s": round(min(base), 2),
-                "batch_rating_s": round(min(ours), 2),
-                "ratio": round(min(ours) / min(base), 2),
-                "with_python_objects_s": round(objects, 2),
-                "peak_rss_mib": round(peak, 1),
+                "seconds": seconds,
+                "peak_rss_mib": _peak_mib(),
+                "partitions": len(parts),
+                "rated": rated,
+                "work_mib": disk,
             }
         )
     )
+
+
+def storing(orgs: int, url: str) -> dict[str, object]:
+    """Storing a first rating of ORGS organisations (every one new: a history row each) and a second
+    (every rating updated, nothing changed) through repository.store_ratings, against a bare load of the
+    same rows into a plain table (COPY on PostgreSQL, executemany on SQLite: store.db.stage)."""
+    import pyarrow as pa
+
+    from credence.rating import repository as rrepo
+    from credence.rating.service import LOG_SLICE
+    from credence.store.db import make_engine, stage
+    from credence.store.migrate import upgrade
+
+    engine = make_engine(url)
+    upgrade(engine)
+    now = datetime.now(UTC)
+    ids = pa.array(range(1, orgs + 1), pa.int64())
+    with engine.begin() as conn:  # the organisations, set-based too
+        stage(
+            conn,
+            "bench_organisations",
+            "id BIGINT, key TEXT, scheme TEXT, name TEXT",
+            pa.table(
+                {
+                    "id": ids,
+                    "key": ids.cast(pa.string()),
+                    "scheme": ["uscc"] * orgs,
+                    "name": ["x"] * orgs,
+                }
+            ),
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO organisations (id, key, scheme, name, never_public, created_at) "
+            "SELECT id, 'bench:' || key, scheme, name, false, CURRENT_TIMESTAMP FROM bench_organisations"
+        )
+    grades = pa.array(["ABCD"[i % 4] for i in range(orgs)])
+    reasons = pa.array([f'[{{"record_id": {i * 10}, "points": -200}}]' for i in range(orgs)])
+    rated = pa.table(
+        {
+            "organisation_id": ids,
+            "score": pa.array([800] * orgs, pa.int64()),
+            "grade": grades,
+            "grade_limited_by": pa.nulls(orgs, pa.string()),
+            "reasons": reasons,
+        },
+        schema=partitioned_rated(),
+    )
+
+    def ours() -> tuple[float, int]:
+        started, changes = time.perf_counter(), 0
+        with engine.begin() as conn:
+            for part in rated.to_batches(LOG_SLICE):
+                changes += len(rrepo.store_ratings(conn, part, AS_OF, "bench", "0" * 64, "bench", now))
+        return time.perf_counter() - started, changes
+
+    first, first_changes = ours()
+    second, second_changes = ours()
+    started = time.perf_counter()
+    with engine.begin() as conn:
+        stage(
+            conn,
+            "bench_bare",
+            "organisation_id BIGINT, score INTEGER, grade VARCHAR(1), "
+            "grade_limited_by VARCHAR(64), reasons TEXT",
+            rated,
+        )
+    bare = time.perf_counter() - started
+    engine.dispose()
+    return {
+        "backend": engine.dialect.name,
+        "organisations": orgs,
+        "first_rating_s": round(first, 2),
+        "first_rows_per_s": round(orgs / first),
+        "grade_changes_first": first_changes,
+        "second_rating_s": round(second, 2),
+        "second_rows_per_s": round(orgs / second),
+        "grade_changes_second": second_changes,
+        "bare_load_s": round(bare, 2),
+        "bare_rows_per_s": round(orgs / bare),
+        "ratio_first_to_bare": round(first / bare, 2),
+        "ratio_second_to_bare": round(second / bare, 2),
+    }
+
+
+def partitioned_rated() -> object:
+    from credence.rating.partitioned import RATED
+
+    return RATED
 
 
 def _store(work: Path, orgs: int, records: int) -> tuple[str, dict[str, str]]:
@@ -264,13 +418,41 @@ def main() -> None:
         metavar=("ORGS", "RECORDS"),
         help="incremental and api: the demo registry's size",
     )
+    parser.add_argument("--repeat", type=int, default=3, help="batch: runs of each side (the best counts)")
+    parser.add_argument("--memory-limit", default="1GB", help="batch: the partitioned engine's DuckDB limit")
+    parser.add_argument("--partition-records", type=int, default=4_000_000, help="batch: records a partition")
+    parser.add_argument(
+        "--store-orgs", type=int, default=1_000_000, help="storing: organisations whose ratings are stored"
+    )
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("CREDENCE_BENCH_POSTGRES_URL"),
+        help="storing: a PostgreSQL URL too",
+    )
+    parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.which == ["_batch_child"]:
-        _batch_child(args.orgs, args.records)
+    if args.which == ["_generate"]:
+        _generate(args.work, args.orgs, args.records)
+        return
+    if args.which == ["_baseline"]:
+        _baseline(args.work)
+        return
+    if args.which == ["_partitioned"]:
+        _partitioned(args.work, args.memory_limit, args.partition_records)
         return
     results: dict[str, object] = {}
     if "batch" in args.which:
-        results["batch"] = batch(args.orgs, args.records)
+        results["batch"] = batch(
+            args.orgs, args.records, args.repeat, args.memory_limit, args.partition_records
+        )
+    if "storing" in args.which:
+        work = Path(tempfile.mkdtemp(prefix="credence-bench-storing-"))
+        try:
+            results["storing"] = [storing(args.store_orgs, f"sqlite:///{work / 'credence.db'}")]
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        if args.postgres:
+            results["storing"].append(storing(args.store_orgs, args.postgres))  # type: ignore[attr-defined]
     if "incremental" in args.which:
         results["incremental"] = incremental(args.submissions, tuple(args.store))
     if "api" in args.which:

@@ -89,6 +89,23 @@ class Settings(BaseSettings):
         default=None,
         description="A rating policy YAML to use instead of a shipped version.",
     )
+    rating_memory_limit: str = Field(
+        default="1GB",
+        pattern=r"^[0-9]+(\.[0-9]+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
+        description="The most memory the batch rating's DuckDB may hold (DuckDB's memory_limit, such as "
+        "1GB); beyond it, it spills to the temp directory.",
+    )
+    rating_temp_dir: Path | None = Field(
+        default=None,
+        description="Where the batch rating writes its partitions, results and spill files, removed when "
+        "it ends (default: the system's temp directory).",
+    )
+    rating_partition_records: int = Field(
+        default=4_000_000,
+        ge=1,
+        description="About how many records each partition of a batch rating holds: the registry is cut "
+        "into as many partitions as it takes, rated one after the other.",
+    )
     demo_mode: bool = Field(
         default=False,
         description="Demo mode: the API accepts record submissions, from 127.0.0.1 only.",

@@ -8,11 +8,26 @@ from datetime import date, datetime
 from typing import Any, cast
 
 import pyarrow as pa
-from sqlalchemy import Connection, Table, func, insert, select
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+    insert,
+    literal,
+    select,
+)
 
 from credence.rating.batch import BatchRating
 from credence.rating.engine import RecordFacts
-from credence.store.db import upsert
+from credence.rating.partitioned import RATED
+from credence.store.db import stage as stage_rows
+from credence.store.db import upsert_from_select
 from credence.store.models import ListEntry, Organisation, RatingChange, RatingRow, Record
 from credence.subjects.clusters import file_head, members_query
 
@@ -33,18 +48,6 @@ _FACTS = (
     records.c.decided_on,
     records.c.state,
 )
-_ARROW = pa.schema(
-    [
-        ("organisation_id", pa.int64()),
-        ("record_id", pa.int64()),
-        ("category", pa.string()),
-        ("severity", pa.string()),
-        ("status", pa.string()),
-        ("decided_on", pa.date32()),
-        ("state", pa.string()),
-    ]
-)
-
 
 # Only records whose notice was logged count: nothing is published, or weighs on a grade, before notice.
 _NOTICED = records.c.noticed_at.is_not(None)
@@ -87,10 +90,11 @@ def listed_of_files(conn: Connection, heads: Sequence[int]) -> dict[int, list[An
     return found
 
 
-def facts_table(conn: Connection, organisation_ids: Sequence[int] | None) -> pa.Table:
-    """The facts of these files' records (all when None), as an Arrow table for the SQL engine: each
-    record under the head of its organisation's file (organisation_ids are heads). Without any link in
-    the store, every organisation is its own file and the records are read without the join."""
+def facts_query(conn: Connection, organisation_ids: Sequence[int] | None) -> Any:
+    """The query of these files' facts (all when None) for the SQL engine, in the columns of
+    credence.rating.partitioned.FACTS: each record under the head of its organisation's file
+    (organisation_ids are heads). Without any link in the store, every organisation is its own file and
+    the records are read without the join."""
     read: list[Any] = [c for c in _FACTS if c.name != "source_record_id"]
     if any_files(conn):
         read[0] = file_of.label("organisation_id")
@@ -101,20 +105,13 @@ def facts_table(conn: Connection, organisation_ids: Sequence[int] | None) -> pa.
         query = select(*read).where(_NOTICED)
         if organisation_ids is not None:
             query = query.where(records.c.organisation_id.in_(list(organisation_ids)))
-    batches = []
-    for part in conn.execution_options(yield_per=50_000).execute(query).partitions():
-        columns: list[Any] = list(zip(*part, strict=True))
-        batches.append(
-            pa.record_batch([pa.array(c, t.type) for c, t in zip(columns, _ARROW, strict=True)], _ARROW)
-        )
-    return pa.Table.from_batches(batches, _ARROW)
+    return query
 
 
-def organisation_ids(conn: Connection) -> list[int]:
-    """Every organisation rated: the head of each file (a subject joined to another's file is rated in
-    it)."""
-    query = select(organisations.c.id).where(organisations.c.file_id.is_(None)).order_by(organisations.c.id)
-    return list(conn.execute(query).scalars())
+def heads_query() -> Any:
+    """The query of every organisation rated: the head of each file (a subject joined to another's file
+    is rated in it), in order."""
+    return select(organisations.c.id).where(organisations.c.file_id.is_(None)).order_by(organisations.c.id)
 
 
 def heads(conn: Connection, organisation_ids: Sequence[int]) -> list[int]:
@@ -151,58 +148,92 @@ def current_ratings(conn: Connection, organisation_ids: Sequence[int]) -> dict[i
     return {r.organisation_id: (r.grade, r.score) for r in rows}
 
 
-def save_ratings(
+# A partition's ratings, as credence.rating.partitioned.RATED gives them, before they are stored.
+STAGE = "rating_stage"
+_STAGE_COLUMNS = (
+    "organisation_id BIGINT, score INTEGER, grade VARCHAR(1), grade_limited_by VARCHAR(64), reasons TEXT"
+)
+stage = Table(
+    STAGE,
+    MetaData(),
+    Column("organisation_id", BigInteger),
+    Column("score", Integer),
+    Column("grade", String(1)),
+    Column("grade_limited_by", String(64)),
+    Column("reasons", Text),
+)
+
+
+def store_ratings(
     conn: Connection,
-    results: Sequence[BatchRating],
+    rated: Any,
     as_of: date,
     policy_version: str,
     policy_sha256: str,
     cause: str,
     now: datetime,
 ) -> list[dict[str, Any]]:
-    """Store the ratings; add a history row for each organisation whose score or grade changed (or that
-    is rated for the first time), so that the history's score is never stale. Returns the rows that
-    change a grade (as inserted, without their ids): those are logged, and bring or lift measures."""
-    before: dict[int, tuple[str, int]] = {}
-    ids = [r.organisation_id for r in results]
-    for start in range(0, len(ids), 5000):
-        before.update(current_ratings(conn, ids[start : start + 5000]))
-    upsert(
+    """Store ratings (an Arrow table or batch with the columns of credence.rating.partitioned.RATED, in
+    the order of the ids), set-based: staged in a temporary table (credence.store.db.stage), then one
+    statement adds a history row for each organisation whose score or grade changed (or that is rated for
+    the first time), so that the history's score is never stale, and one upserts the ratings. Returns the
+    rows that change a grade (as inserted, without their ids): those are logged, and bring or lift
+    measures; the only Python object per organisation, and only for those."""
+    stage_rows(conn, STAGE, _STAGE_COLUMNS, rated)
+    joined = stage.outerjoin(ratings, ratings.c.organisation_id == stage.c.organisation_id)
+    changed = conn.execute(
+        select(stage.c.organisation_id, ratings.c.grade.label("old_grade"), stage.c.grade, stage.c.score)
+        .select_from(joined)
+        .where(ratings.c.grade.is_distinct_from(stage.c.grade))
+        .order_by(stage.c.organisation_id)
+    ).all()
+    constants = {"as_of": as_of, "cause": cause, "policy_version": policy_version, "rated_at": now}
+    values = {name: literal(value, history.c[name].type) for name, value in constants.items()}
+    conn.execute(
+        insert(history).from_select(
+            ["organisation_id", "old_grade", "new_grade", "score", *values],
+            select(stage.c.organisation_id, ratings.c.grade, stage.c.grade, stage.c.score, *values.values())
+            .select_from(joined)
+            .where(
+                ratings.c.grade.is_distinct_from(stage.c.grade)
+                | ratings.c.score.is_distinct_from(stage.c.score)
+            )
+            .order_by(stage.c.organisation_id),
+        )
+    )
+    values["policy_sha256"] = literal(policy_sha256, ratings.c.policy_sha256.type)
+    columns = ["organisation_id", "score", "grade", "grade_limited_by", "reasons"]
+    upsert_from_select(
         conn,
         ratings,
         ["organisation_id"],
-        [
-            {
-                "organisation_id": r.organisation_id,
-                "as_of": as_of,
-                "score": r.score,
-                "grade": r.grade,
-                "grade_limited_by": r.grade_limited_by,
-                "reasons": json.dumps([{"record_id": i, "points": p} for i, p in r.reasons]),
-                "policy_version": policy_version,
-                "policy_sha256": policy_sha256,
-                "rated_at": now,
-            }
-            for r in results
-        ],
+        [*columns, *(name for name in values if name != "cause")],
+        select(*(stage.c[name] for name in columns), *(v for k, v in values.items() if k != "cause")),
     )
-    added = [
+    return [
         {
-            "organisation_id": r.organisation_id,
-            "as_of": as_of,
-            "old_grade": before[r.organisation_id][0] if r.organisation_id in before else None,
-            "new_grade": r.grade,
-            "score": r.score,
-            "cause": cause,
-            "policy_version": policy_version,
-            "rated_at": now,
+            "organisation_id": row.organisation_id,
+            "old_grade": row.old_grade,
+            "new_grade": row.grade,
+            "score": row.score,
+            **constants,
         }
-        for r in results
-        if before.get(r.organisation_id) != (r.grade, r.score)
+        for row in changed
     ]
-    if added:
-        conn.execute(insert(history), added)
-    return [row for row in added if row["old_grade"] != row["new_grade"]]
+
+
+def as_rated(results: Sequence[BatchRating]) -> pa.Table:
+    """Ratings made one by one (the Python engine), as store_ratings takes them."""
+    return pa.table(
+        {
+            "organisation_id": [r.organisation_id for r in results],
+            "score": [r.score for r in results],
+            "grade": [r.grade for r in results],
+            "grade_limited_by": [r.grade_limited_by for r in results],
+            "reasons": [json.dumps([{"record_id": i, "points": p} for i, p in r.reasons]) for r in results],
+        },
+        RATED,
+    )
 
 
 def rating_of(conn: Connection, organisation_id: int) -> Any | None:

@@ -405,3 +405,47 @@ def upsert(conn: Connection, table: Table, key: Sequence[str], rows: Sequence[Ma
     statement: Any = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
     others = {name: statement.excluded[name] for name in rows[0] if name not in key}
     conn.execute(statement.on_conflict_do_update(index_elements=list(key), set_=others), list(rows))
+
+
+def upsert_from_select(
+    conn: Connection, table: Table, key: Sequence[str], columns: Sequence[str], query: Any
+) -> None:
+    """upsert() of the rows a SELECT gives (its columns in the order of `columns`), in one statement."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    # SQLite reads "INSERT ... SELECT ... ON CONFLICT" as a join's ON unless the SELECT has a WHERE.
+    statement: Any = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
+    statement = statement.from_select(list(columns), query.where(true()))
+    others = {name: statement.excluded[name] for name in columns if name not in key}
+    conn.execute(statement.on_conflict_do_update(index_elements=list(key), set_=others))
+
+
+def stage(conn: Connection, name: str, columns: str, data: Any) -> None:
+    """Fill the temporary table `name` (made with these column definitions if this connection lacks it,
+    emptied if not) with an Arrow table or batch whose columns are in the same order, set-based: by COPY
+    on PostgreSQL (the Arrow data written as CSV by pyarrow, no Python object per row), by one
+    executemany on SQLite. Statements over it then do the rest in the caller's transaction."""
+    conn.exec_driver_sql(f"CREATE TEMP TABLE IF NOT EXISTS {name} ({columns})")
+    names = ", ".join(data.schema.names)
+    if conn.dialect.name == "postgresql":
+        import io
+
+        import pyarrow.csv as csv
+
+        conn.exec_driver_sql(f"TRUNCATE {name}")
+        buffer = io.BytesIO()
+        # Strings quoted, nulls left empty and unquoted: what COPY's CSV reads as NULL.
+        csv.write_csv(data, buffer, csv.WriteOptions(include_header=False, quoting_style="needed"))
+        with (
+            conn.connection.dbapi_connection.cursor() as cursor,  # type: ignore[union-attr]
+            cursor.copy(f"COPY {name} ({names}) FROM STDIN (FORMAT csv)") as copy,
+        ):
+            view = buffer.getbuffer()
+            for start in range(0, len(view), 1 << 20):
+                copy.write(view[start : start + (1 << 20)])
+            del view  # the buffer cannot close while a view of it lives
+        return
+    conn.exec_driver_sql(f"DELETE FROM {name}")  # noqa: S608
+    markers = ", ".join("?" * data.num_columns)
+    rows = list(zip(*(column.to_pylist() for column in data.columns), strict=True))
+    conn.exec_driver_sql(f"INSERT INTO {name} ({names}) VALUES ({markers})", rows)  # noqa: S608

@@ -1,0 +1,195 @@
+"""Batch rating in bounded memory: the registry cut into partitions by ranges of organisation ids, each
+rated by the one query of credence.rating.batch in a DuckDB whose memory is capped and spills to disk.
+
+The facts come from the store, streamed into a Parquet file, or from a Parquet snapshot directory; DuckDB
+cuts them into one Parquet folder per partition (PARTITION_BY, which writes as it reads), then rates each
+partition into a Parquet file of store-ready rows, in the order of the ids. Memory is bounded by the
+DuckDB limit and a streamed batch, whatever the registry's size; disk holds the facts twice and the
+results once. Ranges rather than hashes of the id: the results come out in the order of the ids, in which
+ratings and grade changes have always been stored and logged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from sqlalchemy import Connection
+
+from credence.catalog.model import GRADES
+from credence.rating.batch import rating_sql
+from credence.rating.engine import PolicyTables
+from credence.settings import Settings
+
+FACTS = pa.schema(
+    [
+        ("organisation_id", pa.int64()),
+        ("record_id", pa.int64()),
+        ("category", pa.string()),
+        ("severity", pa.string()),
+        ("status", pa.string()),
+        ("decided_on", pa.date32()),
+        ("state", pa.string()),
+    ]
+)
+ORGANISATIONS = pa.schema([("organisation_id", pa.int64())])
+# The columns of a stored rating that the rating gives (the rest are the run's: date, policy, time).
+RATED = pa.schema(
+    [
+        ("organisation_id", pa.int64()),
+        ("score", pa.int64()),
+        ("grade", pa.string()),
+        ("grade_limited_by", pa.string()),
+        ("reasons", pa.string()),
+    ]
+)
+STREAM_ROWS = 100_000  # rows per batch streamed from the store
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How a batch rating may use the machine: DuckDB's memory limit (beyond it, it spills to the temp
+    directory), where its and the partitions' files go (None: the system's temp directory), and about how
+    many records each partition holds."""
+
+    memory_limit: str = "1GB"
+    temp_directory: Path | None = None
+    partition_records: int = 4_000_000
+
+    @classmethod
+    def of(cls, settings: Settings) -> Limits:
+        return cls(settings.rating_memory_limit, settings.rating_temp_dir, settings.rating_partition_records)
+
+
+@dataclass(frozen=True)
+class Source:
+    """Parquet to rate: the facts (the columns of FACTS; each record under the head of its
+    organisation's file, only records whose notice was logged) and the organisations to rate
+    (`organisation_id`, the heads). Each is a file, a folder of files, or a glob."""
+
+    facts: str
+    organisations: str
+
+
+def snapshot(directory: Path) -> Source:
+    """A Parquet snapshot directory: `facts` and `organisations`, each a .parquet file or a folder."""
+    return Source(*(_parquet(directory, name) for name in ("facts", "organisations")))
+
+
+def _parquet(directory: Path, name: str) -> str:
+    folder = directory / name
+    if folder.is_dir():
+        return str(folder / "**" / "*.parquet")
+    file = directory / f"{name}.parquet"
+    if not file.is_file():
+        raise FileNotFoundError(f"{directory}: neither {name}.parquet nor a folder {name}/ of Parquet files")
+    return str(file)
+
+
+def from_store(
+    conn: Connection, organisation_ids: Sequence[int] | None, work: Path, facts: Any, heads: Any
+) -> Source:
+    """Stream the facts (`facts`, a query with the columns of FACTS) and the organisations (`heads`,
+    a query of ids, or the ids themselves) from the store into Parquet files in `work`, a batch at a
+    time: the store's rows never all in memory."""
+    facts_path, heads_path = work / "facts.parquet", work / "organisations.parquet"
+    _stream(conn, facts, FACTS, facts_path)
+    if organisation_ids is not None:
+        pq.write_table(pa.table({"organisation_id": pa.array(organisation_ids, pa.int64())}), heads_path)
+    else:
+        _stream(conn, heads, ORGANISATIONS, heads_path)
+    return Source(str(facts_path), str(heads_path))
+
+
+def _stream(conn: Connection, query: Any, schema: pa.Schema, path: Path) -> None:
+    with pq.ParquetWriter(path, schema) as writer:
+        for part in conn.execution_options(yield_per=STREAM_ROWS).execute(query).partitions():
+            columns = list(zip(*part, strict=True))
+            writer.write_batch(
+                pa.record_batch([pa.array(c, f.type) for c, f in zip(columns, schema, strict=True)], schema)
+            )
+
+
+def partitions(records: int, partition_records: int) -> int:
+    """How many partitions a registry of this many records is cut into."""
+    return max(1, -(-records // max(1, partition_records)))
+
+
+def rate(tables: PolicyTables, source: Source, as_of: date, work: Path, limits: Limits) -> Iterator[Path]:
+    """Rate every organisation of the source, partition by partition: yields each partition's Parquet
+    file of store-ready rows (the columns of RATED), in the order of the organisations' ids."""
+    import duckdb
+
+    con = duckdb.connect(
+        config={
+            "memory_limit": limits.memory_limit,
+            "temp_directory": str(work / "spill"),  # work is made in limits.temp_directory
+            "preserve_insertion_order": False,  # lets the partitioned copy stream
+        }
+    )
+    try:
+        facts, heads = _scan(source.facts), _scan(source.organisations)
+        found = con.execute(
+            f"SELECT (SELECT count(*) FROM {facts}), min(organisation_id), max(organisation_id) FROM {heads}"  # noqa: S608
+        ).fetchone()
+        if found is None or found[1] is None:  # no organisation to rate
+            return
+        records, low, high = (int(v) for v in found)
+        count = partitions(records, limits.partition_records)
+        parts: list[tuple[str, str | None]] = [(facts, heads)]
+        if count > 1:
+            width = (high - low) // count + 1
+            key = f"(organisation_id - {low}) // {width}"
+            for name, scan in (("facts", facts), ("organisations", heads)):
+                con.execute(
+                    f"COPY (SELECT *, {key} AS part FROM {scan}) TO '{work / name}-parts' "  # noqa: S608
+                    "(FORMAT parquet, PARTITION_BY (part))"
+                )
+            empty = f"(SELECT * FROM {facts} LIMIT 0)"  # noqa: S608
+            parts = [
+                (_part(work / "facts-parts", k) or empty, _part(work / "organisations-parts", k))
+                for k in range(count)
+            ]
+        for k, (part_facts, part_heads) in enumerate(parts):
+            if part_heads is None:
+                continue
+            out = work / f"rated-{k:05d}.parquet"
+            query = stored_sql(tables, as_of, part_facts, part_heads)
+            con.execute(f"COPY ({query}) TO '{out}' (FORMAT parquet)")
+            yield out
+    finally:
+        con.close()
+
+
+def _scan(path: str) -> str:
+    return f"read_parquet('{_quoted(path)}', hive_partitioning = false)"
+
+
+def _part(folder: Path, k: int) -> str | None:
+    found = folder / f"part={k}"
+    return _scan(str(found / "*.parquet")) if found.is_dir() else None
+
+
+def _quoted(path: str) -> str:
+    return path.replace("'", "''")
+
+
+def stored_sql(tables: PolicyTables, as_of: date, records: str, organisations: str) -> str:
+    """rating_sql's rows as the store keeps them, in the order of the ids: the grade's letter, and the
+    reasons as the JSON text that json.dumps gives ([{"record_id": 7, "points": -200}, ...])."""
+    grades = "[" + ", ".join(f"'{g}'" for g in GRADES) + "]"
+    reason = (
+        """lambda r: '{"record_id": ' || CAST(r.record_id AS VARCHAR) || ', "points": '"""
+        """ || CAST(r.points AS VARCHAR) || '}'"""
+    )
+    return f"""
+SELECT organisation_id, score, {grades}[grade_index + 1] AS grade, limited_by AS grade_limited_by,
+       '[' || array_to_string(list_transform(reasons, {reason}), ', ') || ']' AS reasons
+FROM ({rating_sql(tables, as_of, records, organisations)}) AS rated
+ORDER BY organisation_id
+"""  # noqa: S608
