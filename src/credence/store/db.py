@@ -444,6 +444,7 @@ def stage(conn: Connection, name: str, columns: str, data: Any) -> None:
             for start in range(0, len(view), 1 << 20):
                 copy.write(view[start : start + (1 << 20)])
             del view  # the buffer cannot close while a view of it lives
+        conn.exec_driver_sql(f"ANALYZE {name}")  # a temporary table has no statistics until then
         return
     conn.exec_driver_sql(f"DELETE FROM {name}")  # noqa: S608
     markers = ", ".join("?" * data.num_columns)
