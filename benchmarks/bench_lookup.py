@@ -15,7 +15,7 @@ It then EXPLAINs every statement one profile page runs (captured from the engine
 a plan reads whole: there must be none.
 
     python benchmarks/bench_lookup.py [--orgs 1000000] [--records 10000000] [--lookups 1000]
-        [--stores sqlite postgres] [--keep DIR]
+        [--pages 200] [--stores sqlite postgres] [--keep DIR]
 
 PostgreSQL: a database of its own (--pg-database, default credence_bench_lookup) on the server of
 CREDENCE_BENCH_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/postgres), created and dropped;
@@ -101,18 +101,14 @@ def prepare(url: str, orgs: int, records: int) -> dict[str, object]:
     return {"build_s": round(seconds)}
 
 
-def measure(url: str, orgs: int, lookups: int) -> dict[str, object]:
+def measure(url: str, orgs: int, lookups: int, pages: int) -> dict[str, object]:
     settings = Settings(database_url=url, demo_mode=True, rate_limit="1000000/second")
     registry = Registry(settings, FixedClock(lookup_store.NOW))
     chooser = random.Random(2026)
-    ids = chooser.sample(range(1, orgs + 1), min(orgs, 4 * lookups + 60))
-    warm, api_ids, page_ids, http_ids = (
-        ids[:60],
-        ids[60 : 60 + lookups],
-        ids[60 + lookups : 60 + 2 * lookups],
-        ids[60 + 2 * lookups : 60 + 3 * lookups],
-    )
-    base_ids = ids[60 + 3 * lookups :] or api_ids
+    ids = chooser.sample(range(1, orgs + 1), min(orgs, 2 * lookups + 2 * pages + 60))
+    warm, ids = ids[:60], ids[60:]
+    api_ids, base_ids = ids[:lookups], ids[lookups : 2 * lookups] or ids[:lookups]
+    page_ids, http_ids = ids[2 * lookups : 2 * lookups + pages], ids[2 * lookups + pages :]
     engine = registry.engine
     marker = "?" if engine.dialect.paramstyle == "qmark" else "%s"
     primary = f"SELECT * FROM organisations WHERE id = {marker}"
@@ -144,6 +140,7 @@ def measure(url: str, orgs: int, lookups: int) -> dict[str, object]:
         http(i)
     results: dict[str, object] = {
         "lookups": lookups,
+        "page_lookups": pages,
         "primary_key": {
             "p50_ms": round(statistics.median(base), 3),
             "p99_ms": round(base[int(len(base) * 0.99) - 1], 3),
@@ -198,7 +195,7 @@ def run(store: str, args: argparse.Namespace) -> dict[str, object]:
         result: dict[str, object] = {"store": store, "organisations": args.orgs, "records": args.records}
         result.update(prepare(url, args.orgs, args.records))
         log(f"{store}: built; measuring")
-        result.update(measure(url, args.orgs, args.lookups))
+        result.update(measure(url, args.orgs, args.lookups, args.pages))
         if store == "sqlite":
             result["store_mib"] = round(path.stat().st_size / 2**20)
         else:
@@ -223,7 +220,10 @@ def main() -> None:
     )
     parser.add_argument("--orgs", type=int, default=1_000_000)
     parser.add_argument("--records", type=int, default=10_000_000)
-    parser.add_argument("--lookups", type=int, default=1_000)
+    parser.add_argument("--lookups", type=int, default=1_000, help="API profiles (and primary-key lookups).")
+    parser.add_argument(
+        "--pages", type=int, default=200, help="Pages and HTTP requests (their chart costs ~0.3 s each)."
+    )
     parser.add_argument("--stores", nargs="+", default=["sqlite", "postgres"], choices=["sqlite", "postgres"])
     parser.add_argument("--pg-database", default="credence_bench_lookup")
     parser.add_argument(
@@ -231,7 +231,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     results: list[Any] = [run(store, args) for store in args.stores]
-    print(json.dumps(results, indent=2, ensure_ascii=False))
+    print(json.dumps({"stores": results}, indent=2, ensure_ascii=False))
 
 
 if __name__ == "__main__":
