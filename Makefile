@@ -74,7 +74,8 @@ test-postgres: $(STAMP) system-packages $(AXE)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_ingest.py
 	$(BIN)/python benchmarks/bench_rating.py
-	$(BIN)/python benchmarks/bench_log.py
+	$(BIN)/python benchmarks/bench_log.py --verify
+	$(BIN)/python benchmarks/bench_lookup.py
 	$(BIN)/python benchmarks/bench_access.py
 	$(BIN)/python benchmarks/bench_linkage.py
 	$(BIN)/python benchmarks/bench_screening.py

@@ -9,7 +9,10 @@
    proof needs read in one query) and node by node (credence.log.store);
 4. consistency: consistency-proof latency from a random earlier size to the full size, against the same
    lookup;
-5. verify (with --verify): `log verify` over the whole store, entries per second.
+5. verify (with --verify): `log verify` over the whole store, seconds per million entries, against a
+   baseline over the same entries: read in the same chunks of CHUNK in index order, each entry's
+   commitment and leaf hash recomputed with hashlib (SHA-256 of salt ‖ content, and of the leaf's fields),
+   what any verification must do at least; and a bare read of the same rows.
 
     python benchmarks/bench_log.py [--entries 10000000] [--store PATH] [--database-url URL] [--verify]
 
@@ -19,6 +22,7 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import random
@@ -181,6 +185,34 @@ def proof_latencies(engine: Engine, lookups: int) -> dict[str, object]:
     }
 
 
+def read_entries(engine: Engine, hashed: bool) -> tuple[float, int]:
+    """The baselines of verify: every entry read in index order in chunks of verify.CHUNK, on one
+    connection (seconds, rows); `hashed`: with each entry's commitment, SHA-256(salt ‖ content), and a
+    SHA-256 over its leaf fields recomputed, as any verification must at least."""
+    from credence.log.verify import CHUNK
+
+    sql = (
+        "SELECT idx, kind, at, public, ref, organisation_id, content, salt, commitment, leaf_hash "
+        "FROM log_entries WHERE idx >= {p} ORDER BY idx LIMIT {p}"
+    ).format(p="?" if engine.dialect.paramstyle == "qmark" else "%s")
+    sha256 = hashlib.sha256
+    rows = 0
+    began = time.perf_counter()
+    with engine.connect() as conn:
+        start = 0
+        while True:
+            chunk = conn.exec_driver_sql(sql, (start, CHUNK)).all()
+            if not chunk:
+                break
+            if hashed:
+                for r in chunk:
+                    commitment = sha256(bytes(r.salt or b"") + (r.content or "").encode()).digest()
+                    sha256(b"\x00" + r.kind.encode() + str(r.at).encode() + commitment).digest()
+            rows += len(chunk)
+            start = chunk[-1].idx + 1
+    return time.perf_counter() - began, rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -246,10 +278,19 @@ def main() -> None:
             found = verify(conn, signer.verifier_key(), signer.origin, records=False)
         seconds = time.perf_counter() - began
         assert found.ok, found.problem
+        read_s, read_rows = read_entries(engine, hashed=False)
+        hashed_s, hashed_rows = read_entries(engine, hashed=True)
+        assert read_rows == hashed_rows == found.entries
+        per_million = 1_000_000 / found.entries
         results["verify"] = {
             "entries": found.entries,
             "s": round(seconds, 1),
             "entries_per_s": round(found.entries / seconds),
+            "s_per_million": round(seconds * per_million, 1),
+            "baseline_read_and_hash_s_per_million": round(hashed_s * per_million, 1),
+            "ratio": round(seconds / hashed_s, 2),
+            "bare_read_s_per_million": round(read_s * per_million, 1),
+            "ratio_to_bare_read": round(seconds / read_s, 2),
         }
     if engine.dialect.name == "sqlite":
         database = engine.url.database or ""

@@ -98,6 +98,22 @@ def test_log_benchmark_runs(tmp_path: Path) -> None:
     )
     result = _last_json(out)
     assert result["store"] == "sqlite"
+    assert result["verify"]["entries"] == 3000
+    assert result["verify"]["ratio"] > 0 and result["verify"]["ratio_to_bare_read"] > 0
+
+
+def test_lookup_benchmark_times_profiles_against_a_primary_key_and_finds_no_full_scan(tmp_path: Path) -> None:
+    out = _run(
+        "bench_lookup.py",
+        *("--orgs", "1500", "--records", "15000", "--lookups", "20", "--pages", "3", "--stores", "sqlite"),
+        tmp_path=tmp_path,
+    )
+    (result,) = _last_json(out)["stores"]
+    assert result["records"] == 15000
+    for part in ("api", "page", "http"):
+        assert result[part]["p50_ratio"] > 0, part
+    assert result["plans"]["statements"] >= 16
+    assert result["plans"]["full_scans"] == []
 
 
 def test_access_benchmark_runs(tmp_path: Path) -> None:

@@ -76,16 +76,15 @@ def never_public(conn: Connection, organisation_id: int) -> bool:
 
 # Asked on every profile request, so sent as plain SQL: through SQLAlchemy's statement and result layers
 # it cost five times the query itself. Constant text; the id is a bound parameter.
-# The subjects of a file are those with id = {p} OR file_id = {p} (the head's id, a bound parameter).
+# The subjects of a file: the head ({p}, its id, a bound parameter) and those whose file_id is {p}. A union,
+# as clusters.members_query has it: SQLite answered `id = {p} OR file_id = {p}` by reading all of ix file_id.
 _VERSION_SQL = (
     "SELECT count(*), sum(current_version), (SELECT max(e.id) FROM record_events e "
-    "JOIN records r ON r.id = e.record_id WHERE r.organisation_id IN "
-    "(SELECT id FROM organisations WHERE id = {p} OR file_id = {p})), "
+    "JOIN records r ON r.id = e.record_id WHERE r.organisation_id IN {file}), "
     "(SELECT sum(id) FROM organisations WHERE file_id = {p}), "
-    "(SELECT max(l.id) FROM subject_links l WHERE l.left_id IN (SELECT id FROM organisations WHERE id = {p} "
-    "OR file_id = {p}) OR l.right_id IN (SELECT id FROM organisations WHERE id = {p} OR file_id = {p})) "
-    "FROM records WHERE organisation_id IN (SELECT id FROM organisations WHERE id = {p} OR file_id = {p})"
-)
+    "(SELECT max(l.id) FROM subject_links l WHERE l.left_id IN {file} OR l.right_id IN {file}) "
+    "FROM records WHERE organisation_id IN {file}"
+).replace("{file}", "(SELECT {p} UNION ALL SELECT id FROM organisations WHERE file_id = {p})")
 
 
 def records_version(conn: Connection, organisation_id: int) -> tuple[Any, ...]:

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Select, Table, bindparam, or_, select, update
+from sqlalchemy import CompoundSelect, Connection, Table, bindparam, or_, select, update
 
 from credence.store.models import Organisation, SubjectLink
 
@@ -177,9 +177,16 @@ def file_head(conn: Connection, organisation_id: int) -> int:
     return int(file_id) if file_id is not None else organisation_id
 
 
-def members_query(head: int) -> Select[tuple[int]]:
-    """The subjects of the file with this head, as a subquery (the primary key and ix file_id answer it)."""
-    return select(_orgs.c.id).where(or_(_orgs.c.id == head, _orgs.c.file_id == head))
+def members_query(head: int) -> CompoundSelect[tuple[int]]:
+    """The subjects of the file with this head, as a subquery: the head by its primary key, and those joined
+    to it by ix file_id. A union, not `id = head OR file_id = head`: with most file_ids NULL, SQLite's
+    statistics make file_id look unselective, and it answered the OR by reading the whole index, once per
+    profile read (benchmarks/bench_lookup.py)."""
+    return (
+        select(_orgs.c.id)
+        .where(_orgs.c.id == head)
+        .union_all(select(_orgs.c.id).where(_orgs.c.file_id == head))
+    )
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,238 @@
+"""Profile lookups at scale (issue 17), against a primary-key lookup measured in the same run, on SQLite and
+PostgreSQL.
+
+The store (ORGS organisations, RECORDS records, their ratings, history, list entries, events and objections)
+is built set-based by benchmarks/lookup_store.py through the migrations' schema, then analysed. On random
+organisations it times, in milliseconds (p50, p99):
+1. primary key: `SELECT * FROM organisations WHERE id = ?` on one open connection (the baseline);
+2. api: the API's profile as `GET /api/v1/organisations/{code}` computes it (`organisation_profile`: the
+   organisation, its file, the version of its records, the rating explained, the subjects joined), each
+   organisation asked once, so never from the profile cache;
+3. page: the profile page's service calls (the API's profile, then `profile_context`: the public records,
+   the history and its chart, the list entries, the objections);
+4. http: `GET /organisations/{code}` (the page, rendered) through Starlette's TestClient.
+It then EXPLAINs every statement one profile page runs (captured from the engine) and names each big table
+a plan reads whole: there must be none.
+
+    python benchmarks/bench_lookup.py [--orgs 1000000] [--records 10000000] [--lookups 1000]
+        [--pages 200] [--stores sqlite postgres] [--keep DIR]
+
+PostgreSQL: a database of its own (--pg-database, default credence_bench_lookup) on the server of
+CREDENCE_BENCH_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/postgres), created and dropped;
+with --keep it is kept, as is the SQLite file in DIR, and a later run with --keep reuses what they hold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+
+import lookup_store
+from credence.api.app import Registry, organisation_profile
+from credence.clock import FixedClock
+from credence.settings import Settings
+from credence.store import migrate
+from credence.store.db import make_engine
+from credence.web.profile import profile_context
+
+SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def latencies(call: Callable[[int], object], ids: list[int]) -> list[float]:
+    """Milliseconds per call, one per id, sorted."""
+    out = []
+    for i in ids:
+        began = time.perf_counter()
+        call(i)
+        out.append((time.perf_counter() - began) * 1000)
+    return sorted(out)
+
+
+def summary(times: list[float], base: list[float]) -> dict[str, float]:
+    p50, p99 = statistics.median(times), times[max(int(len(times) * 0.99) - 1, 0)]
+    b50, b99 = statistics.median(base), base[max(int(len(base) * 0.99) - 1, 0)]
+    return {
+        "p50_ms": round(p50, 3),
+        "p99_ms": round(p99, 3),
+        "p50_ratio": round(p50 / b50, 1),
+        "p99_ratio": round(p99 / b99, 1),
+    }
+
+
+def postgres_url(database: str) -> tuple[str, Engine]:
+    """The URL of the benchmark's own database, and an engine on the server to create and drop it with."""
+    if database in ("test", "postgres"):
+        raise SystemExit(f"refusing to build into the database {database!r}")
+    server = os.environ.get("CREDENCE_BENCH_POSTGRES_URL", SERVER)
+    admin = make_engine(server, isolation_level="AUTOCOMMIT")
+    url = make_url(server.replace("postgresql://", "postgresql+psycopg://", 1)).set(database=database)
+    return url.render_as_string(hide_password=False), admin
+
+
+def prepare(url: str, orgs: int, records: int) -> dict[str, object]:
+    """Migrate and fill the store unless it already holds this many records."""
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    with engine.connect() as conn:
+        held = conn.exec_driver_sql("SELECT count(*) FROM organisations").scalar_one()
+    if held:
+        engine.dispose()
+        return {"build": f"reused a store of {held:,} organisations"}
+    began = time.perf_counter()
+    lookup_store.build(engine, orgs, records, log)
+    seconds = time.perf_counter() - began
+    engine.dispose()
+    return {"build_s": round(seconds)}
+
+
+def measure(url: str, orgs: int, lookups: int, pages: int) -> dict[str, object]:
+    settings = Settings(database_url=url, demo_mode=True, rate_limit="1000000/second")
+    registry = Registry(settings, FixedClock(lookup_store.NOW))
+    chooser = random.Random(2026)
+    ids = chooser.sample(range(1, orgs + 1), min(orgs, 2 * lookups + 2 * pages + 60))
+    warm, ids = ids[:60], ids[60:]
+    api_ids, base_ids = ids[:lookups], ids[lookups : 2 * lookups] or ids[:lookups]
+    page_ids, http_ids = ids[2 * lookups : 2 * lookups + pages], ids[2 * lookups + pages :]
+    engine = registry.engine
+    marker = "?" if engine.dialect.paramstyle == "qmark" else "%s"
+    primary = f"SELECT * FROM organisations WHERE id = {marker}"
+
+    def api(i: int) -> object:
+        return organisation_profile(registry, lookup_store.code_of(i))
+
+    def page(i: int) -> object:
+        return profile_context(registry, *organisation_profile(registry, lookup_store.code_of(i)))
+
+    from fastapi.testclient import TestClient
+
+    from credence.server import create_app
+
+    client = TestClient(create_app(settings, FixedClock(lookup_store.NOW)))
+
+    def http(i: int) -> object:
+        response = client.get(f"/organisations/{lookup_store.code_of(i)}")
+        assert response.status_code == 200, response.text[:500]
+        return response
+
+    with engine.connect() as conn:
+        for i in warm[:20]:
+            conn.exec_driver_sql(primary, (i,)).one()
+        base = latencies(lambda i: conn.exec_driver_sql(primary, (i,)).one(), base_ids)
+    for i in warm[20:40]:
+        page(i)
+    for i in warm[40:]:
+        http(i)
+    results: dict[str, object] = {
+        "lookups": lookups,
+        "page_lookups": pages,
+        "primary_key": {
+            "p50_ms": round(statistics.median(base), 3),
+            "p99_ms": round(base[int(len(base) * 0.99) - 1], 3),
+        },
+        "api": summary(latencies(api, api_ids), base),
+        "page": summary(latencies(page, page_ids), base),
+        "http": summary(latencies(http, http_ids), base),
+    }
+    results["plans"] = plans(registry)
+    engine.dispose()
+    return results
+
+
+def plans(registry: Registry) -> dict[str, object]:
+    """Every statement of two profile pages, EXPLAINed: the big tables read whole. One organisation with a
+    list entry, an objection, withdrawn records and history, so that every read has rows to find; and the
+    head of a file a clerk joined another subject into (lookup_store.JOINED_HEAD)."""
+    engine = registry.engine
+    with engine.connect() as conn:
+        subjects = [lookup_store.busy_organisation(conn), lookup_store.JOINED_HEAD]
+    with lookup_store.captured(engine) as seen:
+        for subject in subjects:
+            profile_context(registry, *organisation_profile(registry, lookup_store.code_of(subject)))
+    with engine.connect() as conn:
+        found = lookup_store.scans(conn, seen)
+    return {
+        "organisations": subjects,
+        "statements": len(seen),
+        "full_scans": [{"table": table, "statement": " ".join(sql.split())[:300]} for table, sql in found],
+    }
+
+
+def run(store: str, args: argparse.Namespace) -> dict[str, object]:
+    log(f"{store}: {args.orgs:,} organisations, {args.records:,} records")
+    admin = None
+    if store == "sqlite":
+        work = args.keep or Path(tempfile.mkdtemp(prefix="credence-bench-lookup-"))
+        work.mkdir(parents=True, exist_ok=True)
+        path = work / f"lookup-{args.records}.db"
+        url = f"sqlite:///{path}"
+    else:
+        url, admin = postgres_url(args.pg_database)
+        with admin.connect() as conn:
+            exists = conn.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": args.pg_database}
+            ).scalar()
+            if exists and not args.keep:
+                conn.exec_driver_sql(f'DROP DATABASE "{args.pg_database}"')
+            if not exists or not args.keep:
+                conn.exec_driver_sql(f'CREATE DATABASE "{args.pg_database}"')
+    try:
+        result: dict[str, object] = {"store": store, "organisations": args.orgs, "records": args.records}
+        result.update(prepare(url, args.orgs, args.records))
+        log(f"{store}: built; measuring")
+        result.update(measure(url, args.orgs, args.lookups, args.pages))
+        if store == "sqlite":
+            result["store_mib"] = round(path.stat().st_size / 2**20)
+        else:
+            with admin.connect() as conn:  # type: ignore[union-attr]
+                size = conn.execute(text("SELECT pg_database_size(:d)"), {"d": args.pg_database}).scalar_one()
+            result["store_mib"] = round(size / 2**20)
+        return result
+    finally:
+        if store == "sqlite" and not args.keep:
+            for leftover in path.parent.glob(path.name + "*"):
+                leftover.unlink()
+        if admin is not None:
+            if not args.keep:
+                with admin.connect() as conn:
+                    conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{args.pg_database}" WITH (FORCE)')
+            admin.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--orgs", type=int, default=1_000_000)
+    parser.add_argument("--records", type=int, default=10_000_000)
+    parser.add_argument("--lookups", type=int, default=1_000, help="API profiles (and primary-key lookups).")
+    parser.add_argument(
+        "--pages", type=int, default=200, help="Pages and HTTP requests (their chart costs ~0.3 s each)."
+    )
+    parser.add_argument("--stores", nargs="+", default=["sqlite", "postgres"], choices=["sqlite", "postgres"])
+    parser.add_argument("--pg-database", default="credence_bench_lookup")
+    parser.add_argument(
+        "--keep", type=Path, help="Keep the stores (the SQLite file in this folder) for reuse."
+    )
+    args = parser.parse_args()
+    results: list[Any] = [run(store, args) for store in args.stores]
+    print(json.dumps({"stores": results}, indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
