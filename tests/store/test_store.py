@@ -8,9 +8,10 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import insert, inspect, select, text
+from sqlalchemy.exc import IntegrityError
 
 from credence.store import migrate
-from credence.store.db import make_engine, normalise_url
+from credence.store.db import bulk_insert, conflicted, make_engine, normalise_url
 from credence.store.models import Base, IngestBatch
 
 from conftest import BACKEND
@@ -83,3 +84,22 @@ def test_naive_datetimes_are_refused(engine) -> None:
 def test_plain_postgresql_urls_use_psycopg3() -> None:
     assert normalise_url("postgresql://u@h:5432/db").startswith("postgresql+psycopg://")
     assert normalise_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_a_bulk_insert_that_meets_a_key_taken_meanwhile_is_a_conflict_to_run_again(engine) -> None:
+    """On either store (COPY on PostgreSQL), a row whose key another transaction stored is the driver's
+    integrity error as SQLAlchemy raises it, which db.conflicted tells apart: the ingest runs its chunk
+    again and then sees the row (two ingests of one file at once). The failed transaction stores nothing."""
+    batches = IngestBatch.__table__
+    row = {"department": "SAMR", "file_name": "a.csv", "format": "csv", "status": "running", "new": 0}
+    row |= {"updated": 0, "unchanged": 0, "rejected": 0}
+    with engine.begin() as conn:
+        conn.execute(insert(batches), {**row, "id": 1, "started_at": datetime(2026, 11, 25, tzinfo=UTC)})
+    when = datetime(2026, 11, 25, tzinfo=UTC)
+    with pytest.raises(IntegrityError) as raised, engine.begin() as conn:
+        bulk_insert(
+            conn, batches, ["id", *row, "started_at"], [(2, *row.values(), when), (1, *row.values(), when)]
+        )
+    assert conflicted(raised.value)
+    with engine.connect() as conn:
+        assert conn.execute(select(batches.c.id)).scalars().all() == [1]

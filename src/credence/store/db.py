@@ -347,21 +347,27 @@ def _copy_in(conn: Connection, target: str, names: str, rows: Iterable[Sequence[
     executemany, even pipelined, sent and planned one statement per row: COPY streams them in one."""
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        if ignore:
-            stage = "pg_temp.credence_stage_" + hashlib.sha1(f"{target}({names})".encode()).hexdigest()[:16]
-            cursor.execute(
-                f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS "  # noqa: S608
-                f"AS SELECT {names} FROM {target} WITH NO DATA"
-            )
-            cursor.execute(f"DELETE FROM {stage}")  # noqa: S608 (empty, unless used before in this transaction)
-            _copy_rows(cursor, stage, names, rows)
-            cursor.execute(
-                f"INSERT INTO {target} ({names}) SELECT {names} FROM {stage} ON CONFLICT DO NOTHING"  # noqa: S608
-            )
-        else:
-            _copy_rows(cursor, target, names, rows)
+        _copy_or_stage(cursor, target, names, rows, ignore)
+    except conn.dialect.loaded_dbapi.Error as exc:
+        # As SQLAlchemy raises a statement's error, so that callers tell a conflict (conflicted) and a
+        # key taken meanwhile from any other failure, as they do on SQLite.
+        raise DBAPIError.instance(f"COPY {target}", None, exc, conn.dialect.loaded_dbapi.Error) from exc
     finally:
         cursor.close()
+
+
+def _copy_or_stage(cursor: Any, target: str, names: str, rows: Iterable[Sequence[Any]], ignore: bool) -> None:
+    if not ignore:
+        _copy_rows(cursor, target, names, rows)
+        return
+    stage = "pg_temp.credence_stage_" + hashlib.sha1(f"{target}({names})".encode()).hexdigest()[:16]
+    cursor.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS "  # noqa: S608
+        f"AS SELECT {names} FROM {target} WITH NO DATA"
+    )
+    cursor.execute(f"DELETE FROM {stage}")  # noqa: S608 (empty, unless used before in this transaction)
+    _copy_rows(cursor, stage, names, rows)
+    cursor.execute(f"INSERT INTO {target} ({names}) SELECT {names} FROM {stage} ON CONFLICT DO NOTHING")  # noqa: S608
 
 
 def _copy_rows(cursor: Any, target: str, names: str, rows: Iterable[Sequence[Any]]) -> None:
@@ -436,14 +442,17 @@ def stage(conn: Connection, name: str, columns: str, data: Any) -> None:
         buffer = io.BytesIO()
         # Strings quoted, nulls left empty and unquoted: what COPY's CSV reads as NULL.
         csv.write_csv(data, buffer, csv.WriteOptions(include_header=False, quoting_style="needed"))
-        with (
-            conn.connection.dbapi_connection.cursor() as cursor,  # type: ignore[union-attr]
-            cursor.copy(f"COPY {name} ({names}) FROM STDIN (FORMAT csv)") as copy,
-        ):
-            view = buffer.getbuffer()
-            for start in range(0, len(view), 1 << 20):
-                copy.write(view[start : start + (1 << 20)])
-            del view  # the buffer cannot close while a view of it lives
+        try:
+            with (
+                conn.connection.dbapi_connection.cursor() as cursor,  # type: ignore[union-attr]
+                cursor.copy(f"COPY {name} ({names}) FROM STDIN (FORMAT csv)") as copy,
+            ):
+                view = buffer.getbuffer()
+                for start in range(0, len(view), 1 << 20):
+                    copy.write(view[start : start + (1 << 20)])
+                del view  # the buffer cannot close while a view of it lives
+        except conn.dialect.loaded_dbapi.Error as exc:  # as _copy_in raises it
+            raise DBAPIError.instance(f"COPY {name}", None, exc, conn.dialect.loaded_dbapi.Error) from exc
         conn.exec_driver_sql(f"ANALYZE {name}")  # a temporary table has no statistics until then
         return
     conn.exec_driver_sql(f"DELETE FROM {name}")  # noqa: S608
