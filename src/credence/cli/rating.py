@@ -127,10 +127,12 @@ def rate(
     as_of: str = typer.Option(None, "--as-of", help=_("Rate as of this date (default today).")),
     engine: Engine = typer.Option(Engine.duckdb, "--engine", help=_("duckdb (here) or spark.")),
     master: str = typer.Option("local[2]", "--master", help=_("Spark's master URL (with --engine spark).")),
-    snapshot: Path = typer.Option(
-        None, "--snapshot", help=_("Rate this snapshot on Spark (default: one taken now, for a local master).")
+    snapshot: Path | None = typer.Option(
+        None,
+        "--snapshot",
+        help=_("Rate this snapshot on Spark (default: one taken now, for a local master)."),
     ),
-    results: Path = typer.Option(
+    results: Path | None = typer.Option(
         None, "--results", help=_("Only store the ratings a spark-submit job wrote into this folder.")
     ),
 ) -> None:

@@ -14,7 +14,9 @@ from credence.snapshots import SnapshotError, take_snapshot
 def snapshot(
     ctx: typer.Context,
     out: Path = typer.Option(..., "--out", help=_("The folder to write to: empty, or new.")),
-    force: bool = typer.Option(False, "--force", help=_("Replace the snapshot in a folder that is not empty.")),
+    force: bool = typer.Option(
+        False, "--force", help=_("Replace the snapshot in a folder that is not empty.")
+    ),
 ) -> None:
     """Write organisations, records and ratings as Parquet with a manifest (row counts, SHA-256, the log
     size it is consistent with). Operator data: it holds records not yet noticed, flagged."""

@@ -108,7 +108,14 @@ def rate_on_spark(
             with rating.engine.connect() as conn:  # read before the snapshot: a batch ending meanwhile waits
                 batches = records_repo.unrated_batches(conn)
             snapshot = Path(work) / "snapshot"
-            take_snapshot(rating.engine, snapshot, **made, now=rating.clock.now())
+            policy = rating.policy
+            take_snapshot(
+                rating.engine,
+                snapshot,
+                policy_version=policy.version,
+                policy_sha256=policy.sha256,
+                now=rating.clock.now(),
+            )
         else:
             read_manifest(snapshot)
         rate_snapshot(session(master), rating.tables, snapshot, snapshot / RESULTS, as_of, made)
