@@ -79,7 +79,7 @@ def _spark_child(orgs: int, records: int) -> None:
     from credence.rating import load_policy
     from credence.rating.batch import rating_sql
     from credence.rating.engine import compile_policy
-    from credence.rating.spark import FACTS_SQL, HEADS_SQL, rate_frames, session
+    from credence.rating.spark import FACTS_SQL, HEADS_SQL, rate_frames, session, snapshot_frames
 
     tables = compile_policy(load_policy(load_catalog()), load_catalog())
     with tempfile.TemporaryDirectory(prefix="bench-spark-") as tmp:
@@ -113,11 +113,7 @@ def _spark_child(orgs: int, records: int) -> None:
 
         def on_spark() -> float:
             started = time.perf_counter()
-            for name in ("records", "organisations"):
-                spark.read.parquet(f"{snap}/{name}.parquet").createOrReplaceTempView(f"snap_{name}")
-            spark_names = {"records": "snap_records", "organisations": "snap_organisations"}
-            facts = spark.sql(FACTS_SQL.format(**spark_names))
-            heads = spark.sql(HEADS_SQL.format(**spark_names))
+            facts, heads = snapshot_frames(spark, snap)
             rate_frames(spark, tables, facts, heads, AS_OF).write.mode("overwrite").parquet(f"{snap}/spark")
             return time.perf_counter() - started
 

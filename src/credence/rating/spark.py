@@ -74,20 +74,24 @@ def rate_frames(spark: Any, tables: PolicyTables, records: Any, organisations: A
     return spark.sql(rating_sql(tables, as_of, "credence_facts", "credence_heads", dialect="spark"))
 
 
+def snapshot_frames(spark: Any, snapshot: Path) -> tuple[Any, Any]:
+    """The facts rated (FACTS_SQL) and the organisations rated (HEADS_SQL) of a snapshot's files."""
+    for name in ("records", "organisations"):
+        path = str((snapshot / f"{name}.parquet").absolute())
+        spark.read.parquet(path).createOrReplaceTempView(f"snap_{name}")
+    names = {"records": "snap_records", "organisations": "snap_organisations"}
+    return spark.sql(FACTS_SQL.format(**names)), spark.sql(HEADS_SQL.format(**names))
+
+
 def rate_snapshot(
     spark: Any, tables: PolicyTables, snapshot: Path, out: Path, as_of: date, made: dict[str, Any]
 ) -> None:
     """Rate every organisation of the snapshot in `snapshot` and write the ratings as Parquet into `out`
     (replaced), with what they were made from (`made`: the policy's version and SHA-256) in _result.json.
     Both folders are on storage every Spark worker reads."""
-    for name in ("records", "organisations"):
-        spark.read.parquet(str((snapshot / f"{name}.parquet").absolute())).createOrReplaceTempView(
-            f"snap_{name}"
-        )
-    names = {"records": "snap_records", "organisations": "snap_organisations"}
-    facts = spark.sql(FACTS_SQL.format(**names))
-    heads = spark.sql(HEADS_SQL.format(**names))
-    rate_frames(spark, tables, facts, heads, as_of).write.mode("overwrite").parquet(str(out.absolute()))
+    rate_frames(spark, tables, *snapshot_frames(spark, snapshot), as_of).write.mode("overwrite").parquet(
+        str(out.absolute())
+    )
     log_size = read_manifest(snapshot, check=False).log_size
     (out / RESULT).write_text(json.dumps({**made, "as_of": as_of.isoformat(), "log_size": log_size}) + "\n")
 
