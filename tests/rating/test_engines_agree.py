@@ -112,7 +112,7 @@ def test_python_and_duckdb_give_the_same_ratings(catalog, variant, data, n, as_o
 
 
 @pytest.mark.parametrize("variant", list(VARIANTS))
-@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=2, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     data=st.data(),
     sizes=st.lists(st.integers(0, 25), min_size=10, max_size=10),
