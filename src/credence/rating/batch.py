@@ -1,9 +1,10 @@
 """The SQL engine: a compiled policy executed by DuckDB over columnar records, for the whole registry.
 
 The policy's tables become VALUES lists and CASE expressions in one query (following Splink's shape: the
-definition is data, an engine executes it), so another engine that speaks SQL (Spark, later) can run the
-same text. The records come in as an Arrow table or anything DuckDB can scan, with the columns of
-RecordFacts plus `organisation_id`; organisations with no counting record get the base score.
+definition is data, an engine executes it), so Spark runs the same text (credence.rating.spark), its few
+spellings of its own in DIALECTS. The records come in as an Arrow table or anything DuckDB can scan,
+with the columns of RecordFacts plus `organisation_id`; organisations with no counting record get the base
+score.
 
 The query reads the records once. Grouping them is most of its work, so it groups them as little and
 as narrowly as it can: one group-by per organisation gives everything a rating needs but the caps (its
@@ -276,7 +277,7 @@ def _reasons(d: Dialect) -> str:
     )
     record_id = f"{2**31 - 1} - (k {d.div} 2) % {2**31}"
     points = f"(k {d.div} {2**49}) * CASE WHEN k % 2 = 1 THEN -1 ELSE 1 END"
-    return d.top_structs(f"{packed}", MAX_REASONS, "contribution <> 0", record_id, points)
+    return d.top_structs(packed, MAX_REASONS, "contribution <> 0", record_id, points)
 
 
 def rating_table(tables: PolicyTables, records: Any, organisations: Any, as_of: date) -> Any:
