@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PG_HINT := PostgreSQL leg skipped: CREDENCE_TEST_POSTGRES_URL is not set (e.g. postgresql://postgres@127.0.0.1:5432/test)
 
-DEBIAN_PACKAGES := chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+DEBIAN_PACKAGES := chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 openjdk-17-jre-headless
 # axe-core checks every page's accessibility in the browser tests (tests/web/test_layout_browser.py): from the
 # npm registry, once, at install time, into the git-ignored venv; nothing is fetched when the tests run. npm
 # comes with Node.js; Debian's npm package is installed only when there is no npm at all.
@@ -18,7 +18,8 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 install: $(STAMP) system-packages $(AXE)
 
 # Debian's chromium drives the browser tests (Playwright never downloads a browser of its own here);
-# Noto CJK renders Chinese names; Pango and HarfBuzz are what WeasyPrint draws the PDF reports with.
+# Noto CJK renders Chinese names; Pango and HarfBuzz are what WeasyPrint draws the PDF reports with; Java 17
+# runs Spark, the rating's third engine (tests/rating/test_spark.py, credence rate --engine spark).
 system-packages:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
@@ -71,7 +72,7 @@ test-postgres: $(STAMP) system-packages $(AXE)
 		echo "$(PG_HINT)"; \
 	fi
 
-bench: $(STAMP)
+bench: $(STAMP) system-packages
 	$(BIN)/python benchmarks/bench_ingest.py
 	$(BIN)/python benchmarks/bench_rating.py
 	$(BIN)/python benchmarks/bench_log.py --verify

@@ -10,10 +10,13 @@
 2. incremental: re-rating one organisation after a new record is stored and its notice logged, 1,000
    times on SQLite (median and 99th percentile);
 3. api: profile lookups per second through uvicorn (one worker), against a constant endpoint of the same
-   server.
+   server;
+4. spark: the SQL engine on Spark local[2] against DuckDB, both rating one Parquet snapshot of
+   SPARK_RECORDS records (and a tenth as many organisations) into Parquet.
 
-    python benchmarks/bench_rating.py [batch|storing|incremental|api ...] [--orgs N] [--records N]
+    python benchmarks/bench_rating.py [batch|storing|spark|incremental|api ...] [--orgs N] [--records N]
         [--repeat N] [--memory-limit 1GB] [--partition-records N] [--store-orgs N] [--postgres URL]
+        [--spark-records N]
         [--submissions N] [--seconds S] [--store ORGS RECORDS]
 """
 
@@ -33,6 +36,7 @@ import threading
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 
@@ -93,6 +97,102 @@ def _peak_mib() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
+def _records_sql(tables: Any, orgs: int, records: int) -> str:
+    """Deterministic pseudo-random records, generated inside DuckDB (a Python loop would dominate)."""
+    categories = sorted({r.category for r in tables.rows} | {"administrative_licence", "inspection_result"})
+    cats = "[" + ", ".join(f"'{c}'" for c in categories) + "]"
+    return f"""
+        SELECT (hash(i) % {orgs})::BIGINT + 1 AS organisation_id, i::BIGINT AS record_id,
+               {cats}[(hash(i * 7) % {len(categories)})::INTEGER + 1] AS category,
+               ['minor', 'general', 'serious'][(hash(i * 11) % 3)::INTEGER + 1] AS severity,
+               CASE WHEN hash(i * 13) % 10 = 0 THEN 'pending' ELSE 'final' END AS status,
+               (DATE '{AS_OF.isoformat()}' - (hash(i * 17) % 1500)::INTEGER) AS decided_on,
+               CASE WHEN hash(i * 19) % 50 = 0 THEN 'withdrawn' ELSE 'active' END AS state
+        FROM range({records}) AS t(i)
+        """
+
+
+def spark(orgs: int, records: int) -> dict[str, object]:
+    """Spark local[2] against DuckDB, each rating the same Parquet snapshot into Parquet (in a child
+    process, as batch)."""
+    out = subprocess.run(
+        [sys.executable, __file__, "_spark_child", "--orgs", str(orgs), "--records", str(records)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _spark_child(orgs: int, records: int) -> None:
+    import duckdb
+
+    from credence.catalog import load_catalog
+    from credence.rating import load_policy
+    from credence.rating.batch import rating_sql
+    from credence.rating.engine import compile_policy
+    from credence.rating.partitioned import FACTS_SQL, HEADS_SQL
+    from credence.rating.spark import rate_frames, session, snapshot_frames
+
+    tables = compile_policy(load_policy(load_catalog()), load_catalog())
+    with tempfile.TemporaryDirectory(prefix="bench-spark-") as tmp:
+        snap = Path(tmp)
+        con = duckdb.connect()
+        # A snapshot's two files as credence snapshot writes them (every record noticed, no links).
+        con.execute(
+            f"COPY (SELECT record_id, organisation_id, category, severity, status, decided_on, state, "
+            f"TRUE AS noticed FROM ({_records_sql(tables, orgs, records)})) TO '{snap}/records.parquet'"
+        )
+        con.execute(
+            f"COPY (SELECT i::BIGINT AS id, NULL::BIGINT AS file_id FROM range(1, {orgs + 1}) AS t(i)) "
+            f"TO '{snap}/organisations.parquet'"
+        )
+        con.close()
+        names = {"records": f"read_parquet('{snap}/records.parquet')"}
+        names["organisations"] = f"read_parquet('{snap}/organisations.parquet')"
+
+        def on_duckdb() -> float:
+            con = duckdb.connect()
+            started = time.perf_counter()
+            con.execute(f"CREATE TEMP VIEW facts AS {FACTS_SQL.format(**names)}")
+            con.execute(f"CREATE TEMP VIEW heads AS {HEADS_SQL.format(**names)}")
+            query = rating_sql(tables, AS_OF, "facts", "heads")
+            con.execute(f"COPY ({query}) TO '{snap}/duckdb.parquet'")
+            seconds = time.perf_counter() - started
+            con.close()
+            return seconds
+
+        spark = session("local[2]", "credence-bench")
+
+        def on_spark() -> float:
+            started = time.perf_counter()
+            facts, heads = snapshot_frames(spark, snap)
+            rate_frames(spark, tables, facts, heads, AS_OF).write.mode("overwrite").parquet(f"{snap}/spark")
+            return time.perf_counter() - started
+
+        on_spark()  # the JVM's first query compiles its code: not counted
+        duck = [on_duckdb() for _ in range(2)]
+        ours = [on_spark() for _ in range(2)]
+        check = duckdb.connect()
+        differ = check.execute(
+            f"SELECT count(*) FROM (SELECT organisation_id, score, grade_index FROM '{snap}/duckdb.parquet' "
+            f"EXCEPT SELECT organisation_id, score, grade_index FROM '{snap}/spark/*.parquet')"
+        ).fetchone()
+        assert differ == (0,), differ
+        spark.stop()
+    print(
+        json.dumps(
+            {
+                "organisations": orgs,
+                "records": records,
+                "duckdb_s": round(min(duck), 2),
+                "spark_local2_s": round(min(ours), 2),
+                "ratio": round(min(ours) / min(duck), 2),
+            }
+        )
+    )
+
+
 def _mib(path: Path) -> float:
     return round(sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / (1 << 20), 1)
 
@@ -112,20 +212,13 @@ def _generate(work: Path, orgs: int, records: int) -> None:
     written to Parquet, as a store's snapshot or its streamed facts would be."""
     import duckdb
 
-    _, categories = _categories()
+    tables, _ = _categories()
     data = work / "data"
     data.mkdir()
     con = duckdb.connect(config={"memory_limit": "2GB", "preserve_insertion_order": False})
-    cats = "[" + ", ".join(f"'{c}'" for c in categories) + "]"
     con.execute(
         f"""
-        COPY (SELECT (hash(i) % {orgs})::BIGINT + 1 AS organisation_id, i::BIGINT AS record_id,
-               {cats}[(hash(i * 7) % {len(categories)})::INTEGER + 1] AS category,
-               ['minor', 'general', 'serious'][(hash(i * 11) % 3)::INTEGER + 1] AS severity,
-               CASE WHEN hash(i * 13) % 10 = 0 THEN 'pending' ELSE 'final' END AS status,
-               (DATE '{AS_OF.isoformat()}' - (hash(i * 17) % 1500)::INTEGER) AS decided_on,
-               CASE WHEN hash(i * 19) % 50 = 0 THEN 'withdrawn' ELSE 'active' END AS state
-        FROM range({records}) AS t(i)) TO '{data / "facts.parquet"}' (FORMAT parquet)
+        COPY ({_records_sql(tables, orgs, records)}) TO '{data / "facts.parquet"}' (FORMAT parquet)
         """
     )
     con.execute(
@@ -170,7 +263,7 @@ def _partitioned(work: Path, memory_limit: str, partition_records: int) -> None:
 
     tables, _ = _categories()
     run = Path(tempfile.mkdtemp(prefix="run-", dir=work))
-    source = partitioned.snapshot(work / "data")
+    source = partitioned.files(work / "data" / "facts.parquet", work / "data" / "organisations.parquet")
     limits = partitioned.Limits(memory_limit, work, partition_records)
     started = time.perf_counter()
     parts = list(partitioned.rate(tables, source, AS_OF, run, limits))  # type: ignore[arg-type]
@@ -405,9 +498,10 @@ def api(seconds: float = 10.0, store: tuple[int, int] = (12_000, 120_000)) -> di
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("which", nargs="*", default=["batch", "incremental", "api"])
+    parser.add_argument("which", nargs="*", default=["batch", "spark", "incremental", "api"])
     parser.add_argument("--orgs", type=int, default=1_000_000)
     parser.add_argument("--records", type=int, default=10_000_000)
+    parser.add_argument("--spark-records", type=int, default=1_000_000, help="spark: records (orgs: a tenth)")
     parser.add_argument("--submissions", type=int, default=1000, help="incremental: records submitted")
     parser.add_argument("--seconds", type=float, default=10.0, help="api: seconds per endpoint")
     parser.add_argument(
@@ -440,6 +534,9 @@ def main() -> None:
     if args.which == ["_partitioned"]:
         _partitioned(args.work, args.memory_limit, args.partition_records)
         return
+    if args.which == ["_spark_child"]:
+        _spark_child(args.orgs, args.records)
+        return
     results: dict[str, object] = {}
     if "batch" in args.which:
         results["batch"] = batch(
@@ -453,6 +550,8 @@ def main() -> None:
             shutil.rmtree(work, ignore_errors=True)
         if args.postgres:
             results["storing"].append(storing(args.store_orgs, args.postgres))  # type: ignore[attr-defined]
+    if "spark" in args.which:
+        results["spark"] = spark(args.spark_records // 10, args.spark_records)
     if "incremental" in args.which:
         results["incremental"] = incremental(args.submissions, tuple(args.store))
     if "api" in args.which:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
@@ -117,6 +118,18 @@ def clock() -> FixedClock:
 @pytest.fixture(scope="session")
 def catalog() -> Catalog:
     return load_catalog()
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[Any]:
+    """One local Spark for the whole run (it takes seconds to start), bound to 127.0.0.1, quiet."""
+    from credence.rating.spark import session
+
+    os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"
+    spark = session("local[2]", "credence-tests")
+    spark.conf.set("spark.sql.shuffle.partitions", "1")  # a few rows: one task per stage
+    yield spark
+    spark.stop()
 
 
 @pytest.fixture

@@ -90,6 +90,12 @@ def test_rating_benchmarks_run_each_part(tmp_path: Path) -> None:
     assert result["api"]["profiles_per_s"] > 0 and result["api"]["constant_per_s"] > 0
 
 
+def test_rating_on_spark_runs(tmp_path: Path) -> None:
+    out = _run("bench_rating.py", "spark", "--spark-records", "2000", tmp_path=tmp_path)
+    result = _last_json(out)["spark"]
+    assert result["records"] == 2000 and result["ratio"] > 0
+
+
 def test_log_benchmark_runs(tmp_path: Path) -> None:
     out = _run(
         "bench_log.py",

@@ -1,13 +1,15 @@
-"""Two rating paths, one answer: the Python engine and the DuckDB engine on random records and dates,
+"""Three rating paths, one answer: the Python engine, DuckDB and Spark on random records and dates,
 under the shipped policy and under compiled tables altered to reach every branch of the SQL (a capped
 favourable category, a category whose rules both add and take points, zero points, odd decay and pending
-weights, small caps, a floor, no caps or limits at all)."""
+weights, small caps, a floor, no caps or limits at all). Spark takes seconds per query, so each of its
+examples is many random registries at once, told apart by their organisations' ids."""
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
 
 import pyarrow as pa
 import pytest
@@ -15,8 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from credence.rating import load_policy
-from credence.rating.batch import rate_batch
+from credence.rating.batch import rate_batch, ratings_of
 from credence.rating.engine import PolicyTables, RecordFacts, RuleRow, compile_policy, rate_one
+from credence.rating.spark import rate_frames
 
 CATEGORIES = [
     "administrative_penalty",
@@ -103,7 +106,44 @@ def test_python_and_duckdb_give_the_same_ratings(catalog, variant, data, n, as_o
     by_org: dict[int, list[RecordFacts]] = {org: [] for org in range(1, 5)}
     for org, record in drawn:
         by_org[org].append(record)
-    arrow = pa.table(
+    organisations = pa.table({"organisation_id": pa.array(list(by_org), pa.int64())})
+    batch = {b.organisation_id: b for b in rate_batch(tables, _facts(drawn), organisations, as_of)}
+    _assert_as_python(tables, by_org, batch, as_of)
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+@settings(max_examples=2, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    data=st.data(),
+    sizes=st.lists(st.integers(0, 25), min_size=10, max_size=10),
+    as_of=st.integers(0, 1800).map(lambda d: START + timedelta(days=d)),
+)
+def test_python_and_spark_give_the_same_ratings(catalog, spark, variant, data, sizes, as_of) -> None:
+    """Ten random registries in one query: registry j's organisations are 10 j + 1 to 10 j + 4."""
+    tables = VARIANTS[variant](compile_policy(load_policy(catalog), catalog))
+    drawn, by_org = [], {}
+    for j, n in enumerate(sizes):
+        by_org.update({10 * j + org: [] for org in range(1, 5)})
+        for i in range(n):
+            org, record = data.draw(records(100 * j + i + 1))
+            drawn.append((10 * j + org, record))
+            by_org[10 * j + org].append(record)
+    facts = spark.createDataFrame(_facts(drawn).to_pylist(), schema=_SPARK_FACTS)
+    heads = spark.createDataFrame([(org,) for org in by_org], schema="organisation_id bigint")
+    table = pa.Table.from_pylist(
+        [r.asDict(recursive=True) for r in rate_frames(spark, tables, facts, heads, as_of).collect()]
+    )
+    _assert_as_python(tables, by_org, {b.organisation_id: b for b in ratings_of(table)}, as_of)
+
+
+_SPARK_FACTS = (
+    "organisation_id bigint, record_id bigint, category string, severity string, status string, "
+    "decided_on date, state string"
+)
+
+
+def _facts(drawn: list[tuple[int, RecordFacts]]) -> pa.Table:
+    return pa.table(
         {
             "organisation_id": pa.array([org for org, _ in drawn], pa.int64()),
             "record_id": pa.array([r.record_id for _, r in drawn], pa.int64()),
@@ -114,8 +154,11 @@ def test_python_and_duckdb_give_the_same_ratings(catalog, variant, data, n, as_o
             "state": pa.array([r.state for _, r in drawn], pa.string()),
         }
     )
-    organisations = pa.table({"organisation_id": pa.array(list(by_org), pa.int64())})
-    batch = {b.organisation_id: b for b in rate_batch(tables, arrow, organisations, as_of)}
+
+
+def _assert_as_python(
+    tables: PolicyTables, by_org: dict[int, list[RecordFacts]], batch: dict[int, Any], as_of: date
+) -> None:
     assert set(batch) == set(by_org)
     for org, recs in by_org.items():
         one = rate_one(tables, recs, as_of)

@@ -9,9 +9,10 @@ from pathlib import Path
 import pyarrow.parquet as pq
 from sqlalchemy import select
 
-from credence.rating import load_policy, partitioned
+from credence.rating import load_policy
 from credence.rating import repository as rrepo
 from credence.rating.service import RatingService
+from credence.snapshots import take_snapshot
 
 from helpers import USCC_B, USCC_C, grant_honour, notice_all, row, write_csv
 
@@ -77,11 +78,10 @@ def test_a_parquet_snapshot_rates_as_the_store_does(
 ) -> None:
     _registry(service, engine, tmp_path)
     snap = tmp_path / "snapshot"
-    snap.mkdir()
-    with engine.connect() as conn:
-        partitioned.from_store(conn, None, snap, rrepo.facts_query(conn, None), rrepo.heads_query())
-    assert pq.read_table(snap / "organisations.parquet").num_rows == 3
     rating = RatingService(engine, catalog, load_policy(catalog), clock, settings)
+    policy = rating.policy
+    take_snapshot(engine, snap, policy_version=policy.version, policy_sha256=policy.sha256, now=clock.now())
+    assert pq.read_table(snap / "organisations.parquet").num_rows == 3
     later = date(2027, 7, 1)
     from_snapshot = rating.rate(as_of=later, snapshot=snap)
     assert (from_snapshot.rated, from_snapshot.grade_changes) == (3, 3)

@@ -29,6 +29,7 @@ from credence.cli import (
     records,
     reports,
     serve,
+    snapshot,
 )
 from credence.cli.context import AppContext, console, fail
 from credence.clock import SystemClock
@@ -111,6 +112,14 @@ app.command(
     "status",
     help=_("What the store holds: table sizes, records by department and category, subjects by scheme."),
 )(records.status)
+app.command(
+    "snapshot",
+    help=_(
+        "Write organisations, records and ratings as Parquet with a manifest (row counts, SHA-256, the log "
+        "size it is consistent with), for batch work such as Spark. Operator data, to keep locally: it holds "
+        "records not yet noticed, flagged."
+    ),
+)(snapshot.snapshot)
 app.command(
     "export",
     help=_(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 
 import typer
@@ -15,9 +16,10 @@ from credence.catalog import CatalogError
 from credence.cli.context import app_context, check_rules_file, console, fail
 from credence.cli.output import add_row, print_table
 from credence.i18n import _, format_date, format_number
-from credence.rating import PolicyError, load_policy
+from credence.rating import PolicyError, load_policy, spark
 from credence.rating.policy import translation
 from credence.rating.service import UnknownOrganisation
+from credence.snapshots import SnapshotError, read_manifest
 
 policy_app = typer.Typer(help=_("Read and check rating policies."), no_args_is_help=True)
 
@@ -115,16 +117,45 @@ def show(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help=
     print_table(rules)
 
 
+class Engine(StrEnum):
+    duckdb = "duckdb"
+    spark = "spark"
+
+
 def rate(
     ctx: typer.Context,
     as_of: str = typer.Option(None, "--as-of", help=_("Rate as of this date (default today).")),
+    engine: Engine = typer.Option(Engine.duckdb, "--engine", help=_("duckdb (here) or spark.")),
+    master: str = typer.Option("local[2]", "--master", help=_("Spark's master URL (with --engine spark).")),
+    snapshot: Path | None = typer.Option(
+        None,
+        "--snapshot",
+        help=_(
+            "Rate this snapshot (credence snapshot) instead of the store (on Spark: default, one taken now, "
+            "for a local master)."
+        ),
+    ),
+    results: Path | None = typer.Option(
+        None, "--results", help=_("Only store the ratings a spark-submit job wrote into this folder.")
+    ),
 ) -> None:
     """Re-rate every organisation in the registry (vectorised, DuckDB) and record grade changes."""
     day = _date(as_of)
     try:
-        result = app_context(ctx).rating().rate(as_of=day)
+        service = app_context(ctx).rating()
+        if results is not None:
+            result = spark.load_results(service, results)
+        elif engine is Engine.spark:
+            result = spark.rate_on_spark(service, master, snapshot, day)
+        elif snapshot is not None:
+            read_manifest(snapshot)  # its files as the manifest counts them
+            result = service.rate(as_of=day, snapshot=snapshot)
+        else:
+            result = service.rate(as_of=day)
     except (PolicyError, CatalogError) as exc:
         raise fail(str(exc), 1) from None
+    except SnapshotError as exc:
+        raise fail(str(exc)) from None
     console.print(
         _(
             "rated %(rated)s organisations as of %(day)s; %(changes)s grade changes",

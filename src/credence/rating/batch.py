@@ -1,9 +1,10 @@
 """The SQL engine: a compiled policy executed by DuckDB over columnar records, for the whole registry.
 
 The policy's tables become VALUES lists and CASE expressions in one query (following Splink's shape: the
-definition is data, an engine executes it), so another engine that speaks SQL (Spark, later) can run the
-same text. The records come in as an Arrow table or anything DuckDB can scan, with the columns of
-RecordFacts plus `organisation_id`; organisations with no counting record get the base score.
+definition is data, an engine executes it), so Spark runs the same text (credence.rating.spark), its few
+spellings of its own in DIALECTS. The records come in as an Arrow table or anything DuckDB can scan,
+with the columns of RecordFacts plus `organisation_id`; organisations with no counting record get the base
+score.
 
 The query reads the records once. Grouping them is most of its work, so it groups them as little and
 as narrowly as it can: one group-by per organisation gives everything a rating needs but the caps (its
@@ -47,6 +48,51 @@ def _literal(value: Any) -> str:
 def _values(rows: list[tuple[Any, ...]], names: tuple[str, ...]) -> str:
     body = ", ".join("(" + ", ".join(_literal(v) for v in row) + ")" for row in rows)
     return f"(VALUES {body}) AS t({', '.join(names)})"
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """What differs between the SQL engines that run rating_sql: one definition, these few spellings
+    (as Splink keeps its dialects in one place)."""
+
+    div: str  # integer division (the query divides only numbers that are not negative)
+    empty_list: str
+    date_diff: str  # the days from {start} to {end}
+    signum: str  # -1, 0 or 1 as an integer
+    # The {n} greatest {x}, greatest first, of the rows where {where}, each element k unpacked into the
+    # struct of {a} AS record_id and {b} AS points.
+    top: str
+
+    def days(self, start: str, end: str) -> str:
+        return self.date_diff.format(start=start, end=end)
+
+    def sign(self, x: str) -> str:
+        return self.signum.format(x=x)
+
+    def top_structs(self, x: str, n: int, where: str, a: str, b: str) -> str:
+        """The structs (record_id, points) unpacked from the `n` greatest keys `x` where `where`."""
+        return self.top.format(x=x, n=n, where=where, a=a, b=b)
+
+
+DIALECTS = {
+    "duckdb": Dialect(
+        div="//",
+        empty_list="[]",
+        date_diff="date_diff('day', {start}, {end})",
+        signum="sign({x})",
+        top="list_transform(max({x}, {n}) FILTER (WHERE {where}), lambda k: "
+        "struct_pack(record_id := {a}, points := {b}))",
+    ),
+    # Spark SQL (pyspark 4, ANSI mode): sign() gives a double there; a top-N is a sorted slice.
+    "spark": Dialect(
+        div="div",
+        empty_list="array()",
+        date_diff="datediff({end}, {start})",
+        signum="CAST(sign({x}) AS INT)",
+        top="transform(slice(sort_array(collect_list({x}) FILTER (WHERE {where}), false), 1, {n}), "
+        "k -> named_struct('record_id', {a}, 'points', {b}))",
+    ),
+}
 
 
 ADVERSE, FAVOURABLE = 0, 1  # the first two sums of the per-organisation group-by
@@ -101,9 +147,12 @@ def _score(tables: PolicyTables, own: dict[int, int | None]) -> str:
     return f"least(greatest({score}, {tables.floor}), {tables.ceiling})"
 
 
-def rating_sql(tables: PolicyTables, as_of: date, records: str, organisations: str) -> str:
+def rating_sql(
+    tables: PolicyTables, as_of: date, records: str, organisations: str, dialect: str = "duckdb"
+) -> str:
     """The query rating every organisation in `organisations` (a relation with `organisation_id`) from
-    `records`. Every number in it comes from the compiled policy."""
+    `records`, in DuckDB's or Spark's SQL (`dialect`). Every number in it comes from the compiled policy."""
+    d = DIALECTS[dialect]
     # A grade limit and its rule as one number, limit * 1000 + (999 - the rule's rank by name), so that
     # a plain max() picks the strictest limit and, between equals, the rule named first.
     rank = {name: i for i, name in enumerate(sorted({r.rule for r in tables.rows}))}
@@ -147,21 +196,21 @@ def rating_sql(tables: PolicyTables, as_of: date, records: str, organisations: s
     assert max((abs(r.points) for r in tables.rows), default=0) <= MAX_POINTS < 2**14  # _reasons packs them
     aggregates = ",\n           ".join(
         [f"sum(contribution) FILTER (WHERE sum_index = {i}) AS s{i}" for i in range(2 + len(own))]
-        + ["max(limit_key) AS limit_key", f"{_reasons()} AS reasons"]
+        + ["max(limit_key) AS limit_key", f"{_reasons(d)} AS reasons"]
     )
     cap_of_index = (
         f"CASE cap_index {' '.join(f'WHEN {i} THEN {c}' for i, c in enumerate(capped))} END"
         if capped
         else "NULL"
     )
-    limited_by = f"CASE limit_key {limit_rules} END" if limit_rules else "CAST(NULL AS VARCHAR)"
+    limited_by = f"CASE limit_key {limit_rules} END" if limit_rules else "CAST(NULL AS STRING)"
     # Built from the compiled policy only: integers, catalog codes (checked against a pattern) quoted by
     # _literal, and relation names from this package; never from a request.
     return f"""
 WITH rules AS (SELECT * FROM {rules}),
 counting AS (
     SELECT k.organisation_id, k.record_id, k.decided_on, k.status, u.sum_index, u.cap_index, u.points,
-           u.limit_key, date_diff('day', k.decided_on, {day}) AS age
+           u.limit_key, {d.days("k.decided_on", day)} AS age
     FROM {records} AS k
     JOIN rules AS u ON u.category = k.category AND u.severity
          = CASE WHEN k.category IN ({severity_categories}) THEN coalesce(k.severity, '') ELSE '' END
@@ -170,8 +219,8 @@ counting AS (
 ),
 weighted AS (
     SELECT organisation_id, record_id, decided_on, sum_index, cap_index, limit_key,
-           sign(points) * (abs(points) * (CASE {decay} ELSE {last_percent} END)
-                * (CASE WHEN status = 'final' THEN 100 ELSE {tables.pending_percent} END) // 10000)
+           {d.sign("points")} * (abs(points) * (CASE {decay} ELSE {last_percent} END)
+                * (CASE WHEN status = 'final' THEN 100 ELSE {tables.pending_percent} END) {d.div} 10000)
                 AS contribution
     FROM counting
 ),
@@ -195,7 +244,7 @@ over_cap AS (
 ),
 scores AS (
     SELECT o.organisation_id, CAST({_score(tables, own)} AS BIGINT) AS score,
-           p.limit_key // 1000 AS grade_limit, p.limit_key, p.reasons
+           p.limit_key {d.div} 1000 AS grade_limit, p.limit_key, p.reasons
     FROM {organisations} AS o
     LEFT JOIN per_organisation AS p USING (organisation_id)
     LEFT JOIN over_cap AS x USING (organisation_id)
@@ -207,12 +256,12 @@ graded AS (
 SELECT organisation_id, score,
        CASE WHEN grade_limit > by_score THEN grade_limit ELSE by_score END AS grade_index,
        CASE WHEN grade_limit > by_score THEN {limited_by} END AS limited_by,
-       coalesce(reasons, []) AS reasons
+       coalesce(reasons, {d.empty_list}) AS reasons
 FROM graded
 """  # noqa: S608
 
 
-def _reasons() -> str:
+def _reasons(d: Dialect) -> str:
     """The aggregate picking an organisation's heaviest reasons, as a list of structs (record_id, points):
     the heaviest contribution first, then the latest decision, then the lowest record id.
 
@@ -221,16 +270,14 @@ def _reasons() -> str:
     2^17 days), the record id (a 32-bit integer in the store), then the contribution's sign in the lowest
     bit, which never decides the order since no two rows share a record id. DuckDB keeps the top keys of
     plain integers much faster than top structs by a wider key; the keys are unpacked at the end."""
-    days = "date_diff('day', DATE '1900-01-01', decided_on)"
+    days = d.days("DATE '1900-01-01'", "decided_on")
     packed = (
         f"((CAST(abs(contribution) AS BIGINT) * {2**17} + CAST({days} AS BIGINT)) * {2**31}"
         f" + ({2**31 - 1} - record_id)) * 2 + CAST(contribution < 0 AS BIGINT)"
     )
-    unpack = (
-        f"lambda k: struct_pack(record_id := {2**31 - 1} - (k // 2) % {2**31}, "
-        f"points := (k // {2**49}) * CASE WHEN k % 2 = 1 THEN -1 ELSE 1 END)"
-    )
-    return f"list_transform(max({packed}, {MAX_REASONS}) FILTER (WHERE contribution <> 0), {unpack})"
+    record_id = f"{2**31 - 1} - (k {d.div} 2) % {2**31}"
+    points = f"(k {d.div} {2**49}) * CASE WHEN k % 2 = 1 THEN -1 ELSE 1 END"
+    return d.top_structs(packed, MAX_REASONS, "contribution <> 0", record_id, points)
 
 
 def rating_table(tables: PolicyTables, records: Any, organisations: Any, as_of: date) -> Any:
@@ -254,7 +301,13 @@ def rating_table(tables: PolicyTables, records: Any, organisations: Any, as_of: 
 def rate_batch(tables: PolicyTables, records: Any, organisations: Any, as_of: date) -> list[BatchRating]:
     """Rate every organisation, as Python objects (for storing), in the order of their ids: the grade
     changes are stored and logged in this order, which the query's joins do not fix."""
-    table = rating_table(tables, records, organisations, as_of).sort_by("organisation_id")
+    return ratings_of(rating_table(tables, records, organisations, as_of))
+
+
+def ratings_of(table: Any) -> list[BatchRating]:
+    """The ratings in an Arrow table of rating_sql's columns (from any engine), in the order of their
+    organisations' ids."""
+    table = table.sort_by("organisation_id")
     return [
         BatchRating(
             organisation_id=int(org),

@@ -68,27 +68,39 @@ class Limits:
 
 @dataclass(frozen=True)
 class Source:
-    """Parquet to rate: the facts (the columns of FACTS; each record under the head of its
-    organisation's file, only records whose notice was logged) and the organisations to rate
-    (`organisation_id`, the heads). Each is a file, a folder of files, or a glob."""
+    """What to rate, as two relations DuckDB reads: the facts (the columns of FACTS; each record under the
+    head of its organisation's file, only records whose notice was logged) and the organisations to rate
+    (`organisation_id`, the heads)."""
 
     facts: str
     organisations: str
 
 
+# A snapshot's tables (credence.snapshots: records with their `noticed` flag, organisations with their
+# file) as the facts and the heads rated: the same text in DuckDB and in Spark SQL (credence.rating.spark).
+FACTS_SQL = """
+SELECT coalesce(o.file_id, o.id) AS organisation_id, k.record_id, k.category, k.severity, k.status,
+       k.decided_on, k.state
+FROM {records} AS k JOIN {organisations} AS o ON o.id = k.organisation_id
+WHERE k.noticed
+"""
+HEADS_SQL = "SELECT id AS organisation_id FROM {organisations} WHERE file_id IS NULL"
+
+
+def files(facts: Path, organisations: Path) -> Source:
+    """Parquet files (or globs) of facts and heads, with the columns of FACTS and ORGANISATIONS."""
+    return Source(_scan(str(facts)), _scan(str(organisations)))
+
+
 def snapshot(directory: Path) -> Source:
-    """A Parquet snapshot directory: `facts` and `organisations`, each a .parquet file or a folder."""
-    return Source(*(_parquet(directory, name) for name in ("facts", "organisations")))
-
-
-def _parquet(directory: Path, name: str) -> str:
-    folder = directory / name
-    if folder.is_dir():
-        return str(folder / "**" / "*.parquet")
-    file = directory / f"{name}.parquet"
-    if not file.is_file():
-        raise FileNotFoundError(f"{directory}: neither {name}.parquet nor a folder {name}/ of Parquet files")
-    return str(file)
+    """A snapshot directory written by `credence snapshot` (records.parquet, organisations.parquet)."""
+    names = {}
+    for name in ("records", "organisations"):
+        file = directory / f"{name}.parquet"
+        if not file.is_file():
+            raise FileNotFoundError(f"{directory}: no {name}.parquet; is it a snapshot (credence snapshot)?")
+        names[name] = _scan(str(file))
+    return Source(f"({FACTS_SQL.format(**names)})", f"({HEADS_SQL.format(**names)})")
 
 
 def from_store(
@@ -103,7 +115,7 @@ def from_store(
         pq.write_table(pa.table({"organisation_id": pa.array(organisation_ids, pa.int64())}), heads_path)
     else:
         _stream(conn, heads, ORGANISATIONS, heads_path)
-    return Source(str(facts_path), str(heads_path))
+    return files(facts_path, heads_path)
 
 
 def _stream(conn: Connection, query: Any, schema: pa.Schema, path: Path) -> None:
@@ -133,7 +145,7 @@ def rate(tables: PolicyTables, source: Source, as_of: date, work: Path, limits: 
         }
     )
     try:
-        facts, heads = _scan(source.facts), _scan(source.organisations)
+        facts, heads = source.facts, source.organisations
         found = con.execute(
             f"SELECT (SELECT count(*) FROM {facts}), min(organisation_id), max(organisation_id) FROM {heads}"  # noqa: S608
         ).fetchone()
@@ -166,6 +178,20 @@ def rate(tables: PolicyTables, source: Source, as_of: date, work: Path, limits: 
         con.close()
 
 
+def stored(results: str, limits: Limits) -> Iterator[pa.RecordBatch]:
+    """Another engine's ratings (a Parquet file, folder or glob with rating_sql's columns, such as a Spark
+    job's) as store-ready batches (the columns of RATED), in the order of the ids, a slice at a time."""
+    import duckdb
+
+    con = duckdb.connect(config={"memory_limit": limits.memory_limit})
+    try:
+        reader = con.sql(as_stored_sql(_scan(results))).to_arrow_reader(STREAM_ROWS)
+        for batch in reader:
+            yield batch.cast(RATED)
+    finally:
+        con.close()
+
+
 def _scan(path: str) -> str:
     return f"read_parquet('{_quoted(path)}', hive_partitioning = false)"
 
@@ -182,14 +208,22 @@ def _quoted(path: str) -> str:
 def stored_sql(tables: PolicyTables, as_of: date, records: str, organisations: str) -> str:
     """rating_sql's rows as the store keeps them, in the order of the ids: the grade's letter, and the
     reasons as the JSON text that json.dumps gives ([{"record_id": 7, "points": -200}, ...])."""
+    return as_stored_sql(f"({rating_sql(tables, as_of, records, organisations)})")
+
+
+def as_stored_sql(rated: str) -> str:
+    """An engine's ratings (`rated`, a relation with rating_sql's columns: another engine's Parquet too)
+    as the store keeps them, in the order of the ids: the grade's letter, and the reasons as the JSON
+    text that json.dumps gives ([{"record_id": 7, "points": -200}, ...])."""
     grades = "[" + ", ".join(f"'{g}'" for g in GRADES) + "]"
     reason = (
         """lambda r: '{"record_id": ' || CAST(r.record_id AS VARCHAR) || ', "points": '"""
         """ || CAST(r.points AS VARCHAR) || '}'"""
     )
     return f"""
-SELECT organisation_id, score, {grades}[grade_index + 1] AS grade, limited_by AS grade_limited_by,
+SELECT organisation_id, CAST(score AS BIGINT) AS score, {grades}[grade_index + 1] AS grade,
+       limited_by AS grade_limited_by,
        '[' || array_to_string(list_transform(reasons, {reason}), ', ') || ']' AS reasons
-FROM ({rating_sql(tables, as_of, records, organisations)}) AS rated
+FROM {rated} AS rated
 ORDER BY organisation_id
 """  # noqa: S608

@@ -144,7 +144,8 @@ class RatingService:
         organisations are rated partition by partition in bounded memory (credence.rating.partitioned),
         from the store or, rating all, from a Parquet `snapshot` directory of its facts."""
         as_of = as_of or self.today()
-        if organisation_ids is None:  # read before the facts: a batch that ends meanwhile stays unrated
+        if organisation_ids is None and snapshot is None:  # read before the facts: a batch that ends
+            # meanwhile stays unrated (and a snapshot's age is unknown here: it marks none rated)
             with self.engine.connect() as conn:
                 batches = records_repo.unrated_batches(conn)
         if organisation_ids is not None:  # a subject in another's file is rated in that file
@@ -153,7 +154,7 @@ class RatingService:
         cause = cause or f"re-rated as of {as_of.isoformat()} under policy {self.policy.version}"
         if organisation_ids is not None and len(organisation_ids) <= ONE_BY_ONE:
             rated = repo.as_rated(self._rate_each(organisation_ids, as_of))
-            return self._store([rated], batches, as_of, cause)
+            return self.store([rated], as_of, cause, batches)
         limits = partitioned.Limits.of(self.settings)
         with tempfile.TemporaryDirectory(prefix="credence-rate-", dir=limits.temp_directory) as work:
             if snapshot is not None:
@@ -167,16 +168,17 @@ class RatingService:
             # Every partition rated before the store is written: the write transaction stays short, and
             # a failure in any partition stores nothing.
             parts = list(partitioned.rate(self.tables, source, as_of, Path(work), limits))
-            return self._store(
+            return self.store(
                 (b for path in parts for b in pq.ParquetFile(path).iter_batches(LOG_SLICE)),
-                batches,
                 as_of,
                 cause,
+                batches,
             )
 
-    def _store(self, rated: Iterable[Any], batches: Sequence[int], as_of: date, cause: str) -> RateResult:
-        """Store ratings (Arrow batches in the order of the ids), each batch's grade changes logged after
-        it, in one transaction with the batches marked rated."""
+    def store(self, rated: Iterable[Any], as_of: date, cause: str, batches: Sequence[int] = ()) -> RateResult:
+        """Store ratings made by any engine (Arrow batches with the columns of partitioned.RATED, in the
+        order of the ids) set-based, each batch's grade changes logged after it, in one transaction with
+        `batches` marked rated."""
         now = self.clock.now()
         count = changed = 0
         with uninterrupted(), self.engine.begin() as conn:  # Ctrl-C: after the commit

@@ -130,6 +130,19 @@ def write_first(conn: Connection) -> None:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def consistent_reads(conn: Connection) -> None:
+    """Call first in a transaction whose reads must all see one state of the store (a snapshot), however
+    long they take and whatever commits meanwhile: on PostgreSQL the transaction is REPEATABLE READ and
+    READ ONLY; on SQLite an explicit BEGIN makes the first read fix the state (WAL) that the later ones
+    see, where the driver would otherwise read each statement outside any transaction."""
+    if conn.dialect.name == "sqlite":
+        dbapi_connection = conn.connection.dbapi_connection
+        if dbapi_connection is not None and not dbapi_connection.in_transaction:
+            conn.exec_driver_sql("BEGIN")
+    elif conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+
+
 def conflicted(exc: BaseException) -> bool:
     """Whether a transaction failed only because a concurrent one got there first: a deadlock, a
     serialisation failure, a unique key another transaction took meanwhile, a busy SQLite store. Run it
