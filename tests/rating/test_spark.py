@@ -5,6 +5,7 @@ a snapshot in a local temporary folder."""
 from __future__ import annotations
 
 import json
+import signal
 from datetime import date
 
 import pytest
@@ -72,3 +73,9 @@ def test_a_cluster_needs_a_snapshot_on_shared_storage(registry, store_url) -> No
     args = ["rate", "--engine", "spark", "--master", "spark://cluster:7077"]
     result = CliRunner().invoke(app, args, env=env)
     assert result.exit_code == 2 and "shared storage" in result.output
+
+
+def test_a_spark_session_leaves_ctrl_c_as_it_found_it(spark) -> None:
+    """pyspark's context installs a SIGINT handler of its own; the ingest's Ctrl-C handling (hold it while
+    a chunk commits, then end the run as interrupted) needs Python's own, so the session puts it back."""
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

@@ -13,7 +13,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import tempfile
+import threading
 from collections.abc import Sequence
 from datetime import date
 from importlib import resources
@@ -51,7 +53,12 @@ def session(master: str = "local[2]", app_name: str = "credence-rating") -> Any:
     )
     if master.startswith("local"):  # a few cores: the default 200 shuffle partitions are mostly empty
         builder = builder.config("spark.sql.shuffle.partitions", "8")
+    ctrl_c = signal.getsignal(signal.SIGINT)
     spark = builder.getOrCreate()
+    # pyspark's context replaces the SIGINT handler with one that cancels its jobs; the process's own is
+    # put back (Ctrl-C still raises KeyboardInterrupt, and the ingest holds it while a chunk commits).
+    if threading.current_thread() is threading.main_thread():  # where alone a handler can be set
+        signal.signal(signal.SIGINT, ctrl_c)
     spark.sparkContext.setLogLevel("ERROR")
     return spark
 
