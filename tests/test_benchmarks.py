@@ -25,7 +25,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-# A benchmark's PostgreSQL leg runs on the test server, in a database of its own that it creates and drops.
+# The ingest benchmark's PostgreSQL leg runs on the test server, in a database it creates and drops.
 SERVER = os.environ.get("CREDENCE_TEST_POSTGRES_URL")
 BENCH_POSTGRES = (
     make_url(SERVER).set(database=f"credence_bench_{os.getpid()}").render_as_string(hide_password=False)
@@ -34,8 +34,8 @@ BENCH_POSTGRES = (
 )
 
 
-def _run(script: str, *args: str, tmp_path: Path) -> str:
-    env = {**os.environ, "TMPDIR": str(tmp_path), "CREDENCE_BENCH_POSTGRES_URL": BENCH_POSTGRES}
+def _run(script: str, *args: str, tmp_path: Path, **extra: str) -> str:
+    env = {**os.environ, "TMPDIR": str(tmp_path), **extra}
     env.pop("CREDENCE_DATABASE_URL", None)
     done = subprocess.run(
         [sys.executable, str(BENCHMARKS / script), *args],
@@ -56,7 +56,8 @@ def _last_json(stdout: str) -> Any:
 
 
 def test_ingest_benchmark_measures_the_ingest_the_baseline_and_the_floor(tmp_path: Path) -> None:
-    result = _last_json(_run("bench_ingest.py", "3000", tmp_path=tmp_path))
+    ingest = _run("bench_ingest.py", "3000", tmp_path=tmp_path, CREDENCE_BENCH_POSTGRES_URL=BENCH_POSTGRES)
+    result = _last_json(ingest)
     assert result["rows"] == 3000
     if SERVER:  # the same file into PostgreSQL, side by side
         assert result["postgres_ingest_rows_per_s"] > 0 and result["postgres_ratio_to_sqlite"] > 0
