@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from credence.cli.main import app
+from credence.files import sha256_of
 from credence.log.store import head
 from credence.snapshots import SnapshotError, read_manifest, take_snapshot
-from credence.snapshots.files import sha256_of
 from credence.store.models import Organisation, RatingRow, Record
 
 from conftest import NOW

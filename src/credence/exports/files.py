@@ -5,13 +5,14 @@ withdrawn, corrected or seen end."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 from pathlib import Path
+
+from credence.files import sha256_of
 
 
 class ExportFormat(StrEnum):
@@ -58,14 +59,6 @@ def dated_name(fmt: ExportFormat, on: date) -> str:
 
 def latest_name(fmt: ExportFormat) -> str:
     return f"credence-latest.{EXTENSIONS[fmt]}"
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def publish(folder: Path, fmt: ExportFormat, on: date, written: Path) -> ExportFile:

@@ -9,7 +9,6 @@ with another's is run again.
 
 from __future__ import annotations
 
-import hashlib
 import random
 import signal
 import threading
@@ -26,6 +25,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from credence.catalog import Catalog
 from credence.clock import Clock, today
+from credence.files import sha256_of
 from credence.log import events as log
 from credence.log.store import Event
 from credence.records import notices, publicity
@@ -197,7 +197,7 @@ class IngestService:
             blocks,
             file_name=path.name,
             fmt=source.format,
-            file_sha256=source.sha256 or file_sha256(path),
+            file_sha256=source.sha256 or sha256_of(path),
             on_reject=on_reject,
             on_progress=on_progress,
             started=started,
@@ -666,8 +666,3 @@ def refusal_events(
         for r in rejections
         if r.reason == "prohibited_ground"
     ]
-
-
-def file_sha256(path: Path) -> str:
-    with path.open("rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()

@@ -3,12 +3,12 @@ file's row count and SHA-256, the log size the snapshot is consistent with, the 
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from credence.files import sha256_of
 from credence.i18n import _
 
 MANIFEST = "manifest.json"
@@ -41,14 +41,6 @@ class Manifest:
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, ensure_ascii=False) + "\n"
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def rows_of(path: Path) -> int:

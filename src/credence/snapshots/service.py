@@ -13,8 +13,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from sqlalchemy import Connection, Engine
 
+from credence.files import sha256_of
 from credence.log.store import head
-from credence.snapshots.files import MANIFEST, Manifest, TableFile, prepare, rows_of, sha256_of
+from credence.snapshots.files import MANIFEST, Manifest, TableFile, prepare, rows_of
 from credence.snapshots.repository import QUERIES
 from credence.store.db import consistent_reads
 

@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from credence.catalog import Catalog
+from credence.files import sha256_of
 from credence.records.readers import RawRow
-from credence.records.service import IngestResult, IngestService, OnProgress, OnReject, file_sha256
+from credence.records.service import IngestResult, IngestService, OnProgress, OnReject
 from credence.records.validation import Rejection, basis_refusal
 from credence.sources.mapping import DatasetError, DatasetMapping, find_dataset
 from credence.sources.opensanctions import Entry, effective_mapping, entries
@@ -172,7 +173,7 @@ def ingest_dataset(
         rows(),
         file_name=path.name,
         fmt=f"source:{dataset.name}",
-        file_sha256=file_sha256(path),
+        file_sha256=sha256_of(path),
         on_reject=on_reject,
         on_progress=progress,
         started=started,
