@@ -40,3 +40,31 @@ def test_a_record_that_leaves_publication_leaves_the_stored_grade_at_the_tick(
     ended = process.tick()
     assert ended.records_expired == 1
     assert stored_score(engine, USCC_A) == 1000  # nothing else counts: back to the starting score
+
+
+def test_a_record_that_ages_into_a_lighter_band_changes_the_stored_score_at_the_tick(
+    process, service, engine, clock, tmp_path
+) -> None:
+    """Found in use: a record's weight falls when it is a year old (the policy's decay bands), and the
+    stored score kept its full weight until the next `credence rate`: the tick re-rated only what its own
+    deadlines changed. The score and the 'what would change' both said otherwise."""
+    # A serious penalty decided on 2026-03-01 counts in full until 2027-03-01, then at the next band's rate.
+    service.ingest_file(
+        write_csv(tmp_path / "a.csv", [row(1, severity="serious", decided_on="2026-03-01")]), "SAMR"
+    )
+    clock.advance(timedelta(days=30))
+    process.tick()
+    full = stored_score(engine, USCC_A)
+    clock.advance(timedelta(days=(date(2027, 2, 28) - process.today()).days))
+    process.tick()
+    assert stored_score(engine, USCC_A) == full  # a day short of a year: still in full
+    clock.advance(timedelta(days=1))
+    process.tick()
+    lighter = process.rating.explain(USCC_A, process.today()).rating.score
+    assert full < lighter  # the record weighs less from today (the fresh rating says so) ...
+    assert stored_score(engine, USCC_A) == lighter  # ... and the stored score says the same
+    clock.advance(timedelta(days=3))  # ticks missed for a few days still catch a band crossed meanwhile
+    clock.advance(timedelta(days=365))
+    process.tick()
+    assert stored_score(engine, USCC_A) == process.rating.explain(USCC_A, process.today()).rating.score
+    assert stored_score(engine, USCC_A) > lighter

@@ -904,6 +904,7 @@ class DueProcess:
             expired = self._expire(conn, result.today)
             result.records_expired = len(expired)
             result.organisation_ids |= {r.organisation_id for r in expired}  # graded without them
+            result.organisation_ids |= self.rating.crossed_in(conn, result.today)  # weighed less from today
             log.flush(conn, now)
         if result.organisation_ids:
             result.grade_changes = self.rating.rate(

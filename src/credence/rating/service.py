@@ -19,7 +19,7 @@ from credence.i18n import N_, _, current, format_date, format_number, ngettext
 from credence.identity import no_organisation
 from credence.log import events as log
 from credence.measures.catalog import Measures, load_measures
-from credence.rating import partitioned
+from credence.rating import ageing, partitioned
 from credence.rating import repository as repo
 from credence.rating.batch import BatchRating
 from credence.rating.engine import (
@@ -216,6 +216,11 @@ class RatingService:
         cause = f"records changed in batch{'es' if len(named) > 1 else ''} {listed}"
         rated = self.rate(sorted(ids), cause=cause, batches=batches)
         result.rated, result.grade_changes = rated.rated, rated.grade_changes
+
+    def crossed_in(self, conn: Connection, today: date) -> set[int]:
+        """The files whose stored rating a record's age has changed since it was made
+        (credence.rating.ageing): the tick re-rates them."""
+        return ageing.crossed(conn, self.tables, today)
 
     def rate_within(self, conn: Connection, organisation_ids: Sequence[int], cause: str) -> int:
         """Re-rate a few organisations inside the caller's transaction, so a decision and the grade it

@@ -157,6 +157,8 @@ class Record(Base):
         UniqueConstraint("department", "source_record_id"),
         Index("ix_records_organisation", "organisation_id"),
         Index("ix_records_batch", "batch_id"),  # a batch's records: to rate them, to deliver their notices
+        # The records a given number of days old, whose weight changes today (credence.rating.ageing).
+        Index("ix_records_decided_on", "decided_on"),
         # Search's department and category filters: who has a published record, read from the index alone.
         Index(
             "ix_records_published",
