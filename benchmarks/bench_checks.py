@@ -1,6 +1,6 @@
 """Bulk checks benchmark (issue 16): bidders per second checked from a file, against a bare lookup of the
-same codes in the same run, on SQLite and, when CREDENCE_BENCH_POSTGRES_URL names a database the benchmark
-may empty, on PostgreSQL.
+same codes in the same run, on SQLite and, when CREDENCE_BENCH_POSTGRES_URL names one, on PostgreSQL, in a
+database the benchmark creates and drops (benchmarks/bench_postgres.py).
 
 A demo registry (`credence demo`) is built in each store, in a process of its own (on PostgreSQL the store
 is vacuumed and analysed after). Files of bidders are drawn from its codes (one in fifty a code it does not
@@ -22,6 +22,7 @@ Figures: rows/s of each, and checks/baseline; per store, per size.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -31,6 +32,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+import bench_postgres
 
 CREDENCE = str(Path(sys.executable).with_name("credence"))
 
@@ -183,17 +186,21 @@ def main() -> None:
     )
     args = parser.parse_args()
     stores = {"sqlite": f"sqlite:///{tempfile.mkdtemp(prefix='credence-bench-checks-')}/credence.db"}
-    if os.environ.get("CREDENCE_BENCH_POSTGRES_URL"):
-        stores["postgresql"] = os.environ["CREDENCE_BENCH_POSTGRES_URL"]
+    postgres = bench_postgres.url(None)
+    if postgres:
+        stores["postgresql"] = postgres
     if args.url:
         stores = {"postgresql" if args.url.startswith("postgresql") else "sqlite": args.url}
     result: dict[str, Any] = {"records": args.records, "rows": args.rows}
     for name, url in stores.items():
-        started = time.perf_counter()
-        if not args.url:
-            build(url, args.orgs, args.records)
-            print(f"  {name}: demo built in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-        result[name] = measure(url, args.rows, args.domain)
+        with contextlib.ExitStack() as own:
+            if not args.url:
+                if name == "postgresql":
+                    own.enter_context(bench_postgres.fresh(url))
+                started = time.perf_counter()
+                build(url, args.orgs, args.records)
+                print(f"  {name}: demo built in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+            result[name] = measure(url, args.rows, args.domain)
     for name in stores:
         for n in args.rows:
             f = result[name][str(n)]

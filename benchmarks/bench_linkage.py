@@ -26,6 +26,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+import bench_postgres
 from credence.subjects.model import Candidate, Model, Pair, clusters, identifier_pairs, table
 from credence.subjects.train import train, write
 from linkage_data import records
@@ -297,14 +298,22 @@ def bench_speed(n: int, rounds: int = 3) -> dict[str, object]:
     """Plain Splink and Model.pairs (from Candidates, and from forms kept in a store), each in a process
     of its own, taken in turns `rounds` times: the machines are shared, so each is timed at its best of
     the rounds (as timeit does), the ratio of the two bests. The store is SQLite, and also PostgreSQL when
-    CREDENCE_BENCH_POSTGRES_URL names a database the benchmark may empty."""
+    CREDENCE_BENCH_POSTGRES_URL names a database, created and dropped here (benchmarks/bench_postgres.py)."""
+    postgres = bench_postgres.url(None)
+    if postgres is None:
+        return _bench_speed(n, rounds, None)
+    with bench_postgres.fresh(postgres) as url:
+        return _bench_speed(n, rounds, url)
+
+
+def _bench_speed(n: int, rounds: int, postgres: str | None) -> dict[str, object]:
     kinds = ["splink", "model", "stored"]
-    if os.environ.get("CREDENCE_BENCH_POSTGRES_URL"):
+    if postgres:
         kinds.append("stored-postgres")
     runs: dict[str, list[dict[str, float]]] = {kind: [] for kind in kinds}
     urls = {"stored": f"sqlite:///{tempfile.mkdtemp(prefix='bench-linkage-')}/store.db"}
-    if "stored-postgres" in kinds:
-        urls["stored-postgres"] = os.environ["CREDENCE_BENCH_POSTGRES_URL"]
+    if postgres:
+        urls["stored-postgres"] = postgres
     for url in urls.values():
         subprocess.run([sys.executable, __file__, "speed-store", str(n), url], check=True)
     for _ in range(rounds):

@@ -17,16 +17,15 @@ a plan reads whole: there must be none.
     python benchmarks/bench_lookup.py [--orgs 1000000] [--records 10000000] [--lookups 1000]
         [--pages 200] [--stores sqlite postgres] [--keep DIR]
 
-PostgreSQL: a database of its own (--pg-database, default credence_bench_lookup) on the server of
-CREDENCE_BENCH_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/postgres), created and dropped;
-with --keep it is kept, as is the SQLite file in DIR, and a later run with --keep reuses what they hold.
+PostgreSQL: the database CREDENCE_BENCH_POSTGRES_URL names (default credence_bench_lookup on 127.0.0.1),
+created and dropped (benchmarks/bench_postgres.py); with --keep it is kept, as is the SQLite file in DIR, and
+a later run with --keep reuses what they hold.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import statistics
 import sys
@@ -36,9 +35,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, text
-from sqlalchemy.engine import make_url
-
+import bench_postgres
 import lookup_store
 from credence.api.app import Registry, organisation_profile
 from credence.clock import FixedClock
@@ -46,8 +43,6 @@ from credence.settings import Settings
 from credence.store import migrate
 from credence.store.db import make_engine
 from credence.web.profile import profile_context
-
-SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 def log(message: str) -> None:
@@ -73,16 +68,6 @@ def summary(times: list[float], base: list[float]) -> dict[str, float]:
         "p50_ratio": round(p50 / b50, 1),
         "p99_ratio": round(p99 / b99, 1),
     }
-
-
-def postgres_url(database: str) -> tuple[str, Engine]:
-    """The URL of the benchmark's own database, and an engine on the server to create and drop it with."""
-    if database in ("test", "postgres"):
-        raise SystemExit(f"refusing to build into the database {database!r}")
-    server = os.environ.get("CREDENCE_BENCH_POSTGRES_URL", SERVER)
-    admin = make_engine(server, isolation_level="AUTOCOMMIT")
-    url = make_url(server.replace("postgresql://", "postgresql+psycopg://", 1)).set(database=database)
-    return url.render_as_string(hide_password=False), admin
 
 
 def prepare(url: str, orgs: int, records: int) -> dict[str, object]:
@@ -175,43 +160,33 @@ def plans(registry: Registry) -> dict[str, object]:
 
 def run(store: str, args: argparse.Namespace) -> dict[str, object]:
     log(f"{store}: {args.orgs:,} organisations, {args.records:,} records")
-    admin = None
-    if store == "sqlite":
-        work = args.keep or Path(tempfile.mkdtemp(prefix="credence-bench-lookup-"))
-        work.mkdir(parents=True, exist_ok=True)
-        path = work / f"lookup-{args.records}.db"
-        url = f"sqlite:///{path}"
-    else:
-        url, admin = postgres_url(args.pg_database)
-        with admin.connect() as conn:
-            exists = conn.execute(
-                text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": args.pg_database}
-            ).scalar()
-            if exists and not args.keep:
-                conn.exec_driver_sql(f'DROP DATABASE "{args.pg_database}"')
-            if not exists or not args.keep:
-                conn.exec_driver_sql(f'CREATE DATABASE "{args.pg_database}"')
+    if store == "postgres":
+        database = bench_postgres.url("credence_bench_lookup")
+        if database is None:
+            return {"store": store, "skipped": f"{bench_postgres.VARIABLE}=none"}
+        with bench_postgres.fresh(database, keep=args.keep is not None) as url:
+            result = measured(store, url, args)
+            result["store_mib"] = bench_postgres.size_mib(url)
+            return result
+    work = args.keep or Path(tempfile.mkdtemp(prefix="credence-bench-lookup-"))
+    work.mkdir(parents=True, exist_ok=True)
+    path = work / f"lookup-{args.records}.db"
     try:
-        result: dict[str, object] = {"store": store, "organisations": args.orgs, "records": args.records}
-        result.update(prepare(url, args.orgs, args.records))
-        log(f"{store}: built; measuring")
-        result.update(measure(url, args.orgs, args.lookups, args.pages))
-        if store == "sqlite":
-            result["store_mib"] = round(path.stat().st_size / 2**20)
-        else:
-            with admin.connect() as conn:  # type: ignore[union-attr]
-                size = conn.execute(text("SELECT pg_database_size(:d)"), {"d": args.pg_database}).scalar_one()
-            result["store_mib"] = round(size / 2**20)
+        result = measured(store, f"sqlite:///{path}", args)
+        result["store_mib"] = round(path.stat().st_size / 2**20)
         return result
     finally:
-        if store == "sqlite" and not args.keep:
+        if not args.keep:
             for leftover in path.parent.glob(path.name + "*"):
                 leftover.unlink()
-        if admin is not None:
-            if not args.keep:
-                with admin.connect() as conn:
-                    conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{args.pg_database}" WITH (FORCE)')
-            admin.dispose()
+
+
+def measured(store: str, url: str, args: argparse.Namespace) -> dict[str, object]:
+    result: dict[str, object] = {"store": store, "organisations": args.orgs, "records": args.records}
+    result.update(prepare(url, args.orgs, args.records))
+    log(f"{store}: built; measuring")
+    result.update(measure(url, args.orgs, args.lookups, args.pages))
+    return result
 
 
 def main() -> None:
@@ -225,7 +200,6 @@ def main() -> None:
         "--pages", type=int, default=200, help="Pages and HTTP requests (their chart costs ~0.3 s each)."
     )
     parser.add_argument("--stores", nargs="+", default=["sqlite", "postgres"], choices=["sqlite", "postgres"])
-    parser.add_argument("--pg-database", default="credence_bench_lookup")
     parser.add_argument(
         "--keep", type=Path, help="Keep the stores (the SQLite file in this folder) for reuse."
     )

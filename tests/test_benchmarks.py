@@ -25,7 +25,8 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-# The ingest benchmark's PostgreSQL leg runs on the test server, in a database it creates and drops.
+# The ingest benchmark's PostgreSQL leg runs on the test server, in a database it creates and drops
+# (CREDENCE_BENCH_POSTGRES_URL, benchmarks/bench_postgres.py); the others here measure SQLite only.
 SERVER = os.environ.get("CREDENCE_TEST_POSTGRES_URL")
 BENCH_POSTGRES = (
     make_url(SERVER).set(database=f"credence_bench_{os.getpid()}").render_as_string(hide_password=False)
@@ -35,7 +36,7 @@ BENCH_POSTGRES = (
 
 
 def _run(script: str, *args: str, tmp_path: Path, **extra: str) -> str:
-    env = {**os.environ, "TMPDIR": str(tmp_path), **extra}
+    env = {**os.environ, "TMPDIR": str(tmp_path), "CREDENCE_BENCH_POSTGRES_URL": "none", **extra}
     env.pop("CREDENCE_DATABASE_URL", None)
     done = subprocess.run(
         [sys.executable, str(BENCHMARKS / script), *args],
@@ -173,3 +174,18 @@ def test_checks_benchmark_checks_files_by_blocks_against_a_bare_lookup(tmp_path:
         for key in ("checks_per_s", "baseline_per_s", "ratio"):
             assert store[n][key] > 0, (n, key)
     assert store["200"]["per_row_per_s"] > 0  # the path each line took before the blocks
+
+
+def test_a_benchmark_never_creates_or_drops_the_test_or_server_database(tmp_path: Path) -> None:
+    """CREDENCE_BENCH_POSTGRES_URL names a database the benchmark creates and drops: never `test` or
+    `postgres`, which the refusal names before anything is dropped."""
+    out = subprocess.run(
+        [sys.executable, "-c", "import bench_postgres; bench_postgres.name_of(bench_postgres.url(None))"],
+        capture_output=True,
+        text=True,
+        cwd=BENCHMARKS,
+        env={**os.environ, "CREDENCE_BENCH_POSTGRES_URL": "postgresql://postgres@127.0.0.1:5432/test"},
+        check=False,
+    )
+    assert out.returncode == 1
+    assert "refusing to create and drop the database 'test'" in out.stderr
