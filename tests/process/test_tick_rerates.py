@@ -68,3 +68,31 @@ def test_a_record_that_ages_into_a_lighter_band_changes_the_stored_score_at_the_
     process.tick()
     assert stored_score(engine, USCC_A) == process.rating.explain(USCC_A, process.today()).rating.score
     assert stored_score(engine, USCC_A) > lighter
+
+
+def test_the_tick_asks_only_the_days_since_it_last_ran(process, service, engine, clock, tmp_path) -> None:
+    """The tick runs every hour: the records that aged are looked for once a day, over the days since the
+    last tick ran to its end (the last 31 on its first run), so a tick after a long stop misses none."""
+    from credence.process import repository as repo
+
+    service.ingest_file(
+        write_csv(tmp_path / "a.csv", [row(1, severity="serious", decided_on="2026-03-01")]), "SAMR"
+    )
+    clock.advance(timedelta(days=30))
+    process.tick()
+    with engine.connect() as conn:
+        assert repo.last_ran(conn, "tick") == process.today()
+    asked: list[object] = []
+    crossed_in = process.rating.crossed_in
+    process.rating.crossed_in = lambda conn, today, since: (
+        asked.append(since) or crossed_in(conn, today, since)
+    )
+    process.tick()  # again the same day: nothing to ask
+    assert asked == [process.today()]
+    with engine.connect() as conn:
+        assert process.rating.crossed_in(conn, process.today(), process.today()) == set()
+    full = stored_score(engine, USCC_A)
+    clock.advance(timedelta(days=(date(2027, 4, 15) - process.today()).days))  # 45 days past the band
+    process.tick()
+    assert asked[-1] == date(2026, 12, 25)  # the day the tick last ran, however long ago
+    assert stored_score(engine, USCC_A) == process.rating.explain(USCC_A, process.today()).rating.score > full

@@ -904,12 +904,17 @@ class DueProcess:
             expired = self._expire(conn, result.today)
             result.records_expired = len(expired)
             result.organisation_ids |= {r.organisation_id for r in expired}  # graded without them
-            result.organisation_ids |= self.rating.crossed_in(conn, result.today)  # weighed less from today
+            # Records weighed less from a day since the last tick (each day once: the tick runs hourly).
+            since = repo.last_ran(conn, "tick")
+            result.organisation_ids |= self.rating.crossed_in(conn, result.today, since)
             log.flush(conn, now)
         if result.organisation_ids:
             result.grade_changes = self.rating.rate(
                 sorted(result.organisation_ids), cause="due process applied by tick"
             ).grade_changes
+        if since is None or since < result.today:  # ran to its end: a failure above asks these days again
+            with self.engine.begin() as conn:
+                repo.ran(conn, "tick", result.today, now)
         return result
 
     def _expire(self, conn: Connection, on: date) -> list[Any]:

@@ -1,19 +1,21 @@
-"""Every query on objections and repairs."""
+"""Every query on objections and repairs, and the day the tick last ran."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, func, insert, select, update
 
-from credence.store.models import Objection, Organisation, Record, Repair
+from credence.store.db import upsert
+from credence.store.models import Objection, Organisation, Record, Repair, TickMark
 
 objections = cast(Table, Objection.__table__)
 repairs = cast(Table, Repair.__table__)
 records = cast(Table, Record.__table__)
 organisations = cast(Table, Organisation.__table__)
+marks = cast(Table, TickMark.__table__)
 
 OPEN_OBJECTION = ("open", "extended")
 
@@ -115,3 +117,13 @@ def awaiting_department(
             .order_by(due, table.c.id)
         )
     )
+
+
+def last_ran(conn: Connection, name: str) -> date | None:
+    """The last day the job `name` ran to its end, or None if it never did."""
+    found = conn.execute(select(marks.c.day).where(marks.c.name == name)).scalar()
+    return cast(date | None, found)
+
+
+def ran(conn: Connection, name: str, day: date, now: datetime) -> None:
+    upsert(conn, marks, ("name",), [{"name": name, "day": day, "ran_at": now}])

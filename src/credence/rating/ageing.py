@@ -3,10 +3,10 @@ day on which the policy weighs it differently (a decay band ends, or a rule's pe
 
 The tick re-rates these, as it re-rates what its own deadlines changed, so that a stored score never
 keeps a record's old weight until the next `credence rate` (found in use: a record a year old still
-counted in full). Each day of the last LOOKBACK_DAYS is asked on its own: the records decided exactly
-one boundary before it (an index search on `ix_records_decided_on`) whose file's stored rating is older
-than it. None of these statements grows with the registry; a tick missed for longer than LOOKBACK_DAYS
-leaves the crossings before that to the next `credence rate`."""
+counted in full). Each day since the tick last ran to its end (tick_marks; the last LOOKBACK_DAYS on its
+first run) is asked on its own: the records decided exactly one boundary before it (an index search on
+`ix_records_decided_on`) whose file's stored rating is older than it. A tick run again the same day asks
+nothing; none of these statements grows with the registry."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from credence.rating.engine import PolicyTables
 from credence.rating.repository import file_of, organisations, ratings, records
 
 LOOKBACK_DAYS = 31
+MAX_DAYS = 3660  # ten years without a tick: what a `credence rate` is for
 
 
 def boundaries(tables: PolicyTables) -> list[int]:
@@ -27,12 +28,13 @@ def boundaries(tables: PolicyTables) -> list[int]:
     return sorted(d for d in ends if d > 0)
 
 
-def crossed(conn: Connection, tables: PolicyTables, today: date, lookback: int = LOOKBACK_DAYS) -> set[int]:
+def crossed(conn: Connection, tables: PolicyTables, today: date, since: date | None = None) -> set[int]:
     """The heads of the files holding a counting record that reached one of the policy's boundaries after
-    the file's stored rating was made (and by today)."""
+    `since` (the last LOOKBACK_DAYS when None) and by today, after the file's stored rating was made."""
+    days = LOOKBACK_DAYS if since is None else min((today - since).days, MAX_DAYS)
     found: set[int] = set()
     for age in boundaries(tables):
-        for back in range(lookback):
+        for back in range(days):
             day = today - timedelta(days=back)  # the day the weight changed
             query = (
                 select(file_of)

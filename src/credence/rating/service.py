@@ -217,10 +217,10 @@ class RatingService:
         rated = self.rate(sorted(ids), cause=cause, batches=batches)
         result.rated, result.grade_changes = rated.rated, rated.grade_changes
 
-    def crossed_in(self, conn: Connection, today: date) -> set[int]:
-        """The files whose stored rating a record's age has changed since it was made
+    def crossed_in(self, conn: Connection, today: date, since: date | None = None) -> set[int]:
+        """The files whose stored rating a record's age has changed after `since` and since it was made
         (credence.rating.ageing): the tick re-rates them."""
-        return ageing.crossed(conn, self.tables, today)
+        return ageing.crossed(conn, self.tables, today, since)
 
     def rate_within(self, conn: Connection, organisation_ids: Sequence[int], cause: str) -> int:
         """Re-rate a few organisations inside the caller's transaction, so a decision and the grade it

@@ -540,6 +540,17 @@ class LogCheckpoint(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class TickMark(Base):
+    """The last day a recurring job (the tick) ran to its end: the next run looks only at what changed by
+    itself since then (credence.rating.ageing)."""
+
+    __tablename__ = "tick_marks"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    ran_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class FeedConsumer(Base):
     """A follower of the change feed and the last log index it acknowledged having applied."""
 
