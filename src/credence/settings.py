@@ -104,7 +104,7 @@ class Settings(BaseSettings):
         default=None,
         ge=1,
         description="About how many records each partition of a batch rating holds: the registry is cut "
-        "into as many partitions as it takes, rated one after the other (default: 8 million per GB of "
+        "into as many partitions as it takes, rated one after the other (default: 5 million per GB of "
         "rating_memory_limit).",
     )
     demo_mode: bool = Field(

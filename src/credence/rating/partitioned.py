@@ -54,8 +54,9 @@ RATED = pa.schema(
 )
 STREAM_ROWS = 100_000  # rows per batch streamed from the store (and per row group of its facts file)
 # Records a partition holds per GB of DuckDB's memory limit (docs/benchmarks.md, "Bounded memory"): 10M
-# records were rated within a 1 GB limit, 20M needed it all and spilled (1.5 times slower per record).
-RECORDS_PER_GB = 8_000_000
+# records were rated within a 1 GB limit and 20M filled it and spilled; partitions of 2.5M to 10M took
+# about the same time, so half of what fits, for organisations with many more records than most.
+RECORDS_PER_GB = 5_000_000
 _UNITS = {"B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12}
 _UNITS |= {"KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
 
