@@ -19,7 +19,7 @@ from credence.rating.engine import compile_policy
 from credence.rating.service import RatingService
 from credence.snapshots import take_snapshot
 
-from helpers import USCC_B, USCC_C, grant_honour, notice_all, row, write_csv
+from helpers import USCC_A, USCC_B, USCC_C, grant_honour, notice_all, row, write_csv
 
 AS_OF = date(2026, 11, 25)
 
@@ -157,3 +157,18 @@ def test_a_partition_holds_records_in_proportion_to_the_memory_limit() -> None:
     assert partitioned.Limits("2GB").records() == 2 * partitioned.RECORDS_PER_GB
     assert partitioned.Limits("500MB").records() == partitioned.RECORDS_PER_GB // 2
     assert partitioned.Limits("2GB", None, 1000).records() == 1000
+
+
+def test_the_store_streams_its_facts_in_the_order_of_the_ids(service, engine, tmp_path, monkeypatch) -> None:
+    # Records stored in no order of their organisations: A, B, C, A, B, C
+    subjects = [USCC_A, USCC_B, USCC_C] * 2
+    rows = [row(i + 1, subject_id=s, decided_on="2026-06-01") for i, s in enumerate(subjects)]
+    service.ingest_file(write_csv(tmp_path / "a.csv", rows), "SAMR")
+    notice_all(engine, service)
+    monkeypatch.setattr(partitioned, "STREAM_ROWS", 1)  # a row group a record: the statistics tell
+    with engine.connect() as conn:
+        facts = rrepo.facts_query(conn, None)
+        partitioned.from_store(conn, None, tmp_path, facts, rrepo.heads_query())
+    ids = pq.read_table(tmp_path / "facts.parquet").column("organisation_id").to_pylist()
+    assert ids == sorted(ids) and len(set(ids)) == 3
+    assert partitioned.ordered(tmp_path / "facts.parquet")
