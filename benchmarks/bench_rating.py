@@ -4,6 +4,8 @@
    RECORDS records in Parquet on disk, against a bare DuckDB group-by that sums decayed points per
    organisation over the same Parquet; each in a child process, with its peak memory and the disk its
    partitions and results take;
+   floor: the rating query over the same Parquet in one DuckDB with its parts removed one at a time
+   (reasons, caps, grade limit, the join of every head), each against the bare group-by;
    storing: a rating of --store-orgs organisations stored set-based (repository.store_ratings), first
    (all new) and again (all updated), against a bare COPY (PostgreSQL, --postgres URL) or executemany
    (SQLite) of the same rows;
@@ -14,7 +16,7 @@
 4. spark: the SQL engine on Spark local[2] against DuckDB, both rating one Parquet snapshot of
    SPARK_RECORDS records (and a tenth as many organisations) into Parquet.
 
-    python benchmarks/bench_rating.py [batch|storing|spark|incremental|api ...] [--orgs N] [--records N]
+    python benchmarks/bench_rating.py [batch|floor|storing|spark|incremental|api ...] [--orgs N] [--records N]
         [--repeat N] [--memory-limit 1GB] [--partition-records N] [--store-orgs N] [--postgres URL]
         [--spark-records N]
         [--submissions N] [--seconds S] [--store ORGS RECORDS]
@@ -44,7 +46,7 @@ AS_OF = date(2026, 11, 25)
 
 
 def batch(
-    orgs: int, records: int, repeat: int = 3, memory_limit: str = "1GB", partition_records: int = 4_000_000
+    orgs: int, records: int, repeat: int = 3, memory_limit: str = "1GB", partition_records: int = 0
 ) -> dict[str, object]:
     """The partitioned engine (credence.rating.partitioned) against a bare DuckDB group-by over the same
     Parquet on disk, each in a child process so that its peak memory is its own."""
@@ -78,6 +80,7 @@ def batch(
         "peak_rss_mib": max(float(o["peak_rss_mib"]) for o in ours),
         "partitions": best["partitions"],
         "work_disk_mib": best["work_mib"],
+        "peak_work_disk_mib": max(float(o["peak_work_mib"]) for o in ours),
         "memory_limit": memory_limit,
     }
 
@@ -97,12 +100,14 @@ def _peak_mib() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-def _records_sql(tables: Any, orgs: int, records: int) -> str:
-    """Deterministic pseudo-random records, generated inside DuckDB (a Python loop would dominate)."""
+def _records_sql(tables: Any, orgs: int, records: int, in_order: bool = False) -> str:
+    """Deterministic pseudo-random records, generated inside DuckDB (a Python loop would dominate);
+    `in_order`: in the order of their organisations, RECORDS/ORGS each (as the store streams them)."""
     categories = sorted({r.category for r in tables.rows} | {"administrative_licence", "inspection_result"})
     cats = "[" + ", ".join(f"'{c}'" for c in categories) + "]"
     return f"""
-        SELECT (hash(i) % {orgs})::BIGINT + 1 AS organisation_id, i::BIGINT AS record_id,
+        SELECT ({f"i * {orgs} // {records}" if in_order else f"hash(i) % {orgs}"})::BIGINT + 1
+               AS organisation_id, i::BIGINT AS record_id,
                {cats}[(hash(i * 7) % {len(categories)})::INTEGER + 1] AS category,
                ['minor', 'general', 'serious'][(hash(i * 11) % 3)::INTEGER + 1] AS severity,
                CASE WHEN hash(i * 13) % 10 = 0 THEN 'pending' ELSE 'final' END AS status,
@@ -209,16 +214,17 @@ def _categories() -> tuple[object, list[str]]:
 
 def _generate(work: Path, orgs: int, records: int) -> None:
     """Deterministic pseudo-random records, generated inside DuckDB (a Python loop would dominate) and
-    written to Parquet, as a store's snapshot or its streamed facts would be."""
+    written to Parquet in the order of the organisations, as the store's facts are streamed."""
     import duckdb
 
     tables, _ = _categories()
     data = work / "data"
     data.mkdir()
-    con = duckdb.connect(config={"memory_limit": "2GB", "preserve_insertion_order": False})
+    con = duckdb.connect(config={"memory_limit": "2GB"})  # insertion order kept: in the ids' order
     con.execute(
         f"""
-        COPY ({_records_sql(tables, orgs, records)}) TO '{data / "facts.parquet"}' (FORMAT parquet)
+        COPY ({_records_sql(tables, orgs, records, in_order=True)}) TO '{data / "facts.parquet"}'
+        (FORMAT parquet)
         """
     )
     con.execute(
@@ -257,6 +263,86 @@ def _baseline(work: Path) -> None:
     print(json.dumps({"seconds": seconds, "peak_rss_mib": _peak_mib()}))
 
 
+# The floor (docs/benchmarks.md, "Bounded memory"): the rating query over the whole facts in one DuckDB
+# (the engine's settings), with its parts removed one at a time, against the bare group-by. Each variant is
+# a list of (text in the query, what replaces it); the replacements keep the query's columns.
+FLOOR_PARTS: dict[str, list[tuple[str, str]]] = {
+    "store-ready rows (grade letter, reasons as JSON, in id order)": [],
+    "rating_sql alone": [],
+    "without the reasons (top 4)": [("REASONS", "NULL")],
+    "without the caps (over_cap and its join)": [
+        ("LEFT JOIN over_cap AS x USING (organisation_id)", ""),
+        ("x.adverse_cut", "NULL"),
+        ("x.favourable_cut", "NULL"),
+    ],
+    "without the grade limit": [("max(limit_key) AS limit_key", "CAST(NULL AS INTEGER) AS limit_key")],
+    "without the join of every head": [
+        (
+            "FROM HEADS AS o\n    LEFT JOIN per_organisation AS p USING (organisation_id)",
+            "FROM per_organisation AS p",
+        ),
+        ("SELECT o.organisation_id", "SELECT p.organisation_id"),
+    ],
+}
+FLOOR_PARTS["without reasons and caps"] = (
+    FLOOR_PARTS["without the reasons (top 4)"] + FLOOR_PARTS["without the caps (over_cap and its join)"]
+)
+FLOOR_PARTS["without reasons, caps, limit and heads"] = (
+    FLOOR_PARTS["without reasons and caps"]
+    + FLOOR_PARTS["without the grade limit"]
+    + FLOOR_PARTS["without the join of every head"]
+)
+
+
+def floor(orgs: int, records: int, repeat: int = 3, memory_limit: str = "1GB") -> dict[str, object]:
+    """The rating query with its parts removed one at a time, each against the bare group-by."""
+    work = Path(tempfile.mkdtemp(prefix="credence-bench-floor-"))
+    try:
+        _child("_generate", work, "--orgs", str(orgs), "--records", str(records))
+        base = min(float(_child("_baseline", work)["seconds"]) for _ in range(repeat))
+        found: dict[str, object] = {
+            "organisations": orgs,
+            "records": records,
+            "bare_group_by_s": round(base, 2),
+        }
+        for k, name in enumerate(FLOOR_PARTS):
+            runs = [
+                _child("_variant", work, "--variant", str(k), "--memory-limit", memory_limit)
+                for _ in range(repeat)
+            ]
+            best = min(float(r["seconds"]) for r in runs)
+            found[name] = {"s": round(best, 2), "ratio": round(best / base, 2)}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return found
+
+
+def _variant(work: Path, k: int, memory_limit: str) -> None:
+    import duckdb
+
+    from credence.rating.batch import DIALECTS, _reasons, rating_sql
+    from credence.rating.partitioned import stored_sql
+
+    tables, _ = _categories()
+    name = list(FLOOR_PARTS)[k]
+    facts = f"read_parquet('{work / 'data' / 'facts.parquet'}')"
+    heads = f"read_parquet('{work / 'data' / 'organisations.parquet'}')"
+    if k == 0:
+        query = stored_sql(tables, AS_OF, facts, heads)  # type: ignore[arg-type]
+    else:
+        query = rating_sql(tables, AS_OF, facts, heads)  # type: ignore[arg-type]
+    for old, new in FLOOR_PARTS[name]:
+        old = old.replace("REASONS", _reasons(DIALECTS["duckdb"])).replace("HEADS", heads)
+        assert old in query, (name, old)
+        query = query.replace(old, new)
+    con = duckdb.connect(config={"memory_limit": memory_limit, "preserve_insertion_order": False})
+    started = time.perf_counter()
+    con.execute(f"COPY ({query}) TO '{work / 'variant.parquet'}' (FORMAT parquet)")
+    seconds = time.perf_counter() - started
+    con.close()
+    print(json.dumps({"seconds": seconds, "peak_rss_mib": _peak_mib()}))
+
+
 def _partitioned(work: Path, memory_limit: str, partition_records: int) -> None:
     """credence.rating.partitioned over the Parquet: cut into partitions, each rated to a Parquet file."""
     from credence.rating import partitioned
@@ -264,9 +350,12 @@ def _partitioned(work: Path, memory_limit: str, partition_records: int) -> None:
     tables, _ = _categories()
     run = Path(tempfile.mkdtemp(prefix="run-", dir=work))
     source = partitioned.files(work / "data" / "facts.parquet", work / "data" / "organisations.parquet")
-    limits = partitioned.Limits(memory_limit, work, partition_records)
+    limits = partitioned.Limits(memory_limit, work, partition_records or None)
     started = time.perf_counter()
-    parts = list(partitioned.rate(tables, source, AS_OF, run, limits))  # type: ignore[arg-type]
+    parts, peak_disk = [], 0.0
+    for part in partitioned.rate(tables, source, AS_OF, run, limits):  # type: ignore[arg-type]
+        parts.append(part)
+        peak_disk = max(peak_disk, _mib(run))  # spill files are gone by now: a floor of the peak
     seconds = time.perf_counter() - started
     rated = sum(pq.ParquetFile(p).metadata.num_rows for p in parts)
     disk = _mib(run)
@@ -279,6 +368,7 @@ def _partitioned(work: Path, memory_limit: str, partition_records: int) -> None:
                 "partitions": len(parts),
                 "rated": rated,
                 "work_mib": disk,
+                "peak_work_mib": peak_disk,
             }
         )
     )
@@ -514,7 +604,12 @@ def main() -> None:
     )
     parser.add_argument("--repeat", type=int, default=3, help="batch: runs of each side (the best counts)")
     parser.add_argument("--memory-limit", default="1GB", help="batch: the partitioned engine's DuckDB limit")
-    parser.add_argument("--partition-records", type=int, default=4_000_000, help="batch: records a partition")
+    parser.add_argument(
+        "--partition-records",
+        type=int,
+        default=0,
+        help="batch: records a partition (0: from the memory limit)",
+    )
     parser.add_argument(
         "--store-orgs", type=int, default=1_000_000, help="storing: organisations whose ratings are stored"
     )
@@ -524,6 +619,7 @@ def main() -> None:
         help="storing: a PostgreSQL URL too",
     )
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--variant", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.which == ["_generate"]:
         _generate(args.work, args.orgs, args.records)
@@ -534,6 +630,9 @@ def main() -> None:
     if args.which == ["_partitioned"]:
         _partitioned(args.work, args.memory_limit, args.partition_records)
         return
+    if args.which == ["_variant"]:
+        _variant(args.work, args.variant, args.memory_limit)
+        return
     if args.which == ["_spark_child"]:
         _spark_child(args.orgs, args.records)
         return
@@ -542,6 +641,8 @@ def main() -> None:
         results["batch"] = batch(
             args.orgs, args.records, args.repeat, args.memory_limit, args.partition_records
         )
+    if "floor" in args.which:
+        results["floor"] = floor(args.orgs, args.records, args.repeat, args.memory_limit)
     if "storing" in args.which:
         work = Path(tempfile.mkdtemp(prefix="credence-bench-storing-"))
         try:

@@ -79,7 +79,7 @@ def test_ingest_benchmark_measures_the_ingest_the_baseline_and_the_floor(tmp_pat
 def test_rating_benchmarks_run_each_part(tmp_path: Path) -> None:
     out = _run(
         "bench_rating.py",
-        *("batch", "incremental", "api"),
+        *("batch", "floor", "incremental", "api"),
         *("--orgs", "2000", "--records", "20000"),
         *("--submissions", "5", "--seconds", "0.5", "--store", "300", "3000"),
         tmp_path=tmp_path,
@@ -87,6 +87,9 @@ def test_rating_benchmarks_run_each_part(tmp_path: Path) -> None:
     result = _last_json(out)
     assert result["batch"]["organisations"] == 2000
     assert result["batch"]["ratio"] > 0
+    # Every variant of the floor ran (each asserts that what it removes is still in rating_sql's text)
+    variants = [v for v in result["floor"].values() if isinstance(v, dict)]
+    assert len(variants) == 8 and all(v["s"] > 0 and v["ratio"] > 0 for v in variants)
     assert result["incremental"]["submissions"] == 5
     assert 0 < result["incremental"]["median_ms"] <= result["incremental"]["p99_ms"]
     assert result["api"]["profiles_per_s"] > 0 and result["api"]["constant_per_s"] > 0

@@ -100,11 +100,12 @@ class Settings(BaseSettings):
         description="Where the batch rating writes its partitions, results and spill files, removed when "
         "it ends (default: the system's temp directory).",
     )
-    rating_partition_records: int = Field(
-        default=4_000_000,
+    rating_partition_records: int | None = Field(
+        default=None,
         ge=1,
         description="About how many records each partition of a batch rating holds: the registry is cut "
-        "into as many partitions as it takes, rated one after the other.",
+        "into as many partitions as it takes, rated one after the other (default: 5 million per GB of "
+        "rating_memory_limit).",
     )
     demo_mode: bool = Field(
         default=False,

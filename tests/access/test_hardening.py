@@ -346,6 +346,14 @@ ALLOWED = {
         "rating/partitioned.py",
         "rate",
     ): "in-memory DuckDB: the compiled policy, counted ids, own temp paths",
+    (
+        "rating/partitioned.py",
+        "_ranges",
+    ): "in-memory DuckDB: the facts file's own path, a count of rows",
+    (
+        "rating/partitioned.py",
+        "_rewritten",
+    ): "in-memory DuckDB: counted ids, own temp paths",
     ("api/queries.py", "records_version"): "the driver's parameter marker (? or %s)",
     ("log/proofs.py", "_nodes"): "the quoted table name and parameter markers, one per value",
     ("log/proofs.py", "_leaves"): "the quoted table name and parameter markers, one per value",

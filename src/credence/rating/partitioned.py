@@ -1,12 +1,16 @@
 """Batch rating in bounded memory: the registry cut into partitions by ranges of organisation ids, each
 rated by the one query of credence.rating.batch in a DuckDB whose memory is capped and spills to disk.
 
-The facts come from the store, streamed into a Parquet file, or from a Parquet snapshot directory; DuckDB
-cuts them into one Parquet folder per partition (PARTITION_BY, which writes as it reads), then rates each
-partition into a Parquet file of store-ready rows, in the order of the ids. Memory is bounded by the
-DuckDB limit and a streamed batch, whatever the registry's size; disk holds the facts twice and the
-results once. Ranges rather than hashes of the id: the results come out in the order of the ids, in which
-ratings and grade changes have always been stored and logged.
+The facts come from the store, streamed into a Parquet file in the order of the organisations' ids, or
+from Parquet files or a snapshot directory. When the facts are one Parquet file in that order (its row
+groups' min/max statistics of organisation_id do not overlap), the ranges are chosen from the ids at every
+so many rows (one read of that column alone) and each partition is read straight from the file, as
+`organisation_id BETWEEN lo AND hi`: the statistics skip the other row groups, and nothing is rewritten.
+Otherwise (a snapshot, whose records are in the order of their own ids) DuckDB first cuts the facts into
+one Parquet folder per partition (PARTITION_BY, which writes as it reads). Each partition is rated into a
+Parquet file of store-ready rows, in the order of the ids. A partition holds about RECORDS_PER_GB records
+per GB of the memory limit (or the records set). Ranges rather than hashes of the id: the results come
+out in the order of the ids, in which ratings and grade changes have always been stored and logged.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from sqlalchemy import Connection
+from sqlalchemy import Connection, literal_column
 
 from credence.catalog.model import GRADES
 from credence.rating.batch import rating_sql
@@ -48,18 +52,30 @@ RATED = pa.schema(
         ("reasons", pa.string()),
     ]
 )
-STREAM_ROWS = 100_000  # rows per batch streamed from the store
+STREAM_ROWS = 100_000  # rows per batch streamed from the store (and per row group of its facts file)
+# Records a partition holds per GB of DuckDB's memory limit (docs/benchmarks.md, "Bounded memory"): 10M
+# records were rated within a 1 GB limit and 20M filled it and spilled; partitions of 2.5M to 10M took
+# about the same time, so half of what fits, for organisations with many more records than most.
+RECORDS_PER_GB = 5_000_000
+_UNITS = {"B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12}
+_UNITS |= {"KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
 
 
 @dataclass(frozen=True)
 class Limits:
     """How a batch rating may use the machine: DuckDB's memory limit (beyond it, it spills to the temp
     directory), where its and the partitions' files go (None: the system's temp directory), and about how
-    many records each partition holds."""
+    many records each partition holds (None: RECORDS_PER_GB per GB of the memory limit)."""
 
     memory_limit: str = "1GB"
     temp_directory: Path | None = None
-    partition_records: int = 4_000_000
+    partition_records: int | None = None
+
+    def records(self) -> int:
+        """About how many records each partition holds."""
+        if self.partition_records is not None:
+            return self.partition_records
+        return max(1, int(RECORDS_PER_GB * memory_bytes(self.memory_limit) / 10**9))
 
     @classmethod
     def of(cls, settings: Settings) -> Limits:
@@ -74,6 +90,16 @@ class Source:
 
     facts: str
     organisations: str
+    facts_file: Path | None = None  # the facts as one Parquet file, when they are one
+
+
+def memory_bytes(limit: str) -> int:
+    """A memory limit as settings.rating_memory_limit spells it (1GB, 512 MiB, 1.5GB) in bytes."""
+    number = limit.strip().rstrip("BbIiKkMmGgTt ")
+    unit = limit.strip()[len(number) :].strip().upper()
+    if unit not in _UNITS:
+        raise ValueError(f"memory limit {limit!r}: unknown unit {unit!r}")
+    return int(float(number) * _UNITS[unit])
 
 
 # A snapshot's tables (credence.snapshots: records with their `noticed` flag, organisations with their
@@ -89,7 +115,7 @@ HEADS_SQL = "SELECT id AS organisation_id FROM {organisations} WHERE file_id IS 
 
 def files(facts: Path, organisations: Path) -> Source:
     """Parquet files (or globs) of facts and heads, with the columns of FACTS and ORGANISATIONS."""
-    return Source(_scan(str(facts)), _scan(str(organisations)))
+    return Source(_scan(str(facts)), _scan(str(organisations)), facts if facts.is_file() else None)
 
 
 def snapshot(directory: Path) -> Source:
@@ -108,9 +134,10 @@ def from_store(
 ) -> Source:
     """Stream the facts (`facts`, a query with the columns of FACTS) and the organisations (`heads`,
     a query of ids, or the ids themselves) from the store into Parquet files in `work`, a batch at a
-    time: the store's rows never all in memory."""
+    time: the store's rows never all in memory. The facts come in the order of the organisations' ids,
+    so that each partition is read from the one file (rate)."""
     facts_path, heads_path = work / "facts.parquet", work / "organisations.parquet"
-    _stream(conn, facts, FACTS, facts_path)
+    _stream(conn, facts.order_by(literal_column("organisation_id")), FACTS, facts_path)
     if organisation_ids is not None:
         pq.write_table(pa.table({"organisation_id": pa.array(organisation_ids, pa.int64())}), heads_path)
     else:
@@ -132,6 +159,31 @@ def partitions(records: int, partition_records: int) -> int:
     return max(1, -(-records // max(1, partition_records)))
 
 
+def ordered(facts: Path) -> bool:
+    """Whether a Parquet file's rows are in the order of organisation_id, as far as its row groups'
+    statistics tell (each group's ids from where the previous one's end): what lets a range of ids be
+    read from the file without reading the rest."""
+    meta = pq.ParquetFile(facts).metadata
+    column = meta.schema.names.index("organisation_id")
+    last = None
+    for k in range(meta.num_row_groups):
+        stats = meta.row_group(k).column(column).statistics
+        if meta.row_group(k).num_rows == 0:
+            continue
+        if stats is None or not stats.has_min_max or (last is not None and stats.min < last):
+            return False
+        last = stats.max
+    return True
+
+
+def _between(relation: str, low: int | None, high: int | None) -> str:
+    """The rows of a relation whose organisation_id lies in [low, high] (None: unbounded)."""
+    bounds = [f"organisation_id >= {low}"] if low is not None else []
+    bounds += [f"organisation_id <= {high}"] if high is not None else []
+    where = " AND ".join(bounds) or "TRUE"
+    return f"(SELECT * FROM {relation} WHERE {where})"  # noqa: S608
+
+
 def rate(tables: PolicyTables, source: Source, as_of: date, work: Path, limits: Limits) -> Iterator[Path]:
     """Rate every organisation of the source, partition by partition: yields each partition's Parquet
     file of store-ready rows (the columns of RATED), in the order of the organisations' ids."""
@@ -146,27 +198,11 @@ def rate(tables: PolicyTables, source: Source, as_of: date, work: Path, limits: 
     )
     try:
         facts, heads = source.facts, source.organisations
-        found = con.execute(
-            f"SELECT (SELECT count(*) FROM {facts}), min(organisation_id), max(organisation_id) FROM {heads}"  # noqa: S608
-        ).fetchone()
-        if found is None or found[1] is None:  # no organisation to rate
-            return
-        records, low, high = (int(v) for v in found)
-        count = partitions(records, limits.partition_records)
-        parts: list[tuple[str, str | None]] = [(facts, heads)]
-        if count > 1:
-            width = (high - low) // count + 1
-            key = f"(organisation_id - {low}) // {width}"
-            for name, scan in (("facts", facts), ("organisations", heads)):
-                con.execute(
-                    f"COPY (SELECT *, {key} AS part FROM {scan}) TO '{work / name}-parts' "  # noqa: S608
-                    "(FORMAT parquet, PARTITION_BY (part))"
-                )
-            empty = f"(SELECT * FROM {facts} LIMIT 0)"  # noqa: S608
-            parts = [
-                (_part(work / "facts-parts", k) or empty, _part(work / "organisations-parts", k))
-                for k in range(count)
-            ]
+        size = limits.records()
+        if source.facts_file is not None and ordered(source.facts_file):
+            parts = _ranges(con, source.facts_file, facts, heads, size)
+        else:
+            parts = _rewritten(con, facts, heads, size, work)
         for k, (part_facts, part_heads) in enumerate(parts):
             if part_heads is None:
                 continue
@@ -176,6 +212,48 @@ def rate(tables: PolicyTables, source: Source, as_of: date, work: Path, limits: 
             yield out
     finally:
         con.close()
+
+
+def _ranges(con: Any, file: Path, facts: str, heads: str, size: int) -> list[tuple[str, str | None]]:
+    """Partitions of facts in the order of the ids, read in place: the ranges end at the ids found every
+    `size` rows (one read of organisation_id alone), the first and last open so that every head is in
+    one, whether it has records or not."""
+    ends = [
+        int(v)
+        for (v,) in con.execute(
+            f"SELECT DISTINCT organisation_id FROM read_parquet('{_quoted(str(file))}', "  # noqa: S608
+            f"file_row_number = true) WHERE file_row_number % {size} = {size} - 1 ORDER BY 1"
+        ).fetchall()
+    ]
+    lows: list[int | None] = [None, *(e + 1 for e in ends)]
+    highs: list[int | None] = [*ends, None]
+    return [(_between(facts, lo, hi), _between(heads, lo, hi)) for lo, hi in zip(lows, highs, strict=True)]
+
+
+def _rewritten(con: Any, facts: str, heads: str, size: int, work: Path) -> list[tuple[str, str | None]]:
+    """Partitions of facts in no known order: cut by equal ranges of ids into a Parquet folder each,
+    written as they are read (one read and one write of the facts)."""
+    found = con.execute(
+        f"SELECT (SELECT count(*) FROM {facts}), min(organisation_id), max(organisation_id) FROM {heads}"  # noqa: S608
+    ).fetchone()
+    if found is None or found[1] is None:  # no organisation to rate
+        return []
+    records, low, high = (int(v) for v in found)
+    count = partitions(records, size)
+    if count == 1:
+        return [(facts, heads)]
+    width = (high - low) // count + 1
+    key = f"(organisation_id - {low}) // {width}"
+    for name, scan in (("facts", facts), ("organisations", heads)):
+        con.execute(
+            f"COPY (SELECT *, {key} AS part FROM {scan}) TO '{work / name}-parts' "  # noqa: S608
+            "(FORMAT parquet, PARTITION_BY (part))"
+        )
+    empty = f"(SELECT * FROM {facts} LIMIT 0)"  # noqa: S608
+    return [
+        (_part(work / "facts-parts", k) or empty, _part(work / "organisations-parts", k))
+        for k in range(count)
+    ]
 
 
 def stored(results: str, limits: Limits) -> Iterator[pa.RecordBatch]:
@@ -216,14 +294,13 @@ def as_stored_sql(rated: str) -> str:
     as the store keeps them, in the order of the ids: the grade's letter, and the reasons as the JSON
     text that json.dumps gives ([{"record_id": 7, "points": -200}, ...])."""
     grades = "[" + ", ".join(f"'{g}'" for g in GRADES) + "]"
-    reason = (
-        """lambda r: '{"record_id": ' || CAST(r.record_id AS VARCHAR) || ', "points": '"""
-        """ || CAST(r.points AS VARCHAR) || '}'"""
-    )
+    # DuckDB's JSON of the list ([{"record_id":7,"points":-200},...]) is json.dumps's text once a space
+    # follows each ':' and ',' (no key or number holds either): a quarter faster than building each
+    # reason's text with a lambda (tests/rating/test_partitioned.py compares it with json.dumps).
     return f"""
 SELECT organisation_id, CAST(score AS BIGINT) AS score, {grades}[grade_index + 1] AS grade,
        limited_by AS grade_limited_by,
-       '[' || array_to_string(list_transform(reasons, {reason}), ', ') || ']' AS reasons
+       replace(replace(CAST(to_json(reasons) AS VARCHAR), ':', ': '), ',', ', ') AS reasons
 FROM {rated} AS rated
 ORDER BY organisation_id
 """  # noqa: S608
