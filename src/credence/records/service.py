@@ -172,7 +172,7 @@ class IngestService:
         self.check_department(department)
         source = RowSource(path, fmt, encoding)
         started = time.perf_counter()
-        size = self.settings.ingest_chunk_rows
+        size = db.chunk_rows(self.engine, self.settings.ingest_chunk_rows)
         parallel = source.size >= self.settings.ingest_parallel_bytes
         blocks: Generator[CheckedBlock, None, None] | None = None
         if parallel and not source.rows_need_check:
@@ -217,7 +217,8 @@ class IngestService:
     ) -> IngestResult:
         """Validate and store rows; rejected ones go to on_reject. The rows must already be readable."""
         self.check_department(department)
-        blocks = check_in_blocks(blocks_of(rows, self.settings.ingest_chunk_rows), self._checker(department))
+        size = db.chunk_rows(self.engine, self.settings.ingest_chunk_rows)
+        blocks = check_in_blocks(blocks_of(rows, size), self._checker(department))
         return self._ingest_blocks(
             department,
             blocks,
