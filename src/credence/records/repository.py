@@ -194,9 +194,9 @@ def inserted_ids(conn: Connection, batch_id: int, ids: tuple[int, int]) -> dict[
     return dict(conn.execute(query).all())  # rows of two, fetched at once rather than one by one
 
 
-def analyze_written(conn: Connection) -> None:
+def analyze_written(conn: Connection, *, coarse: bool = False) -> None:
     """Refresh the statistics of the tables an ingest writes (see store.db.analyze)."""
-    db.analyze(conn, [cast(Table, model.__table__) for model in WRITTEN_BY_INGEST])
+    db.analyze(conn, [cast(Table, model.__table__) for model in WRITTEN_BY_INGEST], coarse=coarse)
 
 
 # The tables an ingest's chunk looks up by lists of keys (the log's are read by their primary keys only).
