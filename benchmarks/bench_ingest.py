@@ -244,7 +244,12 @@ def _prefill(url: str, records: int) -> None:
             conn.exec_driver_sql("SELECT setval('records_id_seq', (SELECT max(id) FROM records))")
             conn.exec_driver_sql("SELECT setval('ingest_batches_id_seq', 1)")
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.exec_driver_sql("VACUUM ANALYZE notices, log_entries" if pg else "ANALYZE")
+        if pg:
+            conn.exec_driver_sql("VACUUM ANALYZE notices, log_entries")
+        else:  # a bounded sample, as the ingest's own refresh takes (a full ANALYZE reads every index)
+            conn.exec_driver_sql("PRAGMA analysis_limit=1000")
+            conn.exec_driver_sql("ANALYZE notices")
+            conn.exec_driver_sql("ANALYZE log_entries")
     engine.dispose()
 
 
@@ -314,7 +319,7 @@ def _counts(url: str) -> dict[str, int]:
     return found
 
 
-def side_by_side(path: Path, n: int, prefill: int, work: Path) -> dict[str, object]:
+def side_by_side(path: Path, n: int, prefill: int, work: Path, build_only: bool = False) -> dict[str, object]:
     """The issue's measurement: the same file ingested into SQLite and into PostgreSQL, each store empty
     or already holding `prefill` records (built alike on both), rows per second and their ratio; and on
     each store its floor (a bare bulk load of the rows the ingest stored)."""
@@ -325,19 +330,29 @@ def side_by_side(path: Path, n: int, prefill: int, work: Path) -> dict[str, obje
     name = make_url(pg_url).database
     assert name and name != "test", "the benchmark creates and drops its database: not `test`"
     admin = make_engine(make_url(pg_url).set(database="postgres").render_as_string(hide_password=False))
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    # CREDENCE_BENCH_STORES: a folder where both stores are built ahead (--build-only) and then used by
+    # the run that measures (building 10M records takes longer than ingesting into them).
+    ahead = os.environ.get("CREDENCE_BENCH_STORES")
+    side = Path(ahead) / f"side-{prefill}.db" if ahead else work / "side.db"
+    built = side.with_suffix(".built")
+    if not built.exists():
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
     credence = Path(sys.executable).with_name("credence")
     out: dict[str, object] = {"rows": n, "store_records_before": prefill}
     try:
-        for store, url in (("sqlite", f"sqlite:///{work / 'side.db'}"), ("postgres", pg_url)):
+        for store, url in (("sqlite", f"sqlite:///{side}"), ("postgres", pg_url)):
             env = {**os.environ, "CREDENCE_DATABASE_URL": url}
-            subprocess.run([str(credence), "db", "upgrade"], env=env, check=True, capture_output=True)
             started = time.perf_counter()
-            if prefill:
-                _prefill(url, prefill)
+            if not built.exists():
+                subprocess.run([str(credence), "db", "upgrade"], env=env, check=True, capture_output=True)
+                if prefill:
+                    _prefill(url, prefill)
             built_s = time.perf_counter() - started
+            if build_only:
+                out[store] = {"build_s": round(built_s, 1)}
+                continue
             before = _counts(url)
             started = time.perf_counter()
             done = subprocess.run(
@@ -364,11 +379,20 @@ def side_by_side(path: Path, n: int, prefill: int, work: Path) -> dict[str, obje
                 "ingest_to_floor": round(floor_s / ingest_s, 3),
             }
             print(json.dumps({store: out[store]}), file=sys.stderr, flush=True)
+    except BaseException:
+        build_only = False  # a failed build is dropped
+        raise
     finally:
-        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        if build_only:
+            built.touch()
+        else:
+            with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            side.unlink(missing_ok=True)
+            built.unlink(missing_ok=True)
         admin.dispose()
-        (work / "side.db").unlink(missing_ok=True)
+    if build_only:
+        return out
     sqlite_s = out["sqlite"]["ingest_s"]  # type: ignore[index]
     out["postgres_ratio_to_sqlite"] = round(sqlite_s / out["postgres"]["ingest_s"], 3)  # type: ignore[index]
     return out
@@ -377,12 +401,14 @@ def side_by_side(path: Path, n: int, prefill: int, work: Path) -> dict[str, obje
 def main() -> None:
     if "--side-by-side" in sys.argv:
         # python benchmarks/bench_ingest.py --side-by-side ROWS [PREFILL]: issue 17's measurement.
-        args = [a for a in sys.argv[1:] if a != "--side-by-side"]
+        # --build-only: build both stores into CREDENCE_BENCH_STORES and keep them for the run.
+        args = [a for a in sys.argv[1:] if a not in ("--side-by-side", "--build-only")]
         n = int(args[0]) if args else 1_000_000
         prefill = int(args[1]) if len(args) > 1 else 0
         work = Path(tempfile.mkdtemp(prefix="credence-bench-"))
-        path = write_ndjson(work / "records.ndjson", n)
-        print(json.dumps(side_by_side(path, n, prefill, work), indent=2))
+        build_only = "--build-only" in sys.argv
+        path = work / "records.ndjson" if build_only else write_ndjson(work / "records.ndjson", n)
+        print(json.dumps(side_by_side(path, n, prefill, work, build_only), indent=2))
         return
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     work = Path(tempfile.mkdtemp(prefix="credence-bench-"))
