@@ -334,24 +334,28 @@ def side_by_side(path: Path, n: int, prefill: int, work: Path, build_only: bool 
     # the run that measures (building 10M records takes longer than ingesting into them).
     ahead = os.environ.get("CREDENCE_BENCH_STORES")
     side = Path(ahead) / f"side-{prefill}.db" if ahead else work / "side.db"
-    built = side.with_suffix(".built")
-    if not built.exists():
+    # CREDENCE_BENCH_ONLY=sqlite or postgres: build that store alone (the two builds may then run at once).
+    only = os.environ.get("CREDENCE_BENCH_ONLY")
+    stores = [(s, u) for s, u in (("sqlite", f"sqlite:///{side}"), ("postgres", pg_url)) if only in (None, s)]
+    built = {store: side.with_suffix(f".{store}.built") for store, _ in stores}
+    if "postgres" in built and not built["postgres"].exists():
         with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
             conn.execute(text(f'CREATE DATABASE "{name}"'))
     credence = Path(sys.executable).with_name("credence")
     out: dict[str, object] = {"rows": n, "store_records_before": prefill}
     try:
-        for store, url in (("sqlite", f"sqlite:///{side}"), ("postgres", pg_url)):
+        for store, url in stores:
             env = {**os.environ, "CREDENCE_DATABASE_URL": url}
             started = time.perf_counter()
-            if not built.exists():
+            if not built[store].exists():
                 subprocess.run([str(credence), "db", "upgrade"], env=env, check=True, capture_output=True)
                 if prefill:
                     _prefill(url, prefill)
             built_s = time.perf_counter() - started
             if build_only:
                 out[store] = {"build_s": round(built_s, 1)}
+                built[store].touch()
                 continue
             before = _counts(url)
             started = time.perf_counter()
@@ -383,13 +387,14 @@ def side_by_side(path: Path, n: int, prefill: int, work: Path, build_only: bool 
         build_only = False  # a failed build is dropped
         raise
     finally:
-        if build_only:
-            built.touch()
-        else:
-            with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-            side.unlink(missing_ok=True)
-            built.unlink(missing_ok=True)
+        if not build_only:  # only the stores this run used
+            if "postgres" in built:
+                with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            if "sqlite" in built:
+                side.unlink(missing_ok=True)
+            for marker in built.values():
+                marker.unlink(missing_ok=True)
         admin.dispose()
     if build_only:
         return out
