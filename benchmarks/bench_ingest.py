@@ -334,7 +334,8 @@ def side_by_side(path: Path, n: int, prefill: int, work: Path, build_only: bool 
     # the run that measures (building 10M records takes longer than ingesting into them).
     ahead = os.environ.get("CREDENCE_BENCH_STORES")
     side = Path(ahead) / f"side-{prefill}.db" if ahead else work / "side.db"
-    # CREDENCE_BENCH_ONLY=sqlite or postgres: build that store alone (the two builds may then run at once).
+    # CREDENCE_BENCH_ONLY=sqlite or postgres: build (or measure) that store alone, so that the two builds
+    # may run at once.
     only = os.environ.get("CREDENCE_BENCH_ONLY")
     stores = [(s, u) for s, u in (("sqlite", f"sqlite:///{side}"), ("postgres", pg_url)) if only in (None, s)]
     built = {store: side.with_suffix(f".{store}.built") for store, _ in stores}
@@ -398,8 +399,9 @@ def side_by_side(path: Path, n: int, prefill: int, work: Path, build_only: bool 
         admin.dispose()
     if build_only:
         return out
-    sqlite_s = out["sqlite"]["ingest_s"]  # type: ignore[index]
-    out["postgres_ratio_to_sqlite"] = round(sqlite_s / out["postgres"]["ingest_s"], 3)  # type: ignore[index]
+    if "sqlite" in out and "postgres" in out:  # not when CREDENCE_BENCH_ONLY measured one store
+        sqlite_s = out["sqlite"]["ingest_s"]  # type: ignore[index]
+        out["postgres_ratio_to_sqlite"] = round(sqlite_s / out["postgres"]["ingest_s"], 3)  # type: ignore[index]
     return out
 
 
