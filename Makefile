@@ -74,6 +74,8 @@ test-postgres: $(STAMP) system-packages $(AXE)
 
 bench: $(STAMP) system-packages
 	$(BIN)/python benchmarks/bench_ingest.py
+	$(BIN)/python benchmarks/bench_ingest.py --side-by-side 1000000
+	$(BIN)/python benchmarks/bench_ingest.py --side-by-side 1000000 10000000
 	$(BIN)/python benchmarks/bench_rating.py
 	$(BIN)/python benchmarks/bench_log.py --verify
 	$(BIN)/python benchmarks/bench_lookup.py

@@ -211,7 +211,212 @@ def postgres_ingest(path: Path, n: int, work: Path) -> float | None:
         admin.dispose()
 
 
+def _prefill(url: str, records: int) -> None:
+    """Fill a migrated, empty store with `records` records of a tenth as many organisations, built
+    set-based by lookup_store (a series on either store: the same organisations, records, kinds and
+    dates), each with its notice and its transparency-log entry, so that the ingest that follows writes
+    into tables and indexes of that size. The log's hashes are stand-ins: nothing here verifies them."""
+    from lookup_store import build
+
+    engine = make_engine(url)
+    pg = engine.dialect.name == "postgresql"
+    build(engine, max(records // 10, 1), records)
+    blob16 = "decode(md5(id::text), 'hex')" if pg else "randomblob(16)"
+    blob32 = "sha256(id::text::bytea)" if pg else "randomblob(32)"
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO notices (kind, organisation_id, department, record_id, version, produced_at, "
+            "deemed_on, delivered_at) SELECT 'record', organisation_id, department, id, 1, received_at, "
+            "'2026-12-25', noticed_at FROM records"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO log_entries (idx, kind, at, ref, organisation_id, public, content, salt, "
+            "commitment, leaf_hash) SELECT id - 1, 'record.submitted', received_at, 'record:' || id, "
+            f"organisation_id, false, '{{}}', {blob16}, {blob32}, {blob32} FROM records"
+        )
+        frontier = os.urandom(32 * bin(records).count("1"))
+        marker = "%s" if pg else "?"
+        conn.exec_driver_sql(
+            f"INSERT INTO log_head (id, size, frontier, updated_at) VALUES (1, {marker}, {marker}, {marker})",
+            (records, frontier, "2026-11-25 09:30:00+00:00" if pg else "2026-11-25 09:30:00.000000"),
+        )
+        if pg:
+            conn.exec_driver_sql("SELECT setval('records_id_seq', (SELECT max(id) FROM records))")
+            conn.exec_driver_sql("SELECT setval('ingest_batches_id_seq', 1)")
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        if pg:
+            conn.exec_driver_sql("VACUUM ANALYZE notices, log_entries")
+        else:  # a bounded sample, as the ingest's own refresh takes (a full ANALYZE reads every index)
+            conn.exec_driver_sql("PRAGMA analysis_limit=1000")
+            conn.exec_driver_sql("ANALYZE notices")
+            conn.exec_driver_sql("ANALYZE log_entries")
+    engine.dispose()
+
+
+# The tables an ingest of new records writes, with the column that orders their rows.
+WRITTEN = {"organisations": "id", "records": "id", "notices": "id", "log_entries": "idx", "log_nodes": "idx"}
+
+
+def _bare_stored_rows(url: str, before: dict[str, int], chunk: int) -> dict[str, float]:
+    """The floor on one store: seconds to bulk-load the rows the ingest stored (those beyond `before`,
+    each table's row count before it) into plain tables of the same columns, with no key, index or
+    foreign key, in `chunk`-row transactions (each table's rows spread over the chunks in proportion): by
+    COPY on PostgreSQL, executemany on SQLite. Reading them back is not timed."""
+    engine = make_engine(url)
+    pg = engine.dialect.name == "postgresql"
+    reader = engine.raw_connection().driver_connection
+    writer = engine.raw_connection().driver_connection
+    seconds = dict.fromkeys((*WRITTEN, "commit"), 0.0)
+    cursors, counts, columns = {}, {}, {}
+    for table, order in WRITTEN.items():
+        cursor = writer.cursor()
+        cursor.execute(f"DROP TABLE IF EXISTS floor_{table}")
+        cursor.execute(f"CREATE TABLE floor_{table} AS SELECT * FROM {table} WHERE 1 = 0")
+        writer.commit()
+        counts[table] = reader.execute(f"SELECT count(*) FROM {table}").fetchone()[0] - before[table]
+        cursors[table] = reader.cursor()
+        cursors[table].execute(
+            f"SELECT * FROM {table} ORDER BY {order} OFFSET {before[table]}"
+            if pg
+            else f"SELECT * FROM {table} ORDER BY {order} LIMIT -1 OFFSET {before[table]}"
+        )
+        columns[table] = len(cursors[table].description)
+    chunks = max(1, -(-counts["records"] // chunk))
+    for k in range(chunks):
+        for table in WRITTEN:
+            part = cursors[table].fetchmany(counts[table] * (k + 1) // chunks - counts[table] * k // chunks)
+            if not part:
+                continue
+            started = time.perf_counter()
+            if pg:
+                cursor = writer.cursor()
+                with cursor.copy(f"COPY floor_{table} FROM STDIN") as copy:
+                    for row in part:
+                        copy.write_row(row)
+            else:
+                writer.executemany(
+                    f"INSERT INTO floor_{table} VALUES ({', '.join('?' * columns[table])})", part
+                )
+            seconds[table] += time.perf_counter() - started
+        started = time.perf_counter()
+        writer.commit()
+        seconds["commit"] += time.perf_counter() - started
+    reader.rollback()
+    for table in WRITTEN:
+        writer.execute(f"DROP TABLE floor_{table}")
+    writer.commit()
+    reader.close()
+    writer.close()
+    engine.dispose()
+    return seconds
+
+
+def _counts(url: str) -> dict[str, int]:
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        found = {t: int(conn.exec_driver_sql(f"SELECT count(*) FROM {t}").scalar_one()) for t in WRITTEN}
+    engine.dispose()
+    return found
+
+
+def side_by_side(path: Path, n: int, prefill: int, work: Path, build_only: bool = False) -> dict[str, object]:
+    """The issue's measurement: the same file ingested into SQLite and into PostgreSQL, each store empty
+    or already holding `prefill` records (built alike on both), rows per second and their ratio; and on
+    each store its floor (a bare bulk load of the rows the ingest stored)."""
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    pg_url = os.environ.get("CREDENCE_BENCH_POSTGRES_URL", PG_DEFAULT)
+    name = make_url(pg_url).database
+    assert name and name != "test", "the benchmark creates and drops its database: not `test`"
+    admin = make_engine(make_url(pg_url).set(database="postgres").render_as_string(hide_password=False))
+    # CREDENCE_BENCH_STORES: a folder where both stores are built ahead (--build-only) and then used by
+    # the run that measures (building 10M records takes longer than ingesting into them).
+    ahead = os.environ.get("CREDENCE_BENCH_STORES")
+    side = Path(ahead) / f"side-{prefill}.db" if ahead else work / "side.db"
+    # CREDENCE_BENCH_ONLY=sqlite or postgres: build (or measure) that store alone, so that the two builds
+    # may run at once.
+    only = os.environ.get("CREDENCE_BENCH_ONLY")
+    stores = [(s, u) for s, u in (("sqlite", f"sqlite:///{side}"), ("postgres", pg_url)) if only in (None, s)]
+    built = {store: side.with_suffix(f".{store}.built") for store, _ in stores}
+    if "postgres" in built and not built["postgres"].exists():
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    credence = Path(sys.executable).with_name("credence")
+    out: dict[str, object] = {"rows": n, "store_records_before": prefill}
+    try:
+        for store, url in stores:
+            env = {**os.environ, "CREDENCE_DATABASE_URL": url}
+            started = time.perf_counter()
+            if not built[store].exists():
+                subprocess.run([str(credence), "db", "upgrade"], env=env, check=True, capture_output=True)
+                if prefill:
+                    _prefill(url, prefill)
+            built_s = time.perf_counter() - started
+            if build_only:
+                out[store] = {"build_s": round(built_s, 1)}
+                built[store].touch()
+                continue
+            before = _counts(url)
+            started = time.perf_counter()
+            done = subprocess.run(
+                [str(credence), "ingest", str(path), "--department", "SAMR", "--json", "--no-rate"],
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
+                cwd=work,
+            )
+            ingest_s = time.perf_counter() - started
+            assert json.loads(done.stdout)["new"] == n, done.stdout
+            chunk = int(
+                os.environ.get("CREDENCE_INGEST_CHUNK_ROWS") or (10_000 if store == "postgres" else 2_000)
+            )
+            floor = _bare_stored_rows(url, before, chunk)
+            floor_s = sum(floor.values())
+            out[store] = {
+                "build_s": round(built_s, 1),
+                "ingest_s": round(ingest_s, 2),
+                "rows_per_s": round(n / ingest_s),
+                "floor_s": round(floor_s, 2),
+                "floor_by_table_s": {k: round(v, 2) for k, v in floor.items()},
+                "ingest_to_floor": round(floor_s / ingest_s, 3),
+            }
+            print(json.dumps({store: out[store]}), file=sys.stderr, flush=True)
+    except BaseException:
+        build_only = False  # a failed build is dropped
+        raise
+    finally:
+        if not build_only:  # only the stores this run used
+            if "postgres" in built:
+                with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            if "sqlite" in built:
+                side.unlink(missing_ok=True)
+            for marker in built.values():
+                marker.unlink(missing_ok=True)
+        admin.dispose()
+    if build_only:
+        return out
+    if "sqlite" in out and "postgres" in out:  # not when CREDENCE_BENCH_ONLY measured one store
+        sqlite_s = out["sqlite"]["ingest_s"]  # type: ignore[index]
+        out["postgres_ratio_to_sqlite"] = round(sqlite_s / out["postgres"]["ingest_s"], 3)  # type: ignore[index]
+    return out
+
+
 def main() -> None:
+    if "--side-by-side" in sys.argv:
+        # python benchmarks/bench_ingest.py --side-by-side ROWS [PREFILL]: issue 17's measurement.
+        # --build-only: build both stores into CREDENCE_BENCH_STORES and keep them for the run.
+        args = [a for a in sys.argv[1:] if a not in ("--side-by-side", "--build-only")]
+        n = int(args[0]) if args else 1_000_000
+        prefill = int(args[1]) if len(args) > 1 else 0
+        work = Path(tempfile.mkdtemp(prefix="credence-bench-"))
+        build_only = "--build-only" in sys.argv
+        path = work / "records.ndjson" if build_only else write_ndjson(work / "records.ndjson", n)
+        print(json.dumps(side_by_side(path, n, prefill, work, build_only), indent=2))
+        return
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     work = Path(tempfile.mkdtemp(prefix="credence-bench-"))
     path = write_ndjson(work / "records.ndjson", n)

@@ -76,6 +76,29 @@ def test_ingest_benchmark_measures_the_ingest_the_baseline_and_the_floor(tmp_pat
     assert 0 < result["floor_ratio_to_executemany"] < 1
 
 
+@pytest.mark.skipif(not SERVER, reason="side by side with PostgreSQL: CREDENCE_TEST_POSTGRES_URL is not set")
+def test_ingest_benchmark_side_by_side_into_a_store_already_holding_records(tmp_path: Path) -> None:
+    out = _run(
+        "bench_ingest.py",
+        *("--side-by-side", "2000", "3000"),
+        tmp_path=tmp_path,
+        CREDENCE_BENCH_POSTGRES_URL=BENCH_POSTGRES,
+    )
+    result = _last_json(out)
+    assert (result["rows"], result["store_records_before"]) == (2000, 3000)
+    for store in ("sqlite", "postgres"):
+        assert result[store]["rows_per_s"] > 0 and result[store]["floor_s"] > 0, store
+        assert set(result[store]["floor_by_table_s"]) == {
+            "organisations",
+            "records",
+            "notices",
+            "log_entries",
+            "log_nodes",
+            "commit",
+        }
+    assert result["postgres_ratio_to_sqlite"] > 0
+
+
 def test_rating_benchmarks_run_each_part(tmp_path: Path) -> None:
     out = _run(
         "bench_rating.py",

@@ -62,11 +62,12 @@ class Settings(BaseSettings):
         description="Time zone whose calendar date is 'today' when checking that decisions are not "
         "in the future.",
     )
-    ingest_chunk_rows: int = Field(
-        default=2000,
+    ingest_chunk_rows: int | None = Field(
+        default=None,
         ge=1,
         le=100_000,
-        description="Rows committed per transaction during ingestion; each row is in exactly one chunk.",
+        description="Rows committed per transaction during ingestion; each row is in exactly one chunk "
+        "(default: 2,000 on SQLite, 10,000 on PostgreSQL).",
     )
     ingest_analyze_rows: int = Field(
         default=10_000,

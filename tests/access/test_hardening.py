@@ -337,6 +337,11 @@ ALLOWED = {
         "store/db.py",
         "_copy_or_stage",
     ): "COPY: quoted table and column names; a stage named by their hash",
+    ("store/db.py", "_stage"): "a temporary stage named by the hash of quoted table and column names",
+    (
+        "store/db.py",
+        "bulk_update_columns",
+    ): "UPDATE ... FROM a stage: quoted table and column names, and parameter markers",
     (
         "store/db.py",
         "stage",

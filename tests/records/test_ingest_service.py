@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -261,3 +262,45 @@ def test_memory_stays_flat_with_file_length(engine, catalog, clock, store_url, t
     small, large = peak(1000), peak(8000)
     # Peaks wobble with garbage-collection timing; a leak of even 170 bytes a row would add 1.2 MB here.
     assert large - small < 1_200_000, f"peak memory grew from {small:,} to {large:,} bytes with 8x the rows"
+
+
+def test_a_resubmitted_file_updates_every_kind_of_row_in_place(service, engine, tmp_path: Path) -> None:
+    """A second file over several chunks (50 rows each): changed rows (some moved to another subject, one
+    with an end date), unchanged rows, unchanged rows with new matching data, and new rows. Each record
+    ends exactly as its own row says: the set-based updates (a staged COPY and one UPDATE ... FROM on
+    PostgreSQL) set each row's own values, not another's."""
+    first = [row(n, amount=str(1000 + n)) for n in range(1, 121)]
+    one, _ = collect(service, write_csv(tmp_path / "first.csv", first))
+    second: list[dict[str, Any]] = []
+    for n in range(1, 121):
+        if n % 3 == 0:  # changed: its amount, and every sixth its subject and end date
+            moved = {"subject_id": USCC_B, "subject_name": "深圳某公司"} if n % 6 == 0 else {}
+            until = {"effective_until": "2030-01-01"} if n == 6 else {}
+            second.append(row(n, amount=str(9000 + n), summary=f"Corrected {n}.", **moved, **until))
+        elif n % 3 == 1:  # unchanged, with the organisation's address given now
+            second.append(row(n, amount=str(1000 + n), subject_address=f"北京市某区{n}号"))
+        else:
+            second.append(row(n, amount=str(1000 + n)))
+    second.extend(row(n, amount=str(1000 + n)) for n in range(121, 161))
+    result, rejections = collect(service, write_csv(tmp_path / "second.csv", second))
+    assert rejections == []
+    assert (result.new, result.updated, result.unchanged) == (40, 40, 80)
+    with engine.connect() as conn:
+        stored = {
+            r.source_record_id: r
+            for r in conn.execute(select(repo.records, repo.organisations.c.code).join(repo.organisations))
+        }
+    for line, submitted in enumerate(second, start=2):
+        record = stored[submitted["source_record_id"]]
+        n = int(submitted["source_record_id"][-4:])
+        assert record.amount == submitted["amount"] and record.code == submitted["subject_id"], n
+        assert (record.last_batch_id, record.last_line) == (result.batch_id, line), n
+        assert record.subject_address == submitted.get("subject_address"), n
+        if n <= 120 and n % 3 == 0:
+            assert (record.current_version, record.summary, record.line) == (2, f"Corrected {n}.", line)
+            assert record.batch_id == result.batch_id
+            assert record.effective_until == (date(2030, 1, 1) if n == 6 else None)
+        else:
+            assert record.current_version == 1
+            assert record.batch_id == (one.batch_id if n <= 120 else result.batch_id)
+    assert [v.amount for v in versions_of(engine, "SAMR", "XZCF-2026-0003")] == ["1003", "9003"]

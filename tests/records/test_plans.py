@@ -140,3 +140,27 @@ def test_an_ingest_refreshes_the_statistics_of_what_it_wrote(
     service = IngestService(engine, catalog, clock, settings)
     collect(service, write_csv(tmp_path / "p.csv", [row(n) for n in range(1, 181)]))
     assert reltuples() == 180  # at 100 rows (60 or more), then at the end (80 more, 60 or more)
+
+
+def test_an_ingest_that_refreshed_coarsely_ends_with_a_full_refresh(
+    engine, catalog, clock, store_url, tmp_path
+) -> None:
+    """The refreshes made while an ingest runs take a small sample; a run that made one refreshes fully at
+    its end, even when what it added since is too little to call for one on its own."""
+    from credence.settings import Settings
+
+    refreshes: list[str] = []
+
+    def capture(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        if statement.startswith(("ANALYZE", "SET LOCAL default_statistics_target")):
+            refreshes.append(statement.split()[0] if statement.startswith("ANALYZE") else statement)
+
+    settings = Settings(database_url=store_url, ingest_chunk_rows=50, ingest_analyze_rows=60)
+    service = IngestService(engine, catalog, clock, settings)
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        collect(service, write_csv(tmp_path / "p.csv", [row(n) for n in range(1, 121)]))
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    # At 100 rows (60 or more: coarse), then at the end (20 more: too few alone, but the last was coarse).
+    assert refreshes == ["SET LOCAL default_statistics_target = 10", "ANALYZE", "ANALYZE"]

@@ -296,6 +296,13 @@ def _organisations(conn: Connection, ids: set[int]) -> dict[int | None, tuple[st
     wanted = sorted(ids)
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     table = conn.dialect.identifier_preparer.format_table(Organisation.__table__)
+    if conn.dialect.name == "postgresql" and wanted:
+        # One array parameter: an IN list of a chunk's thousands of ids cost PostgreSQL more to parse and
+        # plan than the lookups themselves (2 of 34 s in an ingest of 100,000 rows).
+        sql = f"SELECT id, key, never_public FROM {table} WHERE id = ANY(%s)"  # noqa: S608
+        for id_, key, never_public in conn.exec_driver_sql(sql, (wanted,)).all():
+            found[id_] = (key, bool(never_public))
+        return found
     for first in range(0, len(wanted), 5000):
         part = wanted[first : first + 5000]
         sql = f"SELECT id, key, never_public FROM {table} WHERE id IN ({', '.join([mark] * len(part))})"  # noqa: S608

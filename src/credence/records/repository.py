@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, and_, bindparam, exists, func, insert, or_, select, update
+from sqlalchemy import Connection, Table, and_, exists, func, insert, or_, select, update
 
 from credence.records.block import ValidBlock
 from credence.records.interchange import MATCHING_FIELDS
 from credence.records.validation import Subject
 from credence.store import db
-from credence.store.db import Same, bulk_insert, bulk_insert_columns, keyed_by
+from credence.store.db import Same, bulk_insert, bulk_insert_columns, bulk_update_columns, keyed_by
 from credence.store.models import (
     IngestBatch,
     Notice,
@@ -194,9 +194,9 @@ def inserted_ids(conn: Connection, batch_id: int, ids: tuple[int, int]) -> dict[
     return dict(conn.execute(query).all())  # rows of two, fetched at once rather than one by one
 
 
-def analyze_written(conn: Connection) -> None:
+def analyze_written(conn: Connection, *, coarse: bool = False) -> None:
     """Refresh the statistics of the tables an ingest writes (see store.db.analyze)."""
-    db.analyze(conn, [cast(Table, model.__table__) for model in WRITTEN_BY_INGEST])
+    db.analyze(conn, [cast(Table, model.__table__) for model in WRITTEN_BY_INGEST], coarse=coarse)
 
 
 # The tables an ingest's chunk looks up by lists of keys (the log's are read by their primary keys only).
@@ -319,37 +319,24 @@ def update_records(
     if not changes:
         return
     archive_versions(conn, [rid for rid, _, _ in changes])
-    content = _content(block)
-    for name in ("decided_on", "effective_until"):  # ISO text in blocks; dates for a Core statement
-        content[name] = [date.fromisoformat(d) if d else None for d in content[name]]
-    conn.execute(
-        update(records)
-        .where(records.c.id == bindparam("rid"))
-        .values(
-            current_version=bindparam("v"),
-            organisation_id=bindparam("o"),
-            category=bindparam("c"),
-            **{name: bindparam(f"p_{name}") for name in content},
-            batch_id=bindparam("b"),
-            line=bindparam("l"),
-            received_at=bindparam("t"),
-            last_batch_id=bindparam("b"),
-            last_line=bindparam("l"),
-            updated_at=bindparam("t"),
-        ),
-        [
-            {
-                "rid": rid,
-                "v": version,
-                "o": org,
-                "c": block.category[i],
-                **{f"p_{name}": column[i] for name, column in content.items()},
-                "b": batch_id,
-                "l": block.line[i],
-                "t": now,
-            }
-            for i, (rid, version, org) in enumerate(changes)
-        ],
+    bulk_update_columns(
+        conn,
+        records,
+        "id",
+        {
+            "id": [rid for rid, _, _ in changes],
+            "current_version": [version for _, version, _ in changes],
+            "organisation_id": [org for _, _, org in changes],
+            "category": block.category,
+            **_content(block),
+            "batch_id": Same(batch_id),
+            "line": block.line,
+            "received_at": Same(now),
+            "last_batch_id": Same(batch_id),
+            "last_line": block.line,
+            "updated_at": Same(now),
+        },
+        len(changes),
     )
 
 
@@ -357,19 +344,15 @@ def refresh_matching(conn: Connection, rows: Sequence[tuple[int, tuple[str | Non
     """Replace records' matching data (address, organisation code, registration) in place: a submission
     whose content is unchanged may still say where the organisation is now. It is not content, so no new
     version is made."""
-    if not rows:
-        return
-    conn.execute(
-        update(records)
-        .where(records.c.id == bindparam("rid"))
-        .values(**{name: bindparam(f"m_{name}") for name in MATCHING_FIELDS}),
-        [
-            {
-                "rid": rid,
-                **{f"m_{name}": value for name, value in zip(MATCHING_FIELDS, matching, strict=True)},
-            }
-            for rid, matching in rows
-        ],
+    bulk_update_columns(
+        conn,
+        records,
+        "id",
+        {
+            "id": [rid for rid, _ in rows],
+            **{name: [matching[k] for _, matching in rows] for k, name in enumerate(MATCHING_FIELDS)},
+        },
+        len(rows),
     )
 
 
@@ -377,13 +360,17 @@ def mark_seen(conn: Connection, rows: Sequence[tuple[int, int]], batch_id: int) 
     """Note that this submission carried these records unchanged ((record id, line) pairs: last seen), so
     a later row of the same submission with the same id and other content is caught as a duplicate on
     every rerun alike."""
-    if rows:
-        conn.execute(
-            update(records)
-            .where(records.c.id == bindparam("rid"))
-            .values(last_batch_id=bindparam("b"), last_line=bindparam("l")),
-            [{"rid": rid, "b": batch_id, "l": line} for rid, line in rows],
-        )
+    bulk_update_columns(
+        conn,
+        records,
+        "id",
+        {
+            "id": [rid for rid, _ in rows],
+            "last_batch_id": Same(batch_id),
+            "last_line": [line for _, line in rows],
+        },
+        len(rows),
+    )
 
 
 def organisation(conn: Connection, organisation_id: int) -> Any | None:

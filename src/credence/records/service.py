@@ -172,7 +172,7 @@ class IngestService:
         self.check_department(department)
         source = RowSource(path, fmt, encoding)
         started = time.perf_counter()
-        size = self.settings.ingest_chunk_rows
+        size = db.chunk_rows(self.engine, self.settings.ingest_chunk_rows)
         parallel = source.size >= self.settings.ingest_parallel_bytes
         blocks: Generator[CheckedBlock, None, None] | None = None
         if parallel and not source.rows_need_check:
@@ -217,7 +217,8 @@ class IngestService:
     ) -> IngestResult:
         """Validate and store rows; rejected ones go to on_reject. The rows must already be readable."""
         self.check_department(department)
-        blocks = check_in_blocks(blocks_of(rows, self.settings.ingest_chunk_rows), self._checker(department))
+        size = db.chunk_rows(self.engine, self.settings.ingest_chunk_rows)
+        blocks = check_in_blocks(blocks_of(rows, size), self._checker(department))
         return self._ingest_blocks(
             department,
             blocks,
@@ -627,28 +628,32 @@ class _Statistics:
     to run ANALYZE: once the run has added as many records as the store held at the last refresh (and at
     least `rows`), so at most a few times in any run (the table doubles between two), and at the end when
     it added a tenth of the store. PostgreSQL's plans for a chunk's lookups hold with statistics of any
-    age once they exist (the ranges are bounded, the lists are arrays); a table planned as empty does not."""
+    age once they exist (the ranges are bounded, the lists are arrays); a table planned as empty does not.
+    So the refreshes made while the run goes on take a small sample (store.db.analyze's `coarse`), and a
+    run that made one ends with a full one, for the queries that read what it stored."""
 
     def __init__(self, engine: Engine, rows: int) -> None:
         self.engine, self.rows = engine, rows
         with engine.connect() as conn:
             self.size = repo.last_record_id(conn)  # about the number of records: cheap on any store
         self.added = 0
+        self.coarse = False  # the last refresh took a small sample
 
     def grew(self, rows: int) -> None:
         self.added += rows
         if self.added >= max(self.rows, self.size):
-            self._refresh()
+            self._refresh(coarse=True)
 
     def finish(self) -> None:
-        if self.added >= max(self.rows, self.size // 10):
-            self._refresh()
+        if self.coarse or self.added >= max(self.rows, self.size // 10):
+            self._refresh(coarse=False)
 
-    def _refresh(self) -> None:
+    def _refresh(self, *, coarse: bool) -> None:
         with self.engine.begin() as conn:
-            repo.analyze_written(conn)
+            repo.analyze_written(conn, coarse=coarse)
         self.size += self.added
         self.added = 0
+        self.coarse = coarse
 
 
 class RowsRejected(ValueError):

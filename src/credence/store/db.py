@@ -119,6 +119,19 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# Rows an ingest commits per transaction unless a setting says otherwise. PostgreSQL's per-statement costs
+# (a COPY's start, the foreign keys' and the triggers' set-up, a round trip and a flush to disk per commit)
+# weigh less per row in larger chunks: 10,000 rows a chunk ingested 100,000 rows in 27 s against 34 s at
+# 2,000. SQLite gains less, and its ingest's memory grew with the chunk (docs/benchmarks.md).
+CHUNK_ROWS = {"postgresql": 10_000}
+DEFAULT_CHUNK_ROWS = 2_000
+
+
+def chunk_rows(engine: Engine, setting: int | None) -> int:
+    """The rows per ingest transaction: the setting, or this store's default."""
+    return setting or CHUNK_ROWS.get(engine.dialect.name, DEFAULT_CHUNK_ROWS)
+
+
 def write_first(conn: Connection) -> None:
     """Call first in a transaction that reads what it is about to write (an ingest's chunk): on SQLite it
     takes the store's write lock now (BEGIN IMMEDIATE, waiting as busy_timeout allows), so no other writer
@@ -270,13 +283,23 @@ def one_of(column: Any, values: Sequence[Any], dialect_name: str) -> Any:
     return column.in_(list(values))
 
 
-def analyze(conn: Connection, tables: Sequence[Table]) -> None:
+# The statistics target of a refresh made while an ingest runs (PostgreSQL's default is 100): ANALYZE
+# samples 300 rows per unit of target, so 3,000 rows per table instead of 30,000. A chunk's statements only
+# need to know that a table is large (their plans are bounded ranges and arrays); five full refreshes cost
+# 2.6 of 34 s in a 100,000-row ingest. The ingest ends with a full one.
+COARSE_STATISTICS_TARGET = 10
+
+
+def analyze(conn: Connection, tables: Sequence[Table], *, coarse: bool = False) -> None:
     """Refresh the query planner's statistics of these tables, after a large share of their rows was
     written (a large ingest, the demo). PostgreSQL plans from statistics that only ANALYZE (or an
     autovacuum that may be off) refreshes: a table that grew from nothing was planned as if empty, and a
     chunk's lookups became scans of the whole table. ANALYZE reads a fixed-size sample of each table. On
-    SQLite, PRAGMA optimize, with a bounded sample (analysis_limit), does what is worth doing."""
+    SQLite, PRAGMA optimize, with a bounded sample (analysis_limit), does what is worth doing. `coarse`:
+    a smaller sample on PostgreSQL, for the refreshes made while an ingest runs."""
     if conn.dialect.name == "postgresql":
+        if coarse:  # for this transaction only
+            conn.exec_driver_sql(f"SET LOCAL default_statistics_target = {COARSE_STATISTICS_TARGET}")
         names = ", ".join(conn.dialect.identifier_preparer.format_table(t) for t in tables)
         conn.exec_driver_sql(f"ANALYZE {names}")
     elif conn.dialect.name == "sqlite":
@@ -324,7 +347,64 @@ def bulk_insert_columns(
     if not rows:
         return
     dialect = conn.dialect
-    values: list[Any] = []
+    values = _processed(dialect, table, columns, rows)
+    names = ", ".join(dialect.identifier_preparer.quote(name) for name in columns)
+    target = dialect.identifier_preparer.format_table(table)
+    # Not strict: shared values are endless repeats; list columns were checked against `rows` above.
+    tuples = zip(*values, strict=False)
+    if dialect.name == "postgresql":
+        _copy_in(conn, target, names, tuples, ignore_conflicts)
+        return
+    conflict = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
+    sql = f"INSERT INTO {target} ({names}) VALUES ({', '.join(['?'] * len(columns))}){conflict}"  # noqa: S608
+    conn.exec_driver_sql(sql, list(tuples))
+
+
+def bulk_update_columns(
+    conn: Connection, table: Table, key: str, columns: Mapping[str, Sequence[Any] | Same], rows: int
+) -> None:
+    """Set these columns of `rows` rows, each found by its `key` column (whose values are given among the
+    columns), converted as bulk_insert_columns converts them: executemany on SQLite (one cheap statement a
+    row in the process), set-based on PostgreSQL: the rows by COPY into a temporary staging table, then one
+    UPDATE ... FROM it, a primary-key lookup per row. Executemany sent, planned and ran one UPDATE per row,
+    a round trip each."""
+    if not rows:
+        return
+    dialect = conn.dialect
+    values = _processed(dialect, table, columns, rows)
+    quote = dialect.identifier_preparer.quote
+    target = dialect.identifier_preparer.format_table(table)
+    others = [name for name in columns if name != key]
+    if dialect.name == "postgresql":
+        names = ", ".join(quote(name) for name in columns)
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        stage = target
+        try:
+            stage = _stage(cursor, target, names)
+            _copy_rows(cursor, stage, names, zip(*values, strict=False))
+            cursor.execute(f"ANALYZE {stage}")  # a temporary table has no statistics until then
+        except dialect.loaded_dbapi.Error as exc:  # as _copy_in raises it
+            raise DBAPIError.instance(f"COPY {stage}", None, exc, dialect.loaded_dbapi.Error) from exc
+        finally:
+            cursor.close()
+        assigned = ", ".join(f"{quote(name)} = s.{quote(name)}" for name in others)
+        conn.exec_driver_sql(
+            f"UPDATE {target} SET {assigned} FROM {stage} AS s WHERE {target}.{quote(key)} = s.{quote(key)}"  # noqa: S608
+        )
+        return
+    order = [*others, key]
+    positions = [list(columns).index(name) for name in order]
+    assigned = ", ".join(f"{quote(name)} = ?" for name in others)
+    rows_out = [tuple(row[i] for i in positions) for row in zip(*values, strict=False)]
+    conn.exec_driver_sql(f"UPDATE {target} SET {assigned} WHERE {quote(key)} = ?", rows_out)  # noqa: S608
+
+
+def _processed(
+    dialect: Any, table: Table, columns: Mapping[str, Sequence[Any] | Same], rows: int
+) -> list[Iterable[Any]]:
+    """Each column's values converted by its type's bind processor (once per distinct value), a shared
+    value repeated; checked against `rows`."""
+    values: list[Iterable[Any]] = []
     for name, column in columns.items():
         type_ = table.c[name].type
         # Bytes go to both drivers as they are: converting each distinct hash (the log's columns) only
@@ -341,16 +421,7 @@ def bulk_insert_columns(
             values.append(column)
         else:
             values.append(_converted(column, processor))
-    names = ", ".join(dialect.identifier_preparer.quote(name) for name in columns)
-    target = dialect.identifier_preparer.format_table(table)
-    # Not strict: shared values are endless repeats; list columns were checked against `rows` above.
-    tuples = zip(*values, strict=False)
-    if dialect.name == "postgresql":
-        _copy_in(conn, target, names, tuples, ignore_conflicts)
-        return
-    conflict = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
-    sql = f"INSERT INTO {target} ({names}) VALUES ({', '.join(['?'] * len(columns))}){conflict}"  # noqa: S608
-    conn.exec_driver_sql(sql, list(tuples))
+    return values
 
 
 def _copy_in(conn: Connection, target: str, names: str, rows: Iterable[Sequence[Any]], ignore: bool) -> None:
@@ -373,14 +444,21 @@ def _copy_or_stage(cursor: Any, target: str, names: str, rows: Iterable[Sequence
     if not ignore:
         _copy_rows(cursor, target, names, rows)
         return
+    stage = _stage(cursor, target, names)
+    _copy_rows(cursor, stage, names, rows)
+    cursor.execute(f"INSERT INTO {target} ({names}) SELECT {names} FROM {stage} ON CONFLICT DO NOTHING")  # noqa: S608
+
+
+def _stage(cursor: Any, target: str, names: str) -> str:
+    """An empty temporary staging table with these columns of the target (one per target and columns,
+    made once per connection, emptied at each commit): its name."""
     stage = "pg_temp.credence_stage_" + hashlib.sha1(f"{target}({names})".encode()).hexdigest()[:16]
     cursor.execute(
         f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS "  # noqa: S608
         f"AS SELECT {names} FROM {target} WITH NO DATA"
     )
     cursor.execute(f"DELETE FROM {stage}")  # noqa: S608 (empty, unless used before in this transaction)
-    _copy_rows(cursor, stage, names, rows)
-    cursor.execute(f"INSERT INTO {target} ({names}) SELECT {names} FROM {stage} ON CONFLICT DO NOTHING")  # noqa: S608
+    return stage
 
 
 def _copy_rows(cursor: Any, target: str, names: str, rows: Iterable[Sequence[Any]]) -> None:
