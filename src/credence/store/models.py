@@ -271,6 +271,9 @@ class RatingRow(Base):
     policy_version: Mapped[str] = mapped_column(String(32))
     policy_sha256: Mapped[str] = mapped_column(String(64))
     rated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # When the facts this rating was made from were read (at the latest): a rating is replaced only by one
+    # whose facts were read no earlier, so that of two ratings at once the stale one never wins.
+    facts_read_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class RatingChange(Base):
