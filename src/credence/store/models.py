@@ -260,6 +260,9 @@ class RatingRow(Base):
     that produced it."""
 
     __tablename__ = "ratings"
+    # Every re-rating updates every row: on PostgreSQL half of each page is left free for the new versions,
+    # written beside the old ones without a new index entry (heap-only updates; migration 0017).
+    __table_args__ = ({"postgresql_with": {"fillfactor": 50}},)
 
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
     as_of: Mapped[date] = mapped_column(Date)

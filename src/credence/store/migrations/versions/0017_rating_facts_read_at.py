@@ -1,6 +1,8 @@
 """A rating keeps when its facts were read (ratings.facts_read_at), so that a rating made from older facts,
 stored after a fresher one (two ratings at once), does not replace it; the ratings stored before count as
-read when they were stored
+read when they were stored. On PostgreSQL, ratings' pages are filled to half (fillfactor 50), so that a
+re-rating, which updates every row, writes each new version beside the old one (a heap-only update, no
+new index entry)
 
 Revision ID: 0017
 Revises: 0016
@@ -24,8 +26,12 @@ def upgrade() -> None:
     op.execute("UPDATE ratings SET facts_read_at = rated_at")
     with op.batch_alter_table("ratings") as batch:
         batch.alter_column("facts_read_at", existing_type=sa.DateTime(timezone=True), nullable=False)
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("ALTER TABLE ratings SET (fillfactor = 50)")
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("ALTER TABLE ratings RESET (fillfactor)")
     with op.batch_alter_table("ratings") as batch:
         batch.drop_column("facts_read_at")
