@@ -8,7 +8,7 @@
    (reasons, caps, grade limit, the join of every head), each against the bare group-by;
    storing: a rating of --store-orgs organisations stored set-based (repository.store_ratings), first
    (all new) and again (all updated), against a bare COPY (PostgreSQL, --postgres URL) or executemany
-   (SQLite) of the same rows;
+   (SQLite) of the same rows, and against the floors: the same rows inserted or updated alone;
 2. incremental: re-rating one organisation after a new record is stored and its notice logged, 1,000
    times on SQLite (median and 99th percentile);
 3. api: profile lookups per second through uvicorn (one worker), against a constant endpoint of the same
@@ -36,7 +36,7 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -376,8 +376,9 @@ def _partitioned(work: Path, memory_limit: str, partition_records: int) -> None:
 
 def storing(orgs: int, url: str) -> dict[str, object]:
     """Storing a first rating of ORGS organisations (every one new: a history row each) and a second
-    (every rating updated, nothing changed) through repository.store_ratings, against a bare load of the
-    same rows into a plain table (COPY on PostgreSQL, executemany on SQLite: store.db.stage)."""
+    (every rating updated, nothing changed, a second later) through repository.store_ratings, against a
+    bare load of the same rows into a plain table (COPY on PostgreSQL, executemany on SQLite:
+    store.db.stage) and against the floors of storing (FIRST_FLOOR, AGAIN_FLOOR)."""
     import pyarrow as pa
 
     from credence.rating import repository as rrepo
@@ -420,15 +421,19 @@ def storing(orgs: int, url: str) -> dict[str, object]:
         schema=partitioned_rated(),
     )
 
-    def ours() -> tuple[float, int]:
+    def ours(now: datetime) -> tuple[float, int]:
         started, changes = time.perf_counter(), 0
         with engine.begin() as conn:
             for part in rated.to_batches(LOG_SLICE):
-                changes += len(rrepo.store_ratings(conn, part, AS_OF, "bench", "0" * 64, "bench", now))
+                changes += len(rrepo.store_ratings(conn, part, AS_OF, "bench", "0" * 64, "bench", now, now))
         return time.perf_counter() - started, changes
 
-    first, first_changes = ours()
-    second, second_changes = ours()
+    floors = {"first": _storing_floor(engine, rated, FIRST_FLOOR)}
+    if engine.dialect.name == "postgresql":  # the same without the foreign keys' checks (superuser only)
+        floors["first_unchecked"] = _storing_floor(engine, rated, FIRST_FLOOR, unchecked=True)
+    first, first_changes = ours(now)
+    second, second_changes = ours(now + timedelta(seconds=1))  # as a later rating: every row written
+    floors["again"] = _storing_floor(engine, rated, AGAIN_FLOOR)
     started = time.perf_counter()
     with engine.begin() as conn:
         stage(
@@ -453,7 +458,50 @@ def storing(orgs: int, url: str) -> dict[str, object]:
         "bare_rows_per_s": round(orgs / bare),
         "ratio_first_to_bare": round(first / bare, 2),
         "ratio_second_to_bare": round(second / bare, 2),
+        **{f"floor_{name}_s": round(seconds, 2) for name, seconds in floors.items()},
+        "ratio_first_to_floor": round(first / floors["first"], 2),
+        "ratio_second_to_floor": round(second / floors["again"], 2),
     }
+
+
+# What storing costs at the least (rolled back after), each slice staged as store_ratings stages it (the
+# staging timed too): a first rating's rows inserted from the stage into the history and the ratings (with
+# their keys, indexes and foreign keys: no join, no check of what is stored, nothing returned), and a second
+# rating's ratings updated from the stage. On PostgreSQL the first again without the foreign keys' checks,
+# their share of it.
+FIRST_FLOOR = (
+    "INSERT INTO rating_history (organisation_id, old_grade, new_grade, score, as_of, cause, policy_version, "
+    "rated_at) SELECT organisation_id, NULL, grade, score, CURRENT_DATE, 'bench', 'bench', CURRENT_TIMESTAMP "
+    "FROM rating_stage",
+    "INSERT INTO ratings (organisation_id, score, grade, grade_limited_by, reasons, as_of, policy_version, "
+    "policy_sha256, rated_at, facts_read_at) SELECT organisation_id, score, grade, grade_limited_by, "
+    "reasons, CURRENT_DATE, 'bench', 'bench', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP FROM rating_stage",
+)
+AGAIN_FLOOR = (
+    "UPDATE ratings SET score = s.score, grade = s.grade, grade_limited_by = s.grade_limited_by, "
+    "reasons = s.reasons, rated_at = CURRENT_TIMESTAMP, facts_read_at = CURRENT_TIMESTAMP "
+    "FROM rating_stage AS s WHERE ratings.organisation_id = s.organisation_id "
+    "AND ratings.organisation_id BETWEEN (SELECT min(organisation_id) FROM rating_stage) "
+    "AND (SELECT max(organisation_id) FROM rating_stage)",
+)
+
+
+def _storing_floor(engine: Any, rated: Any, statements: tuple[str, ...], unchecked: bool = False) -> float:
+    from credence.rating import repository as rrepo
+    from credence.rating.service import LOG_SLICE
+
+    with engine.connect() as conn:
+        with conn.begin() as transaction:
+            if unchecked:
+                conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+            started = time.perf_counter()
+            for part in rated.to_batches(LOG_SLICE):
+                rrepo.stage_rows(conn, rrepo.STAGE, rrepo._STAGE_COLUMNS, part)
+                for sql in statements:
+                    conn.exec_driver_sql(sql)
+            seconds = time.perf_counter() - started
+            transaction.rollback()
+    return seconds
 
 
 def partitioned_rated() -> object:

@@ -207,7 +207,8 @@ def _derived_sql(pg: bool) -> list[str]:
     sha = "0" * 64
     return [
         "INSERT INTO ratings (organisation_id, as_of, score, grade, reasons, policy_version, policy_sha256, "
-        f"rated_at) SELECT o.id, {day}, {score}, {grade}, '[]', 'bench', '{sha}', {at} FROM organisations o",
+        f"rated_at, facts_read_at) SELECT o.id, {day}, {score}, {grade}, '[]', 'bench', '{sha}', {at}, {at} "
+        "FROM organisations o",
         "INSERT INTO rating_history (organisation_id, as_of, old_grade, new_grade, score, cause, "
         f"policy_version, rated_at) SELECT o.id, {earlier}, NULL, 'A', 1000, 'demo registry built', 'bench', "
         f"{at} FROM organisations o",

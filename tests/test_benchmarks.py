@@ -118,6 +118,16 @@ def test_rating_benchmarks_run_each_part(tmp_path: Path) -> None:
     assert result["api"]["profiles_per_s"] > 0 and result["api"]["constant_per_s"] > 0
 
 
+def test_storing_benchmark_stores_every_rating_and_measures_its_floors(tmp_path: Path) -> None:
+    out = _run("bench_rating.py", "storing", "--store-orgs", "3000", "--postgres", "", tmp_path=tmp_path)
+    (result,) = _last_json(out)["storing"]
+    assert (result["backend"], result["organisations"]) == ("sqlite", 3000)
+    # A first rating changes every grade, a second the same ratings none.
+    assert (result["grade_changes_first"], result["grade_changes_second"]) == (3000, 0)
+    for key in ("first_rating_s", "second_rating_s", "bare_load_s", "floor_first_s", "floor_again_s"):
+        assert result[key] > 0, key
+
+
 def test_rating_on_spark_runs(tmp_path: Path) -> None:
     out = _run("bench_rating.py", "spark", "--spark-records", "2000", tmp_path=tmp_path)
     result = _last_json(out)["spark"]

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any, cast
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -21,7 +22,10 @@ from sqlalchemy import (
     insert,
     literal,
     select,
+    union_all,
+    update,
 )
+from sqlalchemy.dialects import postgresql
 
 from credence.rating.batch import BatchRating
 from credence.rating.engine import RecordFacts
@@ -172,28 +176,69 @@ def store_ratings(
     policy_sha256: str,
     cause: str,
     now: datetime,
+    read_at: datetime,
 ) -> list[dict[str, Any]]:
     """Store ratings (an Arrow table or batch with the columns of credence.rating.partitioned.RATED, in
-    the order of the ids), set-based: staged in a temporary table (credence.store.db.stage), then one
-    statement adds a history row for each organisation whose score or grade changed (or that is rated for
-    the first time), so that the history's score is never stale, and one upserts the ratings. Returns the
-    rows that change a grade (as inserted, without their ids): those are logged, and bring or lift
-    measures; the only Python object per organisation, and only for those."""
+    the order of the ids) made from facts read at `read_at` (at the latest), set-based: staged in a
+    temporary table (credence.store.db.stage), then a history row is added for each organisation whose
+    score or grade changed (or that is rated for the first time), so that the history's score is never
+    stale, and the ratings are upserted. A stored rating whose facts were read later than `read_at` is
+    kept as it is, with no history row: of two ratings made at once, the one made from older facts never
+    replaces the fresher one, whichever stores last. Returns the rows that change a grade (as inserted,
+    without their ids): those are logged, and bring or lift measures; the only Python object per
+    organisation, and only for those."""
+    if not rated.num_rows:
+        return []
     stage_rows(conn, STAGE, _STAGE_COLUMNS, rated)
-    joined = stage.outerjoin(ratings, ratings.c.organisation_id == stage.c.organisation_id)
-    changed = conn.execute(
-        select(stage.c.organisation_id, ratings.c.grade.label("old_grade"), stage.c.grade, stage.c.score)
-        .select_from(joined)
-        .where(ratings.c.grade.is_distinct_from(stage.c.grade))
-        .order_by(stage.c.organisation_id)
-    ).all()
     constants = {"as_of": as_of, "cause": cause, "policy_version": policy_version, "rated_at": now}
     values = {name: literal(value, history.c[name].type) for name, value in constants.items()}
+    stored = {
+        **{k: v for k, v in values.items() if k != "cause"},
+        "policy_sha256": literal(policy_sha256, ratings.c.policy_sha256.type),
+        "facts_read_at": literal(read_at, ratings.c.facts_read_at.type),
+    }
+    if conn.dialect.name == "postgresql":
+        bounds = pc.min_max(rated.column("organisation_id")).as_py()
+        changed = _store_postgres(conn, values, stored, bounds["min"], bounds["max"])
+    else:
+        changed = _store_sqlite(conn, values, stored)
+    return [
+        {
+            "organisation_id": row.organisation_id,
+            "old_grade": row.old_grade,
+            "new_grade": row.new_grade,
+            "score": row.score,
+            **constants,
+        }
+        for row in changed
+    ]
+
+
+_RATED = ("organisation_id", "score", "grade", "grade_limited_by", "reasons")
+_HISTORY = ("organisation_id", "old_grade", "new_grade", "score")
+
+
+def _store_sqlite(conn: Connection, values: dict[str, Any], stored: dict[str, Any]) -> Sequence[Any]:
+    """SQLite: the grade changes read, the history added, the ratings upserted (one writer at a time:
+    what is read is what is written over)."""
+    joined = stage.outerjoin(ratings, ratings.c.organisation_id == stage.c.organisation_id)
+    # The stored rating is replaced only by one whose facts were read no earlier.
+    fresher = ratings.c.organisation_id.is_(None) | (ratings.c.facts_read_at <= stored["facts_read_at"])
+    changes = (
+        select(stage.c.organisation_id, ratings.c.grade.label("old_grade"), stage.c.grade.label("new_grade"))
+        .add_columns(stage.c.score)
+        .select_from(joined)
+        .where(fresher)
+    )
+    changed = conn.execute(
+        changes.where(ratings.c.grade.is_distinct_from(stage.c.grade)).order_by(stage.c.organisation_id)
+    ).all()
     conn.execute(
         insert(history).from_select(
-            ["organisation_id", "old_grade", "new_grade", "score", *values],
+            [*_HISTORY, *values],
             select(stage.c.organisation_id, ratings.c.grade, stage.c.grade, stage.c.score, *values.values())
             .select_from(joined)
+            .where(fresher)
             .where(
                 ratings.c.grade.is_distinct_from(stage.c.grade)
                 | ratings.c.score.is_distinct_from(stage.c.score)
@@ -201,25 +246,76 @@ def store_ratings(
             .order_by(stage.c.organisation_id),
         )
     )
-    values["policy_sha256"] = literal(policy_sha256, ratings.c.policy_sha256.type)
-    columns = ["organisation_id", "score", "grade", "grade_limited_by", "reasons"]
     upsert_from_select(
         conn,
         ratings,
         ["organisation_id"],
-        [*columns, *(name for name in values if name != "cause")],
-        select(*(stage.c[name] for name in columns), *(v for k, v in values.items() if k != "cause")),
+        [*_RATED, *stored],
+        select(*(stage.c[name] for name in _RATED), *stored.values()),
+        where_newer="facts_read_at",
     )
-    return [
-        {
-            "organisation_id": row.organisation_id,
-            "old_grade": row.old_grade,
-            "new_grade": row.grade,
-            "score": row.score,
-            **constants,
-        }
-        for row in changed
-    ]
+    return changed
+
+
+def _store_postgres(
+    conn: Connection, values: dict[str, Any], stored: dict[str, Any], low: int, high: int
+) -> Sequence[Any]:
+    """PostgreSQL: one statement. The stage is joined once to the ratings of its own range of ids (an
+    index range scan: joined to the whole table, every slice read all of it); the ratings are upserted
+    where no fresher one is stored; the history rows are added for those written whose score or grade
+    changed; the grade changes are what it returns."""
+    on = (ratings.c.organisation_id == stage.c.organisation_id) & ratings.c.organisation_id.between(low, high)
+    old = (
+        select(*(stage.c[name] for name in _RATED))
+        .add_columns(ratings.c.grade.label("old_grade"), ratings.c.score.label("old_score"))
+        .select_from(stage.outerjoin(ratings, on))
+        .where(ratings.c.organisation_id.is_(None) | (ratings.c.facts_read_at <= stored["facts_read_at"]))
+        .cte("old")
+    )
+    fresh = ratings.c.facts_read_at <= stored["facts_read_at"]
+    # The ratings stored before are updated by a join (an upsert of each row cost half as much again);
+    # the new ones are inserted, upserting only if another rating inserted one meanwhile.
+    updated = (
+        update(ratings)
+        .where(ratings.c.organisation_id == old.c.organisation_id, old.c.old_score.is_not(None))
+        .where(ratings.c.organisation_id.between(low, high), fresh)  # fresh: as the row is now
+        .values({name: old.c[name] for name in _RATED[1:]} | stored)
+        .returning(ratings.c.organisation_id)
+        .cte("updated")
+    )
+    insert_new = postgresql.insert(ratings).from_select(
+        [*_RATED, *stored],
+        select(*(old.c[name] for name in _RATED), *stored.values()).where(old.c.old_score.is_(None)),
+    )
+    inserted = (
+        insert_new.on_conflict_do_update(
+            index_elements=["organisation_id"],
+            set_={name: insert_new.excluded[name] for name in [*_RATED[1:], *stored]},
+            where=ratings.c.facts_read_at <= insert_new.excluded.facts_read_at,
+        )
+        .returning(ratings.c.organisation_id)
+        .cte("inserted")
+    )
+    up = union_all(select(updated.c.organisation_id), select(inserted.c.organisation_id)).subquery("up")
+    added = (
+        insert(history)
+        .from_select(
+            [*_HISTORY, *values],
+            select(old.c.organisation_id, old.c.old_grade, old.c.grade, old.c.score, *values.values())
+            .select_from(old.join(up, up.c.organisation_id == old.c.organisation_id))
+            .where(
+                old.c.old_grade.is_distinct_from(old.c.grade) | old.c.old_score.is_distinct_from(old.c.score)
+            )
+            .order_by(old.c.organisation_id),
+        )
+        .returning(*(history.c[name] for name in _HISTORY))
+        .cte("added")
+    )
+    return conn.execute(
+        select(added)
+        .where(added.c.old_grade.is_distinct_from(added.c.new_grade))
+        .order_by(added.c.organisation_id)
+    ).all()
 
 
 def as_rated(results: Sequence[BatchRating]) -> pa.Table:

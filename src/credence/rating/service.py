@@ -5,7 +5,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,7 @@ from credence.rating.policy import Policy
 from credence.records import repository as records_repo
 from credence.records.service import IngestResult, uninterrupted
 from credence.settings import Settings
+from credence.snapshots import read_manifest
 
 # Up to this many organisations (one submission's worth) are re-rated one by one by the Python engine;
 # more, by one query of the SQL engine. Both give the same ratings (tests/rating/test_engines_agree.py).
@@ -152,13 +153,15 @@ class RatingService:
             with self.engine.connect() as conn:
                 organisation_ids = repo.heads(conn, organisation_ids)
         cause = cause or f"re-rated as of {as_of.isoformat()} under policy {self.policy.version}"
+        read_at = self.clock.now()  # before the facts are read: no later than what they show
         if organisation_ids is not None and len(organisation_ids) <= ONE_BY_ONE:
             rated = repo.as_rated(self._rate_each(organisation_ids, as_of))
-            return self.store([rated], as_of, cause, batches)
+            return self.store([rated], as_of, cause, batches, read_at=read_at)
         limits = partitioned.Limits.of(self.settings)
         with tempfile.TemporaryDirectory(prefix="credence-rate-", dir=limits.temp_directory) as work:
             if snapshot is not None:
                 source = partitioned.snapshot(snapshot)
+                read_at = datetime.fromisoformat(read_manifest(snapshot, check=False).taken_at)
             else:
                 with self.engine.connect() as conn:
                     facts = repo.facts_query(conn, organisation_ids)
@@ -173,12 +176,22 @@ class RatingService:
                 as_of,
                 cause,
                 batches,
+                read_at=read_at,
             )
 
-    def store(self, rated: Iterable[Any], as_of: date, cause: str, batches: Sequence[int] = ()) -> RateResult:
+    def store(
+        self,
+        rated: Iterable[Any],
+        as_of: date,
+        cause: str,
+        batches: Sequence[int] = (),
+        *,
+        read_at: datetime,
+    ) -> RateResult:
         """Store ratings made by any engine (Arrow batches with the columns of partitioned.RATED, in the
-        order of the ids) set-based, each batch's grade changes logged after it, in one transaction with
-        `batches` marked rated."""
+        order of the ids) from facts read at `read_at` (at the latest) set-based, each batch's grade
+        changes logged after it, in one transaction with `batches` marked rated. An organisation whose
+        stored rating was made from facts read later keeps it (repository.store_ratings)."""
         now = self.clock.now()
         count = changed = 0
         with uninterrupted(), self.engine.begin() as conn:  # Ctrl-C: after the commit
@@ -187,7 +200,7 @@ class RatingService:
             for part in rated:
                 count += part.num_rows
                 changes = repo.store_ratings(
-                    conn, part, as_of, self.policy.version, self.policy.sha256, cause, now
+                    conn, part, as_of, self.policy.version, self.policy.sha256, cause, now, read_at
                 )
                 changed += len(changes)
                 # In slices: each slice's events are built only when the previous one is appended.
@@ -226,6 +239,7 @@ class RatingService:
         """Re-rate a few organisations inside the caller's transaction, so a decision and the grade it
         changes commit together (a repair, an answered objection). Returns the number of grade changes."""
         as_of = self.today()
+        read_at = self.clock.now()
         organisation_ids = repo.heads(conn, organisation_ids)
         results = [self._rate_one(conn, organisation_id, as_of) for organisation_id in organisation_ids]
         self._note_rules(conn)
@@ -237,6 +251,7 @@ class RatingService:
             self.policy.sha256,
             cause,
             self.clock.now(),
+            read_at,
         )
         self._note_changes(conn, changes)
         return len(changes)

@@ -17,7 +17,7 @@ import signal
 import tempfile
 import threading
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -90,8 +90,9 @@ def rate_snapshot(
     rate_frames(spark, tables, *snapshot_frames(spark, snapshot), as_of).write.mode("overwrite").parquet(
         str(out.absolute())
     )
-    log_size = read_manifest(snapshot, check=False).log_size
-    (out / RESULT).write_text(json.dumps({**made, "as_of": as_of.isoformat(), "log_size": log_size}) + "\n")
+    manifest = read_manifest(snapshot, check=False)
+    made = {**made, "as_of": as_of.isoformat(), "log_size": manifest.log_size, "taken_at": manifest.taken_at}
+    (out / RESULT).write_text(json.dumps(made) + "\n")
 
 
 def rate_on_spark(
@@ -139,7 +140,12 @@ def load_results(rating: RatingService, folder: Path, batches: Sequence[int] = (
     as_of = date.fromisoformat(made["as_of"])
     cause = f"re-rated on Spark as of {as_of.isoformat()} under policy {rating.policy.version}"
     rated = partitioned.stored(str(folder / "*.parquet"), partitioned.Limits.of(rating.settings))
-    return rating.store(rated, as_of, f"{cause}, from a snapshot at log size {made['log_size']}", batches)
+    # When the snapshot was taken: its facts were read then. Results written before their snapshot's time
+    # was kept count as read when they are stored, as every rating did before.
+    taken = made.get("taken_at")
+    read_at = datetime.fromisoformat(taken) if taken else rating.clock.now()
+    cause = f"{cause}, from a snapshot at log size {made['log_size']}"
+    return rating.store(rated, as_of, cause, batches, read_at=read_at)
 
 
 def main(argv: list[str] | None = None) -> None:

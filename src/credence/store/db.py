@@ -505,16 +505,24 @@ def upsert(conn: Connection, table: Table, key: Sequence[str], rows: Sequence[Ma
 
 
 def upsert_from_select(
-    conn: Connection, table: Table, key: Sequence[str], columns: Sequence[str], query: Any
+    conn: Connection,
+    table: Table,
+    key: Sequence[str],
+    columns: Sequence[str],
+    query: Any,
+    *,
+    where_newer: str | None = None,
 ) -> None:
-    """upsert() of the rows a SELECT gives (its columns in the order of `columns`), in one statement."""
+    """upsert() of the rows a SELECT gives (its columns in the order of `columns`), in one statement. With
+    `where_newer`, a stored row is updated only if that column of the new row is not smaller."""
     from sqlalchemy.dialects import postgresql, sqlite
 
     # SQLite reads "INSERT ... SELECT ... ON CONFLICT" as a join's ON unless the SELECT has a WHERE.
     statement: Any = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
     statement = statement.from_select(list(columns), query.where(true()))
     others = {name: statement.excluded[name] for name in columns if name not in key}
-    conn.execute(statement.on_conflict_do_update(index_elements=list(key), set_=others))
+    where = None if where_newer is None else table.c[where_newer] <= statement.excluded[where_newer]
+    conn.execute(statement.on_conflict_do_update(index_elements=list(key), set_=others, where=where))
 
 
 def stage(conn: Connection, name: str, columns: str, data: Any) -> None:

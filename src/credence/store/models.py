@@ -262,6 +262,9 @@ class RatingRow(Base):
     that produced it."""
 
     __tablename__ = "ratings"
+    # Every re-rating updates every row: on PostgreSQL half of each page is left free for the new versions,
+    # written beside the old ones without a new index entry (heap-only updates; migration 0017).
+    __table_args__ = ({"postgresql_with": {"fillfactor": 50}},)
 
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
     as_of: Mapped[date] = mapped_column(Date)
@@ -273,6 +276,9 @@ class RatingRow(Base):
     policy_version: Mapped[str] = mapped_column(String(32))
     policy_sha256: Mapped[str] = mapped_column(String(64))
     rated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # When the facts this rating was made from were read (at the latest): a rating is replaced only by one
+    # whose facts were read no earlier, so that of two ratings at once the stale one never wins.
+    facts_read_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class RatingChange(Base):
