@@ -7,8 +7,9 @@
    floor: the rating query over the same Parquet in one DuckDB with its parts removed one at a time
    (reasons, caps, grade limit, the join of every head), each against the bare group-by;
    storing: a rating of --store-orgs organisations stored set-based (repository.store_ratings), first
-   (all new) and again (all updated), against a bare COPY (PostgreSQL, --postgres URL) or executemany
-   (SQLite) of the same rows, and against the floors: the same rows inserted or updated alone;
+   (all new) and again (all updated), against a bare COPY (PostgreSQL: the database --postgres or
+   CREDENCE_BENCH_POSTGRES_URL names, created and dropped) or executemany (SQLite) of the same rows, and
+   against the floors: the same rows inserted or updated alone;
 2. incremental: re-rating one organisation after a new record is stored and its notice logged, 1,000
    times on SQLite (median and 99th percentile);
 3. api: profile lookups per second through uvicorn (one worker), against a constant endpoint of the same
@@ -41,6 +42,8 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
+
+import bench_postgres
 
 AS_OF = date(2026, 11, 25)
 
@@ -663,8 +666,8 @@ def main() -> None:
     )
     parser.add_argument(
         "--postgres",
-        default=os.environ.get("CREDENCE_BENCH_POSTGRES_URL"),
-        help="storing: a PostgreSQL URL too",
+        help="storing: a PostgreSQL database to create, measure in and drop too (default: "
+        "CREDENCE_BENCH_POSTGRES_URL; '' for none)",
     )
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--variant", type=int, help=argparse.SUPPRESS)
@@ -697,8 +700,10 @@ def main() -> None:
             results["storing"] = [storing(args.store_orgs, f"sqlite:///{work / 'credence.db'}")]
         finally:
             shutil.rmtree(work, ignore_errors=True)
-        if args.postgres:
-            results["storing"].append(storing(args.store_orgs, args.postgres))  # type: ignore[attr-defined]
+        postgres = bench_postgres.url(None) if args.postgres is None else args.postgres or None
+        if postgres:
+            with bench_postgres.fresh(postgres) as url:
+                results["storing"].append(storing(args.store_orgs, url))  # type: ignore[attr-defined]
     if "spark" in args.which:
         results["spark"] = spark(args.spark_records // 10, args.spark_records)
     if "incremental" in args.which:
