@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
+import bench_postgres
 from credence.records.interchange import FIELDS
 from credence.store.db import make_engine
 
@@ -170,45 +171,44 @@ def _tree_rss_kib(pid: int) -> int:
 PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/credence_bench_ingest"
 
 
-def postgres_ingest(path: Path, n: int, work: Path) -> float | None:
-    """Seconds to ingest the file into a fresh PostgreSQL database (created here, dropped after), or None
-    when no server answers."""
-    from sqlalchemy import text
-    from sqlalchemy.engine import make_url
+def timed_ingest(path: Path, n: int, url: str, work: Path) -> float:
+    """Seconds `credence ingest --no-rate` takes to store the file's n rows, all new, into the store."""
+    credence = Path(sys.executable).with_name("credence")
+    started = time.perf_counter()
+    done = subprocess.run(
+        [str(credence), "ingest", str(path), "--department", "SAMR", "--json", "--no-rate"],
+        env={**os.environ, "CREDENCE_DATABASE_URL": url},
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=work,
+    )
+    seconds = time.perf_counter() - started
+    assert json.loads(done.stdout)["new"] == n, done.stdout
+    return seconds
 
-    url = os.environ.get("CREDENCE_BENCH_POSTGRES_URL", PG_DEFAULT)
-    if url == "none":
+
+def upgraded(url: str) -> None:
+    credence = Path(sys.executable).with_name("credence")
+    env = {**os.environ, "CREDENCE_DATABASE_URL": url}
+    subprocess.run([str(credence), "db", "upgrade"], env=env, check=True, capture_output=True)
+
+
+def postgres_ingest(path: Path, n: int, work: Path) -> float | None:
+    """Seconds to ingest the file into a fresh PostgreSQL database (created here, dropped after,
+    benchmarks/bench_postgres.py), or None when no server answers."""
+    from sqlalchemy.exc import OperationalError
+
+    url = bench_postgres.url(PG_DEFAULT)
+    if url is None:
         return None
-    name = make_url(url).database
-    assert name and name != "test", "the benchmark creates and drops its database: not `test`"
-    admin = make_engine(make_url(url).set(database="postgres").render_as_string(hide_password=False))
     try:
-        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:
+        with bench_postgres.fresh(url) as url:
+            upgraded(url)
+            return timed_ingest(path, n, url, work)
+    except OperationalError as exc:  # no server answers (the ingest itself runs in a child process)
         print(f"PostgreSQL leg skipped: {exc}", file=sys.stderr)
         return None
-    env = {**os.environ, "CREDENCE_DATABASE_URL": url}
-    credence = Path(sys.executable).with_name("credence")
-    try:
-        subprocess.run([str(credence), "db", "upgrade"], env=env, check=True, capture_output=True)
-        started = time.perf_counter()
-        out = subprocess.run(
-            [str(credence), "ingest", str(path), "--department", "SAMR", "--json", "--no-rate"],
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-            cwd=work,
-        )
-        seconds = time.perf_counter() - started
-        assert json.loads(out.stdout)["new"] == n, out.stdout
-        return seconds
-    finally:
-        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
 
 
 def _prefill(url: str, records: int) -> None:
@@ -326,9 +326,8 @@ def side_by_side(path: Path, n: int, prefill: int, work: Path, build_only: bool 
     from sqlalchemy import text
     from sqlalchemy.engine import make_url
 
-    pg_url = os.environ.get("CREDENCE_BENCH_POSTGRES_URL", PG_DEFAULT)
-    name = make_url(pg_url).database
-    assert name and name != "test", "the benchmark creates and drops its database: not `test`"
+    pg_url = bench_postgres.url(PG_DEFAULT) or PG_DEFAULT
+    name = bench_postgres.name_of(pg_url)
     admin = make_engine(make_url(pg_url).set(database="postgres").render_as_string(hide_password=False))
     # CREDENCE_BENCH_STORES: a folder where both stores are built ahead (--build-only) and then used by
     # the run that measures (building 10M records takes longer than ingesting into them).
@@ -343,14 +342,12 @@ def side_by_side(path: Path, n: int, prefill: int, work: Path, build_only: bool 
         with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
             conn.execute(text(f'CREATE DATABASE "{name}"'))
-    credence = Path(sys.executable).with_name("credence")
     out: dict[str, object] = {"rows": n, "store_records_before": prefill}
     try:
         for store, url in stores:
-            env = {**os.environ, "CREDENCE_DATABASE_URL": url}
             started = time.perf_counter()
             if not built[store].exists():
-                subprocess.run([str(credence), "db", "upgrade"], env=env, check=True, capture_output=True)
+                upgraded(url)
                 if prefill:
                     _prefill(url, prefill)
             built_s = time.perf_counter() - started
@@ -359,17 +356,7 @@ def side_by_side(path: Path, n: int, prefill: int, work: Path, build_only: bool 
                 built[store].touch()
                 continue
             before = _counts(url)
-            started = time.perf_counter()
-            done = subprocess.run(
-                [str(credence), "ingest", str(path), "--department", "SAMR", "--json", "--no-rate"],
-                env=env,
-                check=True,
-                capture_output=True,
-                text=True,
-                cwd=work,
-            )
-            ingest_s = time.perf_counter() - started
-            assert json.loads(done.stdout)["new"] == n, done.stdout
+            ingest_s = timed_ingest(path, n, url, work)
             chunk = int(
                 os.environ.get("CREDENCE_INGEST_CHUNK_ROWS") or (10_000 if store == "postgres" else 2_000)
             )
