@@ -159,3 +159,20 @@ def empty_store(tmp_path: Path) -> Iterator[Engine]:
         engine = make_engine(url)
         yield engine
         engine.dispose()
+
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+@pytest.fixture
+def lookup_store() -> Any:
+    """benchmarks/lookup_store.py, which builds a large synthetic store set-based and EXPLAINs what a read
+    runs: the plan tests use it at 200,000 records, the lookup benchmark at 10M."""
+    import sys
+
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import lookup_store
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    return lookup_store

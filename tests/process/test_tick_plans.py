@@ -9,25 +9,10 @@ its period: docs/due-process.md says so, and it is left for a later change."""
 
 from __future__ import annotations
 
-import sys
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import Engine
-
-BENCHMARKS = str(Path(__file__).resolve().parents[2] / "benchmarks")
-
-
-@pytest.fixture
-def lookup_store() -> Any:
-    sys.path.insert(0, BENCHMARKS)
-    try:
-        import lookup_store
-    finally:
-        sys.path.remove(BENCHMARKS)
-    return lookup_store
 
 
 def test_finding_the_records_that_aged_reads_no_big_table_whole(

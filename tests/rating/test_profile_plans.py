@@ -4,29 +4,14 @@ The store is built set-based by benchmarks/lookup_store.py, which the lookup ben
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import Engine
 
 from credence.api.app import Registry, organisation_profile
 from credence.clock import FixedClock
 from credence.settings import Settings
 from credence.web.profile import profile_context
-
-BENCHMARKS = str(Path(__file__).resolve().parents[2] / "benchmarks")
-
-
-@pytest.fixture
-def lookup_store() -> Any:
-    sys.path.insert(0, BENCHMARKS)
-    try:
-        import lookup_store
-    finally:
-        sys.path.remove(BENCHMARKS)
-    return lookup_store
 
 
 def test_no_statement_of_a_profile_lookup_reads_a_big_table_whole(
