@@ -9,7 +9,8 @@ import hashlib
 import json
 import os
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import repeat
@@ -377,16 +378,10 @@ def bulk_update_columns(
     others = [name for name in columns if name != key]
     if dialect.name == "postgresql":
         names = ", ".join(quote(name) for name in columns)
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        stage = target
-        try:
+        with _copying(conn, target) as cursor:
             stage = _stage(cursor, target, names)
             _copy_rows(cursor, stage, names, zip(*values, strict=False))
             cursor.execute(f"ANALYZE {stage}")  # a temporary table has no statistics until then
-        except dialect.loaded_dbapi.Error as exc:  # as _copy_in raises it
-            raise DBAPIError.instance(f"COPY {stage}", None, exc, dialect.loaded_dbapi.Error) from exc
-        finally:
-            cursor.close()
         assigned = ", ".join(f"{quote(name)} = s.{quote(name)}" for name in others)
         conn.exec_driver_sql(
             f"UPDATE {target} SET {assigned} FROM {stage} AS s WHERE {target}.{quote(key)} = s.{quote(key)}"  # noqa: S608
@@ -429,12 +424,19 @@ def _copy_in(conn: Connection, target: str, names: str, rows: Iterable[Sequence[
     so with `ignore` they go to a temporary staging table first (one per target and columns, emptied at
     each commit), then on with one INSERT ... SELECT ... ON CONFLICT DO NOTHING, in the order given.
     executemany, even pipelined, sent and planned one statement per row: COPY streams them in one."""
+    with _copying(conn, target) as cursor:
+        _copy_or_stage(cursor, target, names, rows, ignore)
+
+
+@contextmanager
+def _copying(conn: Connection, target: str) -> Iterator[Any]:
+    """A cursor of the driver's own, for COPY, in the caller's transaction; the driver's errors raised as
+    SQLAlchemy raises a statement's, so that callers tell a conflict (conflicted) and a key taken meanwhile
+    from any other failure, as they do on SQLite."""
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        _copy_or_stage(cursor, target, names, rows, ignore)
+        yield cursor
     except conn.dialect.loaded_dbapi.Error as exc:
-        # As SQLAlchemy raises a statement's error, so that callers tell a conflict (conflicted) and a
-        # key taken meanwhile from any other failure, as they do on SQLite.
         raise DBAPIError.instance(f"COPY {target}", None, exc, conn.dialect.loaded_dbapi.Error) from exc
     finally:
         cursor.close()
