@@ -23,6 +23,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from pydantic import ByteSize, TypeAdapter, ValidationError
 from sqlalchemy import Connection, literal_column
 
 from credence.catalog.model import GRADES
@@ -57,8 +58,6 @@ STREAM_ROWS = 100_000  # rows per batch streamed from the store (and per row gro
 # records were rated within a 1 GB limit and 20M filled it and spilled; partitions of 2.5M to 10M took
 # about the same time, so half of what fits, for organisations with many more records than most.
 RECORDS_PER_GB = 5_000_000
-_UNITS = {"B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12}
-_UNITS |= {"KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
 
 
 @dataclass(frozen=True)
@@ -94,12 +93,12 @@ class Source:
 
 
 def memory_bytes(limit: str) -> int:
-    """A memory limit as settings.rating_memory_limit spells it (1GB, 512 MiB, 1.5GB) in bytes."""
-    number = limit.strip().rstrip("BbIiKkMmGgTt ")
-    unit = limit.strip()[len(number) :].strip().upper()
-    if unit not in _UNITS:
-        raise ValueError(f"memory limit {limit!r}: unknown unit {unit!r}")
-    return int(float(number) * _UNITS[unit])
+    """A memory limit as settings.rating_memory_limit spells it (1GB, 512 MiB, 1.5GB) in bytes, read as
+    pydantic's ByteSize reads it (decimal units and binary ones, as DuckDB's memory_limit takes them)."""
+    try:
+        return int(TypeAdapter(ByteSize).validate_python(limit))
+    except ValidationError as exc:
+        raise ValueError(f"memory limit {limit!r}: {exc.errors()[0]['msg']}") from None
 
 
 # A snapshot's tables (credence.snapshots: records with their `noticed` flag, organisations with their
