@@ -32,6 +32,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -135,8 +136,68 @@ def measure(url: str, orgs: int, lookups: int, pages: int) -> dict[str, object]:
         "http": summary(latencies(http, http_ids), base),
     }
     results["plans"] = plans(registry)
+    results["tick_expiry"] = expiry(registry)
     engine.dispose()
     return results
+
+
+# records.repository.to_expire before migration 0019: every published record older than its period, less
+# those whose current version has its 'expired' event (kept here to measure the change in the same run).
+BEFORE_0019 = """
+SELECT r.*, o.never_public FROM records r JOIN organisations o ON o.id = r.organisation_id
+WHERE r.noticed_at IS NOT NULL AND r.state = 'active' AND ({ended})
+  AND NOT EXISTS (SELECT 1 FROM record_events e WHERE e.record_id = r.id AND e.kind = 'expired'
+                  AND e.version = r.current_version)
+ORDER BY r.id
+"""
+
+
+def expiry(registry: Registry) -> dict[str, object]:
+    """The tick's search for the records whose publication period ends today (the store's tick ran until
+    yesterday: lookup_store marks what ended before), best of 3: `to_expire` through ix_records_unexpired,
+    the same search as it was before (BEFORE_0019), and as the baseline the rows it returns read by their
+    primary keys."""
+    from credence.records import publicity
+    from credence.records import repository as records_repo
+
+    engine, periods = registry.engine, publicity.periods(registry.catalog)
+    pg = engine.dialect.name == "postgresql"
+    day = "DATE " if pg else ""
+    ended = " OR ".join(
+        f"(r.category = '{c}'"
+        + (f" AND r.severity = '{s}'" if s else "")
+        + f" AND r.decided_on <= {day}'{lookup_store.AS_OF - timedelta(days=days)}')"
+        for c, s, days in periods
+    )
+
+    def best(call: Callable[[Any], object]) -> tuple[float, object]:
+        times, found = [], None
+        for _ in range(3):
+            with engine.connect() as conn:
+                began = time.perf_counter()
+                found = call(conn)
+                times.append(time.perf_counter() - began)
+        return min(times) * 1000, found
+
+    ms, rows = best(lambda conn: records_repo.to_expire(conn, periods, lookup_store.AS_OF))
+    ids = [r.id for r in rows]  # type: ignore[attr-defined]
+    listed = ", ".join(str(i) for i in ids) or "NULL"
+    base_ms, _ = best(
+        lambda conn: conn.exec_driver_sql(
+            f"SELECT r.*, o.never_public FROM records r JOIN organisations o ON o.id = r.organisation_id "
+            f"WHERE r.id IN ({listed}) ORDER BY r.id"
+        ).all()
+    )
+    before_ms, before = best(lambda conn: conn.exec_driver_sql(BEFORE_0019.format(ended=ended)).all())
+    assert [r.id for r in before] == ids  # type: ignore[attr-defined]
+    return {
+        "records_ending_today": len(ids),
+        "to_expire_ms": round(ms, 2),
+        "by_primary_key_ms": round(base_ms, 2),
+        "ratio": round(ms / base_ms, 2),
+        "before_0019_ms": round(before_ms, 2),
+        "before_ratio": round(before_ms / base_ms, 2),
+    }
 
 
 def plans(registry: Registry) -> dict[str, object]:

@@ -15,12 +15,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, event
 
 from credence.catalog import load_catalog
+from credence.catalog.model import Severity
 from credence.demo.generate import example_basis
 from credence.identity import build_uscc, parse_uscc
 
@@ -103,6 +104,10 @@ def build(engine: Engine, organisations: int, records: int, log: Any = None) -> 
         for sql in _derived_sql(pg):
             _run(conn, sql)
     say("ratings, history, list entries, events, objections")
+    with engine.begin() as conn:
+        for sql in _expired_sql(pg):
+            _run(conn, sql)
+    say("records expired until yesterday")
     if pg:  # the tables filled, not the whole database (a test's schema shares it)
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM ANALYZE " + ", ".join(sorted(BIG_TABLES)))
@@ -238,6 +243,31 @@ def _derived_sql(pg: bool) -> list[str]:
         f"o.id, 'same', 'clerk', 'clerk:bench', 'the same organisation, renamed', {at} FROM organisations o "
         "WHERE o.id % 1000 = 2",
         "UPDATE organisations SET file_id = id - 1 WHERE id % 1000 = 2",
+    ]
+
+
+def _expired_sql(pg: bool) -> list[str]:
+    """As if the tick had run every day until yesterday: each published record whose publication period
+    ended before AS_OF has its 'expired' event and its expired_version (the tick's to_expire finds only
+    the records that end on AS_OF)."""
+    catalog = load_catalog()
+    at = _at(pg)
+    kinds = sorted({(category, severity) for category, severity in KINDS})
+    ended = []
+    for category, severity in kinds:
+        found = catalog.categories[category]
+        level = Severity(severity) if found.severity_applies and severity else None
+        last = AS_OF - timedelta(days=found.period(level).max_days + 1)  # ended by yesterday
+        day = f"DATE '{last.isoformat()}'" if pg else f"'{last.isoformat()}'"
+        same = f"r.severity = '{severity}'" if severity else "r.severity IS NULL"
+        ended.append(f"(r.category = '{category}' AND {same} AND r.decided_on <= {day})")
+    published = f"r.noticed_at IS NOT NULL AND r.state = 'active' AND ({' OR '.join(ended)})"
+    return [
+        "INSERT INTO record_events (record_id, version, kind, actor, reason, at) SELECT r.id, "
+        f"r.current_version, 'expired', 'registry', 'publication period ended', {at} FROM records r "
+        f"WHERE {published}",
+        f"UPDATE records SET expired_version = current_version WHERE id IN (SELECT r.id FROM records r "
+        f"WHERE {published})",
     ]
 
 

@@ -164,7 +164,7 @@ def test_db_upgrade_gives_subjects_stored_without_search_terms_theirs(
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM search_terms"))
     result = CliRunner().invoke(app, ["db", "upgrade"], env={"CREDENCE_DATABASE_URL": store_url})
-    assert result.exit_code == 0 and "database at revision 0018" in result.output, result.output
+    assert result.exit_code == 0 and "database at revision 0019" in result.output, result.output
     with engine.connect() as conn:
         kept = conn.execute(text("SELECT count(DISTINCT organisation_id) FROM search_terms")).scalar_one()
     assert kept == 2  # A and B (a sole proprietor would get none)

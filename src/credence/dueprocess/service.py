@@ -921,19 +921,15 @@ class DueProcess:
         """Records whose publication period ended leave publication by themselves: keep an event on each
         (once per version) and log it, so that erasing their content later still leaves the proof. Returns
         them, for their organisations to be rated again."""
-        periods = [
-            (category.code, severity.value if severity else None, category.period(severity).max_days)
-            for category in self.catalog.categories.values()
-            for severity in (list(Severity) if category.severity_applies else [None])
-        ]
         now = self.clock.now()
-        expired = records_repo.to_expire(conn, periods, on)
+        expired = records_repo.to_expire(conn, publicity.periods(self.catalog), on)
         for record in expired:
             category = self.catalog.categories[record.category]
             level = Severity(record.severity) if category.severity_applies and record.severity else None
             until = record.decided_on + timedelta(days=category.period(level).max_days)
             why = f"publication period ended on {until.isoformat()}"
             records_repo.add_event(conn, record.id, record.current_version, "expired", "registry", why, now)
+            records_repo.mark_expired(conn, record.id, record.current_version)
             # Public when anyone could see it until then (and so may have copied it).
             public = not record.never_public and publicity.in_period(
                 self.catalog, record.category, record.severity, record.decided_on, until - timedelta(days=1)

@@ -31,6 +31,16 @@ def in_period(catalog: Catalog, category: str, severity: str | None, decided_on:
     return decided_on <= today < until
 
 
+def periods(catalog: Catalog) -> list[tuple[str, str | None, int]]:
+    """The days of publication per (category, severity or None where severity does not apply): what
+    records.repository.to_expire asks with."""
+    return [
+        (category.code, severity.value if severity else None, category.period(severity).max_days)
+        for category in catalog.categories.values()
+        for severity in (list(Severity) if category.severity_applies else [None])
+    ]
+
+
 def published_until(catalog: Catalog, record: Any) -> date:
     category = catalog.categories[record.category]
     severity = Severity(record.severity) if category.severity_applies and record.severity else None

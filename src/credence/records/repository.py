@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, and_, exists, func, insert, or_, select, update
+from sqlalchemy import Connection, Table, and_, func, insert, select, text, union_all, update
 
+from credence.catalog import Severity
 from credence.records.block import ValidBlock
 from credence.records.interchange import MATCHING_FIELDS
 from credence.records.validation import Subject
@@ -421,33 +422,50 @@ def add_event(
     )
 
 
+# ix_records_unexpired's condition (store.models.UNEXPIRED) as the query states it, its constant written
+# out, so that both stores see the index's rows are the ones asked for.
+_UNEXPIRED = text(
+    "records.noticed_at IS NOT NULL AND records.state = 'active' AND (records.expired_version IS NULL "
+    "OR records.expired_version < records.current_version)"
+)
+
+
 def to_expire(conn: Connection, periods: Sequence[tuple[str, str | None, int]], today: date) -> list[Any]:
     """Published, active records whose publication period has ended by today and whose current version
-    has no 'expired' event yet, each with its organisation's never_public. `periods` gives the days of
-    publication per (category, severity or None)."""
-    ended = [
-        and_(
+    has not expired yet (mark_expired), each with its organisation's never_public. `periods` gives the
+    days of publication per (category, severity or None where severity does not apply).
+
+    Read through ix_records_unexpired, whose rows are exactly the published records not yet expired: one
+    range of days per category and severity (a category without severity asked for each severity a record
+    may hold, which is none once validated), so a tick reads the records that end today, not every record
+    that ended before (docs/benchmarks.md, "The tick at 10M records"). A union of the ranges rather than
+    their OR: SQLite uses a partial index for neither term of an OR."""
+    ranges = [
+        select(records.c.id).where(
+            _UNEXPIRED,
             records.c.category == category,
-            *([records.c.severity == severity] if severity is not None else []),
+            records.c.severity.is_(None) if level is None else records.c.severity == level,
             records.c.decided_on <= today - timedelta(days=days),
         )
         for category, severity, days in periods
+        for level in ([severity] if severity is not None else [None, *(s.value for s in Severity)])
     ]
-    if not ended:
+    if not ranges:
         return []
-    logged = exists().where(
-        events.c.record_id == records.c.id,
-        events.c.kind == "expired",
-        events.c.version == records.c.current_version,
-    )
+    ended = union_all(*ranges).subquery()
     return list(
         conn.execute(
             select(records, organisations.c.never_public)
             .join(organisations, organisations.c.id == records.c.organisation_id)
-            .where(records.c.noticed_at.is_not(None), records.c.state == "active", or_(*ended), ~logged)
+            .where(records.c.id.in_(select(ended.c.id)))
             .order_by(records.c.id)
         )
     )
+
+
+def mark_expired(conn: Connection, record_id: int, version: int) -> None:
+    """The record's version `version` has expired (its event is logged): it leaves ix_records_unexpired."""
+    conn.execute(update(records).where(records.c.id == record_id).values(expired_version=version))
 
 
 def record_events(conn: Connection, record_id: int) -> list[Any]:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -145,6 +146,13 @@ class IngestBatch(Base):
     rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+# Published (noticed, active) and its current version not yet expired: the rows of ix_records_unexpired.
+UNEXPIRED = text(
+    "noticed_at IS NOT NULL AND state = 'active' "
+    "AND (expired_version IS NULL OR expired_version < current_version)"
+)
+
+
 class Record(Base):
     """A record as its department knows it, (department, source_record_id), with its current version.
 
@@ -159,6 +167,17 @@ class Record(Base):
         Index("ix_records_batch", "batch_id"),  # a batch's records: to rate them, to deliver their notices
         # The records a given number of days old, whose weight changes today (credence.rating.ageing).
         Index("ix_records_decided_on", "decided_on"),
+        # The published records whose current version has not expired yet, by kind and day: the tick finds
+        # those whose publication period ended today without reading the ones that expired before
+        # (records.repository.to_expire; migration 0019).
+        Index(
+            "ix_records_unexpired",
+            "category",
+            "severity",
+            "decided_on",
+            postgresql_where=UNEXPIRED,
+            sqlite_where=UNEXPIRED,
+        ),
         # Search's department and category filters: who has a published record, read from the index alone.
         Index(
             "ix_records_published",
@@ -207,6 +226,9 @@ class Record(Base):
     # When delivery of the notice to the organisation was logged. Until then the record is not published
     # and does not count in any rating: nothing is published before notice.
     noticed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The version whose publication period ended (its 'expired' event is in record_events); a correction
+    # makes a later version, which expires in its turn.
+    expired_version: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
