@@ -17,21 +17,19 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from html import escape
-from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 import altair as alt
-import vl_convert as vlc
 from babel.dates import format_skeleton
 from markupsafe import Markup
 
 from credence import i18n
+from credence.web import drawing
 
 WIDTH = 560
 """The drawing's width in CSS pixels; the page scales it down to fit (`.chart svg` in app.css)."""
@@ -218,24 +216,11 @@ def to_svg(
     return Markup(_accessible(drawn, _safe_id(chart_id), title, description))
 
 
-_lock = threading.Lock()
-_fonts_registered = False
-
-
 @lru_cache(maxsize=256)
 def _draw(spec: str, locale: str) -> str:
-    global _fonts_registered
-    with _lock:  # one drawing at a time: the renderer is one JavaScript runtime
-        if not _fonts_registered:
-            for directory in FONT_DIRS:
-                if Path(directory).is_dir():
-                    vlc.register_font_directory(directory)
-            _fonts_registered = True
-        return str(
-            vlc.vegalite_to_svg(
-                json.loads(spec), format_locale=cast(Any, locale), time_format_locale=cast(Any, locale)
-            )
-        )
+    """One drawing at a time, in vl-convert's own process (credence.web.drawing: it holds the GIL while it
+    draws)."""
+    return drawing.draw(spec, locale, FONT_DIRS)
 
 
 _ROOT = re.compile(r"<svg\b([^>]*)>")
