@@ -4,8 +4,8 @@
 PostgreSQL, executemany on SQLite), then records from a series (generate_series on PostgreSQL, a recursive
 CTE on SQLite), ratings, rating history, list entries, withdrawal events and open objections derived from
 them, the expiry of every record whose publication period ended before AS_OF (as if the tick had run each
-day until yesterday), then ANALYZE. The secondary indexes of the big tables are dropped during the load and made again
-from their own definitions, so the store ends with exactly the migrations' schema.
+day until yesterday), then ANALYZE. The secondary indexes of the big tables are dropped during the load and
+made again from their own definitions, so the store ends with exactly the migrations' schema.
 
 `captured` records every statement an engine runs; `scans` EXPLAINs them and names the big tables a plan
 reads whole (PostgreSQL "Seq Scan on t", SQLite "SCAN t"): a read whose cost grows with the store.

@@ -74,21 +74,22 @@ def test_migration_0019_marks_the_versions_already_expired(empty_store, service,
         for n, version in ((1, 1), (2, 2), (3, 1)):
             conn.execute(
                 text(
-                    "INSERT INTO records (id, department, source_record_id, organisation_id, category, state, "
-                    "current_version, subject_name, decided_on, legal_basis, status, content_hash, batch_id, "
-                    "line, received_at, last_batch_id, last_line, noticed_at, created_at, updated_at) VALUES "
-                    f"({n}, 'SAMR', 'R{n}', 1, 'court_judgment', 'active', {version}, 'X', '2020-01-01', "
-                    "'b', 'final', 'h', 1, 1, '2026-01-01 00:00:00', 1, 1, '2026-01-01 00:00:00', "
-                    "'2026-01-01 00:00:00', '2026-01-01 00:00:00')"
-                )
+                    "INSERT INTO records (id, department, source_record_id, organisation_id, category, "
+                    "state, current_version, subject_name, decided_on, legal_basis, status, content_hash, "
+                    "batch_id, line, received_at, last_batch_id, last_line, noticed_at, created_at, "
+                    "updated_at) VALUES (:n, 'SAMR', :source, 1, 'court_judgment', 'active', :version, 'X', "
+                    "'2020-01-01', 'b', 'final', 'h', 1, 1, :at, 1, 1, :at, :at, :at)"
+                ),
+                {"n": n, "source": f"R{n}", "version": version, "at": "2026-01-01 00:00:00"},
             )
         # Record 1's version expired; record 2's first version did, its second not yet; record 3 never.
         for record_id, version in ((1, 1), (2, 1)):
             conn.execute(
                 text(
                     "INSERT INTO record_events (record_id, version, kind, actor, reason, at) VALUES "
-                    f"({record_id}, {version}, 'expired', 'registry', 'ended', '2026-01-01 00:00:00')"
-                )
+                    "(:record_id, :version, 'expired', 'registry', 'ended', '2026-01-01 00:00:00')"
+                ),
+                {"record_id": record_id, "version": version},
             )
     migrate.upgrade(engine, "0019")
     with engine.connect() as conn:
