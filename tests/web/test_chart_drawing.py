@@ -1,7 +1,8 @@
 """Found in use: vl-convert holds Python's interpreter lock for the whole of a drawing, so while the server
 drew the home and statistics pages' charts ahead of their readers, every request waited for the drawings
 (the access benchmark's requests timed out after 5 s). Charts are now drawn in a process of their own
-(credence.web.drawing): the server's other threads run meanwhile."""
+(credence.web.drawing, `python -m credence.web.drawing` over a pipe): the server's other threads run
+meanwhile."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import json
 import threading
 import time
 
-from credence.web import charts
+import pytest
+
+from credence.web import charts, drawing
 
 
 def spec(n: int) -> str:
@@ -47,3 +50,19 @@ def test_other_threads_run_while_charts_are_drawn() -> None:
     assert len(drawn) == 4 and all(svg.startswith("<svg") for svg in drawn)
     # Holding the lock, the drawings let this thread run about once each; drawn aside, every millisecond.
     assert turns >= 50, turns
+
+
+def test_a_refused_specification_says_why_and_the_next_drawing_works() -> None:
+    with pytest.raises(drawing.DrawingError, match="Vega-Lite to SVG conversion failed"):
+        drawing.draw(json.dumps({"mark": "no such mark"}), "en-US", ())
+    assert drawing.draw(spec(90), "en-US", ()).startswith("<svg")
+
+
+def test_a_renderer_that_stopped_is_started_again() -> None:
+    drawing.draw(spec(91), "en-US", ())
+    process = drawing._renderer.process
+    assert process is not None
+    process.kill()
+    process.wait()
+    assert drawing.draw(spec(92), "en-US", ()).startswith("<svg")
+    assert drawing._renderer.process is not process
