@@ -53,7 +53,23 @@ check: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache --no-logo
 
-test: check test-sqlite test-postgres
+# With CREDENCE_TEST_POSTGRES_URL set, the two legs run at once, each on a core of its own (each is one
+# process, and the machine has two): the suite's time is that of its slower leg. Each leg's output is kept and
+# printed, SQLite's first, once both have ended; either failing fails the target.
+test: check $(STAMP) system-packages $(AXE)
+	@if [ -n "$$CREDENCE_TEST_POSTGRES_URL" ]; then \
+		out=$$(mktemp -d); \
+		echo "the suite on SQLite and on PostgreSQL at once; each leg's output follows when both have ended"; \
+		$(BIN)/pytest > $$out/sqlite.txt 2>&1 & sqlite=$$!; \
+		CREDENCE_TEST_BACKEND=postgres $(BIN)/pytest > $$out/postgres.txt 2>&1 & postgres=$$!; \
+		wait $$sqlite; sqlite_rc=$$?; wait $$postgres; postgres_rc=$$?; \
+		echo "== SQLite (exit $$sqlite_rc)"; cat $$out/sqlite.txt; \
+		echo "== PostgreSQL (exit $$postgres_rc)"; cat $$out/postgres.txt; \
+		rm -rf $$out; \
+		[ $$sqlite_rc -eq 0 ] && [ $$postgres_rc -eq 0 ]; \
+	else \
+		$(BIN)/pytest && echo "$(PG_HINT)"; \
+	fi
 
 # Adds the strings marked for translation that no catalog holds yet to one area's catalogs, in both languages
 # (src/credence/i18n/locale/{zh,en}/LC_MESSAGES/$(AREA).po); translate the Chinese by hand. PATHS, relative to
