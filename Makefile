@@ -55,13 +55,15 @@ check: $(STAMP)
 
 # With CREDENCE_TEST_POSTGRES_URL set, the two legs run at once, each on a core of its own (each is one
 # process, and the machine has two): the suite's time is that of its slower leg. Each leg's output is kept and
-# printed, SQLite's first, once both have ended; either failing fails the target.
+# printed, SQLite's first, once both have ended; either failing fails the target. A command the shell runs in
+# the background ignores Ctrl-C (SIGINT), and so would every process it starts: `env --default-signal=INT`
+# gives it back, for the tests that interrupt an ingest.
 test: check $(STAMP) system-packages $(AXE)
 	@if [ -n "$$CREDENCE_TEST_POSTGRES_URL" ]; then \
 		out=$$(mktemp -d); \
 		echo "the suite on SQLite and on PostgreSQL at once; each leg's output follows when both have ended"; \
-		$(BIN)/pytest > $$out/sqlite.txt 2>&1 & sqlite=$$!; \
-		CREDENCE_TEST_BACKEND=postgres $(BIN)/pytest > $$out/postgres.txt 2>&1 & postgres=$$!; \
+		env --default-signal=INT $(BIN)/pytest > $$out/sqlite.txt 2>&1 & sqlite=$$!; \
+		CREDENCE_TEST_BACKEND=postgres env --default-signal=INT $(BIN)/pytest > $$out/postgres.txt 2>&1 & postgres=$$!; \
 		wait $$sqlite; sqlite_rc=$$?; wait $$postgres; postgres_rc=$$?; \
 		echo "== SQLite (exit $$sqlite_rc)"; cat $$out/sqlite.txt; \
 		echo "== PostgreSQL (exit $$postgres_rc)"; cat $$out/postgres.txt; \
