@@ -53,25 +53,11 @@ check: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache --no-logo
 
-# With CREDENCE_TEST_POSTGRES_URL set, the two legs run at once, each on a core of its own (each is one
-# process, and the machine has two): the suite's time is that of its slower leg. Each leg's output is kept and
-# printed, SQLite's first, once both have ended; either failing fails the target. A command the shell runs in
-# the background ignores Ctrl-C (SIGINT), and so would every process it starts: `env --default-signal=INT`
-# gives it back, for the tests that interrupt an ingest.
-test: check $(STAMP) system-packages $(AXE)
-	@if [ -n "$$CREDENCE_TEST_POSTGRES_URL" ]; then \
-		out=$$(mktemp -d); \
-		echo "the suite on SQLite and on PostgreSQL at once; each leg's output follows when both have ended"; \
-		env --default-signal=INT $(BIN)/pytest > $$out/sqlite.txt 2>&1 & sqlite=$$!; \
-		CREDENCE_TEST_BACKEND=postgres env --default-signal=INT $(BIN)/pytest > $$out/postgres.txt 2>&1 & postgres=$$!; \
-		wait $$sqlite; sqlite_rc=$$?; wait $$postgres; postgres_rc=$$?; \
-		echo "== SQLite (exit $$sqlite_rc)"; cat $$out/sqlite.txt; \
-		echo "== PostgreSQL (exit $$postgres_rc)"; cat $$out/postgres.txt; \
-		rm -rf $$out; \
-		[ $$sqlite_rc -eq 0 ] && [ $$postgres_rc -eq 0 ]; \
-	else \
-		$(BIN)/pytest && echo "$(PG_HINT)"; \
-	fi
+# The two legs at once, each on a core of its own (each is one process, and the machine has two): the suite's
+# time is that of its slower leg. make prints each leg's output whole when it ends; either failing fails the
+# target, after the other has ended.
+test: check
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 # Adds the strings marked for translation that no catalog holds yet to one area's catalogs, in both languages
 # (src/credence/i18n/locale/{zh,en}/LC_MESSAGES/$(AREA).po); translate the Chinese by hand. PATHS, relative to

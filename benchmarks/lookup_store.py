@@ -22,9 +22,9 @@ from typing import Any
 from sqlalchemy import Connection, Engine, event
 
 from credence.catalog import load_catalog
-from credence.catalog.model import Severity
 from credence.demo.generate import example_basis
 from credence.identity import build_uscc, parse_uscc
+from credence.records import publicity
 
 AS_OF = date(2026, 11, 25)
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
@@ -251,14 +251,10 @@ def _expired_sql(pg: bool) -> list[str]:
     """As if the tick had run every day until yesterday: each published record whose publication period
     ended before AS_OF has its 'expired' event and its expired_version (the tick's to_expire finds only
     the records that end on AS_OF)."""
-    catalog = load_catalog()
     at = _at(pg)
-    kinds = sorted({(category, severity) for category, severity in KINDS})
     ended = []
-    for category, severity in kinds:
-        found = catalog.categories[category]
-        level = Severity(severity) if found.severity_applies and severity else None
-        last = AS_OF - timedelta(days=found.period(level).max_days + 1)  # ended by yesterday
+    for category, severity, days in publicity.periods(load_catalog()):
+        last = AS_OF - timedelta(days=days + 1)  # ended by yesterday
         day = f"DATE '{last.isoformat()}'" if pg else f"'{last.isoformat()}'"
         same = f"r.severity = '{severity}'" if severity else "r.severity IS NULL"
         ended.append(f"(r.category = '{category}' AND {same} AND r.decided_on <= {day})")

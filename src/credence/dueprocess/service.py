@@ -929,12 +929,12 @@ class DueProcess:
             until = record.decided_on + timedelta(days=category.period(level).max_days)
             why = f"publication period ended on {until.isoformat()}"
             records_repo.add_event(conn, record.id, record.current_version, "expired", "registry", why, now)
-            records_repo.mark_expired(conn, record.id, record.current_version)
             # Public when anyone could see it until then (and so may have copied it).
             public = not record.never_public and publicity.in_period(
                 self.catalog, record.category, record.severity, record.decided_on, until - timedelta(days=1)
             )
             log.note(conn, log.about_record("record.expired", record, public=public, ended_on=until))
+        records_repo.mark_expired(conn, [r.id for r in expired])
         return list(expired)
 
     # -- the transparency log --------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, and_, func, insert, select, text, union_all, update
+from sqlalchemy import Connection, Table, and_, func, insert, select, union_all, update
 
 from credence.catalog import Severity
 from credence.records.block import ValidBlock
@@ -16,6 +16,7 @@ from credence.records.validation import Subject
 from credence.store import db
 from credence.store.db import Same, bulk_insert, bulk_insert_columns, bulk_update_columns, keyed_by
 from credence.store.models import (
+    UNEXPIRED,
     IngestBatch,
     Notice,
     Organisation,
@@ -422,14 +423,6 @@ def add_event(
     )
 
 
-# ix_records_unexpired's condition (store.models.UNEXPIRED) as the query states it, its constant written
-# out, so that both stores see the index's rows are the ones asked for.
-_UNEXPIRED = text(
-    "records.noticed_at IS NOT NULL AND records.state = 'active' AND (records.expired_version IS NULL "
-    "OR records.expired_version < records.current_version)"
-)
-
-
 def to_expire(conn: Connection, periods: Sequence[tuple[str, str | None, int]], today: date) -> list[Any]:
     """Published, active records whose publication period has ended by today and whose current version
     has not expired yet (mark_expired), each with its organisation's never_public. `periods` gives the
@@ -443,7 +436,7 @@ def to_expire(conn: Connection, periods: Sequence[tuple[str, str | None, int]], 
     read by its primary key, whatever the estimate of the rows found."""
     ranges = [
         select(records.c.id).where(
-            _UNEXPIRED,
+            UNEXPIRED,
             records.c.category == category,
             records.c.severity.is_(None) if level is None else records.c.severity == level,
             records.c.decided_on <= today - timedelta(days=days),
@@ -459,13 +452,7 @@ def to_expire(conn: Connection, periods: Sequence[tuple[str, str | None, int]], 
         .where(organisations.c.id == records.c.organisation_id)
         .scalar_subquery()
     )
-    if conn.dialect.name == "postgresql":
-        # PostgreSQL cannot tell how few rows of the index lie in each range, and estimates thousands; at
-        # that cost it compiles the statement (JIT), which took 0.4 s of 0.46 at 200,000 records and 11 s
-        # at 2M, and starts parallel workers, which took 20 ms to read 137 rows. For the rest of this
-        # transaction only.
-        conn.exec_driver_sql("SET LOCAL jit = off")
-        conn.exec_driver_sql("SET LOCAL max_parallel_workers_per_gather = 0")
+    db.few_rows(conn)
     return list(
         conn.execute(
             select(records, never_public.label("never_public"))
@@ -475,9 +462,15 @@ def to_expire(conn: Connection, periods: Sequence[tuple[str, str | None, int]], 
     )
 
 
-def mark_expired(conn: Connection, record_id: int, version: int) -> None:
-    """The record's version `version` has expired (its event is logged): it leaves ix_records_unexpired."""
-    conn.execute(update(records).where(records.c.id == record_id).values(expired_version=version))
+def mark_expired(conn: Connection, record_ids: Sequence[int]) -> None:
+    """These records' current versions have expired (their events are logged): they leave
+    ix_records_unexpired. One statement for a tick's records."""
+    if record_ids:
+        conn.execute(
+            update(records)
+            .where(records.c.id.in_(record_ids))
+            .values(expired_version=records.c.current_version)
+        )
 
 
 def record_events(conn: Connection, record_id: int) -> list[Any]:
